@@ -1,0 +1,51 @@
+# Hoviat: `make run` and `make test` are all a newcomer needs (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+HOVIAT := $(BIN)/hoviat
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+.PHONY: run test lint format bench migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install $(PIP_FLAGS) -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml constraints.txt
+	$(PIP) install $(PIP_FLAGS) -c constraints.txt -e '.[test]'
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(HOVIAT) migrate --no-input
+
+# Demo data is loaded once; `make demo` loads it again (it is idempotent).
+var/.demo-loaded: | migrate
+	$(HOVIAT) demo
+	touch $@
+
+demo: migrate
+	$(HOVIAT) demo
+
+run: migrate var/.demo-loaded
+	$(HOVIAT) run 127.0.0.1:8000
+
+test: $(VENV)/.installed-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/staticfiles

@@ -1,0 +1,122 @@
+"""The shared test harness: named personas, a PostgreSQL marker, and headless Chromium.
+
+Personas (as in Healthchecks' tests): citizen Sara in Bushehr, operator Reza at the Bushehr
+post office, director Maryam of Bushehr province, admin Nasrin, production operator Kaveh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from hoviat.core.models import Role
+from hoviat.core.tests.factories import UserFactory
+from hoviat.offices.models import OfficeKind
+from hoviat.offices.tests.factories import OfficeFactory
+from hoviat.places.tests.factories import CityFactory, CountyFactory, ProvinceFactory
+from hoviat.registry.tests.factories import CitizenFactory
+
+CHROMIUM = os.environ.get("HOVIAT_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery"  # noqa: S105 (test personas only)
+
+
+def pytest_collection_modifyitems(config, items):
+    is_postgres = connection.vendor == "postgresql"
+    has_chromium = shutil.which(CHROMIUM) is not None
+    for item in items:
+        if "postgres" in item.keywords and not is_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed"))
+
+
+@pytest.fixture
+def bushehr(db):
+    return ProvinceFactory(code="IR-06", name_fa="بوشهر", name_en="Bushehr",
+                           population_1395=1163400)
+
+
+@pytest.fixture
+def bushehr_city(bushehr):
+    county = CountyFactory(province=bushehr, name_fa="بوشهر", name_en="Bushehr")
+    return CityFactory(county=county, name_fa="بوشهر", name_en="Bushehr")
+
+
+@pytest.fixture
+def bushehr_post_office(bushehr_city):
+    return OfficeFactory(kind=OfficeKind.POST, name="اداره پست مرکزی بوشهر", code="POST-0601",
+                         city=bushehr_city)
+
+
+@pytest.fixture
+def sara(bushehr_city):
+    """Citizen Sara: 35, Bushehr, photo shenasnameh, alive: eligible for a first card."""
+    return CitizenFactory(
+        national_code="0499370899", first_name="سارا", last_name="محمدی", father_name="علی",
+        mother_name="مریم", birth_date=dt.date(1991, 8, 5),
+        issuing_county=bushehr_city.county, residence_city=bushehr_city,
+        residence_province=bushehr_city.province, mobile="09171234567",
+    )
+
+
+@pytest.fixture
+def reza(bushehr_post_office):
+    """Office operator Reza at the Bushehr post office."""
+    return UserFactory(username="reza", first_name="رضا", last_name="احمدی",
+                       role=Role.OFFICE_OPERATOR, office=bushehr_post_office)
+
+
+@pytest.fixture
+def maryam(bushehr):
+    """Provincial director Maryam, Bushehr."""
+    return UserFactory(username="maryam", first_name="مریم", last_name="کاظمی",
+                       role=Role.PROVINCIAL_DIRECTOR, province=bushehr)
+
+
+@pytest.fixture
+def nasrin(db):
+    """National admin Nasrin."""
+    return UserFactory(username="nasrin", first_name="نسرین", last_name="رحیمی",
+                       role=Role.NATIONAL_ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def kaveh(db):
+    """Production operator Kaveh, Tehran personalisation centre."""
+    return UserFactory(username="kaveh", first_name="کاوه", last_name="نوری",
+                       role=Role.PRODUCTION_OPERATOR)
+
+
+# --- Headless Chromium through Playwright (Debian's browser, never a downloaded one) -------
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page; `page.base_url` is the live server."""
+    context = browser.new_context(locale="fa-IR", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    new_page = context.new_page()
+    yield new_page
+    context.close()

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    NATIONAL_ADMIN = "national_admin", "مدیر ملی"
+    PROVINCIAL_DIRECTOR = "provincial_director", "مدیرکل استان"
+    OFFICE_OPERATOR = "office_operator", "کارگزار دفتر"
+    PRODUCTION_OPERATOR = "production_operator", "کارشناس تولید"
+
+
+class User(AbstractUser):
+    """A member of staff. Citizens and relying parties are not users: they sign in otherwise."""
+
+    role = models.CharField("نقش", max_length=32, choices=Role.choices)
+    province = models.ForeignKey(
+        "places.Province", verbose_name="استان", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="staff",
+    )
+    office = models.ForeignKey(
+        "offices.Office", verbose_name="دفتر", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="staff",
+    )
+
+    class Meta:
+        verbose_name = "کاربر"
+        verbose_name_plural = "کاربران"
+        constraints = [
+            # A director is nothing without a province, an operator nothing without an office.
+            models.CheckConstraint(
+                name="director_has_province",
+                condition=~Q(role="provincial_director") | Q(province__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="operator_has_office",
+                condition=~Q(role="office_operator") | Q(office__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AuditEntry(models.Model):
+    """One append-only row of the hash-chained audit log."""
+
+    at = models.DateTimeField("زمان", db_index=True)
+    actor_kind = models.CharField(max_length=16)  # user, citizen, partner, system
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "رویداد ممیزی"
+        verbose_name_plural = "رویدادهای ممیزی"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """The chain's tip: locking this single row orders concurrent appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_id}"
+
+
+class StaffToken(models.Model):
+    """A bearer token for staff API clients; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "توکن کارکنان"
+        verbose_name_plural = "توکن‌های کارکنان"
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id}"

@@ -1,0 +1,57 @@
+"""Iran's 10-digit national code (کد ملی): check digit and the rules around it."""
+
+from __future__ import annotations
+
+from hoviat.core.errors import ValidationFailed
+from hoviat.core.text import normalize_code
+
+
+def check_digit(first_nine: str) -> int:
+    """The check digit for nine digits: s = Σ d_i·(11−i); r = s mod 11; r if r < 2 else 11 − r."""
+    total = sum(int(digit) * (10 - index) for index, digit in enumerate(first_nine))
+    remainder = total % 11
+    return remainder if remainder < 2 else 11 - remainder
+
+
+def make_national_code(prefix: str, sequence: int) -> str:
+    """A valid code from a 3-digit county prefix and a 6-digit sequence."""
+    first_nine = f"{prefix}{sequence:06d}"
+    return first_nine + str(check_digit(first_nine))
+
+
+class InvalidNationalCode(ValidationFailed):
+    code = "NATIONAL_CODE_INVALID"
+
+
+def parse_national_code(raw: str) -> str:
+    """The canonical 10-digit code, or InvalidNationalCode with a reason code and Persian text.
+
+    Persian/Arabic digits are accepted; 8 or 9 digits are left-padded with zeros (leading zeros
+    are often dropped by spreadsheets).
+    """
+    code = normalize_code(raw or "")
+    if not code:
+        raise InvalidNationalCode("کد ملی وارد نشده است.", code="NATIONAL_CODE_MISSING")
+    if not code.isascii() or not code.isdigit():
+        raise InvalidNationalCode("کد ملی فقط از رقم تشکیل می‌شود.", code="NATIONAL_CODE_FORMAT")
+    if len(code) in (8, 9):
+        code = code.zfill(10)
+    if len(code) != 10:
+        raise InvalidNationalCode("کد ملی باید ۱۰ رقم باشد.", code="NATIONAL_CODE_LENGTH")
+    if len(set(code)) == 1:
+        raise InvalidNationalCode(
+            "کد ملی با ارقام تکراری معتبر نیست.", code="NATIONAL_CODE_REPEATED"
+        )
+    if check_digit(code[:9]) != int(code[9]):
+        raise InvalidNationalCode(
+            "کد ملی معتبر نیست (رقم کنترل نادرست است).", code="NATIONAL_CODE_CHECKSUM"
+        )
+    return code
+
+
+def is_valid_national_code(raw: str) -> bool:
+    try:
+        parse_national_code(raw)
+    except InvalidNationalCode:
+        return False
+    return True

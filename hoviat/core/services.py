@@ -1,0 +1,59 @@
+"""Writes of the core kernel: staff sign-in tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils import timezone
+
+from hoviat.core.audit import Actor, audit_record
+from hoviat.core.errors import DomainError
+from hoviat.core.models import StaffToken, User
+
+
+class BadCredentials(DomainError):
+    code = "BAD_CREDENTIALS"
+    status = 401
+    title = "Unauthorized"
+    default_detail = "نام کاربری یا گذرواژه نادرست است."
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def staff_token_create(*, username: str, password: str) -> tuple[str, StaffToken]:
+    """Check a staff member's password and issue a bearer token (returned once, stored hashed)."""
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        audit_record(actor=Actor("anonymous", "", username[:150]), action="auth.token.refused",
+                     object_type="core.user", object_id="")
+        raise BadCredentials()
+    raw = secrets.token_urlsafe(32)
+    token = StaffToken.objects.create(
+        user=user,
+        key_hash=hash_token(raw),
+        expires_at=timezone.now() + dt.timedelta(hours=settings.STAFF_TOKEN_HOURS),
+    )
+    audit_record(actor=user, action="auth.token.issued", obj=user)
+    return raw, token
+
+
+def staff_token_user(raw: str) -> User | None:
+    """The user a live token belongs to, or None."""
+    token = (
+        StaffToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a busy client must not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,42 @@
+"""Template filters for Persian pages: Jalali dates and Persian digits."""
+
+import datetime as dt
+
+from django import template
+
+from hoviat.core.jalali import format_jalali
+from hoviat.core.text import persian_digits
+
+register = template.Library()
+
+
+@register.filter
+def jdate(value, style="short"):
+    """{{ when|jdate }} → ۱۴۰۳/۰۵/۱۴; {{ when|jdate:"long" }} → ۱۴ مرداد ۱۴۰۳."""
+    if not isinstance(value, dt.date):
+        return ""
+    return format_jalali(value, long=(style == "long"))
+
+
+@register.filter
+def jdatetime(value):
+    if not isinstance(value, dt.date):
+        return ""
+    return format_jalali(value, with_time=True)
+
+
+@register.filter
+def fa_digits(value):
+    return persian_digits(value)
+
+
+@register.filter
+def fa_number(value):
+    """A number with Persian digits and the Persian thousands separator: ۱٬۲۳۴٬۵۶۷."""
+    if value is None or value == "":
+        return ""
+    try:
+        text = f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+    except (TypeError, ValueError):
+        return persian_digits(value)
+    return persian_digits(text.replace(",", "٬").replace(".", "٫"))

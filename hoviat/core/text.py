@@ -1,0 +1,63 @@
+"""Persian text normalisation: one spelling for every letter, ASCII digits in codes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ZWNJ = "\u200c"
+
+_LETTER_MAP = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC YEH ي → FARSI YEH ی
+        "\u0649": "\u06cc",  # ALEF MAKSURA ى → ی
+        "\u0643": "\u06a9",  # ARABIC KAF ك → KEHEH ک
+        "\u0640": None,  # TATWEEL ـ is decoration, never part of a name
+        "\u200d": None,  # ZWJ
+        "\u200e": None,  # LRM
+        "\u200f": None,  # RLM
+        "\ufeff": None,  # BOM
+        "\u00a0": " ",  # NBSP
+    }
+)
+_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_TO_ASCII = str.maketrans(_PERSIAN_DIGITS + _ARABIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_ZWNJ_RUNS = re.compile(ZWNJ + "{2,}")
+_ZWNJ_NEAR_SPACE = re.compile(rf" ?{ZWNJ} ?")
+
+# Letters a Persian name may hold once normalised (includes hamza forms used in Persian).
+_PERSIAN_NAME = re.compile("^[\u0622\u0627\u0628-\u063a\u0641-\u0642\u0644-\u0648\u067e\u0686"
+                           "\u0698\u06a9\u06af\u06cc\u0621\u0623\u0624\u0625\u0626 \u200c]+$")
+
+
+def fold_digits(value: str) -> str:
+    """Persian and Arabic-Indic digits to ASCII."""
+    return value.translate(_TO_ASCII)
+
+
+def persian_digits(value: object) -> str:
+    """ASCII digits to Persian, for display."""
+    return str(value).translate(_TO_PERSIAN)
+
+
+def normalize_text(value: str) -> str:
+    """One canonical form of free Persian text: letters unified, spaces folded, ZWNJ kept."""
+    text = unicodedata.normalize("NFC", value).translate(_LETTER_MAP)
+    text = _SPACES.sub(" ", text).strip()
+    text = _ZWNJ_RUNS.sub(ZWNJ, text)
+    text = _ZWNJ_NEAR_SPACE.sub(lambda m: " " if " " in m.group(0) else ZWNJ, text)
+    return text.strip(" " + ZWNJ)
+
+
+def normalize_code(value: str) -> str:
+    """A code typed by a person: digits folded to ASCII, spaces and dashes removed."""
+    return re.sub(r"[\s\-_/.]", "", fold_digits(normalize_text(value)))
+
+
+def is_persian_name(value: str) -> bool:
+    """True when a normalised name holds Persian letters only (no Latin, digits, Arabic-only)."""
+    return bool(value) and bool(_PERSIAN_NAME.match(value))

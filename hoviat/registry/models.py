@@ -1,0 +1,69 @@
+from django.db import models
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "مرد"
+    FEMALE = "female", "زن"
+
+
+class Citizen(models.Model):
+    """A person in the population registry (ثبت احوال), as the registry knows them."""
+
+    national_code = models.CharField("کد ملی", max_length=10, unique=True)
+    first_name = models.CharField("نام", max_length=64)
+    last_name = models.CharField("نام خانوادگی", max_length=64)
+    father_name = models.CharField("نام پدر", max_length=64)
+    mother_name = models.CharField("نام مادر", max_length=64)
+    gender = models.CharField("جنسیت", max_length=6, choices=Gender.choices)
+    birth_date = models.DateField("تاریخ تولد")
+    shenasnameh_number = models.CharField("شماره شناسنامه", max_length=10)
+    # The serial printed on the booklet: series number, series letter, 6-digit serial
+    # («۲۰/الف ۱۲۳۴۵۶» is series 20, letter الف, serial 123456).
+    shenasnameh_series = models.PositiveSmallIntegerField("شماره سری شناسنامه")
+    shenasnameh_letter = models.CharField("حرف سری شناسنامه", max_length=3)
+    shenasnameh_serial = models.CharField("سریال شناسنامه", max_length=6)
+    issuing_county = models.ForeignKey(
+        "places.County", verbose_name="محل صدور", on_delete=models.PROTECT,
+        related_name="issued_citizens",
+    )
+    residence_province = models.ForeignKey(
+        "places.Province", verbose_name="استان محل سکونت", on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    residence_city = models.ForeignKey(
+        "places.City", verbose_name="شهر محل سکونت", on_delete=models.PROTECT,
+        related_name="residents", null=True, blank=True,
+    )
+    mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
+    is_alive = models.BooleanField("در قید حیات", default=True)
+    has_photo_shenasnameh = models.BooleanField("شناسنامه عکس‌دار", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "شهروند"
+        verbose_name_plural = "شهروندان"
+        indexes = [models.Index(fields=["residence_province", "birth_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.national_code})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class OldCard(models.Model):
+    """The old paper national card, kept so its validity can be judged under policy."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="old_cards")
+    card_number = models.CharField("شماره کارت", max_length=16, unique=True)
+    issued_on = models.DateField("تاریخ صدور")
+    invalidated_on = models.DateField("تاریخ ابطال", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "کارت ملی قدیمی"
+        verbose_name_plural = "کارت‌های ملی قدیمی"
+
+    def __str__(self) -> str:
+        return self.card_number

@@ -1,0 +1,159 @@
+"""Hoviat settings: everything that differs between machines comes from the environment."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from hoviat.core.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    secret_from_env_or_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("HOVIAT_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = secret_from_env_or_file("HOVIAT_SECRET_KEY", VAR_DIR / "secret_key")
+DEBUG = env_bool("HOVIAT_DEBUG", default=True)
+ALLOWED_HOSTS = env_list("HOVIAT_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("HOVIAT_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "hoviat.core",
+    "hoviat.places",
+    "hoviat.registry",
+    "hoviat.offices",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hoviat.urls"
+WSGI_APPLICATION = "hoviat.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "hoviat" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hoviat.core.context_processors.today",
+            ],
+            "builtins": ["hoviat.core.templatetags.persian"],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite is the embedded default; PostgreSQL 15 through DATABASE_URL in production.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hoviat.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one of
+        # them failing with "database is locked" half-way through a transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=20000;"
+        ),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if env_bool("HOVIAT_DB_POOL", default=False):
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 10}
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# --- Language and time -------------------------------------------------------------------
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "fa")
+LANGUAGES = [("fa", "فارسی"), ("en", "English")]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Tehran")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve straight from static/ (no collectstatic step for a newcomer); cached in production.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Jobs ------------------------------------------------------------------------------------
+HUEY_BACKEND = env_choice("HUEY_BACKEND", "sqlite", ["sqlite", "redis", "immediate"])
+if HUEY_BACKEND == "redis":
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "hoviat",
+        "url": env_str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "immediate": False,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "hoviat",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": HUEY_BACKEND == "immediate",
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+# --- Notifications ----------------------------------------------------------------------------
+SMS_BACKEND = env_choice("SMS_BACKEND", "file", ["console", "file", "kavenegar"])
+SMS_FILE_PATH = VAR_DIR / "sms.jsonl"
+
+# --- Registry -------------------------------------------------------------------------------
+# Policy numbers live here so a decision changes a setting, not code.
+CARD_MINIMUM_AGE = env_int("HOVIAT_CARD_MINIMUM_AGE", 15, minimum=0)
+IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("HOVIAT_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+STAFF_TOKEN_HOURS = env_int("HOVIAT_STAFF_TOKEN_HOURS", 12, minimum=1)

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings, with fast hashing and inline jobs."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from hoviat.settings import *  # noqa: F403
+from hoviat.settings import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only in tests
+HUEY = {"huey_class": "huey.MemoryHuey", "name": "hoviat-test", "immediate": True}
+SMS_BACKEND = "file"
+SMS_FILE_PATH = Path(tempfile.gettempdir()) / f"hoviat-test-sms-{os.getpid()}.jsonl"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # In memory: fast, and parallel test runs in one checkout never share a file.
+    DATABASES["default"]["TEST"] = {"NAME": None}

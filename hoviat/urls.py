@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from hoviat.api import api
+from hoviat.core import views as core_views
+
+admin.site.site_header = "هویت — مدیریت سامانه"
+admin.site.site_title = "هویت"
+admin.site.index_title = "مدیریت"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
