@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "hoviat.places",
     "hoviat.registry",
     "hoviat.offices",
+    "hoviat.notifications",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,11 @@ else:
 # --- Notifications ----------------------------------------------------------------------------
 SMS_BACKEND = env_choice("SMS_BACKEND", "file", ["console", "file", "kavenegar"])
 SMS_FILE_PATH = VAR_DIR / "sms.jsonl"
+SMS_MAX_ATTEMPTS = env_int("HOVIAT_SMS_MAX_ATTEMPTS", 5, minimum=1)
+KAVENEGAR_BASE_URL = env_str("KAVENEGAR_BASE_URL", "https://api.kavenegar.com")
+KAVENEGAR_API_KEY = env_str("KAVENEGAR_API_KEY", "" if SMS_BACKEND != "kavenegar" else None)
+KAVENEGAR_SENDER = env_str("KAVENEGAR_SENDER", "")
+KAVENEGAR_TIMEOUT_SECONDS = env_int("KAVENEGAR_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Registry -------------------------------------------------------------------------------
 # Policy numbers live here so a decision changes a setting, not code.

@@ -1,0 +1,11 @@
+"""Every periodic job in one place. Each calls one service; each is also a `hoviat` command."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@db_periodic_task(crontab(minute="*"))
+def sms_outbox_sweep_every_minute() -> None:
+    from hoviat.notifications.services import sms_outbox_sweep
+
+    sms_outbox_sweep()
