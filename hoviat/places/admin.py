@@ -27,3 +27,16 @@ class CityAdmin(admin.ModelAdmin):
     list_display = ("name_fa", "name_en", "county", "province", "is_provincial_capital")
     list_filter = ("province",)
     search_fields = ("name_fa", "name_en")
+
+
+@admin.register(NationalCodePrefix)
+class NationalCodePrefixAdmin(admin.ModelAdmin):
+    # Staff look up "where was this code issued?" by typing the first three digits.
+    list_display = ("prefix", "county", "province")
+    list_select_related = ("county__province",)
+    list_filter = ("county__province",)
+    search_fields = ("prefix", "county__name_fa", "county__name_en")
+
+    @admin.display(description="استان", ordering="county__province__name_fa")
+    def province(self, obj):
+        return obj.county.province
