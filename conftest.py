@@ -57,7 +57,8 @@ def sara(bushehr_city):
     """Citizen Sara: 35, Bushehr, photo shenasnameh, alive: eligible for a first card."""
     return CitizenFactory(
         national_code="0499370899", first_name="سارا", last_name="محمدی", father_name="علی",
-        mother_name="مریم", birth_date=dt.date(1991, 8, 5),
+        mother_name="مریم", birth_date=dt.date(1991, 8, 5), gender="female",
+        shenasnameh_series=20, shenasnameh_letter="الف", shenasnameh_serial="123456",
         issuing_county=bushehr_city.county, residence_city=bushehr_city,
         residence_province=bushehr_city.province, mobile="09171234567",
     )

@@ -1,11 +1,15 @@
 """The JSON API (v1): one NinjaAPI; every app adds its router; errors are problem+json."""
 
+import logging
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from hoviat.core.errors import DomainError, problem
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Hoviat API",
@@ -25,7 +29,10 @@ def _problem_response(request: HttpRequest, body: dict) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return _problem_response(request, exc.as_problem())
+    response = _problem_response(request, exc.as_problem())
+    if "retry_after" in exc.extra:
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -52,15 +59,32 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        # ninja raises this for a body that is not JSON at all.
+        return _problem_response(request, problem(
+            400, "MALFORMED_REQUEST", "بدنه درخواست JSON معتبر نیست.", title="Bad request"))
     return _problem_response(request, problem(exc.status_code, "HTTP_ERROR", str(exc)))
 
 
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    # Logged with its traceback for us; the client gets a stable code and no internals.
+    logger.exception("Unhandled error in %s %s", request.method, request.path)
+    return _problem_response(request, problem(
+        500, "INTERNAL_ERROR", "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.",
+        title="Internal server error"))
+
+
 def _register_routers() -> None:
+    from hoviat.applications.api import router as applications_router
     from hoviat.core.api import router as core_router
+    from hoviat.payments.api import router as payments_router
     from hoviat.places.api import router as places_router
 
     api.add_router("/", core_router)
     api.add_router("/places", places_router)
+    api.add_router("/", applications_router)
+    api.add_router("/", payments_router)
 
 
 _register_routers()

@@ -9,3 +9,10 @@ def sms_outbox_sweep_every_minute() -> None:
     from hoviat.notifications.services import sms_outbox_sweep
 
     sms_outbox_sweep()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def payments_abandon_sweep_every_five_minutes() -> None:
+    from hoviat.payments.services import payments_abandon_sweep
+
+    payments_abandon_sweep(older_than_minutes=30)

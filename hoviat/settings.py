@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "hoviat.registry",
     "hoviat.offices",
     "hoviat.notifications",
+    "hoviat.applications",
+    "hoviat.booking",
+    "hoviat.payments",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "hoviat.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "hoviat.urls"
@@ -163,3 +167,29 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 STAFF_TOKEN_HOURS = env_int("HOVIAT_STAFF_TOKEN_HOURS", 12, minimum=1)
+
+# --- Citizen portal (policy numbers; a decision changes a setting, not code) ---------------
+OTP_TTL_SECONDS = env_int("HOVIAT_OTP_TTL_SECONDS", 120, minimum=30)
+OTP_MAX_REQUESTS_PER_HOUR = env_int("HOVIAT_OTP_MAX_REQUESTS_PER_HOUR", 5, minimum=1)
+OTP_MAX_FAILURES = env_int("HOVIAT_OTP_MAX_FAILURES", 5, minimum=1)
+OTP_LOCKOUT_MINUTES = env_int("HOVIAT_OTP_LOCKOUT_MINUTES", 60, minimum=1)
+CITIZEN_SESSION_HOURS = env_int("HOVIAT_CITIZEN_SESSION_HOURS", 2, minimum=1)
+# Fees in rials per application kind (1403 budget law: 1,450,000 for a first card).
+FEE_FIRST_RIALS = env_int("HOVIAT_FEE_FIRST_RIALS", 1_450_000, minimum=0)
+FEE_REPLACEMENT_RIALS = env_int("HOVIAT_FEE_REPLACEMENT_RIALS", 1_450_000, minimum=0)
+# A lost card costs more with every loss: index 0 is the first loss.
+FEE_LOST_RIALS = [int(v) for v in env_list("HOVIAT_FEE_LOST_RIALS",
+                                           ["2900000", "4350000", "5800000"])]
+BOOKING_HOLD_MINUTES = env_int("HOVIAT_BOOKING_HOLD_MINUTES", 10, minimum=1)
+BOOKING_DAYS_AHEAD = env_int("HOVIAT_BOOKING_DAYS_AHEAD", 60, minimum=1)
+MISSED_APPOINTMENT_GRACE_DAYS = env_int("HOVIAT_MISSED_APPOINTMENT_GRACE_DAYS", 7, minimum=0)
+# Until the production queue exists, the expected card-ready date is this many working days
+# after enrolment (the organisation's stated average service time).
+DEFAULT_LEAD_WORKING_DAYS = env_int("HOVIAT_DEFAULT_LEAD_WORKING_DAYS", 20, minimum=1)
+TRACKING_RATE_PER_MINUTE = env_int("HOVIAT_TRACKING_RATE_PER_MINUTE", 10, minimum=1)
+PAYMENT_GATEWAY = env_choice("HOVIAT_PAYMENT_GATEWAY", "sandbox", ["sandbox"])
+SANDBOX_GATEWAY_SECRET = secret_from_env_or_file("HOVIAT_SANDBOX_GATEWAY_SECRET",
+                                                 VAR_DIR / "sandbox_gateway_secret")
+SANDBOX_MERCHANT_ID = env_str("HOVIAT_SANDBOX_MERCHANT_ID", "hoviat-sandbox")
+PUBLIC_BASE_URL = env_str("HOVIAT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PRE_REGISTRATION_TRIES_PER_HOUR = env_int("HOVIAT_PRE_REGISTRATION_TRIES_PER_HOUR", 10, minimum=1)

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from hoviat.api import api
+from hoviat.applications import views as application_views
 from hoviat.core import views as core_views
 
 admin.site.site_header = "هویت — مدیریت سامانه"
@@ -13,6 +14,9 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("citizen/", include("hoviat.applications.urls")),
+    path("track/", application_views.track, name="track"),
+    path("payments/", include("hoviat.payments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -57,6 +57,22 @@ def _fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def _json_float(text: str) -> float | int:
+    number = float(text)
+    # PostgreSQL's JSONB prints a float of 1e16 or more without an exponent, so it comes back
+    # as an int and would no longer match its hash: store it as the int it will become.
+    return int(number) if number.is_integer() and abs(number) >= 1e16 else number
+
+
+def _storable(data: dict[str, Any] | None) -> dict[str, Any]:
+    """`data` as the database will give it back, so the hash covers exactly what is stored.
+
+    NaN and infinities are refused here: JSONB cannot hold them, SQLite would.
+    """
+    text = json.dumps(data or {}, ensure_ascii=False, default=str, allow_nan=False)
+    return json.loads(text, parse_float=_json_float)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -91,8 +107,7 @@ def audit_record(
             from_state=from_state,
             to_state=to_state,
             reason=reason,
-            # Round-trip through JSON so the hash covers exactly what the database stores.
-            data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+            data=_storable(data),
             prev_hash=head.last_hash,
             hash="",
         )
@@ -112,11 +127,24 @@ class AuditVerdict:
     problem: str = ""
 
 
+def _head_state() -> tuple[int, str]:
+    head = AuditHead.objects.filter(pk=1).first()
+    # No head is the same as an empty chain: rows without a head are then reported.
+    return (head.last_id, head.last_hash) if head is not None else (0, GENESIS)
+
+
 def audit_verify(*, chunk_size: int = 5000) -> AuditVerdict:
-    """Walk the chain; the first row whose hash or link does not hold is reported."""
+    """Walk the chain; the first row whose hash or link does not hold is reported.
+
+    The head is read before and after the walk, so rows appended while it runs (a live
+    system) are not mistaken for forgeries, while a row missing below the head, a row beyond
+    the head, or a head that does not match its row are all reported.
+    """
+    start_id, start_hash = _head_state()
     prev_hash = GENESIS
     expected_id = 1
     checked = 0
+    tail_hashes: dict[int, str] = {}
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
         if entry.id != expected_id:
             return AuditVerdict(False, checked, expected_id, f"row {expected_id} is missing")
@@ -124,11 +152,22 @@ def audit_verify(*, chunk_size: int = 5000) -> AuditVerdict:
             return AuditVerdict(False, checked, entry.id, "link to the previous row is broken")
         if _digest(entry.prev_hash, _fields(entry)) != entry.hash:
             return AuditVerdict(False, checked, entry.id, "row content does not match its hash")
+        if entry.id >= start_id:
+            tail_hashes[entry.id] = entry.hash
         prev_hash = entry.hash
         expected_id += 1
         checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_id != checked or head.last_hash != prev_hash):
+    if checked < start_id:
         return AuditVerdict(False, checked, checked + 1,
-                            f"the chain ends at row {checked}, the head says {head.last_id}")
+                            f"row {checked + 1} is missing: the chain ends at row {checked}, "
+                            f"the head says {start_id}")
+    if start_id and tail_hashes[start_id] != start_hash:
+        return AuditVerdict(False, checked, start_id, "the head's hash does not match this row")
+    end_id, end_hash = _head_state()
+    if checked > end_id:
+        return AuditVerdict(False, checked, end_id + 1,
+                            f"row {end_id + 1} lies beyond the head (row {end_id}): "
+                            "it was not appended through the audit log")
+    if end_id <= checked and end_id != start_id and tail_hashes[end_id] != end_hash:
+        return AuditVerdict(False, checked, end_id, "the head's hash does not match this row")
     return AuditVerdict(True, checked)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,15 +68,20 @@ def secret_from_env_or_file(name: str, path: Path) -> str:
     value = os.environ.get(name)
     if value:
         return value
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    generated = secrets.token_urlsafe(50)
-    # Created with owner-only permissions: it signs sessions.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process (web or worker) won the race
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(generated)
-    return generated
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole to a private temporary file, then linked into place: a process that
+        # starts at the same moment (web and worker) sees either no file or the full secret,
+        # never an empty one, and whoever links first wins for both.
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:  # mkstemp creates it owner-only (0600)
+                handle.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text().strip()
+    if not secret:
+        raise ImproperlyConfigured(f"{path} is empty; delete it or set {name}")
+    return secret

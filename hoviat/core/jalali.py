@@ -80,7 +80,8 @@ def format_jalali(value: dt.date | dt.datetime | None, *, persian: bool = True,
 
 
 def age_on(birth_date: dt.date, on: dt.date) -> int:
-    """Whole years between birth and a date (a 29 Feb birthday counts on 28 Feb / 1 Mar)."""
+    """Whole years between birth and a date (a 29 Feb birthday counts from 1 Mar in a common
+    year)."""
     years = on.year - birth_date.year
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1

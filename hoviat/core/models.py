@@ -98,3 +98,34 @@ class StaffToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of {self.user_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a POST sent with an Idempotency-Key, replayed on a retry."""
+
+    principal = models.CharField(max_length=64)  # hash of who asked (token, key or address)
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)  # hash of method, path and body
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100)
+    body = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status_code}"
+
+
+class RateBucket(models.Model):
+    """A fixed-window counter shared by every process (the database, not process memory)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

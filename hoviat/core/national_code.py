@@ -15,6 +15,11 @@ def check_digit(first_nine: str) -> int:
 
 def make_national_code(prefix: str, sequence: int) -> str:
     """A valid code from a 3-digit county prefix and a 6-digit sequence."""
+    # Out of range, the digits would shift and the "code" would silently be invalid.
+    if not (len(prefix) == 3 and prefix.isascii() and prefix.isdigit()):
+        raise ValueError(f"A county prefix is 3 digits, not {prefix!r}")
+    if not 0 <= sequence <= 999_999:
+        raise ValueError(f"A sequence is 0..999999, not {sequence}")
     first_nine = f"{prefix}{sequence:06d}"
     return first_nine + str(check_digit(first_nine))
 

@@ -25,13 +25,19 @@ _ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _TO_ASCII = str.maketrans(_PERSIAN_DIGITS + _ARABIC_DIGITS, "0123456789" * 2)
 _TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
 
-_SPACES = re.compile(r"[ \t\r\n\f\v]+")
-_ZWNJ_RUNS = re.compile(ZWNJ + "{2,}")
-_ZWNJ_NEAR_SPACE = re.compile(rf" ?{ZWNJ} ?")
+# Every Unicode space (NBSP, thin space, line separator...), not only ASCII ones: str.strip()
+# removes them all, so leaving any here would make a second pass change the text again.
+_SPACES = re.compile(r"\s+")
+# A run of spaces and ZWNJs is one space if it holds a space (a ZWNJ beside a space joins
+# nothing), otherwise one ZWNJ. Done as one pass over whole runs so the result is stable.
+_SEPARATOR_RUNS = re.compile(rf"[ {ZWNJ}]+")
 
 # Letters a Persian name may hold once normalised (includes hamza forms used in Persian).
-_PERSIAN_NAME = re.compile("^[\u0622\u0627\u0628-\u063a\u0641-\u0642\u0644-\u0648\u067e\u0686"
-                           "\u0698\u06a9\u06af\u06cc\u0621\u0623\u0624\u0625\u0626 \u200c]+$")
+# TEH MARBUTA ة (U+0629) is left out: Persian spells those names with ه or ت.
+_PERSIAN_LETTERS = ("\u0621-\u0628\u062a-\u063a\u0641\u0642\u0644-\u0648"
+                    "\u067e\u0686\u0698\u06a9\u06af\u06cc")
+_PERSIAN_NAME = re.compile(f"^[{_PERSIAN_LETTERS} \u200c]+$")
+_PERSIAN_LETTER = re.compile(f"[{_PERSIAN_LETTERS}]")
 
 
 def fold_digits(value: str) -> str:
@@ -46,10 +52,11 @@ def persian_digits(value: object) -> str:
 
 def normalize_text(value: str) -> str:
     """One canonical form of free Persian text: letters unified, spaces folded, ZWNJ kept."""
-    text = unicodedata.normalize("NFC", value).translate(_LETTER_MAP)
-    text = _SPACES.sub(" ", text).strip()
-    text = _ZWNJ_RUNS.sub(ZWNJ, text)
-    text = _ZWNJ_NEAR_SPACE.sub(lambda m: " " if " " in m.group(0) else ZWNJ, text)
+    # Compose after removing tatweel and friends: «ا» + tatweel + madda must become «آ» now,
+    # not on the next pass.
+    text = unicodedata.normalize("NFC", value.translate(_LETTER_MAP))
+    text = _SPACES.sub(" ", text)
+    text = _SEPARATOR_RUNS.sub(lambda m: " " if " " in m.group(0) else ZWNJ, text)
     return text.strip(" " + ZWNJ)
 
 
@@ -60,4 +67,5 @@ def normalize_code(value: str) -> str:
 
 def is_persian_name(value: str) -> bool:
     """True when a normalised name holds Persian letters only (no Latin, digits, Arabic-only)."""
-    return bool(value) and bool(_PERSIAN_NAME.match(value))
+    # At least one letter: a "name" of spaces and ZWNJs alone is no name.
+    return bool(_PERSIAN_NAME.match(value)) and bool(_PERSIAN_LETTER.search(value))

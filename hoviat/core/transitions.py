@@ -37,7 +37,8 @@ def transition(
         if to not in table:
             raise InvalidTransition(f"وضعیت «{to}» برای این مورد تعریف نشده است.")
         allowed_from = table[to]
-    allowed = frozenset(allowed_from)
+    # A lone state written as a string is one state, not a set of its letters.
+    allowed = frozenset((allowed_from,) if isinstance(allowed_from, str) else allowed_from)
     with transaction.atomic():
         try:
             obj = model._default_manager.select_for_update().get(pk=pk)

@@ -1,0 +1,87 @@
+"""Reads of the citizen portal: an application as its owner or a tracker may see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from hoviat.applications.codes import tracking_code_parse
+from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.core.errors import NotFound
+from hoviat.core.models import AuditEntry
+from hoviat.core.national_code import InvalidNationalCode, parse_national_code
+from hoviat.offices.selectors import add_working_days
+
+
+class TrackingNotFound(NotFound):
+    code = "TRACKING_NOT_FOUND"
+    # One answer for a wrong code and for a wrong national code: no probing.
+    default_detail = "درخواستی با این کد ملی و کد رهگیری یافت نشد."
+
+
+def access_application_for_citizen(*, mobile: str, tracking_code: str) -> Application:
+    """The application, if the signed-in citizen's mobile is the one it was made with."""
+    code = tracking_code_parse(tracking_code)
+    application = (Application.objects.select_related("citizen")
+                   .filter(tracking_code=code, mobile=mobile).first() if code else None)
+    if application is None:
+        raise NotFound("درخواستی با این کد رهگیری برای شما یافت نشد.",
+                       code="APPLICATION_NOT_FOUND")
+    return application
+
+
+def applications_of_mobile(*, mobile: str):
+    return (Application.objects.select_related("citizen").filter(mobile=mobile)
+            .order_by("-created_at"))
+
+
+def application_for_tracking(*, national_code: str, tracking_code: str) -> Application:
+    code = tracking_code_parse(tracking_code)
+    try:
+        national = parse_national_code(national_code)
+    except InvalidNationalCode:
+        raise TrackingNotFound() from None
+    application = (Application.objects.select_related("citizen")
+                   .filter(tracking_code=code, citizen__national_code=national).first()
+                   if code else None)
+    if application is None:
+        raise TrackingNotFound()
+    return application
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    at: dt.datetime
+    status: str
+    label: str
+
+
+def application_timeline(*, application: Application) -> list[TimelineStep]:
+    """Each status the application reached, with when, read from its audit rows."""
+    labels = dict(ApplicationStatus.choices)
+    rows = (AuditEntry.objects.filter(object_type="applications.application",
+                                      object_id=str(application.pk))
+            .exclude(to_state="").order_by("id").values_list("at", "to_state"))
+    return [TimelineStep(at, state, labels.get(state, state)) for at, state in rows]
+
+
+@dataclass(frozen=True)
+class ExpectedReady:
+    date: dt.date | None
+    basis: str  # default_lead_time (until the production queue exists), delivered, none
+
+
+def application_expected_ready(*, application: Application,
+                               appointment_date: dt.date | None) -> ExpectedReady:
+    """When the card should be ready: enrolment (or the appointment) + the stated lead time."""
+    if application.status == ApplicationStatus.DELIVERED:
+        return ExpectedReady(None, "delivered")
+    start = (application.enrolled_at.date() if application.enrolled_at else appointment_date)
+    if start is None:
+        return ExpectedReady(None, "none")
+    return ExpectedReady(
+        add_working_days(start=start, days=settings.DEFAULT_LEAD_WORKING_DAYS),
+        "default_lead_time",
+    )

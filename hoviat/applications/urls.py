@@ -1,0 +1,14 @@
+from django.urls import path
+
+from hoviat.applications import views
+
+app_name = "citizen"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/verify/", views.verify, name="verify"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("apply/", views.apply, name="apply"),
+    path("applications/<str:tracking_code>/", views.application_detail, name="application"),
+]

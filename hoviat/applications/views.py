@@ -1,0 +1,149 @@
+"""Citizen pages: sign-in by SMS code, pre-registration, my applications, public tracking."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from hoviat.applications import forms, selectors, services
+from hoviat.applications.api import tracking_view
+from hoviat.core.errors import DomainError
+from hoviat.core.jalali import parse_date
+from hoviat.core.ratelimit import rate_limit_hit
+
+SESSION_KEY = "citizen_mobile"
+
+
+def citizen_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.session.get(SESSION_KEY):
+            return redirect(f"{reverse('citizen:sign_in')}?next={request.get_full_path()}")
+        request.citizen_mobile = request.session[SESSION_KEY]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def sign_in(request):
+    form = forms.MobileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = services.otp_request(mobile=form.cleaned_data["mobile"])
+        except DomainError as exc:
+            form.add_error("mobile", exc.detail)
+        else:
+            request.session["otp_mobile"] = challenge.mobile
+            return redirect(f"{reverse('citizen:verify')}?next={_safe_next(request, '')}")
+    return render(request, "applications/sign_in.html",
+                  {"form": form, "next": _safe_next(request, "")})
+
+
+def verify(request):
+    mobile = request.session.get("otp_mobile")
+    if not mobile:
+        return redirect("citizen:sign_in")
+    form = forms.OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.otp_verify(mobile=mobile, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error("code", exc.detail)
+        else:
+            request.session.cycle_key()  # a new session id once the citizen is signed in
+            request.session[SESSION_KEY] = mobile
+            request.session.set_expiry(settings.CITIZEN_SESSION_HOURS * 3600)
+            request.session.pop("otp_mobile", None)
+            return redirect(_safe_next(request, reverse("citizen:home")))
+    return render(request, "applications/verify.html",
+                  {"form": form, "mobile": mobile, "next": _safe_next(request, ""),
+                   "ttl_minutes": settings.OTP_TTL_SECONDS // 60})
+
+
+@require_POST
+def sign_out(request):
+    request.session.flush()
+    return redirect("home")
+
+
+@citizen_required
+def home(request):
+    applications = selectors.applications_of_mobile(mobile=request.citizen_mobile)
+    return render(request, "applications/home.html",
+                  {"applications": applications, "mobile": request.citizen_mobile})
+
+
+@citizen_required
+def apply(request):
+    form = forms.PreRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = services.application_pre_register(
+                mobile=request.citizen_mobile, national_code=data["national_code"],
+                shenasnameh_serial=data["shenasnameh_serial"],
+                birth_date=parse_date(data["birth_date"]), mother_name=data["mother_name"],
+                gender=data["gender"], kind=data["kind"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, "پیش‌ثبت‌نام انجام شد. کد رهگیری را نگه دارید.")
+            return redirect("citizen:application", tracking_code=application.tracking_code)
+    return render(request, "applications/apply.html", {"form": form})
+
+
+@citizen_required
+def application_detail(request, tracking_code: str):
+    try:
+        application = selectors.access_application_for_citizen(
+            mobile=request.citizen_mobile, tracking_code=tracking_code)
+    except DomainError as exc:
+        return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
+    return render(request, "applications/detail.html",
+                  {"application": application, "track": tracking_view(application),
+                   "urls": _next_step_urls(application)})
+
+
+def _next_step_urls(application) -> dict[str, str]:
+    """Links to the payment and booking steps, where those apps are installed."""
+    urls = {}
+    for name, route in (("pay", "payments:start"), ("book", "booking:choose")):
+        with contextlib.suppress(NoReverseMatch):
+            urls[name] = reverse(route, args=[application.tracking_code])
+    return urls
+
+
+def track(request):
+    form = forms.TrackForm(request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            rate_limit_hit(scope="track", subject=request.META.get("REMOTE_ADDR", ""),
+                           limit=settings.TRACKING_RATE_PER_MINUTE,
+                           window=dt.timedelta(minutes=1))
+            application = selectors.application_for_tracking(
+                national_code=form.cleaned_data["national_code"],
+                tracking_code=form.cleaned_data["tracking_code"])
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            result = tracking_view(application)
+    return render(request, "applications/track.html",
+                  {"form": form, "result": result, "now": timezone.now()})
