@@ -163,6 +163,13 @@ def registry_import(
     report_path = Path(report_path) if report_path else path.with_name(
         f"{path.stem}.rejected.csv"
     )
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if report_path.resolve() == path.resolve() or not report_path.parent.is_dir():
+        raise ImportRefused(
+            f"فایل گزارش «{report_path}» را نمی‌توان نوشت (پوشه‌اش نیست یا همان فایل ورودی است).",
+            code="IMPORT_REPORT_PATH",
+        )
     started = time.perf_counter()
     try:
         raw = path.open("rb")

@@ -81,6 +81,12 @@ _OLD_CARD = re.compile(r"[0-9]{6,16}")
 _SHENASNAMEH_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
+def _shown(raw: str) -> str:
+    """A bad value as quoted in a reason: trimmed, and cut short if it is long."""
+    text = raw.strip()
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 class Rejection(NamedTuple):
     """Why a row was refused: `code` is stable (for the API), `reason` is for people."""
 
@@ -133,7 +139,7 @@ def shenasnameh_serial_parse(raw: str) -> tuple[int, str, str]:
     if (len(tokens) != 3 or len(letters) != 1 or len(sixes) != 1 or len(series) != 1
             or letters[0] not in _SERIES_LETTERS or not 0 < int(series[0]) <= 999):
         raise InvalidSerial(
-            f"سریال شناسنامه «{raw}» خوانا نیست؛ شکل درست: ۲۰/الف ۱۲۳۴۵۶ "
+            f"سریال شناسنامه «{_shown(raw)}» خوانا نیست؛ شکل درست: ۲۰/الف ۱۲۳۴۵۶ "
             "(شمارهٔ سری، حرف سری و سریال ۶ رقمی)."
         )
     return int(series[0]), letters[0], sixes[0]
@@ -223,7 +229,8 @@ class _Bad(NamedTuple):
     reason: str  # may hold {label}
 
 
-_NAME_CACHE_LIMIT = 500_000
+# Repeated values are remembered, but a file of endless distinct junk must not fill memory.
+_CACHE_LIMIT = 500_000
 
 
 class RowValidator:
@@ -263,13 +270,13 @@ class RowValidator:
             result = _Bad(
                 "NAME_NOT_PERSIAN",
                 f"{{label}} باید فقط با حروف فارسی نوشته شود (بدون حروف لاتین، رقم یا حروف "
-                f"ویژهٔ عربی): «{raw.strip()}».",
+                f"ویژهٔ عربی): «{_shown(raw)}».",
             )
         elif len(name) > NAME_MAX_LENGTH:
             result = _Bad("NAME_TOO_LONG", f"{{label}} بیش از {NAME_MAX_LENGTH} نویسه است.")
         else:
             result = name
-        if len(self._names) < _NAME_CACHE_LIMIT:
+        if len(self._names) < _CACHE_LIMIT:
             self._names[raw] = result
         return result
 
@@ -278,16 +285,16 @@ class RowValidator:
             value = parse_date(raw)
         except InvalidDate as error:
             if error.code == "DATE_IMPOSSIBLE":
-                return _Bad("DATE_IMPOSSIBLE", f"{{label}} «{raw}» در تقویم وجود ندارد.")
+                return _Bad("DATE_IMPOSSIBLE", f"{{label}} «{_shown(raw)}» در تقویم وجود ندارد.")
             return _Bad(
                 "DATE_FORMAT",
-                f"{{label}} «{raw}» خوانا نیست؛ شکل درست ۱۳۷۰/۰۵/۱۴ یا 1991-08-05 است.",
+                f"{{label}} «{_shown(raw)}» خوانا نیست؛ شکل درست ۱۳۷۰/۰۵/۱۴ یا 1991-08-05 است.",
             )
         if value > self.lookups.today:
             code = "BIRTH_DATE_IN_FUTURE" if birth else "DATE_IN_FUTURE"
-            return _Bad(code, f"{{label}} «{raw}» در آینده است.")
+            return _Bad(code, f"{{label}} «{_shown(raw)}» در آینده است.")
         if value < EARLIEST_BIRTH_DATE:
-            return _Bad("DATE_TOO_EARLY", f"{{label}} «{raw}» پیش از ۱۲۲۸ خورشیدی است.")
+            return _Bad("DATE_TOO_EARLY", f"{{label}} «{_shown(raw)}» پیش از ۱۲۲۸ خورشیدی است.")
         return value
 
     def _province(self, raw: str) -> int | _Bad:
@@ -302,7 +309,7 @@ class RowValidator:
         elif pk is None or pk == _AMBIGUOUS:
             result = _Bad(
                 "PROVINCE_UNKNOWN",
-                f"استان «{raw}» شناخته نیست؛ کد ISO مانند IR-06 یا نام استان را بنویسید.",
+                f"استان «{_shown(raw)}» شناخته نیست؛ کد ISO مانند IR-06 یا نام استان را بنویسید.",
             )
         else:
             result = pk
@@ -318,10 +325,10 @@ class RowValidator:
         if pk == _AMBIGUOUS:
             result: int | _Bad = _Bad(
                 "COUNTY_AMBIGUOUS",
-                f"چند شهرستان «{raw}» نام دارند؛ پیشوند سه‌رقمی کد ملی شهرستان را بنویسید.",
+                f"چند شهرستان «{_shown(raw)}» نام دارند؛ پیشوند سه‌رقمی کد ملی شهرستان را بنویسید.",
             )
         elif pk is None:
-            result = _Bad("COUNTY_UNKNOWN", f"شهرستان صادرکننده «{raw}» شناخته نیست.")
+            result = _Bad("COUNTY_UNKNOWN", f"شهرستان صادرکننده «{_shown(raw)}» شناخته نیست.")
         else:
             result = pk
         self._counties[raw] = result
@@ -334,10 +341,10 @@ class RowValidator:
         )
         if pk == _AMBIGUOUS:
             result: int | _Bad = _Bad(
-                "CITY_AMBIGUOUS", f"در این استان چند شهر «{raw}» نام دارند."
+                "CITY_AMBIGUOUS", f"در این استان چند شهر «{_shown(raw)}» نام دارند."
             )
         elif pk is None:
-            result = _Bad("CITY_UNKNOWN", f"شهر «{raw}» در استان محل سکونت یافت نشد.")
+            result = _Bad("CITY_UNKNOWN", f"شهر «{_shown(raw)}» در استان محل سکونت یافت نشد.")
         else:
             result = pk
         self._cities[(province_id, raw)] = result
@@ -358,7 +365,7 @@ class RowValidator:
         try:
             return parse_national_code(raw)
         except InvalidNationalCode as error:
-            return Rejection(error.code, f"{error.detail} («{raw.strip()}»)")
+            return Rejection(error.code, f"{error.detail.rstrip('.')}: «{_shown(raw)}».")
 
     @staticmethod
     def _mobile(raw: str) -> str | None:
@@ -388,7 +395,7 @@ class RowValidator:
             if value is None:
                 return Rejection(
                     "FLAG_INVALID",
-                    f"ستون «{_FLAG_LABELS[column]}» باید بله/خیر یا 1/0 باشد، نه «{raw}».",
+                    f"ستون «{_FLAG_LABELS[column]}» باید بله/خیر یا 1/0 باشد، نه «{_shown(raw)}».",
                 )
         return value
 
@@ -411,22 +418,25 @@ class RowValidator:
             if name is None:
                 name = self._name(raw)
             if name.__class__ is _Bad:
-                return Rejection(name.code, name.reason.format(label=label))
+                return Rejection(name.code, name.reason.replace("{label}", label))
             names.append(name)
 
         raw = fields[self.i_gender]
         gender = _GENDERS.get(raw) or _GENDERS.get(normalize_text(raw).lower())
         if gender is None:
             return Rejection(
-                "GENDER_INVALID", f"جنسیت باید «مرد» یا «زن» (male/female) باشد، نه «{raw}»."
+                "GENDER_INVALID",
+                f"جنسیت باید «مرد» یا «زن» (male/female) باشد، نه «{_shown(raw)}».",
             )
 
         raw = fields[self.i_birth]
         birth = self._dates.get(raw)
         if birth is None:
-            birth = self._dates[raw] = self._date(raw, birth=True)
+            birth = self._date(raw, birth=True)
+            if len(self._dates) < _CACHE_LIMIT:
+                self._dates[raw] = birth
         if birth.__class__ is _Bad:
-            return Rejection(birth.code, birth.reason.format(label="تاریخ تولد"))
+            return Rejection(birth.code, birth.reason.replace("{label}", "تاریخ تولد"))
 
         number = fields[self.i_number]
         if not (number.isascii() and _SHENASNAMEH_NUMBER.fullmatch(number)):
@@ -434,7 +444,7 @@ class RowValidator:
             if not (number.isascii() and _SHENASNAMEH_NUMBER.fullmatch(number)):
                 return Rejection(
                     "SHENASNAMEH_NUMBER_INVALID",
-                    f"شماره شناسنامه باید ۱ تا ۱۰ رقم باشد، نه «{fields[self.i_number]}».",
+                    f"شماره شناسنامه باید ۱ تا ۱۰ رقم باشد، نه «{_shown(fields[self.i_number])}».",
                 )
 
         raw = fields[self.i_serial]
@@ -490,7 +500,8 @@ class RowValidator:
                     if raw.strip():
                         return Rejection(
                             "MOBILE_INVALID",
-                            f"تلفن همراه باید ۱۱ رقم و به شکل ۰۹۱۲۳۴۵۶۷۸۹ باشد، نه «{raw}».",
+                            "تلفن همراه باید ۱۱ رقم و به شکل ۰۹۱۲۳۴۵۶۷۸۹ باشد، "
+                            f"نه «{_shown(raw)}».",
                         )
                     mobile = ""
 
@@ -523,11 +534,12 @@ class RowValidator:
             )
         if not (card.isascii() and _OLD_CARD.fullmatch(card)):
             return Rejection(
-                "OLD_CARD_INVALID", f"شماره کارت ملی قدیمی باید ۶ تا ۱۶ رقم باشد، نه «{card_raw}»."
+                "OLD_CARD_INVALID",
+                f"شماره کارت ملی قدیمی باید ۶ تا ۱۶ رقم باشد، نه «{_shown(card_raw)}».",
             )
         issued = self._date(date_raw, birth=False)
         if issued.__class__ is _Bad:
-            return Rejection(issued.code, issued.reason.format(label="تاریخ صدور کارت قدیمی"))
+            return Rejection(issued.code, issued.reason.replace("{label}", "تاریخ صدور کارت قدیمی"))
         if issued < birth:
             return Rejection(
                 "OLD_CARD_INVALID", "تاریخ صدور کارت ملی قدیمی پیش از تاریخ تولد است."

@@ -25,7 +25,7 @@ MIXED_FILE = [
     person(2),                                              # line 6: good
     SARA_LINE,                                              # line 7: Sara again
     person(3, birth_date="1370/07/31"),                     # line 8: impossible date
-    person(4, first_name="فاطمة"),                          # line 9: Arabic teh marbuta
+    person(4, first_name="ڤیدا"),                           # line 9: Arabic-script VEH
     "",                                                     # line 10: blank, skipped
     person(5),                                              # line 11: good
 ]
@@ -232,3 +232,12 @@ def test_on_postgresql_it_loads_through_copy_and_skips_codes_already_there(place
     assert (result.loaded, result.already_present) == (3, 1)
     assert Citizen.objects.get(national_code=make_national_code("050", 2)).first_name == "قدیمی"
     assert isinstance(writers.writer_for(), writers.PostgresWriter)
+
+
+def test_it_refuses_a_report_path_it_cannot_write(places, write_csv, tmp_path):
+    path = write_csv([SARA_LINE])
+    for report in (path, tmp_path / "no-such-folder" / "report.csv"):
+        with pytest.raises(ImportRefused) as refused:
+            registry_import(path=path, report_path=report, progress=False)
+        assert refused.value.code == "IMPORT_REPORT_PATH"
+    assert Citizen.objects.count() == 0

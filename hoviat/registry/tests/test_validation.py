@@ -5,6 +5,7 @@ import pytest
 from hoviat.core.national_code import make_national_code
 from hoviat.registry.services import citizen_row_validate, shenasnameh_serial_parse
 from hoviat.registry.validation import (
+    REQUIRED_COLUMNS,
     CitizenRow,
     ImportRefused,
     InvalidSerial,
@@ -205,12 +206,8 @@ def test_it_accepts_a_header_in_any_order_and_case():
     [
         (None, "IMPORT_HEADER_MISSING", ""),
         (["national_code", "first_name"], "IMPORT_HEADER_INVALID", "last_name"),
-        ([*"national_code,first_name,last_name,father_name,mother_name,gender,birth_date,"
-           "shenasnameh_number,shenasnameh_serial,residence_province,blood_type".split(",")],
-         "IMPORT_HEADER_INVALID", "blood_type"),
-        ([*"national_code,national_code,first_name,last_name,father_name,mother_name,gender,"
-           "birth_date,shenasnameh_number,shenasnameh_serial,residence_province".split(",")],
-         "IMPORT_HEADER_INVALID", "national_code"),
+        ([*REQUIRED_COLUMNS, "blood_type"], "IMPORT_HEADER_INVALID", "blood_type"),
+        (["national_code", *REQUIRED_COLUMNS], "IMPORT_HEADER_INVALID", "national_code"),
     ],
 )
 def test_it_refuses_a_header_with_unknown_missing_or_repeated_columns(header, code, named):
@@ -218,3 +215,16 @@ def test_it_refuses_a_header_with_unknown_missing_or_repeated_columns(header, co
         header_check(header)
     assert refused.value.code == code
     assert named in refused.value.detail
+
+
+def test_a_bad_value_with_braces_or_great_length_is_quoted_safely(lookups, sara_row):
+    sara_row["first_name"] = "{label} " + "x" * 500
+    sara_row["birth_date"] = "{0}"
+
+    rejection = citizen_row_validate(sara_row, lookups=lookups)
+
+    assert rejection.code == "NAME_NOT_PERSIAN"
+    assert rejection.reason.startswith("نام ")
+    assert len(rejection.reason) < 250
+    sara_row["first_name"] = "سارا"
+    assert citizen_row_validate(sara_row, lookups=lookups).code == "DATE_FORMAT"
