@@ -46,7 +46,8 @@ class SentOut(Schema):
 @router.post("/auth/otp", response={202: SentOut}, summary="Send a sign-in code by SMS")
 def otp_request(request, payload: OtpIn):
     services.otp_request(mobile=payload.mobile)
-    return Status(202, {"detail": "کد ورود پیامک شد.", "expires_in_seconds": settings.OTP_TTL_SECONDS})
+    return Status(202, {"detail": "کد ورود پیامک شد.",
+                        "expires_in_seconds": settings.OTP_TTL_SECONDS})
 
 
 @router.post("/auth/otp/verify", response=TokenOut, summary="Exchange the SMS code for a token")

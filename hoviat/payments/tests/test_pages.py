@@ -13,7 +13,6 @@ from hoviat.payments.services import payment_start
 from hoviat.payments.tests.conftest import card_form, path_of
 
 
-
 @pytest.fixture
 def bank_url(application, sara_actor):
     _, url = payment_start(application=application, actor=sara_actor,
