@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "hoviat.applications",
     "hoviat.booking",
     "hoviat.payments",
+    # pki before enrolment: receipts are signed with its keys (it serves later stages too).
+    "hoviat.pki",
+    "hoviat.enrolment",
 ]
 
 MIDDLEWARE = [
