@@ -16,3 +16,12 @@ def payments_abandon_sweep_every_five_minutes() -> None:
     from hoviat.payments.services import payments_abandon_sweep
 
     payments_abandon_sweep(older_than_minutes=30)
+
+
+@db_periodic_task(crontab(hour="3", minute="15"))
+def receipt_key_rotate_if_due_daily() -> None:
+    import datetime as dt
+
+    from hoviat.pki.services import receipt_key_rotate_if_due
+
+    receipt_key_rotate_if_due(within=dt.timedelta(days=30))

@@ -196,3 +196,11 @@ SANDBOX_GATEWAY_SECRET = secret_from_env_or_file("HOVIAT_SANDBOX_GATEWAY_SECRET"
 SANDBOX_MERCHANT_ID = env_str("HOVIAT_SANDBOX_MERCHANT_ID", "hoviat-sandbox")
 PUBLIC_BASE_URL = env_str("HOVIAT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 PRE_REGISTRATION_TRIES_PER_HOUR = env_int("HOVIAT_PRE_REGISTRATION_TRIES_PER_HOUR", 10, minimum=1)
+
+# --- PKI -------------------------------------------------------------------------------------
+# Encrypts private keys at rest (receipt-signing keys now, CA keys later).
+PKI_PASSPHRASE = secret_from_env_or_file("HOVIAT_PKI_PASSPHRASE", VAR_DIR / "pki_passphrase")
+# Development makes the receipt-signing key on demand; production runs `hoviat pki init` once.
+PKI_RECEIPT_KEY_AUTO_CREATE = env_bool("HOVIAT_PKI_RECEIPT_KEY_AUTO_CREATE", default=DEBUG)
+PKI_RECEIPT_KEY_SIGNING_DAYS = env_int("HOVIAT_PKI_RECEIPT_KEY_SIGNING_DAYS", 365, minimum=1)
+PKI_VERIFY_RATE_PER_MINUTE = env_int("HOVIAT_PKI_VERIFY_RATE_PER_MINUTE", 30, minimum=1)

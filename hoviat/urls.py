@@ -17,6 +17,7 @@ urlpatterns = [
     path("citizen/", include("hoviat.applications.urls")),
     path("track/", application_views.track, name="track"),
     path("payments/", include("hoviat.payments.urls")),
+    path("pki/", include("hoviat.pki.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

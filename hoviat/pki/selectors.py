@@ -1,0 +1,63 @@
+"""PKI reads: the published receipt keys, and verifying a receipt's QR text against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from hoviat.pki.models import ReceiptSigningKey
+from hoviat.pki.receipts import (
+    ReceiptVerdict,
+    b64url_decode,
+    public_key_jwk,
+    verify_receipt_qr,
+)
+
+
+@lru_cache(maxsize=64)
+def _public_key(pem: str) -> ec.EllipticCurvePublicKey:
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ImproperlyConfigured("A receipt-signing key is not an EC key")
+    return key
+
+
+def receipt_key_signing(*, now: dt.datetime | None = None) -> ReceiptSigningKey | None:
+    """The key that signs receipts at `now` (the newest, if periods overlap), or None."""
+    now = now or timezone.now()
+    return (ReceiptSigningKey.objects
+            .filter(retired_at__isnull=True, active_from__lte=now, signs_until__gt=now)
+            .order_by("-active_from", "-id").first())
+
+
+def receipt_public_keys() -> list[ReceiptSigningKey]:
+    """Every key whose receipts verify: all but the retired, newest first."""
+    return list(ReceiptSigningKey.objects.filter(retired_at__isnull=True)
+                .order_by("-active_from", "-id"))
+
+
+def receipt_keys_document() -> dict[str, Any]:
+    """The published keys as a JWKS (RFC 7517), with each key's signing period and PEM."""
+    keys = []
+    for key in receipt_public_keys():
+        jwk = public_key_jwk(_public_key(key.public_key_pem))
+        jwk.update(active_from=key.active_from.isoformat(),
+                   signs_until=key.signs_until.isoformat(), pem=key.public_key_pem)
+        keys.append(jwk)
+    return {"keys": keys}
+
+
+def receipt_verification_keys() -> dict[bytes, ec.EllipticCurvePublicKey]:
+    return {b64url_decode(key.kid): _public_key(key.public_key_pem)
+            for key in receipt_public_keys()}
+
+
+def receipt_qr_verify(*, text: str, now: dt.datetime | None = None) -> ReceiptVerdict:
+    """Verify a receipt's QR text against the keys this system publishes."""
+    return verify_receipt_qr(text, receipt_verification_keys(), now or timezone.now())
