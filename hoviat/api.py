@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -74,6 +75,13 @@ def on_http_error(request, exc: HttpError):
     return _problem_response(request, problem(exc.status_code, "HTTP_ERROR", str(exc)))
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_request_too_big(request, exc):
+    return _problem_response(request, problem(
+        413, "REQUEST_TOO_LARGE", "حجم درخواست بیش از اندازهٔ مجاز است.",
+        title="Content too large"))
+
+
 @api.exception_handler(Exception)
 def on_unexpected_error(request, exc: Exception):
     # Logged with its traceback for us; the client gets a stable code and no internals.
@@ -86,6 +94,7 @@ def on_unexpected_error(request, exc: Exception):
 def _register_routers() -> None:
     from hoviat.applications.api import router as applications_router
     from hoviat.core.api import router as core_router
+    from hoviat.enrolment.api import router as enrolment_router
     from hoviat.payments.api import router as payments_router
     from hoviat.places.api import router as places_router
 
@@ -93,6 +102,7 @@ def _register_routers() -> None:
     api.add_router("/places", places_router)
     api.add_router("/", applications_router)
     api.add_router("/", payments_router)
+    api.add_router("/", enrolment_router)
 
 
 _register_routers()

@@ -25,3 +25,12 @@ def receipt_key_rotate_if_due_daily() -> None:
     from hoviat.pki.services import receipt_key_rotate_if_due
 
     receipt_key_rotate_if_due(within=dt.timedelta(days=30))
+
+
+@db_periodic_task(crontab(hour="4", minute="30"))
+def biometric_orphans_sweep_daily() -> None:
+    import datetime as dt
+
+    from hoviat.enrolment.services import biometric_orphans_sweep
+
+    biometric_orphans_sweep(older_than=dt.timedelta(hours=1))

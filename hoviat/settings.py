@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     # pki before enrolment: receipts are signed with its keys (it serves later stages too).
     "hoviat.pki",
     "hoviat.enrolment",
+    "hoviat.production",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HOVIAT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 STAFF_TOKEN_HOURS = env_int("HOVIAT_STAFF_TOKEN_HOURS", 12, minimum=1)
 
@@ -204,3 +209,20 @@ PKI_PASSPHRASE = secret_from_env_or_file("HOVIAT_PKI_PASSPHRASE", VAR_DIR / "pki
 PKI_RECEIPT_KEY_AUTO_CREATE = env_bool("HOVIAT_PKI_RECEIPT_KEY_AUTO_CREATE", default=DEBUG)
 PKI_RECEIPT_KEY_SIGNING_DAYS = env_int("HOVIAT_PKI_RECEIPT_KEY_SIGNING_DAYS", 365, minimum=1)
 PKI_VERIFY_RATE_PER_MINUTE = env_int("HOVIAT_PKI_VERIFY_RATE_PER_MINUTE", 30, minimum=1)
+
+# --- Enrolment -------------------------------------------------------------------------------
+# A citizen with no appointment here today is seen if a slot later today still has room.
+ENROLMENT_WALK_IN_ALLOWED = env_bool("HOVIAT_ENROLMENT_WALK_IN_ALLOWED", default=True)
+# The simulator capture device: development and tests only.
+ENROLMENT_SIMULATOR_ENABLED = env_bool("HOVIAT_ENROLMENT_SIMULATOR", default=DEBUG)
+# Encrypted with HOVIAT_BIOMETRIC_KEY (Fernet keys, comma-separated; the first encrypts).
+BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
+BIOMETRIC_MAX_UPLOAD_BYTES = env_int("HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024,
+                                     minimum=1024)
+BIOMETRIC_FACE_MIN_WIDTH = env_int("HOVIAT_BIOMETRIC_FACE_MIN_WIDTH", 480, minimum=1)
+BIOMETRIC_FACE_MIN_HEIGHT = env_int("HOVIAT_BIOMETRIC_FACE_MIN_HEIGHT", 640, minimum=1)
+BIOMETRIC_FINGER_MIN_PIXELS = env_int("HOVIAT_BIOMETRIC_FINGER_MIN_PIXELS", 300, minimum=1)
+RECEIPT_VALID_DAYS = env_int("HOVIAT_RECEIPT_VALID_DAYS", 180, minimum=1)
+# One-request enrolments carry a face and ten fingerprints as base64 JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HOVIAT_DATA_UPLOAD_MAX_BYTES", 24 * 1024 * 1024,
+                                      minimum=2_621_440)

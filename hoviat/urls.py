@@ -18,6 +18,7 @@ urlpatterns = [
     path("track/", application_views.track, name="track"),
     path("payments/", include("hoviat.payments.urls")),
     path("pki/", include("hoviat.pki.urls")),
+    path("office/", include("hoviat.enrolment.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

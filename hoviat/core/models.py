@@ -64,6 +64,7 @@ class AuditEntry(models.Model):
     class Meta:
         verbose_name = "رویداد ممیزی"
         verbose_name_plural = "رویدادهای ممیزی"
+        ordering = ["id"]  # the chain's order; PostgreSQL returns rows in any order otherwise
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:

@@ -1,0 +1,584 @@
+"""Writes of booking: slots from the office calendar, holds, appointments, and the sweep.
+
+Lock order, the same in every transaction here, so two of them never wait on each other:
+application rows → booking rows → slot rows (by id) → the audit head (audit_record, always
+last). A transaction that took the audit head never waits for a booking or slot row after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hoviat.applications.models import CHANGEABLE_STATUSES, Application, ApplicationStatus
+from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
+from hoviat.core.audit import audit_record
+from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from hoviat.core.jalali import WEEKDAYS, format_jalali, today_local
+from hoviat.core.text import persian_digits
+from hoviat.core.transitions import transition
+from hoviat.notifications.services import sms_queue
+from hoviat.offices.models import Holiday, Office, OfficeClosure
+from hoviat.offices.selectors import OFFICE_TZ, hours_on, slots_in
+
+logger = logging.getLogger(__name__)
+
+# Sweeps work in batches, each its own short transaction, so a backlog never holds locks long.
+SWEEP_BATCH = 500
+# Reminders go out in daytime only: the sweep runs every minute, and an SMS at 00:01 about
+# tomorrow's appointment would wake people up.
+REMINDER_HOURS = range(9, 21)
+
+BOOKABLE_STATUSES = frozenset({ApplicationStatus.PRE_REGISTERED, ApplicationStatus.PAID})
+
+
+# --- Errors (stable codes, Persian text) -----------------------------------------------------
+
+class SlotNotFound(NotFound):
+    code = "SLOT_NOT_FOUND"
+    default_detail = "نوبتی با این شناسه یافت نشد."
+
+
+class SlotInPast(ValidationFailed):
+    code = "SLOT_IN_PAST"
+    default_detail = "زمان این نوبت گذشته است؛ نوبت دیگری انتخاب کنید."
+
+
+class SlotFull(Conflict):
+    code = "SLOT_FULL"
+    default_detail = "ظرفیت این نوبت پر شده است؛ نوبت دیگری انتخاب کنید."
+
+
+class OfficeClosed(Conflict):
+    code = "OFFICE_CLOSED"
+    default_detail = "این دفتر در آن روز یا ساعت تعطیل است؛ نوبت دیگری انتخاب کنید."
+
+
+class AlreadyBooked(InvalidTransition):
+    code = "ALREADY_BOOKED"
+    default_detail = "برای این درخواست نوبت گرفته‌اید؛ برای تغییر آن، نوبت را جابه‌جا کنید."
+
+
+class AppointmentNotFound(NotFound):
+    code = "APPOINTMENT_NOT_FOUND"
+    default_detail = "برای این درخواست نوبتی ثبت نشده است."
+
+
+# --- Slots -----------------------------------------------------------------------------------
+
+def _slots_of_day(office: Office, day: dt.date, hours) -> list[Slot]:
+    step = dt.timedelta(minutes=office.slot_minutes)
+    return [
+        Slot(office_id=office.pk, starts_at=start, ends_at=start + step, date=day,
+             capacity=office.capacity_per_slot)
+        for start in slots_in(office=office, date=day, hours=hours)
+    ]
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _generate(offices: Iterable[Office], start: dt.date, end: dt.date) -> int:
+    """Slots for the given offices' open days from start to end that have no slots yet.
+
+    A day that already has slots is left alone: the daily job runs over 60 days of 2,000
+    offices, and re-inserting millions of rows to have all but one day conflict would cost
+    minutes. Changing the hours of a day that has bookings is for the offices app to decide.
+    """
+    if end < start:
+        return 0
+    offices = list(offices)
+    office_ids = [office.pk for office in offices]
+    holidays = frozenset(Holiday.objects.filter(date__range=(start, end))
+                         .values_list("date", flat=True))
+    closures: dict[int, set[dt.date]] = {}
+    for office_id, day in (OfficeClosure.objects.filter(office_id__in=office_ids,
+                                                        date__range=(start, end))
+                           .values_list("office_id", "date")):
+        closures.setdefault(office_id, set()).add(day)
+    done: dict[int, set[dt.date]] = {}
+    for office_id, day in (Slot.objects.filter(office_id__in=office_ids,
+                                               date__range=(start, end))
+                           .values_list("office_id", "date").distinct()):
+        done.setdefault(office_id, set()).add(day)
+
+    created = 0
+    pending: list[Slot] = []
+
+    def flush() -> None:
+        nonlocal created
+        with transaction.atomic():
+            # ignore_conflicts: a concurrent run may have written the same day a moment ago.
+            Slot.objects.bulk_create(pending, batch_size=2000, ignore_conflicts=True)
+        created += len(pending)
+        pending.clear()
+
+    for office in offices:
+        shut = closures.get(office.pk, set())
+        generated = done.get(office.pk, set())
+        for day in _days(start, end):
+            if day in generated:
+                continue
+            hours = hours_on(office=office, date=day, holidays=holidays, closures=shut)
+            pending.extend(_slots_of_day(office, day, hours))
+        if len(pending) >= 10_000:
+            flush()
+    if pending:
+        flush()
+    return created
+
+
+def slots_generate(*, office: Office, start: dt.date, end: dt.date) -> int:
+    """Create the office's slots from its calendar for start..end (inclusive); returns how many."""
+    return _generate([office], start, end)
+
+
+def slots_generate_all(*, days_ahead: int | None = None) -> int:
+    """Create the slots of every active office from today to days_ahead (BOOKING_DAYS_AHEAD)."""
+    days = settings.BOOKING_DAYS_AHEAD if days_ahead is None else days_ahead
+    start = today_local()
+    end = start + dt.timedelta(days=days)
+    created = 0
+    offices = Office.objects.filter(is_active=True).order_by("pk")
+    # A few hundred offices at a time keeps memory flat and the lookups of existing days small.
+    chunk = 200
+    last_pk = 0
+    while True:
+        batch = list(offices.filter(pk__gt=last_pk)[:chunk])
+        if not batch:
+            break
+        created += _generate(batch, start, end)
+        last_pk = batch[-1].pk
+    return created
+
+
+# --- Helpers shared by the writes ------------------------------------------------------------
+
+def _lock_application(application: Application) -> Application:
+    """The application row, locked: the first lock of every write here (see lock order)."""
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def _seat_of(application: Application) -> Booking | None:
+    """The application's held or booked booking, locked (there is at most one)."""
+    try:
+        return Booking.objects.select_for_update().get(application_id=application.pk,
+                                                       status__in=SEAT_HOLDING)
+    except Booking.DoesNotExist:
+        return None
+
+
+_CLOSED_SQL = (
+    f"SELECT EXISTS (SELECT 1 FROM {Holiday._meta.db_table} WHERE date = %s) "  # noqa: S608
+    f"OR EXISTS (SELECT 1 FROM {OfficeClosure._meta.db_table} "
+    "WHERE office_id = %s AND date = %s)"
+)
+
+
+def _closed_on(*, office_id: int, date: dt.date) -> bool:
+    """A holiday, or a closure of the office, on that date.
+
+    Plain SQL on purpose: it runs in every booking, and the same check through the ORM (two
+    EXISTS subqueries) cost a millisecond of CPU more each time, a seventh of a booking.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSED_SQL, [date, office_id, date])
+        return bool(cursor.fetchone()[0])
+
+
+def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
+    """The slot if a seat in it may be taken now: it exists, is ahead, and its office is open."""
+    try:
+        slot = Slot.objects.select_related("office").get(pk=slot_id)
+    except Slot.DoesNotExist:
+        raise SlotNotFound() from None
+    if slot.starts_at <= now:
+        raise SlotInPast()
+    office = slot.office
+    # The calendar is read again at booking time: a holiday or closure may have been added
+    # after the slots were made, or the office deactivated.
+    closed = _closed_on(office_id=office.pk, date=slot.date)
+    hours = hours_on(office=office, date=slot.date, holidays=frozenset(),
+                     closures={slot.date} if closed else frozenset())
+    if hours is None:
+        raise OfficeClosed("این دفتر در روز این نوبت تعطیل است؛ روز دیگری انتخاب کنید.")
+    opens_at, closes_at = hours
+    start = timezone.localtime(slot.starts_at, OFFICE_TZ).time()
+    end = timezone.localtime(slot.ends_at, OFFICE_TZ).time()
+    if start < opens_at or end > closes_at:
+        raise OfficeClosed("این دفتر در ساعت این نوبت باز نیست؛ ساعت دیگری انتخاب کنید.")
+    return slot
+
+
+def _seats_move(*, claim: int | None, release: int | None) -> None:
+    """Take a seat in one slot and give one back in another, in id order.
+
+    Both happen in the caller's transaction, so the order cannot lose a seat; id order is
+    what keeps two moves in opposite directions from deadlocking on the two rows.
+    """
+    if claim is not None and claim == release:
+        return
+    steps = sorted([(pk, +1) for pk in [claim] if pk is not None]
+                   + [(pk, -1) for pk in [release] if pk is not None])
+    for pk, delta in steps:
+        if delta > 0:
+            # The claim: one conditional UPDATE; 0 rows means the slot was full.
+            if not Slot.objects.filter(pk=pk, taken__lt=F("capacity")).update(
+                taken=F("taken") + 1
+            ):
+                raise SlotFull()
+        else:
+            _seats_give_back({pk: 1})
+
+
+def _seats_give_back(counts: dict[int, int]) -> None:
+    for slot_id in sorted(counts):
+        n = counts[slot_id]
+        if not Slot.objects.filter(pk=slot_id, taken__gte=n).update(taken=F("taken") - n):
+            # Cannot happen while every seat change goes through here; leaving `taken` high
+            # loses a seat, never overbooks, and the log says where to look.
+            logger.error("slot %s: cannot give back %s seats, fewer are taken", slot_id, n)
+
+
+def _audit_booking(booking: Booking, *, actor: Any, from_state: str, reason: str = "",
+                   data: dict | None = None) -> None:
+    audit_record(actor=actor, action=f"booking.{booking.status}", obj=booking,
+                 from_state=from_state, to_state=booking.status, reason=reason,
+                 data={"application_id": booking.application_id, "slot_id": booking.slot_id,
+                       **(data or {})})
+
+
+def _when(slot: Slot) -> str:
+    """«سه‌شنبه ۲۰ آبان ۱۴۰۵ ساعت ۰۹:۱۵», in the office's time."""
+    local = timezone.localtime(slot.starts_at, OFFICE_TZ)
+    weekday = WEEKDAYS[(local.weekday() + 2) % 7]  # Python counts from Monday, Iran from شنبه
+    time = persian_digits(f"{local:%H:%M}")
+    return f"{weekday} {format_jalali(local.date(), long=True)} ساعت {time}"
+
+
+def _sms_confirmed(application: Application, slot: Slot, *, moved: bool = False) -> None:
+    office = slot.office
+    head = ("نوبت شما تغییر کرد. نوبت تازه" if moved
+            else "نوبت ثبت‌نام حضوری کارت ملی هوشمند شما")
+    sms_queue(
+        to=application.mobile, kind="booking_moved" if moved else "booking_confirmed",
+        related=application,
+        body=(f"هویت: {head}: {_when(slot)} در «{office.name}» به نشانی {office.address}. "
+              f"کد رهگیری: {persian_digits(application.tracking_code)}. "
+              "اصل شناسنامه عکس‌دار را همراه داشته باشید."),
+    )
+
+
+def _book(*, application: Application, slot: Slot, actor: Any) -> None:
+    """The application paid → booked, with the confirmation SMS queued.
+
+    Called after every row write and before the booking's own audit rows: from its audit row
+    on, the transaction holds the audit chain's head, which every transaction needs, so the
+    less it does after that point, the more bookings per second the chain lets through.
+    """
+    _sms_confirmed(application, slot)
+    transition(Application, pk=application.pk, to=ApplicationStatus.BOOKED, actor=actor,
+               audit_data={"slot_id": slot.pk, "office_id": slot.office_id})
+
+
+# --- Holds and appointments ------------------------------------------------------------------
+
+def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booking:
+    """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid."""
+    now = timezone.now()
+    with transaction.atomic():
+        app = _lock_application(application)
+        if app.status == ApplicationStatus.BOOKED:
+            raise AlreadyBooked()
+        if app.status not in BOOKABLE_STATUSES:
+            raise InvalidTransition(
+                f"درخواست در وضعیت «{app.get_status_display()}» نوبت نمی‌گیرد.",
+                extra={"application_status": app.status},
+            )
+        current = _seat_of(app)
+        if (current is not None and current.slot_id == slot_id
+                and app.status == ApplicationStatus.PRE_REGISTERED
+                and current.hold_expires_at > now):
+            return current  # the same pick again (a double click): the hold stands as it was
+        slot = _bookable_slot(slot_id, now)
+        _seats_move(claim=slot.pk, release=current.slot_id if current else None)
+        if current is not None:
+            current.status = BookingStatus.RELEASED
+            current.save(update_fields=["status", "updated_at"])
+        paid = app.status == ApplicationStatus.PAID
+        booking = Booking.objects.create(
+            application=app, slot=slot,
+            status=BookingStatus.BOOKED if paid else BookingStatus.HELD,
+            hold_expires_at=None if paid else now + dt.timedelta(
+                minutes=settings.BOOKING_HOLD_MINUTES),
+        )
+        if paid:
+            _book(application=app, slot=slot, actor=actor)
+        if current is not None:
+            _audit_booking(current, actor=actor, from_state=BookingStatus.HELD,
+                           reason="another_slot_chosen")
+        _audit_booking(booking, actor=actor, from_state="",
+                       data={"office_id": slot.office_id,
+                             "hold_expires_at": booking.hold_expires_at})
+    return booking
+
+
+def booking_confirm_for_payment(*, application: Application, actor: Any) -> Booking | None:
+    """After payment (application already `paid`): its held booking becomes booked, if any."""
+    now = timezone.now()
+    with transaction.atomic():
+        app = _lock_application(application)
+        booking = (Booking.objects.select_for_update()
+                   .filter(application_id=app.pk, status=BookingStatus.HELD).first())
+        if booking is None:
+            return None
+        if app.status != ApplicationStatus.PAID:
+            raise InvalidTransition("نوبت تنها پس از پرداخت هزینه قطعی می‌شود.",
+                                    extra={"application_status": app.status})
+        try:
+            slot = _bookable_slot(booking.slot_id, now)
+        except (SlotInPast, OfficeClosed):
+            # The hold is left to lapse (the sweep gives its seat back): releasing it here
+            # would touch a slot row after the payment's audit row, against the lock order.
+            sms_queue(to=app.mobile, kind="booking_unavailable", related=app,
+                      body=("هویت: پرداخت شما انجام شد، ولی نوبتی که انتخاب کرده بودید دیگر در "
+                            "دسترس نیست. لطفاً در سامانه نوبت دیگری بگیرید. کد رهگیری: "
+                            f"{persian_digits(app.tracking_code)}."))
+            return None
+        booking.status = BookingStatus.BOOKED
+        booking.hold_expires_at = None
+        booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
+        _book(application=app, slot=slot, actor=actor)
+        _audit_booking(booking, actor=actor, from_state=BookingStatus.HELD, reason="paid")
+    return booking
+
+
+def booking_reschedule(*, application: Application, slot_id: int, actor: Any) -> Booking:
+    """Move the appointment (or hold) to another slot, at the same or another office."""
+    now = timezone.now()
+    with transaction.atomic():
+        app = _lock_application(application)
+        if app.status not in CHANGEABLE_STATUSES:
+            raise InvalidTransition("پس از ثبت‌نام حضوری، نوبت را نمی‌توان تغییر داد.",
+                                    extra={"application_status": app.status})
+        current = _seat_of(app)
+        if current is None:
+            raise AppointmentNotFound()
+        if current.slot_id == slot_id:
+            return current  # already there: PUT is idempotent
+        slot = _bookable_slot(slot_id, now)
+        # The new seat is claimed in the same transaction as the old one is given back: if the
+        # new slot is full, nothing changes and the citizen keeps the old appointment.
+        _seats_move(claim=slot.pk, release=current.slot_id)
+        was = current.status
+        current.status = BookingStatus.MOVED
+        current.save(update_fields=["status", "updated_at"])
+        booking = Booking.objects.create(
+            application=app, slot=slot, status=was,
+            hold_expires_at=(now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+                             if was == BookingStatus.HELD else None),
+        )
+        if was == BookingStatus.BOOKED:
+            _sms_confirmed(app, slot, moved=True)
+        _audit_booking(current, actor=actor, from_state=was, data={"to_slot_id": slot.pk})
+        _audit_booking(booking, actor=actor, from_state="",
+                       data={"office_id": slot.office_id, "moved_from": current.pk})
+    return booking
+
+
+def _release(booking: Booking) -> str:
+    """Give the seat back: a hold is released, an appointment cancelled; the old status."""
+    was = booking.status
+    _seats_give_back({booking.slot_id: 1})
+    booking.status = (BookingStatus.CANCELLED if was == BookingStatus.BOOKED
+                      else BookingStatus.RELEASED)
+    booking.hold_expires_at = None
+    booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
+    return was
+
+
+def booking_cancel(*, application: Application, actor: Any) -> Booking:
+    """Cancel the appointment (application back to `paid`) or give up a hold."""
+    with transaction.atomic():
+        app = _lock_application(application)
+        if app.status not in CHANGEABLE_STATUSES:
+            raise InvalidTransition("پس از ثبت‌نام حضوری، نوبت را نمی‌توان لغو کرد.",
+                                    extra={"application_status": app.status})
+        booking = _seat_of(app)
+        if booking is None:
+            raise AppointmentNotFound()
+        was = _release(booking)
+        if was == BookingStatus.BOOKED and app.status == ApplicationStatus.BOOKED:
+            sms_queue(to=app.mobile, kind="booking_cancelled", related=app,
+                      body=("هویت: نوبت ثبت‌نام حضوری شما لغو شد. هزینه پرداخت‌شده محفوظ است و "
+                            "می‌توانید در سامانه نوبت تازه بگیرید. کد رهگیری: "
+                            f"{persian_digits(app.tracking_code)}."))
+            transition(Application, pk=app.pk, to=ApplicationStatus.PAID, actor=actor,
+                       reason="appointment_cancelled")
+        _audit_booking(booking, actor=actor, from_state=was, reason="citizen_cancelled")
+    return booking
+
+
+def booking_release_for_application(*, application: Application, actor: Any
+                                    ) -> Booking | None:
+    """Give back the application's seat (its status is the caller's); None if it had none."""
+    with transaction.atomic():
+        app = _lock_application(application)
+        booking = _seat_of(app)
+        if booking is None:
+            return None
+        was = _release(booking)
+        _audit_booking(booking, actor=actor, from_state=was, reason="application_closed")
+    return booking
+
+
+# --- The sweep -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SweepResult:
+    holds_released: int
+    appointments_missed: int
+    reminders: int
+
+    def __str__(self) -> str:
+        return (f"holds released: {self.holds_released}, "
+                f"appointments missed: {self.appointments_missed}, "
+                f"reminders: {self.reminders}")
+
+
+def _holds_release_lapsed(now: dt.datetime) -> int:
+    total = 0
+    while True:
+        with transaction.atomic():
+            # Claim the applications first (lock order), skipping any a payment or a citizen
+            # is working on right now: the next run gets them. SKIP LOCKED is also what lets
+            # two sweeps run at once, each on its own rows.
+            app_ids = list(
+                Application.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(bookings__status=BookingStatus.HELD,
+                        bookings__hold_expires_at__lte=now)
+                .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+            )
+            if not app_ids:
+                return total
+            rows = list(Booking.objects.select_for_update()
+                        .filter(application_id__in=app_ids, status=BookingStatus.HELD,
+                                hold_expires_at__lte=now)
+                        .values_list("pk", "slot_id", "application_id"))
+            Booking.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
+                status=BookingStatus.RELEASED, updated_at=timezone.now())
+            _seats_give_back(Counter(slot_id for _, slot_id, _ in rows))
+            for pk, slot_id, application_id in rows:
+                audit_record(actor=None, action="booking.released",
+                             object_type="booking.booking", object_id=str(pk),
+                             from_state=BookingStatus.HELD, to_state=BookingStatus.RELEASED,
+                             reason="hold_lapsed",
+                             data={"application_id": application_id, "slot_id": slot_id})
+        total += len(rows)
+        if len(app_ids) < SWEEP_BATCH:
+            return total
+
+
+def _sms_expired(application_mobile: str, tracking_code: str, slot_start: dt.datetime) -> None:
+    local = timezone.localtime(slot_start, OFFICE_TZ)
+    sms_queue(
+        to=application_mobile, kind="application_expired",
+        body=(f"هویت: چون در نوبت {format_jalali(local.date(), long=True)} برای ثبت‌نام حضوری "
+              f"مراجعه نکردید، درخواست کارت ملی هوشمند با کد رهگیری "
+              f"{persian_digits(tracking_code)} منقضی شد. برای دریافت کارت، دوباره در سامانه "
+              "پیش‌ثبت‌نام کنید و نوبت بگیرید."),
+    )
+
+
+def _appointments_expire_missed(now: dt.datetime) -> int:
+    cutoff = now - dt.timedelta(days=settings.MISSED_APPOINTMENT_GRACE_DAYS)
+    total = 0
+    while True:
+        with transaction.atomic():
+            app_ids = list(
+                Application.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=ApplicationStatus.BOOKED, bookings__status=BookingStatus.BOOKED,
+                        bookings__slot__ends_at__lt=cutoff)
+                .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+            )
+            if not app_ids:
+                return total
+            closed_at = timezone.now()
+            Application.objects.filter(pk__in=app_ids, status=ApplicationStatus.BOOKED).update(
+                status=ApplicationStatus.EXPIRED, closed_at=closed_at, updated_at=closed_at)
+            rows = list(Booking.objects.select_for_update(of=("self",))
+                        .filter(application_id__in=app_ids, status=BookingStatus.BOOKED)
+                        .values_list("pk", "slot_id", "application_id", "application__mobile",
+                                     "application__tracking_code", "slot__starts_at"))
+            Booking.objects.filter(pk__in=[row[0] for row in rows]).update(
+                status=BookingStatus.MISSED, updated_at=closed_at)
+            _seats_give_back(Counter(row[1] for row in rows))
+            for pk, slot_id, application_id, mobile, tracking_code, starts_at in rows:
+                audit_record(actor=None, action="booking.missed", object_type="booking.booking",
+                             object_id=str(pk), from_state=BookingStatus.BOOKED,
+                             to_state=BookingStatus.MISSED, reason="not_enrolled_in_time",
+                             data={"application_id": application_id, "slot_id": slot_id})
+                audit_record(actor=None, action="application.expired",
+                             object_type="applications.application",
+                             object_id=str(application_id),
+                             from_state=ApplicationStatus.BOOKED,
+                             to_state=ApplicationStatus.EXPIRED, reason="missed_appointment",
+                             data={"booking_id": pk})
+                _sms_expired(mobile, tracking_code, starts_at)
+        total += len(rows)
+        if len(app_ids) < SWEEP_BATCH:
+            return total
+
+
+def _reminders_send(now: dt.datetime) -> int:
+    local = timezone.localtime(now, OFFICE_TZ)
+    if local.hour not in REMINDER_HOURS:
+        return 0
+    tomorrow = local.date() + dt.timedelta(days=1)
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Booking.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=BookingStatus.BOOKED, reminded_at__isnull=True,
+                        slot__date=tomorrow, application__status=ApplicationStatus.BOOKED)
+                .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+            )
+            if not ids:
+                return total
+            # The claim: only a row whose reminded_at is still empty is reminded.
+            Booking.objects.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=now)
+            for booking in (Booking.objects.filter(pk__in=ids)
+                            .select_related("slot__office", "application")):
+                office = booking.slot.office
+                sms_queue(
+                    to=booking.application.mobile, kind="booking_reminder",
+                    related=booking.application,
+                    body=(f"هویت: یادآوری نوبت فردا، {_when(booking.slot)}، در «{office.name}» "
+                          f"به نشانی {office.address}. کد رهگیری: "
+                          f"{persian_digits(booking.application.tracking_code)}. "
+                          "اصل شناسنامه عکس‌دار را همراه داشته باشید."),
+                )
+        total += len(ids)
+        if len(ids) < SWEEP_BATCH:
+            return total
+
+
+def bookings_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Release lapsed holds, expire missed appointments, send tomorrow's reminders."""
+    now = now or timezone.now()
+    return SweepResult(
+        holds_released=_holds_release_lapsed(now),
+        appointments_missed=_appointments_expire_missed(now),
+        reminders=_reminders_send(now),
+    )
