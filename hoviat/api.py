@@ -97,12 +97,14 @@ def _register_routers() -> None:
     from hoviat.enrolment.api import router as enrolment_router
     from hoviat.payments.api import router as payments_router
     from hoviat.places.api import router as places_router
+    from hoviat.production.api import router as production_router
 
     api.add_router("/", core_router)
     api.add_router("/places", places_router)
     api.add_router("/", applications_router)
     api.add_router("/", payments_router)
     api.add_router("/", enrolment_router)
+    api.add_router("/", production_router)
 
 
 _register_routers()

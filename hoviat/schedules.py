@@ -1,5 +1,7 @@
 """Every periodic job in one place. Each calls one service; each is also a `hoviat` command."""
 
+import contextlib
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -34,3 +36,23 @@ def biometric_orphans_sweep_daily() -> None:
     from hoviat.enrolment.services import biometric_orphans_sweep
 
     biometric_orphans_sweep(older_than=dt.timedelta(hours=1))
+
+
+@db_periodic_task(crontab(minute="20"))
+def crl_publish_if_due_hourly() -> None:
+    import datetime as dt
+
+    from hoviat.pki.services import crl_publish_if_due
+
+    crl_publish_if_due(within=dt.timedelta(hours=12))
+
+
+@db_periodic_task(crontab(hour="1", minute="0"))
+def production_run_nightly() -> None:
+    from hoviat.core.errors import DomainError
+    from hoviat.core.jalali import today_local
+    from hoviat.production.services import production_run
+
+    # No stock, capacity used or a run in progress: nothing to do tonight.
+    with contextlib.suppress(DomainError):
+        production_run(date=today_local(), actor=None)

@@ -209,6 +209,17 @@ PKI_PASSPHRASE = secret_from_env_or_file("HOVIAT_PKI_PASSPHRASE", VAR_DIR / "pki
 PKI_RECEIPT_KEY_AUTO_CREATE = env_bool("HOVIAT_PKI_RECEIPT_KEY_AUTO_CREATE", default=DEBUG)
 PKI_RECEIPT_KEY_SIGNING_DAYS = env_int("HOVIAT_PKI_RECEIPT_KEY_SIGNING_DAYS", 365, minimum=1)
 PKI_VERIFY_RATE_PER_MINUTE = env_int("HOVIAT_PKI_VERIFY_RATE_PER_MINUTE", 30, minimum=1)
+PKI_CA_AUTO_CREATE = env_bool("HOVIAT_PKI_CA_AUTO_CREATE", default=DEBUG)
+# Production: CA certificates (PEM) and the issuing CA key (PKCS#8 PEM encrypted with
+# HOVIAT_PKI_PASSPHRASE); `hoviat pki init` records the certificates, the key stays in its file.
+PKI_ROOT_CERT_FILE = env_str("HOVIAT_PKI_ROOT_CERT_FILE", "")
+PKI_ISSUING_CERT_FILE = env_str("HOVIAT_PKI_ISSUING_CERT_FILE", "")
+PKI_ISSUING_KEY_FILE = env_str("HOVIAT_PKI_ISSUING_KEY_FILE", "")
+PKI_ROOT_VALIDITY_YEARS = env_int("HOVIAT_PKI_ROOT_VALIDITY_YEARS", 20, minimum=1)
+PKI_ISSUING_VALIDITY_YEARS = env_int("HOVIAT_PKI_ISSUING_VALIDITY_YEARS", 10, minimum=1)
+PKI_CRL_VALIDITY_HOURS = env_int("HOVIAT_PKI_CRL_VALIDITY_HOURS", 24, minimum=1)
+PKI_OCSP_VALIDITY_MINUTES = env_int("HOVIAT_PKI_OCSP_VALIDITY_MINUTES", 60, minimum=1)
+CHIP_STORE_KEY = secret_from_env_or_file("HOVIAT_CHIP_STORE_KEY", VAR_DIR / "chip_store_key")
 
 # --- Enrolment -------------------------------------------------------------------------------
 # A citizen with no appointment here today is seen if a slot later today still has room.
@@ -226,3 +237,14 @@ RECEIPT_VALID_DAYS = env_int("HOVIAT_RECEIPT_VALID_DAYS", 180, minimum=1)
 # One-request enrolments carry a face and ten fingerprints as base64 JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HOVIAT_DATA_UPLOAD_MAX_BYTES", 24 * 1024 * 1024,
                                       minimum=2_621_440)
+
+# --- Production ------------------------------------------------------------------------------
+PRODUCTION_DAILY_CAPACITY = env_int("HOVIAT_PRODUCTION_DAILY_CAPACITY", 80_000, minimum=1)
+PRODUCTION_BATCH_SIZE = env_int("HOVIAT_PRODUCTION_BATCH_SIZE", 200, minimum=1)
+PRODUCTION_QC_FAIL_RATE = float(env_str("HOVIAT_PRODUCTION_QC_FAIL_RATE", "0.002"))
+PRODUCTION_CARD_VALIDITY_YEARS = env_int("HOVIAT_CARD_VALIDITY_YEARS", 7, minimum=1)
+PRODUCTION_SHIPPING_WORKING_DAYS = env_int("HOVIAT_PRODUCTION_SHIPPING_WORKING_DAYS", 5,
+                                           minimum=0)
+PRODUCTION_RUN_STALE_SECONDS = env_int("HOVIAT_PRODUCTION_RUN_STALE_SECONDS", 600, minimum=10)
+PRODUCTION_CSN_PREFIX = env_str("HOVIAT_PRODUCTION_CSN_PREFIX", "IR")
+PRODUCTION_KIND_PRIORITY = {"replacement": 1, "first": 2}

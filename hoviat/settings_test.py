@@ -18,3 +18,5 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # In memory: fast, and parallel test runs in one checkout never share a file.
     DATABASES["default"]["TEST"] = {"NAME": None}
+# Tests create CAs explicitly (services.ca_init) so "no CA yet" stays testable.
+PKI_CA_AUTO_CREATE = False

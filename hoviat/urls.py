@@ -19,6 +19,7 @@ urlpatterns = [
     path("payments/", include("hoviat.payments.urls")),
     path("pki/", include("hoviat.pki.urls")),
     path("office/", include("hoviat.enrolment.urls")),
+    path("production/", include("hoviat.production.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -142,6 +142,7 @@ class TrackOut(Schema):
     appointment: AppointmentOut | None
     expected_ready_on: dt.date | None
     expected_ready_basis: str
+    expected_ready_reason: str = ""
 
 
 def tracking_view(application) -> dict:
@@ -163,6 +164,7 @@ def tracking_view(application) -> dict:
         "appointment": appointment,
         "expected_ready_on": expected.date,
         "expected_ready_basis": expected.basis,
+        "expected_ready_reason": expected.reason,
     }
 
 

@@ -49,7 +49,7 @@ class Application(models.Model):
     TRANSITIONS = {
         "paid": {"pre_registered", "booked"},  # from booked: the appointment was cancelled
         "booked": {"paid"},
-        "enrolled": {"booked"},
+        "enrolled": {"booked", "in_production"},  # from in_production: failed QC, re-queued
         "in_production": {"enrolled"},
         "produced": {"in_production"},
         "shipped": {"produced"},

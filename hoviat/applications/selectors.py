@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -70,7 +71,20 @@ def application_timeline(*, application: Application) -> list[TimelineStep]:
 @dataclass(frozen=True)
 class ExpectedReady:
     date: dt.date | None
-    basis: str  # default_lead_time (until the production queue exists), delivered, none
+    basis: str  # production_queue, in_production, produced, default_lead_time, delivered, none
+    reason: str = ""  # why there is no date, in Persian (e.g. a card-body shortage)
+
+
+# Later stages (production) know better when a card will be ready. They register a provider
+# here from their AppConfig.ready(), so this earlier app never imports them.
+_EXPECTED_READY_PROVIDERS: list[Callable[[Application], ExpectedReady | None]] = []
+
+
+def expected_ready_provider_register(
+    provider: Callable[[Application], ExpectedReady | None],
+) -> None:
+    if provider not in _EXPECTED_READY_PROVIDERS:
+        _EXPECTED_READY_PROVIDERS.append(provider)
 
 
 def application_expected_ready(*, application: Application,
@@ -78,6 +92,10 @@ def application_expected_ready(*, application: Application,
     """When the card should be ready: enrolment (or the appointment) + the stated lead time."""
     if application.status == ApplicationStatus.DELIVERED:
         return ExpectedReady(None, "delivered")
+    for provider in _EXPECTED_READY_PROVIDERS:
+        answer = provider(application)
+        if answer is not None:
+            return answer
     start = (application.enrolled_at.date() if application.enrolled_at else appointment_date)
     if start is None:
         return ExpectedReady(None, "none")

@@ -1,4 +1,4 @@
-"""PKI reads: the published receipt keys, and verifying a receipt's QR text against them."""
+"""PKI reads: the published receipt keys, verifying receipts, the CA certificates and CRL."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from hoviat.pki.models import ReceiptSigningKey
+from hoviat.pki.models import CaKind, CertificateAuthority, ReceiptSigningKey, RevocationList
 from hoviat.pki.receipts import (
     ReceiptVerdict,
     b64url_decode,
@@ -61,3 +62,29 @@ def receipt_verification_keys() -> dict[bytes, ec.EllipticCurvePublicKey]:
 def receipt_qr_verify(*, text: str, now: dt.datetime | None = None) -> ReceiptVerdict:
     """Verify a receipt's QR text against the keys this system publishes."""
     return verify_receipt_qr(text, receipt_verification_keys(), now or timezone.now())
+
+
+def ca_current(kind: str) -> CertificateAuthority | None:
+    """The newest CA of a kind (root or issuing), whatever its state."""
+    return (CertificateAuthority.objects.filter(kind=kind)
+            .order_by("-not_before", "-id").first())
+
+
+def ca_certificate_der(kind: str) -> bytes | None:
+    ca = ca_current(kind)
+    if ca is None:
+        return None
+    return x509.load_pem_x509_certificate(ca.cert_pem.encode()).public_bytes(
+        serialization.Encoding.DER)
+
+
+def crl_current_der() -> bytes | None:
+    """The newest stored CRL of the current issuing CA, as published (DER)."""
+    ca = ca_current(CaKind.ISSUING)
+    if ca is None:
+        return None
+    crl = (RevocationList.objects.filter(issuer=ca).order_by("-number")
+           .only("der", "next_update").first())
+    if crl is None or crl.next_update <= timezone.now():
+        return None
+    return bytes(crl.der)

@@ -1,0 +1,44 @@
+"""A shipment's manifest as CSV and PDF: card serials and masked national codes only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from django.template.loader import render_to_string
+
+from hoviat.core.jalali import format_jalali
+from hoviat.production.models import Shipment
+from hoviat.production.selectors import mask_national_code, shipment_cards
+
+HEADER = ["row", "csn", "crn", "national_code_masked", "tracking_code", "expires_on"]
+
+
+def manifest_rows(shipment: Shipment) -> list[list[str]]:
+    return [[str(i), card.csn, card.crn,
+             mask_national_code(card.application.citizen.national_code),
+             card.application.tracking_code, card.expires_on.isoformat()]
+            for i, card in enumerate(shipment_cards(shipment=shipment), start=1)]
+
+
+def manifest_csv(shipment: Shipment) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(manifest_rows(shipment))
+    return buffer.getvalue()
+
+
+def manifest_pdf(shipment: Shipment) -> bytes:
+    """WeasyPrint imported here: pages that never render a PDF work without pango."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from hoviat.enrolment.pdf import _font_urls
+
+    html = render_to_string("production/manifest_pdf.html", {
+        "shipment": shipment, "rows": manifest_rows(shipment), "fonts": _font_urls(),
+        "created": format_jalali(shipment.created_at, with_time=True)})
+    return HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
+        font_config=FontConfiguration())
