@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("citizen/", include("hoviat.applications.urls")),
+    path("citizen/book/", include("hoviat.booking.urls")),
     path("track/", application_views.track, name="track"),
     path("payments/", include("hoviat.payments.urls")),
     path("pki/", include("hoviat.pki.urls")),

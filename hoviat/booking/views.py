@@ -1,0 +1,101 @@
+"""The citizen's booking page: pick a province, city, kind and date; offices by free seats;
+then a time at the chosen office."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hoviat.applications.models import ApplicationStatus
+from hoviat.applications.selectors import access_application_for_citizen
+from hoviat.applications.views import citizen_required
+from hoviat.booking import selectors, services
+from hoviat.core.audit import Actor
+from hoviat.core.errors import DomainError
+from hoviat.core.jalali import format_jalali, parse_date
+from hoviat.offices.models import OfficeKind
+from hoviat.places.models import Province
+
+BOOKABLE = {ApplicationStatus.PRE_REGISTERED, ApplicationStatus.PAID, ApplicationStatus.BOOKED}
+
+
+def _application(request, tracking_code):
+    return access_application_for_citizen(mobile=request.citizen_mobile,
+                                          tracking_code=tracking_code)
+
+
+@citizen_required
+def choose(request, tracking_code: str):
+    try:
+        application = _application(request, tracking_code)
+    except DomainError as exc:
+        return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
+    error = ""
+    today = timezone.localdate()
+    province = (request.GET.get("province")
+                or application.citizen.residence_province.code)
+    kind = request.GET.get("kind") or ""
+    try:
+        day = parse_date(request.GET["date"]) if request.GET.get("date") else today
+    except DomainError as exc:
+        error, day = exc.detail, today
+    if day < today:
+        error, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", today
+    offices, slots, office = [], [], None
+    try:
+        offices = selectors.offices_by_free_capacity(province_code=province,
+                                                     kind=kind or None, date=day)
+        if request.GET.get("office"):
+            office = selectors.office_for_booking(office_id=int(request.GET["office"]))
+            slots = list(selectors.slots_of_office(office_id=office.pk, start=day, end=day,
+                                                   office=office))
+    except (DomainError, ValueError) as exc:
+        error = getattr(exc, "detail", "دفتر انتخاب‌شده معتبر نیست.")
+    return render(request, "booking/choose.html", {
+        "application": application, "offices": offices, "office": office, "slots": slots,
+        "provinces": Province.objects.order_by("name_fa"), "province": province,
+        "kinds": OfficeKind.choices, "kind": kind, "day": day,
+        "day_text": format_jalali(day, persian=False), "error": error,
+        "current": selectors.booking_current(application=application),
+        "bookable": application.status in BOOKABLE,
+    })
+
+
+@require_POST
+@citizen_required
+def book(request, tracking_code: str):
+    try:
+        application = _application(request, tracking_code)
+        actor = Actor("citizen", application.citizen.national_code, "citizen")
+        slot_id = int(request.POST.get("slot_id", "0"))
+        if application.status == ApplicationStatus.BOOKED:
+            services.booking_reschedule(application=application, slot_id=slot_id, actor=actor)
+            messages.success(request, "نوبت شما تغییر کرد.")
+        else:
+            booking = services.booking_hold(application=application, slot_id=slot_id,
+                                            actor=actor)
+            if booking.status == "held":
+                messages.info(request, "نوبت برای شما نگه داشته شد؛ تا ۱۰ دقیقه هزینه را "
+                                       "پرداخت کنید تا قطعی شود.")
+            else:
+                messages.success(request, "نوبت شما قطعی شد.")
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "detail", "نوبت انتخاب‌شده معتبر نیست."))
+        return redirect(request.META.get("HTTP_REFERER") or "citizen:home")
+    return redirect("citizen:application", tracking_code=application.tracking_code)
+
+
+@require_POST
+@citizen_required
+def cancel(request, tracking_code: str):
+    try:
+        application = _application(request, tracking_code)
+        services.booking_cancel(application=application, actor=Actor(
+            "citizen", application.citizen.national_code, "citizen"))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "نوبت لغو شد. هر زمان خواستید نوبت تازه بگیرید.")
+    return redirect("citizen:application", tracking_code=tracking_code)
