@@ -93,6 +93,7 @@ def on_unexpected_error(request, exc: Exception):
 
 def _register_routers() -> None:
     from hoviat.applications.api import router as applications_router
+    from hoviat.booking.api import router as booking_router
     from hoviat.core.api import router as core_router
     from hoviat.enrolment.api import router as enrolment_router
     from hoviat.payments.api import router as payments_router
@@ -102,6 +103,7 @@ def _register_routers() -> None:
     api.add_router("/", core_router)
     api.add_router("/places", places_router)
     api.add_router("/", applications_router)
+    api.add_router("/", booking_router)
     api.add_router("/", payments_router)
     api.add_router("/", enrolment_router)
     api.add_router("/", production_router)

@@ -56,3 +56,18 @@ def production_run_nightly() -> None:
     # No stock, capacity used or a run in progress: nothing to do tonight.
     with contextlib.suppress(DomainError):
         production_run(date=today_local(), actor=None)
+
+
+@db_periodic_task(crontab(minute="*"))
+def bookings_sweep_every_minute() -> None:
+    # Holds last 10 minutes: a lapsed seat goes back within a minute of lapsing.
+    from hoviat.booking.services import bookings_sweep
+
+    bookings_sweep()
+
+
+@db_periodic_task(crontab(hour="0", minute="30"))
+def slots_generate_daily() -> None:
+    from hoviat.booking.services import slots_generate_all
+
+    slots_generate_all()

@@ -128,7 +128,8 @@ def office_slots(request, office_id: str, start: str | None = Query(None, alias=
         raise ValidationFailed(f"بازه حداکثر {MAX_RANGE_DAYS} روز است.",
                                code="DATE_RANGE_TOO_LONG")
     office = selectors.office_for_booking(office_id=pk)
-    slots = list(selectors.slots_of_office(office_id=office.pk, start=first, end=last))
+    slots = list(selectors.slots_of_office(office_id=office.pk, start=first, end=last,
+                                           office=office))
     return {"office_id": office.pk, "office_name": office.name, "from": first, "to": last,
             "slots": slots}
 

@@ -93,13 +93,15 @@ def office_for_booking(*, office_id: int) -> Office:
     return office
 
 
-def slots_of_office(*, office_id: int, start: dt.date, end: dt.date) -> QuerySet:
+def slots_of_office(*, office_id: int, start: dt.date, end: dt.date,
+                    office: Office | None = None) -> QuerySet:
     """The office's slots from start to end (inclusive) still ahead, as dicts with `free`.
 
     Days the office turned out to be closed on (a holiday or closure added after the slots
-    were made) are left out.
+    were made) are left out. `office`, when the caller has already read it, saves a query.
     """
-    office = office_for_booking(office_id=office_id)
+    if office is None or office.pk != office_id:
+        office = office_for_booking(office_id=office_id)
     closed = (holiday_dates(start=start, end=end)
               | closure_dates(office=office, start=start, end=end))
     return (

@@ -17,19 +17,6 @@ from hoviat.booking.models import Slot
 from hoviat.booking.services import slots_generate
 from hoviat.offices.selectors import OFFICE_TZ
 
-
-def _mount_router_until_the_lead_does() -> None:
-    # hoviat/api.py is not this app's to edit; until it mounts the booking router, the tests
-    # mount it themselves (before any URL is resolved), and stop once it is there.
-    from hoviat.api import api
-    from hoviat.booking.api import router
-
-    if not any(registration[1] is router for registration in api._router_registrations):
-        api.add_router("/", router)
-
-
-_mount_router_until_the_lead_does()
-
 # Saturday 30 Aban 1405, 08:00 in Bushehr: the office opened at 07:30.
 NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=OFFICE_TZ)
 SATURDAY = NOW.date()
