@@ -1,8 +1,10 @@
-"""Demo data for the PKI: a receipt-signing key, so demo receipts carry a signed QR code."""
+"""Demo data for the PKI: the root and issuing CAs and a receipt-signing key."""
 
-from hoviat.pki.services import receipt_key_init
+from hoviat.pki.services import ca_init, receipt_key_init
 
 
 def build(*, citizens: int, seed: int) -> str:
+    cas = ca_init()
     key, created = receipt_key_init()
-    return f"receipt-signing key {key.kid} ({'created' if created else 'already there'})"
+    return (f"{len(cas)} CA(s) created; receipt-signing key {key.kid} "
+            f"({'created' if created else 'already there'})")

@@ -165,5 +165,5 @@ def test_the_demo_makes_a_signing_key_once():
     first, again = demo.build(citizens=10, seed=1), demo.build(citizens=10, seed=1)
 
     key = ReceiptSigningKey.objects.get()
-    assert first == f"receipt-signing key {key.kid} (created)"
-    assert again == f"receipt-signing key {key.kid} (already there)"
+    assert first == f"2 CA(s) created; receipt-signing key {key.kid} (created)"
+    assert again == f"0 CA(s) created; receipt-signing key {key.kid} (already there)"
