@@ -429,6 +429,13 @@ def booking_cancel(*, application: Application, actor: Any) -> Booking:
     return booking
 
 
+def booking_attend(*, booking: Booking, actor: Any) -> Booking:
+    """The citizen came: booked → attended (the seat stays taken: it was used)."""
+    return transition(Booking, pk=booking.pk, to=BookingStatus.ATTENDED, actor=actor,
+                      audit_data={"application_id": booking.application_id,
+                                  "slot_id": booking.slot_id})
+
+
 def booking_release_for_application(*, application: Application, actor: Any
                                     ) -> Booking | None:
     """Give back the application's seat (its status is the caller's); None if it had none."""

@@ -25,7 +25,12 @@ from django.utils import timezone
 from hoviat.applications.codes import damm_digit
 from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.booking.models import Booking, BookingStatus, Slot
-from hoviat.booking.services import SlotFull, booking_hold, booking_reschedule
+from hoviat.booking.services import (
+    SlotFull,
+    booking_attend,
+    booking_hold,
+    booking_reschedule,
+)
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import format_jalali
@@ -403,9 +408,7 @@ def _receipt_issue(*, application: Application, enrolment: Enrolment, operator: 
 
 
 def _booking_attend(booking: Booking, operator: User) -> None:
-    transition(Booking, pk=booking.pk, to=BookingStatus.ATTENDED, actor=operator,
-               audit_data={"application_id": booking.application_id,
-                           "slot_id": booking.slot_id})
+    booking_attend(booking=booking, actor=operator)
 
 
 def _check_complete(enrolment: Enrolment) -> None:
