@@ -36,8 +36,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def bushehr(db):
-    return ProvinceFactory(code="IR-06", name_fa="بوشهر", name_en="Bushehr",
-                           population_1395=1163400)
+    return ProvinceFactory(
+        code="IR-06", name_fa="بوشهر", name_en="Bushehr", population_1395=1163400
+    )
 
 
 @pytest.fixture
@@ -48,51 +49,79 @@ def bushehr_city(bushehr):
 
 @pytest.fixture
 def bushehr_post_office(bushehr_city):
-    return OfficeFactory(kind=OfficeKind.POST, name="اداره پست مرکزی بوشهر", code="POST-0601",
-                         city=bushehr_city)
+    return OfficeFactory(
+        kind=OfficeKind.POST, name="اداره پست مرکزی بوشهر", code="POST-0601", city=bushehr_city
+    )
 
 
 @pytest.fixture
 def sara(bushehr_city):
     """Citizen Sara: 35, Bushehr, photo shenasnameh, alive: eligible for a first card."""
     return CitizenFactory(
-        national_code="0499370899", first_name="سارا", last_name="محمدی", father_name="علی",
-        mother_name="مریم", birth_date=dt.date(1991, 8, 5), gender="female",
-        shenasnameh_series=20, shenasnameh_letter="الف", shenasnameh_serial="123456",
-        issuing_county=bushehr_city.county, residence_city=bushehr_city,
-        residence_province=bushehr_city.province, mobile="09171234567",
+        national_code="0499370899",
+        first_name="سارا",
+        last_name="محمدی",
+        father_name="علی",
+        mother_name="مریم",
+        birth_date=dt.date(1991, 8, 5),
+        gender="female",
+        shenasnameh_series=20,
+        shenasnameh_letter="الف",
+        shenasnameh_serial="123456",
+        issuing_county=bushehr_city.county,
+        residence_city=bushehr_city,
+        residence_province=bushehr_city.province,
+        mobile="09171234567",
     )
 
 
 @pytest.fixture
 def reza(bushehr_post_office):
     """Office operator Reza at the Bushehr post office."""
-    return UserFactory(username="reza", first_name="رضا", last_name="احمدی",
-                       role=Role.OFFICE_OPERATOR, office=bushehr_post_office)
+    return UserFactory(
+        username="reza",
+        first_name="رضا",
+        last_name="احمدی",
+        role=Role.OFFICE_OPERATOR,
+        office=bushehr_post_office,
+    )
 
 
 @pytest.fixture
 def maryam(bushehr):
     """Provincial director Maryam, Bushehr."""
-    return UserFactory(username="maryam", first_name="مریم", last_name="کاظمی",
-                       role=Role.PROVINCIAL_DIRECTOR, province=bushehr)
+    return UserFactory(
+        username="maryam",
+        first_name="مریم",
+        last_name="کاظمی",
+        role=Role.PROVINCIAL_DIRECTOR,
+        province=bushehr,
+    )
 
 
 @pytest.fixture
 def nasrin(db):
     """National admin Nasrin."""
-    return UserFactory(username="nasrin", first_name="نسرین", last_name="رحیمی",
-                       role=Role.NATIONAL_ADMIN, is_staff=True, is_superuser=True)
+    return UserFactory(
+        username="nasrin",
+        first_name="نسرین",
+        last_name="رحیمی",
+        role=Role.NATIONAL_ADMIN,
+        is_staff=True,
+        is_superuser=True,
+    )
 
 
 @pytest.fixture
 def kaveh(db):
     """Production operator Kaveh, Tehran personalisation centre."""
-    return UserFactory(username="kaveh", first_name="کاوه", last_name="نوری",
-                       role=Role.PRODUCTION_OPERATOR)
+    return UserFactory(
+        username="kaveh", first_name="کاوه", last_name="نوری", role=Role.PRODUCTION_OPERATOR
+    )
 
 
 # --- Headless Chromium through Playwright (Debian's browser, never a downloaded one) -------
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -104,9 +133,14 @@ def browser():
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
             ],
         )
         yield chromium

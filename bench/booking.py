@@ -78,12 +78,15 @@ def _percentiles(samples: list[float]) -> str:
     def pick(q: float) -> float:
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
-    return (f"n={len(ordered)} p50={pick(0.50):.1f} ms p95={pick(0.95):.1f} ms "
-            f"p99={pick(0.99):.1f} ms max={ordered[-1]:.1f} ms "
-            f"mean={statistics.fmean(ordered):.1f} ms")
+    return (
+        f"n={len(ordered)} p50={pick(0.50):.1f} ms p95={pick(0.95):.1f} ms "
+        f"p99={pick(0.99):.1f} ms max={ordered[-1]:.1f} ms "
+        f"mean={statistics.fmean(ordered):.1f} ms"
+    )
 
 
 # --- Building the data -----------------------------------------------------------------------
+
 
 def _build(*, offices: int, days: int, rebuild: bool) -> None:
     from django.db import connection
@@ -120,29 +123,41 @@ def _build(*, offices: int, days: int, rebuild: bool) -> None:
     for n in range(offices):
         city = rng.choices(cities, weights)[0]
         kind = rng.choice(kinds)
-        rows.append(Office(
-            kind=kind, name=f"{OfficeKind(kind).label} {city.name_fa} {n}",
-            code=f"BENCH-{n:05d}", city=city, address=f"{city.name_fa}، خیابان {n}",
-            capacity_per_slot=rng.choice([1, 2, 2, 3, 4]),
-        ))
+        rows.append(
+            Office(
+                kind=kind,
+                name=f"{OfficeKind(kind).label} {city.name_fa} {n}",
+                code=f"BENCH-{n:05d}",
+                city=city,
+                address=f"{city.name_fa}، خیابان {n}",
+                capacity_per_slot=rng.choice([1, 2, 2, 3, 4]),
+            )
+        )
     Office.objects.bulk_create(rows, batch_size=1000)
-    print(f"offices: {offices} across {len({c.province_id for c in cities})} provinces "
-          f"({time.perf_counter() - started:.1f} s)")
+    print(
+        f"offices: {offices} across {len({c.province_id for c in cities})} provinces "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     started = time.perf_counter()
     created = slots_generate_all(days_ahead=days)
     took = time.perf_counter() - started
-    print(f"slots_generate_all: {created:,} slots for {days + 1} days in {took:.1f} s "
-          f"({created / took:,.0f} slots/s)")
+    print(
+        f"slots_generate_all: {created:,} slots for {days + 1} days in {took:.1f} s "
+        f"({created / took:,.0f} slots/s)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Slot._meta.db_table}")
     # The daily job on a calendar that is already there: only missing days are written.
     started = time.perf_counter()
     again = slots_generate_all(days_ahead=days)
-    print(f"slots_generate_all again (the daily job): {again} new slots in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"slots_generate_all again (the daily job): {again} new slots in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
 
 # --- Reads -----------------------------------------------------------------------------------
+
 
 def _time_get(client, url: str, params: dict) -> float:
     started = time.perf_counter()
@@ -179,14 +194,19 @@ def _reads(*, calls: int, days: int) -> bool:
     rng = random.Random(7)
     client = Client()
     today = today_local()
-    offices = list(Office.objects.filter(code__startswith="BENCH-")
-                   .values_list("pk", "kind", "city_id", "city__province__code"))
+    offices = list(
+        Office.objects.filter(code__startswith="BENCH-").values_list(
+            "pk", "kind", "city_id", "city__province__code"
+        )
+    )
     ok = True
 
     def search_params() -> dict:
         _, kind, city_id, province = rng.choice(offices)  # busy provinces come up more often
-        params = {"province": province,
-                  "date": (today + dt.timedelta(days=rng.randint(0, days))).isoformat()}
+        params = {
+            "province": province,
+            "date": (today + dt.timedelta(days=rng.randint(0, days))).isoformat(),
+        }
         roll = rng.random()
         if roll < 0.25:
             params["type"] = kind
@@ -199,22 +219,26 @@ def _reads(*, calls: int, days: int) -> bool:
     samples = [_time_get(client, "/api/v1/offices", search_params()) for _ in range(calls)]
     queries = _queries(lambda: client.get("/api/v1/offices", {"province": "IR-23"}))
     sizes = Office.objects.filter(code__startswith="BENCH-").values("city__province__code")
-    largest = max(sizes.values_list("city__province__code", flat=True).order_by()
-                  .distinct().iterator(), key=lambda code: sizes.filter(
-                      city__province__code=code).count())
+    largest = max(
+        sizes.values_list("city__province__code", flat=True).order_by().distinct().iterator(),
+        key=lambda code: sizes.filter(city__province__code=code).count(),
+    )
     big = [_time_get(client, "/api/v1/offices", {"province": largest}) for _ in range(50)]
     p95 = sorted(samples)[int(0.95 * (len(samples) - 1))]
     ok &= p95 < TARGET_MS
     print(f"office search   {_percentiles(samples)}  ({queries} queries per call)")
-    print(f"  largest province ({largest}, "
-          f"{sizes.filter(city__province__code=largest).count()} offices): {_percentiles(big)}")
+    print(
+        f"  largest province ({largest}, "
+        f"{sizes.filter(city__province__code=largest).count()} offices): {_percentiles(big)}"
+    )
 
     def slot_params(span: int) -> tuple[str, dict]:
         office_id = rng.choice(offices)[0]
         first = today + dt.timedelta(days=rng.randint(0, days - span))
-        return (f"/api/v1/offices/{office_id}/slots",
-                {"from": first.isoformat(),
-                 "to": (first + dt.timedelta(days=span - 1)).isoformat()})
+        return (
+            f"/api/v1/offices/{office_id}/slots",
+            {"from": first.isoformat(), "to": (first + dt.timedelta(days=span - 1)).isoformat()},
+        )
 
     for _ in range(20):
         _time_get(client, *slot_params(7))
@@ -231,6 +255,7 @@ def _reads(*, calls: int, days: int) -> bool:
 
 # --- Booking under contention ----------------------------------------------------------------
 
+
 def _applications(count: int, status: str, tag: int) -> list:
     from hoviat.applications.codes import tracking_code_new
     from hoviat.applications.models import Application
@@ -239,25 +264,46 @@ def _applications(count: int, status: str, tag: int) -> list:
     from hoviat.registry.models import Citizen
 
     city = City.objects.select_related("county").first()
-    citizens = Citizen.objects.bulk_create([
-        Citizen(national_code=make_national_code("999", tag * 100_000 + n), first_name="آزمون",
-                last_name="بار", father_name="پدر", mother_name="مادر", gender="female",
-                birth_date=dt.date(1990, 1, 1), shenasnameh_number=str(n),
-                shenasnameh_series=1, shenasnameh_letter="الف",
-                shenasnameh_serial=f"{n:06d}", issuing_county=city.county,
-                residence_province_id=city.province_id, residence_city=city,
-                mobile=f"0999{tag}{n:06d}")
-        for n in range(count)
-    ], batch_size=2000)
-    return Application.objects.bulk_create([
-        Application(tracking_code=tracking_code_new(), citizen=citizen, kind="first",
-                    fee_rials=1_450_000, mobile=citizen.mobile, status=status)
-        for citizen in citizens
-    ], batch_size=2000)
+    citizens = Citizen.objects.bulk_create(
+        [
+            Citizen(
+                national_code=make_national_code("999", tag * 100_000 + n),
+                first_name="آزمون",
+                last_name="بار",
+                father_name="پدر",
+                mother_name="مادر",
+                gender="female",
+                birth_date=dt.date(1990, 1, 1),
+                shenasnameh_number=str(n),
+                shenasnameh_series=1,
+                shenasnameh_letter="الف",
+                shenasnameh_serial=f"{n:06d}",
+                issuing_county=city.county,
+                residence_province_id=city.province_id,
+                residence_city=city,
+                mobile=f"0999{tag}{n:06d}",
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    return Application.objects.bulk_create(
+        [
+            Application(
+                tracking_code=tracking_code_new(),
+                citizen=citizen,
+                kind="first",
+                fee_rials=1_450_000,
+                mobile=citizen.mobile,
+                status=status,
+            )
+            for citizen in citizens
+        ],
+        batch_size=2000,
+    )
 
 
-def _child(application_ids: list[int], slot_ids: list[int], threads: int, barrier,
-           results) -> None:
+def _child(application_ids: list[int], slot_ids: list[int], threads: int, barrier, results) -> None:
     """One worker process: `threads` threads booking away, each on its own connection."""
     from django.conf import settings
     from django.db import connection
@@ -285,8 +331,7 @@ def _child(application_ids: list[int], slot_ids: list[int], threads: int, barrie
             for application in share:
                 began = time.perf_counter()
                 try:
-                    booking_hold(application=application, slot_id=rng.choice(slot_ids),
-                                 actor=actor)
+                    booking_hold(application=application, slot_id=rng.choice(slot_ids), actor=actor)
                     mine["ok"] = mine.get("ok", 0) + 1
                 except DomainError as exc:
                     mine[exc.code] = mine.get(exc.code, 0) + 1
@@ -302,8 +347,9 @@ def _child(application_ids: list[int], slot_ids: list[int], threads: int, barrie
                     outcomes[key] = outcomes.get(key, 0) + value
                 latencies.extend(times)
 
-    workers = [threading.Thread(target=work, args=(applications[i::threads],))
-               for i in range(threads)]
+    workers = [
+        threading.Thread(target=work, args=(applications[i::threads],)) for i in range(threads)
+    ]
     barrier.wait()
     for worker in workers:
         worker.start()
@@ -312,8 +358,9 @@ def _child(application_ids: list[int], slot_ids: list[int], threads: int, barrie
     results.put((outcomes, latencies))
 
 
-def _race(*, application_ids: list[int], slot_ids: list[int], processes: int,
-          threads: int) -> tuple[float, dict, list]:
+def _race(
+    *, application_ids: list[int], slot_ids: list[int], processes: int, threads: int
+) -> tuple[float, dict, list]:
     """threads × processes workers at once; (seconds, outcomes, latencies in ms)."""
     import multiprocessing
 
@@ -328,9 +375,12 @@ def _race(*, application_ids: list[int], slot_ids: list[int], processes: int,
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
-    children = [context.Process(target=_child, args=(application_ids[i::processes], slot_ids,
-                                                     threads, barrier, results))
-                for i in range(processes)]
+    children = [
+        context.Process(
+            target=_child, args=(application_ids[i::processes], slot_ids, threads, barrier, results)
+        )
+        for i in range(processes)
+    ]
     for child in children:
         child.start()
     barrier.wait()
@@ -355,14 +405,18 @@ def _overbooked() -> tuple[int, int]:
     from hoviat.booking.models import SEAT_HOLDING, Slot
 
     over = Slot.objects.filter(taken__gt=F("capacity")).count()
-    touched = Slot.objects.filter(bookings__isnull=False).distinct().annotate(
-        seats=Count("bookings", filter=Q(bookings__status__in=SEAT_HOLDING)))
+    touched = (
+        Slot.objects.filter(bookings__isnull=False)
+        .distinct()
+        .annotate(seats=Count("bookings", filter=Q(bookings__status__in=SEAT_HOLDING)))
+    )
     wrong = sum(1 for slot in touched if slot.seats != slot.taken)
     return over, wrong
 
 
-def _contention(*, processes: int, threads: int, attempts: int,
-                hot_slots: int) -> tuple[bool, dict[str, float]]:
+def _contention(
+    *, processes: int, threads: int, attempts: int, hot_slots: int
+) -> tuple[bool, dict[str, float]]:
     """(no overbooking and no unexpected error anywhere, bookings/s of each phase)."""
     from django.db import connection
 
@@ -380,14 +434,20 @@ def _contention(*, processes: int, threads: int, attempts: int,
     # those may still be on their way (apps whose migrations are not written yet).
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Booking._meta.db_table}")
-        cursor.execute(f"DELETE FROM {Application._meta.db_table} WHERE citizen_id IN "
-                       f"(SELECT id FROM {Citizen._meta.db_table} "
-                       "WHERE national_code LIKE '999%%')")
+        cursor.execute(
+            f"DELETE FROM {Application._meta.db_table} WHERE citizen_id IN "
+            f"(SELECT id FROM {Citizen._meta.db_table} "
+            "WHERE national_code LIKE '999%%')"
+        )
         cursor.execute(f"DELETE FROM {Citizen._meta.db_table} WHERE national_code LIKE '999%%'")
     Slot.objects.filter(taken__gt=0).update(taken=0)
 
-    day = (Slot.objects.filter(date__gt=today_local()).order_by("date")
-           .values_list("date", flat=True).first())
+    day = (
+        Slot.objects.filter(date__gt=today_local())
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
     # Hot slots at offices that open that day; seats for about 85% of the attempts, so most
     # succeed while the last ones meet full slots, as in the first hours of a new month.
     _vacuum()
@@ -399,25 +459,34 @@ def _contention(*, processes: int, threads: int, attempts: int,
     seats = per_slot * len(slots)
     ok = True
     rates: dict[str, float] = {}
-    for tag, status, label in ((1, "pre_registered", "holds (pre-registered)"),
-                               (2, "paid", "bookings (paid: booked at once, SMS queued)")):
+    for tag, status, label in (
+        (1, "pre_registered", "holds (pre-registered)"),
+        (2, "paid", "bookings (paid: booked at once, SMS queued)"),
+    ):
         Booking.objects.filter(slot_id__in=slot_ids).delete()
         Slot.objects.filter(pk__in=slot_ids).update(taken=0)
         application_ids = [a.pk for a in _applications(attempts, status, tag)]
         _vacuum()
-        took, outcomes, latencies = _race(application_ids=application_ids, slot_ids=slot_ids,
-                                          processes=processes, threads=threads)
+        took, outcomes, latencies = _race(
+            application_ids=application_ids, slot_ids=slot_ids, processes=processes, threads=threads
+        )
         booked = outcomes.get("ok", 0)
         taken = sum(Slot.objects.filter(pk__in=slot_ids).values_list("taken", flat=True))
         over, wrong = _overbooked()
         rate = booked / took
-        print(f"{label}: {processes} processes × {threads} threads, {attempts} attempts on "
-              f"{len(slot_ids)} slots "
-              f"({seats} seats) in {took:.2f} s")
-        print(f"  {rate:,.0f} bookings/s, {attempts / took:,.0f} attempts/s; outcomes "
-              f"{dict(sorted(outcomes.items()))}; latency {_percentiles(latencies)}")
-        print(f"  seats taken {taken} = successes {booked}: {taken == booked}; "
-              f"slots over capacity: {over}; counts disagreeing with bookings: {wrong}")
+        print(
+            f"{label}: {processes} processes × {threads} threads, {attempts} attempts on "
+            f"{len(slot_ids)} slots "
+            f"({seats} seats) in {took:.2f} s"
+        )
+        print(
+            f"  {rate:,.0f} bookings/s, {attempts / took:,.0f} attempts/s; outcomes "
+            f"{dict(sorted(outcomes.items()))}; latency {_percentiles(latencies)}"
+        )
+        print(
+            f"  seats taken {taken} = successes {booked}: {taken == booked}; "
+            f"slots over capacity: {over}; counts disagreeing with bookings: {wrong}"
+        )
         ok &= over == 0 and wrong == 0 and taken == booked and booked <= seats
         ok &= set(outcomes) <= {"ok", "SLOT_FULL"}
         rates[status] = rate
@@ -441,8 +510,10 @@ def _vacuum() -> None:
     from hoviat.notifications.models import SmsMessage
     from hoviat.registry.models import Citizen
 
-    tables = ", ".join(model._meta.db_table for model in (
-        AuditHead, AuditEntry, Booking, Slot, Application, Citizen, SmsMessage))
+    tables = ", ".join(
+        model._meta.db_table
+        for model in (AuditHead, AuditEntry, Booking, Slot, Application, Citizen, SmsMessage)
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")
 
@@ -479,13 +550,18 @@ def _cost(*, after: dt.date, count: int = 300) -> float:
     python = (time.process_time() - python_before) / count * 1000
     wall = (time.perf_counter() - wall_before) / count * 1000
     server_after = _backend_cpu_seconds(backend)
-    server = ((server_after - server_before) / count * 1000
-              if server_before is not None and server_after is not None else 0.0)
+    server = (
+        (server_after - server_before) / count * 1000
+        if server_before is not None and server_after is not None
+        else 0.0
+    )
     total = python + server
-    print(f"cost of one hold (one connection, no contention): {wall:.1f} ms wall; CPU "
-          f"{python:.1f} ms in Python + {server:.1f} ms in PostgreSQL = {total:.1f} ms, "
-          f"so at most ~{1000 / total:,.0f} bookings/s per free CPU core "
-          f"({os.cpu_count()} cores here, load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"cost of one hold (one connection, no contention): {wall:.1f} ms wall; CPU "
+        f"{python:.1f} ms in Python + {server:.1f} ms in PostgreSQL = {total:.1f} ms, "
+        f"so at most ~{1000 / total:,.0f} bookings/s per free CPU core "
+        f"({os.cpu_count()} cores here, load average {os.getloadavg()[0]:.1f})"
+    )
     return total
 
 
@@ -503,9 +579,11 @@ def _sweep(slot_ids: list[int]) -> bool:
     took = time.perf_counter() - started
     left = sum(Slot.objects.filter(pk__in=slot_ids).values_list("taken", flat=True))
     over, wrong = _overbooked()
-    print(f"  sweep after the holds lapse: {result} in {took:.2f} s "
-          f"({result.holds_released / took:,.0f} holds/s, audited one by one); "
-          f"seats still taken: {left}; counts disagreeing: {wrong}")
+    print(
+        f"  sweep after the holds lapse: {result} in {took:.2f} s "
+        f"({result.holds_released / took:,.0f} holds/s, audited one by one); "
+        f"seats still taken: {left}; counts disagreeing: {wrong}"
+    )
     return left == 0 and over == 0 and wrong == 0
 
 
@@ -514,9 +592,12 @@ def main() -> int:
     parser.add_argument("--offices", type=int, default=2000)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--calls", type=int, default=400, help="timed calls per read")
-    parser.add_argument("--processes", type=int, default=4,
-                        help="worker processes, as a server runs them (1: all threads under "
-                             "one GIL)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=4,
+        help="worker processes, as a server runs them (1: all threads under one GIL)",
+    )
     parser.add_argument("--threads", type=int, default=8, help="threads per process")
     parser.add_argument("--attempts", type=int, default=4000)
     parser.add_argument("--hot-slots", type=int, default=20)
@@ -527,23 +608,31 @@ def main() -> int:
     _setup()
     from django.db import connection
 
-    print(f"PostgreSQL {connection.cursor().connection.info.server_version}, "
-          f"database {connection.settings_dict['NAME']}; {os.cpu_count()} CPU cores, "
-          f"load average {os.getloadavg()[0]:.1f} before the run")
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, "
+        f"database {connection.settings_dict['NAME']}; {os.cpu_count()} CPU cores, "
+        f"load average {os.getloadavg()[0]:.1f} before the run"
+    )
     _build(offices=args.offices, days=args.days, rebuild=args.rebuild)
     _vacuum()
     reads_ok = args.skip_reads or _reads(calls=args.calls, days=args.days)
-    consistent, rates = _contention(processes=args.processes, threads=args.threads,
-                                    attempts=args.attempts, hot_slots=args.hot_slots)
+    consistent, rates = _contention(
+        processes=args.processes,
+        threads=args.threads,
+        attempts=args.attempts,
+        hot_slots=args.hot_slots,
+    )
     # The target is the seat race itself: holds, the way nearly every citizen books (before
     # paying). A paid citizen's booking does more in its transaction (the application's
     # transition and the SMS, two audit rows), and is reported beside it.
     holds_fast = rates.get("pre_registered", 0) >= TARGET_BOOKINGS_PER_SECOND
-    print(f"targets: reads p95 < {TARGET_MS:.0f} ms: {'met' if reads_ok else 'MISSED'}; "
-          f"no overbooking, no unexpected error: {'met' if consistent else 'MISSED'}; "
-          f"holds ≥ {TARGET_BOOKINGS_PER_SECOND:.0f}/s: "
-          f"{'met' if holds_fast else 'MISSED'} ({rates.get('pre_registered', 0):,.0f}/s; "
-          f"paid bookings {rates.get('paid', 0):,.0f}/s)")
+    print(
+        f"targets: reads p95 < {TARGET_MS:.0f} ms: {'met' if reads_ok else 'MISSED'}; "
+        f"no overbooking, no unexpected error: {'met' if consistent else 'MISSED'}; "
+        f"holds ≥ {TARGET_BOOKINGS_PER_SECOND:.0f}/s: "
+        f"{'met' if holds_fast else 'MISSED'} ({rates.get('pre_registered', 0):,.0f}/s; "
+        f"paid bookings {rates.get('paid', 0):,.0f}/s)"
+    )
     return 0 if reads_ok and consistent and holds_fast else 1
 
 

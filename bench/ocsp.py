@@ -59,19 +59,29 @@ def _measure(seconds: float, operation: Callable[[int], object]) -> dict:
             operation(count)
             count += 1
     wall, cpu = time.perf_counter() - wall_start, _cpu() - cpu_start
-    return {"operations": count, "seconds": wall, "cpu_seconds": cpu,
-            "per_second": count / wall, "per_cpu_second": count / cpu if cpu else 0.0}
+    return {
+        "operations": count,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "per_second": count / wall,
+        "per_cpu_second": count / cpu if cpu else 0.0,
+    }
 
 
 def _openssl_speed(seconds: int) -> dict | None:
     try:
-        result = subprocess.run(["openssl", "speed", "-seconds", str(seconds), "ecdsap256"],
-                                capture_output=True, text=True, timeout=seconds * 4 + 30,
-                                check=True)
+        result = subprocess.run(
+            ["openssl", "speed", "-seconds", str(seconds), "ecdsap256"],
+            capture_output=True,
+            text=True,
+            timeout=seconds * 4 + 30,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
-    match = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)",
-                      result.stdout)
+    match = re.search(
+        r"256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", result.stdout
+    )
     if match is None:
         return None
     return {"sign_per_second": float(match[1]), "verify_per_second": float(match[2])}
@@ -106,11 +116,16 @@ def _setup(folder: Path) -> None:
 def _card_fields(index: int) -> dict:
     today = dt.date.today()
     return dict(
-        csn=f"B{os.getpid():x}{index:010d}", crn=f"{1405000000 + index}",
-        national_code="0499370899", first_name="سارا", last_name="محمدی",
-        birth_date=dt.date(1991, 8, 5), photo_sha256=hashlib.sha256(b"p").hexdigest(),
+        csn=f"B{os.getpid():x}{index:010d}",
+        crn=f"{1405000000 + index}",
+        national_code="0499370899",
+        first_name="سارا",
+        last_name="محمدی",
+        birth_date=dt.date(1991, 8, 5),
+        photo_sha256=hashlib.sha256(b"p").hexdigest(),
         fingerprint_sha256={"right_index": hashlib.sha256(b"r").hexdigest()},
-        issued_on=today, expires_on=today + dt.timedelta(days=7 * 365),
+        issued_on=today,
+        expires_on=today + dt.timedelta(days=7 * 365),
     )
 
 
@@ -118,7 +133,8 @@ def _requests(count: int) -> list[bytes]:
     from hoviat.pki.models import CertificateAuthority, IssuedCertificate
 
     issuer = x509.load_pem_x509_certificate(
-        CertificateAuthority.objects.filter(kind="issuing").latest("not_before").cert_pem.encode())
+        CertificateAuthority.objects.filter(kind="issuing").latest("not_before").cert_pem.encode()
+    )
     requests = []
     for row in IssuedCertificate.objects.order_by("id")[:count]:
         cert = x509.load_der_x509_certificate(bytes(row.der))
@@ -126,10 +142,13 @@ def _requests(count: int) -> list[bytes]:
     built = []
     for index in range(4 * len(requests)):
         cert = requests[index % len(requests)]
-        built.append(ocsp.OCSPRequestBuilder()
-                     .add_certificate(cert, issuer, hashes.SHA1())  # noqa: S303 (as openssl)
-                     .add_extension(x509.OCSPNonce(os.urandom(16)), critical=False)
-                     .build().public_bytes(Encoding.DER))
+        built.append(
+            ocsp.OCSPRequestBuilder()
+            .add_certificate(cert, issuer, hashes.SHA1())  # noqa: S303 (as openssl)
+            .add_extension(x509.OCSPNonce(os.urandom(16)), critical=False)
+            .build()
+            .public_bytes(Encoding.DER)
+        )
     return built
 
 
@@ -140,8 +159,12 @@ def _client_worker(args: tuple) -> dict:
 
     connections.close_all()  # a forked child must not share the parent's connection
     client = Client()
-    return _measure(seconds, lambda i: client.post(
-        "/pki/ocsp", requests[i % len(requests)], content_type="application/ocsp-request"))
+    return _measure(
+        seconds,
+        lambda i: client.post(
+            "/pki/ocsp", requests[i % len(requests)], content_type="application/ocsp-request"
+        ),
+    )
 
 
 def _django(figures: dict, seconds: float, cards: int) -> None:
@@ -165,13 +188,19 @@ def _django(figures: dict, seconds: float, cards: int) -> None:
 
     requests = _requests(cards)
     client = Client()
-    answer = ocsp.load_der_ocsp_response(client.post(
-        "/pki/ocsp", requests[0], content_type="application/ocsp-request").content)
+    answer = ocsp.load_der_ocsp_response(
+        client.post("/pki/ocsp", requests[0], content_type="application/ocsp-request").content
+    )
     assert answer.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
     figures["ocsp_service"] = _measure(
-        seconds, lambda i: services.ocsp_respond(request_der=requests[i % len(requests)]))
-    figures["ocsp_http_client"] = _measure(seconds, lambda i: client.post(
-        "/pki/ocsp", requests[i % len(requests)], content_type="application/ocsp-request"))
+        seconds, lambda i: services.ocsp_respond(request_der=requests[i % len(requests)])
+    )
+    figures["ocsp_http_client"] = _measure(
+        seconds,
+        lambda i: client.post(
+            "/pki/ocsp", requests[i % len(requests)], content_type="application/ocsp-request"
+        ),
+    )
     processes = os.cpu_count() or 1
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
@@ -188,43 +217,58 @@ def _django(figures: dict, seconds: float, cards: int) -> None:
 def _print(figures: dict) -> None:
     print(f"PKI benchmark ({figures['machine']}, load average {figures['load_average']})")
     print(f"  {'measure':<44}  {'per second':>10}  {'per CPU s':>10}")
-    rows = [("EC P-256 keygen (cryptography)", "keygen"), ("ECDSA P-256 sign (cryptography)",
-                                                           "sign"),
-            ("OCSP response, service only", "ocsp_service"),
-            ("OCSP response, POST via Django Client", "ocsp_http_client"),
-            ("card_personalise (own transaction)", "card_personalise")]
+    rows = [
+        ("EC P-256 keygen (cryptography)", "keygen"),
+        ("ECDSA P-256 sign (cryptography)", "sign"),
+        ("OCSP response, service only", "ocsp_service"),
+        ("OCSP response, POST via Django Client", "ocsp_http_client"),
+        ("card_personalise (own transaction)", "card_personalise"),
+    ]
     for label, key in rows:
         got = figures.get(key) or figures["primitives"].get(key)
         if got:
             print(f"  {label:<44}  {got['per_second']:>10,.0f}  {got['per_cpu_second']:>10,.0f}")
     cores = figures.get("ocsp_http_all_cores")
     if cores:
-        print(f"  OCSP via Client on all cores ({cores['processes']} processes): "
-              f"{cores['per_second']:,.0f}/s")
+        print(
+            f"  OCSP via Client on all cores ({cores['processes']} processes): "
+            f"{cores['per_second']:,.0f}/s"
+        )
     speed = figures.get("openssl_speed")
     if speed:
-        print(f"  openssl speed ecdsap256: {speed['sign_per_second']:,.0f} sign/s, "
-              f"{speed['verify_per_second']:,.0f} verify/s")
+        print(
+            f"  openssl speed ecdsap256: {speed['sign_per_second']:,.0f} sign/s, "
+            f"{speed['verify_per_second']:,.0f} verify/s"
+        )
     for label, key in (("card_personalise", "card_ratio"), ("OCSP (Client)", "ocsp_ratio")):
         ratio = figures.get(key)
         if ratio:
-            print(f"  {label}: {ratio['measured']:,.0f}/CPU s against a ceiling of "
-                  f"{ratio['ceiling']:,.0f}/s from openssl speed = {ratio['ratio']:.0%}")
+            print(
+                f"  {label}: {ratio['measured']:,.0f}/CPU s against a ceiling of "
+                f"{ratio['ceiling']:,.0f}/s from openssl speed = {ratio['ratio']:.0%}"
+            )
     print(f"  JSON: {OUT / 'ocsp.json'}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measure (default 3)")
-    parser.add_argument("--cards", type=int, default=200,
-                        help="cards personalised before the OCSP measures (default 200)")
+    parser.add_argument(
+        "--cards",
+        type=int,
+        default=200,
+        help="cards personalised before the OCSP measures (default 200)",
+    )
     parser.add_argument("--skip-openssl", action="store_true")
     args, _ = parser.parse_known_args()  # bench/run.py passes every script the same arguments
 
-    figures: dict = {"python": platform.python_version(),
-                     "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-                     "load_average": " ".join(f"{load:.1f}" for load in os.getloadavg()),
-                     "seconds_per_measure": args.seconds, "cards": args.cards}
+    figures: dict = {
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": " ".join(f"{load:.1f}" for load in os.getloadavg()),
+        "seconds_per_measure": args.seconds,
+        "cards": args.cards,
+    }
     if not args.skip_openssl:
         figures["openssl_speed"] = _openssl_speed(max(1, round(args.seconds)))
     figures["primitives"] = _primitives(args.seconds)
@@ -238,11 +282,13 @@ def main() -> int:
         sign = speed["sign_per_second"]
         card_ceiling = 1 / (2 / sign + 3 / sign)
         measured = figures["card_personalise"]["per_cpu_second"]
-        figures["card_ratio"] = {"measured": measured, "ceiling": card_ceiling,
-                                 "ratio": measured / card_ceiling}
+        figures["card_ratio"] = {
+            "measured": measured,
+            "ceiling": card_ceiling,
+            "ratio": measured / card_ceiling,
+        }
         measured = figures["ocsp_http_client"]["per_cpu_second"]
-        figures["ocsp_ratio"] = {"measured": measured, "ceiling": sign,
-                                 "ratio": measured / sign}
+        figures["ocsp_ratio"] = {"measured": measured, "ceiling": sign, "ratio": measured / sign}
     OUT.mkdir(exist_ok=True)
     (OUT / "ocsp.json").write_text(json.dumps(figures, indent=2) + "\n")
     _print(figures)

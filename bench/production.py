@@ -59,32 +59,72 @@ def _build(n: int):
     from hoviat.places.models import City, County, Province
     from hoviat.registry.models import Citizen
 
-    province = Province.objects.create(code="IR-06", name_fa="بوشهر", name_en="Bushehr",
-                                       population_1395=1163400)
+    province = Province.objects.create(
+        code="IR-06", name_fa="بوشهر", name_en="Bushehr", population_1395=1163400
+    )
     county = County.objects.create(province=province, name_fa="بوشهر", name_en="Bushehr")
-    city = City.objects.create(county=county, province=province, name_fa="بوشهر",
-                               name_en="Bushehr")
-    offices = [Office.objects.create(kind="post", name=f"دفتر {i}", code=f"B-{i}", city=city,
-                                     address="-") for i in range(20)]
+    city = City.objects.create(county=county, province=province, name_fa="بوشهر", name_en="Bushehr")
+    offices = [
+        Office.objects.create(kind="post", name=f"دفتر {i}", code=f"B-{i}", city=city, address="-")
+        for i in range(20)
+    ]
     operator = User.objects.create(username="op", role=Role.OFFICE_OPERATOR, office=offices[0])
     kaveh = User.objects.create(username="kaveh", role=Role.PRODUCTION_OPERATOR)
     start = timezone.now() - dt.timedelta(days=10)
-    citizens = Citizen.objects.bulk_create([Citizen(
-        national_code=make_national_code("299", 100000 + i), first_name="سارا",
-        last_name="محمدی", father_name="علی", mother_name="مریم", gender="female",
-        birth_date=dt.date(1990, 1, 1), shenasnameh_number=str(i), shenasnameh_series=1,
-        shenasnameh_letter="الف", shenasnameh_serial=f"{i % 999999:06d}",
-        issuing_county=county, residence_province=province, residence_city=city,
-        mobile=f"0917{i:07d}") for i in range(n)], batch_size=2000)
-    apps = Application.objects.bulk_create([Application(
-        tracking_code=f"9{i:011d}", citizen=c, kind="first", fee_rials=1, mobile=c.mobile,
-        status="enrolled", enrolled_at=start + dt.timedelta(seconds=i))
-        for i, c in enumerate(citizens)], batch_size=2000)
-    Enrolment.objects.bulk_create([Enrolment(
-        application=a, office=offices[i % 20], operator=operator, status="completed",
-        started_at=a.enrolled_at, completed_at=a.enrolled_at, face_sha256="f" * 64,
-        fingerprints={str(p): {"sha256": "a" * 64} for p in range(1, 11)})
-        for i, a in enumerate(apps)], batch_size=2000)
+    citizens = Citizen.objects.bulk_create(
+        [
+            Citizen(
+                national_code=make_national_code("299", 100000 + i),
+                first_name="سارا",
+                last_name="محمدی",
+                father_name="علی",
+                mother_name="مریم",
+                gender="female",
+                birth_date=dt.date(1990, 1, 1),
+                shenasnameh_number=str(i),
+                shenasnameh_series=1,
+                shenasnameh_letter="الف",
+                shenasnameh_serial=f"{i % 999999:06d}",
+                issuing_county=county,
+                residence_province=province,
+                residence_city=city,
+                mobile=f"0917{i:07d}",
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+    apps = Application.objects.bulk_create(
+        [
+            Application(
+                tracking_code=f"9{i:011d}",
+                citizen=c,
+                kind="first",
+                fee_rials=1,
+                mobile=c.mobile,
+                status="enrolled",
+                enrolled_at=start + dt.timedelta(seconds=i),
+            )
+            for i, c in enumerate(citizens)
+        ],
+        batch_size=2000,
+    )
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                application=a,
+                office=offices[i % 20],
+                operator=operator,
+                status="completed",
+                started_at=a.enrolled_at,
+                completed_at=a.enrolled_at,
+                face_sha256="f" * 64,
+                fingerprints={str(p): {"sha256": "a" * 64} for p in range(1, 11)},
+            )
+            for i, a in enumerate(apps)
+        ],
+        batch_size=2000,
+    )
     return kaveh
 
 
@@ -110,9 +150,11 @@ def main() -> None:
     run = services.production_run(date=dt.date.today(), actor=kaveh)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     cards = Card.objects.count()
-    print(f"{args.db}: {cards} cards ({run.personalised} good, {run.qc_failed} QC failed) "
-          f"in {wall:.1f} s wall, {cpu:.1f} s CPU: {cards / wall:.0f} cards/s wall, "
-          f"{cards / cpu:.0f} cards per CPU second")
+    print(
+        f"{args.db}: {cards} cards ({run.personalised} good, {run.qc_failed} QC failed) "
+        f"in {wall:.1f} s wall, {cpu:.1f} s CPU: {cards / wall:.0f} cards/s wall, "
+        f"{cards / cpu:.0f} cards per CPU second"
+    )
 
 
 if __name__ == "__main__":

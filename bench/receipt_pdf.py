@@ -74,33 +74,69 @@ def _people(count: int):
     from hoviat.places.models import City, County, Province
     from hoviat.registry.models import Citizen
 
-    province = Province.objects.create(code="IR-06", name_fa="بوشهر", name_en="Bushehr",
-                                       population_1395=1163400)
+    province = Province.objects.create(
+        code="IR-06", name_fa="بوشهر", name_en="Bushehr", population_1395=1163400
+    )
     county = County.objects.create(province=province, name_fa="بوشهر", name_en="Bushehr")
-    city = City.objects.create(county=county, province=province, name_fa="بوشهر",
-                               name_en="Bushehr", is_provincial_capital=True)
-    office = Office.objects.create(kind="post", name="اداره پست مرکزی بوشهر", code="POST-0601",
-                                   city=city, address="بوشهر، خیابان امام")
-    operator = User.objects.create_user(username="reza", password=PASSWORD,
-                                        first_name="رضا", last_name="احمدی",
-                                        role=Role.OFFICE_OPERATOR, office=office)
+    city = City.objects.create(
+        county=county,
+        province=province,
+        name_fa="بوشهر",
+        name_en="Bushehr",
+        is_provincial_capital=True,
+    )
+    office = Office.objects.create(
+        kind="post",
+        name="اداره پست مرکزی بوشهر",
+        code="POST-0601",
+        city=city,
+        address="بوشهر، خیابان امام",
+    )
+    operator = User.objects.create_user(
+        username="reza",
+        password=PASSWORD,
+        first_name="رضا",
+        last_name="احمدی",
+        role=Role.OFFICE_OPERATOR,
+        office=office,
+    )
     today = timezone.localtime(timezone.now(), OFFICE_TZ).date()
     starts_at = dt.datetime.combine(today, dt.time(9), tzinfo=OFFICE_TZ)
-    slot = Slot.objects.create(office=office, starts_at=starts_at,
-                               ends_at=starts_at + dt.timedelta(minutes=15), date=today,
-                               capacity=count, taken=count)
+    slot = Slot.objects.create(
+        office=office,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=15),
+        date=today,
+        capacity=count,
+        taken=count,
+    )
     applications = []
     for n in range(count):
         citizen = Citizen.objects.create(
-            national_code=make_national_code("049", 100000 + n), first_name="سارا",
-            last_name="محمدی", father_name="علی", mother_name="مریم", gender="female",
-            birth_date=dt.date(1991, 8, 5), shenasnameh_number=str(1000 + n),
-            shenasnameh_series=20, shenasnameh_letter="الف", shenasnameh_serial=f"{n:06d}",
-            issuing_county=county, residence_province=province, residence_city=city,
-            mobile=f"0917{n:07d}")
+            national_code=make_national_code("049", 100000 + n),
+            first_name="سارا",
+            last_name="محمدی",
+            father_name="علی",
+            mother_name="مریم",
+            gender="female",
+            birth_date=dt.date(1991, 8, 5),
+            shenasnameh_number=str(1000 + n),
+            shenasnameh_series=20,
+            shenasnameh_letter="الف",
+            shenasnameh_serial=f"{n:06d}",
+            issuing_county=county,
+            residence_province=province,
+            residence_city=city,
+            mobile=f"0917{n:07d}",
+        )
         application = Application.objects.create(
-            tracking_code=tracking_code_new(), citizen=citizen, kind="first",
-            fee_rials=1450000, mobile=citizen.mobile, status="booked")
+            tracking_code=tracking_code_new(),
+            citizen=citizen,
+            kind="first",
+            fee_rials=1450000,
+            mobile=citizen.mobile,
+            status="booked",
+        )
         Booking.objects.create(application=application, slot=slot, status="booked")
         applications.append(application)
     return operator, applications
@@ -150,10 +186,14 @@ def main() -> int:
         enrol_times, receipts = [], []
         for application in applications:
             with _Timer() as timer:
-                receipts.append(enrolment_submit(
-                    operator=operator, tracking_code=application.tracking_code,
-                    documents=["shenasnameh_original", "form_confirmed"],
-                    device=simulator_for(citizen=application.citizen)))
+                receipts.append(
+                    enrolment_submit(
+                        operator=operator,
+                        tracking_code=application.tracking_code,
+                        documents=["shenasnameh_original", "form_confirmed"],
+                        device=simulator_for(citizen=application.citizen),
+                    )
+                )
             enrol_times.append(timer.sample)
 
         started = time.perf_counter()
@@ -180,8 +220,11 @@ def main() -> int:
                 return 1
 
     result = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "pdf_bytes": size,
         "first_render_ms": cold_ms,
         "render": _figures(render),
@@ -190,13 +233,17 @@ def main() -> int:
     }
     load = os.getloadavg()[0]
     result["machine"]["load_average_1min"] = round(load, 2)
-    print(f"receipt PDF: {size:,} bytes; first render {cold_ms} ms (cold); "
-          f"{os.cpu_count()} CPUs, load average {load:.2f}")
+    print(
+        f"receipt PDF: {size:,} bytes; first render {cold_ms} ms (cold); "
+        f"{os.cpu_count()} CPUs, load average {load:.2f}"
+    )
     for name in ("render", "http_get_pdf", "enrolment_submit_simulator"):
         figures = result[name]
-        print(f"{name:>28}: p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms  "
-              f"max {figures['max_ms']:7.1f} ms | CPU p50 {figures['cpu_p50_ms']:7.1f} ms  "
-              f"p95 {figures['cpu_p95_ms']:7.1f} ms  (n={figures['count']})")
+        print(
+            f"{name:>28}: p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms  "
+            f"max {figures['max_ms']:7.1f} ms | CPU p50 {figures['cpu_p50_ms']:7.1f} ms  "
+            f"p95 {figures['cpu_p95_ms']:7.1f} ms  (n={figures['count']})"
+        )
     OUT.mkdir(exist_ok=True)
     (OUT / "receipt_pdf.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -61,19 +61,33 @@ def _measure(seconds: float, items: list, operation: Callable) -> dict:
         if time.perf_counter() >= deadline:
             break
     wall, cpu = time.perf_counter() - wall_start, _cpu() - cpu_start
-    return {"operations": count, "seconds": wall, "cpu_seconds": cpu,
-            "per_second": count / wall, "per_cpu_second": count / cpu if cpu else None}
+    return {
+        "operations": count,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "per_second": count / wall,
+        "per_cpu_second": count / cpu if cpu else None,
+    }
 
 
 def _claims(count: int) -> list[receipts.ReceiptClaims]:
     issued = dt.datetime.now(dt.UTC)
     base = receipts.ReceiptClaims(
-        national_code="0499370899", first_name="سارا", last_name="محمدی",
-        birth_date=dt.date(1991, 8, 5), tracking_code="140512345678",
-        receipt_number="R1405-0601-000000", issued_at=issued,
-        valid_until=issued.date() + dt.timedelta(days=90))
-    return [dataclasses.replace(base, receipt_number=f"R1405-0601-{n:06d}",
-                                tracking_code=f"1405{n:08d}") for n in range(count)]
+        national_code="0499370899",
+        first_name="سارا",
+        last_name="محمدی",
+        birth_date=dt.date(1991, 8, 5),
+        tracking_code="140512345678",
+        receipt_number="R1405-0601-000000",
+        issued_at=issued,
+        valid_until=issued.date() + dt.timedelta(days=90),
+    )
+    return [
+        dataclasses.replace(
+            base, receipt_number=f"R1405-0601-{n:06d}", tracking_code=f"1405{n:08d}"
+        )
+        for n in range(count)
+    ]
 
 
 def _tampered(text: str) -> str:
@@ -109,21 +123,27 @@ def _pure(figures: dict, seconds: float, count: int) -> list[str]:
     figures["qr_text_characters"] = len(texts[0])
 
     figures["sign"] = _measure(
-        seconds, claims, lambda item: receipts.sign_receipt_qr(item, private_key, kid=kid))
+        seconds, claims, lambda item: receipts.sign_receipt_qr(item, private_key, kid=kid)
+    )
     figures["verify_valid"] = _measure(
-        seconds, texts, lambda text: receipts.verify_receipt_qr(text, keys, now))
+        seconds, texts, lambda text: receipts.verify_receipt_qr(text, keys, now)
+    )
     figures["decode_only"] = _measure(
-        seconds, texts, lambda text: receipts._cose_parts(receipts._cose_bytes(text)))
+        seconds, texts, lambda text: receipts._cose_parts(receipts._cose_bytes(text))
+    )
     tampered = [_tampered(text) for text in texts[:100]]
     assert receipts.verify_receipt_qr(tampered[0], keys, now).status == "tampered"
     figures["reject_tampered"] = _measure(
-        seconds, tampered, lambda text: receipts.verify_receipt_qr(text, keys, now))
+        seconds, tampered, lambda text: receipts.verify_receipt_qr(text, keys, now)
+    )
     figures["reject_zlib_bomb"] = _measure(
-        seconds, [_bomb()], lambda text: receipts.verify_receipt_qr(text, keys, now))
+        seconds, [_bomb()], lambda text: receipts.verify_receipt_qr(text, keys, now)
+    )
 
     processes = os.cpu_count() or 1
     public_pem = private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = pool.map(_all_cores_worker, [(public_pem, texts, seconds)] * processes)
     figures["verify_all_cores"] = {
@@ -155,9 +175,11 @@ def _django(figures: dict, seconds: float, count: int, folder: Path) -> None:
     texts = [services.receipt_qr_sign(claims=item) for item in claims[:100]]
     assert selectors.receipt_qr_verify(text=texts[0]).is_valid
     figures["django_sign"] = _measure(
-        seconds, claims, lambda item: services.receipt_qr_sign(claims=item))
+        seconds, claims, lambda item: services.receipt_qr_sign(claims=item)
+    )
     figures["django_verify"] = _measure(
-        seconds, texts, lambda text: selectors.receipt_qr_verify(text=text))
+        seconds, texts, lambda text: selectors.receipt_qr_verify(text=text)
+    )
 
 
 def _print(figures: dict) -> None:
@@ -171,9 +193,11 @@ def _print(figures: dict) -> None:
         ("verify, selector (+1 query, SQLite)", "django_verify"),
     ]
     width = max(len(label) for label, _ in rows)
-    print(f"receipt QR benchmark, one process ({figures['machine']}, "
-          f"load average {figures['load_average']}); QR text {figures['qr_text_characters']} "
-          "characters")
+    print(
+        f"receipt QR benchmark, one process ({figures['machine']}, "
+        f"load average {figures['load_average']}); QR text {figures['qr_text_characters']} "
+        "characters"
+    )
     print(f"  {'measure':<{width}}  {'per second':>11}  {'per CPU second':>14}  {'µs each':>8}")
     for label, key in rows:
         if key not in figures:
@@ -181,27 +205,34 @@ def _print(figures: dict) -> None:
         got = figures[key]
         per_cpu = got["per_cpu_second"]
         micros = 1e6 / per_cpu if per_cpu else 1e6 / got["per_second"]
-        print(f"  {label:<{width}}  {got['per_second']:>11,.0f}  "
-              f"{per_cpu:>14,.0f}  {micros:>8,.0f}")
+        print(
+            f"  {label:<{width}}  {got['per_second']:>11,.0f}  {per_cpu:>14,.0f}  {micros:>8,.0f}"
+        )
     cores = figures["verify_all_cores"]
-    print(f"  verify on all cores ({cores['processes']} processes): "
-          f"{cores['per_second']:,.0f}/s ({cores['per_cpu_second']:,.0f} per CPU second)")
+    print(
+        f"  verify on all cores ({cores['processes']} processes): "
+        f"{cores['per_second']:,.0f}/s ({cores['per_cpu_second']:,.0f} per CPU second)"
+    )
     print(f"  JSON: {OUT / 'receipt_verify.json'}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measure (default 3)")
-    parser.add_argument("--receipts", type=int, default=1000,
-                        help="distinct receipts signed (default 1000)")
+    parser.add_argument(
+        "--receipts", type=int, default=1000, help="distinct receipts signed (default 1000)"
+    )
     parser.add_argument("--skip-django", action="store_true")
     # bench/run.py passes every script the same arguments: ignore the ones for other benches.
     args, _ = parser.parse_known_args()
 
-    figures: dict = {"python": platform.python_version(),
-                     "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-                     "load_average": " ".join(f"{load:.1f}" for load in os.getloadavg()),
-                     "seconds_per_measure": args.seconds, "receipts": args.receipts}
+    figures: dict = {
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average": " ".join(f"{load:.1f}" for load in os.getloadavg()),
+        "seconds_per_measure": args.seconds,
+        "receipts": args.receipts,
+    }
     _pure(figures, args.seconds, args.receipts)
     if not args.skip_django:
         with tempfile.TemporaryDirectory(prefix="hoviat-bench-receipts-") as folder:

@@ -34,13 +34,25 @@ ROOT = HERE.parent
 OUT = HERE / "out"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/hoviat_bench"
 BARE_COLUMNS = (
-    "national_code", "first_name", "last_name", "father_name", "mother_name", "gender",
-    "birth_date", "shenasnameh_number", "shenasnameh_serial", "residence_province",
-    "residence_city", "mobile", "is_alive", "has_photo_shenasnameh",
+    "national_code",
+    "first_name",
+    "last_name",
+    "father_name",
+    "mother_name",
+    "gender",
+    "birth_date",
+    "shenasnameh_number",
+    "shenasnameh_serial",
+    "residence_province",
+    "residence_city",
+    "mobile",
+    "is_alive",
+    "has_photo_shenasnameh",
 )
 
 
 # --- CPU accounting: wall time on a shared machine says little without it -------------------
+
 
 def _process_cpu(pid: int) -> float:
     """CPU seconds (user + system) a local process has used, from /proc."""
@@ -81,6 +93,7 @@ def _backend_cpu(seen: dict[int, list[float]]) -> float:
 
 # --- Workers (run in a child process with DATABASE_URL set) ----------------------------------
 
+
 def _django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
@@ -111,8 +124,9 @@ def worker(args: argparse.Namespace) -> dict:
         return {}
     if args.worker == "csv":
         started = time.perf_counter()
-        written = population_write_csv(province="IR-06", size=args.rows, seed=args.seed,
-                                       path=args.csv)
+        written = population_write_csv(
+            province="IR-06", size=args.rows, seed=args.seed, path=args.csv
+        )
         return {"rows": written, "seconds": time.perf_counter() - started}
     with connection.cursor() as cursor:
         # An empty registry for each run, so every row is really written.
@@ -138,11 +152,18 @@ def worker(args: argparse.Namespace) -> dict:
         result = population_generate(province="IR-06", size=args.rows, seed=args.seed + 1)
         figures = {"rows": result.created, "seconds": result.seconds}
     elif args.worker == "import":
-        result = registry_import(path=args.csv, report_path=Path(args.csv).with_suffix(".rej"),
-                                 batch_size=args.batch_size, progress=False)
+        result = registry_import(
+            path=args.csv,
+            report_path=Path(args.csv).with_suffix(".rej"),
+            batch_size=args.batch_size,
+            progress=False,
+        )
         assert result.rejected == 0, result
-        figures = {"rows": result.loaded, "seconds": result.seconds,
-                   "rows_per_second": result.rows_per_second}
+        figures = {
+            "rows": result.loaded,
+            "seconds": result.seconds,
+            "rows_per_second": result.rows_per_second,
+        }
     else:
         raise SystemExit(f"unknown worker {args.worker}")
     assert Citizen.objects.count() == args.rows
@@ -154,10 +175,22 @@ def worker(args: argparse.Namespace) -> dict:
 
 # --- The driver --------------------------------------------------------------------------------
 
+
 def _run_worker(name: str, database_url: str, args: argparse.Namespace, csv: Path) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", name,
-               "--database-url", database_url, "--rows", str(args.rows), "--seed",
-               str(args.seed), "--csv", str(csv)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        name,
+        "--database-url",
+        database_url,
+        "--rows",
+        str(args.rows),
+        "--seed",
+        str(args.seed),
+        "--csv",
+        str(csv),
+    ]
     if args.batch_size:
         command += ["--batch-size", str(args.batch_size)]
     output = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
@@ -184,21 +217,26 @@ def _bare_copy(url: str, csv: Path) -> dict:
         conn.execute("DROP TABLE IF EXISTS bench_bare_copy")
         conn.execute(
             "CREATE TABLE bench_bare_copy ("
-            + ", ".join(f"{column} text" for column in BARE_COLUMNS) + ")"
+            + ", ".join(f"{column} text" for column in BARE_COLUMNS)
+            + ")"
         )
         conn.commit()
         backend = conn.info.backend_pid
         cpu, backend_cpu = _own_cpu(), _process_cpu(backend)
         started = time.perf_counter()
-        with conn.cursor() as cursor, csv.open("rb") as source, cursor.copy(
-            "COPY bench_bare_copy FROM STDIN (FORMAT csv, HEADER true)"
-        ) as copy:
+        with (
+            conn.cursor() as cursor,
+            csv.open("rb") as source,
+            cursor.copy("COPY bench_bare_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
             while chunk := source.read(1 << 20):
                 copy.write(chunk)
         conn.commit()
         seconds = time.perf_counter() - started
-        figures = {"python_cpu_seconds": _own_cpu() - cpu,
-                   "postgres_cpu_seconds": _process_cpu(backend) - backend_cpu}
+        figures = {
+            "python_cpu_seconds": _own_cpu() - cpu,
+            "postgres_cpu_seconds": _process_cpu(backend) - backend_cpu,
+        }
         rows = conn.execute("SELECT count(*) FROM bench_bare_copy").fetchone()[0]
         conn.execute("DROP TABLE bench_bare_copy")
     return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds, **figures}
@@ -208,13 +246,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1405)
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="import batch size (default: HOVIAT_IMPORT_BATCH_SIZE)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="import batch size (default: HOVIAT_IMPORT_BATCH_SIZE)",
+    )
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL))
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also import on PostgreSQL with the place foreign keys dropped")
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also import on PostgreSQL with the place foreign keys dropped",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
@@ -223,8 +268,11 @@ def main() -> int:
         print(json.dumps(worker(args)))
         return 0
 
-    figures: dict = {"rows": args.rows, "python": platform.python_version(),
-                     "machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
+    figures: dict = {
+        "rows": args.rows,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+    }
     figures["load_average"] = " ".join(f"{load:.1f}" for load in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="hoviat-bench-") as tmp:
         csv = Path(tmp) / "population.csv"
@@ -248,9 +296,8 @@ def main() -> int:
             imported, bare = figures["postgres_import"], figures["postgres_bare_copy"]
             figures["postgres_import_to_bare_copy"] = imported["seconds"] / bare["seconds"]
             figures["postgres_import_to_bare_copy_cpu"] = (
-                (imported["python_cpu_seconds"] + imported["postgres_cpu_seconds"])
-                / (bare["python_cpu_seconds"] + bare["postgres_cpu_seconds"])
-            )
+                imported["python_cpu_seconds"] + imported["postgres_cpu_seconds"]
+            ) / (bare["python_cpu_seconds"] + bare["postgres_cpu_seconds"])
 
     OUT.mkdir(exist_ok=True)
     (OUT / "registry.json").write_text(json.dumps(figures, indent=2) + "\n")
@@ -267,9 +314,15 @@ def _print(figures: dict) -> None:
             got = figures[key]
             python = got.get("python_cpu_seconds")
             postgres = got.get("postgres_cpu_seconds")
-            lines.append((label, f"{got['seconds']:.2f}", f"{got['rows'] / got['seconds']:,.0f}",
-                          "" if python is None else f"{python:.2f}",
-                          "" if postgres is None else f"{postgres:.2f}"))
+            lines.append(
+                (
+                    label,
+                    f"{got['seconds']:.2f}",
+                    f"{got['rows'] / got['seconds']:,.0f}",
+                    "" if python is None else f"{python:.2f}",
+                    "" if postgres is None else f"{postgres:.2f}",
+                )
+            )
 
     add(f"write CSV ({figures['csv']['megabytes']} MB)", "csv")
     add("generate-population, SQLite", "sqlite_generate")
@@ -279,14 +332,18 @@ def _print(figures: dict) -> None:
     add("bare COPY (unindexed, all text), PostgreSQL", "postgres_bare_copy")
     add("what-if: import, PostgreSQL, no place FKs", "postgres_import_without_place_fks")
     width = max(len(line[0]) for line in lines)
-    print(f"registry benchmark, {rows:,} rows ({figures['machine']}, "
-          f"load average {figures['load_average']})")
+    print(
+        f"registry benchmark, {rows:,} rows ({figures['machine']}, "
+        f"load average {figures['load_average']})"
+    )
     for label, seconds, rate, python, postgres in lines:
         print(f"  {label:<{width}}  {seconds:>8}  {rate:>9}  {python:>13}  {postgres:>10}")
     if "postgres_import_to_bare_copy" in figures:
-        print(f"  import / bare COPY on PostgreSQL: "
-              f"{figures['postgres_import_to_bare_copy']:.2f}× in time, "
-              f"{figures['postgres_import_to_bare_copy_cpu']:.2f}× in CPU (target ≤ 3×)")
+        print(
+            f"  import / bare COPY on PostgreSQL: "
+            f"{figures['postgres_import_to_bare_copy']:.2f}× in time, "
+            f"{figures['postgres_import_to_bare_copy_cpu']:.2f}× in CPU (target ≤ 3×)"
+        )
     print(f"  JSON: {OUT / 'registry.json'}")
 
 

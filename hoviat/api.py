@@ -48,47 +48,70 @@ def on_domain_error(request, exc: DomainError):
 def on_validation_error(request, exc: NinjaValidationError):
     return _problem_response(
         request,
-        problem(422, "VALIDATION_FAILED", "اطلاعات ارسال‌شده کامل یا معتبر نیست.",
-                title="Invalid input", errors=exc.errors),
+        problem(
+            422,
+            "VALIDATION_FAILED",
+            "اطلاعات ارسال‌شده کامل یا معتبر نیست.",
+            title="Invalid input",
+            errors=exc.errors,
+        ),
     )
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
     return _problem_response(
-        request, problem(401, "AUTHENTICATION_REQUIRED", "برای این درخواست باید وارد شوید.",
-                         title="Unauthorized"))
+        request,
+        problem(
+            401, "AUTHENTICATION_REQUIRED", "برای این درخواست باید وارد شوید.", title="Unauthorized"
+        ),
+    )
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return _problem_response(request, problem(404, "NOT_FOUND", "موردی یافت نشد.",
-                                              title="Not found"))
+    return _problem_response(
+        request, problem(404, "NOT_FOUND", "موردی یافت نشد.", title="Not found")
+    )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     if exc.status_code == 400:
         # ninja raises this for a body that is not JSON at all.
-        return _problem_response(request, problem(
-            400, "MALFORMED_REQUEST", "بدنه درخواست JSON معتبر نیست.", title="Bad request"))
+        return _problem_response(
+            request,
+            problem(400, "MALFORMED_REQUEST", "بدنه درخواست JSON معتبر نیست.", title="Bad request"),
+        )
     return _problem_response(request, problem(exc.status_code, "HTTP_ERROR", str(exc)))
 
 
 @api.exception_handler(RequestDataTooBig)
 def on_request_too_big(request, exc):
-    return _problem_response(request, problem(
-        413, "REQUEST_TOO_LARGE", "حجم درخواست بیش از اندازهٔ مجاز است.",
-        title="Content too large"))
+    return _problem_response(
+        request,
+        problem(
+            413,
+            "REQUEST_TOO_LARGE",
+            "حجم درخواست بیش از اندازهٔ مجاز است.",
+            title="Content too large",
+        ),
+    )
 
 
 @api.exception_handler(Exception)
 def on_unexpected_error(request, exc: Exception):
     # Logged with its traceback for us; the client gets a stable code and no internals.
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    return _problem_response(request, problem(
-        500, "INTERNAL_ERROR", "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.",
-        title="Internal server error"))
+    return _problem_response(
+        request,
+        problem(
+            500,
+            "INTERNAL_ERROR",
+            "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.",
+            title="Internal server error",
+        ),
+    )
 
 
 def _register_routers() -> None:

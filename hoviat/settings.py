@@ -186,8 +186,9 @@ CITIZEN_SESSION_HOURS = env_int("HOVIAT_CITIZEN_SESSION_HOURS", 2, minimum=1)
 FEE_FIRST_RIALS = env_int("HOVIAT_FEE_FIRST_RIALS", 1_450_000, minimum=0)
 FEE_REPLACEMENT_RIALS = env_int("HOVIAT_FEE_REPLACEMENT_RIALS", 1_450_000, minimum=0)
 # A lost card costs more with every loss: index 0 is the first loss.
-FEE_LOST_RIALS = [int(v) for v in env_list("HOVIAT_FEE_LOST_RIALS",
-                                           ["2900000", "4350000", "5800000"])]
+FEE_LOST_RIALS = [
+    int(v) for v in env_list("HOVIAT_FEE_LOST_RIALS", ["2900000", "4350000", "5800000"])
+]
 BOOKING_HOLD_MINUTES = env_int("HOVIAT_BOOKING_HOLD_MINUTES", 10, minimum=1)
 BOOKING_DAYS_AHEAD = env_int("HOVIAT_BOOKING_DAYS_AHEAD", 60, minimum=1)
 MISSED_APPOINTMENT_GRACE_DAYS = env_int("HOVIAT_MISSED_APPOINTMENT_GRACE_DAYS", 7, minimum=0)
@@ -196,8 +197,9 @@ MISSED_APPOINTMENT_GRACE_DAYS = env_int("HOVIAT_MISSED_APPOINTMENT_GRACE_DAYS", 
 DEFAULT_LEAD_WORKING_DAYS = env_int("HOVIAT_DEFAULT_LEAD_WORKING_DAYS", 20, minimum=1)
 TRACKING_RATE_PER_MINUTE = env_int("HOVIAT_TRACKING_RATE_PER_MINUTE", 10, minimum=1)
 PAYMENT_GATEWAY = env_choice("HOVIAT_PAYMENT_GATEWAY", "sandbox", ["sandbox"])
-SANDBOX_GATEWAY_SECRET = secret_from_env_or_file("HOVIAT_SANDBOX_GATEWAY_SECRET",
-                                                 VAR_DIR / "sandbox_gateway_secret")
+SANDBOX_GATEWAY_SECRET = secret_from_env_or_file(
+    "HOVIAT_SANDBOX_GATEWAY_SECRET", VAR_DIR / "sandbox_gateway_secret"
+)
 SANDBOX_MERCHANT_ID = env_str("HOVIAT_SANDBOX_MERCHANT_ID", "hoviat-sandbox")
 PUBLIC_BASE_URL = env_str("HOVIAT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 PRE_REGISTRATION_TRIES_PER_HOUR = env_int("HOVIAT_PRE_REGISTRATION_TRIES_PER_HOUR", 10, minimum=1)
@@ -228,23 +230,24 @@ ENROLMENT_WALK_IN_ALLOWED = env_bool("HOVIAT_ENROLMENT_WALK_IN_ALLOWED", default
 ENROLMENT_SIMULATOR_ENABLED = env_bool("HOVIAT_ENROLMENT_SIMULATOR", default=DEBUG)
 # Encrypted with HOVIAT_BIOMETRIC_KEY (Fernet keys, comma-separated; the first encrypts).
 BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
-BIOMETRIC_MAX_UPLOAD_BYTES = env_int("HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024,
-                                     minimum=1024)
+BIOMETRIC_MAX_UPLOAD_BYTES = env_int(
+    "HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024
+)
 BIOMETRIC_FACE_MIN_WIDTH = env_int("HOVIAT_BIOMETRIC_FACE_MIN_WIDTH", 480, minimum=1)
 BIOMETRIC_FACE_MIN_HEIGHT = env_int("HOVIAT_BIOMETRIC_FACE_MIN_HEIGHT", 640, minimum=1)
 BIOMETRIC_FINGER_MIN_PIXELS = env_int("HOVIAT_BIOMETRIC_FINGER_MIN_PIXELS", 300, minimum=1)
 RECEIPT_VALID_DAYS = env_int("HOVIAT_RECEIPT_VALID_DAYS", 180, minimum=1)
 # One-request enrolments carry a face and ten fingerprints as base64 JSON.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HOVIAT_DATA_UPLOAD_MAX_BYTES", 24 * 1024 * 1024,
-                                      minimum=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "HOVIAT_DATA_UPLOAD_MAX_BYTES", 24 * 1024 * 1024, minimum=2_621_440
+)
 
 # --- Production ------------------------------------------------------------------------------
 PRODUCTION_DAILY_CAPACITY = env_int("HOVIAT_PRODUCTION_DAILY_CAPACITY", 80_000, minimum=1)
 PRODUCTION_BATCH_SIZE = env_int("HOVIAT_PRODUCTION_BATCH_SIZE", 200, minimum=1)
 PRODUCTION_QC_FAIL_RATE = float(env_str("HOVIAT_PRODUCTION_QC_FAIL_RATE", "0.002"))
 PRODUCTION_CARD_VALIDITY_YEARS = env_int("HOVIAT_CARD_VALIDITY_YEARS", 7, minimum=1)
-PRODUCTION_SHIPPING_WORKING_DAYS = env_int("HOVIAT_PRODUCTION_SHIPPING_WORKING_DAYS", 5,
-                                           minimum=0)
+PRODUCTION_SHIPPING_WORKING_DAYS = env_int("HOVIAT_PRODUCTION_SHIPPING_WORKING_DAYS", 5, minimum=0)
 PRODUCTION_RUN_STALE_SECONDS = env_int("HOVIAT_PRODUCTION_RUN_STALE_SECONDS", 600, minimum=10)
 PRODUCTION_CSN_PREFIX = env_str("HOVIAT_PRODUCTION_CSN_PREFIX", "IR")
 PRODUCTION_KIND_PRIORITY = {"replacement": 1, "first": 2}

@@ -16,14 +16,17 @@ from hoviat.offices.selectors import add_working_days
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_sara_pre_registers_books_pays_and_tracks(browser, live_server, sara,
-                                                   bushehr_post_office):
+def test_sara_pre_registers_books_pays_and_tracks(browser, live_server, sara, bushehr_post_office):
     office = bushehr_post_office
     today = timezone.localdate()
     visit_day = add_working_days(start=today, days=2, office=office)
     slots_generate(office=office, start=today, end=visit_day)
-    context = browser.new_context(locale="fa-IR", base_url=live_server.url,
-                                  viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        locale="fa-IR",
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
 
@@ -64,14 +67,18 @@ def test_sara_pre_registers_books_pays_and_tracks(browser, live_server, sara,
     # Track without signing in.
     page.goto("/track/")
     page.get_by_label("کد ملی").fill("0499370899")
-    page.get_by_label("کد رهگیری").fill(application.tracking_code.translate(
-        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    page.get_by_label("کد رهگیری").fill(
+        application.tracking_code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    )
     page.get_by_role("button", name="پیگیری").click()
     expect(page.get_by_test_id("status")).to_have_text("نوبت گرفته شده")
     expect(page.get_by_text(office.name)).to_be_visible()
     steps = page.locator("ol li").all_inner_texts()
-    assert [s.split("\n")[0] for s in steps][:3] == ["پیش‌ثبت‌نام شده", "هزینه پرداخت شده",
-                                                      "نوبت گرفته شده"]
+    assert [s.split("\n")[0] for s in steps][:3] == [
+        "پیش‌ثبت‌نام شده",
+        "هزینه پرداخت شده",
+        "نوبت گرفته شده",
+    ]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert audit_verify().ok
     context.close()

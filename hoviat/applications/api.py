@@ -46,8 +46,9 @@ class SentOut(Schema):
 @router.post("/auth/otp", response={202: SentOut}, summary="Send a sign-in code by SMS")
 def otp_request(request, payload: OtpIn):
     services.otp_request(mobile=payload.mobile)
-    return Status(202, {"detail": "کد ورود پیامک شد.",
-                        "expires_in_seconds": settings.OTP_TTL_SECONDS})
+    return Status(
+        202, {"detail": "کد ورود پیامک شد.", "expires_in_seconds": settings.OTP_TTL_SECONDS}
+    )
 
 
 @router.post("/auth/otp/verify", response=TokenOut, summary="Exchange the SMS code for a token")
@@ -59,12 +60,14 @@ def otp_verify(request, payload: OtpVerifyIn):
 class PreRegistrationIn(Schema):
     national_code: str = Field(max_length=20, examples=["0499370899"])
     shenasnameh_serial: str = Field(max_length=40, examples=["۲۰/الف ۱۲۳۴۵۶"])
-    birth_date: str = Field(max_length=20, description="ISO 1991-08-05 or Jalali 1370/05/14",
-                            examples=["1370/05/14"])
+    birth_date: str = Field(
+        max_length=20, description="ISO 1991-08-05 or Jalali 1370/05/14", examples=["1370/05/14"]
+    )
     mother_name: str = Field(max_length=64, examples=["مریم"])
     gender: Gender
-    mobile: str | None = Field(None, max_length=20,
-                               description="must be the signed-in mobile if given")
+    mobile: str | None = Field(
+        None, max_length=20, description="must be the signed-in mobile if given"
+    )
     kind: ApplicationKind = ApplicationKind.FIRST
 
 
@@ -77,32 +80,45 @@ class ApplicationOut(Schema):
     created_at: dt.datetime
 
 
-@router.post("/applications", response={201: ApplicationOut}, auth=citizen_auth,
-             summary="Pre-register for a card (checked against the registry)")
+@router.post(
+    "/applications",
+    response={201: ApplicationOut},
+    auth=citizen_auth,
+    summary="Pre-register for a card (checked against the registry)",
+)
 def pre_register(request, payload: PreRegistrationIn):
     mobile = request.auth
     if payload.mobile and services.mobile_parse(payload.mobile) != mobile:
-        raise services.InvalidMobile("شماره همراه باید همان شماره‌ای باشد که با آن وارد شده‌اید.",
-                                     code="MOBILE_NOT_VERIFIED")
+        raise services.InvalidMobile(
+            "شماره همراه باید همان شماره‌ای باشد که با آن وارد شده‌اید.", code="MOBILE_NOT_VERIFIED"
+        )
     application = services.application_pre_register(
-        mobile=mobile, national_code=payload.national_code,
+        mobile=mobile,
+        national_code=payload.national_code,
         shenasnameh_serial=payload.shenasnameh_serial,
-        birth_date=parse_date(payload.birth_date), mother_name=payload.mother_name,
-        gender=payload.gender, kind=payload.kind,
+        birth_date=parse_date(payload.birth_date),
+        mother_name=payload.mother_name,
+        gender=payload.gender,
+        kind=payload.kind,
     )
     return Status(201, application)
 
 
-@router.get("/applications", response=list[ApplicationOut], auth=citizen_auth,
-            summary="The signed-in citizen's applications")
+@router.get(
+    "/applications",
+    response=list[ApplicationOut],
+    auth=citizen_auth,
+    summary="The signed-in citizen's applications",
+)
 def my_applications(request):
     return list(selectors.applications_of_mobile(mobile=request.auth))
 
 
 @router.get("/applications/{tracking_code}", response=ApplicationOut, auth=citizen_auth)
 def my_application(request, tracking_code: str):
-    return selectors.access_application_for_citizen(mobile=request.auth,
-                                                    tracking_code=tracking_code)
+    return selectors.access_application_for_citizen(
+        mobile=request.auth, tracking_code=tracking_code
+    )
 
 
 class ChangeMobileIn(Schema):
@@ -110,15 +126,22 @@ class ChangeMobileIn(Schema):
     code: str = Field(max_length=12, description="the OTP sent to the new mobile")
 
 
-@router.put("/applications/{tracking_code}/mobile", response=ApplicationOut,
-            auth=citizen_auth, summary="Change the SMS number (proven by an OTP to it)")
+@router.put(
+    "/applications/{tracking_code}/mobile",
+    response=ApplicationOut,
+    auth=citizen_auth,
+    summary="Change the SMS number (proven by an OTP to it)",
+)
 def change_mobile(request, tracking_code: str, payload: ChangeMobileIn):
-    application = selectors.access_application_for_citizen(mobile=request.auth,
-                                                           tracking_code=tracking_code)
+    application = selectors.access_application_for_citizen(
+        mobile=request.auth, tracking_code=tracking_code
+    )
     services.otp_verify(mobile=payload.mobile, code=payload.code)
     return services.application_change_mobile(
-        application=application, mobile=payload.mobile,
-        actor=Actor("citizen", application.citizen.national_code, "citizen"))
+        application=application,
+        mobile=payload.mobile,
+        actor=Actor("citizen", application.citizen.national_code, "citizen"),
+    )
 
 
 class TimelineOut(Schema):
@@ -146,16 +169,22 @@ class TrackOut(Schema):
 
 
 def tracking_view(application) -> dict:
-    booking = (application.bookings.select_related("slot__office")
-               .filter(status__in=("held", "booked")).first())
+    booking = (
+        application.bookings.select_related("slot__office")
+        .filter(status__in=("held", "booked"))
+        .first()
+    )
     appointment = None
     if booking is not None:
-        appointment = {"office_id": booking.slot.office_id,
-                       "office_name": booking.slot.office.name,
-                       "starts_at": booking.slot.starts_at, "status": booking.status}
+        appointment = {
+            "office_id": booking.slot.office_id,
+            "office_name": booking.slot.office.name,
+            "starts_at": booking.slot.starts_at,
+            "status": booking.status,
+        }
     expected = selectors.application_expected_ready(
-        application=application,
-        appointment_date=booking.slot.date if booking is not None else None)
+        application=application, appointment_date=booking.slot.date if booking is not None else None
+    )
     return {
         "tracking_code": application.tracking_code,
         "status": application.status,
@@ -170,8 +199,13 @@ def tracking_view(application) -> dict:
 
 @router.get("/track", response=TrackOut, summary="Track an application without signing in")
 def track(request, national_code: str, tracking_code: str):
-    rate_limit_hit(scope="track", subject=request.META.get("REMOTE_ADDR", ""),
-                   limit=settings.TRACKING_RATE_PER_MINUTE, window=dt.timedelta(minutes=1))
-    application = selectors.application_for_tracking(national_code=national_code,
-                                                     tracking_code=tracking_code)
+    rate_limit_hit(
+        scope="track",
+        subject=request.META.get("REMOTE_ADDR", ""),
+        limit=settings.TRACKING_RATE_PER_MINUTE,
+        window=dt.timedelta(minutes=1),
+    )
+    application = selectors.application_for_tracking(
+        national_code=national_code, tracking_code=tracking_code
+    )
     return tracking_view(application)

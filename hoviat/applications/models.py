@@ -33,11 +33,16 @@ class Application(models.Model):
     """A citizen's request for a card, from pre-registration to hand-over."""
 
     tracking_code = models.CharField("کد رهگیری", max_length=12, unique=True)
-    citizen = models.ForeignKey("registry.Citizen", on_delete=models.PROTECT,
-                                related_name="applications")
+    citizen = models.ForeignKey(
+        "registry.Citizen", on_delete=models.PROTECT, related_name="applications"
+    )
     kind = models.CharField("نوع", max_length=16, choices=ApplicationKind.choices)
-    status = models.CharField("وضعیت", max_length=20, choices=ApplicationStatus.choices,
-                              default=ApplicationStatus.PRE_REGISTERED)
+    status = models.CharField(
+        "وضعیت",
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.PRE_REGISTERED,
+    )
     fee_rials = models.PositiveBigIntegerField("هزینه (ریال)")
     mobile = models.CharField("تلفن همراه", max_length=11)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,7 +72,8 @@ class Application(models.Model):
         constraints = [
             # One open application per person, enforced by the database itself.
             models.UniqueConstraint(
-                fields=["citizen"], condition=Q(status__in=sorted(OPEN_STATUSES)),
+                fields=["citizen"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="one_open_application_per_citizen",
             ),
         ]

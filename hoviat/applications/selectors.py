@@ -25,17 +25,22 @@ class TrackingNotFound(NotFound):
 def access_application_for_citizen(*, mobile: str, tracking_code: str) -> Application:
     """The application, if the signed-in citizen's mobile is the one it was made with."""
     code = tracking_code_parse(tracking_code)
-    application = (Application.objects.select_related("citizen")
-                   .filter(tracking_code=code, mobile=mobile).first() if code else None)
+    application = (
+        Application.objects.select_related("citizen")
+        .filter(tracking_code=code, mobile=mobile)
+        .first()
+        if code
+        else None
+    )
     if application is None:
-        raise NotFound("درخواستی با این کد رهگیری برای شما یافت نشد.",
-                       code="APPLICATION_NOT_FOUND")
+        raise NotFound("درخواستی با این کد رهگیری برای شما یافت نشد.", code="APPLICATION_NOT_FOUND")
     return application
 
 
 def applications_of_mobile(*, mobile: str):
-    return (Application.objects.select_related("citizen").filter(mobile=mobile)
-            .order_by("-created_at"))
+    return (
+        Application.objects.select_related("citizen").filter(mobile=mobile).order_by("-created_at")
+    )
 
 
 def application_for_tracking(*, national_code: str, tracking_code: str) -> Application:
@@ -44,9 +49,13 @@ def application_for_tracking(*, national_code: str, tracking_code: str) -> Appli
         national = parse_national_code(national_code)
     except InvalidNationalCode:
         raise TrackingNotFound() from None
-    application = (Application.objects.select_related("citizen")
-                   .filter(tracking_code=code, citizen__national_code=national).first()
-                   if code else None)
+    application = (
+        Application.objects.select_related("citizen")
+        .filter(tracking_code=code, citizen__national_code=national)
+        .first()
+        if code
+        else None
+    )
     if application is None:
         raise TrackingNotFound()
     return application
@@ -62,9 +71,14 @@ class TimelineStep:
 def application_timeline(*, application: Application) -> list[TimelineStep]:
     """Each status the application reached, with when, read from its audit rows."""
     labels = dict(ApplicationStatus.choices)
-    rows = (AuditEntry.objects.filter(object_type="applications.application",
-                                      object_id=str(application.pk))
-            .exclude(to_state="").order_by("id").values_list("at", "to_state"))
+    rows = (
+        AuditEntry.objects.filter(
+            object_type="applications.application", object_id=str(application.pk)
+        )
+        .exclude(to_state="")
+        .order_by("id")
+        .values_list("at", "to_state")
+    )
     return [TimelineStep(at, state, labels.get(state, state)) for at, state in rows]
 
 
@@ -87,8 +101,9 @@ def expected_ready_provider_register(
         _EXPECTED_READY_PROVIDERS.append(provider)
 
 
-def application_expected_ready(*, application: Application,
-                               appointment_date: dt.date | None) -> ExpectedReady:
+def application_expected_ready(
+    *, application: Application, appointment_date: dt.date | None
+) -> ExpectedReady:
     """When the card should be ready: enrolment (or the appointment) + the stated lead time."""
     if application.status == ApplicationStatus.DELIVERED:
         return ExpectedReady(None, "delivered")
@@ -96,7 +111,7 @@ def application_expected_ready(*, application: Application,
         answer = provider(application)
         if answer is not None:
             return answer
-    start = (application.enrolled_at.date() if application.enrolled_at else appointment_date)
+    start = application.enrolled_at.date() if application.enrolled_at else appointment_date
     if start is None:
         return ExpectedReady(None, "none")
     return ExpectedReady(

@@ -84,8 +84,11 @@ def _token_hash(raw: str) -> str:
 
 
 def _failures_since(mobile: str, since: dt.datetime) -> int:
-    return sum(OtpChallenge.objects.filter(mobile=mobile, created_at__gte=since)
-               .values_list("failed_attempts", flat=True))
+    return sum(
+        OtpChallenge.objects.filter(mobile=mobile, created_at__gte=since).values_list(
+            "failed_attempts", flat=True
+        )
+    )
 
 
 def _check_not_locked(mobile: str, now: dt.datetime) -> None:
@@ -99,22 +102,33 @@ def otp_request(*, mobile: str) -> OtpChallenge:
     mobile = mobile_parse(mobile)
     now = timezone.now()
     _check_not_locked(mobile, now)
-    rate_limit_hit(scope="otp-request", subject=mobile,
-                   limit=settings.OTP_MAX_REQUESTS_PER_HOUR, window=dt.timedelta(hours=1))
+    rate_limit_hit(
+        scope="otp-request",
+        subject=mobile,
+        limit=settings.OTP_MAX_REQUESTS_PER_HOUR,
+        window=dt.timedelta(hours=1),
+    )
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
         # A new code replaces any earlier one still waiting.
-        OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True,
-                                    expires_at__gt=now).update(expires_at=now)
+        OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True, expires_at__gt=now).update(
+            expires_at=now
+        )
         challenge = OtpChallenge.objects.create(
-            mobile=mobile, code_hash=_code_hash(mobile, code), created_at=now,
+            mobile=mobile,
+            code_hash=_code_hash(mobile, code),
+            created_at=now,
             expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
         )
         minutes = max(1, settings.OTP_TTL_SECONDS // 60)
-        sms_queue(to=mobile, kind="otp", related=challenge,
-                  body=f"هویت: کد ورود شما {persian_digits(code)} است. "
-                       f"این کد تا {persian_digits(minutes)} دقیقه معتبر است. "
-                       "آن را به هیچ‌کس ندهید.")
+        sms_queue(
+            to=mobile,
+            kind="otp",
+            related=challenge,
+            body=f"هویت: کد ورود شما {persian_digits(code)} است. "
+            f"این کد تا {persian_digits(minutes)} دقیقه معتبر است. "
+            "آن را به هیچ‌کس ندهید.",
+        )
     return challenge
 
 
@@ -124,23 +138,29 @@ def otp_verify(*, mobile: str, code: str) -> tuple[str, CitizenSession]:
     code = normalize_code(code or "")
     now = timezone.now()
     _check_not_locked(mobile, now)
-    challenge = (OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True,
-                                             expires_at__gt=now)
-                 .order_by("-created_at").first())
-    if challenge is None or not hmac.compare_digest(challenge.code_hash,
-                                                    _code_hash(mobile, code)):
+    challenge = (
+        OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if challenge is None or not hmac.compare_digest(challenge.code_hash, _code_hash(mobile, code)):
         if challenge is not None:
             OtpChallenge.objects.filter(pk=challenge.pk).update(
-                failed_attempts=F("failed_attempts") + 1)
+                failed_attempts=F("failed_attempts") + 1
+            )
         else:
             # No live code: still count the miss, against the latest challenge of the number.
             latest = OtpChallenge.objects.filter(mobile=mobile).order_by("-created_at").first()
             if latest is not None:
                 OtpChallenge.objects.filter(pk=latest.pk).update(
-                    failed_attempts=F("failed_attempts") + 1)
-        audit_record(actor=Actor("citizen", mobile[-4:], "citizen"), action="auth.otp.failed",
-                     object_type="applications.otpchallenge",
-                     object_id=str(challenge.pk) if challenge else "")
+                    failed_attempts=F("failed_attempts") + 1
+                )
+        audit_record(
+            actor=Actor("citizen", mobile[-4:], "citizen"),
+            action="auth.otp.failed",
+            object_type="applications.otpchallenge",
+            object_id=str(challenge.pk) if challenge else "",
+        )
         raise OtpInvalid()
     with transaction.atomic():
         # Single use: only one verification can flip used_at, even under a race.
@@ -150,22 +170,28 @@ def otp_verify(*, mobile: str, code: str) -> tuple[str, CitizenSession]:
             raise OtpInvalid()
         raw = secrets.token_urlsafe(32)
         session = CitizenSession.objects.create(
-            mobile=mobile, token_hash=_token_hash(raw),
+            mobile=mobile,
+            token_hash=_token_hash(raw),
             expires_at=now + dt.timedelta(hours=settings.CITIZEN_SESSION_HOURS),
         )
-        audit_record(actor=Actor("citizen", mobile[-4:], "citizen"), action="auth.otp.verified",
-                     obj=challenge)
+        audit_record(
+            actor=Actor("citizen", mobile[-4:], "citizen"),
+            action="auth.otp.verified",
+            obj=challenge,
+        )
     return raw, session
 
 
 def citizen_session_mobile(raw_token: str) -> str | None:
     """The mobile a live citizen token proves, or None."""
-    session = CitizenSession.objects.filter(token_hash=_token_hash(raw_token),
-                                            expires_at__gt=timezone.now()).first()
+    session = CitizenSession.objects.filter(
+        token_hash=_token_hash(raw_token), expires_at__gt=timezone.now()
+    ).first()
     return session.mobile if session else None
 
 
 # --- Pre-registration --------------------------------------------------------------------
+
 
 class RegistryMismatch(ValidationFailed):
     code = "REGISTRY_MISMATCH"
@@ -181,17 +207,21 @@ class NotEligible(DomainError):
 
 class ApplicationAlreadyOpen(Conflict):
     code = "APPLICATION_ALREADY_OPEN"
-    default_detail = ("برای این کد ملی یک درخواست باز وجود دارد. وضعیت آن را با کد رهگیری "
-                      "پیگیری کنید.")
+    default_detail = (
+        "برای این کد ملی یک درخواست باز وجود دارد. وضعیت آن را با کد رهگیری پیگیری کنید."
+    )
 
 
 INELIGIBLE_TEXT = {
     "UNDER_AGE": "کارت ملی هوشمند برای افراد ۱۵ سال و بالاتر صادر می‌شود.",
     "DECEASED": "برای این کد ملی امکان ثبت درخواست وجود ندارد.",
-    "NO_PHOTO_SHENASNAMEH": ("شناسنامه شما عکس‌دار نیست. ابتدا برای تعویض شناسنامه به اداره "
-                             "ثبت احوال مراجعه کنید."),
-    "ALREADY_HAS_CARD": ("برای شما پیش‌تر کارت ملی هوشمند صادر شده است؛ برای کارت جدید، "
-                         "درخواست «تعویض / المثنی» ثبت کنید."),
+    "NO_PHOTO_SHENASNAMEH": (
+        "شناسنامه شما عکس‌دار نیست. ابتدا برای تعویض شناسنامه به اداره ثبت احوال مراجعه کنید."
+    ),
+    "ALREADY_HAS_CARD": (
+        "برای شما پیش‌تر کارت ملی هوشمند صادر شده است؛ برای کارت جدید، "
+        "درخواست «تعویض / المثنی» ثبت کنید."
+    ),
 }
 
 
@@ -201,15 +231,16 @@ def fee_for(*, kind: str) -> int:
     return settings.FEE_REPLACEMENT_RIALS
 
 
-def _matches_registry(citizen: Citizen, *, shenasnameh_serial: str, birth_date: dt.date,
-                      mother_name: str, gender: str) -> bool:
+def _matches_registry(
+    citizen: Citizen, *, shenasnameh_serial: str, birth_date: dt.date, mother_name: str, gender: str
+) -> bool:
     try:
         series, letter, serial = shenasnameh_serial_parse(shenasnameh_serial)
     except DomainError:
         return False
     return (
-        (series, letter, serial) == (citizen.shenasnameh_series, citizen.shenasnameh_letter,
-                                      citizen.shenasnameh_serial)
+        (series, letter, serial)
+        == (citizen.shenasnameh_series, citizen.shenasnameh_letter, citizen.shenasnameh_serial)
         and birth_date == citizen.birth_date
         and normalize_text(mother_name) == normalize_text(citizen.mother_name)
         and gender == citizen.gender
@@ -217,48 +248,75 @@ def _matches_registry(citizen: Citizen, *, shenasnameh_serial: str, birth_date: 
 
 
 def application_pre_register(
-    *, mobile: str, national_code: str, shenasnameh_serial: str, birth_date: dt.date,
-    mother_name: str, gender: str, kind: str = ApplicationKind.FIRST,
+    *,
+    mobile: str,
+    national_code: str,
+    shenasnameh_serial: str,
+    birth_date: dt.date,
+    mother_name: str,
+    gender: str,
+    kind: str = ApplicationKind.FIRST,
 ) -> Application:
     """Check the form against the registry and open an application with a tracking code."""
     mobile = mobile_parse(mobile)
     # Each try is an oracle on someone's registry data: limit them per mobile.
-    rate_limit_hit(scope="pre-register", subject=mobile,
-                   limit=settings.PRE_REGISTRATION_TRIES_PER_HOUR, window=dt.timedelta(hours=1))
+    rate_limit_hit(
+        scope="pre-register",
+        subject=mobile,
+        limit=settings.PRE_REGISTRATION_TRIES_PER_HOUR,
+        window=dt.timedelta(hours=1),
+    )
     code = parse_national_code(national_code)
     if kind not in ApplicationKind.values:
         raise ValidationFailed("نوع درخواست معتبر نیست.", code="KIND_INVALID")
     citizen = Citizen.objects.filter(national_code=code).first()
     if citizen is None or not _matches_registry(
-        citizen, shenasnameh_serial=shenasnameh_serial, birth_date=birth_date,
-        mother_name=mother_name, gender=gender,
+        citizen,
+        shenasnameh_serial=shenasnameh_serial,
+        birth_date=birth_date,
+        mother_name=mother_name,
+        gender=gender,
     ):
         raise RegistryMismatch()
     eligibility = citizen_eligibility(citizen=citizen, on=timezone.localdate())
     reasons = list(eligibility.reasons)
-    if kind == ApplicationKind.FIRST and citizen.applications.filter(
-        status=ApplicationStatus.DELIVERED
-    ).exists():
+    if (
+        kind == ApplicationKind.FIRST
+        and citizen.applications.filter(status=ApplicationStatus.DELIVERED).exists()
+    ):
         reasons.append("ALREADY_HAS_CARD")
     if reasons:
-        raise NotEligible(INELIGIBLE_TEXT.get(reasons[0], "امکان ثبت درخواست وجود ندارد."),
-                          code=f"NOT_ELIGIBLE_{reasons[0]}")
+        raise NotEligible(
+            INELIGIBLE_TEXT.get(reasons[0], "امکان ثبت درخواست وجود ندارد."),
+            code=f"NOT_ELIGIBLE_{reasons[0]}",
+        )
     if citizen.applications.filter(status__in=OPEN_STATUSES).exists():
         raise ApplicationAlreadyOpen()
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                tracking_code=tracking_code_new(), citizen=citizen, kind=kind,
-                fee_rials=fee_for(kind=kind), mobile=mobile,
+                tracking_code=tracking_code_new(),
+                citizen=citizen,
+                kind=kind,
+                fee_rials=fee_for(kind=kind),
+                mobile=mobile,
             )
-            audit_record(actor=Actor("citizen", code, citizen.full_name),
-                         action="application.pre_registered", obj=application,
-                         to_state=application.status, data={"kind": kind})
+            audit_record(
+                actor=Actor("citizen", code, citizen.full_name),
+                action="application.pre_registered",
+                obj=application,
+                to_state=application.status,
+                data={"kind": kind},
+            )
             sms_queue(
-                to=mobile, kind="pre_registered", related=application,
-                body=(f"هویت: پیش‌ثبت‌نام کارت ملی هوشمند انجام شد. کد رهگیری: "
-                      f"{persian_digits(application.tracking_code)}. "
-                      "برای پرداخت هزینه و گرفتن نوبت به سامانه مراجعه کنید."),
+                to=mobile,
+                kind="pre_registered",
+                related=application,
+                body=(
+                    f"هویت: پیش‌ثبت‌نام کارت ملی هوشمند انجام شد. کد رهگیری: "
+                    f"{persian_digits(application.tracking_code)}. "
+                    "برای پرداخت هزینه و گرفتن نوبت به سامانه مراجعه کنید."
+                ),
             )
     except IntegrityError:
         # The database's one-open-application rule caught a concurrent duplicate.
@@ -266,8 +324,9 @@ def application_pre_register(
     return application
 
 
-def application_change_mobile(*, application: Application, mobile: str, actor: Actor
-                              ) -> Application:
+def application_change_mobile(
+    *, application: Application, mobile: str, actor: Actor
+) -> Application:
     """Change the SMS number before enrolment (the caller has proven the new number by OTP)."""
     mobile = mobile_parse(mobile)
     with transaction.atomic():
@@ -277,6 +336,10 @@ def application_change_mobile(*, application: Application, mobile: str, actor: A
         old = locked.mobile
         locked.mobile = mobile
         locked.save(update_fields=["mobile", "updated_at"])
-        audit_record(actor=actor, action="application.mobile_changed", obj=locked,
-                     data={"from": old[-4:], "to": mobile[-4:]})
+        audit_record(
+            actor=actor,
+            action="application.mobile_changed",
+            obj=locked,
+            data={"from": old[-4:], "to": mobile[-4:]},
+        )
     return locked

@@ -51,8 +51,9 @@ def sign_in(request):
         else:
             request.session["otp_mobile"] = challenge.mobile
             return redirect(f"{reverse('citizen:verify')}?next={_safe_next(request, '')}")
-    return render(request, "applications/sign_in.html",
-                  {"form": form, "next": _safe_next(request, "")})
+    return render(
+        request, "applications/sign_in.html", {"form": form, "next": _safe_next(request, "")}
+    )
 
 
 def verify(request):
@@ -71,9 +72,16 @@ def verify(request):
             request.session.set_expiry(settings.CITIZEN_SESSION_HOURS * 3600)
             request.session.pop("otp_mobile", None)
             return redirect(_safe_next(request, reverse("citizen:home")))
-    return render(request, "applications/verify.html",
-                  {"form": form, "mobile": mobile, "next": _safe_next(request, ""),
-                   "ttl_minutes": settings.OTP_TTL_SECONDS // 60})
+    return render(
+        request,
+        "applications/verify.html",
+        {
+            "form": form,
+            "mobile": mobile,
+            "next": _safe_next(request, ""),
+            "ttl_minutes": settings.OTP_TTL_SECONDS // 60,
+        },
+    )
 
 
 @require_POST
@@ -85,8 +93,11 @@ def sign_out(request):
 @citizen_required
 def home(request):
     applications = selectors.applications_of_mobile(mobile=request.citizen_mobile)
-    return render(request, "applications/home.html",
-                  {"applications": applications, "mobile": request.citizen_mobile})
+    return render(
+        request,
+        "applications/home.html",
+        {"applications": applications, "mobile": request.citizen_mobile},
+    )
 
 
 @citizen_required
@@ -96,10 +107,13 @@ def apply(request):
         data = form.cleaned_data
         try:
             application = services.application_pre_register(
-                mobile=request.citizen_mobile, national_code=data["national_code"],
+                mobile=request.citizen_mobile,
+                national_code=data["national_code"],
                 shenasnameh_serial=data["shenasnameh_serial"],
-                birth_date=parse_date(data["birth_date"]), mother_name=data["mother_name"],
-                gender=data["gender"], kind=data["kind"],
+                birth_date=parse_date(data["birth_date"]),
+                mother_name=data["mother_name"],
+                gender=data["gender"],
+                kind=data["kind"],
             )
         except DomainError as exc:
             form.add_error(None, exc.detail)
@@ -113,12 +127,19 @@ def apply(request):
 def application_detail(request, tracking_code: str):
     try:
         application = selectors.access_application_for_citizen(
-            mobile=request.citizen_mobile, tracking_code=tracking_code)
+            mobile=request.citizen_mobile, tracking_code=tracking_code
+        )
     except DomainError as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
-    return render(request, "applications/detail.html",
-                  {"application": application, "track": tracking_view(application),
-                   "urls": _next_step_urls(application)})
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "track": tracking_view(application),
+            "urls": _next_step_urls(application),
+        },
+    )
 
 
 def _next_step_urls(application) -> dict[str, str]:
@@ -135,15 +156,20 @@ def track(request):
     result = None
     if form.is_bound and form.is_valid():
         try:
-            rate_limit_hit(scope="track", subject=request.META.get("REMOTE_ADDR", ""),
-                           limit=settings.TRACKING_RATE_PER_MINUTE,
-                           window=dt.timedelta(minutes=1))
+            rate_limit_hit(
+                scope="track",
+                subject=request.META.get("REMOTE_ADDR", ""),
+                limit=settings.TRACKING_RATE_PER_MINUTE,
+                window=dt.timedelta(minutes=1),
+            )
             application = selectors.application_for_tracking(
                 national_code=form.cleaned_data["national_code"],
-                tracking_code=form.cleaned_data["tracking_code"])
+                tracking_code=form.cleaned_data["tracking_code"],
+            )
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:
             result = tracking_view(application)
-    return render(request, "applications/track.html",
-                  {"form": form, "result": result, "now": timezone.now()})
+    return render(
+        request, "applications/track.html", {"form": form, "result": result, "now": timezone.now()}
+    )

@@ -50,8 +50,9 @@ def _kind(raw: str | None) -> str | None:
         return None
     kind = raw.strip().lower()
     if kind not in OfficeKind.values:
-        raise ValidationFailed("نوع دفتر باید یکی از registration، counter یا post باشد.",
-                               code="OFFICE_KIND_INVALID")
+        raise ValidationFailed(
+            "نوع دفتر باید یکی از registration، counter یا post باشد.", code="OFFICE_KIND_INVALID"
+        )
     return kind
 
 
@@ -80,20 +81,31 @@ class OfficeSearchOut(_Fast):
     offices: list[OfficeOut]
 
 
-@router.get("/offices", response=OfficeSearchOut,
-            summary="Offices of a province or city, most free seats on a date first")
-def offices(request, province: str, city: str | None = None,
-            kind: str | None = Query(None, alias="type"), date: str | None = None):
+@router.get(
+    "/offices",
+    response=OfficeSearchOut,
+    summary="Offices of a province or city, most free seats on a date first",
+)
+def offices(
+    request,
+    province: str,
+    city: str | None = None,
+    kind: str | None = Query(None, alias="type"),
+    date: str | None = None,
+):
     today = today_local()
     day = _date(date, default=today, name="date")
     if not today <= day <= today + dt.timedelta(days=settings.BOOKING_DAYS_AHEAD):
         raise ValidationFailed(
             f"تاریخ باید از امروز تا {settings.BOOKING_DAYS_AHEAD} روز آینده باشد.",
-            code="DATE_OUT_OF_RANGE")
+            code="DATE_OUT_OF_RANGE",
+        )
     rows = selectors.offices_by_free_capacity(
-        province_code=fold_digits(province).strip(), city_id=_int(city, code="CITY_INVALID",
-                                                             what="شناسه شهر"),
-        kind=_kind(kind), date=day)
+        province_code=fold_digits(province).strip(),
+        city_id=_int(city, code="CITY_INVALID", what="شناسه شهر"),
+        kind=_kind(kind),
+        date=day,
+    )
     return {"date": day, "date_jalali": format_jalali(day, persian=False), "offices": rows}
 
 
@@ -114,31 +126,45 @@ class OfficeSlotsOut(_Fast):
     slots: list[SlotOut]
 
 
-@router.get("/offices/{office_id}/slots", response=OfficeSlotsOut, by_alias=True,
-            summary="An office's slots with free seats (at most 31 days)")
-def office_slots(request, office_id: str, start: str | None = Query(None, alias="from"),
-                 end: str | None = Query(None, alias="to")):
+@router.get(
+    "/offices/{office_id}/slots",
+    response=OfficeSlotsOut,
+    by_alias=True,
+    summary="An office's slots with free seats (at most 31 days)",
+)
+def office_slots(
+    request,
+    office_id: str,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+):
     pk = _int(office_id, code="OFFICE_ID_INVALID", what="شناسه دفتر")
     first = _date(start, default=today_local(), name="from")
     last = _date(end, default=first + dt.timedelta(days=6), name="to")
     if last < first:
-        raise ValidationFailed("تاریخ پایان نباید پیش از تاریخ آغاز باشد.",
-                               code="DATE_RANGE_INVALID")
+        raise ValidationFailed(
+            "تاریخ پایان نباید پیش از تاریخ آغاز باشد.", code="DATE_RANGE_INVALID"
+        )
     if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationFailed(f"بازه حداکثر {MAX_RANGE_DAYS} روز است.",
-                               code="DATE_RANGE_TOO_LONG")
+        raise ValidationFailed(f"بازه حداکثر {MAX_RANGE_DAYS} روز است.", code="DATE_RANGE_TOO_LONG")
     office = selectors.office_for_booking(office_id=pk)
-    slots = list(selectors.slots_of_office(office_id=office.pk, start=first, end=last,
-                                           office=office))
-    return {"office_id": office.pk, "office_name": office.name, "from": first, "to": last,
-            "slots": slots}
+    slots = list(
+        selectors.slots_of_office(office_id=office.pk, start=first, end=last, office=office)
+    )
+    return {
+        "office_id": office.pk,
+        "office_name": office.name,
+        "from": first,
+        "to": last,
+        "slots": slots,
+    }
 
 
 # --- The citizen's appointment ---------------------------------------------------------------
 
+
 class AppointmentIn(Schema):
-    slot_id: int | str = Field(description="Persian or Arabic digits are accepted",
-                               examples=[1234])
+    slot_id: int | str = Field(description="Persian or Arabic digits are accepted", examples=[1234])
 
 
 class AppointmentSlotOut(Schema):
@@ -167,8 +193,7 @@ class AppointmentOut(Schema):
 
 
 def _citizen(request, tracking_code: str) -> tuple[Application, Actor]:
-    application = access_application_for_citizen(mobile=request.auth,
-                                                 tracking_code=tracking_code)
+    application = access_application_for_citizen(mobile=request.auth, tracking_code=tracking_code)
     return application, Actor("citizen", application.citizen.national_code, "citizen")
 
 
@@ -191,8 +216,12 @@ def _slot_id(payload: AppointmentIn) -> int:
     return slot_id
 
 
-@router.get("/applications/{tracking_code}/appointment", response=AppointmentOut,
-            auth=citizen_auth, summary="The application's current appointment or hold")
+@router.get(
+    "/applications/{tracking_code}/appointment",
+    response=AppointmentOut,
+    auth=citizen_auth,
+    summary="The application's current appointment or hold",
+)
 def appointment(request, tracking_code: str):
     application, _ = _citizen(request, tracking_code)
     booking = selectors.booking_current(application=application)
@@ -201,27 +230,38 @@ def appointment(request, tracking_code: str):
     return _out(booking)
 
 
-@router.post("/applications/{tracking_code}/appointment", response={201: AppointmentOut},
-             auth=citizen_auth,
-             summary="Pick a slot: held until payment, or booked at once once paid")
+@router.post(
+    "/applications/{tracking_code}/appointment",
+    response={201: AppointmentOut},
+    auth=citizen_auth,
+    summary="Pick a slot: held until payment, or booked at once once paid",
+)
 def appointment_book(request, tracking_code: str, payload: AppointmentIn):
     application, actor = _citizen(request, tracking_code)
-    booking = services.booking_hold(application=application, slot_id=_slot_id(payload),
-                                    actor=actor)
+    booking = services.booking_hold(application=application, slot_id=_slot_id(payload), actor=actor)
     return Status(201, _out(booking))
 
 
-@router.put("/applications/{tracking_code}/appointment", response=AppointmentOut,
-            auth=citizen_auth, summary="Move the appointment to another slot or office")
+@router.put(
+    "/applications/{tracking_code}/appointment",
+    response=AppointmentOut,
+    auth=citizen_auth,
+    summary="Move the appointment to another slot or office",
+)
 def appointment_reschedule(request, tracking_code: str, payload: AppointmentIn):
     application, actor = _citizen(request, tracking_code)
-    booking = services.booking_reschedule(application=application,
-                                          slot_id=_slot_id(payload), actor=actor)
+    booking = services.booking_reschedule(
+        application=application, slot_id=_slot_id(payload), actor=actor
+    )
     return _out(booking)
 
 
-@router.delete("/applications/{tracking_code}/appointment", response=AppointmentOut,
-               auth=citizen_auth, summary="Cancel the appointment (the fee stays paid)")
+@router.delete(
+    "/applications/{tracking_code}/appointment",
+    response=AppointmentOut,
+    auth=citizen_auth,
+    summary="Cancel the appointment (the fee stays paid)",
+)
 def appointment_cancel(request, tracking_code: str):
     application, actor = _citizen(request, tracking_code)
     return _out(services.booking_cancel(application=application, actor=actor))

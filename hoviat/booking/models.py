@@ -19,8 +19,9 @@ class Slot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["office", "starts_at"], name="slot_unique_start"),
             # The last line of defence against overbooking: the database refuses it.
-            models.CheckConstraint(name="slot_not_overbooked",
-                                   condition=Q(taken__lte=F("capacity"))),
+            models.CheckConstraint(
+                name="slot_not_overbooked", condition=Q(taken__lte=F("capacity"))
+            ),
         ]
         indexes = [models.Index(fields=["office", "date"]), models.Index(fields=["date"])]
 
@@ -48,8 +49,9 @@ SEAT_HOLDING = ("held", "booked")
 class Booking(models.Model):
     """An application's seat in a slot: held until payment, then booked."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE,
-                                    related_name="bookings")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="bookings"
+    )
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=16, choices=BookingStatus.choices)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
@@ -70,9 +72,11 @@ class Booking(models.Model):
         verbose_name = "رزرو نوبت"
         verbose_name_plural = "رزروهای نوبت"
         constraints = [
-            models.UniqueConstraint(fields=["application"],
-                                    condition=Q(status__in=SEAT_HOLDING),
-                                    name="one_seat_per_application"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status__in=SEAT_HOLDING),
+                name="one_seat_per_application",
+            ),
         ]
         indexes = [models.Index(fields=["status", "hold_expires_at"])]
 

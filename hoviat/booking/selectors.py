@@ -44,8 +44,9 @@ class OfficeFree:
     first_free_at: dt.datetime | None
 
 
-def offices_by_free_capacity(*, province_code: str, city_id: int | None = None,
-                             kind: str | None = None, date: dt.date) -> list[OfficeFree]:
+def offices_by_free_capacity(
+    *, province_code: str, city_id: int | None = None, kind: str | None = None, date: dt.date
+) -> list[OfficeFree]:
     """Active offices of a province (or city), most free seats on `date` first; one query.
 
     An office closed that day (a holiday, or a closure added after its slots were made) has
@@ -60,8 +61,9 @@ def offices_by_free_capacity(*, province_code: str, city_id: int | None = None,
     # The day's condition goes into the JOIN (not a WHERE), so offices without a slot that
     # day are kept, and only that day's rows of the slot index are read.
     day = FilteredRelation("slots", condition=Q(slots__date=date, slots__starts_at__gt=now))
-    closed = (Exists(OfficeClosure.objects.filter(office=OuterRef("pk"), date=date))
-              | Exists(Holiday.objects.filter(date=date)))
+    closed = Exists(OfficeClosure.objects.filter(office=OuterRef("pk"), date=date)) | Exists(
+        Holiday.objects.filter(date=date)
+    )
     rows = (
         offices.annotate(day=day)
         .annotate(
@@ -76,8 +78,18 @@ def offices_by_free_capacity(*, province_code: str, city_id: int | None = None,
             ),
         )
         .order_by("-free", "first_free_at", "name", "pk")
-        .values_list("pk", "code", "name", "kind", "city_id", "city__name_fa", "address",
-                     "phone", "free", "first_free_at")
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "kind",
+            "city_id",
+            "city__name_fa",
+            "address",
+            "phone",
+            "free",
+            "first_free_at",
+        )
     )
     result = [OfficeFree(*row) for row in rows]
     if not result and not Province.objects.filter(code=province_code.upper()).exists():
@@ -93,8 +105,9 @@ def office_for_booking(*, office_id: int) -> Office:
     return office
 
 
-def slots_of_office(*, office_id: int, start: dt.date, end: dt.date,
-                    office: Office | None = None) -> QuerySet:
+def slots_of_office(
+    *, office_id: int, start: dt.date, end: dt.date, office: Office | None = None
+) -> QuerySet:
     """The office's slots from start to end (inclusive) still ahead, as dicts with `free`.
 
     Days the office turned out to be closed on (a holiday or closure added after the slots
@@ -102,19 +115,23 @@ def slots_of_office(*, office_id: int, start: dt.date, end: dt.date,
     """
     if office is None or office.pk != office_id:
         office = office_for_booking(office_id=office_id)
-    closed = (holiday_dates(start=start, end=end)
-              | closure_dates(office=office, start=start, end=end))
+    closed = holiday_dates(start=start, end=end) | closure_dates(
+        office=office, start=start, end=end
+    )
     return (
-        Slot.objects.filter(office_id=office.pk, date__range=(start, end),
-                            starts_at__gt=timezone.now())
+        Slot.objects.filter(
+            office_id=office.pk, date__range=(start, end), starts_at__gt=timezone.now()
+        )
         .exclude(date__in=closed)
         .order_by("starts_at")
-        .values("id", "starts_at", "ends_at", "date", "capacity",
-                free=F("capacity") - F("taken"))
+        .values("id", "starts_at", "ends_at", "date", "capacity", free=F("capacity") - F("taken"))
     )
 
 
 def booking_current(*, application: Application) -> Booking | None:
     """The application's held or booked seat, with its slot and office, or None."""
-    return (Booking.objects.select_related("slot__office")
-            .filter(application_id=application.pk, status__in=SEAT_HOLDING).first())
+    return (
+        Booking.objects.select_related("slot__office")
+        .filter(application_id=application.pk, status__in=SEAT_HOLDING)
+        .first()
+    )

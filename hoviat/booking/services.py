@@ -43,6 +43,7 @@ BOOKABLE_STATUSES = frozenset({ApplicationStatus.PRE_REGISTERED, ApplicationStat
 
 # --- Errors (stable codes, Persian text) -----------------------------------------------------
 
+
 class SlotNotFound(NotFound):
     code = "SLOT_NOT_FOUND"
     default_detail = "نوبتی با این شناسه یافت نشد."
@@ -75,11 +76,17 @@ class AppointmentNotFound(NotFound):
 
 # --- Slots -----------------------------------------------------------------------------------
 
+
 def _slots_of_day(office: Office, day: dt.date, hours) -> list[Slot]:
     step = dt.timedelta(minutes=office.slot_minutes)
     return [
-        Slot(office_id=office.pk, starts_at=start, ends_at=start + step, date=day,
-             capacity=office.capacity_per_slot)
+        Slot(
+            office_id=office.pk,
+            starts_at=start,
+            ends_at=start + step,
+            date=day,
+            capacity=office.capacity_per_slot,
+        )
         for start in slots_in(office=office, date=day, hours=hours)
     ]
 
@@ -99,17 +106,20 @@ def _generate(offices: Iterable[Office], start: dt.date, end: dt.date) -> int:
         return 0
     offices = list(offices)
     office_ids = [office.pk for office in offices]
-    holidays = frozenset(Holiday.objects.filter(date__range=(start, end))
-                         .values_list("date", flat=True))
+    holidays = frozenset(
+        Holiday.objects.filter(date__range=(start, end)).values_list("date", flat=True)
+    )
     closures: dict[int, set[dt.date]] = {}
-    for office_id, day in (OfficeClosure.objects.filter(office_id__in=office_ids,
-                                                        date__range=(start, end))
-                           .values_list("office_id", "date")):
+    for office_id, day in OfficeClosure.objects.filter(
+        office_id__in=office_ids, date__range=(start, end)
+    ).values_list("office_id", "date"):
         closures.setdefault(office_id, set()).add(day)
     done: dict[int, set[dt.date]] = {}
-    for office_id, day in (Slot.objects.filter(office_id__in=office_ids,
-                                               date__range=(start, end))
-                           .values_list("office_id", "date").distinct()):
+    for office_id, day in (
+        Slot.objects.filter(office_id__in=office_ids, date__range=(start, end))
+        .values_list("office_id", "date")
+        .distinct()
+    ):
         done.setdefault(office_id, set()).add(day)
 
     created = 0
@@ -164,6 +174,7 @@ def slots_generate_all(*, days_ahead: int | None = None) -> int:
 
 # --- Helpers shared by the writes ------------------------------------------------------------
 
+
 def _lock_application(application: Application) -> Application:
     """The application row, locked: the first lock of every write here (see lock order)."""
     return Application.objects.select_for_update().get(pk=application.pk)
@@ -172,8 +183,9 @@ def _lock_application(application: Application) -> Application:
 def _seat_of(application: Application) -> Booking | None:
     """The application's held or booked booking, locked (there is at most one)."""
     try:
-        return Booking.objects.select_for_update().get(application_id=application.pk,
-                                                       status__in=SEAT_HOLDING)
+        return Booking.objects.select_for_update().get(
+            application_id=application.pk, status__in=SEAT_HOLDING
+        )
     except Booking.DoesNotExist:
         return None
 
@@ -208,8 +220,12 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     # The calendar is read again at booking time: a holiday or closure may have been added
     # after the slots were made, or the office deactivated.
     closed = _closed_on(office_id=office.pk, date=slot.date)
-    hours = hours_on(office=office, date=slot.date, holidays=frozenset(),
-                     closures={slot.date} if closed else frozenset())
+    hours = hours_on(
+        office=office,
+        date=slot.date,
+        holidays=frozenset(),
+        closures={slot.date} if closed else frozenset(),
+    )
     if hours is None:
         raise OfficeClosed("این دفتر در روز این نوبت تعطیل است؛ روز دیگری انتخاب کنید.")
     opens_at, closes_at = hours
@@ -228,14 +244,14 @@ def _seats_move(*, claim: int | None, release: int | None) -> None:
     """
     if claim is not None and claim == release:
         return
-    steps = sorted([(pk, +1) for pk in [claim] if pk is not None]
-                   + [(pk, -1) for pk in [release] if pk is not None])
+    steps = sorted(
+        [(pk, +1) for pk in [claim] if pk is not None]
+        + [(pk, -1) for pk in [release] if pk is not None]
+    )
     for pk, delta in steps:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
-            if not Slot.objects.filter(pk=pk, taken__lt=F("capacity")).update(
-                taken=F("taken") + 1
-            ):
+            if not Slot.objects.filter(pk=pk, taken__lt=F("capacity")).update(taken=F("taken") + 1):
                 raise SlotFull()
         else:
             _seats_give_back({pk: 1})
@@ -250,12 +266,18 @@ def _seats_give_back(counts: dict[int, int]) -> None:
             logger.error("slot %s: cannot give back %s seats, fewer are taken", slot_id, n)
 
 
-def _audit_booking(booking: Booking, *, actor: Any, from_state: str, reason: str = "",
-                   data: dict | None = None) -> None:
-    audit_record(actor=actor, action=f"booking.{booking.status}", obj=booking,
-                 from_state=from_state, to_state=booking.status, reason=reason,
-                 data={"application_id": booking.application_id, "slot_id": booking.slot_id,
-                       **(data or {})})
+def _audit_booking(
+    booking: Booking, *, actor: Any, from_state: str, reason: str = "", data: dict | None = None
+) -> None:
+    audit_record(
+        actor=actor,
+        action=f"booking.{booking.status}",
+        obj=booking,
+        from_state=from_state,
+        to_state=booking.status,
+        reason=reason,
+        data={"application_id": booking.application_id, "slot_id": booking.slot_id, **(data or {})},
+    )
 
 
 def _when(slot: Slot) -> str:
@@ -268,14 +290,16 @@ def _when(slot: Slot) -> str:
 
 def _sms_confirmed(application: Application, slot: Slot, *, moved: bool = False) -> None:
     office = slot.office
-    head = ("نوبت شما تغییر کرد. نوبت تازه" if moved
-            else "نوبت ثبت‌نام حضوری کارت ملی هوشمند شما")
+    head = "نوبت شما تغییر کرد. نوبت تازه" if moved else "نوبت ثبت‌نام حضوری کارت ملی هوشمند شما"
     sms_queue(
-        to=application.mobile, kind="booking_moved" if moved else "booking_confirmed",
+        to=application.mobile,
+        kind="booking_moved" if moved else "booking_confirmed",
         related=application,
-        body=(f"هویت: {head}: {_when(slot)} در «{office.name}» به نشانی {office.address}. "
-              f"کد رهگیری: {persian_digits(application.tracking_code)}. "
-              "اصل شناسنامه عکس‌دار را همراه داشته باشید."),
+        body=(
+            f"هویت: {head}: {_when(slot)} در «{office.name}» به نشانی {office.address}. "
+            f"کد رهگیری: {persian_digits(application.tracking_code)}. "
+            "اصل شناسنامه عکس‌دار را همراه داشته باشید."
+        ),
     )
 
 
@@ -287,11 +311,17 @@ def _book(*, application: Application, slot: Slot, actor: Any) -> None:
     less it does after that point, the more bookings per second the chain lets through.
     """
     _sms_confirmed(application, slot)
-    transition(Application, pk=application.pk, to=ApplicationStatus.BOOKED, actor=actor,
-               audit_data={"slot_id": slot.pk, "office_id": slot.office_id})
+    transition(
+        Application,
+        pk=application.pk,
+        to=ApplicationStatus.BOOKED,
+        actor=actor,
+        audit_data={"slot_id": slot.pk, "office_id": slot.office_id},
+    )
 
 
 # --- Holds and appointments ------------------------------------------------------------------
+
 
 def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booking:
     """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid."""
@@ -306,9 +336,12 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
                 extra={"application_status": app.status},
             )
         current = _seat_of(app)
-        if (current is not None and current.slot_id == slot_id
-                and app.status == ApplicationStatus.PRE_REGISTERED
-                and current.hold_expires_at > now):
+        if (
+            current is not None
+            and current.slot_id == slot_id
+            and app.status == ApplicationStatus.PRE_REGISTERED
+            and current.hold_expires_at > now
+        ):
             return current  # the same pick again (a double click): the hold stands as it was
         slot = _bookable_slot(slot_id, now)
         _seats_move(claim=slot.pk, release=current.slot_id if current else None)
@@ -317,19 +350,25 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             current.save(update_fields=["status", "updated_at"])
         paid = app.status == ApplicationStatus.PAID
         booking = Booking.objects.create(
-            application=app, slot=slot,
+            application=app,
+            slot=slot,
             status=BookingStatus.BOOKED if paid else BookingStatus.HELD,
-            hold_expires_at=None if paid else now + dt.timedelta(
-                minutes=settings.BOOKING_HOLD_MINUTES),
+            hold_expires_at=None
+            if paid
+            else now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         )
         if paid:
             _book(application=app, slot=slot, actor=actor)
         if current is not None:
-            _audit_booking(current, actor=actor, from_state=BookingStatus.HELD,
-                           reason="another_slot_chosen")
-        _audit_booking(booking, actor=actor, from_state="",
-                       data={"office_id": slot.office_id,
-                             "hold_expires_at": booking.hold_expires_at})
+            _audit_booking(
+                current, actor=actor, from_state=BookingStatus.HELD, reason="another_slot_chosen"
+            )
+        _audit_booking(
+            booking,
+            actor=actor,
+            from_state="",
+            data={"office_id": slot.office_id, "hold_expires_at": booking.hold_expires_at},
+        )
     return booking
 
 
@@ -338,22 +377,32 @@ def booking_confirm_for_payment(*, application: Application, actor: Any) -> Book
     now = timezone.now()
     with transaction.atomic():
         app = _lock_application(application)
-        booking = (Booking.objects.select_for_update()
-                   .filter(application_id=app.pk, status=BookingStatus.HELD).first())
+        booking = (
+            Booking.objects.select_for_update()
+            .filter(application_id=app.pk, status=BookingStatus.HELD)
+            .first()
+        )
         if booking is None:
             return None
         if app.status != ApplicationStatus.PAID:
-            raise InvalidTransition("نوبت تنها پس از پرداخت هزینه قطعی می‌شود.",
-                                    extra={"application_status": app.status})
+            raise InvalidTransition(
+                "نوبت تنها پس از پرداخت هزینه قطعی می‌شود.", extra={"application_status": app.status}
+            )
         try:
             slot = _bookable_slot(booking.slot_id, now)
         except (SlotInPast, OfficeClosed):
             # The hold is left to lapse (the sweep gives its seat back): releasing it here
             # would touch a slot row after the payment's audit row, against the lock order.
-            sms_queue(to=app.mobile, kind="booking_unavailable", related=app,
-                      body=("هویت: پرداخت شما انجام شد، ولی نوبتی که انتخاب کرده بودید دیگر در "
-                            "دسترس نیست. لطفاً در سامانه نوبت دیگری بگیرید. کد رهگیری: "
-                            f"{persian_digits(app.tracking_code)}."))
+            sms_queue(
+                to=app.mobile,
+                kind="booking_unavailable",
+                related=app,
+                body=(
+                    "هویت: پرداخت شما انجام شد، ولی نوبتی که انتخاب کرده بودید دیگر در "
+                    "دسترس نیست. لطفاً در سامانه نوبت دیگری بگیرید. کد رهگیری: "
+                    f"{persian_digits(app.tracking_code)}."
+                ),
+            )
             return None
         booking.status = BookingStatus.BOOKED
         booking.hold_expires_at = None
@@ -369,8 +418,10 @@ def booking_reschedule(*, application: Application, slot_id: int, actor: Any) ->
     with transaction.atomic():
         app = _lock_application(application)
         if app.status not in CHANGEABLE_STATUSES:
-            raise InvalidTransition("پس از ثبت‌نام حضوری، نوبت را نمی‌توان تغییر داد.",
-                                    extra={"application_status": app.status})
+            raise InvalidTransition(
+                "پس از ثبت‌نام حضوری، نوبت را نمی‌توان تغییر داد.",
+                extra={"application_status": app.status},
+            )
         current = _seat_of(app)
         if current is None:
             raise AppointmentNotFound()
@@ -384,15 +435,24 @@ def booking_reschedule(*, application: Application, slot_id: int, actor: Any) ->
         current.status = BookingStatus.MOVED
         current.save(update_fields=["status", "updated_at"])
         booking = Booking.objects.create(
-            application=app, slot=slot, status=was,
-            hold_expires_at=(now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
-                             if was == BookingStatus.HELD else None),
+            application=app,
+            slot=slot,
+            status=was,
+            hold_expires_at=(
+                now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+                if was == BookingStatus.HELD
+                else None
+            ),
         )
         if was == BookingStatus.BOOKED:
             _sms_confirmed(app, slot, moved=True)
         _audit_booking(current, actor=actor, from_state=was, data={"to_slot_id": slot.pk})
-        _audit_booking(booking, actor=actor, from_state="",
-                       data={"office_id": slot.office_id, "moved_from": current.pk})
+        _audit_booking(
+            booking,
+            actor=actor,
+            from_state="",
+            data={"office_id": slot.office_id, "moved_from": current.pk},
+        )
     return booking
 
 
@@ -400,8 +460,9 @@ def _release(booking: Booking) -> str:
     """Give the seat back: a hold is released, an appointment cancelled; the old status."""
     was = booking.status
     _seats_give_back({booking.slot_id: 1})
-    booking.status = (BookingStatus.CANCELLED if was == BookingStatus.BOOKED
-                      else BookingStatus.RELEASED)
+    booking.status = (
+        BookingStatus.CANCELLED if was == BookingStatus.BOOKED else BookingStatus.RELEASED
+    )
     booking.hold_expires_at = None
     booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
     return was
@@ -412,32 +473,48 @@ def booking_cancel(*, application: Application, actor: Any) -> Booking:
     with transaction.atomic():
         app = _lock_application(application)
         if app.status not in CHANGEABLE_STATUSES:
-            raise InvalidTransition("پس از ثبت‌نام حضوری، نوبت را نمی‌توان لغو کرد.",
-                                    extra={"application_status": app.status})
+            raise InvalidTransition(
+                "پس از ثبت‌نام حضوری، نوبت را نمی‌توان لغو کرد.",
+                extra={"application_status": app.status},
+            )
         booking = _seat_of(app)
         if booking is None:
             raise AppointmentNotFound()
         was = _release(booking)
         if was == BookingStatus.BOOKED and app.status == ApplicationStatus.BOOKED:
-            sms_queue(to=app.mobile, kind="booking_cancelled", related=app,
-                      body=("هویت: نوبت ثبت‌نام حضوری شما لغو شد. هزینه پرداخت‌شده محفوظ است و "
-                            "می‌توانید در سامانه نوبت تازه بگیرید. کد رهگیری: "
-                            f"{persian_digits(app.tracking_code)}."))
-            transition(Application, pk=app.pk, to=ApplicationStatus.PAID, actor=actor,
-                       reason="appointment_cancelled")
+            sms_queue(
+                to=app.mobile,
+                kind="booking_cancelled",
+                related=app,
+                body=(
+                    "هویت: نوبت ثبت‌نام حضوری شما لغو شد. هزینه پرداخت‌شده محفوظ است و "
+                    "می‌توانید در سامانه نوبت تازه بگیرید. کد رهگیری: "
+                    f"{persian_digits(app.tracking_code)}."
+                ),
+            )
+            transition(
+                Application,
+                pk=app.pk,
+                to=ApplicationStatus.PAID,
+                actor=actor,
+                reason="appointment_cancelled",
+            )
         _audit_booking(booking, actor=actor, from_state=was, reason="citizen_cancelled")
     return booking
 
 
 def booking_attend(*, booking: Booking, actor: Any) -> Booking:
     """The citizen came: booked → attended (the seat stays taken: it was used)."""
-    return transition(Booking, pk=booking.pk, to=BookingStatus.ATTENDED, actor=actor,
-                      audit_data={"application_id": booking.application_id,
-                                  "slot_id": booking.slot_id})
+    return transition(
+        Booking,
+        pk=booking.pk,
+        to=BookingStatus.ATTENDED,
+        actor=actor,
+        audit_data={"application_id": booking.application_id, "slot_id": booking.slot_id},
+    )
 
 
-def booking_release_for_application(*, application: Application, actor: Any
-                                    ) -> Booking | None:
+def booking_release_for_application(*, application: Application, actor: Any) -> Booking | None:
     """Give back the application's seat (its status is the caller's); None if it had none."""
     with transaction.atomic():
         app = _lock_application(application)
@@ -451,6 +528,7 @@ def booking_release_for_application(*, application: Application, actor: Any
 
 # --- The sweep -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SweepResult:
     holds_released: int
@@ -458,9 +536,11 @@ class SweepResult:
     reminders: int
 
     def __str__(self) -> str:
-        return (f"holds released: {self.holds_released}, "
-                f"appointments missed: {self.appointments_missed}, "
-                f"reminders: {self.reminders}")
+        return (
+            f"holds released: {self.holds_released}, "
+            f"appointments missed: {self.appointments_missed}, "
+            f"reminders: {self.reminders}"
+        )
 
 
 def _holds_release_lapsed(now: dt.datetime) -> int:
@@ -472,25 +552,34 @@ def _holds_release_lapsed(now: dt.datetime) -> int:
             # two sweeps run at once, each on its own rows.
             app_ids = list(
                 Application.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(bookings__status=BookingStatus.HELD,
-                        bookings__hold_expires_at__lte=now)
-                .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+                .filter(bookings__status=BookingStatus.HELD, bookings__hold_expires_at__lte=now)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:SWEEP_BATCH]
             )
             if not app_ids:
                 return total
-            rows = list(Booking.objects.select_for_update()
-                        .filter(application_id__in=app_ids, status=BookingStatus.HELD,
-                                hold_expires_at__lte=now)
-                        .values_list("pk", "slot_id", "application_id"))
+            rows = list(
+                Booking.objects.select_for_update()
+                .filter(
+                    application_id__in=app_ids, status=BookingStatus.HELD, hold_expires_at__lte=now
+                )
+                .values_list("pk", "slot_id", "application_id")
+            )
             Booking.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
-                status=BookingStatus.RELEASED, updated_at=timezone.now())
+                status=BookingStatus.RELEASED, updated_at=timezone.now()
+            )
             _seats_give_back(Counter(slot_id for _, slot_id, _ in rows))
             for pk, slot_id, application_id in rows:
-                audit_record(actor=None, action="booking.released",
-                             object_type="booking.booking", object_id=str(pk),
-                             from_state=BookingStatus.HELD, to_state=BookingStatus.RELEASED,
-                             reason="hold_lapsed",
-                             data={"application_id": application_id, "slot_id": slot_id})
+                audit_record(
+                    actor=None,
+                    action="booking.released",
+                    object_type="booking.booking",
+                    object_id=str(pk),
+                    from_state=BookingStatus.HELD,
+                    to_state=BookingStatus.RELEASED,
+                    reason="hold_lapsed",
+                    data={"application_id": application_id, "slot_id": slot_id},
+                )
         total += len(rows)
         if len(app_ids) < SWEEP_BATCH:
             return total
@@ -499,11 +588,14 @@ def _holds_release_lapsed(now: dt.datetime) -> int:
 def _sms_expired(application_mobile: str, tracking_code: str, slot_start: dt.datetime) -> None:
     local = timezone.localtime(slot_start, OFFICE_TZ)
     sms_queue(
-        to=application_mobile, kind="application_expired",
-        body=(f"هویت: چون در نوبت {format_jalali(local.date(), long=True)} برای ثبت‌نام حضوری "
-              f"مراجعه نکردید، درخواست کارت ملی هوشمند با کد رهگیری "
-              f"{persian_digits(tracking_code)} منقضی شد. برای دریافت کارت، دوباره در سامانه "
-              "پیش‌ثبت‌نام کنید و نوبت بگیرید."),
+        to=application_mobile,
+        kind="application_expired",
+        body=(
+            f"هویت: چون در نوبت {format_jalali(local.date(), long=True)} برای ثبت‌نام حضوری "
+            f"مراجعه نکردید، درخواست کارت ملی هوشمند با کد رهگیری "
+            f"{persian_digits(tracking_code)} منقضی شد. برای دریافت کارت، دوباره در سامانه "
+            "پیش‌ثبت‌نام کنید و نوبت بگیرید."
+        ),
     )
 
 
@@ -514,33 +606,57 @@ def _appointments_expire_missed(now: dt.datetime) -> int:
         with transaction.atomic():
             app_ids = list(
                 Application.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status=ApplicationStatus.BOOKED, bookings__status=BookingStatus.BOOKED,
-                        bookings__slot__ends_at__lt=cutoff)
-                .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+                .filter(
+                    status=ApplicationStatus.BOOKED,
+                    bookings__status=BookingStatus.BOOKED,
+                    bookings__slot__ends_at__lt=cutoff,
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)[:SWEEP_BATCH]
             )
             if not app_ids:
                 return total
             closed_at = timezone.now()
             Application.objects.filter(pk__in=app_ids, status=ApplicationStatus.BOOKED).update(
-                status=ApplicationStatus.EXPIRED, closed_at=closed_at, updated_at=closed_at)
-            rows = list(Booking.objects.select_for_update(of=("self",))
-                        .filter(application_id__in=app_ids, status=BookingStatus.BOOKED)
-                        .values_list("pk", "slot_id", "application_id", "application__mobile",
-                                     "application__tracking_code", "slot__starts_at"))
+                status=ApplicationStatus.EXPIRED, closed_at=closed_at, updated_at=closed_at
+            )
+            rows = list(
+                Booking.objects.select_for_update(of=("self",))
+                .filter(application_id__in=app_ids, status=BookingStatus.BOOKED)
+                .values_list(
+                    "pk",
+                    "slot_id",
+                    "application_id",
+                    "application__mobile",
+                    "application__tracking_code",
+                    "slot__starts_at",
+                )
+            )
             Booking.objects.filter(pk__in=[row[0] for row in rows]).update(
-                status=BookingStatus.MISSED, updated_at=closed_at)
+                status=BookingStatus.MISSED, updated_at=closed_at
+            )
             _seats_give_back(Counter(row[1] for row in rows))
             for pk, slot_id, application_id, mobile, tracking_code, starts_at in rows:
-                audit_record(actor=None, action="booking.missed", object_type="booking.booking",
-                             object_id=str(pk), from_state=BookingStatus.BOOKED,
-                             to_state=BookingStatus.MISSED, reason="not_enrolled_in_time",
-                             data={"application_id": application_id, "slot_id": slot_id})
-                audit_record(actor=None, action="application.expired",
-                             object_type="applications.application",
-                             object_id=str(application_id),
-                             from_state=ApplicationStatus.BOOKED,
-                             to_state=ApplicationStatus.EXPIRED, reason="missed_appointment",
-                             data={"booking_id": pk})
+                audit_record(
+                    actor=None,
+                    action="booking.missed",
+                    object_type="booking.booking",
+                    object_id=str(pk),
+                    from_state=BookingStatus.BOOKED,
+                    to_state=BookingStatus.MISSED,
+                    reason="not_enrolled_in_time",
+                    data={"application_id": application_id, "slot_id": slot_id},
+                )
+                audit_record(
+                    actor=None,
+                    action="application.expired",
+                    object_type="applications.application",
+                    object_id=str(application_id),
+                    from_state=ApplicationStatus.BOOKED,
+                    to_state=ApplicationStatus.EXPIRED,
+                    reason="missed_appointment",
+                    data={"booking_id": pk},
+                )
                 _sms_expired(mobile, tracking_code, starts_at)
         total += len(rows)
         if len(app_ids) < SWEEP_BATCH:
@@ -557,24 +673,33 @@ def _reminders_send(now: dt.datetime) -> int:
         with transaction.atomic():
             ids = list(
                 Booking.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status=BookingStatus.BOOKED, reminded_at__isnull=True,
-                        slot__date=tomorrow, application__status=ApplicationStatus.BOOKED)
-                .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+                .filter(
+                    status=BookingStatus.BOOKED,
+                    reminded_at__isnull=True,
+                    slot__date=tomorrow,
+                    application__status=ApplicationStatus.BOOKED,
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)[:SWEEP_BATCH]
             )
             if not ids:
                 return total
             # The claim: only a row whose reminded_at is still empty is reminded.
             Booking.objects.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=now)
-            for booking in (Booking.objects.filter(pk__in=ids)
-                            .select_related("slot__office", "application")):
+            for booking in Booking.objects.filter(pk__in=ids).select_related(
+                "slot__office", "application"
+            ):
                 office = booking.slot.office
                 sms_queue(
-                    to=booking.application.mobile, kind="booking_reminder",
+                    to=booking.application.mobile,
+                    kind="booking_reminder",
                     related=booking.application,
-                    body=(f"هویت: یادآوری نوبت فردا، {_when(booking.slot)}، در «{office.name}» "
-                          f"به نشانی {office.address}. کد رهگیری: "
-                          f"{persian_digits(booking.application.tracking_code)}. "
-                          "اصل شناسنامه عکس‌دار را همراه داشته باشید."),
+                    body=(
+                        f"هویت: یادآوری نوبت فردا، {_when(booking.slot)}، در «{office.name}» "
+                        f"به نشانی {office.address}. کد رهگیری: "
+                        f"{persian_digits(booking.application.tracking_code)}. "
+                        "اصل شناسنامه عکس‌دار را همراه داشته باشید."
+                    ),
                 )
         total += len(ids)
         if len(ids) < SWEEP_BATCH:

@@ -22,8 +22,9 @@ BOOKABLE = {ApplicationStatus.PRE_REGISTERED, ApplicationStatus.PAID, Applicatio
 
 
 def _application(request, tracking_code):
-    return access_application_for_citizen(mobile=request.citizen_mobile,
-                                          tracking_code=tracking_code)
+    return access_application_for_citizen(
+        mobile=request.citizen_mobile, tracking_code=tracking_code
+    )
 
 
 @citizen_required
@@ -34,8 +35,7 @@ def choose(request, tracking_code: str):
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
     error = ""
     today = timezone.localdate()
-    province = (request.GET.get("province")
-                or application.citizen.residence_province.code)
+    province = request.GET.get("province") or application.citizen.residence_province.code
     kind = request.GET.get("kind") or ""
     try:
         day = parse_date(request.GET["date"]) if request.GET.get("date") else today
@@ -45,22 +45,35 @@ def choose(request, tracking_code: str):
         error, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", today
     offices, slots, office = [], [], None
     try:
-        offices = selectors.offices_by_free_capacity(province_code=province,
-                                                     kind=kind or None, date=day)
+        offices = selectors.offices_by_free_capacity(
+            province_code=province, kind=kind or None, date=day
+        )
         if request.GET.get("office"):
             office = selectors.office_for_booking(office_id=int(request.GET["office"]))
-            slots = list(selectors.slots_of_office(office_id=office.pk, start=day, end=day,
-                                                   office=office))
+            slots = list(
+                selectors.slots_of_office(office_id=office.pk, start=day, end=day, office=office)
+            )
     except (DomainError, ValueError) as exc:
         error = getattr(exc, "detail", "دفتر انتخاب‌شده معتبر نیست.")
-    return render(request, "booking/choose.html", {
-        "application": application, "offices": offices, "office": office, "slots": slots,
-        "provinces": Province.objects.order_by("name_fa"), "province": province,
-        "kinds": OfficeKind.choices, "kind": kind, "day": day,
-        "day_text": format_jalali(day, persian=False), "error": error,
-        "current": selectors.booking_current(application=application),
-        "bookable": application.status in BOOKABLE,
-    })
+    return render(
+        request,
+        "booking/choose.html",
+        {
+            "application": application,
+            "offices": offices,
+            "office": office,
+            "slots": slots,
+            "provinces": Province.objects.order_by("name_fa"),
+            "province": province,
+            "kinds": OfficeKind.choices,
+            "kind": kind,
+            "day": day,
+            "day_text": format_jalali(day, persian=False),
+            "error": error,
+            "current": selectors.booking_current(application=application),
+            "bookable": application.status in BOOKABLE,
+        },
+    )
 
 
 @require_POST
@@ -74,11 +87,12 @@ def book(request, tracking_code: str):
             services.booking_reschedule(application=application, slot_id=slot_id, actor=actor)
             messages.success(request, "نوبت شما تغییر کرد.")
         else:
-            booking = services.booking_hold(application=application, slot_id=slot_id,
-                                            actor=actor)
+            booking = services.booking_hold(application=application, slot_id=slot_id, actor=actor)
             if booking.status == "held":
-                messages.info(request, "نوبت برای شما نگه داشته شد؛ تا ۱۰ دقیقه هزینه را "
-                                       "پرداخت کنید تا قطعی شود.")
+                messages.info(
+                    request,
+                    "نوبت برای شما نگه داشته شد؛ تا ۱۰ دقیقه هزینه را پرداخت کنید تا قطعی شود.",
+                )
             else:
                 messages.success(request, "نوبت شما قطعی شد.")
     except (DomainError, ValueError) as exc:
@@ -92,8 +106,10 @@ def book(request, tracking_code: str):
 def cancel(request, tracking_code: str):
     try:
         application = _application(request, tracking_code)
-        services.booking_cancel(application=application, actor=Actor(
-            "citizen", application.citizen.national_code, "citizen"))
+        services.booking_cancel(
+            application=application,
+            actor=Actor("citizen", application.citizen.national_code, "citizen"),
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

@@ -23,8 +23,16 @@ class UserAdmin(BaseUserAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit log is append-only; the chain would expose any edit anyway."""
 
-    list_display = ("id", "at", "actor_label", "action", "object_type", "object_id",
-                    "from_state", "to_state")
+    list_display = (
+        "id",
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "from_state",
+        "to_state",
+    )
     list_filter = ("action", "object_type", "actor_kind")
     search_fields = ("object_id", "actor_label", "action")
 

@@ -60,8 +60,12 @@ def me(request):
     }
 
 
-@router.get("/national-codes/{code}", response=NationalCodeOut, tags=["registry"],
-            summary="Check a national code's form and check digit")
+@router.get(
+    "/national-codes/{code}",
+    response=NationalCodeOut,
+    tags=["registry"],
+    summary="Check a national code's form and check digit",
+)
 def national_code_check(request, code: str):
     """Validates only the number itself (no registry look-up, so nothing about a person)."""
     return {"national_code": parse_national_code(code), "valid": True}

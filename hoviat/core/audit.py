@@ -35,8 +35,9 @@ def actor_of(who: Any) -> Actor:
 
 
 def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                           default=str)
+    canonical = json.dumps(
+        fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
@@ -158,16 +159,24 @@ def audit_verify(*, chunk_size: int = 5000) -> AuditVerdict:
         expected_id += 1
         checked += 1
     if checked < start_id:
-        return AuditVerdict(False, checked, checked + 1,
-                            f"row {checked + 1} is missing: the chain ends at row {checked}, "
-                            f"the head says {start_id}")
+        return AuditVerdict(
+            False,
+            checked,
+            checked + 1,
+            f"row {checked + 1} is missing: the chain ends at row {checked}, "
+            f"the head says {start_id}",
+        )
     if start_id and tail_hashes[start_id] != start_hash:
         return AuditVerdict(False, checked, start_id, "the head's hash does not match this row")
     end_id, end_hash = _head_state()
     if checked > end_id:
-        return AuditVerdict(False, checked, end_id + 1,
-                            f"row {end_id + 1} lies beyond the head (row {end_id}): "
-                            "it was not appended through the audit log")
+        return AuditVerdict(
+            False,
+            checked,
+            end_id + 1,
+            f"row {end_id + 1} lies beyond the head (row {end_id}): "
+            "it was not appended through the audit log",
+        )
     if end_id <= checked and end_id != start_id and tail_hashes[end_id] != end_hash:
         return AuditVerdict(False, checked, end_id, "the head's hash does not match this row")
     return AuditVerdict(True, checked)

@@ -28,8 +28,9 @@ class DomainError(Exception):
         super().__init__(f"{self.code}: {self.detail}")
 
     def as_problem(self, instance: str | None = None) -> dict[str, Any]:
-        return problem(self.status, self.code, self.detail, title=self.title,
-                       instance=instance, **self.extra)
+        return problem(
+            self.status, self.code, self.detail, title=self.title, instance=instance, **self.extra
+        )
 
 
 class ValidationFailed(DomainError):
@@ -72,8 +73,15 @@ class RateLimited(DomainError):
     default_detail = "تعداد درخواست‌ها بیش از حد مجاز است. کمی بعد دوباره تلاش کنید."
 
 
-def problem(status: int, code: str, detail: str, *, title: str | None = None,
-            instance: str | None = None, **extra: Any) -> dict[str, Any]:
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """An RFC 9457 problem document; `code` is the stable machine-readable part."""
     body: dict[str, Any] = {
         "type": f"urn:hoviat:problem:{code.lower()}",

@@ -15,8 +15,11 @@ HEADER = "Idempotency-Key"
 
 
 def _principal(request: HttpRequest) -> str:
-    who = (request.headers.get("Authorization") or request.headers.get("X-API-Key")
-           or f"addr:{request.META.get('REMOTE_ADDR', '')}")
+    who = (
+        request.headers.get("Authorization")
+        or request.headers.get("X-API-Key")
+        or f"addr:{request.META.get('REMOTE_ADDR', '')}"
+    )
     return hashlib.sha256(who.encode()).hexdigest()
 
 
@@ -28,13 +31,15 @@ def _fingerprint(request: HttpRequest) -> str:
 
 def _problem(status: int, code: str, detail: str) -> HttpResponse:
     body = problem(status, code, detail)
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                        content_type="application/problem+json")
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json"
+    )
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(bytes(record.body), status=record.status_code,
-                            content_type=record.content_type)
+    response = HttpResponse(
+        bytes(record.body), status=record.status_code, content_type=record.content_type
+    )
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -51,8 +56,11 @@ class IdempotencyMiddleware:
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
             return self.get_response(request)
         if len(key) > 128:
-            return _problem(400, "IDEMPOTENCY_KEY_INVALID",
-                            "کلید تکرارناپذیری (Idempotency-Key) بیش از ۱۲۸ نویسه است.")
+            return _problem(
+                400,
+                "IDEMPOTENCY_KEY_INVALID",
+                "کلید تکرارناپذیری (Idempotency-Key) بیش از ۱۲۸ نویسه است.",
+            )
         principal = _principal(request)
         fingerprint = _fingerprint(request)
         existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
@@ -64,7 +72,9 @@ class IdempotencyMiddleware:
                 if response.status_code >= 500 or getattr(response, "streaming", False):
                     return response
                 IdempotencyRecord.objects.create(
-                    principal=principal, key=key, fingerprint=fingerprint,
+                    principal=principal,
+                    key=key,
+                    fingerprint=fingerprint,
                     status_code=response.status_code,
                     content_type=response.get("Content-Type", "application/json"),
                     body=response.content,
@@ -80,6 +90,9 @@ class IdempotencyMiddleware:
     @staticmethod
     def _answer_again(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
         if record.fingerprint != fingerprint:
-            return _problem(422, "IDEMPOTENCY_KEY_REUSED",
-                            "این کلید تکرارناپذیری پیش‌تر برای درخواست دیگری به کار رفته است.")
+            return _problem(
+                422,
+                "IDEMPOTENCY_KEY_REUSED",
+                "این کلید تکرارناپذیری پیش‌تر برای درخواست دیگری به کار رفته است.",
+            )
         return _replay(record)

@@ -12,8 +12,18 @@ from hoviat.core.errors import ValidationFailed
 from hoviat.core.text import fold_digits, persian_digits
 
 MONTHS = (
-    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
 )
 WEEKDAYS = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
 
@@ -64,8 +74,13 @@ def jalali_ymd(value: dt.date) -> tuple[int, int, int]:
     return j.year, j.month, j.day
 
 
-def format_jalali(value: dt.date | dt.datetime | None, *, persian: bool = True,
-                  with_time: bool = False, long: bool = False) -> str:
+def format_jalali(
+    value: dt.date | dt.datetime | None,
+    *,
+    persian: bool = True,
+    with_time: bool = False,
+    long: bool = False,
+) -> str:
     """1403/05/14, or «۱۴ مرداد ۱۴۰۳» with long=True; Persian digits unless persian=False."""
     if value is None:
         return ""

@@ -17,12 +17,20 @@ class User(AbstractUser):
 
     role = models.CharField("نقش", max_length=32, choices=Role.choices)
     province = models.ForeignKey(
-        "places.Province", verbose_name="استان", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "places.Province",
+        verbose_name="استان",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     office = models.ForeignKey(
-        "offices.Office", verbose_name="دفتر", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "offices.Office",
+        verbose_name="دفتر",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
 
     class Meta:

@@ -30,8 +30,12 @@ def staff_token_create(*, username: str, password: str) -> tuple[str, StaffToken
     """Check a staff member's password and issue a bearer token (returned once, stored hashed)."""
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        audit_record(actor=Actor("anonymous", "", username[:150]), action="auth.token.refused",
-                     object_type="core.user", object_id="")
+        audit_record(
+            actor=Actor("anonymous", "", username[:150]),
+            action="auth.token.refused",
+            object_type="core.user",
+            object_id="",
+        )
         raise BadCredentials()
     raw = secrets.token_urlsafe(32)
     token = StaffToken.objects.create(

@@ -34,8 +34,9 @@ _SEPARATOR_RUNS = re.compile(rf"[ {ZWNJ}]+")
 
 # Letters a Persian name may hold once normalised (includes hamza forms used in Persian).
 # TEH MARBUTA ة (U+0629) is left out: Persian spells those names with ه or ت.
-_PERSIAN_LETTERS = ("\u0621-\u0628\u062a-\u063a\u0641\u0642\u0644-\u0648"
-                    "\u067e\u0686\u0698\u06a9\u06af\u06cc")
+_PERSIAN_LETTERS = (
+    "\u0621-\u0628\u062a-\u063a\u0641\u0642\u0644-\u0648\u067e\u0686\u0698\u06a9\u06af\u06cc"
+)
 _PERSIAN_NAME = re.compile(f"^[{_PERSIAN_LETTERS} \u200c]+$")
 _PERSIAN_LETTER = re.compile(f"[{_PERSIAN_LETTERS}]")
 

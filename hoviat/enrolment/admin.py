@@ -19,8 +19,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ReadOnlyAdmin):
-    list_display = ("application", "office", "operator", "status", "walk_in", "started_at",
-                    "completed_at")
+    list_display = (
+        "application",
+        "office",
+        "operator",
+        "status",
+        "walk_in",
+        "started_at",
+        "completed_at",
+    )
     list_filter = ("status", "walk_in")
     search_fields = ("application__tracking_code", "application__citizen__national_code")
     list_select_related = ("application", "office", "operator")
@@ -28,16 +35,31 @@ class EnrolmentAdmin(ReadOnlyAdmin):
 
 @admin.register(BiometricFile)
 class BiometricFileAdmin(ReadOnlyAdmin):
-    list_display = ("enrolment", "kind", "position", "source", "content_type", "width", "height",
-                    "size", "captured_at")
+    list_display = (
+        "enrolment",
+        "kind",
+        "position",
+        "source",
+        "content_type",
+        "width",
+        "height",
+        "size",
+        "captured_at",
+    )
     list_filter = ("kind", "source")
     exclude = ("storage_name",)
 
 
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyAdmin):
-    list_display = ("receipt_number", "application", "office", "issued_at", "valid_until",
-                    "superseded_at")
+    list_display = (
+        "receipt_number",
+        "application",
+        "office",
+        "issued_at",
+        "valid_until",
+        "superseded_at",
+    )
     search_fields = ("receipt_number", "application__tracking_code")
     exclude = ("qr_text",)
     list_select_related = ("application", "office")

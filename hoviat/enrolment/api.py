@@ -31,6 +31,7 @@ router = Router(tags=["enrolment"], auth=staff_auth)
 
 # --- Schemas ---------------------------------------------------------------------------------
 
+
 class AppointmentOut(Schema):
     booking_id: int
     starts_at: dt.datetime
@@ -44,8 +45,10 @@ class AppointmentOut(Schema):
 
 
 class FingerprintIn(Schema):
-    position: int = Field(description="ISO/IEC 19794-4 finger position: 1 right thumb … "
-                                      "5 right little, 6 left thumb … 10 left little")
+    position: int = Field(
+        description="ISO/IEC 19794-4 finger position: 1 right thumb … "
+        "5 right little, 6 left thumb … 10 left little"
+    )
     image: str | None = Field(None, description="base64 JPEG or PNG")
     missing: str | None = Field(None, description="AMPUTATED | BANDAGED | UNABLE_TO_CAPTURE")
 
@@ -54,12 +57,15 @@ class EnrolmentIn(Schema):
     tracking_code: str = Field(max_length=40)
     documents: list[Document] = Field(
         description="the documents checked: shenasnameh_original, old_card_surrendered "
-                    "(when the registry knows an old card), form_confirmed")
+        "(when the registry knows an old card), form_confirmed"
+    )
     face_image: str | None = Field(None, description="base64 JPEG or PNG, portrait 3:4")
     fingerprints: list[FingerprintIn] = Field(
-        default_factory=list, description="ten entries, each an image or a missing reason")
+        default_factory=list, description="ten entries, each an image or a missing reason"
+    )
     capture: Literal["simulator"] | None = Field(
-        None, description="take what is not given from the simulator device (development)")
+        None, description="take what is not given from the simulator device (development)"
+    )
 
 
 class EnrolmentCreatedOut(Schema):
@@ -131,6 +137,7 @@ class ReceiptOut(Schema):
 
 # --- Helpers ---------------------------------------------------------------------------------
 
+
 def _operator(request):
     user = request.auth
     if not selectors.is_office_operator(user):
@@ -145,19 +152,22 @@ def _image(text: str | None) -> bytes | None:
     if text.startswith("data:"):
         _, _, text = text.partition(",")
     if len(text) > max_upload_bytes() * 4 // 3 + 4:
-        raise ImageRejected("حجم تصویر بیش از اندازهٔ مجاز است.", code="IMAGE_TOO_LARGE",
-                            extra={"max_bytes": max_upload_bytes()})
+        raise ImageRejected(
+            "حجم تصویر بیش از اندازهٔ مجاز است.",
+            code="IMAGE_TOO_LARGE",
+            extra={"max_bytes": max_upload_bytes()},
+        )
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ImageRejected("تصویر باید با base64 فرستاده شود.",
-                            code="IMAGE_ENCODING_INVALID") from None
+        raise ImageRejected(
+            "تصویر باید با base64 فرستاده شود.", code="IMAGE_ENCODING_INVALID"
+        ) from None
 
 
 def _simulator_allowed() -> None:
     if not getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True):
-        raise ValidationFailed("دستگاه شبیه‌ساز در این سامانه خاموش است.",
-                               code="SIMULATOR_DISABLED")
+        raise ValidationFailed("دستگاه شبیه‌ساز در این سامانه خاموش است.", code="SIMULATOR_DISABLED")
 
 
 def _enrolment_out(enrolment: Enrolment) -> dict:
@@ -175,9 +185,15 @@ def _enrolment_out(enrolment: Enrolment) -> dict:
         "documents_required": [code for code, _, _ in progress.documents],
         "documents": [code for code in Document.values if getattr(enrolment, code)],
         "face_captured": progress.face_id is not None,
-        "fingers": [{"position": f.position, "label": f.label,
-                     "captured": f.biometric_id is not None, "missing": f.missing_reason}
-                    for f in progress.fingers],
+        "fingers": [
+            {
+                "position": f.position,
+                "label": f.label,
+                "captured": f.biometric_id is not None,
+                "missing": f.missing_reason,
+            }
+            for f in progress.fingers
+        ],
         "ready": progress.ready,
         "problems": progress.problems,
     }
@@ -192,8 +208,9 @@ def _receipt_out(receipt: Receipt) -> dict:
         "issued_at": receipt.issued_at,
         "valid_until": receipt.valid_until,
         "superseded": receipt.is_superseded,
-        "superseded_by": (receipt.superseded_by.receipt_number
-                          if receipt.superseded_by_id else None),
+        "superseded_by": (
+            receipt.superseded_by.receipt_number if receipt.superseded_by_id else None
+        ),
         "pdf_url": f"/api/v1/receipts/{receipt.receipt_number}.pdf",
     }
 
@@ -205,8 +222,12 @@ def _writable(request, enrolment_id: int) -> tuple[User, Enrolment]:
 
 # --- Appointments ----------------------------------------------------------------------------
 
-@router.get("/office/appointments", response=list[AppointmentOut],
-            summary="The day's appointments at the operator's office")
+
+@router.get(
+    "/office/appointments",
+    response=list[AppointmentOut],
+    summary="The day's appointments at the operator's office",
+)
 def office_appointments(request, date: str | None = None, office_id: int | None = None):
     """`date` is ISO or Jalali (default today); `office_id` for staff above one office."""
     user = request.auth
@@ -222,8 +243,12 @@ def office_appointments(request, date: str | None = None, office_id: int | None 
 
 # --- The whole enrolment in one request ------------------------------------------------------
 
-@router.post("/enrolments", response={201: EnrolmentCreatedOut},
-             summary="Enrol a citizen in one request: documents, face, fingers, receipt")
+
+@router.post(
+    "/enrolments",
+    response={201: EnrolmentCreatedOut},
+    summary="Enrol a citizen in one request: documents, face, fingers, receipt",
+)
 def enrolment_create(request, payload: EnrolmentIn):
     """All of it or nothing: a refused image or a missing finger leaves no trace."""
     operator = _operator(request)
@@ -232,30 +257,46 @@ def enrolment_create(request, payload: EnrolmentIn):
         _simulator_allowed()
         application = selectors.application_for_check_in(tracking_code=payload.tracking_code)
         device = simulator_for(citizen=application.citizen)
-    fingers = [services.FingerInput(position=finger.position, image=_image(finger.image),
-                                    missing=finger.missing)
-               for finger in payload.fingerprints]
+    fingers = [
+        services.FingerInput(
+            position=finger.position, image=_image(finger.image), missing=finger.missing
+        )
+        for finger in payload.fingerprints
+    ]
     receipt = services.enrolment_submit(
-        operator=operator, tracking_code=payload.tracking_code,
+        operator=operator,
+        tracking_code=payload.tracking_code,
         documents=[str(code) for code in payload.documents],
-        face_image=_image(payload.face_image), fingers=fingers, device=device)
-    return Status(201, {
-        "receipt_number": receipt.receipt_number,
-        "tracking_code": receipt.application.tracking_code,
-        "application_status": receipt.application.status,
-        "enrolment_id": receipt.enrolment_id,
-        "valid_until": receipt.valid_until,
-    })
+        face_image=_image(payload.face_image),
+        fingers=fingers,
+        device=device,
+    )
+    return Status(
+        201,
+        {
+            "receipt_number": receipt.receipt_number,
+            "tracking_code": receipt.application.tracking_code,
+            "application_status": receipt.application.status,
+            "enrolment_id": receipt.enrolment_id,
+            "valid_until": receipt.valid_until,
+        },
+    )
 
 
 # --- Step by step ----------------------------------------------------------------------------
 
-@router.post("/enrolments/check-in", response={201: EnrolmentOut},
-             summary="Check a citizen in by tracking code or national code")
+
+@router.post(
+    "/enrolments/check-in",
+    response={201: EnrolmentOut},
+    summary="Check a citizen in by tracking code or national code",
+)
 def enrolment_check_in(request, payload: CheckInIn):
-    enrolment = services.enrolment_check_in(operator=_operator(request),
-                                            tracking_code=payload.tracking_code,
-                                            national_code=payload.national_code)
+    enrolment = services.enrolment_check_in(
+        operator=_operator(request),
+        tracking_code=payload.tracking_code,
+        national_code=payload.national_code,
+    )
     return Status(201, _enrolment_out(enrolment))
 
 
@@ -264,17 +305,24 @@ def enrolment_detail(request, enrolment_id: int):
     return _enrolment_out(selectors.access_enrolment_for(request.auth, enrolment_id))
 
 
-@router.put("/enrolments/{enrolment_id}/documents", response=EnrolmentOut,
-            summary="The document checklist (exactly the documents given are ticked)")
+@router.put(
+    "/enrolments/{enrolment_id}/documents",
+    response=EnrolmentOut,
+    summary="The document checklist (exactly the documents given are ticked)",
+)
 def enrolment_documents(request, enrolment_id: int, payload: DocumentsIn):
     operator, enrolment = _writable(request, enrolment_id)
-    services.enrolment_documents_confirm(enrolment=enrolment, operator=operator,
-                                         documents=[str(code) for code in payload.documents])
+    services.enrolment_documents_confirm(
+        enrolment=enrolment, operator=operator, documents=[str(code) for code in payload.documents]
+    )
     return _enrolment_out(enrolment)
 
 
-@router.post("/enrolments/{enrolment_id}/face", response=EnrolmentOut,
-             summary="The face photo: an image, or a capture from the simulator")
+@router.post(
+    "/enrolments/{enrolment_id}/face",
+    response=EnrolmentOut,
+    summary="The face photo: an image, or a capture from the simulator",
+)
 def enrolment_face(request, enrolment_id: int, payload: FaceIn):
     operator, enrolment = _writable(request, enrolment_id)
     if payload.capture == "simulator":
@@ -285,46 +333,64 @@ def enrolment_face(request, enrolment_id: int, payload: FaceIn):
         image, source = _image(payload.image), BiometricSource.UPLOAD
         if image is None:
             raise ImageRejected("تصویر چهره فرستاده نشده است.", code="IMAGE_EMPTY")
-    services.enrolment_capture_face(enrolment=enrolment, operator=operator, image=image,
-                                    source=source)
+    services.enrolment_capture_face(
+        enrolment=enrolment, operator=operator, image=image, source=source
+    )
     return _enrolment_out(enrolment)
 
 
-@router.post("/enrolments/{enrolment_id}/fingerprints/{position}", response=EnrolmentOut,
-             summary="One finger: an image, a missing reason, or a simulator capture")
+@router.post(
+    "/enrolments/{enrolment_id}/fingerprints/{position}",
+    response=EnrolmentOut,
+    summary="One finger: an image, a missing reason, or a simulator capture",
+)
 def enrolment_finger(request, enrolment_id: int, position: int, payload: FingerIn):
     operator, enrolment = _writable(request, enrolment_id)
     if payload.capture == "simulator":
         _simulator_allowed()
         device = simulator_for(citizen=enrolment.application.citizen)
-        services.enrolment_capture_with_device(enrolment=enrolment, operator=operator,
-                                               device=device, positions=[position], face=False)
+        services.enrolment_capture_with_device(
+            enrolment=enrolment, operator=operator, device=device, positions=[position], face=False
+        )
     else:
         services.enrolment_capture_fingerprint(
-            enrolment=enrolment, operator=operator, position=position,
-            image=_image(payload.image), missing_reason=payload.missing,
-            source=BiometricSource.UPLOAD)
+            enrolment=enrolment,
+            operator=operator,
+            position=position,
+            image=_image(payload.image),
+            missing_reason=payload.missing,
+            source=BiometricSource.UPLOAD,
+        )
     return _enrolment_out(enrolment)
 
 
-@router.post("/enrolments/{enrolment_id}/complete", response={201: ReceiptOut},
-             summary="Complete: application enrolled, booking attended, receipt issued")
+@router.post(
+    "/enrolments/{enrolment_id}/complete",
+    response={201: ReceiptOut},
+    summary="Complete: application enrolled, booking attended, receipt issued",
+)
 def enrolment_complete(request, enrolment_id: int):
     operator, enrolment = _writable(request, enrolment_id)
     receipt = services.enrolment_complete(enrolment=enrolment, operator=operator)
     return Status(201, _receipt_out(receipt))
 
 
-@router.post("/enrolments/{enrolment_id}/abandon", response=EnrolmentOut,
-             summary="The citizen left: close the enrolment and delete its captures")
+@router.post(
+    "/enrolments/{enrolment_id}/abandon",
+    response=EnrolmentOut,
+    summary="The citizen left: close the enrolment and delete its captures",
+)
 def enrolment_abandon(request, enrolment_id: int, payload: AbandonIn):
     operator, enrolment = _writable(request, enrolment_id)
     services.enrolment_abandon(enrolment=enrolment, operator=operator, reason=payload.reason)
     return _enrolment_out(enrolment)
 
 
-@router.get("/biometrics/{biometric_id}", summary="A captured image (staff of the office only)",
-            response={200: None})
+@router.get(
+    "/biometrics/{biometric_id}",
+    summary="A captured image (staff of the office only)",
+    response={200: None},
+)
 def biometric_image(request, biometric_id: int):
     biometric = selectors.access_biometric_for(request.auth, biometric_id)
     data = services.biometric_image_read(biometric=biometric, viewer=request.auth)
@@ -335,8 +401,12 @@ def biometric_image(request, biometric_id: int):
 
 # --- Receipts --------------------------------------------------------------------------------
 
-@router.get("/receipts/{receipt_number}.pdf", response={200: None},
-            summary="The receipt as PDF (staff of the enrolling office)")
+
+@router.get(
+    "/receipts/{receipt_number}.pdf",
+    response={200: None},
+    summary="The receipt as PDF (staff of the enrolling office)",
+)
 def receipt_pdf(request, receipt_number: str):
     receipt = selectors.access_receipt_for(request.auth, receipt_number)
     pdf = services.receipt_pdf_render(receipt=receipt, viewer=request.auth)
@@ -351,8 +421,11 @@ def receipt_detail(request, receipt_number: str):
     return _receipt_out(selectors.access_receipt_for(request.auth, receipt_number))
 
 
-@router.post("/receipts/{tracking_code}/reissue", response={201: ReceiptOut},
-             summary="Reissue a lost receipt: a new number; the old one is superseded")
+@router.post(
+    "/receipts/{tracking_code}/reissue",
+    response={201: ReceiptOut},
+    summary="Reissue a lost receipt: a new number; the old one is superseded",
+)
 def receipt_reissue(request, tracking_code: str):
     receipt = services.receipt_reissue(operator=_operator(request), tracking_code=tracking_code)
     return Status(201, _receipt_out(receipt))

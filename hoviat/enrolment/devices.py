@@ -81,8 +81,14 @@ class SimulatorDevice:
             draw.ellipse((x - 8, 332, x + 8, 350), fill=_hsv(25, 0.7, 0.3))
         draw.arc((250, 420, 350, 480), 20, 160, fill=_hsv(0, 0.5, 0.5), width=5)
         if self.initials:
-            draw.text((FACE_SIZE[0] // 2, 80), self.initials, font=_font(64), fill="#333",
-                      anchor="mm", direction="rtl")
+            draw.text(
+                (FACE_SIZE[0] // 2, 80),
+                self.initials,
+                font=_font(64),
+                fill="#333",
+                anchor="mm",
+                direction="rtl",
+            )
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=88, dpi=(300, 300))
         return buffer.getvalue()
@@ -103,8 +109,11 @@ class SimulatorDevice:
             r = ring * 9
             ox = drift * ring * 0.4
             oy = math.sin(ring / 4 + seed % 5) * 3
-            draw.ellipse((cx - r * 0.8 + ox, cy - r + oy, cx + r * 0.8 + ox, cy + r + oy),
-                         outline=40, width=4)
+            draw.ellipse(
+                (cx - r * 0.8 + ox, cy - r + oy, cx + r * 0.8 + ox, cy + r + oy),
+                outline=40,
+                width=4,
+            )
         image = image.filter(ImageFilter.GaussianBlur(1.2))
         # The fingertip's outline: white outside an ellipse, as a scanner shows it.
         mask = Image.new("L", FINGER_SIZE, 0)
@@ -123,5 +132,6 @@ def _hsv(hue: float, saturation: float, value: float) -> tuple[int, int, int]:
 def simulator_for(*, citizen, missing: dict[int, str] | None = None) -> SimulatorDevice:
     """The simulator, seeded by a citizen: their face carries their initials."""
     initials = f"{citizen.first_name[:1]}. {citizen.last_name[:1]}."
-    return SimulatorDevice(person=citizen.national_code, initials=initials,
-                           missing=dict(missing or {}))
+    return SimulatorDevice(
+        person=citizen.national_code, initials=initials, missing=dict(missing or {})
+    )

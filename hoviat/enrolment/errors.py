@@ -34,8 +34,10 @@ class EnrolmentExists(Conflict):
 
 class EnrolmentInProgressElsewhere(Conflict):
     code = "ENROLMENT_IN_PROGRESS_ELSEWHERE"
-    default_detail = ("ثبت‌نام حضوری این درخواست امروز در دفتر دیگری آغاز شده است؛ "
-                      "تا آن دفتر آن را رها نکند، در اینجا آغاز نمی‌شود.")
+    default_detail = (
+        "ثبت‌نام حضوری این درخواست امروز در دفتر دیگری آغاز شده است؛ "
+        "تا آن دفتر آن را رها نکند، در اینجا آغاز نمی‌شود."
+    )
 
 
 class EnrolmentNotInProgress(Conflict):

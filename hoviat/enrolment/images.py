@@ -53,8 +53,10 @@ def _open(data: bytes) -> tuple[str, int, int]:
                 fmt = probe.format or ""
                 if fmt not in FORMATS:
                     raise ImageRejected(
-                        "تنها تصویر JPEG یا PNG پذیرفته می‌شود.", code="IMAGE_FORMAT_UNSUPPORTED",
-                        extra={"format": fmt.lower()})
+                        "تنها تصویر JPEG یا PNG پذیرفته می‌شود.",
+                        code="IMAGE_FORMAT_UNSUPPORTED",
+                        extra={"format": fmt.lower()},
+                    )
                 probe.verify()  # structure and checksums (PNG CRCs)
             with Image.open(io.BytesIO(data)) as image:
                 image.load()  # every pixel: a truncated JPEG fails here, not when printed
@@ -63,8 +65,7 @@ def _open(data: bytes) -> tuple[str, int, int]:
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected("ابعاد تصویر بیش از اندازهٔ مجاز است.",
-                            code="IMAGE_TOO_LARGE") from None
+        raise ImageRejected("ابعاد تصویر بیش از اندازهٔ مجاز است.", code="IMAGE_TOO_LARGE") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected("فایل تصویر خراب است یا تصویر نیست.", code="IMAGE_CORRUPT") from None
     if orientation in _TURNED:
@@ -80,25 +81,40 @@ def image_check(data: bytes, *, kind: str) -> CheckedImage:
     if len(data) > limit:
         raise ImageRejected(
             f"حجم تصویر بیش از {persian_digits(limit // (1024 * 1024))} مگابایت است.",
-            code="IMAGE_TOO_LARGE", extra={"max_bytes": limit})
+            code="IMAGE_TOO_LARGE",
+            extra={"max_bytes": limit},
+        )
     fmt, width, height = _open(data)
     if kind == "face":
         min_width = _setting("BIOMETRIC_FACE_MIN_WIDTH", 480)
         min_height = _setting("BIOMETRIC_FACE_MIN_HEIGHT", 640)
         # The shape first: a landscape photo is the wrong photo, however large.
         if abs(width / height - FACE_ASPECT) > FACE_ASPECT * FACE_ASPECT_TOLERANCE:
-            raise ImageRejected("نسبت عرض به ارتفاع عکس چهره باید حدود ۳ به ۴ (ایستاده) باشد.",
-                                code="FACE_ASPECT_RATIO", extra={"width": width, "height": height})
+            raise ImageRejected(
+                "نسبت عرض به ارتفاع عکس چهره باید حدود ۳ به ۴ (ایستاده) باشد.",
+                code="FACE_ASPECT_RATIO",
+                extra={"width": width, "height": height},
+            )
         if width < min_width or height < min_height:
             raise ImageRejected(
                 f"عکس چهره دست‌کم باید {persian_digits(min_width)}×{persian_digits(min_height)} "
                 f"نقطه باشد؛ این عکس {persian_digits(width)}×{persian_digits(height)} است.",
-                code="FACE_TOO_SMALL", extra={"width": width, "height": height})
+                code="FACE_TOO_SMALL",
+                extra={"width": width, "height": height},
+            )
     else:
         minimum = _setting("BIOMETRIC_FINGER_MIN_PIXELS", 300)
         if width < minimum or height < minimum:
             raise ImageRejected(
                 f"تصویر اثر انگشت دست‌کم باید {persian_digits(minimum)}×{persian_digits(minimum)} "
-                "نقطه باشد.", code="FINGER_TOO_SMALL", extra={"width": width, "height": height})
-    return CheckedImage(data=data, content_type=FORMATS[fmt], width=width, height=height,
-                        sha256=hashlib.sha256(data).hexdigest())
+                "نقطه باشد.",
+                code="FINGER_TOO_SMALL",
+                extra={"width": width, "height": height},
+            )
+    return CheckedImage(
+        data=data,
+        content_type=FORMATS[fmt],
+        width=width,
+        height=height,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )

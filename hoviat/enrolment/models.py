@@ -41,14 +41,16 @@ class Enrolment(models.Model):
     """The in-person visit: documents checked, face and fingers captured, receipt handed over."""
 
     # OneToOne: a second enrolment of the same application is refused by the database too.
-    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT,
-                                       related_name="enrolment")
-    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT,
-                               related_name="enrolments")
-    operator = models.ForeignKey("core.User", on_delete=models.PROTECT,
-                                 related_name="enrolments")
-    status = models.CharField("وضعیت", max_length=16, choices=EnrolmentStatus.choices,
-                              default=EnrolmentStatus.IN_PROGRESS)
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="enrolment"
+    )
+    office = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    operator = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="enrolments")
+    status = models.CharField(
+        "وضعیت", max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.IN_PROGRESS
+    )
     walk_in = models.BooleanField("بدون نوبت قبلی", default=False)
     started_at = models.DateTimeField("آغاز")
     completed_at = models.DateTimeField("پایان", null=True, blank=True)
@@ -106,12 +108,14 @@ class BiometricFile(models.Model):
         verbose_name = "فایل زیست‌سنجی"
         verbose_name_plural = "فایل‌های زیست‌سنجی"
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "position"],
-                                    name="biometric_one_per_position"),
+            models.UniqueConstraint(
+                fields=["enrolment", "position"], name="biometric_one_per_position"
+            ),
             models.CheckConstraint(
                 name="biometric_position_matches_kind",
-                condition=(Q(kind="face", position=0)
-                           | Q(kind="finger", position__gte=1, position__lte=10)),
+                condition=(
+                    Q(kind="face", position=0) | Q(kind="finger", position__gte=1, position__lte=10)
+                ),
             ),
         ]
 
@@ -127,19 +131,21 @@ class Receipt(models.Model):
     signature made again would differ (ECDSA) and the printed one must keep verifying.
     """
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
-                                     related_name="receipts")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="receipts"
+    )
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="receipts")
     receipt_number = models.CharField("شماره رسید", max_length=10, unique=True)
-    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT,
-                               related_name="receipts")
-    issued_by = models.ForeignKey("core.User", on_delete=models.PROTECT,
-                                  related_name="receipts_issued")
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="receipts")
+    issued_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="receipts_issued"
+    )
     issued_at = models.DateTimeField("تاریخ صدور")
     valid_until = models.DateField("اعتبار تا")
     qr_text = models.TextField()
-    superseded_by = models.OneToOneField("self", on_delete=models.PROTECT, null=True,
-                                         blank=True, related_name="supersedes")
+    superseded_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -147,9 +153,11 @@ class Receipt(models.Model):
         verbose_name_plural = "رسیدهای ثبت‌نام"
         constraints = [
             # At most one receipt of an application is current: a reissue supersedes the old.
-            models.UniqueConstraint(fields=["application"],
-                                    condition=Q(superseded_at__isnull=True),
-                                    name="one_current_receipt_per_application"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_receipt_per_application",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -80,8 +80,9 @@ def receipt_context(receipt: Receipt) -> dict:
         "fonts": _font_urls(),
         "superseded": receipt.is_superseded,
         "reissued": Receipt.objects.filter(superseded_by=receipt).exists(),
-        "superseded_by": (persian_digits(receipt.superseded_by.receipt_number)
-                          if receipt.superseded_by_id else ""),
+        "superseded_by": (
+            persian_digits(receipt.superseded_by.receipt_number) if receipt.superseded_by_id else ""
+        ),
     }
 
 
@@ -93,4 +94,5 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     html = render_to_string("enrolment/receipt_pdf.html", receipt_context(receipt))
     fonts = FontConfiguration()
     return HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
-        font_config=fonts, pdf_identifier=receipt.receipt_number.encode())
+        font_config=fonts, pdf_identifier=receipt.receipt_number.encode()
+    )

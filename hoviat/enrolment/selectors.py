@@ -38,20 +38,29 @@ from hoviat.registry.models import OldCard
 ALL_FINGERS = tuple(FingerPosition.values)
 # A receipt stands in for the card from enrolment until the card is handed over.
 RECEIPT_STANDING_STATUSES = frozenset(
-    {"enrolled", "in_production", "produced", "shipped", "ready_at_office"})
+    {"enrolled", "in_production", "produced", "shipped", "ready_at_office"}
+)
 APPOINTMENT_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.MISSED)
 
 
 # --- Access ----------------------------------------------------------------------------------
 
+
 def is_national_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active
-                and (user.is_superuser or user.role == Role.NATIONAL_ADMIN))
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or user.role == Role.NATIONAL_ADMIN)
+    )
 
 
 def is_office_operator(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active
-                and user.role == Role.OFFICE_OPERATOR and user.office_id is not None)
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role == Role.OFFICE_OPERATOR
+        and user.office_id is not None
+    )
 
 
 def _office_scope(user: Any, field: str) -> Q | None:
@@ -91,8 +100,11 @@ def access_application_at_office_for(user: Any, tracking_code: str) -> Applicati
     scope = _office_scope(user, "enrolment__office_id")
     application = None
     if code is not None and scope is not None:
-        application = (Application.objects.select_related("citizen", "enrolment__office")
-                       .filter(scope, tracking_code=code, enrolment__isnull=False).first())
+        application = (
+            Application.objects.select_related("citizen", "enrolment__office")
+            .filter(scope, tracking_code=code, enrolment__isnull=False)
+            .first()
+        )
     if application is None:
         raise EnrolmentNotFound()
     return application
@@ -103,9 +115,13 @@ def access_receipt_for(user: Any, receipt_number: str) -> Receipt:
     scope = _office_scope(user, "enrolment__office_id")
     receipt = None
     if scope is not None and receipt_number.isascii() and receipt_number.isdigit():
-        receipt = (Receipt.objects
-                   .select_related("application__citizen", "enrolment", "office", "issued_by")
-                   .filter(scope, receipt_number=receipt_number).first())
+        receipt = (
+            Receipt.objects.select_related(
+                "application__citizen", "enrolment", "office", "issued_by"
+            )
+            .filter(scope, receipt_number=receipt_number)
+            .first()
+        )
     if receipt is None:
         raise ReceiptNotFound()
     return receipt
@@ -118,8 +134,11 @@ def access_biometric_for(user: Any, biometric_id: Any) -> BiometricFile:
     except (TypeError, ValueError):
         raise EnrolmentNotFound() from None
     scope = _office_scope(user, "enrolment__office_id")
-    found = (BiometricFile.objects.select_related("enrolment").filter(scope, pk=pk).first()
-             if scope is not None else None)
+    found = (
+        BiometricFile.objects.select_related("enrolment").filter(scope, pk=pk).first()
+        if scope is not None
+        else None
+    )
     if found is None:
         raise EnrolmentNotFound()
     return found
@@ -127,8 +146,10 @@ def access_biometric_for(user: Any, biometric_id: Any) -> BiometricFile:
 
 # --- Finding the application at check-in -----------------------------------------------------
 
-def application_for_check_in(*, tracking_code: str | None = None,
-                             national_code: str | None = None) -> Application:
+
+def application_for_check_in(
+    *, tracking_code: str | None = None, national_code: str | None = None
+) -> Application:
     """The application the citizen presents: by tracking code, or their latest by national code.
 
     Not scoped to an office: a citizen may walk into any office with their tracking code.
@@ -137,25 +158,31 @@ def application_for_check_in(*, tracking_code: str | None = None,
     if tracking_code:
         code = tracking_code_parse(tracking_code)
         if code is None:
-            raise ApplicationNotFound("کد رهگیری معتبر نیست؛ آن را دوباره بررسی کنید.",
-                                      code="TRACKING_CODE_INVALID", status=422)
+            raise ApplicationNotFound(
+                "کد رهگیری معتبر نیست؛ آن را دوباره بررسی کنید.",
+                code="TRACKING_CODE_INVALID",
+                status=422,
+            )
         found = applications.filter(tracking_code=code).first()
     elif national_code:
         national = parse_national_code(national_code)
         # The open application if there is one (at most one); else the latest, so that an
         # expired or cancelled one is reported as such rather than as "not found".
         mine = applications.filter(citizen__national_code=national)
-        found = (mine.exclude(status__in=CLOSED_STATUSES).first()
-                 or mine.order_by("-created_at").first())
+        found = (
+            mine.exclude(status__in=CLOSED_STATUSES).first() or mine.order_by("-created_at").first()
+        )
     else:
-        raise ApplicationNotFound("کد رهگیری یا کد ملی را وارد کنید.", code="CHECK_IN_KEY_MISSING",
-                                  status=422)
+        raise ApplicationNotFound(
+            "کد رهگیری یا کد ملی را وارد کنید.", code="CHECK_IN_KEY_MISSING", status=422
+        )
     if found is None:
         raise ApplicationNotFound()
     return found
 
 
 # --- Appointments ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Appointment:
@@ -172,41 +199,54 @@ class Appointment:
 
 def office_appointments(*, office_id: int, date: dt.date) -> list[Appointment]:
     """The day's appointments at an office, in time order, with how far each has got."""
-    bookings = (Booking.objects
-                .filter(slot__office_id=office_id, slot__date=date,
-                        status__in=APPOINTMENT_STATUSES)
-                .select_related("slot", "application__citizen", "application__enrolment")
-                .order_by("slot__starts_at", "pk"))
+    bookings = (
+        Booking.objects.filter(
+            slot__office_id=office_id, slot__date=date, status__in=APPOINTMENT_STATUSES
+        )
+        .select_related("slot", "application__citizen", "application__enrolment")
+        .order_by("slot__starts_at", "pk")
+    )
     appointments = []
     for booking in bookings:
         application = booking.application
         enrolment = getattr(application, "enrolment", None)
-        appointments.append(Appointment(
-            booking_id=booking.pk, starts_at=booking.slot.starts_at,
-            tracking_code=application.tracking_code, full_name=application.citizen.full_name,
-            national_code=application.citizen.national_code,
-            booking_status=booking.status, application_status=application.status,
-            enrolment_id=enrolment.pk if enrolment else None,
-            enrolment_status=enrolment.status if enrolment else None,
-        ))
+        appointments.append(
+            Appointment(
+                booking_id=booking.pk,
+                starts_at=booking.slot.starts_at,
+                tracking_code=application.tracking_code,
+                full_name=application.citizen.full_name,
+                national_code=application.citizen.national_code,
+                booking_status=booking.status,
+                application_status=application.status,
+                enrolment_id=enrolment.pk if enrolment else None,
+                enrolment_status=enrolment.status if enrolment else None,
+            )
+        )
     return appointments
 
 
 def enrolments_of_office_on(*, office_id: int, date: dt.date) -> QuerySet[Enrolment]:
     """Enrolments started at the office that day (walk-ins included)."""
     start = dt.datetime.combine(date, dt.time(), tzinfo=OFFICE_TZ)
-    return (Enrolment.objects.filter(office_id=office_id, started_at__gte=start,
-                                     started_at__lt=start + dt.timedelta(days=1))
-            .select_related("application__citizen").order_by("-started_at"))
+    return (
+        Enrolment.objects.filter(
+            office_id=office_id, started_at__gte=start, started_at__lt=start + dt.timedelta(days=1)
+        )
+        .select_related("application__citizen")
+        .order_by("-started_at")
+    )
 
 
 # --- Progress --------------------------------------------------------------------------------
 
+
 def documents_required(*, enrolment: Enrolment) -> list[str]:
     """The checklist: the old card is asked for only when the registry knows a live one."""
     required = [Document.SHENASNAMEH_ORIGINAL, Document.FORM_CONFIRMED]
-    if OldCard.objects.filter(citizen_id=enrolment.application.citizen_id,
-                              invalidated_on__isnull=True).exists():
+    if OldCard.objects.filter(
+        citizen_id=enrolment.application.citizen_id, invalidated_on__isnull=True
+    ).exists():
         required.insert(1, Document.OLD_CARD_SURRENDERED)
     return [str(code) for code in required]
 
@@ -242,8 +282,7 @@ class Progress:
 def enrolment_progress(*, enrolment: Enrolment) -> Progress:
     """Where the enrolment stands, and what still stops it from completing."""
     required = documents_required(enrolment=enrolment)
-    documents = [(code, Document(code).label, bool(getattr(enrolment, code)))
-                 for code in required]
+    documents = [(code, Document(code).label, bool(getattr(enrolment, code))) for code in required]
     files = {bio.position: bio for bio in enrolment.biometrics.all()}
     face = files.get(0)
     fingers = []
@@ -251,12 +290,15 @@ def enrolment_progress(*, enrolment: Enrolment) -> Progress:
         entry = enrolment.fingerprints.get(str(position), {})
         reason = entry.get("missing")
         bio = files.get(position)
-        fingers.append(FingerState(
-            position=position, label=FingerPosition(position).label,
-            biometric_id=bio.pk if bio and bio.kind == BiometricKind.FINGER else None,
-            missing_reason=reason,
-            missing_label=MissingFingerReason(reason).label if reason else None,
-        ))
+        fingers.append(
+            FingerState(
+                position=position,
+                label=FingerPosition(position).label,
+                biometric_id=bio.pk if bio and bio.kind == BiometricKind.FINGER else None,
+                missing_reason=reason,
+                missing_label=MissingFingerReason(reason).label if reason else None,
+            )
+        )
     captured = sum(1 for finger in fingers if finger.biometric_id is not None)
     problems = []
     if not all(ticked for _, _, ticked in documents):
@@ -265,22 +307,31 @@ def enrolment_progress(*, enrolment: Enrolment) -> Progress:
         problems.append("عکس چهره ثبت نشده است.")
     undone = [finger.label for finger in fingers if not finger.done]
     if undone:
-        problems.append("برای این انگشت‌ها نه اثری ثبت شده و نه علت نبودن: "
-                        + "، ".join(undone) + ".")
+        problems.append(
+            "برای این انگشت‌ها نه اثری ثبت شده و نه علت نبودن: " + "، ".join(undone) + "."
+        )
     elif captured == 0:
         problems.append("دست‌کم اثر یک انگشت باید ثبت شود.")
     return Progress(
-        documents=documents, documents_done=all(ticked for _, _, ticked in documents),
-        face_id=face.pk if face else None, fingers=fingers, fingers_done=not undone,
-        fingers_captured=captured, problems=problems,
+        documents=documents,
+        documents_done=all(ticked for _, _, ticked in documents),
+        face_id=face.pk if face else None,
+        fingers=fingers,
+        fingers_done=not undone,
+        fingers_captured=captured,
+        problems=problems,
     )
 
 
 # --- Receipts --------------------------------------------------------------------------------
 
+
 def receipt_current(*, application: Application) -> Receipt | None:
-    return (Receipt.objects.select_related("office")
-            .filter(application=application, superseded_at__isnull=True).first())
+    return (
+        Receipt.objects.select_related("office")
+        .filter(application=application, superseded_at__isnull=True)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -294,8 +345,9 @@ class ReceiptStanding:
 
 def receipt_standing(*, receipt_number: str, today: dt.date) -> ReceiptStanding | None:
     """Whether a receipt stands in for the card (for the inquiry app); None if unknown."""
-    receipt = (Receipt.objects.select_related("application")
-               .filter(receipt_number=receipt_number).first())
+    receipt = (
+        Receipt.objects.select_related("application").filter(receipt_number=receipt_number).first()
+    )
     if receipt is None:
         return None
     status = receipt.application.status

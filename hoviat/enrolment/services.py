@@ -82,18 +82,22 @@ FACE = 0
 
 # Why an application cannot be enrolled, by its status: a code and words for the operator.
 _NOT_ENROLLABLE = {
-    "pre_registered": ("APPLICATION_NOT_PAID",
-                       "هزینهٔ این درخواست پرداخت نشده است؛ پیش از ثبت‌نام حضوری باید پرداخت شود."),
-    "expired": ("APPLICATION_EXPIRED",
-                "این درخواست منقضی شده است (نوبت از دست رفته)؛ متقاضی باید دوباره "
-                "پیش‌ثبت‌نام کند."),
+    "pre_registered": (
+        "APPLICATION_NOT_PAID",
+        "هزینهٔ این درخواست پرداخت نشده است؛ پیش از ثبت‌نام حضوری باید پرداخت شود.",
+    ),
+    "expired": (
+        "APPLICATION_EXPIRED",
+        "این درخواست منقضی شده است (نوبت از دست رفته)؛ متقاضی باید دوباره پیش‌ثبت‌نام کند.",
+    ),
     "cancelled": ("APPLICATION_CANCELLED", "این درخواست لغو شده است."),
     "rejected": ("APPLICATION_REJECTED", "این درخواست رد شده است."),
     "voided": ("APPLICATION_CLOSED", "این درخواست بسته شده است."),
     "delivered": ("APPLICATION_CLOSED", "کارت این درخواست پیش‌تر تحویل شده است."),
 }
-_ENROLLED_OR_LATER = frozenset({"enrolled", "in_production", "produced", "shipped",
-                                "ready_at_office"})
+_ENROLLED_OR_LATER = frozenset(
+    {"enrolled", "in_production", "produced", "shipped", "ready_at_office"}
+)
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -111,8 +115,7 @@ def _require_operator(operator: Any) -> User:
 
 
 def _lock_application(pk: int) -> Application:
-    return Application.objects.select_related("citizen").select_for_update(of=("self",)).get(
-        pk=pk)
+    return Application.objects.select_related("citizen").select_for_update(of=("self",)).get(pk=pk)
 
 
 def _lock_enrolment(pk: int) -> Enrolment:
@@ -127,34 +130,46 @@ def _enrollable(application: Application) -> None:
         raise EnrolmentExists(extra={"application_status": application.status})
     if application.status in _NOT_ENROLLABLE:
         code, detail = _NOT_ENROLLABLE[application.status]
-        raise ApplicationNotEnrollable(detail, code=code,
-                                       extra={"application_status": application.status})
+        raise ApplicationNotEnrollable(
+            detail, code=code, extra={"application_status": application.status}
+        )
 
 
 # --- Check-in --------------------------------------------------------------------------------
 
-def _booking_today_here(application: Application, office_id: int, today: dt.date
-                        ) -> Booking | None:
-    return (Booking.objects.select_for_update(of=("self",))
-            .filter(application_id=application.pk, status=BookingStatus.BOOKED,
-                    slot__office_id=office_id, slot__date=today).first())
+
+def _booking_today_here(application: Application, office_id: int, today: dt.date) -> Booking | None:
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .filter(
+            application_id=application.pk,
+            status=BookingStatus.BOOKED,
+            slot__office_id=office_id,
+            slot__date=today,
+        )
+        .first()
+    )
 
 
-def _walk_in_seat(*, application: Application, office_id: int, now: dt.datetime,
-                  operator: User) -> Booking:
+def _walk_in_seat(
+    *, application: Application, office_id: int, now: dt.datetime, operator: User
+) -> Booking:
     """A seat in the next slot today at this office that has room, through booking's services.
 
     A booked application's appointment moves here (its old seat is given back); a paid one is
     booked here. Booking sends the citizen its usual SMS, which carries the tracking code.
     """
-    candidates = (Slot.objects.filter(office_id=office_id, date=_local_date(now),
-                                      starts_at__gt=now, taken__lt=F("capacity"))
-                  .order_by("starts_at").values_list("pk", flat=True)[:5])
+    candidates = (
+        Slot.objects.filter(
+            office_id=office_id, date=_local_date(now), starts_at__gt=now, taken__lt=F("capacity")
+        )
+        .order_by("starts_at")
+        .values_list("pk", flat=True)[:5]
+    )
     for slot_id in candidates:
         try:
             if application.status == ApplicationStatus.BOOKED:
-                return booking_reschedule(application=application, slot_id=slot_id,
-                                          actor=operator)
+                return booking_reschedule(application=application, slot_id=slot_id, actor=operator)
             return booking_hold(application=application, slot_id=slot_id, actor=operator)
         except SlotFull:
             continue  # taken a moment ago by someone else: the next one
@@ -168,12 +183,19 @@ def _wipe_biometrics(enrolment: Enrolment) -> None:
     transaction.on_commit(lambda: [storage.encrypted_delete(name) for name in names])
 
 
-_FRESH = {"shenasnameh_original": False, "old_card_surrendered": False, "form_confirmed": False,
-          "face_sha256": "", "fingerprints": {}, "completed_at": None}
+_FRESH = {
+    "shenasnameh_original": False,
+    "old_card_surrendered": False,
+    "form_confirmed": False,
+    "face_sha256": "",
+    "fingerprints": {},
+    "completed_at": None,
+}
 
 
-def enrolment_check_in(*, operator: User, tracking_code: str | None = None,
-                       national_code: str | None = None) -> Enrolment:
+def enrolment_check_in(
+    *, operator: User, tracking_code: str | None = None, national_code: str | None = None
+) -> Enrolment:
     """Start (or resume) the enrolment of the citizen in front of the operator, at their office."""
     _require_operator(operator)
     office_id = operator.office_id
@@ -183,8 +205,7 @@ def enrolment_check_in(*, operator: User, tracking_code: str | None = None,
     with transaction.atomic():
         application = _lock_application(found.pk)
         _enrollable(application)
-        existing = (Enrolment.objects.select_for_update().filter(application=application)
-                    .first())
+        existing = Enrolment.objects.select_for_update().filter(application=application).first()
         if existing is not None and existing.status == EnrolmentStatus.COMPLETED:
             raise EnrolmentExists()
         if existing is not None and existing.status == EnrolmentStatus.IN_PROGRESS:
@@ -197,27 +218,57 @@ def enrolment_check_in(*, operator: User, tracking_code: str | None = None,
         if walk_in:
             if not _setting("ENROLMENT_WALK_IN_ALLOWED", True):
                 raise NoAppointmentToday()
-            booking = _walk_in_seat(application=application, office_id=office_id, now=now,
-                                    operator=operator)
-        data = {"application_id": application.pk, "office_id": office_id,
-                "booking_id": booking.pk, "walk_in": walk_in}
+            booking = _walk_in_seat(
+                application=application, office_id=office_id, now=now, operator=operator
+            )
+        data = {
+            "application_id": application.pk,
+            "office_id": office_id,
+            "booking_id": booking.pk,
+            "walk_in": walk_in,
+        }
         if existing is None:
             enrolment = Enrolment.objects.create(
-                application=application, office_id=office_id, operator=operator,
-                started_at=now, walk_in=walk_in)
-            audit_record(actor=operator, action="enrolment.in_progress", obj=enrolment,
-                         to_state=EnrolmentStatus.IN_PROGRESS, data=data)
+                application=application,
+                office_id=office_id,
+                operator=operator,
+                started_at=now,
+                walk_in=walk_in,
+            )
+            audit_record(
+                actor=operator,
+                action="enrolment.in_progress",
+                obj=enrolment,
+                to_state=EnrolmentStatus.IN_PROGRESS,
+                data=data,
+            )
             return enrolment
         # Left unfinished on an earlier day (elsewhere), or abandoned: start again from
         # nothing here; captures made there are not trusted for this visit.
         if existing.status == EnrolmentStatus.IN_PROGRESS:
-            transition(Enrolment, pk=existing.pk, to=EnrolmentStatus.ABANDONED, actor=operator,
-                       reason="left_unfinished")
+            transition(
+                Enrolment,
+                pk=existing.pk,
+                to=EnrolmentStatus.ABANDONED,
+                actor=operator,
+                reason="left_unfinished",
+            )
         _wipe_biometrics(existing)
-        return transition(Enrolment, pk=existing.pk, to=EnrolmentStatus.IN_PROGRESS,
-                          actor=operator, reason="checked_in_again", audit_data=data,
-                          updates={**_FRESH, "office_id": office_id, "operator": operator,
-                                   "started_at": now, "walk_in": walk_in})
+        return transition(
+            Enrolment,
+            pk=existing.pk,
+            to=EnrolmentStatus.IN_PROGRESS,
+            actor=operator,
+            reason="checked_in_again",
+            audit_data=data,
+            updates={
+                **_FRESH,
+                "office_id": office_id,
+                "operator": operator,
+                "started_at": now,
+                "walk_in": walk_in,
+            },
+        )
 
 
 def enrolment_abandon(*, enrolment: Enrolment, operator: User, reason: str = "") -> Enrolment:
@@ -225,12 +276,18 @@ def enrolment_abandon(*, enrolment: Enrolment, operator: User, reason: str = "")
     with transaction.atomic():
         locked = _open_enrolment(enrolment, operator)
         _wipe_biometrics(locked)
-        return transition(Enrolment, pk=locked.pk, to=EnrolmentStatus.ABANDONED, actor=operator,
-                          reason=reason[:200] or "citizen_left",
-                          updates={"face_sha256": "", "fingerprints": {}})
+        return transition(
+            Enrolment,
+            pk=locked.pk,
+            to=EnrolmentStatus.ABANDONED,
+            actor=operator,
+            reason=reason[:200] or "citizen_left",
+            updates={"face_sha256": "", "fingerprints": {}},
+        )
 
 
 # --- The document checklist ------------------------------------------------------------------
+
 
 def _open_enrolment(enrolment: Enrolment, operator: User) -> Enrolment:
     """The enrolment, locked, if the operator may still change it (caller holds a transaction)."""
@@ -247,14 +304,18 @@ def _open_enrolment(enrolment: Enrolment, operator: User) -> Enrolment:
     return locked
 
 
-def enrolment_documents_confirm(*, enrolment: Enrolment, operator: User,
-                                documents: Iterable[str]) -> Enrolment:
+def enrolment_documents_confirm(
+    *, enrolment: Enrolment, operator: User, documents: Iterable[str]
+) -> Enrolment:
     """Set the checklist to exactly the documents given (codes of Document)."""
     ticked = set(documents)
     unknown = ticked - set(Document.values)
     if unknown:
-        raise ValidationFailed("نوع مدرک شناخته نیست: " + "، ".join(sorted(unknown)),
-                               code="DOCUMENT_UNKNOWN", extra={"unknown": sorted(unknown)})
+        raise ValidationFailed(
+            "نوع مدرک شناخته نیست: " + "، ".join(sorted(unknown)),
+            code="DOCUMENT_UNKNOWN",
+            extra={"unknown": sorted(unknown)},
+        )
     with transaction.atomic():
         locked = _open_enrolment(enrolment, operator)
         values = {code: code in ticked for code in Document.values}
@@ -264,48 +325,89 @@ def enrolment_documents_confirm(*, enrolment: Enrolment, operator: User,
         for code, value in values.items():
             setattr(locked, code, value)
         locked.save(update_fields=[*Document.values, "updated_at"])
-        audit_record(actor=operator, action="enrolment.documents", obj=locked,
-                     data={"documents": sorted(c for c, v in values.items() if v)})
+        audit_record(
+            actor=operator,
+            action="enrolment.documents",
+            obj=locked,
+            data={"documents": sorted(c for c, v in values.items() if v)},
+        )
     return locked
 
 
 # --- Biometrics ------------------------------------------------------------------------------
 
-def _store(*, enrolment: Enrolment, operator: User, kind: str, position: int,
-           image: CheckedImage, source: str) -> BiometricFile:
+
+def _store(
+    *,
+    enrolment: Enrolment,
+    operator: User,
+    kind: str,
+    position: int,
+    image: CheckedImage,
+    source: str,
+) -> BiometricFile:
     """Write the encrypted file and its row, replacing an earlier capture of that position."""
     name = storage.encrypted_write(image.data)
-    replaced = list(BiometricFile.objects.filter(enrolment=enrolment, position=position)
-                    .values_list("storage_name", flat=True))
+    replaced = list(
+        BiometricFile.objects.filter(enrolment=enrolment, position=position).values_list(
+            "storage_name", flat=True
+        )
+    )
     BiometricFile.objects.filter(enrolment=enrolment, position=position).delete()
     bio = BiometricFile.objects.create(
-        enrolment=enrolment, kind=kind, position=position, source=source, sha256=image.sha256,
-        content_type=image.content_type, size=len(image.data), width=image.width,
-        height=image.height, storage_name=name, captured_at=timezone.now())
+        enrolment=enrolment,
+        kind=kind,
+        position=position,
+        source=source,
+        sha256=image.sha256,
+        content_type=image.content_type,
+        size=len(image.data),
+        width=image.width,
+        height=image.height,
+        storage_name=name,
+        captured_at=timezone.now(),
+    )
     if replaced:
         transaction.on_commit(lambda: [storage.encrypted_delete(old) for old in replaced])
-    audit_record(actor=operator, action=f"biometric.{kind}.captured", obj=bio,
-                 data={"enrolment_id": enrolment.pk, "position": position, "source": source,
-                       "sha256": image.sha256, "replaced": bool(replaced)})
+    audit_record(
+        actor=operator,
+        action=f"biometric.{kind}.captured",
+        obj=bio,
+        data={
+            "enrolment_id": enrolment.pk,
+            "position": position,
+            "source": source,
+            "sha256": image.sha256,
+            "replaced": bool(replaced),
+        },
+    )
     return bio
 
 
 def _source(source: str) -> str:
     if source not in BiometricSource.values:
-        raise ValidationFailed("منبع تصویر باید «device» یا «upload» باشد.",
-                               code="BIOMETRIC_SOURCE_UNKNOWN")
+        raise ValidationFailed(
+            "منبع تصویر باید «device» یا «upload» باشد.", code="BIOMETRIC_SOURCE_UNKNOWN"
+        )
     return source
 
 
-def enrolment_capture_face(*, enrolment: Enrolment, operator: User, image: bytes,
-                           source: str) -> BiometricFile:
+def enrolment_capture_face(
+    *, enrolment: Enrolment, operator: User, image: bytes, source: str
+) -> BiometricFile:
     """Check and keep the face photo (encrypted); its hash goes on the enrolment."""
     checked = image_check(image, kind="face")
     source = _source(source)
     with storage.files_cleanup_on_error(), transaction.atomic():
         locked = _open_enrolment(enrolment, operator)
-        bio = _store(enrolment=locked, operator=operator, kind=BiometricKind.FACE,
-                     position=FACE, image=checked, source=source)
+        bio = _store(
+            enrolment=locked,
+            operator=operator,
+            kind=BiometricKind.FACE,
+            position=FACE,
+            image=checked,
+            source=source,
+        )
         locked.face_sha256 = checked.sha256
         locked.save(update_fields=["face_sha256", "updated_at"])
     return bio
@@ -315,8 +417,9 @@ def _finger_position(position: Any) -> int:
     try:
         return FingerPosition(int(position)).value
     except (TypeError, ValueError):
-        raise ValidationFailed("شمارهٔ انگشت باید از ۱ (شست راست) تا ۱۰ (کوچک چپ) باشد.",
-                               code="FINGER_POSITION_INVALID") from None
+        raise ValidationFailed(
+            "شمارهٔ انگشت باید از ۱ (شست راست) تا ۱۰ (کوچک چپ) باشد.", code="FINGER_POSITION_INVALID"
+        ) from None
 
 
 def _missing_reason(reason: str | None) -> str | None:
@@ -325,20 +428,29 @@ def _missing_reason(reason: str | None) -> str | None:
     if reason not in MissingFingerReason.values:
         raise ValidationFailed(
             "علت نبودن اثر انگشت باید یکی از AMPUTATED، BANDAGED یا UNABLE_TO_CAPTURE باشد.",
-            code="FINGER_MISSING_REASON_UNKNOWN")
+            code="FINGER_MISSING_REASON_UNKNOWN",
+        )
     return reason
 
 
-def enrolment_capture_fingerprint(*, enrolment: Enrolment, operator: User, position: int,
-                                  image: bytes | None = None, missing_reason: str | None = None,
-                                  source: str = BiometricSource.DEVICE) -> BiometricFile | None:
+def enrolment_capture_fingerprint(
+    *,
+    enrolment: Enrolment,
+    operator: User,
+    position: int,
+    image: bytes | None = None,
+    missing_reason: str | None = None,
+    source: str = BiometricSource.DEVICE,
+) -> BiometricFile | None:
     """Keep one finger's image, or record why it cannot be taken (then nothing is stored)."""
     position = _finger_position(position)
     reason = _missing_reason(missing_reason)
     if (image is None) == (reason is None):
         raise ValidationFailed(
             "برای هر انگشت یا تصویر اثر آن را بفرستید یا علت نبودن آن را، نه هر دو.",
-            code="FINGER_MISSING_REASON_REQUIRED", extra={"position": position})
+            code="FINGER_MISSING_REASON_REQUIRED",
+            extra={"position": position},
+        )
     checked = image_check(image, kind="finger") if image is not None else None
     source = _source(source)
     with storage.files_cleanup_on_error(), transaction.atomic():
@@ -346,43 +458,74 @@ def enrolment_capture_fingerprint(*, enrolment: Enrolment, operator: User, posit
         fingerprints = dict(locked.fingerprints)
         bio = None
         if checked is not None:
-            bio = _store(enrolment=locked, operator=operator, kind=BiometricKind.FINGER,
-                         position=position, image=checked, source=source)
+            bio = _store(
+                enrolment=locked,
+                operator=operator,
+                kind=BiometricKind.FINGER,
+                position=position,
+                image=checked,
+                source=source,
+            )
             fingerprints[str(position)] = {"sha256": checked.sha256}
         else:
-            names = list(BiometricFile.objects.filter(enrolment=locked, position=position)
-                         .values_list("storage_name", flat=True))
+            names = list(
+                BiometricFile.objects.filter(enrolment=locked, position=position).values_list(
+                    "storage_name", flat=True
+                )
+            )
             BiometricFile.objects.filter(enrolment=locked, position=position).delete()
             transaction.on_commit(lambda: [storage.encrypted_delete(name) for name in names])
             fingerprints[str(position)] = {"missing": reason}
-            audit_record(actor=operator, action="biometric.finger.missing", obj=locked,
-                         data={"position": position, "reason": reason})
+            audit_record(
+                actor=operator,
+                action="biometric.finger.missing",
+                obj=locked,
+                data={"position": position, "reason": reason},
+            )
         locked.fingerprints = fingerprints
         locked.save(update_fields=["fingerprints", "updated_at"])
     return bio
 
 
-def enrolment_capture_with_device(*, enrolment: Enrolment, operator: User,
-                                  device: BiometricDevice, positions: Iterable[int] | None = None,
-                                  face: bool = True) -> None:
+def enrolment_capture_with_device(
+    *,
+    enrolment: Enrolment,
+    operator: User,
+    device: BiometricDevice,
+    positions: Iterable[int] | None = None,
+    face: bool = True,
+) -> None:
     """Take the face and the given fingers (all ten by default) from a capture device."""
     wanted = ALL_FINGERS if positions is None else [_finger_position(p) for p in positions]
     with storage.files_cleanup_on_error(), transaction.atomic():
         if face:
-            enrolment_capture_face(enrolment=enrolment, operator=operator,
-                                   image=device.capture_face(), source=BiometricSource.DEVICE)
+            enrolment_capture_face(
+                enrolment=enrolment,
+                operator=operator,
+                image=device.capture_face(),
+                source=BiometricSource.DEVICE,
+            )
         for position in wanted:
             taken = device.capture_finger(position)
             if isinstance(taken, MissingFinger):
-                enrolment_capture_fingerprint(enrolment=enrolment, operator=operator,
-                                              position=position, missing_reason=taken.reason)
+                enrolment_capture_fingerprint(
+                    enrolment=enrolment,
+                    operator=operator,
+                    position=position,
+                    missing_reason=taken.reason,
+                )
             else:
-                enrolment_capture_fingerprint(enrolment=enrolment, operator=operator,
-                                              position=position, image=taken,
-                                              source=BiometricSource.DEVICE)
+                enrolment_capture_fingerprint(
+                    enrolment=enrolment,
+                    operator=operator,
+                    position=position,
+                    image=taken,
+                    source=BiometricSource.DEVICE,
+                )
 
 
 # --- Completion and the receipt --------------------------------------------------------------
+
 
 def receipt_number_new() -> str:
     """10 digits: 9 random (no leading zero) and a Damm check digit, like tracking codes."""
@@ -390,21 +533,41 @@ def receipt_number_new() -> str:
     return body + str(damm_digit(body))
 
 
-def _receipt_issue(*, application: Application, enrolment: Enrolment, operator: User,
-                   office_id: int, issued_at: dt.datetime, valid_until: dt.date) -> Receipt:
+def _receipt_issue(
+    *,
+    application: Application,
+    enrolment: Enrolment,
+    operator: User,
+    office_id: int,
+    issued_at: dt.datetime,
+    valid_until: dt.date,
+) -> Receipt:
     number = receipt_number_new()
     while Receipt.objects.filter(receipt_number=number).exists():
         number = receipt_number_new()
     citizen = application.citizen
-    qr_text = receipt_qr_sign(claims=ReceiptClaims(
-        national_code=citizen.national_code, first_name=citizen.first_name,
-        last_name=citizen.last_name, birth_date=citizen.birth_date,
-        tracking_code=application.tracking_code, receipt_number=number, issued_at=issued_at,
-        valid_until=valid_until))
+    qr_text = receipt_qr_sign(
+        claims=ReceiptClaims(
+            national_code=citizen.national_code,
+            first_name=citizen.first_name,
+            last_name=citizen.last_name,
+            birth_date=citizen.birth_date,
+            tracking_code=application.tracking_code,
+            receipt_number=number,
+            issued_at=issued_at,
+            valid_until=valid_until,
+        )
+    )
     return Receipt.objects.create(
-        application=application, enrolment=enrolment, receipt_number=number,
-        office_id=office_id, issued_by=operator, issued_at=issued_at, valid_until=valid_until,
-        qr_text=qr_text)
+        application=application,
+        enrolment=enrolment,
+        receipt_number=number,
+        office_id=office_id,
+        issued_by=operator,
+        issued_at=issued_at,
+        valid_until=valid_until,
+        qr_text=qr_text,
+    )
 
 
 def _booking_attend(booking: Booking, operator: User) -> None:
@@ -417,10 +580,13 @@ def _check_complete(enrolment: Enrolment) -> None:
         missing_documents = [code for code, _, ticked in progress.documents if not ticked]
         raise EnrolmentIncomplete(
             " ".join(progress.problems),
-            extra={"missing_documents": missing_documents,
-                   "face_captured": progress.face_id is not None,
-                   "fingers_undone": [f.position for f in progress.fingers if not f.done],
-                   "fingers_captured": progress.fingers_captured})
+            extra={
+                "missing_documents": missing_documents,
+                "face_captured": progress.face_id is not None,
+                "fingers_undone": [f.position for f in progress.fingers if not f.done],
+                "fingers_captured": progress.fingers_captured,
+            },
+        )
     # The hashes on the enrolment are the ones of the files kept (belt and braces).
     files = dict(enrolment.biometrics.values_list("position", "sha256"))
     expected = {FACE: enrolment.face_sha256}
@@ -428,20 +594,28 @@ def _check_complete(enrolment: Enrolment) -> None:
         if "sha256" in entry:
             expected[int(position)] = entry["sha256"]
     if files != expected:
-        raise EnrolmentIncomplete("تصاویر ثبت‌شده با نشانه‌های ثبت‌نام نمی‌خوانند؛ دوباره ثبت کنید.",
-                                  code="BIOMETRICS_INCONSISTENT")
+        raise EnrolmentIncomplete(
+            "تصاویر ثبت‌شده با نشانه‌های ثبت‌نام نمی‌خوانند؛ دوباره ثبت کنید.",
+            code="BIOMETRICS_INCONSISTENT",
+        )
 
 
 def _sms_enrolled(application: Application, receipt: Receipt, *, reissued: bool = False) -> None:
-    head = ("رسید تازهٔ ثبت‌نام کارت ملی هوشمند شما صادر شد و رسید پیشین باطل است"
-            if reissued else "ثبت‌نام حضوری کارت ملی هوشمند شما انجام شد")
+    head = (
+        "رسید تازهٔ ثبت‌نام کارت ملی هوشمند شما صادر شد و رسید پیشین باطل است"
+        if reissued
+        else "ثبت‌نام حضوری کارت ملی هوشمند شما انجام شد"
+    )
     sms_queue(
-        to=application.mobile, kind="receipt_reissued" if reissued else "enrolment_completed",
+        to=application.mobile,
+        kind="receipt_reissued" if reissued else "enrolment_completed",
         related=application,
-        body=(f"هویت: {head}. شماره رسید: {persian_digits(receipt.receipt_number)}، "
-              f"کد رهگیری: {persian_digits(application.tracking_code)}. رسید تا "
-              f"{format_jalali(receipt.valid_until, long=True)} یا تحویل کارت به جای کارت ملی "
-              "پذیرفته می‌شود."),
+        body=(
+            f"هویت: {head}. شماره رسید: {persian_digits(receipt.receipt_number)}، "
+            f"کد رهگیری: {persian_digits(application.tracking_code)}. رسید تا "
+            f"{format_jalali(receipt.valid_until, long=True)} یا تحویل کارت به جای کارت ملی "
+            "پذیرفته می‌شود."
+        ),
     )
 
 
@@ -462,19 +636,40 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
         _booking_attend(booking, operator)
         # enrolled_at orders the production queue until the production app takes over.
         application = transition(
-            Application, pk=application.pk, to=ApplicationStatus.ENROLLED, actor=operator,
+            Application,
+            pk=application.pk,
+            to=ApplicationStatus.ENROLLED,
+            actor=operator,
             updates={"enrolled_at": now},
-            audit_data={"enrolment_id": locked.pk, "office_id": locked.office_id, **hashes})
-        transition(Enrolment, pk=locked.pk, to=EnrolmentStatus.COMPLETED, actor=operator,
-                   updates={"completed_at": now})
+            audit_data={"enrolment_id": locked.pk, "office_id": locked.office_id, **hashes},
+        )
+        transition(
+            Enrolment,
+            pk=locked.pk,
+            to=EnrolmentStatus.COMPLETED,
+            actor=operator,
+            updates={"completed_at": now},
+        )
         valid_until = _local_date(now) + dt.timedelta(days=_setting("RECEIPT_VALID_DAYS", 180))
-        receipt = _receipt_issue(application=application, enrolment=locked, operator=operator,
-                                 office_id=locked.office_id, issued_at=now,
-                                 valid_until=valid_until)
-        audit_record(actor=operator, action="receipt.issued", obj=receipt,
-                     to_state="current",
-                     data={"application_id": application.pk, "receipt_number":
-                           receipt.receipt_number, "valid_until": valid_until})
+        receipt = _receipt_issue(
+            application=application,
+            enrolment=locked,
+            operator=operator,
+            office_id=locked.office_id,
+            issued_at=now,
+            valid_until=valid_until,
+        )
+        audit_record(
+            actor=operator,
+            action="receipt.issued",
+            obj=receipt,
+            to_state="current",
+            data={
+                "application_id": application.pk,
+                "receipt_number": receipt.receipt_number,
+                "valid_until": valid_until,
+            },
+        )
         _sms_enrolled(application, receipt)
     enrolment.refresh_from_db()
     return receipt
@@ -490,33 +685,56 @@ def receipt_reissue(*, operator: User, tracking_code: str) -> Receipt:
         if application.status not in RECEIPT_STANDING_STATUSES:
             raise ReceiptNotReissuable(
                 "پس از تحویل کارت یا بسته شدن درخواست، رسید تازه صادر نمی‌شود."
-                if application.status in _NOT_ENROLLABLE else
-                "این درخواست هنوز ثبت‌نام حضوری نشده است.",
-                extra={"application_status": application.status})
-        old = (Receipt.objects.select_for_update()
-               .filter(application=application, superseded_at__isnull=True).first())
+                if application.status in _NOT_ENROLLABLE
+                else "این درخواست هنوز ثبت‌نام حضوری نشده است.",
+                extra={"application_status": application.status},
+            )
+        old = (
+            Receipt.objects.select_for_update()
+            .filter(application=application, superseded_at__isnull=True)
+            .first()
+        )
         if old is None:
             raise ReceiptNotFound("این درخواست رسید معتبری ندارد.")
         # Superseded first: one current receipt per application is a database rule.
         Receipt.objects.filter(pk=old.pk).update(superseded_at=now)
-        receipt = _receipt_issue(application=application, enrolment=old.enrolment,
-                                 operator=operator, office_id=operator.office_id,
-                                 issued_at=now, valid_until=old.valid_until)
+        receipt = _receipt_issue(
+            application=application,
+            enrolment=old.enrolment,
+            operator=operator,
+            office_id=operator.office_id,
+            issued_at=now,
+            valid_until=old.valid_until,
+        )
         Receipt.objects.filter(pk=old.pk).update(superseded_by=receipt)
-        audit_record(actor=operator, action="receipt.superseded", obj=old,
-                     from_state="current", to_state="superseded", reason="lost_receipt",
-                     data={"superseded_by": receipt.receipt_number})
-        audit_record(actor=operator, action="receipt.issued", obj=receipt, to_state="current",
-                     reason="reissue",
-                     data={"application_id": application.pk,
-                           "receipt_number": receipt.receipt_number,
-                           "supersedes": old.receipt_number,
-                           "valid_until": receipt.valid_until})
+        audit_record(
+            actor=operator,
+            action="receipt.superseded",
+            obj=old,
+            from_state="current",
+            to_state="superseded",
+            reason="lost_receipt",
+            data={"superseded_by": receipt.receipt_number},
+        )
+        audit_record(
+            actor=operator,
+            action="receipt.issued",
+            obj=receipt,
+            to_state="current",
+            reason="reissue",
+            data={
+                "application_id": application.pk,
+                "receipt_number": receipt.receipt_number,
+                "supersedes": old.receipt_number,
+                "valid_until": receipt.valid_until,
+            },
+        )
         _sms_enrolled(application, receipt, reissued=True)
     return receipt
 
 
 # --- The whole visit in one request (the office software's API) ------------------------------
+
 
 @dataclass(frozen=True)
 class FingerInput:
@@ -525,10 +743,16 @@ class FingerInput:
     missing: str | None = None
 
 
-def enrolment_submit(*, operator: User, tracking_code: str, documents: Iterable[str],
-                     face_image: bytes | None = None, fingers: Iterable[FingerInput] = (),
-                     device: BiometricDevice | None = None,
-                     device_missing: Mapping[int, str] | None = None) -> Receipt:
+def enrolment_submit(
+    *,
+    operator: User,
+    tracking_code: str,
+    documents: Iterable[str],
+    face_image: bytes | None = None,
+    fingers: Iterable[FingerInput] = (),
+    device: BiometricDevice | None = None,
+    device_missing: Mapping[int, str] | None = None,
+) -> Receipt:
     """Check in, checklist, captures and completion as one transaction: all of it or nothing."""
     fingers = list(fingers)
     # Every image is checked before anything is written.
@@ -543,23 +767,34 @@ def enrolment_submit(*, operator: User, tracking_code: str, documents: Iterable[
         enrolment = enrolment_check_in(operator=operator, tracking_code=tracking_code)
         enrolment_documents_confirm(enrolment=enrolment, operator=operator, documents=documents)
         if device is not None:
-            enrolment_capture_with_device(enrolment=enrolment, operator=operator, device=device,
-                                          face=face_image is None)
+            enrolment_capture_with_device(
+                enrolment=enrolment, operator=operator, device=device, face=face_image is None
+            )
             for position, reason in (device_missing or {}).items():
-                enrolment_capture_fingerprint(enrolment=enrolment, operator=operator,
-                                              position=position, missing_reason=reason)
+                enrolment_capture_fingerprint(
+                    enrolment=enrolment, operator=operator, position=position, missing_reason=reason
+                )
         if face_image is not None:
-            enrolment_capture_face(enrolment=enrolment, operator=operator, image=face_image,
-                                   source=BiometricSource.UPLOAD)
+            enrolment_capture_face(
+                enrolment=enrolment,
+                operator=operator,
+                image=face_image,
+                source=BiometricSource.UPLOAD,
+            )
         for finger in fingers:
-            enrolment_capture_fingerprint(enrolment=enrolment, operator=operator,
-                                          position=finger.position, image=finger.image,
-                                          missing_reason=finger.missing,
-                                          source=BiometricSource.UPLOAD)
+            enrolment_capture_fingerprint(
+                enrolment=enrolment,
+                operator=operator,
+                position=finger.position,
+                image=finger.image,
+                missing_reason=finger.missing,
+                source=BiometricSource.UPLOAD,
+            )
         return enrolment_complete(enrolment=enrolment, operator=operator)
 
 
 # --- Upkeep ----------------------------------------------------------------------------------
+
 
 def biometric_files_rekey(*, batch: int = 500) -> int:
     """Rewrite every file under the first HOVIAT_BIOMETRIC_KEY (after a rotation)."""
@@ -583,18 +818,26 @@ def biometric_orphans_sweep(*, older_than: dt.timedelta = dt.timedelta(hours=1))
 
 # --- Looking at personal data (each look is audited) -----------------------------------------
 
+
 def biometric_image_read(*, biometric: BiometricFile, viewer: User) -> bytes:
     """The decrypted image for a member of staff allowed to see it (access checked before)."""
     data = storage.encrypted_read(biometric.storage_name, sha256=biometric.sha256)
-    audit_record(actor=viewer, action="biometric.viewed", obj=biometric,
-                 data={"enrolment_id": biometric.enrolment_id, "position": biometric.position})
+    audit_record(
+        actor=viewer,
+        action="biometric.viewed",
+        obj=biometric,
+        data={"enrolment_id": biometric.enrolment_id, "position": biometric.position},
+    )
     return data
 
 
 def receipt_pdf_render(*, receipt: Receipt, viewer: User) -> bytes:
     """The receipt's PDF (it carries the face photo, so the look is audited)."""
     pdf = receipt_pdf(receipt)
-    audit_record(actor=viewer, action="receipt.rendered", obj=receipt,
-                 data={"receipt_number": receipt.receipt_number,
-                       "superseded": receipt.is_superseded})
+    audit_record(
+        actor=viewer,
+        action="receipt.rendered",
+        obj=receipt,
+        data={"receipt_number": receipt.receipt_number, "superseded": receipt.is_superseded},
+    )
     return pdf

@@ -37,9 +37,14 @@ class BiometricMemoryUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> InMemoryUploadedFile:
         self.buffer.seek(0)
         return InMemoryUploadedFile(
-            file=self.buffer, field_name=self.field_name, name=self.file_name,
-            content_type=self.content_type, size=file_size, charset=self.charset,
-            content_type_extra=self.content_type_extra)
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
 
 
 def memory_uploads(view: Callable) -> Callable:

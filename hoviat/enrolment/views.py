@@ -41,8 +41,7 @@ def operator_required(view):
         try:
             return view(request, *args, **kwargs)
         except (EnrolmentNotFound, ReceiptNotFound) as exc:
-            return render(request, "enrolment/not_found.html", {"detail": exc.detail},
-                          status=404)
+            return render(request, "enrolment/not_found.html", {"detail": exc.detail}, status=404)
 
     return wrapper
 
@@ -66,9 +65,11 @@ def home(request):
         appointments = selectors.office_appointments(office_id=office.pk, date=day)
         booked_ids = {a.enrolment_id for a in appointments if a.enrolment_id}
         context["appointments"] = appointments
-        context["walk_ins"] = [e for e in selectors.enrolments_of_office_on(office_id=office.pk,
-                                                                           date=day)
-                               if e.pk not in booked_ids]
+        context["walk_ins"] = [
+            e
+            for e in selectors.enrolments_of_office_on(office_id=office.pk, date=day)
+            if e.pk not in booked_ids
+        ]
     return render(request, "enrolment/home.html", context)
 
 
@@ -83,7 +84,8 @@ def check_in(request):
         enrolment = services.enrolment_check_in(
             operator=request.user,
             tracking_code=None if by_national else key,
-            national_code=key if by_national else None)
+            national_code=key if by_national else None,
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("office:home")
@@ -95,16 +97,20 @@ def check_in(request):
 def enrolment_page(request, enrolment_id: int):
     enrolment = selectors.access_enrolment_for(request.user, enrolment_id)
     progress = selectors.enrolment_progress(enrolment=enrolment)
-    return render(request, "enrolment/enrolment.html", {
-        "enrolment": enrolment,
-        "application": enrolment.application,
-        "citizen": enrolment.application.citizen,
-        "progress": progress,
-        "open": enrolment.status == EnrolmentStatus.IN_PROGRESS,
-        "reasons": MissingFingerReason.choices,
-        "simulator": _simulator_enabled(),
-        "receipt": selectors.receipt_current(application=enrolment.application),
-    })
+    return render(
+        request,
+        "enrolment/enrolment.html",
+        {
+            "enrolment": enrolment,
+            "application": enrolment.application,
+            "citizen": enrolment.application.citizen,
+            "progress": progress,
+            "open": enrolment.status == EnrolmentStatus.IN_PROGRESS,
+            "reasons": MissingFingerReason.choices,
+            "simulator": _simulator_enabled(),
+            "receipt": selectors.receipt_current(application=enrolment.application),
+        },
+    )
 
 
 def _act(request, enrolment_id: int, action, *, anchor: str = "", success: str = ""):
@@ -124,15 +130,20 @@ def _act(request, enrolment_id: int, action, *, anchor: str = "", success: str =
 @require_POST
 def documents(request, enrolment_id: int):
     ticked = [code for code in Document.values if request.POST.get(code)]
-    return _act(request, enrolment_id, lambda e: services.enrolment_documents_confirm(
-        enrolment=e, operator=request.user, documents=ticked), anchor="#documents",
-        success="فهرست مدارک ذخیره شد.")
+    return _act(
+        request,
+        enrolment_id,
+        lambda e: services.enrolment_documents_confirm(
+            enrolment=e, operator=request.user, documents=ticked
+        ),
+        anchor="#documents",
+        success="فهرست مدارک ذخیره شد.",
+    )
 
 
 def _uploaded(request, field: str) -> bytes | None:
     if upload_too_large(request):
-        raise ImageRejected("حجم تصویر بیش از اندازهٔ مجاز است.",
-                                     code="IMAGE_TOO_LARGE")
+        raise ImageRejected("حجم تصویر بیش از اندازهٔ مجاز است.", code="IMAGE_TOO_LARGE")
     upload = request.FILES.get(field)
     return upload.read() if upload is not None else None
 
@@ -148,10 +159,10 @@ def face(request, enrolment_id: int):
         else:
             image, source = _uploaded(request, "image"), BiometricSource.UPLOAD
             if image is None:
-                raise ImageRejected("فایلی برای عکس چهره انتخاب نشده است.",
-                                             code="IMAGE_EMPTY")
-        services.enrolment_capture_face(enrolment=enrolment, operator=request.user,
-                                        image=image, source=source)
+                raise ImageRejected("فایلی برای عکس چهره انتخاب نشده است.", code="IMAGE_EMPTY")
+        services.enrolment_capture_face(
+            enrolment=enrolment, operator=request.user, image=image, source=source
+        )
 
     return _act(request, enrolment_id, capture, anchor="#face", success="عکس چهره ثبت شد.")
 
@@ -164,21 +175,33 @@ def finger(request, enrolment_id: int, position: int):
         action = request.POST.get("action")
         if action == "device" and _simulator_enabled():
             device = simulator_for(citizen=enrolment.application.citizen)
-            services.enrolment_capture_with_device(enrolment=enrolment, operator=request.user,
-                                                   device=device, positions=[position],
-                                                   face=False)
+            services.enrolment_capture_with_device(
+                enrolment=enrolment,
+                operator=request.user,
+                device=device,
+                positions=[position],
+                face=False,
+            )
         elif action == "missing":
             services.enrolment_capture_fingerprint(
-                enrolment=enrolment, operator=request.user, position=position,
-                missing_reason=request.POST.get("reason") or None)
+                enrolment=enrolment,
+                operator=request.user,
+                position=position,
+                missing_reason=request.POST.get("reason") or None,
+            )
         else:
             services.enrolment_capture_fingerprint(
-                enrolment=enrolment, operator=request.user, position=position,
-                image=_uploaded(request, "image"), source=BiometricSource.UPLOAD)
+                enrolment=enrolment,
+                operator=request.user,
+                position=position,
+                image=_uploaded(request, "image"),
+                source=BiometricSource.UPLOAD,
+            )
 
     label = FingerPosition(position).label if position in FingerPosition.values else ""
-    return _act(request, enrolment_id, capture, anchor="#fingers",
-                success=f"انگشت «{label}» ثبت شد.")
+    return _act(
+        request, enrolment_id, capture, anchor="#fingers", success=f"انگشت «{label}» ثبت شد."
+    )
 
 
 @operator_required
@@ -186,14 +209,19 @@ def finger(request, enrolment_id: int, position: int):
 def capture_all(request, enrolment_id: int):
     def capture(enrolment):
         if not _simulator_enabled():
-            raise ValidationFailed("دستگاه شبیه‌ساز خاموش است.",
-                                            code="SIMULATOR_DISABLED")
+            raise ValidationFailed("دستگاه شبیه‌ساز خاموش است.", code="SIMULATOR_DISABLED")
         device = simulator_for(citizen=enrolment.application.citizen)
-        services.enrolment_capture_with_device(enrolment=enrolment, operator=request.user,
-                                               device=device, face=False)
+        services.enrolment_capture_with_device(
+            enrolment=enrolment, operator=request.user, device=device, face=False
+        )
 
-    return _act(request, enrolment_id, capture, anchor="#fingers",
-                success="اثر هر ده انگشت با دستگاه ثبت شد.")
+    return _act(
+        request,
+        enrolment_id,
+        capture,
+        anchor="#fingers",
+        success="اثر هر ده انگشت با دستگاه ثبت شد.",
+    )
 
 
 @operator_required
@@ -212,23 +240,36 @@ def complete(request, enrolment_id: int):
 @operator_required
 @require_POST
 def abandon(request, enrolment_id: int):
-    return _act(request, enrolment_id, lambda e: services.enrolment_abandon(
-        enrolment=e, operator=request.user, reason="left_before_end"),
-        success="ثبت‌نام رها شد و تصاویر آن پاک شد.")
+    return _act(
+        request,
+        enrolment_id,
+        lambda e: services.enrolment_abandon(
+            enrolment=e, operator=request.user, reason="left_before_end"
+        ),
+        success="ثبت‌نام رها شد و تصاویر آن پاک شد.",
+    )
 
 
 @operator_required
 @require_GET
 def receipt_page(request, enrolment_id: int):
     enrolment = selectors.access_enrolment_for(request.user, enrolment_id)
-    receipts = (Receipt.objects.filter(application=enrolment.application)
-                .select_related("office", "superseded_by").order_by("-issued_at"))
-    return render(request, "enrolment/receipt.html", {
-        "enrolment": enrolment, "citizen": enrolment.application.citizen,
-        "application": enrolment.application,
-        "current": next((r for r in receipts if not r.is_superseded), None),
-        "receipts": receipts,
-    })
+    receipts = (
+        Receipt.objects.filter(application=enrolment.application)
+        .select_related("office", "superseded_by")
+        .order_by("-issued_at")
+    )
+    return render(
+        request,
+        "enrolment/receipt.html",
+        {
+            "enrolment": enrolment,
+            "citizen": enrolment.application.citizen,
+            "application": enrolment.application,
+            "current": next((r for r in receipts if not r.is_superseded), None),
+            "receipts": receipts,
+        },
+    )
 
 
 @operator_required
@@ -236,13 +277,15 @@ def receipt_page(request, enrolment_id: int):
 def reissue(request, enrolment_id: int):
     enrolment = selectors.access_enrolment_for(request.user, enrolment_id)
     try:
-        receipt = services.receipt_reissue(operator=request.user,
-                                           tracking_code=enrolment.application.tracking_code)
+        receipt = services.receipt_reissue(
+            operator=request.user, tracking_code=enrolment.application.tracking_code
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"رسید تازه با شمارهٔ {receipt.receipt_number} صادر شد؛ "
-                                  "رسید پیشین باطل است.")
+        messages.success(
+            request, f"رسید تازه با شمارهٔ {receipt.receipt_number} صادر شد؛ رسید پیشین باطل است."
+        )
     return redirect("office:receipt", enrolment_id=enrolment.pk)
 
 

@@ -61,8 +61,10 @@ class FileBackend(SmsBackend):
     def send(self, *, to: str, body: str, local_id: str) -> SendResult:
         path = Path(settings.SMS_FILE_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"id": local_id, "to": to, "body": body,
-                           "at": timezone.now().isoformat()}, ensure_ascii=False)
+        line = json.dumps(
+            {"id": local_id, "to": to, "body": body, "at": timezone.now().isoformat()},
+            ensure_ascii=False,
+        )
         with self._lock, path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
         return SendResult(f"file-{local_id}")
@@ -101,13 +103,16 @@ class KavenegarBackend(SmsBackend):
             message = payload.get("return", {}).get("message", "")
             # 4xx statuses of Kavenegar are about the request itself (bad number, no credit,
             # bad key): retrying the same request will not help.
-            raise SmsSendError(f"provider status {status}: {message}",
-                               permanent=isinstance(status, int) and 400 <= status < 500)
+            raise SmsSendError(
+                f"provider status {status}: {message}",
+                permanent=isinstance(status, int) and 400 <= status < 500,
+            )
         return payload
 
     def send(self, *, to: str, body: str, local_id: str) -> SendResult:
-        payload = self._call("send", {"receptor": to, "message": body, "sender": self.sender,
-                                      "localid": local_id})
+        payload = self._call(
+            "send", {"receptor": to, "message": body, "sender": self.sender, "localid": local_id}
+        )
         entries = payload.get("entries") or []
         if not entries or "messageid" not in entries[0]:
             raise SmsSendError("provider answered without a message id")
@@ -120,10 +125,18 @@ class KavenegarBackend(SmsBackend):
         reports = []
         for entry in payload.get("entries") or []:
             status = entry.get("status")
-            delivered = (True if status in _KAVENEGAR_DELIVERED
-                         else False if status in _KAVENEGAR_NOT_DELIVERED else None)
-            reports.append(DeliveryReport(str(entry.get("messageid")), delivered,
-                                          str(entry.get("statustext", ""))))
+            delivered = (
+                True
+                if status in _KAVENEGAR_DELIVERED
+                else False
+                if status in _KAVENEGAR_NOT_DELIVERED
+                else None
+            )
+            reports.append(
+                DeliveryReport(
+                    str(entry.get("messageid")), delivered, str(entry.get("statustext", ""))
+                )
+            )
         return reports
 
 

@@ -16,8 +16,7 @@ class SmsMessage(models.Model):
     to = models.CharField("گیرنده", max_length=11, db_index=True)
     body = models.TextField("متن")
     kind = models.CharField("نوع", max_length=32)  # otp, booking_confirmed, card_ready, ...
-    status = models.CharField(max_length=16, choices=SmsStatus.choices,
-                              default=SmsStatus.QUEUED)
+    status = models.CharField(max_length=16, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)

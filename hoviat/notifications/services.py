@@ -17,14 +17,20 @@ from hoviat.notifications.models import SmsMessage, SmsStatus
 logger = logging.getLogger(__name__)
 
 # Waits before the 2nd, 3rd, ... attempt; the last one repeats.
-BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30),
-           dt.timedelta(hours=2))
+BACKOFF = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+)
 
 
 def sms_queue(*, to: str, body: str, kind: str, related: object | None = None) -> SmsMessage:
     """Write a message to the outbox; it is handed to the backend after the commit."""
     message = SmsMessage.objects.create(
-        to=to, body=body, kind=kind,
+        to=to,
+        body=body,
+        kind=kind,
         object_type=related._meta.label_lower if related is not None else "",
         object_id=str(related.pk) if related is not None else "",
         next_attempt_at=timezone.now(),
@@ -45,7 +51,8 @@ def sms_send(*, message_id: int) -> SmsMessage | None:
     # The conditional update is the claim: two workers never send the same message twice.
     claimed = SmsMessage.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        pk=message_id, status=SmsStatus.QUEUED,
+        pk=message_id,
+        status=SmsStatus.QUEUED,
     ).update(status=SmsStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
     if not claimed:
         return None
@@ -55,8 +62,10 @@ def sms_send(*, message_id: int) -> SmsMessage | None:
     except SmsSendError as exc:
         return _after_failure(message, str(exc), permanent=exc.permanent)
     SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-        status=SmsStatus.SENT, sent_at=timezone.now(),
-        provider_message_id=result.provider_message_id, last_error="",
+        status=SmsStatus.SENT,
+        sent_at=timezone.now(),
+        provider_message_id=result.provider_message_id,
+        last_error="",
     )
     message.refresh_from_db()
     return message
@@ -66,14 +75,16 @@ def _after_failure(message: SmsMessage, error: str, *, permanent: bool) -> SmsMe
     gives_up = permanent or message.attempts >= settings.SMS_MAX_ATTEMPTS
     if gives_up:
         SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-            status=SmsStatus.FAILED, last_error=error[:255], next_attempt_at=None)
+            status=SmsStatus.FAILED, last_error=error[:255], next_attempt_at=None
+        )
     else:
         delay = BACKOFF[min(message.attempts - 1, len(BACKOFF) - 1)]
         SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
-            status=SmsStatus.QUEUED, last_error=error[:255],
-            next_attempt_at=timezone.now() + delay)
-    logger.warning("SMS %s to %s failed (attempt %s): %s", message.pk, message.to,
-                   message.attempts, error)
+            status=SmsStatus.QUEUED, last_error=error[:255], next_attempt_at=timezone.now() + delay
+        )
+    logger.warning(
+        "SMS %s to %s failed (attempt %s): %s", message.pk, message.to, message.attempts, error
+    )
     message.refresh_from_db()
     return message
 
@@ -95,8 +106,11 @@ def sms_outbox_sweep(*, limit: int = 500) -> OutboxSweep:
         status=SmsStatus.SENDING, next_attempt_at__lt=now - dt.timedelta(minutes=10)
     ).update(status=SmsStatus.QUEUED)
     sent = failed = 0
-    due = list(SmsMessage.objects.filter(status=SmsStatus.QUEUED, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    due = list(
+        SmsMessage.objects.filter(status=SmsStatus.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     for message_id in due:
         message = sms_send(message_id=message_id)
         if message is None:
@@ -112,9 +126,11 @@ def sms_outbox_sweep(*, limit: int = 500) -> OutboxSweep:
 def sms_delivery_reports_collect(*, limit: int = 500) -> tuple[int, int]:
     """Ask the backend about sent messages and record delivered / undeliverable."""
     backend = get_backend()
-    pending = dict(SmsMessage.objects.filter(status=SmsStatus.SENT)
-                   .exclude(provider_message_id="")
-                   .values_list("provider_message_id", "pk")[:limit])
+    pending = dict(
+        SmsMessage.objects.filter(status=SmsStatus.SENT)
+        .exclude(provider_message_id="")
+        .values_list("provider_message_id", "pk")[:limit]
+    )
     if not pending:
         return 0, 0
     try:
@@ -127,11 +143,13 @@ def sms_delivery_reports_collect(*, limit: int = 500) -> tuple[int, int]:
     for report in reports:
         if report.delivered is None or report.provider_message_id not in pending:
             continue
-        query = SmsMessage.objects.filter(pk=pending[report.provider_message_id],
-                                          status=SmsStatus.SENT)
+        query = SmsMessage.objects.filter(
+            pk=pending[report.provider_message_id], status=SmsStatus.SENT
+        )
         if report.delivered:
             delivered += query.update(status=SmsStatus.DELIVERED, delivered_at=now)
         else:
-            undeliverable += query.update(status=SmsStatus.UNDELIVERABLE,
-                                          last_error=report.detail[:255])
+            undeliverable += query.update(
+                status=SmsStatus.UNDELIVERABLE, last_error=report.detail[:255]
+            )
     return delivered, undeliverable

@@ -32,8 +32,15 @@ class OfficeClosureInline(admin.TabularInline):
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "city", "capacity_per_slot", "hands_over_cards",
-                    "is_active")
+    list_display = (
+        "name",
+        "code",
+        "kind",
+        "city",
+        "capacity_per_slot",
+        "hands_over_cards",
+        "is_active",
+    )
     list_filter = ("kind", "city__province", "hands_over_cards", "is_active")
     search_fields = ("name", "code", "city__name_fa")
     autocomplete_fields = ("city",)
@@ -43,8 +50,9 @@ class OfficeAdmin(admin.ModelAdmin):
         if formset.model is not OfficeClosure:
             return super().save_formset(request, form, formset, change)
         for closure in formset.save(commit=False):
-            office_closure_add(actor=request.user, office=form.instance, date=closure.date,
-                               reason=closure.reason)
+            office_closure_add(
+                actor=request.user, office=form.instance, date=closure.date, reason=closure.reason
+            )
         return None
 
 

@@ -32,37 +32,63 @@ class DemoProvince:
 # The capital city itself comes from the places data (City.is_provincial_capital).
 PROVINCES = (
     DemoProvince(
-        "IR-06", "077",
-        streets=("خیابان امام خمینی، جنب فرمانداری", "خیابان لیان، نبش کوچه سروش",
-                 "بهمنی، بلوار ولیعصر، روبه‌روی پارک ساحلی", "خیابان سنگی، ساختمان مرکزی پست",
-                 "بلوار عاشوری، نبش کوچه یاس"),
+        "IR-06",
+        "077",
+        streets=(
+            "خیابان امام خمینی، جنب فرمانداری",
+            "خیابان لیان، نبش کوچه سروش",
+            "بهمنی، بلوار ولیعصر، روبه‌روی پارک ساحلی",
+            "خیابان سنگی، ساختمان مرکزی پست",
+            "بلوار عاشوری، نبش کوچه یاس",
+        ),
         districts=("بهمنی", "عاشوری"),
     ),
     DemoProvince(
-        "IR-07", "021",
-        streets=("خیابان بهشت، نبش خیابان ولیعصر", "خیابان شریعتی، بالاتر از پل رومی",
-                 "میدان ونک، خیابان ملاصدرا", "میدان امام خمینی، ساختمان پست مرکزی",
-                 "تهرانپارس، خیابان جشنواره"),
+        "IR-07",
+        "021",
+        streets=(
+            "خیابان بهشت، نبش خیابان ولیعصر",
+            "خیابان شریعتی، بالاتر از پل رومی",
+            "میدان ونک، خیابان ملاصدرا",
+            "میدان امام خمینی، ساختمان پست مرکزی",
+            "تهرانپارس، خیابان جشنواره",
+        ),
         districts=("ونک", "تهرانپارس"),
     ),
     DemoProvince(
-        "IR-04", "031",
-        streets=("خیابان شیخ صدوق شمالی، نبش کوچه ۱۲", "خیابان نیکبخت، ساختمان نگین",
-                 "جلفا، خیابان حکیم نظامی", "خیابان چهارباغ عباسی، ساختمان مرکزی پست",
-                 "سپاهان‌شهر، بلوار غدیر"),
+        "IR-04",
+        "031",
+        streets=(
+            "خیابان شیخ صدوق شمالی، نبش کوچه ۱۲",
+            "خیابان نیکبخت، ساختمان نگین",
+            "جلفا، خیابان حکیم نظامی",
+            "خیابان چهارباغ عباسی، ساختمان مرکزی پست",
+            "سپاهان‌شهر، بلوار غدیر",
+        ),
         districts=("جلفا", "سپاهان‌شهر"),
     ),
     DemoProvince(
-        "IR-32", "026",
-        streets=("میدان آزادگان، بلوار جمهوری", "عظیمیه، میدان مهران", "گوهردشت، بلوار موذن",
-                 "بلوار جمهوری اسلامی، ساختمان مرکزی پست", "مهرشهر، بلوار ارم"),
+        "IR-32",
+        "026",
+        streets=(
+            "میدان آزادگان، بلوار جمهوری",
+            "عظیمیه، میدان مهران",
+            "گوهردشت، بلوار موذن",
+            "بلوار جمهوری اسلامی، ساختمان مرکزی پست",
+            "مهرشهر، بلوار ارم",
+        ),
         districts=("گوهردشت", "مهرشهر"),
     ),
     DemoProvince(
-        "IR-14", "071",
-        streets=("خیابان زند، روبه‌روی بیمارستان نمازی", "بلوار چمران، نبش کوچه ۲۰",
-                 "معالی‌آباد، مجتمع ستاره فارس", "خیابان زند، ساختمان مرکزی پست",
-                 "قصردشت، خیابان ابیوردی"),
+        "IR-14",
+        "071",
+        streets=(
+            "خیابان زند، روبه‌روی بیمارستان نمازی",
+            "بلوار چمران، نبش کوچه ۲۰",
+            "معالی‌آباد، مجتمع ستاره فارس",
+            "خیابان زند، ساختمان مرکزی پست",
+            "قصردشت، خیابان ابیوردی",
+        ),
         districts=("معالی‌آباد", "قصردشت"),
     ),
 )
@@ -83,11 +109,11 @@ class DemoOffice:
 OFFICES = (
     DemoOffice(OfficeKind.REGISTRATION, "REG-{n}01", "اداره ثبت احوال شهرستان {city}", True, 3),
     DemoOffice(OfficeKind.COUNTER, "CNT-{n}01", "دفتر پیشخوان دولت مرکزی {city}", True, 2),
-    DemoOffice(OfficeKind.COUNTER, "CNT-{n}02", "دفتر پیشخوان دولت {district} {city}", False, 2,
-               district=0),
+    DemoOffice(
+        OfficeKind.COUNTER, "CNT-{n}02", "دفتر پیشخوان دولت {district} {city}", False, 2, district=0
+    ),
     DemoOffice(OfficeKind.POST, "POST-{n}01", "اداره پست مرکزی {city}", True, 4),
-    DemoOffice(OfficeKind.POST, "POST-{n}02", "دفتر پست {district} {city}", False, 2,
-               district=1),
+    DemoOffice(OfficeKind.POST, "POST-{n}02", "دفتر پست {district} {city}", False, 2, district=1),
 )
 
 
@@ -115,8 +141,9 @@ def _capitals() -> dict[str, City]:
     provinces = {p.code: p for p in Province.objects.filter(code__in=codes)}
     missing = [code for code in codes if code not in provinces]
     if missing:
-        raise CommandError(f"Offices demo: provinces {', '.join(missing)} are missing; "
-                           "load the places data first.")
+        raise CommandError(
+            f"Offices demo: provinces {', '.join(missing)} are missing; load the places data first."
+        )
     capitals: dict[str, City] = {}
     found = City.objects.filter(province__code__in=codes, is_provincial_capital=True)
     for city in found.select_related("province").order_by("pk"):
@@ -124,8 +151,10 @@ def _capitals() -> dict[str, City]:
     for code in codes:
         if code not in capitals:
             province = provinces[code]
-            raise CommandError(f"Offices demo: province {province.name_en} ({code}) has no "
-                               "city marked as its provincial capital.")
+            raise CommandError(
+                f"Offices demo: province {province.name_en} ({code}) has no "
+                "city marked as its provincial capital."
+            )
     return capitals
 
 
@@ -183,6 +212,8 @@ def build(*, citizens: int, seed: int) -> str:
         capitals = _capitals()
         offices, new_offices = _offices(capitals, rng)
         new_users = _users(capitals)
-    return (f"{holidays.total} holidays ({holidays.created} new), "
-            f"{offices} offices in {len(PROVINCES)} provinces ({new_offices} new), "
-            f"{len(USERS)} users ({new_users} new; password {DEMO_PASSWORD})")
+    return (
+        f"{holidays.total} holidays ({holidays.created} new), "
+        f"{offices} offices in {len(PROVINCES)} provinces ({new_offices} new), "
+        f"{len(USERS)} users ({new_users} new; password {DEMO_PASSWORD})"
+    )

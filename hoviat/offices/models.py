@@ -29,10 +29,12 @@ class Office(models.Model):
         verbose_name_plural = "دفاتر"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(name="office_hours_order",
-                                   condition=models.Q(opens_at__lt=models.F("closes_at"))),
-            models.CheckConstraint(name="office_slot_positive",
-                                   condition=models.Q(slot_minutes__gt=0)),
+            models.CheckConstraint(
+                name="office_hours_order", condition=models.Q(opens_at__lt=models.F("closes_at"))
+            ),
+            models.CheckConstraint(
+                name="office_slot_positive", condition=models.Q(slot_minutes__gt=0)
+            ),
         ]
 
     def __str__(self) -> str:

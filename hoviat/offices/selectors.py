@@ -35,6 +35,7 @@ Hours = tuple[dt.time, dt.time]
 
 # --- Pure rules (no database) ------------------------------------------------------------
 
+
 def weekday_hours(*, office: Office, date: dt.date) -> Hours | None:
     """The hours the weekly rule gives an office on a date, before holidays and closures."""
     if not office.is_active:
@@ -84,6 +85,7 @@ def slots_in(*, office: Office, date: dt.date, hours: Hours | None) -> list[dt.d
 
 # --- Reads -----------------------------------------------------------------------------------
 
+
 def holiday_dates(*, start: dt.date, end: dt.date) -> set[dt.date]:
     """Official holidays from start to end inclusive, in one query."""
     return set(Holiday.objects.filter(date__range=(start, end)).values_list("date", flat=True))
@@ -92,8 +94,9 @@ def holiday_dates(*, start: dt.date, end: dt.date) -> set[dt.date]:
 def closure_dates(*, office: Office, start: dt.date, end: dt.date) -> set[dt.date]:
     """The office's own closures from start to end inclusive, in one query."""
     return set(
-        OfficeClosure.objects.filter(office=office, date__range=(start, end))
-        .values_list("date", flat=True)
+        OfficeClosure.objects.filter(office=office, date__range=(start, end)).values_list(
+            "date", flat=True
+        )
     )
 
 
@@ -104,9 +107,7 @@ def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
         day += dt.timedelta(days=1)
 
 
-def opening_hours_between(
-    *, office: Office, start: dt.date, end: dt.date
-) -> dict[dt.date, Hours]:
+def opening_hours_between(*, office: Office, start: dt.date, end: dt.date) -> dict[dt.date, Hours]:
     """Each day from start to end inclusive on which the office opens, with its hours."""
     if end < start:
         return {}
@@ -142,8 +143,9 @@ def working_days_between(
     if end < start:
         return []
     holidays = holiday_dates(start=start, end=end)
-    return [day for day in _days(start, end)
-            if is_national_working_day(date=day, holidays=holidays)]
+    return [
+        day for day in _days(start, end) if is_national_working_day(date=day, holidays=holidays)
+    ]
 
 
 def _working_days_from(
@@ -188,6 +190,7 @@ def daily_capacity(*, office: Office, date: dt.date) -> int:
 
 
 # --- Access ----------------------------------------------------------------------------------
+
 
 def offices_visible_to(user: Any) -> QuerySet[Office]:
     """The offices a member of staff may see: everything, a province, one office, or none."""

@@ -40,8 +40,9 @@ def _read_holidays(path: Path) -> dict[dt.date, str]:
             if not title:
                 raise ValidationFailed(f"{where}: the title is empty.", code="HOLIDAY_TITLE")
             if date in holidays:
-                raise ValidationFailed(f"{where}: {row['date']} appears twice.",
-                                       code="HOLIDAY_DUPLICATE")
+                raise ValidationFailed(
+                    f"{where}: {row['date']} appears twice.", code="HOLIDAY_DUPLICATE"
+                )
             holidays[date] = title
     return holidays
 
@@ -51,8 +52,11 @@ def holidays_load(*, path: Path | str | None = None) -> HolidaysLoaded:
     wanted = _read_holidays(Path(path) if path else HOLIDAYS_CSV)
     with transaction.atomic():
         existing = {h.date: h for h in Holiday.objects.filter(date__in=list(wanted))}
-        new = [Holiday(date=date, title=title) for date, title in wanted.items()
-               if date not in existing]
+        new = [
+            Holiday(date=date, title=title)
+            for date, title in wanted.items()
+            if date not in existing
+        ]
         changed = [holiday for date, holiday in existing.items() if holiday.title != wanted[date]]
         for holiday in changed:
             holiday.title = wanted[holiday.date]
@@ -61,15 +65,13 @@ def holidays_load(*, path: Path | str | None = None) -> HolidaysLoaded:
     return HolidaysLoaded(total=len(wanted), created=len(new), updated=len(changed))
 
 
-def office_closure_add(*, actor: Any, office: Office, date: dt.date,
-                       reason: str) -> OfficeClosure:
+def office_closure_add(*, actor: Any, office: Office, date: dt.date, reason: str) -> OfficeClosure:
     """Close one office for one day (not in the past), with the reason on the audit log."""
     reason = normalize_text(reason or "")
     if not reason:
         raise ValidationFailed("علت تعطیلی را بنویسید.", code="CLOSURE_REASON_REQUIRED")
     if date < today_local():
-        raise ValidationFailed("روزی که گذشته است را نمی‌توان تعطیل کرد.",
-                               code="CLOSURE_IN_PAST")
+        raise ValidationFailed("روزی که گذشته است را نمی‌توان تعطیل کرد.", code="CLOSURE_IN_PAST")
     with transaction.atomic():
         try:
             # A savepoint of its own, so a duplicate leaves the caller's transaction usable.

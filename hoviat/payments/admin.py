@@ -17,8 +17,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "application", "amount_rials", "status", "ref_id",
-                    "failure_reason")
+    list_display = (
+        "created_at",
+        "application",
+        "amount_rials",
+        "status",
+        "ref_id",
+        "failure_reason",
+    )
     list_filter = ("status", "gateway")
     search_fields = ("authority", "ref_id", "application__tracking_code")
     list_select_related = ("application",)

@@ -31,21 +31,30 @@ class PaymentOut(Schema):
         return obj.get_status_display()
 
 
-@router.post("/applications/{tracking_code}/payment", response={201: PaymentStartOut},
-             auth=citizen_auth, summary="Start paying the fee: returns the bank page to open")
+@router.post(
+    "/applications/{tracking_code}/payment",
+    response={201: PaymentStartOut},
+    auth=citizen_auth,
+    summary="Start paying the fee: returns the bank page to open",
+)
 def payment_start(request, tracking_code: str):
-    application = access_application_for_citizen(mobile=request.auth,
-                                                 tracking_code=tracking_code)
+    application = access_application_for_citizen(mobile=request.auth, tracking_code=tracking_code)
     payment, url = services.payment_start(
         application=application,
-        actor=Actor("citizen", application.citizen.national_code, "citizen"))
-    return Status(201, {"payment_url": url, "authority": payment.authority,
-                        "amount_rials": payment.amount_rials})
+        actor=Actor("citizen", application.citizen.national_code, "citizen"),
+    )
+    return Status(
+        201,
+        {"payment_url": url, "authority": payment.authority, "amount_rials": payment.amount_rials},
+    )
 
 
-@router.get("/applications/{tracking_code}/payments", response=list[PaymentOut],
-            auth=citizen_auth, summary="Payment attempts of an application, newest first")
+@router.get(
+    "/applications/{tracking_code}/payments",
+    response=list[PaymentOut],
+    auth=citizen_auth,
+    summary="Payment attempts of an application, newest first",
+)
 def payments_list(request, tracking_code: str):
-    application = access_application_for_citizen(mobile=request.auth,
-                                                 tracking_code=tracking_code)
+    application = access_application_for_citizen(mobile=request.auth, tracking_code=tracking_code)
     return list(selectors.payments_of_application(application=application))

@@ -21,8 +21,9 @@ class SandboxCardForm(forms.Form):
     cvv2 = forms.CharField(label="CVV2", max_length=4)
     expiry_month = forms.CharField(label="ماه انقضا", max_length=2)
     expiry_year = forms.CharField(label="سال انقضا", max_length=2)
-    password = forms.CharField(label="رمز دوم پویا", max_length=12,
-                               widget=forms.PasswordInput(render_value=False))
+    password = forms.CharField(
+        label="رمز دوم پویا", max_length=12, widget=forms.PasswordInput(render_value=False)
+    )
 
     def clean_pan(self) -> str:
         pan = _digits(self.cleaned_data["pan"])
@@ -56,5 +57,10 @@ class SandboxCardForm(forms.Form):
 
     def card(self) -> CardInput:
         data = self.cleaned_data
-        return CardInput(pan=data["pan"], cvv2=data["cvv2"], expiry_month=data["expiry_month"],
-                         expiry_year=data["expiry_year"], password=data["password"])
+        return CardInput(
+            pan=data["pan"],
+            cvv2=data["cvv2"],
+            expiry_month=data["expiry_month"],
+            expiry_year=data["expiry_year"],
+            password=data["password"],
+        )

@@ -103,13 +103,16 @@ class SandboxGateway:
 
     def request(self, *, amount_rials: int, callback_url: str, description: str) -> str:
         if amount_rials < self.minimum_amount_rials:
-            raise GatewayError("مبلغ کمتر از حداقل مجاز درگاه است.", code="PAYMENT_AMOUNT_INVALID",
-                               status=422)
+            raise GatewayError(
+                "مبلغ کمتر از حداقل مجاز درگاه است.", code="PAYMENT_AMOUNT_INVALID", status=422
+            )
         if not callback_url.startswith(("http://", "https://")):
             raise GatewayError("نشانی بازگشت از درگاه معتبر نیست.")
         transaction_ = SandboxTransaction.objects.create(
-            authority=sandbox_authority_new(), merchant_id=self.merchant_id,
-            amount_rials=amount_rials, callback_url=callback_url[:500],
+            authority=sandbox_authority_new(),
+            merchant_id=self.merchant_id,
+            amount_rials=amount_rials,
+            callback_url=callback_url[:500],
             description=description[:255],
         )
         return transaction_.authority
@@ -124,16 +127,21 @@ class SandboxGateway:
         authority = self.callback_authority(params)
         status = str(params.get("Status") or "")
         given = str(params.get("Signature") or "")
-        expected = sandbox_signature(authority=authority, status=status,
-                                     amount_rials=amount_rials)
-        valid = (bool(authority) and status in (STATUS_OK, STATUS_NOK)
-                 and hmac.compare_digest(given.encode(), expected.encode()))
+        expected = sandbox_signature(authority=authority, status=status, amount_rials=amount_rials)
+        valid = (
+            bool(authority)
+            and status in (STATUS_OK, STATUS_NOK)
+            and hmac.compare_digest(given.encode(), expected.encode())
+        )
         return CallbackData(authority=authority, ok=status == STATUS_OK, signature_valid=valid)
 
     def verify(self, *, authority: str, amount_rials: int) -> VerifyResult:
         with transaction.atomic():
-            row = (SandboxTransaction.objects.select_for_update()
-                   .filter(authority=authority, merchant_id=self.merchant_id).first())
+            row = (
+                SandboxTransaction.objects.select_for_update()
+                .filter(authority=authority, merchant_id=self.merchant_id)
+                .first()
+            )
             if row is None:
                 return VerifyResult(ok=False, code=CODE_UNKNOWN_AUTHORITY)
             if row.amount_rials != amount_rials:
@@ -141,14 +149,19 @@ class SandboxGateway:
             if row.status != SandboxStatus.PAID:
                 return VerifyResult(ok=False, code=CODE_NOT_PAID)
             if row.verified:
-                return VerifyResult(ok=True, ref_id=row.ref_id,
-                                    card_pan_masked=row.card_pan_masked,
-                                    code=CODE_ALREADY_VERIFIED, already_verified=True)
+                return VerifyResult(
+                    ok=True,
+                    ref_id=row.ref_id,
+                    card_pan_masked=row.card_pan_masked,
+                    code=CODE_ALREADY_VERIFIED,
+                    already_verified=True,
+                )
             row.verified = True
             row.verified_at = timezone.now()
             row.save(update_fields=["verified", "verified_at"])
-        return VerifyResult(ok=True, ref_id=row.ref_id, card_pan_masked=row.card_pan_masked,
-                            code=CODE_VERIFIED)
+        return VerifyResult(
+            ok=True, ref_id=row.ref_id, card_pan_masked=row.card_pan_masked, code=CODE_VERIFIED
+        )
 
 
 def get_gateway(*, base_url: str | None = None) -> PaymentGateway:

@@ -14,13 +14,15 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """One attempt to pay an application's fee through a gateway."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
-                                    related_name="payments")
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="payments"
+    )
     amount_rials = models.PositiveBigIntegerField("مبلغ (ریال)")
     gateway = models.CharField(max_length=32)
     authority = models.CharField("شناسه تراکنش درگاه", max_length=64, unique=True)
-    status = models.CharField(max_length=16, choices=PaymentStatus.choices,
-                              default=PaymentStatus.INITIATED)
+    status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.INITIATED
+    )
     ref_id = models.CharField("شماره پیگیری بانک", max_length=64, blank=True)
     card_pan_masked = models.CharField(max_length=19, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
@@ -41,8 +43,11 @@ class Payment(models.Model):
         verbose_name = "پرداخت"
         verbose_name_plural = "پرداخت‌ها"
         constraints = [
-            models.UniqueConstraint(fields=["application"], condition=models.Q(status="succeeded"),
-                                    name="one_successful_payment_per_application"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(status="succeeded"),
+                name="one_successful_payment_per_application",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]  # the abandon sweep
 
@@ -65,8 +70,9 @@ class SandboxTransaction(models.Model):
     amount_rials = models.PositiveBigIntegerField()
     callback_url = models.CharField(max_length=500)
     description = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=16, choices=SandboxStatus.choices,
-                              default=SandboxStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=SandboxStatus.choices, default=SandboxStatus.PENDING
+    )
     ref_id = models.CharField(max_length=64, blank=True)
     card_pan_masked = models.CharField(max_length=19, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)

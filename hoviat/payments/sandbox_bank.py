@@ -59,11 +59,15 @@ def sandbox_transaction_open(*, authority: str) -> SandboxTransaction:
 def sandbox_return_url(row: SandboxTransaction) -> str:
     """The merchant's callback with the signed result, as the bank sends the browser back."""
     status = STATUS_OK if row.status == SandboxStatus.PAID else STATUS_NOK
-    query = urlencode({
-        "Authority": row.authority, "Status": status,
-        "Signature": sandbox_signature(authority=row.authority, status=status,
-                                       amount_rials=row.amount_rials),
-    })
+    query = urlencode(
+        {
+            "Authority": row.authority,
+            "Status": status,
+            "Signature": sandbox_signature(
+                authority=row.authority, status=status, amount_rials=row.amount_rials
+            ),
+        }
+    )
     parts = urlsplit(row.callback_url)
     joined = f"{parts.query}&{query}" if parts.query else query
     return urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))
@@ -71,8 +75,11 @@ def sandbox_return_url(row: SandboxTransaction) -> str:
 
 def sandbox_finished_return_url(*, authority: str) -> str | None:
     """For a finished transaction, the signed way back a real bank still offers."""
-    row = (SandboxTransaction.objects.filter(authority=authority[:64])
-           .exclude(status=SandboxStatus.PENDING).first())
+    row = (
+        SandboxTransaction.objects.filter(authority=authority[:64])
+        .exclude(status=SandboxStatus.PENDING)
+        .first()
+    )
     return sandbox_return_url(row) if row is not None else None
 
 
@@ -92,8 +99,12 @@ def sandbox_transaction_pay(*, authority: str, card: CardInput) -> SandboxTransa
     sandbox_transaction_open(authority=authority)
     masked = pan_mask(card.pan)
     if card.pan.endswith(INSUFFICIENT_FUNDS_SUFFIX):
-        return _finish(authority, status=SandboxStatus.FAILED, card_pan_masked=masked,
-                       failure_reason="insufficient_funds")
+        return _finish(
+            authority,
+            status=SandboxStatus.FAILED,
+            card_pan_masked=masked,
+            failure_reason="insufficient_funds",
+        )
     ref_id = str(secrets.randbelow(9 * 10**11) + 10**11)  # 12 digits, like Shaparak's RRN
     return _finish(authority, status=SandboxStatus.PAID, card_pan_masked=masked, ref_id=ref_id)
 

@@ -33,10 +33,17 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _bank_error(request: HttpRequest, exc: DomainError, authority: str) -> HttpResponse:
     # Our callback answers a replay of the signed result idempotently, so offering it is safe.
-    return_url = (sandbox_bank.sandbox_finished_return_url(authority=authority)
-                  if isinstance(exc, sandbox_bank.SandboxTransactionCompleted) else None)
-    return render(request, "payments/sandbox_error.html",
-                  {"error": exc, "return_url": return_url}, status=exc.status)
+    return_url = (
+        sandbox_bank.sandbox_finished_return_url(authority=authority)
+        if isinstance(exc, sandbox_bank.SandboxTransactionCompleted)
+        else None
+    )
+    return render(
+        request,
+        "payments/sandbox_error.html",
+        {"error": exc, "return_url": return_url},
+        status=exc.status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,28 +56,40 @@ def sandbox_pay(request: HttpRequest, authority: str) -> HttpResponse:
                 row = sandbox_bank.sandbox_transaction_cancel(authority=row.authority)
                 return SeeOther(sandbox_bank.sandbox_return_url(row))
             if form.is_valid():
-                row = sandbox_bank.sandbox_transaction_pay(authority=row.authority,
-                                                           card=form.card())
+                row = sandbox_bank.sandbox_transaction_pay(
+                    authority=row.authority, card=form.card()
+                )
                 return SeeOther(sandbox_bank.sandbox_return_url(row))
     except DomainError as exc:
         return _bank_error(request, exc, authority)
-    context = {"row": row, "form": form, "merchant_name": sandbox_bank.MERCHANT_NAME,
-               "dynamic_password": sandbox_bank.DYNAMIC_PASSWORD}
-    return render(request, "payments/sandbox_pay.html", context,
-                  status=422 if form.is_bound else 200)
+    context = {
+        "row": row,
+        "form": form,
+        "merchant_name": sandbox_bank.MERCHANT_NAME,
+        "dynamic_password": sandbox_bank.DYNAMIC_PASSWORD,
+    }
+    return render(
+        request, "payments/sandbox_pay.html", context, status=422 if form.is_bound else 200
+    )
 
 
 @require_GET
 def callback(request: HttpRequest) -> HttpResponse:
     try:
-        rate_limit_hit(scope="payment-callback", subject=_client_ip(request),
-                       limit=CALLBACK_RATE_PER_MINUTE, window=dt.timedelta(minutes=1))
-        payment = services.payment_callback_handle(params=request.GET,
-                                                   client_ip=_client_ip(request))
+        rate_limit_hit(
+            scope="payment-callback",
+            subject=_client_ip(request),
+            limit=CALLBACK_RATE_PER_MINUTE,
+            window=dt.timedelta(minutes=1),
+        )
+        payment = services.payment_callback_handle(
+            params=request.GET, client_ip=_client_ip(request)
+        )
     except DomainError as exc:
         return render(request, "payments/result.html", {"error": exc}, status=exc.status)
-    return render(request, "payments/result.html",
-                  {"payment": payment, "application": payment.application})
+    return render(
+        request, "payments/result.html", {"payment": payment, "application": payment.application}
+    )
 
 
 @require_POST
@@ -78,8 +97,9 @@ def callback(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest, tracking_code: str) -> HttpResponse:
     """The «پرداخت هزینه» button of the citizen's application page: off to the bank."""
     try:
-        application = access_application_for_citizen(mobile=request.citizen_mobile,
-                                                     tracking_code=tracking_code)
+        application = access_application_for_citizen(
+            mobile=request.citizen_mobile, tracking_code=tracking_code
+        )
     except DomainError as exc:
         return render(request, "payments/result.html", {"error": exc}, status=exc.status)
     try:
@@ -87,7 +107,8 @@ def start(request: HttpRequest, tracking_code: str) -> HttpResponse:
             application=application,
             actor=Actor("citizen", application.citizen.national_code, "citizen"),
             # The bank sends the browser back to the host it is on now (ALLOWED_HOSTS-checked).
-            base_url=request.build_absolute_uri("/"))
+            base_url=request.build_absolute_uri("/"),
+        )
     except DomainError as exc:
         messages.warning(request, exc.detail)
         return redirect("citizen:application", tracking_code=application.tracking_code)

@@ -13,8 +13,15 @@ from hoviat.pki.models import (
 class ReceiptSigningKeyAdmin(admin.ModelAdmin):
     # Keys change only through services (`hoviat pki ...`), which audit every change.
     list_display = ("kid", "active_from", "signs_until", "retired_at")
-    readonly_fields = ("kid", "public_key_pem", "created_at", "active_from", "signs_until",
-                       "retired_at", "retired_reason")
+    readonly_fields = (
+        "kid",
+        "public_key_pem",
+        "created_at",
+        "active_from",
+        "signs_until",
+        "retired_at",
+        "retired_reason",
+    )
     exclude = ("private_key_pem",)
 
     def has_add_permission(self, request):
@@ -57,8 +64,18 @@ class IssuedCertificateAdmin(_ReadOnly):
 class EmulatedChipAdmin(_ReadOnly):
     list_display = ("csn", "crn", "issued_on", "expires_on", "id_pin_tries", "puk_tries")
     search_fields = ("csn", "crn", "national_code")
-    fields = ("csn", "crn", "national_code", "id_pin_tries", "sign_pin_tries", "nmoc_pin_tries",
-              "puk_tries", "issued_on", "expires_on", "created_at")
+    fields = (
+        "csn",
+        "crn",
+        "national_code",
+        "id_pin_tries",
+        "sign_pin_tries",
+        "nmoc_pin_tries",
+        "puk_tries",
+        "issued_on",
+        "expires_on",
+        "created_at",
+    )
 
 
 @admin.register(RevocationList)

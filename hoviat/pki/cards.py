@@ -71,28 +71,49 @@ class CardCertificatesStatus:
         return bool(self.certificates) and all(c.status == "revoked" for c in self.certificates)
 
 
-def data_object_payload(*, csn: str, crn: str, national_code: str, first_name: str,
-                        last_name: str, birth_date: dt.date, photo_sha256: str,
-                        fingerprint_sha256: dict[str, str], issued_on: dt.date,
-                        expires_on: dt.date, auth_serial: int, sign_serial: int) -> bytes:
-    return cbor2.dumps({
-        "v": DATA_OBJECT_VERSION, "csn": csn, "crn": crn, "nc": national_code,
-        "fn": first_name, "ln": last_name, "bd": birth_date.isoformat(), "ph": photo_sha256,
-        "fp": dict(sorted(fingerprint_sha256.items())), "io": issued_on.isoformat(),
-        "eo": expires_on.isoformat(), "ac": format(auth_serial, "x"),
-        "sc": format(sign_serial, "x"),
-    })
+def data_object_payload(
+    *,
+    csn: str,
+    crn: str,
+    national_code: str,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    photo_sha256: str,
+    fingerprint_sha256: dict[str, str],
+    issued_on: dt.date,
+    expires_on: dt.date,
+    auth_serial: int,
+    sign_serial: int,
+) -> bytes:
+    return cbor2.dumps(
+        {
+            "v": DATA_OBJECT_VERSION,
+            "csn": csn,
+            "crn": crn,
+            "nc": national_code,
+            "fn": first_name,
+            "ln": last_name,
+            "bd": birth_date.isoformat(),
+            "ph": photo_sha256,
+            "fp": dict(sorted(fingerprint_sha256.items())),
+            "io": issued_on.isoformat(),
+            "eo": expires_on.isoformat(),
+            "ac": format(auth_serial, "x"),
+            "sc": format(sign_serial, "x"),
+        }
+    )
 
 
 def cose_sign1(payload: bytes, private_key: ec.EllipticCurvePrivateKey, *, kid: bytes) -> bytes:
     """A tagged COSE_Sign1 (ES256) over `payload`."""
-    protected = cbor2.dumps({receipts.COSE_HEADER_ALG: receipts.COSE_ALG_ES256,
-                             receipts.COSE_HEADER_KID: kid})
+    protected = cbor2.dumps(
+        {receipts.COSE_HEADER_ALG: receipts.COSE_ALG_ES256, receipts.COSE_HEADER_KID: kid}
+    )
     der = private_key.sign(receipts._sig_structure(protected, payload), receipts._ECDSA)
     r, s = decode_dss_signature(der)
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    return cbor2.dumps(cbor2.CBORTag(receipts.COSE_SIGN1_TAG,
-                                     [protected, {}, payload, signature]))
+    return cbor2.dumps(cbor2.CBORTag(receipts.COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
 def data_object_verify(cose: bytes, public_key: ec.EllipticCurvePublicKey) -> dict[str, Any]:

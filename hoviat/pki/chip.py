@@ -34,8 +34,9 @@ PIN_MIN, PIN_MAX = 4, 8
 
 @lru_cache(maxsize=4)
 def _store_key(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=b"hoviat emulated chip store v1").derive(secret.encode())
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"hoviat emulated chip store v1"
+    ).derive(secret.encode())
 
 
 def seal_key(secret: str, csn: str, slot: str, key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -46,14 +47,16 @@ def seal_key(secret: str, csn: str, slot: str, key: ec.EllipticCurvePrivateKey) 
 
 def open_key(secret: str, csn: str, slot: str, sealed: bytes) -> ec.EllipticCurvePrivateKey:
     """The private key; cryptography's InvalidTag if the store key or the row is wrong."""
-    scalar = AESGCM(_store_key(secret)).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:],
-                                                f"{csn}:{slot}".encode())
+    scalar = AESGCM(_store_key(secret)).decrypt(
+        sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], f"{csn}:{slot}".encode()
+    )
     return ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
 
 
 def pin_hash(secret: str, salt: bytes, slot: str, pin: str) -> bytes:
-    return hmac.new(_store_key(secret), salt + slot.encode() + b"\0" + pin.encode(),
-                    hashlib.sha256).digest()
+    return hmac.new(
+        _store_key(secret), salt + slot.encode() + b"\0" + pin.encode(), hashlib.sha256
+    ).digest()
 
 
 def pin_matches(secret: str, salt: bytes, slot: str, pin: str, stored: bytes) -> bool:
@@ -65,5 +68,9 @@ def random_digits(count: int) -> str:
 
 
 def pin_format_ok(pin: str) -> bool:
-    return isinstance(pin, str) and pin.isascii() and pin.isdigit() and (
-        PIN_MIN <= len(pin) <= PIN_MAX)
+    return (
+        isinstance(pin, str)
+        and pin.isascii()
+        and pin.isdigit()
+        and (PIN_MIN <= len(pin) <= PIN_MAX)
+    )

@@ -6,17 +6,26 @@ from hoviat.pki.images import MAX_UPLOAD_BYTES, receipt_qr_text_from_image
 
 class ReceiptVerifyForm(forms.Form):
     text = forms.CharField(
-        label="متن کد QR رسید", required=False,
-        widget=forms.Textarea(attrs={
-            "rows": 4, "dir": "ltr", "class": "form-control font-monospace",
-            "autocomplete": "off", "spellcheck": "false", "placeholder": "HVR1:…",
-        }),
+        label="متن کد QR رسید",
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "dir": "ltr",
+                "class": "form-control font-monospace",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "HVR1:…",
+            }
+        ),
     )
     image = forms.FileField(
-        label="یا تصویر یا PDF رسید", required=False,
+        label="یا تصویر یا PDF رسید",
+        required=False,
         help_text="PNG، JPEG یا PDF، حداکثر ۵ مگابایت",
-        widget=forms.FileInput(attrs={"class": "form-control",
-                                      "accept": "image/png,image/jpeg,application/pdf"}),
+        widget=forms.FileInput(
+            attrs={"class": "form-control", "accept": "image/png,image/jpeg,application/pdf"}
+        ),
     )
 
     def clean(self):

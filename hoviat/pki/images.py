@@ -34,17 +34,32 @@ class UnreadableImage(ValidationFailed):
 def _pdf_first_page(data: bytes) -> bytes:
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
-        raise UnreadableImage("فایل PDF پذیرفته نمی‌شود؛ تصویر PNG یا JPEG رسید را بفرستید.",
-                              code="RECEIPT_PDF_UNSUPPORTED")
+        raise UnreadableImage(
+            "فایل PDF پذیرفته نمی‌شود؛ تصویر PNG یا JPEG رسید را بفرستید.",
+            code="RECEIPT_PDF_UNSUPPORTED",
+        )
     with tempfile.TemporaryDirectory(prefix="hoviat-receipt-") as folder:
         source, target = Path(folder) / "receipt.pdf", Path(folder) / "page"
         source.write_bytes(data)
         try:
             # First page only, bounded in size and time: the PDF comes from a stranger.
             subprocess.run(  # noqa: S603 (fixed program and arguments; the PDF is a file)
-                [pdftoppm, "-f", "1", "-l", "1", "-singlefile", "-png",
-                 "-scale-to", str(PDF_RENDER_SIDE), str(source), str(target)],
-                check=True, capture_output=True, timeout=PDF_TIMEOUT_SECONDS,
+                [
+                    pdftoppm,
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    "-png",
+                    "-scale-to",
+                    str(PDF_RENDER_SIDE),
+                    str(source),
+                    str(target),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=PDF_TIMEOUT_SECONDS,
             )
             return target.with_suffix(".png").read_bytes()
         except (subprocess.SubprocessError, OSError):
@@ -59,16 +74,19 @@ def _grayscale(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data))
         with image:
             if image.format not in {"PNG", "JPEG"}:
-                raise UnreadableImage("فایل باید تصویر PNG یا JPEG یا PDF رسید باشد.",
-                                      code="RECEIPT_IMAGE_TYPE")
+                raise UnreadableImage(
+                    "فایل باید تصویر PNG یا JPEG یا PDF رسید باشد.", code="RECEIPT_IMAGE_TYPE"
+                )
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise UnreadableImage("ابعاد تصویر بیش از حد بزرگ است.",
-                                      code="RECEIPT_IMAGE_TOO_LARGE")
+                raise UnreadableImage(
+                    "ابعاد تصویر بیش از حد بزرگ است.", code="RECEIPT_IMAGE_TOO_LARGE"
+                )
             gray = image.convert("L")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise UnreadableImage("فایل باید تصویر PNG یا JPEG یا PDF رسید باشد.",
-                              code="RECEIPT_IMAGE_TYPE") from None
+        raise UnreadableImage(
+            "فایل باید تصویر PNG یا JPEG یا PDF رسید باشد.", code="RECEIPT_IMAGE_TYPE"
+        ) from None
     gray.thumbnail((DECODE_SIDE, DECODE_SIDE))
     return gray
 
@@ -79,8 +97,12 @@ def receipt_qr_text_from_image(*, data: bytes) -> str:
         raise UnreadableImage("حجم فایل بیش از ۵ مگابایت است.", code="RECEIPT_IMAGE_TOO_BIG")
     if data.startswith(b"%PDF-"):
         data = _pdf_first_page(data)
-    found = [barcode.text for barcode in
-             zxingcpp.read_barcodes(_grayscale(data), formats=zxingcpp.BarcodeFormat.QRCode)]
+    found = [
+        barcode.text
+        for barcode in zxingcpp.read_barcodes(
+            _grayscale(data), formats=zxingcpp.BarcodeFormat.QRCode
+        )
+    ]
     if not found:
         raise UnreadableImage()
     # A picture may hold other codes too (a bank's own sticker): prefer the receipt's.

@@ -11,8 +11,12 @@ class ReceiptSigningKey(models.Model):
     signed read as signed by an unknown key.
     """
 
-    kid = models.CharField("شناسه کلید", max_length=16, unique=True,
-                           help_text="base64url of the first 8 bytes of SHA-256(SPKI)")
+    kid = models.CharField(
+        "شناسه کلید",
+        max_length=16,
+        unique=True,
+        help_text="base64url of the first 8 bytes of SHA-256(SPKI)",
+    )
     public_key_pem = models.TextField("کلید عمومی (PEM)")
     # PKCS#8, encrypted with the PKI passphrase (HOVIAT_PKI_PASSPHRASE): a copy of the
     # database alone does not let anyone sign receipts.
@@ -28,8 +32,10 @@ class ReceiptSigningKey(models.Model):
         verbose_name = "کلید امضای رسید"
         verbose_name_plural = "کلیدهای امضای رسید"
         constraints = [
-            models.CheckConstraint(condition=Q(signs_until__gte=F("active_from")),
-                                   name="pki_receipt_key_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(signs_until__gte=F("active_from")),
+                name="pki_receipt_key_period_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -57,8 +63,14 @@ class CertificateAuthority(models.Model):
     """
 
     kind = models.CharField("نوع", max_length=10, choices=CaKind.choices)
-    parent = models.ForeignKey("self", verbose_name="صادرکننده", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="صادرکننده",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     subject = models.CharField("نام", max_length=300)
     serial = models.CharField("شماره سریال (hex)", max_length=40)
     ski = models.CharField("شناسه کلید (hex)", max_length=64)
@@ -124,18 +136,24 @@ class CertStatus(models.TextChoices):
 class IssuedCertificate(models.Model):
     """A card certificate, as the CRL and the OCSP responder need it (and the DER itself)."""
 
-    issuer = models.ForeignKey(CertificateAuthority, verbose_name="صادرکننده",
-                               on_delete=models.PROTECT, related_name="issued")
-    chip = models.ForeignKey(EmulatedChip, verbose_name="تراشه", on_delete=models.PROTECT,
-                             related_name="certificates")
+    issuer = models.ForeignKey(
+        CertificateAuthority,
+        verbose_name="صادرکننده",
+        on_delete=models.PROTECT,
+        related_name="issued",
+    )
+    chip = models.ForeignKey(
+        EmulatedChip, verbose_name="تراشه", on_delete=models.PROTECT, related_name="certificates"
+    )
     serial = models.CharField("شماره سریال (hex)", max_length=40, unique=True)
     kind = models.CharField("نوع", max_length=4, choices=CertKind.choices)
     csn = models.CharField("CSN", max_length=32, db_index=True)
     not_before = models.DateTimeField("آغاز اعتبار")
     not_after = models.DateTimeField("پایان اعتبار")
     der = models.BinaryField("گواهی (DER)")
-    status = models.CharField("وضعیت", max_length=8, choices=CertStatus.choices,
-                              default=CertStatus.GOOD)
+    status = models.CharField(
+        "وضعیت", max_length=8, choices=CertStatus.choices, default=CertStatus.GOOD
+    )
     revoked_at = models.DateTimeField("زمان ابطال", null=True, blank=True)
     reason = models.CharField("دلیل ابطال", max_length=200, blank=True)
     reason_code = models.CharField("کد دلیل (RFC 5280)", max_length=32, blank=True)
@@ -153,8 +171,12 @@ class RevocationList(models.Model):
     """Each CRL an issuing CA published; /pki/crl serves the newest as stored, never rebuilt
     per request."""
 
-    issuer = models.ForeignKey(CertificateAuthority, verbose_name="صادرکننده",
-                               on_delete=models.PROTECT, related_name="crls")
+    issuer = models.ForeignKey(
+        CertificateAuthority,
+        verbose_name="صادرکننده",
+        on_delete=models.PROTECT,
+        related_name="crls",
+    )
     number = models.PositiveBigIntegerField("شماره CRL")
     this_update = models.DateTimeField("زمان انتشار")
     next_update = models.DateTimeField("انتشار بعدی")
@@ -165,8 +187,11 @@ class RevocationList(models.Model):
         ordering = ["-number"]
         verbose_name = "فهرست ابطال گواهی"
         verbose_name_plural = "فهرست‌های ابطال گواهی"
-        constraints = [models.UniqueConstraint(fields=["issuer", "number"],
-                                               name="pki_crl_issuer_number_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "number"], name="pki_crl_issuer_number_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"CRL {self.number}"

@@ -49,50 +49,91 @@ def serial_number() -> int:
 
 def _ca_name(common_name: str, generation: int) -> x509.Name:
     cn = common_name if generation <= 1 else f"{common_name} {generation}"
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _ca_key_usage(*, digital_signature: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=False,
-                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                         key_cert_sign=True, crl_sign=True, encipher_only=False,
-                         decipher_only=False)
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
-def root_certificate(key: ec.EllipticCurvePrivateKey, *, not_before: dt.datetime,
-                     not_after: dt.datetime, generation: int = 1) -> x509.Certificate:
+def root_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    generation: int = 1,
+) -> x509.Certificate:
     name = _ca_name(ROOT_CN, generation)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    return (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(serial_number()).not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
-            .add_extension(_ca_key_usage(digital_signature=False), critical=True)
-            .add_extension(ski, critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                           critical=False)
-            .sign(key, SHA256))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+        .add_extension(_ca_key_usage(digital_signature=False), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+        .sign(key, SHA256)
+    )
 
 
-def issuing_certificate(key: ec.EllipticCurvePublicKey, *, root: x509.Certificate,
-                        root_key: ec.EllipticCurvePrivateKey, not_before: dt.datetime,
-                        not_after: dt.datetime, base_url: str,
-                        generation: int = 1) -> x509.Certificate:
-    return (x509.CertificateBuilder()
-            .subject_name(_ca_name(ISSUING_CN, generation)).issuer_name(root.subject)
-            .public_key(key).serial_number(serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(_ca_key_usage(digital_signature=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
-            .add_extension(_aki_of(root), critical=False)
-            .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
-                AuthorityInformationAccessOID.CA_ISSUERS,
-                x509.UniformResourceIdentifier(f"{base_url}/pki/root.crt"))]), critical=False)
-            .sign(root_key, SHA256))
+def issuing_certificate(
+    key: ec.EllipticCurvePublicKey,
+    *,
+    root: x509.Certificate,
+    root_key: ec.EllipticCurvePrivateKey,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    base_url: str,
+    generation: int = 1,
+) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_ca_name(ISSUING_CN, generation))
+        .issuer_name(root.subject)
+        .public_key(key)
+        .serial_number(serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_ca_key_usage(digital_signature=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
+        .add_extension(_aki_of(root), critical=False)
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(f"{base_url}/pki/root.crt"),
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .sign(root_key, SHA256)
+    )
 
 
 def _aki_of(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
@@ -108,14 +149,28 @@ def day_end(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
 
 
-_AUTH_USAGE = x509.KeyUsage(digital_signature=True, content_commitment=False,
-                            key_encipherment=False, data_encipherment=False, key_agreement=False,
-                            key_cert_sign=False, crl_sign=False, encipher_only=False,
-                            decipher_only=False)
-_SIGN_USAGE = x509.KeyUsage(digital_signature=False, content_commitment=True,
-                            key_encipherment=False, data_encipherment=False, key_agreement=False,
-                            key_cert_sign=False, crl_sign=False, encipher_only=False,
-                            decipher_only=False)
+_AUTH_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+_SIGN_USAGE = x509.KeyUsage(
+    digital_signature=False,
+    content_commitment=True,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
 _AUTH_EKU = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
 _SIGN_EKU = x509.ExtendedKeyUsage([DOCUMENT_SIGNING])
 _END_ENTITY = x509.BasicConstraints(ca=False, path_length=None)
@@ -134,56 +189,98 @@ class Issuer:
     kid: bytes
 
     @classmethod
-    def of(cls, certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey, *,
-           base_url: str, kid: bytes) -> Issuer:
+    def of(
+        cls,
+        certificate: x509.Certificate,
+        key: ec.EllipticCurvePrivateKey,
+        *,
+        base_url: str,
+        kid: bytes,
+    ) -> Issuer:
         return cls(
-            certificate=certificate, key=key, aki=_aki_of(certificate),
-            crl_dp=x509.CRLDistributionPoints([x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(f"{base_url}/pki/crl")],
-                relative_name=None, reasons=None, crl_issuer=None)]),
-            aia=x509.AuthorityInformationAccess([
-                x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
-                                       x509.UniformResourceIdentifier(f"{base_url}/pki/ocsp")),
-                x509.AccessDescription(
-                    AuthorityInformationAccessOID.CA_ISSUERS,
-                    x509.UniformResourceIdentifier(f"{base_url}/pki/issuing.crt")),
-            ]),
+            certificate=certificate,
+            key=key,
+            aki=_aki_of(certificate),
+            crl_dp=x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(f"{base_url}/pki/crl")],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            aia=x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(f"{base_url}/pki/ocsp"),
+                    ),
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(f"{base_url}/pki/issuing.crt"),
+                    ),
+                ]
+            ),
             kid=kid,
         )
 
-    def card_certificate(self, public_key: ec.EllipticCurvePublicKey, *, kind: str,
-                         serial: int, common_name: str, national_code: str,
-                         not_before: dt.datetime, not_after: dt.datetime) -> x509.Certificate:
-        subject = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, national_code),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ])
+    def card_certificate(
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        *,
+        kind: str,
+        serial: int,
+        common_name: str,
+        national_code: str,
+        not_before: dt.datetime,
+        not_after: dt.datetime,
+    ) -> x509.Certificate:
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, national_code),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            ]
+        )
         usage, eku = (_AUTH_USAGE, _AUTH_EKU) if kind == "auth" else (_SIGN_USAGE, _SIGN_EKU)
-        return (x509.CertificateBuilder()
-                .subject_name(subject).issuer_name(self.certificate.subject)
-                .public_key(public_key).serial_number(serial)
-                .not_valid_before(not_before).not_valid_after(not_after)
-                .add_extension(_END_ENTITY, critical=True)
-                .add_extension(usage, critical=True)
-                .add_extension(eku, critical=False)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key),
-                               critical=False)
-                .add_extension(self.aki, critical=False)
-                .add_extension(self.crl_dp, critical=False)
-                .add_extension(self.aia, critical=False)
-                .sign(self.key, SHA256))
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(public_key)
+            .serial_number(serial)
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(_END_ENTITY, critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(eku, critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(self.aki, critical=False)
+            .add_extension(self.crl_dp, critical=False)
+            .add_extension(self.aia, critical=False)
+            .sign(self.key, SHA256)
+        )
 
-    def crl(self, revoked: Iterable[tuple[int, dt.datetime, x509.ReasonFlags]], *, number: int,
-            this_update: dt.datetime, next_update: dt.datetime) -> x509.CertificateRevocationList:
-        builder = (x509.CertificateRevocationListBuilder()
-                   .issuer_name(self.certificate.subject)
-                   .last_update(this_update).next_update(next_update)
-                   .add_extension(self.aki, critical=False)
-                   .add_extension(x509.CRLNumber(number), critical=False))
+    def crl(
+        self,
+        revoked: Iterable[tuple[int, dt.datetime, x509.ReasonFlags]],
+        *,
+        number: int,
+        this_update: dt.datetime,
+        next_update: dt.datetime,
+    ) -> x509.CertificateRevocationList:
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.certificate.subject)
+            .last_update(this_update)
+            .next_update(next_update)
+            .add_extension(self.aki, critical=False)
+            .add_extension(x509.CRLNumber(number), critical=False)
+        )
         for serial, when, reason in revoked:
-            entry = (x509.RevokedCertificateBuilder().serial_number(serial)
-                     .revocation_date(when))
+            entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
             if reason != x509.ReasonFlags.unspecified:
                 entry = entry.add_extension(x509.CRLReason(reason), critical=False)
             builder = builder.add_revoked_certificate(entry.build())

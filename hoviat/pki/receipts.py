@@ -91,15 +91,15 @@ class ReceiptStatus(enum.StrEnum):
 
 MESSAGES_FA = {
     ReceiptStatus.VALID: "رسید معتبر است: امضای سازمان ثبت احوال کشور را دارد و مهلت آن "
-                         "نگذشته است.",
+    "نگذشته است.",
     ReceiptStatus.EXPIRED: "امضای رسید درست است، اما مهلت اعتبار آن به پایان رسیده است و دیگر "
-                           "به جای کارت ملی پذیرفته نمی‌شود.",
+    "به جای کارت ملی پذیرفته نمی‌شود.",
     ReceiptStatus.TAMPERED: "این رسید دست‌کاری شده است: امضای آن با محتوایش نمی‌خواند. به آن "
-                            "اعتماد نکنید.",
+    "اعتماد نکنید.",
     ReceiptStatus.UNKNOWN_KEY: "این رسید با کلیدی امضا شده که در فهرست کلیدهای منتشرشده سازمان "
-                               "ثبت احوال نیست. به آن اعتماد نکنید.",
+    "ثبت احوال نیست. به آن اعتماد نکنید.",
     ReceiptStatus.MALFORMED: "متن کد QR رسید خوانا نیست: باید با HVR1: آغاز شود و کامل و بدون "
-                             "تغییر از روی رسید خوانده شده باشد.",
+    "تغییر از روی رسید خوانده شده باشد.",
 }
 
 
@@ -150,6 +150,7 @@ class ReceiptVerdict:
 
 # --- Keys ------------------------------------------------------------------------------------
 
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -165,8 +166,9 @@ def kid_of(public_key: ec.EllipticCurvePublicKey) -> bytes:
     return hashlib.sha256(spki).digest()[:KID_BYTES]
 
 
-def keys_by_kid(public_keys: Iterable[ec.EllipticCurvePublicKey]
-                ) -> dict[bytes, ec.EllipticCurvePublicKey]:
+def keys_by_kid(
+    public_keys: Iterable[ec.EllipticCurvePublicKey],
+) -> dict[bytes, ec.EllipticCurvePublicKey]:
     """The mapping `verify_receipt_qr` takes, from public keys (e.g. loaded from PEM)."""
     return {kid_of(key): key for key in public_keys}
 
@@ -210,34 +212,38 @@ def keys_from_jwks(document: Mapping[str, Any]) -> dict[bytes, ec.EllipticCurveP
 
 # --- Signing ---------------------------------------------------------------------------------
 
+
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
 
 def _payload(claims: ReceiptClaims) -> bytes:
-    return cbor2.dumps({
-        CWT_ISS: ISSUER,
-        CWT_IAT: _epoch(claims.issued_at),
-        CWT_EXP: _epoch(claims.expires_at),
-        RECEIPT_CLAIM: {
-            "v": LAYOUT_VERSION,
-            "nc": claims.national_code,
-            "fn": claims.first_name,
-            "ln": claims.last_name,
-            "bd": claims.birth_date.isoformat(),
-            "tc": claims.tracking_code,
-            "rn": claims.receipt_number,
-            "vu": claims.valid_until.isoformat(),
-        },
-    })
+    return cbor2.dumps(
+        {
+            CWT_ISS: ISSUER,
+            CWT_IAT: _epoch(claims.issued_at),
+            CWT_EXP: _epoch(claims.expires_at),
+            RECEIPT_CLAIM: {
+                "v": LAYOUT_VERSION,
+                "nc": claims.national_code,
+                "fn": claims.first_name,
+                "ln": claims.last_name,
+                "bd": claims.birth_date.isoformat(),
+                "tc": claims.tracking_code,
+                "rn": claims.receipt_number,
+                "vu": claims.valid_until.isoformat(),
+            },
+        }
+    )
 
 
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
-def sign_receipt_qr(claims: ReceiptClaims, private_key: ec.EllipticCurvePrivateKey, *,
-                    kid: bytes | None = None) -> str:
+def sign_receipt_qr(
+    claims: ReceiptClaims, private_key: ec.EllipticCurvePrivateKey, *, kid: bytes | None = None
+) -> str:
     """The QR text for `claims`, signed with `private_key` (kid computed unless given)."""
     if kid is None:
         kid = kid_of(private_key.public_key())
@@ -251,6 +257,7 @@ def sign_receipt_qr(claims: ReceiptClaims, private_key: ec.EllipticCurvePrivateK
 
 
 # --- Verifying -------------------------------------------------------------------------------
+
 
 class _Malformed(Exception):
     pass
@@ -276,7 +283,7 @@ def _cose_bytes(text: str) -> bytes:
     if text[: len(PREFIX)].upper() != PREFIX:
         raise _Malformed(f"does not start with {PREFIX}")
     try:
-        compressed = base45.b45decode(text[len(PREFIX):])
+        compressed = base45.b45decode(text[len(PREFIX) :])
     except ValueError:
         raise _Malformed("not Base45") from None
     inflater = zlib.decompressobj()
@@ -301,8 +308,12 @@ def _cose_parts(cose: bytes) -> tuple[bytes, bytes, bytes, bytes]:
     if not (isinstance(message, list | tuple) and len(message) == 4):
         raise _Malformed("COSE_Sign1 must be an array of four items")
     protected, unprotected, payload, signature = message
-    if not (isinstance(protected, bytes) and isinstance(unprotected, Mapping)
-            and isinstance(payload, bytes) and isinstance(signature, bytes)):
+    if not (
+        isinstance(protected, bytes)
+        and isinstance(unprotected, Mapping)
+        and isinstance(payload, bytes)
+        and isinstance(signature, bytes)
+    ):
         raise _Malformed("COSE_Sign1 items have the wrong types")
     # RFC 9052 §3: an empty protected header is a zero-length bstr, not an encoded {}.
     header = _strict_loads(protected) if protected else {}
@@ -316,12 +327,14 @@ def _cose_parts(cose: bytes) -> tuple[bytes, bytes, bytes, bytes]:
     return protected, payload, signature, kid
 
 
-def _signature_holds(public_key: ec.EllipticCurvePublicKey, protected: bytes, payload: bytes,
-                     signature: bytes) -> bool:
+def _signature_holds(
+    public_key: ec.EllipticCurvePublicKey, protected: bytes, payload: bytes, signature: bytes
+) -> bool:
     if len(signature) != 64:
         return False
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                               int.from_bytes(signature[32:], "big"))
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
     try:
         public_key.verify(der, _sig_structure(protected, payload), _ECDSA)
     except InvalidSignature:
@@ -342,8 +355,11 @@ def _claims(payload: bytes) -> tuple[ReceiptClaims, int]:
         if not all(isinstance(value, str) for value in texts):
             raise _Malformed("receipt fields must be text")
         claims = ReceiptClaims(
-            national_code=receipt["nc"], first_name=receipt["fn"], last_name=receipt["ln"],
-            birth_date=dt.date.fromisoformat(receipt["bd"]), tracking_code=receipt["tc"],
+            national_code=receipt["nc"],
+            first_name=receipt["fn"],
+            last_name=receipt["ln"],
+            birth_date=dt.date.fromisoformat(receipt["bd"]),
+            tracking_code=receipt["tc"],
             receipt_number=receipt["rn"],
             issued_at=dt.datetime.fromtimestamp(iat, dt.UTC),
             valid_until=dt.date.fromisoformat(receipt["vu"]),
@@ -353,8 +369,9 @@ def _claims(payload: bytes) -> tuple[ReceiptClaims, int]:
     return claims, exp
 
 
-def verify_receipt_qr(text: str, keys: Mapping[bytes, ec.EllipticCurvePublicKey],
-                      now: dt.datetime | None = None) -> ReceiptVerdict:
+def verify_receipt_qr(
+    text: str, keys: Mapping[bytes, ec.EllipticCurvePublicKey], now: dt.datetime | None = None
+) -> ReceiptVerdict:
     """Read a receipt's QR text and say whether to trust it, using only the published keys.
 
     The signature is checked before the payload is read: a forged payload is never parsed,
@@ -368,16 +385,24 @@ def verify_receipt_qr(text: str, keys: Mapping[bytes, ec.EllipticCurvePublicKey]
     kid_text = b64url(kid)
     public_key = keys.get(kid)
     if public_key is None:
-        return ReceiptVerdict(ReceiptStatus.UNKNOWN_KEY, kid=kid_text,
-                              reason=f"kid {kid_text} is not among the published keys")
+        return ReceiptVerdict(
+            ReceiptStatus.UNKNOWN_KEY,
+            kid=kid_text,
+            reason=f"kid {kid_text} is not among the published keys",
+        )
     if not _signature_holds(public_key, protected, payload, signature):
-        return ReceiptVerdict(ReceiptStatus.TAMPERED, kid=kid_text,
-                              reason="the signature does not match the content")
+        return ReceiptVerdict(
+            ReceiptStatus.TAMPERED, kid=kid_text, reason="the signature does not match the content"
+        )
     try:
         claims, exp = _claims(payload)
     except _Malformed as exc:
         return ReceiptVerdict(ReceiptStatus.MALFORMED, kid=kid_text, reason=str(exc))
     if _epoch(now) >= exp:
-        return ReceiptVerdict(ReceiptStatus.EXPIRED, claims=claims, kid=kid_text,
-                              reason=f"expired at {dt.datetime.fromtimestamp(exp, dt.UTC)}")
+        return ReceiptVerdict(
+            ReceiptStatus.EXPIRED,
+            claims=claims,
+            kid=kid_text,
+            reason=f"expired at {dt.datetime.fromtimestamp(exp, dt.UTC)}",
+        )
     return ReceiptVerdict(ReceiptStatus.VALID, claims=claims, kid=kid_text)

@@ -32,15 +32,20 @@ def _public_key(pem: str) -> ec.EllipticCurvePublicKey:
 def receipt_key_signing(*, now: dt.datetime | None = None) -> ReceiptSigningKey | None:
     """The key that signs receipts at `now` (the newest, if periods overlap), or None."""
     now = now or timezone.now()
-    return (ReceiptSigningKey.objects
-            .filter(retired_at__isnull=True, active_from__lte=now, signs_until__gt=now)
-            .order_by("-active_from", "-id").first())
+    return (
+        ReceiptSigningKey.objects.filter(
+            retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
+        )
+        .order_by("-active_from", "-id")
+        .first()
+    )
 
 
 def receipt_public_keys() -> list[ReceiptSigningKey]:
     """Every key whose receipts verify: all but the retired, newest first."""
-    return list(ReceiptSigningKey.objects.filter(retired_at__isnull=True)
-                .order_by("-active_from", "-id"))
+    return list(
+        ReceiptSigningKey.objects.filter(retired_at__isnull=True).order_by("-active_from", "-id")
+    )
 
 
 def receipt_keys_document() -> dict[str, Any]:
@@ -48,15 +53,19 @@ def receipt_keys_document() -> dict[str, Any]:
     keys = []
     for key in receipt_public_keys():
         jwk = public_key_jwk(_public_key(key.public_key_pem))
-        jwk.update(active_from=key.active_from.isoformat(),
-                   signs_until=key.signs_until.isoformat(), pem=key.public_key_pem)
+        jwk.update(
+            active_from=key.active_from.isoformat(),
+            signs_until=key.signs_until.isoformat(),
+            pem=key.public_key_pem,
+        )
         keys.append(jwk)
     return {"keys": keys}
 
 
 def receipt_verification_keys() -> dict[bytes, ec.EllipticCurvePublicKey]:
-    return {b64url_decode(key.kid): _public_key(key.public_key_pem)
-            for key in receipt_public_keys()}
+    return {
+        b64url_decode(key.kid): _public_key(key.public_key_pem) for key in receipt_public_keys()
+    }
 
 
 def receipt_qr_verify(*, text: str, now: dt.datetime | None = None) -> ReceiptVerdict:
@@ -66,8 +75,7 @@ def receipt_qr_verify(*, text: str, now: dt.datetime | None = None) -> ReceiptVe
 
 def ca_current(kind: str) -> CertificateAuthority | None:
     """The newest CA of a kind (root or issuing), whatever its state."""
-    return (CertificateAuthority.objects.filter(kind=kind)
-            .order_by("-not_before", "-id").first())
+    return CertificateAuthority.objects.filter(kind=kind).order_by("-not_before", "-id").first()
 
 
 def ca_certificate_der(kind: str) -> bytes | None:
@@ -75,7 +83,8 @@ def ca_certificate_der(kind: str) -> bytes | None:
     if ca is None:
         return None
     return x509.load_pem_x509_certificate(ca.cert_pem.encode()).public_bytes(
-        serialization.Encoding.DER)
+        serialization.Encoding.DER
+    )
 
 
 def crl_current_der() -> bytes | None:
@@ -83,8 +92,12 @@ def crl_current_der() -> bytes | None:
     ca = ca_current(CaKind.ISSUING)
     if ca is None:
         return None
-    crl = (RevocationList.objects.filter(issuer=ca).order_by("-number")
-           .only("der", "next_update").first())
+    crl = (
+        RevocationList.objects.filter(issuer=ca)
+        .order_by("-number")
+        .only("der", "next_update")
+        .first()
+    )
     if crl is None or crl.next_update <= timezone.now():
         return None
     return bytes(crl.der)

@@ -66,8 +66,9 @@ class ReceiptKeyMissing(DomainError):
     code = "RECEIPT_KEY_MISSING"
     status = 503
     title = "No receipt-signing key"
-    default_detail = ("کلید امضای رسید آماده نیست. مدیر سامانه باید فرمان "
-                      "«hoviat pki init» را اجرا کند.")
+    default_detail = (
+        "کلید امضای رسید آماده نیست. مدیر سامانه باید فرمان «hoviat pki init» را اجرا کند."
+    )
 
 
 # Decrypted private keys by kid, for this process: signing happens for every receipt
@@ -77,7 +78,8 @@ _PRIVATE_KEYS: dict[str, ec.EllipticCurvePrivateKey] = {}
 
 def _passphrase() -> bytes:
     value = getattr(settings, "PKI_PASSPHRASE", None) or secret_from_env_or_file(
-        "HOVIAT_PKI_PASSPHRASE", settings.VAR_DIR / "pki_passphrase")
+        "HOVIAT_PKI_PASSPHRASE", settings.VAR_DIR / "pki_passphrase"
+    )
     return value.encode()
 
 
@@ -94,38 +96,56 @@ def _private_key(key: ReceiptSigningKey) -> ec.EllipticCurvePrivateKey:
     except (ValueError, TypeError):
         raise ImproperlyConfigured(
             f"Cannot decrypt receipt-signing key {key.kid}: HOVIAT_PKI_PASSPHRASE is not the "
-            "passphrase it was created with") from None
-    if not isinstance(private, ec.EllipticCurvePrivateKey) or b64url(
-            kid_of(private.public_key())) != key.kid:
+            "passphrase it was created with"
+        ) from None
+    if (
+        not isinstance(private, ec.EllipticCurvePrivateKey)
+        or b64url(kid_of(private.public_key())) != key.kid
+    ):
         raise ImproperlyConfigured(f"Receipt-signing key {key.kid} does not match its kid")
     _PRIVATE_KEYS[key.kid] = private
     return private
 
 
 def _key_data(key: ReceiptSigningKey) -> dict[str, Any]:
-    return {"kid": key.kid, "active_from": key.active_from.isoformat(),
-            "signs_until": key.signs_until.isoformat()}
+    return {
+        "kid": key.kid,
+        "active_from": key.active_from.isoformat(),
+        "signs_until": key.signs_until.isoformat(),
+    }
 
 
-def receipt_key_create(*, actor: Any = None,
-                       active_from: dt.datetime | None = None) -> ReceiptSigningKey:
+def receipt_key_create(
+    *, actor: Any = None, active_from: dt.datetime | None = None
+) -> ReceiptSigningKey:
     """Generate a P-256 receipt-signing key, store it encrypted, and audit its creation."""
     now = timezone.now()
     active_from = active_from or now
     private = ec.generate_private_key(ec.SECP256R1())
     public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(_passphrase()))
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(_passphrase()),
+    )
     with transaction.atomic():
         key = ReceiptSigningKey.objects.create(
-            kid=b64url(kid_of(private.public_key())), public_key_pem=public_pem.decode(),
-            private_key_pem=private_pem.decode(), created_at=now, active_from=active_from,
+            kid=b64url(kid_of(private.public_key())),
+            public_key_pem=public_pem.decode(),
+            private_key_pem=private_pem.decode(),
+            created_at=now,
+            active_from=active_from,
             signs_until=active_from + _signing_period(),
         )
-        audit_record(actor=actor, action="pki.receipt_key_created", obj=key,
-                     to_state="signing", data=_key_data(key))
+        audit_record(
+            actor=actor,
+            action="pki.receipt_key_created",
+            obj=key,
+            to_state="signing",
+            data=_key_data(key),
+        )
     _PRIVATE_KEYS[key.kid] = private
     return key
 
@@ -154,20 +174,29 @@ def receipt_key_rotate(*, actor: Any = None) -> ReceiptSigningKey:
     """A new signing key from now on; the previous ones stop signing but stay published."""
     with transaction.atomic():
         now = timezone.now()
-        previous = list(ReceiptSigningKey.objects.select_for_update().filter(
-            retired_at__isnull=True, active_from__lte=now, signs_until__gt=now))
+        previous = list(
+            ReceiptSigningKey.objects.select_for_update().filter(
+                retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
+            )
+        )
         for key in previous:
             key.signs_until = now
             key.save(update_fields=["signs_until"])
         key = receipt_key_create(actor=actor, active_from=now)
-        audit_record(actor=actor, action="pki.receipt_key_rotated", obj=key,
-                     from_state=",".join(old.kid for old in previous), to_state=key.kid,
-                     data={"previous": [old.kid for old in previous], "kid": key.kid})
+        audit_record(
+            actor=actor,
+            action="pki.receipt_key_rotated",
+            obj=key,
+            from_state=",".join(old.kid for old in previous),
+            to_state=key.kid,
+            data={"previous": [old.kid for old in previous], "kid": key.kid},
+        )
     return key
 
 
-def receipt_key_rotate_if_due(*, within: dt.timedelta,
-                              actor: Any = None) -> ReceiptSigningKey | None:
+def receipt_key_rotate_if_due(
+    *, within: dt.timedelta, actor: Any = None
+) -> ReceiptSigningKey | None:
     """Rotate when no key signs now or the signing one stops within `within`; else None."""
     key = selectors.receipt_key_signing()
     if key is not None and key.signs_until > timezone.now() + within:
@@ -182,15 +211,20 @@ def receipt_key_retire(*, kid: str, reason: str, actor: Any = None) -> ReceiptSi
         if key is None:
             raise NotFound(f"کلید {kid} یافت نشد.", code="RECEIPT_KEY_NOT_FOUND")
         if key.retired_at is not None:
-            raise Conflict(f"کلید {kid} پیش‌تر کنار گذاشته شده است.",
-                           code="RECEIPT_KEY_RETIRED")
+            raise Conflict(f"کلید {kid} پیش‌تر کنار گذاشته شده است.", code="RECEIPT_KEY_RETIRED")
         now = timezone.now()
         key.retired_at, key.retired_reason = now, reason[:200]
         key.signs_until = min(key.signs_until, max(now, key.active_from))
         key.save(update_fields=["retired_at", "retired_reason", "signs_until"])
-        audit_record(actor=actor, action="pki.receipt_key_retired", obj=key,
-                     from_state="published", to_state="retired", reason=reason,
-                     data={"kid": key.kid})
+        audit_record(
+            actor=actor,
+            action="pki.receipt_key_retired",
+            obj=key,
+            from_state="published",
+            to_state="retired",
+            reason=reason,
+            data={"kid": key.kid},
+        )
     _PRIVATE_KEYS.pop(kid, None)
     return key
 
@@ -203,12 +237,14 @@ def receipt_qr_sign(*, claims: ReceiptClaims) -> str:
 
 # === Certificate authorities ===================================================================
 
+
 class CaMissing(DomainError):
     code = "CA_MISSING"
     status = 503
     title = "No certificate authority"
-    default_detail = ("مرجع صدور گواهی کارت آماده نیست. مدیر سامانه باید فرمان "
-                      "«hoviat pki init» را اجرا کند.")
+    default_detail = (
+        "مرجع صدور گواهی کارت آماده نیست. مدیر سامانه باید فرمان «hoviat pki init» را اجرا کند."
+    )
 
 
 class CaExpired(DomainError):
@@ -229,8 +265,10 @@ class CaValidityExceeded(DomainError):
     code = "CA_VALIDITY_EXCEEDED"
     status = 422
     title = "Card would outlive its CA"
-    default_detail = ("تاریخ انقضای کارت از پایان اعتبار مرجع صدور گواهی فراتر می‌رود. "
-                      "مرجع صادرکننده تازه‌ای لازم است.")
+    default_detail = (
+        "تاریخ انقضای کارت از پایان اعتبار مرجع صدور گواهی فراتر می‌رود. "
+        "مرجع صادرکننده تازه‌ای لازم است."
+    )
 
 
 def _years(name: str, default: int) -> dt.timedelta:
@@ -238,8 +276,11 @@ def _years(name: str, default: int) -> dt.timedelta:
 
 
 def _encrypt_pem(key: ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.BestAvailableEncryption(_passphrase())).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(_passphrase()),
+    ).decode()
 
 
 def _decrypt_pem(pem: bytes, what: str) -> ec.EllipticCurvePrivateKey:
@@ -247,26 +288,46 @@ def _decrypt_pem(pem: bytes, what: str) -> ec.EllipticCurvePrivateKey:
         key = serialization.load_pem_private_key(pem, _passphrase())
     except (ValueError, TypeError):
         raise ImproperlyConfigured(
-            f"Cannot decrypt {what}: HOVIAT_PKI_PASSPHRASE is not its passphrase") from None
+            f"Cannot decrypt {what}: HOVIAT_PKI_PASSPHRASE is not its passphrase"
+        ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ImproperlyConfigured(f"{what} is not an EC key")
     return key
 
 
-def _ca_row(kind: str, certificate: x509.Certificate, *, key_pem: str = "",
-            parent: CertificateAuthority | None = None, actor: Any) -> CertificateAuthority:
+def _ca_row(
+    kind: str,
+    certificate: x509.Certificate,
+    *,
+    key_pem: str = "",
+    parent: CertificateAuthority | None = None,
+    actor: Any,
+) -> CertificateAuthority:
     ski = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     with transaction.atomic():
         ca = CertificateAuthority.objects.create(
-            kind=kind, parent=parent, subject=certificate.subject.rfc4514_string(),
-            serial=format(certificate.serial_number, "x"), ski=ski.digest.hex(),
+            kind=kind,
+            parent=parent,
+            subject=certificate.subject.rfc4514_string(),
+            serial=format(certificate.serial_number, "x"),
+            ski=ski.digest.hex(),
             cert_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
-            key_pem=key_pem, not_before=certificate.not_valid_before_utc,
-            not_after=certificate.not_valid_after_utc)
-        audit_record(actor=actor, action=f"pki.ca_{kind}_created", obj=ca, to_state="active",
-                     data={"subject": ca.subject, "serial": ca.serial,
-                           "not_after": ca.not_after.isoformat(),
-                           "key": "file" if not key_pem else "database"})
+            key_pem=key_pem,
+            not_before=certificate.not_valid_before_utc,
+            not_after=certificate.not_valid_after_utc,
+        )
+        audit_record(
+            actor=actor,
+            action=f"pki.ca_{kind}_created",
+            obj=ca,
+            to_state="active",
+            data={
+                "subject": ca.subject,
+                "serial": ca.serial,
+                "not_after": ca.not_after.isoformat(),
+                "key": "file" if not key_pem else "database",
+            },
+        )
     _ISSUERS.clear()
     _ISSUING_CAS[:] = [0.0, []]
     return ca
@@ -278,25 +339,38 @@ def _ca_start(now: dt.datetime) -> dt.datetime:
     return profiles.day_start(now.date()) - dt.timedelta(days=1)
 
 
-def ca_root_create(*, actor: Any = None, not_before: dt.datetime | None = None,
-                   not_after: dt.datetime | None = None) -> CertificateAuthority:
+def ca_root_create(
+    *,
+    actor: Any = None,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> CertificateAuthority:
     """Generate a national root CA (self-signed, P-256) and store it, key encrypted."""
     now = timezone.now()
     not_before = not_before or _ca_start(now)
     not_after = not_after or not_before + _years("PKI_ROOT_VALIDITY_YEARS", 20)
     generation = CertificateAuthority.objects.filter(kind=CaKind.ROOT).count() + 1
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = profiles.root_certificate(key, not_before=not_before, not_after=not_after,
-                                            generation=generation)
+    certificate = profiles.root_certificate(
+        key, not_before=not_before, not_after=not_after, generation=generation
+    )
     return _ca_row(CaKind.ROOT, certificate, key_pem=_encrypt_pem(key), actor=actor)
 
 
-def ca_issuing_create(*, actor: Any = None, root: CertificateAuthority | None = None,
-                      not_before: dt.datetime | None = None,
-                      not_after: dt.datetime | None = None) -> CertificateAuthority:
+def ca_issuing_create(
+    *,
+    actor: Any = None,
+    root: CertificateAuthority | None = None,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> CertificateAuthority:
     """Generate a card-issuing CA signed by the root (the newest, unless given)."""
-    root = root or CertificateAuthority.objects.filter(kind=CaKind.ROOT).order_by(
-        "-not_before", "-id").first()
+    root = (
+        root
+        or CertificateAuthority.objects.filter(kind=CaKind.ROOT)
+        .order_by("-not_before", "-id")
+        .first()
+    )
     if root is None:
         raise CaMissing("ریشه ملی وجود ندارد.")
     _ca_usable(root)
@@ -304,16 +378,21 @@ def ca_issuing_create(*, actor: Any = None, root: CertificateAuthority | None = 
         raise ImproperlyConfigured("The root CA key is offline: sign issuing CAs there")
     now = timezone.now()
     not_before = not_before or _ca_start(now)
-    not_after = min(not_after or not_before + _years("PKI_ISSUING_VALIDITY_YEARS", 10),
-                    root.not_after)
+    not_after = min(
+        not_after or not_before + _years("PKI_ISSUING_VALIDITY_YEARS", 10), root.not_after
+    )
     generation = CertificateAuthority.objects.filter(kind=CaKind.ISSUING).count() + 1
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = profiles.issuing_certificate(
-        key.public_key(), root=x509.load_pem_x509_certificate(root.cert_pem.encode()),
+        key.public_key(),
+        root=x509.load_pem_x509_certificate(root.cert_pem.encode()),
         root_key=_decrypt_pem(root.key_pem.encode(), "the root CA key"),
-        not_before=not_before, not_after=not_after, base_url=_base_url(), generation=generation)
-    return _ca_row(CaKind.ISSUING, certificate, key_pem=_encrypt_pem(key), parent=root,
-                   actor=actor)
+        not_before=not_before,
+        not_after=not_after,
+        base_url=_base_url(),
+        generation=generation,
+    )
+    return _ca_row(CaKind.ISSUING, certificate, key_pem=_encrypt_pem(key), parent=root, actor=actor)
 
 
 def _read_pem_certificate(path: str) -> x509.Certificate:
@@ -333,8 +412,7 @@ def ca_import_files(*, actor: Any = None) -> list[CertificateAuthority]:
     try:
         issuing_cert.verify_directly_issued_by(root_cert)
     except (ValueError, TypeError, InvalidSignature):
-        raise ImproperlyConfigured("The issuing CA certificate is not signed by the root") \
-            from None
+        raise ImproperlyConfigured("The issuing CA certificate is not signed by the root") from None
     created = []
     rows = {}
     for kind, cert in ((CaKind.ROOT, root_cert), (CaKind.ISSUING, issuing_cert)):
@@ -367,15 +445,19 @@ def ca_init(*, actor: Any = None) -> list[CertificateAuthority]:
         return ca_import_files(actor=actor)
     created = []
     now = timezone.now()
-    root = CertificateAuthority.objects.filter(
-        kind=CaKind.ROOT, revoked_at__isnull=True, not_after__gt=now).order_by(
-        "-not_before", "-id").first()
+    root = (
+        CertificateAuthority.objects.filter(
+            kind=CaKind.ROOT, revoked_at__isnull=True, not_after__gt=now
+        )
+        .order_by("-not_before", "-id")
+        .first()
+    )
     if root is None:
         root = ca_root_create(actor=actor)
         created.append(root)
-    if not CertificateAuthority.objects.filter(kind=CaKind.ISSUING, parent=root,
-                                               revoked_at__isnull=True,
-                                               not_after__gt=now).exists():
+    if not CertificateAuthority.objects.filter(
+        kind=CaKind.ISSUING, parent=root, revoked_at__isnull=True, not_after__gt=now
+    ).exists():
         created.append(ca_issuing_create(actor=actor, root=root))
     return created
 
@@ -390,9 +472,15 @@ def ca_revoke(*, ca_id: int, reason: str, actor: Any = None) -> CertificateAutho
             raise Conflict("این مرجع پیش‌تر باطل شده است.", code="CA_REVOKED")
         ca.revoked_at, ca.revoked_reason = timezone.now(), reason[:200]
         ca.save(update_fields=["revoked_at", "revoked_reason"])
-        audit_record(actor=actor, action=f"pki.ca_{ca.kind}_revoked", obj=ca,
-                     from_state="active", to_state="revoked", reason=reason,
-                     data={"subject": ca.subject, "serial": ca.serial})
+        audit_record(
+            actor=actor,
+            action=f"pki.ca_{ca.kind}_revoked",
+            obj=ca,
+            from_state="active",
+            to_state="revoked",
+            reason=reason,
+            data={"subject": ca.subject, "serial": ca.serial},
+        )
     _ISSUERS.clear()
     _ISSUING_CAS[:] = [0.0, []]
     return ca
@@ -406,14 +494,19 @@ def _ca_usable(ca: CertificateAuthority, *, now: dt.datetime | None = None) -> N
     now = now or timezone.now()
     name = "ریشه ملی" if ca.kind == CaKind.ROOT else "مرجع صدور کارت"
     if ca.revoked_at is not None:
-        raise CaRevoked(f"{name} ({ca.subject}) باطل شده است؛ صدور گواهی ممکن نیست.",
-                        extra={"ca": ca.subject})
+        raise CaRevoked(
+            f"{name} ({ca.subject}) باطل شده است؛ صدور گواهی ممکن نیست.", extra={"ca": ca.subject}
+        )
     if ca.not_after <= now:
-        raise CaExpired(f"اعتبار {name} ({ca.subject}) در {ca.not_after:%Y-%m-%d} به پایان "
-                        "رسیده است؛ صدور گواهی ممکن نیست.", extra={"ca": ca.subject})
+        raise CaExpired(
+            f"اعتبار {name} ({ca.subject}) در {ca.not_after:%Y-%m-%d} به پایان "
+            "رسیده است؛ صدور گواهی ممکن نیست.",
+            extra={"ca": ca.subject},
+        )
     if ca.not_before > now:
-        raise CaExpired(f"اعتبار {name} ({ca.subject}) هنوز آغاز نشده است.",
-                        extra={"ca": ca.subject})
+        raise CaExpired(
+            f"اعتبار {name} ({ca.subject}) هنوز آغاز نشده است.", extra={"ca": ca.subject}
+        )
 
 
 # Issuers ready to sign, by (row id, serial): loading one decrypts its key (a slow KDF, by
@@ -426,23 +519,30 @@ def _issuer(ca: CertificateAuthority) -> profiles.Issuer:
     if cached is not None:
         return cached
     certificate = x509.load_pem_x509_certificate(ca.cert_pem.encode())
-    key = (_decrypt_pem(ca.key_pem.encode(), f"the key of {ca.subject}") if ca.key_pem
-           else _issuing_key_from_file())
+    key = (
+        _decrypt_pem(ca.key_pem.encode(), f"the key of {ca.subject}")
+        if ca.key_pem
+        else _issuing_key_from_file()
+    )
     if key.public_key() != certificate.public_key():
         raise ImproperlyConfigured(f"The key of {ca.subject} does not match its certificate")
-    issuer = profiles.Issuer.of(certificate, key, base_url=_base_url(),
-                                kid=kid_of(certificate.public_key()))
+    issuer = profiles.Issuer.of(
+        certificate, key, base_url=_base_url(), kid=kid_of(certificate.public_key())
+    )
     _ISSUERS[(ca.pk, ca.serial)] = issuer
     return issuer
 
 
 def _current_issuing_row() -> CertificateAuthority | None:
-    return (CertificateAuthority.objects.filter(kind=CaKind.ISSUING).select_related("parent")
-            .order_by("-not_before", "-id").first())
+    return (
+        CertificateAuthority.objects.filter(kind=CaKind.ISSUING)
+        .select_related("parent")
+        .order_by("-not_before", "-id")
+        .first()
+    )
 
 
-def _issuing_for_issuance(not_after: dt.datetime) -> tuple[CertificateAuthority,
-                                                           profiles.Issuer]:
+def _issuing_for_issuance(not_after: dt.datetime) -> tuple[CertificateAuthority, profiles.Issuer]:
     ca = _current_issuing_row()
     if ca is None:
         if not getattr(settings, "PKI_CA_AUTO_CREATE", settings.DEBUG):
@@ -459,6 +559,7 @@ def _issuing_for_issuance(not_after: dt.datetime) -> tuple[CertificateAuthority,
 
 
 # === Card certificates and the emulated chip ===================================================
+
 
 class ChipNotFound(NotFound):
     code = "CHIP_NOT_FOUND"
@@ -481,8 +582,9 @@ class ChipBlocked(DomainError):
     code = "PIN_BLOCKED"
     status = 423
     title = "PIN blocked"
-    default_detail = ("رمز کارت پس از سه بار ورود نادرست مسدود شده است. با کد PUK آن را "
-                      "بازگشایی کنید.")
+    default_detail = (
+        "رمز کارت پس از سه بار ورود نادرست مسدود شده است. با کد PUK آن را بازگشایی کنید."
+    )
 
 
 class PukWrong(DomainError):
@@ -496,8 +598,10 @@ class PukBlocked(DomainError):
     code = "PUK_BLOCKED"
     status = 423
     title = "PUK blocked"
-    default_detail = ("کد PUK پس از ده بار ورود نادرست مسدود شده است؛ این کارت دیگر "
-                      "بازگشایی نمی‌شود و باید کارت تازه صادر شود.")
+    default_detail = (
+        "کد PUK پس از ده بار ورود نادرست مسدود شده است؛ این کارت دیگر "
+        "بازگشایی نمی‌شود و باید کارت تازه صادر شود."
+    )
 
 
 class PinInvalid(ValidationFailed):
@@ -512,17 +616,28 @@ _PIN_KINDS = {"id": "رمز شناسایی", "sign": "رمز امضا", "nmoc": 
 
 def _chip_secret() -> str:
     return getattr(settings, "CHIP_STORE_KEY", None) or secret_from_env_or_file(
-        "HOVIAT_CHIP_STORE_KEY", settings.VAR_DIR / "chip_store_key")
+        "HOVIAT_CHIP_STORE_KEY", settings.VAR_DIR / "chip_store_key"
+    )
 
 
-def card_personalise(*, csn: str, crn: str, national_code: str, first_name: str,
-                     last_name: str, birth_date: dt.date, photo_sha256: str,
-                     fingerprint_sha256: dict[str, str], issued_on: dt.date,
-                     expires_on: dt.date) -> CardPersonalisation:
+def card_personalise(
+    *,
+    csn: str,
+    crn: str,
+    national_code: str,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    photo_sha256: str,
+    fingerprint_sha256: dict[str, str],
+    issued_on: dt.date,
+    expires_on: dt.date,
+) -> CardPersonalisation:
     """Generate the chip's two key pairs, certify them, and sign the card's data object."""
     if expires_on <= issued_on:
-        raise ValidationFailed("تاریخ انقضا باید پس از تاریخ صدور باشد.",
-                               code="CARD_VALIDITY_INVALID")
+        raise ValidationFailed(
+            "تاریخ انقضا باید پس از تاریخ صدور باشد.", code="CARD_VALIDITY_INVALID"
+        )
     not_before, not_after = profiles.day_start(issued_on), profiles.day_end(expires_on)
     ca, issuer = _issuing_for_issuance(not_after)
     secret = _chip_secret()
@@ -530,45 +645,86 @@ def card_personalise(*, csn: str, crn: str, national_code: str, first_name: str,
     sign_key = ec.generate_private_key(ec.SECP256R1())
     auth_serial, sign_serial = profiles.serial_number(), profiles.serial_number()
     common = {"national_code": national_code, "not_before": not_before, "not_after": not_after}
-    auth_cert = issuer.card_certificate(auth_key.public_key(), kind=CertKind.AUTH,
-                                        serial=auth_serial,
-                                        common_name=f"{first_name} {last_name}", **common)
-    sign_cert = issuer.card_certificate(sign_key.public_key(), kind=CertKind.SIGN,
-                                        serial=sign_serial, common_name=crn, **common)
-    data_object = cose_sign1(data_object_payload(
-        csn=csn, crn=crn, national_code=national_code, first_name=first_name,
-        last_name=last_name, birth_date=birth_date, photo_sha256=photo_sha256,
-        fingerprint_sha256=fingerprint_sha256, issued_on=issued_on, expires_on=expires_on,
-        auth_serial=auth_serial, sign_serial=sign_serial), issuer.key, kid=issuer.kid)
-    pins = PinMailer(id_pin=chip.random_digits(chip.PIN_DIGITS),
-                     sign_pin=chip.random_digits(chip.PIN_DIGITS),
-                     nmoc_pin=chip.random_digits(chip.PIN_DIGITS),
-                     puk=chip.random_digits(chip.PUK_DIGITS))
+    auth_cert = issuer.card_certificate(
+        auth_key.public_key(),
+        kind=CertKind.AUTH,
+        serial=auth_serial,
+        common_name=f"{first_name} {last_name}",
+        **common,
+    )
+    sign_cert = issuer.card_certificate(
+        sign_key.public_key(), kind=CertKind.SIGN, serial=sign_serial, common_name=crn, **common
+    )
+    data_object = cose_sign1(
+        data_object_payload(
+            csn=csn,
+            crn=crn,
+            national_code=national_code,
+            first_name=first_name,
+            last_name=last_name,
+            birth_date=birth_date,
+            photo_sha256=photo_sha256,
+            fingerprint_sha256=fingerprint_sha256,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            auth_serial=auth_serial,
+            sign_serial=sign_serial,
+        ),
+        issuer.key,
+        kid=issuer.kid,
+    )
+    pins = PinMailer(
+        id_pin=chip.random_digits(chip.PIN_DIGITS),
+        sign_pin=chip.random_digits(chip.PIN_DIGITS),
+        nmoc_pin=chip.random_digits(chip.PIN_DIGITS),
+        puk=chip.random_digits(chip.PUK_DIGITS),
+    )
     salt = os.urandom(16)
     try:
         with transaction.atomic():
             emulated = EmulatedChip.objects.create(
-                csn=csn, crn=crn, national_code=national_code,
+                csn=csn,
+                crn=crn,
+                national_code=national_code,
                 auth_key=chip.seal_key(secret, csn, "auth", auth_key),
-                sign_key=chip.seal_key(secret, csn, "sign", sign_key), pin_salt=salt,
+                sign_key=chip.seal_key(secret, csn, "sign", sign_key),
+                pin_salt=salt,
                 id_pin_hash=chip.pin_hash(secret, salt, "id", pins.id_pin),
                 sign_pin_hash=chip.pin_hash(secret, salt, "sign", pins.sign_pin),
                 nmoc_pin_hash=chip.pin_hash(secret, salt, "nmoc", pins.nmoc_pin),
                 puk_hash=chip.pin_hash(secret, salt, "puk", pins.puk),
-                issued_on=issued_on, expires_on=expires_on)
-            IssuedCertificate.objects.bulk_create([
-                IssuedCertificate(issuer=ca, chip=emulated, serial=format(serial, "x"),
-                                  kind=kind, csn=csn, not_before=not_before,
-                                  not_after=not_after,
-                                  der=cert.public_bytes(serialization.Encoding.DER))
-                for kind, serial, cert in ((CertKind.AUTH, auth_serial, auth_cert),
-                                           (CertKind.SIGN, sign_serial, sign_cert))])
+                issued_on=issued_on,
+                expires_on=expires_on,
+            )
+            IssuedCertificate.objects.bulk_create(
+                [
+                    IssuedCertificate(
+                        issuer=ca,
+                        chip=emulated,
+                        serial=format(serial, "x"),
+                        kind=kind,
+                        csn=csn,
+                        not_before=not_before,
+                        not_after=not_after,
+                        der=cert.public_bytes(serialization.Encoding.DER),
+                    )
+                    for kind, serial, cert in (
+                        (CertKind.AUTH, auth_serial, auth_cert),
+                        (CertKind.SIGN, sign_serial, sign_cert),
+                    )
+                ]
+            )
     except IntegrityError:
         if EmulatedChip.objects.filter(csn=csn).exists():
             raise ChipExists(extra={"csn": csn}) from None
         raise
-    return CardPersonalisation(chip_id=emulated.pk, auth_cert_serial=auth_serial,
-                               sign_cert_serial=sign_serial, data_object=data_object, pins=pins)
+    return CardPersonalisation(
+        chip_id=emulated.pk,
+        auth_cert_serial=auth_serial,
+        sign_cert_serial=sign_serial,
+        data_object=data_object,
+        pins=pins,
+    )
 
 
 def card_certificates_revoke(*, csn: str, reason: str, actor: Any) -> int:
@@ -578,18 +734,30 @@ def card_certificates_revoke(*, csn: str, reason: str, actor: Any) -> int:
         emulated = EmulatedChip.objects.filter(csn=csn).first()
         if emulated is None:
             raise ChipNotFound(extra={"csn": csn})
-        certificates = list(IssuedCertificate.objects.select_for_update()
-                            .filter(csn=csn, status=CertStatus.GOOD).order_by("kind"))
+        certificates = list(
+            IssuedCertificate.objects.select_for_update()
+            .filter(csn=csn, status=CertStatus.GOOD)
+            .order_by("kind")
+        )
         if not certificates:
             return 0
         now = timezone.now()
         IssuedCertificate.objects.filter(pk__in=[c.pk for c in certificates]).update(
-            status=CertStatus.REVOKED, revoked_at=now, reason=reason[:200],
-            reason_code=flag.value)
-        audit_record(actor=actor, action="pki.card_certificates_revoked", obj=emulated,
-                     from_state=CertStatus.GOOD, to_state=CertStatus.REVOKED, reason=reason,
-                     data={"csn": csn, "serials": [c.serial for c in certificates],
-                           "reason_code": flag.value})
+            status=CertStatus.REVOKED, revoked_at=now, reason=reason[:200], reason_code=flag.value
+        )
+        audit_record(
+            actor=actor,
+            action="pki.card_certificates_revoked",
+            obj=emulated,
+            from_state=CertStatus.GOOD,
+            to_state=CertStatus.REVOKED,
+            reason=reason,
+            data={
+                "csn": csn,
+                "serials": [c.serial for c in certificates],
+                "reason_code": flag.value,
+            },
+        )
         issuer_ids = sorted({c.issuer_id for c in certificates})
         transaction.on_commit(lambda: [crl_publish(issuer_id=i) for i in issuer_ids])
     return len(certificates)
@@ -598,13 +766,25 @@ def card_certificates_revoke(*, csn: str, reason: str, actor: Any) -> int:
 def card_certificates_status(*, csn: str) -> CardCertificatesStatus:
     """Each certificate of the card with its status (good/revoked)."""
     rows = IssuedCertificate.objects.filter(csn=csn).order_by("kind", "not_before")
-    return CardCertificatesStatus(csn=csn, certificates=tuple(
-        CertificateState(serial=int(row.serial, 16), kind=row.kind, status=row.status,
-                         not_before=row.not_before, not_after=row.not_after,
-                         revoked_at=row.revoked_at, reason=row.reason) for row in rows))
+    return CardCertificatesStatus(
+        csn=csn,
+        certificates=tuple(
+            CertificateState(
+                serial=int(row.serial, 16),
+                kind=row.kind,
+                status=row.status,
+                not_before=row.not_before,
+                not_after=row.not_after,
+                revoked_at=row.revoked_at,
+                reason=row.reason,
+            )
+            for row in rows
+        ),
+    )
 
 
 # --- The chip's own operations ------------------------------------------------------------------
+
 
 def _pin_try(*, csn: str, slot: str, pin: str) -> EmulatedChip:
     """Check a PIN as the chip would: counter down on a miss, back to full on a hit.
@@ -624,8 +804,12 @@ def _pin_try(*, csn: str, slot: str, pin: str) -> EmulatedChip:
             blocked = True
         else:
             matches = chip.pin_format_ok(pin) and chip.pin_matches(
-                _chip_secret(), bytes(emulated.pin_salt), slot, pin,
-                getattr(emulated, f"{slot}_pin_hash"))
+                _chip_secret(),
+                bytes(emulated.pin_salt),
+                slot,
+                pin,
+                getattr(emulated, f"{slot}_pin_hash"),
+            )
             if matches:
                 if tries != PIN_TRIES:
                     setattr(emulated, tries_field, PIN_TRIES)
@@ -636,10 +820,15 @@ def _pin_try(*, csn: str, slot: str, pin: str) -> EmulatedChip:
             emulated.save(update_fields=[tries_field])
             blocked = tries == 0
     if blocked:
-        raise ChipBlocked(f"{_PIN_KINDS[slot]} کارت پس از سه بار ورود نادرست مسدود شده است. "
-                          "با کد PUK آن را بازگشایی کنید.", extra={"pin_kind": slot})
-    raise PinWrong(f"{_PIN_KINDS[slot]} نادرست است؛ {tries} بار دیگر می‌توانید تلاش کنید.",
-                   extra={"pin_kind": slot, "tries_left": tries})
+        raise ChipBlocked(
+            f"{_PIN_KINDS[slot]} کارت پس از سه بار ورود نادرست مسدود شده است. "
+            "با کد PUK آن را بازگشایی کنید.",
+            extra={"pin_kind": slot},
+        )
+    raise PinWrong(
+        f"{_PIN_KINDS[slot]} نادرست است؛ {tries} بار دیگر می‌توانید تلاش کنید.",
+        extra={"pin_kind": slot, "tries_left": tries},
+    )
 
 
 def chip_verify_pin(*, csn: str, pin_kind: str = "id", pin: str) -> bool:
@@ -652,8 +841,11 @@ def chip_verify_pin(*, csn: str, pin_kind: str = "id", pin: str) -> bool:
 
 
 def _set_pin(emulated: EmulatedChip, slot: str, new_pin: str) -> None:
-    setattr(emulated, f"{slot}_pin_hash",
-            chip.pin_hash(_chip_secret(), bytes(emulated.pin_salt), slot, new_pin))
+    setattr(
+        emulated,
+        f"{slot}_pin_hash",
+        chip.pin_hash(_chip_secret(), bytes(emulated.pin_salt), slot, new_pin),
+    )
     setattr(emulated, f"{slot}_pin_tries", PIN_TRIES)
 
 
@@ -670,20 +862,23 @@ def chip_unblock(*, csn: str, puk: str, new_pin: str, pin_kind: str = "id") -> N
         tries = emulated.puk_tries
         if tries == 0:
             raise PukBlocked()
-        if chip.pin_matches(_chip_secret(), bytes(emulated.pin_salt), "puk", puk,
-                            emulated.puk_hash):
+        if chip.pin_matches(
+            _chip_secret(), bytes(emulated.pin_salt), "puk", puk, emulated.puk_hash
+        ):
             _set_pin(emulated, pin_kind, new_pin)
             emulated.puk_tries = PUK_TRIES
-            emulated.save(update_fields=[f"{pin_kind}_pin_hash", f"{pin_kind}_pin_tries",
-                                         "puk_tries"])
+            emulated.save(
+                update_fields=[f"{pin_kind}_pin_hash", f"{pin_kind}_pin_tries", "puk_tries"]
+            )
             return
         tries -= 1
         emulated.puk_tries = tries
         emulated.save(update_fields=["puk_tries"])
     if tries == 0:
         raise PukBlocked()
-    raise PukWrong(f"کد PUK نادرست است؛ {tries} بار دیگر می‌توانید تلاش کنید.",
-                   extra={"tries_left": tries})
+    raise PukWrong(
+        f"کد PUK نادرست است؛ {tries} بار دیگر می‌توانید تلاش کنید.", extra={"tries_left": tries}
+    )
 
 
 def chip_change_pin(*, csn: str, pin_kind: str = "id", old_pin: str, new_pin: str) -> None:
@@ -705,8 +900,7 @@ def chip_sign_challenge(*, csn: str, pin: str, challenge: bytes) -> bytes:
 def chip_sign_document(*, csn: str, pin: str, digest: bytes) -> bytes:
     """ECDSA (DER) over a SHA-256 `digest` with the signing key, after the SIGN PIN."""
     if len(digest) != 32:
-        raise ValidationFailed("چکیده سند باید SHA-256 (۳۲ بایت) باشد.",
-                               code="DIGEST_INVALID")
+        raise ValidationFailed("چکیده سند باید SHA-256 (۳۲ بایت) باشد.", code="DIGEST_INVALID")
     emulated = _pin_try(csn=csn, slot="sign", pin=pin)
     key = chip.open_key(_chip_secret(), csn, "sign", bytes(emulated.sign_key))
     return key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
@@ -714,12 +908,14 @@ def chip_sign_document(*, csn: str, pin: str, digest: bytes) -> bytes:
 
 # === CRL and OCSP ==============================================================================
 
+
 def crl_publish(*, issuer_id: int | None = None) -> RevocationList:
     """Sign and store a fresh CRL for an issuing CA (the current one unless given)."""
     with transaction.atomic():
         query = CertificateAuthority.objects.select_for_update().filter(kind=CaKind.ISSUING)
-        ca = (query.filter(pk=issuer_id) if issuer_id else query.order_by(
-            "-not_before", "-id")).first()
+        ca = (
+            query.filter(pk=issuer_id) if issuer_id else query.order_by("-not_before", "-id")
+        ).first()
         if ca is None:
             raise CaMissing()
         issuer = _issuer(ca)
@@ -727,16 +923,24 @@ def crl_publish(*, issuer_id: int | None = None) -> RevocationList:
         last = RevocationList.objects.filter(issuer=ca).order_by("-number").first()
         number = (last.number + 1) if last else 1
         # Certificates past their notAfter may leave the CRL (RFC 5280 §3.3).
-        revoked = [(int(serial, 16), when, x509.ReasonFlags(code or "unspecified"))
-                   for serial, when, code in IssuedCertificate.objects.filter(
-                       issuer=ca, status=CertStatus.REVOKED, not_after__gte=now)
-                   .order_by("revoked_at", "id").values_list("serial", "revoked_at",
-                                                              "reason_code")]
+        revoked = [
+            (int(serial, 16), when, x509.ReasonFlags(code or "unspecified"))
+            for serial, when, code in IssuedCertificate.objects.filter(
+                issuer=ca, status=CertStatus.REVOKED, not_after__gte=now
+            )
+            .order_by("revoked_at", "id")
+            .values_list("serial", "revoked_at", "reason_code")
+        ]
         next_update = now + dt.timedelta(hours=getattr(settings, "PKI_CRL_VALIDITY_HOURS", 24))
         crl = issuer.crl(revoked, number=number, this_update=now, next_update=next_update)
         return RevocationList.objects.create(
-            issuer=ca, number=number, this_update=now, next_update=next_update,
-            der=crl.public_bytes(serialization.Encoding.DER), revoked_count=len(revoked))
+            issuer=ca,
+            number=number,
+            this_update=now,
+            next_update=next_update,
+            der=crl.public_bytes(serialization.Encoding.DER),
+            revoked_count=len(revoked),
+        )
 
 
 def crl_publish_if_due(*, within: dt.timedelta) -> RevocationList | None:
@@ -744,40 +948,47 @@ def crl_publish_if_due(*, within: dt.timedelta) -> RevocationList | None:
     ca = _current_issuing_row()
     if ca is None:
         return None
-    last = RevocationList.objects.filter(issuer=ca).order_by("-number").only(
-        "next_update").first()
+    last = RevocationList.objects.filter(issuer=ca).order_by("-number").only("next_update").first()
     if last is not None and last.next_update > timezone.now() + within:
         return None
     return crl_publish(issuer_id=ca.pk)
 
 
-_OCSP_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
-                "sha512": hashes.SHA512}
+_OCSP_HASHES = {
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
     return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(
-        serialization.Encoding.DER)
+        serialization.Encoding.DER
+    )
 
 
 _ISSUER_HASHES: dict[tuple[int, str, str], tuple[bytes, bytes]] = {}
 
 
-def _issuer_hashes(ca: CertificateAuthority, algorithm: hashes.HashAlgorithm
-                   ) -> tuple[bytes, bytes]:
+def _issuer_hashes(
+    ca: CertificateAuthority, algorithm: hashes.HashAlgorithm
+) -> tuple[bytes, bytes]:
     cache_key = (ca.pk, ca.serial, algorithm.name)
     if cache_key not in _ISSUER_HASHES:
         _ISSUER_HASHES[cache_key] = _hash_issuer(_issuer(ca), algorithm)
     return _ISSUER_HASHES[cache_key]
 
 
-def _hash_issuer(issuer: profiles.Issuer, algorithm: hashes.HashAlgorithm
-                 ) -> tuple[bytes, bytes]:
+def _hash_issuer(issuer: profiles.Issuer, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
     name = hashes.Hash(algorithm)
     name.update(issuer.certificate.subject.public_bytes())
     key = hashes.Hash(type(algorithm)())
-    key.update(issuer.certificate.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+    key.update(
+        issuer.certificate.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
     return name.finalize(), key.finalize()
 
 
@@ -792,8 +1003,9 @@ def _issuing_cas() -> list[CertificateAuthority]:
     loaded_at, cas = _ISSUING_CAS
     now = time.monotonic()
     if not cas or now - loaded_at > OCSP_CA_CACHE_SECONDS:
-        cas = list(CertificateAuthority.objects.filter(kind=CaKind.ISSUING)
-                   .order_by("-not_before", "-id"))
+        cas = list(
+            CertificateAuthority.objects.filter(kind=CaKind.ISSUING).order_by("-not_before", "-id")
+        )
         _ISSUING_CAS[:] = [now, cas]
     return cas
 
@@ -807,15 +1019,23 @@ def ocsp_respond(*, request_der: bytes) -> bytes:
         return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
     if algorithm.name not in _OCSP_HASHES:
         return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
-    ca = next((candidate for candidate in _issuing_cas()
-               if _issuer_hashes(candidate, algorithm) == (request.issuer_name_hash,
-                                                           request.issuer_key_hash)), None)
+    ca = next(
+        (
+            candidate
+            for candidate in _issuing_cas()
+            if _issuer_hashes(candidate, algorithm)
+            == (request.issuer_name_hash, request.issuer_key_hash)
+        ),
+        None,
+    )
     if ca is None:
         return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
     issuer = _issuer(ca)
-    row = (IssuedCertificate.objects.filter(serial=format(request.serial_number, "x"),
-                                            issuer_id=ca.pk)
-           .values_list("status", "revoked_at", "reason_code").first())
+    row = (
+        IssuedCertificate.objects.filter(serial=format(request.serial_number, "x"), issuer_id=ca.pk)
+        .values_list("status", "revoked_at", "reason_code")
+        .first()
+    )
     revocation_time, revocation_reason = None, None
     if row is None:
         status = ocsp.OCSPCertStatus.UNKNOWN
@@ -828,14 +1048,21 @@ def ocsp_respond(*, request_der: bytes) -> bytes:
         status = ocsp.OCSPCertStatus.GOOD
     now = timezone.now().replace(microsecond=0)
     minutes = getattr(settings, "PKI_OCSP_VALIDITY_MINUTES", 60)
-    builder = (ocsp.OCSPResponseBuilder()
-               .add_response_by_hash(
-                   issuer_name_hash=request.issuer_name_hash,
-                   issuer_key_hash=request.issuer_key_hash, serial_number=request.serial_number,
-                   algorithm=algorithm, cert_status=status, this_update=now,
-                   next_update=now + dt.timedelta(minutes=minutes),
-                   revocation_time=revocation_time, revocation_reason=revocation_reason)
-               .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate))
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response_by_hash(
+            issuer_name_hash=request.issuer_name_hash,
+            issuer_key_hash=request.issuer_key_hash,
+            serial_number=request.serial_number,
+            algorithm=algorithm,
+            cert_status=status,
+            this_update=now,
+            next_update=now + dt.timedelta(minutes=minutes),
+            revocation_time=revocation_time,
+            revocation_reason=revocation_reason,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate)
+    )
     try:
         nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value
     except x509.ExtensionNotFound:

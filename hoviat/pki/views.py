@@ -34,9 +34,12 @@ def verify(request):
         form = ReceiptVerifyForm(request.POST, request.FILES)
         try:
             # Counted before the upload is decoded: decoding an image is the costly part.
-            rate_limit_hit(scope="receipt-verify", subject=request.META.get("REMOTE_ADDR", ""),
-                           limit=getattr(settings, "PKI_VERIFY_RATE_PER_MINUTE", 30),
-                           window=dt.timedelta(minutes=1))
+            rate_limit_hit(
+                scope="receipt-verify",
+                subject=request.META.get("REMOTE_ADDR", ""),
+                limit=getattr(settings, "PKI_VERIFY_RATE_PER_MINUTE", 30),
+                window=dt.timedelta(minutes=1),
+            )
         except RateLimited as exc:
             # Unbound, so rendering it does not decode the upload after all.
             form = ReceiptVerifyForm(initial={"text": request.POST.get("text", "")})
@@ -46,8 +49,12 @@ def verify(request):
                 verdict = selectors.receipt_qr_verify(text=form.cleaned_data["qr_text"])
     else:
         form = ReceiptVerifyForm()
-    return render(request, "pki/verify.html",
-                  {"form": form, "verdict": verdict, "error": error}, status=status)
+    return render(
+        request,
+        "pki/verify.html",
+        {"form": form, "verdict": verdict, "error": error},
+        status=status,
+    )
 
 
 _NO_CA = "مرجع صدور گواهی هنوز راه‌اندازی نشده است."
@@ -91,8 +98,9 @@ def crl(request):
 
 
 def _ocsp_response(der: bytes) -> HttpResponse:
-    response = HttpResponse(services.ocsp_respond(request_der=der),
-                            content_type="application/ocsp-response")
+    response = HttpResponse(
+        services.ocsp_respond(request_der=der), content_type="application/ocsp-response"
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -36,8 +36,12 @@ def provinces(request):
 def counties(request, code: str):
     province = selectors.province_get(code=code)
     return [
-        {"id": c.id, "name_fa": c.name_fa, "name_en": c.name_en,
-         "national_code_prefixes": [p.prefix for p in c.prefixes.all()]}
+        {
+            "id": c.id,
+            "name_fa": c.name_fa,
+            "name_en": c.name_en,
+            "national_code_prefixes": [p.prefix for p in c.prefixes.all()],
+        }
         for c in selectors.county_list(province=province)
     ]
 

@@ -30,27 +30,40 @@ class _Tally:
 
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
-        return [{key: (value or "").strip() for key, value in row.items()}
-                for row in csv.DictReader(handle)]
+        return [
+            {key: (value or "").strip() for key, value in row.items()}
+            for row in csv.DictReader(handle)
+        ]
 
 
 def _read_data() -> tuple[list[dict], list[dict], list[dict]]:
     """The three files, normalised and checked against each other before anything is written."""
     provinces = [
-        {"code": row["code"].upper(), "name_fa": normalize_text(row["name_fa"]),
-         "name_en": row["name_en"], "population_1395": int(fold_digits(row["population_1395"]))}
+        {
+            "code": row["code"].upper(),
+            "name_fa": normalize_text(row["name_fa"]),
+            "name_en": row["name_en"],
+            "population_1395": int(fold_digits(row["population_1395"])),
+        }
         for row in _rows("provinces.csv")
     ]
     counties = [
-        {"province": row["province"].upper(), "name_fa": normalize_text(row["name_fa"]),
-         "name_en": row["name_en"],
-         "prefixes": [fold_digits(p) for p in row["prefixes"].split()]}
+        {
+            "province": row["province"].upper(),
+            "name_fa": normalize_text(row["name_fa"]),
+            "name_en": row["name_en"],
+            "prefixes": [fold_digits(p) for p in row["prefixes"].split()],
+        }
         for row in _rows("counties.csv")
     ]
     cities = [
-        {"province": row["province"].upper(), "county_en": row["county_en"],
-         "name_fa": normalize_text(row["name_fa"]), "name_en": row["name_en"],
-         "is_provincial_capital": row["is_provincial_capital"] == "1"}
+        {
+            "province": row["province"].upper(),
+            "county_en": row["county_en"],
+            "name_fa": normalize_text(row["name_fa"]),
+            "name_en": row["name_en"],
+            "is_provincial_capital": row["is_provincial_capital"] == "1",
+        }
         for row in _rows("cities.csv")
     ]
 
@@ -72,8 +85,11 @@ def _read_data() -> tuple[list[dict], list[dict], list[dict]]:
     if twice := [p for p, n in prefixes.items() if n > 1]:
         raise PlacesDataError(f"prefixes given to two counties: {twice}")
 
-    if strays := [(c["province"], c["county_en"]) for c in cities
-                  if (c["province"], c["county_en"]) not in county_keys]:
+    if strays := [
+        (c["province"], c["county_en"])
+        for c in cities
+        if (c["province"], c["county_en"]) not in county_keys
+    ]:
         raise PlacesDataError(f"cities in unknown counties: {strays}")
     capitals = Counter(c["province"] for c in cities if c["is_provincial_capital"])
     if wrong := [code for code in codes if capitals[code] != 1]:
@@ -91,8 +107,7 @@ def _sync(obj: models.Model, values: dict[str, Any]) -> bool:
     return bool(changed)
 
 
-def _upsert(model, existing: dict, key, lookup: dict, values: dict, kind: str,
-            tally: _Tally):
+def _upsert(model, existing: dict, key, lookup: dict, values: dict, kind: str, tally: _Tally):
     obj = existing.get(key)
     if obj is None:
         obj = model.objects.create(**lookup, **values)
@@ -114,31 +129,58 @@ def places_load(*, stdout: TextIO | None = None) -> dict[str, Any]:
     with transaction.atomic():
         province_by_code = {p.code: p for p in Province.objects.all()}
         for row in provinces:
-            _upsert(Province, province_by_code, row["code"], {"code": row["code"]},
-                    {k: row[k] for k in ("name_fa", "name_en", "population_1395")},
-                    "provinces", tally)
+            _upsert(
+                Province,
+                province_by_code,
+                row["code"],
+                {"code": row["code"]},
+                {k: row[k] for k in ("name_fa", "name_en", "population_1395")},
+                "provinces",
+                tally,
+            )
 
         county_by_key = {(c.province_id, c.name_en): c for c in County.objects.all()}
         prefix_by_code = {p.prefix: p for p in NationalCodePrefix.objects.all()}
         county_by_name: dict[tuple[str, str], County] = {}
         for row in counties:
             province = province_by_code[row["province"]]
-            county = _upsert(County, county_by_key, (province.pk, row["name_en"]),
-                             {"province": province, "name_en": row["name_en"]},
-                             {"name_fa": row["name_fa"]}, "counties", tally)
+            county = _upsert(
+                County,
+                county_by_key,
+                (province.pk, row["name_en"]),
+                {"province": province, "name_en": row["name_en"]},
+                {"name_fa": row["name_fa"]},
+                "counties",
+                tally,
+            )
             county_by_name[(row["province"], row["name_en"])] = county
             for prefix in row["prefixes"]:
-                _upsert(NationalCodePrefix, prefix_by_code, prefix, {"prefix": prefix},
-                        {"county_id": county.pk}, "prefixes", tally)
+                _upsert(
+                    NationalCodePrefix,
+                    prefix_by_code,
+                    prefix,
+                    {"prefix": prefix},
+                    {"county_id": county.pk},
+                    "prefixes",
+                    tally,
+                )
 
         city_by_key = {(c.county_id, c.name_en): c for c in City.objects.all()}
         for row in cities:
             county = county_by_name[(row["province"], row["county_en"])]
-            _upsert(City, city_by_key, (county.pk, row["name_en"]),
-                    {"county": county, "name_en": row["name_en"]},
-                    {"province_id": county.province_id, "name_fa": row["name_fa"],
-                     "is_provincial_capital": row["is_provincial_capital"]},
-                    "cities", tally)
+            _upsert(
+                City,
+                city_by_key,
+                (county.pk, row["name_en"]),
+                {"county": county, "name_en": row["name_en"]},
+                {
+                    "province_id": county.province_id,
+                    "name_fa": row["name_fa"],
+                    "is_provincial_capital": row["is_provincial_capital"],
+                },
+                "cities",
+                tally,
+            )
 
     result = {
         "provinces": len(provinces),

@@ -84,18 +84,28 @@ class ShipmentOut(Schema):
 
 
 def _run_out(run) -> dict:
-    return {f: getattr(run, f) for f in ("id", "date", "status", "requested", "personalised",
-                                         "qc_failed", "stop_reason")}
+    return {
+        f: getattr(run, f)
+        for f in ("id", "date", "status", "requested", "personalised", "qc_failed", "stop_reason")
+    }
 
 
 @router.post("/production/stock", response={201: StockOut}, summary="Record a card-body delivery")
 def stock_deliver(request, payload: StockIn):
-    entry = services.stock_deliver(quantity=payload.quantity, lot=payload.lot,
-                                   actor=_operator(request))
+    entry = services.stock_deliver(
+        quantity=payload.quantity, lot=payload.lot, actor=_operator(request)
+    )
     stock = selectors.stock_current()
-    return Status(201, {"id": entry.pk, "lot": entry.lot, "quantity": entry.quantity,
-                        "stock": stock,
-                        "days_of_cover": selectors.stock_days_of_cover(stock=stock)})
+    return Status(
+        201,
+        {
+            "id": entry.pk,
+            "lot": entry.lot,
+            "quantity": entry.quantity,
+            "stock": stock,
+            "days_of_cover": selectors.stock_days_of_cover(stock=stock),
+        },
+    )
 
 
 @router.post("/production/runs", response={202: RunOut}, summary="Start a personalisation run")
@@ -104,8 +114,9 @@ def run_start(request, payload: RunIn):
     from hoviat.production.tasks import production_run_task
 
     user = _operator(request)
-    run = services.production_run_start(date=payload.date or today_local(), actor=user,
-                                        tracking_codes=payload.tracking_codes)
+    run = services.production_run_start(
+        date=payload.date or today_local(), actor=user, tracking_codes=payload.tracking_codes
+    )
     transaction.on_commit(lambda: production_run_task(run.pk, user.pk))
     return Status(202, _run_out(run))
 
@@ -131,17 +142,30 @@ def queue(request, offset: int = 0, limit: int = 100):
     _operator(request)
     offset, limit = max(offset, 0), min(max(limit, 1), 1000)
     summary = selectors.queue_summary()
-    items = [{"position": row.position, "tracking_code": row.application.tracking_code,
-              "priority": row.application.queue_priority,
-              "enrolled_at": row.application.enrolled_at, "expected_ready": row.eta.date,
-              "reason": row.eta.reason}
-             for row in selectors.queue_page(offset=offset, limit=limit)]
+    items = [
+        {
+            "position": row.position,
+            "tracking_code": row.application.tracking_code,
+            "priority": row.application.queue_priority,
+            "enrolled_at": row.application.enrolled_at,
+            "expected_ready": row.eta.date,
+            "reason": row.eta.reason,
+        }
+        for row in selectors.queue_page(offset=offset, limit=limit)
+    ]
     return {**summary.__dict__, "items": items}
 
 
-@router.post("/shipments/{shipment_id}/dispatch", response=ShipmentOut,
-             summary="Dispatch a shipment: its cards go in transit")
+@router.post(
+    "/shipments/{shipment_id}/dispatch",
+    response=ShipmentOut,
+    summary="Dispatch a shipment: its cards go in transit",
+)
 def shipment_dispatch(request, shipment_id: int):
     shipment = services.shipment_dispatch(shipment_id=shipment_id, actor=_operator(request))
-    return {"id": shipment.pk, "office_id": shipment.office_id, "status": shipment.status,
-            "cards": shipment.cards.count()}
+    return {
+        "id": shipment.pk,
+        "office_id": shipment.office_id,
+        "status": shipment.status,
+        "cards": shipment.cards.count(),
+    }

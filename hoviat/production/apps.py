@@ -18,8 +18,11 @@ def _expected_ready(application):
     from hoviat.applications.selectors import ExpectedReady
     from hoviat.production.selectors import application_production_eta
 
-    if application.status not in (ApplicationStatus.ENROLLED, ApplicationStatus.IN_PRODUCTION,
-                                  ApplicationStatus.PRODUCED):
+    if application.status not in (
+        ApplicationStatus.ENROLLED,
+        ApplicationStatus.IN_PRODUCTION,
+        ApplicationStatus.PRODUCED,
+    ):
         return None
     eta = application_production_eta(application=application)
     return ExpectedReady(eta.date, eta.basis, eta.reason)

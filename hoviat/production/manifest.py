@@ -16,10 +16,17 @@ HEADER = ["row", "csn", "crn", "national_code_masked", "tracking_code", "expires
 
 
 def manifest_rows(shipment: Shipment) -> list[list[str]]:
-    return [[str(i), card.csn, card.crn,
-             mask_national_code(card.application.citizen.national_code),
-             card.application.tracking_code, card.expires_on.isoformat()]
-            for i, card in enumerate(shipment_cards(shipment=shipment), start=1)]
+    return [
+        [
+            str(i),
+            card.csn,
+            card.crn,
+            mask_national_code(card.application.citizen.national_code),
+            card.application.tracking_code,
+            card.expires_on.isoformat(),
+        ]
+        for i, card in enumerate(shipment_cards(shipment=shipment), start=1)
+    ]
 
 
 def manifest_csv(shipment: Shipment) -> str:
@@ -37,8 +44,15 @@ def manifest_pdf(shipment: Shipment) -> bytes:
 
     from hoviat.enrolment.pdf import _font_urls
 
-    html = render_to_string("production/manifest_pdf.html", {
-        "shipment": shipment, "rows": manifest_rows(shipment), "fonts": _font_urls(),
-        "created": format_jalali(shipment.created_at, with_time=True)})
+    html = render_to_string(
+        "production/manifest_pdf.html",
+        {
+            "shipment": shipment,
+            "rows": manifest_rows(shipment),
+            "fonts": _font_urls(),
+            "created": format_jalali(shipment.created_at, with_time=True),
+        },
+    )
     return HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
-        font_config=FontConfiguration())
+        font_config=FontConfiguration()
+    )

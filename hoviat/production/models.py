@@ -8,16 +8,18 @@ class ProductionSettings(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     daily_capacity = models.PositiveIntegerField("ظرفیت روزانه (کارت)")
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "تنظیمات تولید"
         verbose_name_plural = "تنظیمات تولید"
         constraints = [
             models.CheckConstraint(name="production_settings_singleton", condition=Q(id=1)),
-            models.CheckConstraint(name="production_capacity_positive",
-                                   condition=Q(daily_capacity__gt=0)),
+            models.CheckConstraint(
+                name="production_capacity_positive", condition=Q(daily_capacity__gt=0)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -37,10 +39,16 @@ class CardBodyLedger(models.Model):
     kind = models.CharField("نوع", max_length=16, choices=LedgerKind.choices)
     lot = models.CharField("شماره محموله", max_length=64, blank=True)
     quantity = models.IntegerField("تعداد")  # signed: deliveries in, consumption out
-    run = models.ForeignKey("production.PersonalisationRun", null=True, blank=True,
-                            on_delete=models.PROTECT, related_name="ledger")
-    actor = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    run = models.ForeignKey(
+        "production.PersonalisationRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger",
+    )
+    actor = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField("زمان", db_index=True)
     note = models.CharField("توضیح", max_length=255, blank=True)
 
@@ -50,9 +58,11 @@ class CardBodyLedger(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="ledger_sign_matches_kind",
-                condition=(Q(kind="delivery", quantity__gt=0)
-                           | Q(kind__in=["consumption", "spoilage"], quantity__lt=0)
-                           | (Q(kind="adjustment") & ~Q(quantity=0))),
+                condition=(
+                    Q(kind="delivery", quantity__gt=0)
+                    | Q(kind__in=["consumption", "spoilage"], quantity__lt=0)
+                    | (Q(kind="adjustment") & ~Q(quantity=0))
+                ),
             ),
         ]
 
@@ -72,8 +82,9 @@ class QueuePriority(models.Model):
     Without a row the application's kind decides (PRODUCTION_KIND_PRIORITY).
     """
 
-    application = models.OneToOneField("applications.Application", on_delete=models.PROTECT,
-                                       related_name="production_priority")
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="production_priority"
+    )
     priority = models.PositiveSmallIntegerField("اولویت", choices=PriorityClass.choices)
     reason = models.CharField("علت", max_length=255)
     set_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
@@ -99,16 +110,18 @@ class PersonalisationRun(models.Model):
     """One personalisation run: several a day are allowed, never two at once."""
 
     date = models.DateField("تاریخ تولید", db_index=True)
-    status = models.CharField("وضعیت", max_length=16, choices=RunStatus.choices,
-                              default=RunStatus.RUNNING)
+    status = models.CharField(
+        "وضعیت", max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
     requested = models.PositiveIntegerField("سقف این اجرا", default=0)
     personalised = models.PositiveIntegerField("شخصی‌سازی شده", default=0)
     qc_failed = models.PositiveIntegerField("رد در کنترل کیفیت", default=0)
     stop_reason = models.CharField("علت توقف", max_length=255, blank=True)
     # Tracking codes of a run asked for by name; empty: the queue in its order.
     targets = models.JSONField(default=list, blank=True)
-    started_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     started_at = models.DateTimeField()
     heartbeat_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -125,8 +138,11 @@ class PersonalisationRun(models.Model):
         verbose_name_plural = "اجراهای شخصی‌سازی"
         constraints = [
             # The last line of defence: at most one run is running, whatever the lock did.
-            models.UniqueConstraint(fields=["status"], condition=Q(status="running"),
-                                    name="one_running_personalisation_run"),
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="running"),
+                name="one_running_personalisation_run",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,15 +177,19 @@ class Card(models.Model):
 
     csn = models.CharField("شماره سریال کارت", max_length=16, unique=True)
     crn = models.CharField("شماره ثبت کارت", max_length=10, unique=True)
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT,
-                                    related_name="cards")
-    status = models.CharField("وضعیت", max_length=16, choices=CardStatus.choices,
-                              default=CardStatus.PERSONALISED)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="cards"
+    )
+    status = models.CharField(
+        "وضعیت", max_length=16, choices=CardStatus.choices, default=CardStatus.PERSONALISED
+    )
     run = models.ForeignKey(PersonalisationRun, on_delete=models.PROTECT, related_name="cards")
-    shipment = models.ForeignKey("production.Shipment", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="cards")
-    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT,
-                               related_name="production_cards")  # the delivering office
+    shipment = models.ForeignKey(
+        "production.Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="cards"
+    )
+    office = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, related_name="production_cards"
+    )  # the delivering office
     issued_on = models.DateField("تاریخ صدور")
     expires_on = models.DateField("تاریخ انقضا")
     chip_id = models.CharField("شناسه تراشه", max_length=40)
@@ -199,9 +219,11 @@ class Card(models.Model):
         verbose_name_plural = "کارت‌ها"
         constraints = [
             # One good card per application in production; spoiled ones do not count.
-            models.UniqueConstraint(fields=["application"],
-                                    condition=Q(status__in=["personalised", "in_transit"]),
-                                    name="one_card_in_production_per_application"),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status__in=["personalised", "in_transit"]),
+                name="one_card_in_production_per_application",
+            ),
         ]
         indexes = [models.Index(fields=["status", "office"])]
 
@@ -218,14 +240,15 @@ class ShipmentStatus(models.TextChoices):
 class Shipment(models.Model):
     """Produced cards bound for one delivering office."""
 
-    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT,
-                               related_name="shipments")
-    status = models.CharField("وضعیت", max_length=16, choices=ShipmentStatus.choices,
-                              default=ShipmentStatus.PACKED)
+    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="shipments")
+    status = models.CharField(
+        "وضعیت", max_length=16, choices=ShipmentStatus.choices, default=ShipmentStatus.PACKED
+    )
     created_at = models.DateTimeField()
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    dispatched_by = models.ForeignKey("core.User", null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
+    dispatched_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     TRANSITIONS = {"dispatched": {"packed"}, "received": {"dispatched"}}
 
@@ -234,10 +257,12 @@ class Shipment(models.Model):
         verbose_name_plural = "محموله‌ها"
         constraints = [
             # New cards for an office join its packed shipment rather than open another.
-            models.UniqueConstraint(fields=["office"], condition=Q(status="packed"),
-                                    name="one_packed_shipment_per_office"),
+            models.UniqueConstraint(
+                fields=["office"],
+                condition=Q(status="packed"),
+                name="one_packed_shipment_per_office",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"shipment {self.pk}"
-

@@ -43,11 +43,13 @@ def settings_current() -> ProductionSettings:
     row = ProductionSettings.objects.filter(pk=1).first()
     if row is None:
         row, _ = ProductionSettings.objects.get_or_create(
-            pk=1, defaults={"daily_capacity": conf("PRODUCTION_DAILY_CAPACITY")})
+            pk=1, defaults={"daily_capacity": conf("PRODUCTION_DAILY_CAPACITY")}
+        )
     return row
 
 
 # --- Stock -----------------------------------------------------------------------------------
+
 
 def stock_current() -> int:
     return CardBodyLedger.objects.aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
@@ -56,9 +58,9 @@ def stock_current() -> int:
 def stock_daily_use(*, days: int = RATE_WINDOW_DAYS) -> float:
     """Card bodies used a day (consumed or spoiled), averaged over the last `days` days."""
     since = timezone.now() - dt.timedelta(days=days)
-    used = (CardBodyLedger.objects
-            .filter(at__gte=since, kind__in=[LedgerKind.CONSUMPTION, LedgerKind.SPOILAGE])
-            .aggregate(total=Coalesce(Sum("quantity"), 0))["total"])
+    used = CardBodyLedger.objects.filter(
+        at__gte=since, kind__in=[LedgerKind.CONSUMPTION, LedgerKind.SPOILAGE]
+    ).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
     return -used / days
 
 
@@ -75,8 +77,12 @@ def stock_ledger() -> QuerySet[CardBodyLedger]:
 
 def stock_series() -> list[tuple[dt.date, int]]:
     """The stock at the end of each day with a movement, for the chart."""
-    rows = (CardBodyLedger.objects.annotate(day=TruncDate("at")).values("day")
-            .annotate(net=Sum("quantity")).order_by("day"))
+    rows = (
+        CardBodyLedger.objects.annotate(day=TruncDate("at"))
+        .values("day")
+        .annotate(net=Sum("quantity"))
+        .order_by("day")
+    )
     total, series = 0, []
     for row in rows:
         total += row["net"]
@@ -86,15 +92,22 @@ def stock_series() -> list[tuple[dt.date, int]]:
 
 # --- Queue -----------------------------------------------------------------------------------
 
+
 def queue_applications() -> QuerySet[Application]:
     """Enrolled applications in production order: priority class, then enrolment time."""
-    by_kind = [When(kind=kind, then=Value(priority))
-               for kind, priority in conf("PRODUCTION_KIND_PRIORITY").items()]
-    priority = Coalesce("production_priority__priority",
-                        Case(*by_kind, default=Value(2), output_field=IntegerField()))
-    return (Application.objects.filter(status=ApplicationStatus.ENROLLED)
-            .annotate(queue_priority=priority)
-            .order_by("queue_priority", "enrolled_at", "id"))
+    by_kind = [
+        When(kind=kind, then=Value(priority))
+        for kind, priority in conf("PRODUCTION_KIND_PRIORITY").items()
+    ]
+    priority = Coalesce(
+        "production_priority__priority",
+        Case(*by_kind, default=Value(2), output_field=IntegerField()),
+    )
+    return (
+        Application.objects.filter(status=ApplicationStatus.ENROLLED)
+        .annotate(queue_priority=priority)
+        .order_by("queue_priority", "enrolled_at", "id")
+    )
 
 
 def queue_position(*, application: Application) -> int | None:
@@ -123,8 +136,9 @@ class Eta:
 class ReadyDates:
     """Ready dates for queue positions, with one calendar read for a whole page of them."""
 
-    def __init__(self, *, today: dt.date | None = None, capacity: int | None = None,
-                 stock: int | None = None) -> None:
+    def __init__(
+        self, *, today: dt.date | None = None, capacity: int | None = None, stock: int | None = None
+    ) -> None:
         self.today = today or today_local()
         self.capacity = capacity or settings_current().daily_capacity
         self.stock = stock_current() if stock is None else stock
@@ -185,8 +199,12 @@ class QueueSummary:
 def queue_summary() -> QueueSummary:
     queue = queue_applications()
     length = queue.count()
-    oldest = (Application.objects.filter(status=ApplicationStatus.ENROLLED)
-              .order_by("enrolled_at").values_list("enrolled_at", flat=True).first())
+    oldest = (
+        Application.objects.filter(status=ApplicationStatus.ENROLLED)
+        .order_by("enrolled_at")
+        .values_list("enrolled_at", flat=True)
+        .first()
+    )
     age = ((timezone.now() - oldest).total_seconds() / 86400) if oldest else None
     stock = stock_current()
     return QueueSummary(
@@ -209,12 +227,15 @@ class QueueRow:
 
 def queue_page(*, offset: int = 0, limit: int = 100) -> list[QueueRow]:
     dates = ReadyDates()
-    rows = queue_applications().select_related("citizen")[offset:offset + limit]
-    return [QueueRow(offset + i + 1, app, dates.for_position(offset + i + 1))
-            for i, app in enumerate(rows)]
+    rows = queue_applications().select_related("citizen")[offset : offset + limit]
+    return [
+        QueueRow(offset + i + 1, app, dates.for_position(offset + i + 1))
+        for i, app in enumerate(rows)
+    ]
 
 
 # --- Runs and shipments ----------------------------------------------------------------------
+
 
 def cards_made_on(*, date: dt.date) -> int:
     """Card bodies used by the runs of a date: what counts against the daily capacity."""
@@ -230,8 +251,11 @@ def run_running() -> PersonalisationRun | None:
 
 
 def shipments_recent(*, limit: int = 100) -> QuerySet[Shipment]:
-    return (Shipment.objects.select_related("office", "office__city")
-            .annotate(card_count=Count("cards")).order_by("-id")[:limit])
+    return (
+        Shipment.objects.select_related("office", "office__city")
+        .annotate(card_count=Count("cards"))
+        .order_by("-id")[:limit]
+    )
 
 
 def shipment_get(*, shipment_id: Any) -> Shipment:
@@ -241,16 +265,16 @@ def shipment_get(*, shipment_id: Any) -> Shipment:
         pk = int(shipment_id)
     except (TypeError, ValueError):
         pk = None
-    shipment = (Shipment.objects.select_related("office").filter(pk=pk).first()
-                if pk is not None else None)
+    shipment = (
+        Shipment.objects.select_related("office").filter(pk=pk).first() if pk is not None else None
+    )
     if shipment is None:
         raise NotFound("محموله‌ای با این شناسه یافت نشد.", code="SHIPMENT_NOT_FOUND")
     return shipment
 
 
 def shipment_cards(*, shipment: Shipment) -> QuerySet[Card]:
-    return (shipment.cards.select_related("application", "application__citizen")
-            .order_by("csn"))
+    return shipment.cards.select_related("application", "application__citizen").order_by("csn")
 
 
 def cards_waiting_to_ship() -> int:

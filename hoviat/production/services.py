@@ -71,34 +71,46 @@ def _positive_int(value: Any, *, field: str, maximum: int, code: str) -> int:
     # bool is an int in Python; 5.0 and "5" are not what a count of card bodies looks like.
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
         raise ValidationFailed(
-            f"مقدار «{field}» باید عدد صحیح مثبت و حداکثر {maximum} باشد.", code=code,
-            extra={"field": field})
+            f"مقدار «{field}» باید عدد صحیح مثبت و حداکثر {maximum} باشد.",
+            code=code,
+            extra={"field": field},
+        )
     return value
 
 
 # --- Stock and settings ----------------------------------------------------------------------
 
+
 def stock_deliver(*, quantity: int, lot: str, actor: Any) -> CardBodyLedger:
     """Record card bodies delivered by the supplier."""
-    quantity = _positive_int(quantity, field="quantity", maximum=MAX_DELIVERY,
-                             code="STOCK_QUANTITY_INVALID")
+    quantity = _positive_int(
+        quantity, field="quantity", maximum=MAX_DELIVERY, code="STOCK_QUANTITY_INVALID"
+    )
     lot = (lot or "").strip()
     if not lot or len(lot) > 64:
-        raise ValidationFailed("شماره محموله (lot) الزامی است و حداکثر ۶۴ نویسه دارد.",
-                               code="STOCK_LOT_INVALID", extra={"field": "lot"})
+        raise ValidationFailed(
+            "شماره محموله (lot) الزامی است و حداکثر ۶۴ نویسه دارد.",
+            code="STOCK_LOT_INVALID",
+            extra={"field": "lot"},
+        )
     with transaction.atomic():
-        entry = CardBodyLedger.objects.create(kind=LedgerKind.DELIVERY, lot=lot,
-                                              quantity=quantity, actor=actor,
-                                              at=timezone.now())
-        audit_record(actor=actor, action="card_body.delivery", obj=entry,
-                     data={"lot": lot, "quantity": quantity})
+        entry = CardBodyLedger.objects.create(
+            kind=LedgerKind.DELIVERY, lot=lot, quantity=quantity, actor=actor, at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="card_body.delivery",
+            obj=entry,
+            data={"lot": lot, "quantity": quantity},
+        )
     return entry
 
 
 def capacity_set(*, daily_capacity: int, actor: Any) -> ProductionSettings:
     """Change the daily personalisation capacity."""
-    daily_capacity = _positive_int(daily_capacity, field="daily_capacity",
-                                   maximum=MAX_CAPACITY, code="CAPACITY_INVALID")
+    daily_capacity = _positive_int(
+        daily_capacity, field="daily_capacity", maximum=MAX_CAPACITY, code="CAPACITY_INVALID"
+    )
     with transaction.atomic():
         selectors.settings_current()
         row = ProductionSettings.objects.select_for_update().get(pk=1)
@@ -106,37 +118,59 @@ def capacity_set(*, daily_capacity: int, actor: Any) -> ProductionSettings:
         row.daily_capacity = daily_capacity
         row.updated_by = actor
         row.save(update_fields=["daily_capacity", "updated_by", "updated_at"])
-        audit_record(actor=actor, action="production.capacity_set", obj=row,
-                     data={"from": before, "to": daily_capacity})
+        audit_record(
+            actor=actor,
+            action="production.capacity_set",
+            obj=row,
+            data={"from": before, "to": daily_capacity},
+        )
     return row
 
 
-def queue_priority_set(*, application_id: int, priority: int, reason: str,
-                       actor: Any) -> QueuePriority:
+def queue_priority_set(
+    *, application_id: int, priority: int, reason: str, actor: Any
+) -> QueuePriority:
     """Put an application in a priority class of the queue (e.g. its card was defective)."""
     if priority not in PriorityClass.values:
         raise ValidationFailed("کلاس اولویت نامعتبر است.", code="PRIORITY_INVALID")
     with transaction.atomic():
         row, _ = QueuePriority.objects.update_or_create(
             application_id=application_id,
-            defaults={"priority": priority, "reason": reason, "set_by": actor,
-                      "set_at": timezone.now()})
-        audit_record(actor=actor, action="production.priority_set", object_type=APPLICATION,
-                     object_id=str(application_id), reason=reason, data={"priority": priority})
+            defaults={
+                "priority": priority,
+                "reason": reason,
+                "set_by": actor,
+                "set_at": timezone.now(),
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="production.priority_set",
+            object_type=APPLICATION,
+            object_id=str(application_id),
+            reason=reason,
+            data={"priority": priority},
+        )
     return row
 
 
 # --- Runs ------------------------------------------------------------------------------------
 
-def production_run_start(*, date: dt.date, actor: Any,
-                         tracking_codes: list[str] | None = None) -> PersonalisationRun:
+
+def production_run_start(
+    *, date: dt.date, actor: Any, tracking_codes: list[str] | None = None
+) -> PersonalisationRun:
     """Open a run for a date, up to the capacity left that day and the stock; not yet run."""
     targets = None
     if tracking_codes:
-        found = dict(Application.objects.filter(tracking_code__in=tracking_codes)
-                     .values_list("tracking_code", "status"))
-        bad = sorted(code for code in tracking_codes
-                     if found.get(code) != ApplicationStatus.ENROLLED)
+        found = dict(
+            Application.objects.filter(tracking_code__in=tracking_codes).values_list(
+                "tracking_code", "status"
+            )
+        )
+        bad = sorted(
+            code for code in tracking_codes if found.get(code) != ApplicationStatus.ENROLLED
+        )
         if bad:
             raise ApplicationNotEnrolled(extra={"tracking_codes": bad})
         targets = sorted(set(tracking_codes))
@@ -154,27 +188,49 @@ def production_run_start(*, date: dt.date, actor: Any,
                 stale = dt.timedelta(seconds=conf("PRODUCTION_RUN_STALE_SECONDS"))
                 if now - running.heartbeat_at < stale:
                     raise RunInProgress(extra={"run_id": running.pk})
-                _run_finish(running, RunStatus.INTERRUPTED, actor=None,
-                            reason="بدون نشانه حیات؛ احتمالاً فرایند متوقف شده است")
+                _run_finish(
+                    running,
+                    RunStatus.INTERRUPTED,
+                    actor=None,
+                    reason="بدون نشانه حیات؛ احتمالاً فرایند متوقف شده است",
+                )
             left = capacity - selectors.cards_made_on(date=date)
             if left <= 0:
                 raise DailyCapacityReached(extra={"daily_capacity": capacity})
             limit = min(left, stock, len(targets) if targets else left)
             run = PersonalisationRun.objects.create(
-                date=date, requested=limit, started_by=actor, started_at=now,
-                heartbeat_at=now, targets=targets or [])
-            audit_record(actor=actor, action="production_run.start", obj=run,
-                         to_state=RunStatus.RUNNING,
-                         data={"date": date.isoformat(), "requested": limit,
-                               "tracking_codes": targets or []})
+                date=date,
+                requested=limit,
+                started_by=actor,
+                started_at=now,
+                heartbeat_at=now,
+                targets=targets or [],
+            )
+            audit_record(
+                actor=actor,
+                action="production_run.start",
+                obj=run,
+                to_state=RunStatus.RUNNING,
+                data={
+                    "date": date.isoformat(),
+                    "requested": limit,
+                    "tracking_codes": targets or [],
+                },
+            )
     except IntegrityError:
         raise RunInProgress() from None
     return run
 
 
 def _run_finish(run: PersonalisationRun, status: str, *, actor: Any, reason: str = "") -> None:
-    transition(PersonalisationRun, pk=run.pk, to=status, actor=actor, reason=reason,
-               updates={"finished_at": timezone.now(), "stop_reason": reason})
+    transition(
+        PersonalisationRun,
+        pk=run.pk,
+        to=status,
+        actor=actor,
+        reason=reason,
+        updates={"finished_at": timezone.now(), "stop_reason": reason},
+    )
 
 
 def _pin_hash(pin: str) -> str:
@@ -209,26 +265,46 @@ def _numbers_take(name: str, count: int) -> int:
 
 
 def _fingerprints(enrolment: Any) -> dict[str, str]:
-    return {str(pos): item["sha256"] for pos, item in (enrolment.fingerprints or {}).items()
-            if isinstance(item, dict) and item.get("sha256")}
+    return {
+        str(pos): item["sha256"]
+        for pos, item in (enrolment.fingerprints or {}).items()
+        if isinstance(item, dict) and item.get("sha256")
+    }
 
 
-def _audit_many(rows: list[tuple[str, str]], *, actor: Any, action: str, object_type: str,
-                from_state: str, to_state: str, reason: str = "",
-                run: PersonalisationRun) -> None:
+def _audit_many(
+    rows: list[tuple[str, str]],
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    from_state: str,
+    to_state: str,
+    reason: str = "",
+    run: PersonalisationRun,
+) -> None:
     for object_id, label in rows:
-        audit_record(actor=actor, action=action, object_type=object_type,
-                     object_id=object_id, from_state=from_state, to_state=to_state,
-                     reason=reason, data={"run": run.pk, "card": label})
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            data={"run": run.pk, "card": label},
+        )
 
 
-def _batch_personalise(run: PersonalisationRun, *, size: int, actor: Any,
-                       targets: list[str] | None) -> tuple[int, int]:
+def _batch_personalise(
+    run: PersonalisationRun, *, size: int, actor: Any, targets: list[str] | None
+) -> tuple[int, int]:
     """One batch in one transaction: claim, personalise, QC, ledger. (made, failed)."""
     personalise, revoke = _pki()
     # A card spoiled in this run waits for the next run: no retry loop on one bad record.
     queue = selectors.queue_applications().exclude(
-        Exists(Card.objects.filter(run=run, application=OuterRef("pk"))))
+        Exists(Card.objects.filter(run=run, application=OuterRef("pk")))
+    )
     if targets:
         queue = queue.filter(tracking_code__in=targets)
     apps = list(queue.select_related("citizen", "enrolment")[:size])
@@ -236,14 +312,24 @@ def _batch_personalise(run: PersonalisationRun, *, size: int, actor: Any,
         return 0, 0
     ids = [a.pk for a in apps]
     # Claimed by a conditional update: a row another worker took is simply not ours.
-    claimed = set(Application.objects.filter(pk__in=ids, status=ApplicationStatus.ENROLLED)
-                  .values_list("pk", flat=True))
+    claimed = set(
+        Application.objects.filter(pk__in=ids, status=ApplicationStatus.ENROLLED).values_list(
+            "pk", flat=True
+        )
+    )
     Application.objects.filter(pk__in=claimed, status=ApplicationStatus.ENROLLED).update(
-        status=ApplicationStatus.IN_PRODUCTION, updated_at=timezone.now())
+        status=ApplicationStatus.IN_PRODUCTION, updated_at=timezone.now()
+    )
     apps = [a for a in apps if a.pk in claimed]
-    _audit_many([(str(a.pk), "") for a in apps], actor=actor, action="application.in_production",
-                object_type=APPLICATION, from_state="enrolled", to_state="in_production",
-                run=run)
+    _audit_many(
+        [(str(a.pk), "") for a in apps],
+        actor=actor,
+        action="application.in_production",
+        object_type=APPLICATION,
+        from_state="enrolled",
+        to_state="in_production",
+        run=run,
+    )
     first_csn = _numbers_take("csn", len(apps))
     first_crn = _numbers_take("crn", len(apps))
     issued_on = run.date
@@ -255,21 +341,35 @@ def _batch_personalise(run: PersonalisationRun, *, size: int, actor: Any,
         csn = csn_format(first_csn + i, prefix=prefix)
         crn = crn_format(first_crn + i)
         made = personalise(
-            csn=csn, crn=crn, national_code=citizen.national_code,
-            first_name=citizen.first_name, last_name=citizen.last_name,
-            birth_date=citizen.birth_date, photo_sha256=enrolment.face_sha256,
-            fingerprint_sha256=_fingerprints(enrolment), issued_on=issued_on,
-            expires_on=expires_on)
+            csn=csn,
+            crn=crn,
+            national_code=citizen.national_code,
+            first_name=citizen.first_name,
+            last_name=citizen.last_name,
+            birth_date=citizen.birth_date,
+            photo_sha256=enrolment.face_sha256,
+            fingerprint_sha256=_fingerprints(enrolment),
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
         pins = made.pins
         # The PINs leave here only for the PIN mailer's printer; the server keeps hashes.
         card = Card(
-            csn=csn, crn=crn, application=app, run=run, office_id=enrolment.office_id,
-            issued_on=issued_on, expires_on=expires_on, chip_id=str(made.chip_id),
+            csn=csn,
+            crn=crn,
+            application=app,
+            run=run,
+            office_id=enrolment.office_id,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            chip_id=str(made.chip_id),
             auth_cert_serial=str(made.auth_cert_serial),
             sign_cert_serial=str(made.sign_cert_serial),
             data_object_sha256=hashlib.sha256(made.data_object).hexdigest(),
-            pin_hashes={name: _pin_hash(str(getattr(pins, name)))
-                        for name in ("id_pin", "sign_pin", "nmoc_pin", "puk")},
+            pin_hashes={
+                name: _pin_hash(str(getattr(pins, name)))
+                for name in ("id_pin", "sign_pin", "nmoc_pin", "puk")
+            },
         )
         if not qc_passes(card):
             card.status = CardStatus.QC_FAILED
@@ -277,32 +377,67 @@ def _batch_personalise(run: PersonalisationRun, *, size: int, actor: Any,
     Card.objects.bulk_create(cards)
     good = [c for c in cards if c.status == CardStatus.PERSONALISED]
     bad = [c for c in cards if c.status == CardStatus.QC_FAILED]
-    _audit_many([(str(c.pk), c.csn) for c in cards], actor=actor, action="card.personalised",
-                object_type=CARD, from_state="", to_state="personalised", run=run)
+    _audit_many(
+        [(str(c.pk), c.csn) for c in cards],
+        actor=actor,
+        action="card.personalised",
+        object_type=CARD,
+        from_state="",
+        to_state="personalised",
+        run=run,
+    )
     now = timezone.now()
     Application.objects.filter(pk__in=[c.application_id for c in good]).update(
-        status=ApplicationStatus.PRODUCED, updated_at=now)
-    _audit_many([(str(c.application_id), c.csn) for c in good], actor=actor,
-                action="application.produced", object_type=APPLICATION,
-                from_state="in_production", to_state="produced", run=run)
+        status=ApplicationStatus.PRODUCED, updated_at=now
+    )
+    _audit_many(
+        [(str(c.application_id), c.csn) for c in good],
+        actor=actor,
+        action="application.produced",
+        object_type=APPLICATION,
+        from_state="in_production",
+        to_state="produced",
+        run=run,
+    )
     if bad:
         for card in bad:
             revoke(csn=card.csn, reason=QC_REVOKE_REASON, actor=actor)
-        _audit_many([(str(c.pk), c.csn) for c in bad], actor=actor, action="card.qc_failed",
-                    object_type=CARD, from_state="personalised", to_state="qc_failed",
-                    reason="رد در کنترل کیفیت؛ گواهی‌ها ابطال شد", run=run)
+        _audit_many(
+            [(str(c.pk), c.csn) for c in bad],
+            actor=actor,
+            action="card.qc_failed",
+            object_type=CARD,
+            from_state="personalised",
+            to_state="qc_failed",
+            reason="رد در کنترل کیفیت؛ گواهی‌ها ابطال شد",
+            run=run,
+        )
         # Back to enrolled: the queue orders by enrolment time, so it keeps its place.
         Application.objects.filter(pk__in=[c.application_id for c in bad]).update(
-            status=ApplicationStatus.ENROLLED, updated_at=now)
-        _audit_many([(str(c.application_id), c.csn) for c in bad], actor=actor,
-                    action="application.requeued", object_type=APPLICATION,
-                    from_state="in_production", to_state="enrolled",
-                    reason="کارت در کنترل کیفیت رد شد", run=run)
-        CardBodyLedger.objects.create(kind=LedgerKind.SPOILAGE, quantity=-len(bad), run=run,
-                                      actor=actor, at=now, note="رد در کنترل کیفیت")
+            status=ApplicationStatus.ENROLLED, updated_at=now
+        )
+        _audit_many(
+            [(str(c.application_id), c.csn) for c in bad],
+            actor=actor,
+            action="application.requeued",
+            object_type=APPLICATION,
+            from_state="in_production",
+            to_state="enrolled",
+            reason="کارت در کنترل کیفیت رد شد",
+            run=run,
+        )
+        CardBodyLedger.objects.create(
+            kind=LedgerKind.SPOILAGE,
+            quantity=-len(bad),
+            run=run,
+            actor=actor,
+            at=now,
+            note="رد در کنترل کیفیت",
+        )
     if good:
-        CardBodyLedger.objects.create(kind=LedgerKind.CONSUMPTION, quantity=-len(good),
-                                      run=run, actor=actor, at=now)
+        CardBodyLedger.objects.create(
+            kind=LedgerKind.CONSUMPTION, quantity=-len(good), run=run, actor=actor, at=now
+        )
     return len(good), len(bad)
 
 
@@ -323,31 +458,40 @@ def production_run_execute(*, run_id: int, actor: Any = None) -> Personalisation
                     break
                 stock = selectors.stock_current()
                 if stock <= 0:
-                    _run_finish(run, RunStatus.STOPPED, actor=actor,
-                                reason=selectors.SHORTAGE_REASON)
+                    _run_finish(
+                        run, RunStatus.STOPPED, actor=actor, reason=selectors.SHORTAGE_REASON
+                    )
                     return PersonalisationRun.objects.get(pk=run_id)
-                made, failed = _batch_personalise(run, size=min(want, stock), actor=actor,
-                                                  targets=targets)
+                made, failed = _batch_personalise(
+                    run, size=min(want, stock), actor=actor, targets=targets
+                )
                 if made + failed == 0:
                     break
                 PersonalisationRun.objects.filter(pk=run_id).update(
-                    personalised=F("personalised") + made, qc_failed=F("qc_failed") + failed,
-                    heartbeat_at=timezone.now())
+                    personalised=F("personalised") + made,
+                    qc_failed=F("qc_failed") + failed,
+                    heartbeat_at=timezone.now(),
+                )
     except Exception:
         logger.exception("personalisation run %s failed", run_id)
         with transaction.atomic():
             current = PersonalisationRun.objects.get(pk=run_id)
             if current.status == RunStatus.RUNNING:
-                _run_finish(current, RunStatus.FAILED, actor=actor,
-                            reason="خطای پیش‌بینی‌نشده؛ دسته‌های ثبت‌شده معتبرند")
+                _run_finish(
+                    current,
+                    RunStatus.FAILED,
+                    actor=actor,
+                    reason="خطای پیش‌بینی‌نشده؛ دسته‌های ثبت‌شده معتبرند",
+                )
         raise
     _run_finish(run, RunStatus.COMPLETED, actor=actor)
     shipments_pack(actor=actor)
     return PersonalisationRun.objects.get(pk=run_id)
 
 
-def production_run(*, date: dt.date, actor: Any,
-                   tracking_codes: list[str] | None = None) -> PersonalisationRun:
+def production_run(
+    *, date: dt.date, actor: Any, tracking_codes: list[str] | None = None
+) -> PersonalisationRun:
     """Start and execute a run in this process (command line, tests, bench)."""
     run = production_run_start(date=date, actor=actor, tracking_codes=tracking_codes)
     return production_run_execute(run_id=run.pk, actor=actor)
@@ -355,24 +499,36 @@ def production_run(*, date: dt.date, actor: Any,
 
 # --- Shipments -------------------------------------------------------------------------------
 
+
 def shipments_pack(*, actor: Any = None) -> list[Shipment]:
     """Put produced cards not yet in a shipment into their delivering office's packed one."""
-    offices = (Card.objects.filter(status=CardStatus.PERSONALISED, shipment__isnull=True)
-               .values_list("office_id", flat=True).distinct())
+    offices = (
+        Card.objects.filter(status=CardStatus.PERSONALISED, shipment__isnull=True)
+        .values_list("office_id", flat=True)
+        .distinct()
+    )
     packed = []
     for office_id in list(offices):
         with transaction.atomic():
-            shipment = (Shipment.objects.select_for_update()
-                        .filter(office_id=office_id, status=ShipmentStatus.PACKED).first())
+            shipment = (
+                Shipment.objects.select_for_update()
+                .filter(office_id=office_id, status=ShipmentStatus.PACKED)
+                .first()
+            )
             if shipment is None:
-                shipment = Shipment.objects.create(office_id=office_id,
-                                                   created_at=timezone.now())
-                audit_record(actor=actor, action="shipment.packed", obj=shipment,
-                             to_state=ShipmentStatus.PACKED)
-            added = Card.objects.filter(office_id=office_id, status=CardStatus.PERSONALISED,
-                                        shipment__isnull=True).update(shipment=shipment)
-            audit_record(actor=actor, action="shipment.cards_added", obj=shipment,
-                         data={"cards": added})
+                shipment = Shipment.objects.create(office_id=office_id, created_at=timezone.now())
+                audit_record(
+                    actor=actor,
+                    action="shipment.packed",
+                    obj=shipment,
+                    to_state=ShipmentStatus.PACKED,
+                )
+            added = Card.objects.filter(
+                office_id=office_id, status=CardStatus.PERSONALISED, shipment__isnull=True
+            ).update(shipment=shipment)
+            audit_record(
+                actor=actor, action="shipment.cards_added", obj=shipment, data={"cards": added}
+            )
             packed.append(shipment)
     return packed
 
@@ -380,24 +536,44 @@ def shipments_pack(*, actor: Any = None) -> list[Shipment]:
 def shipment_dispatch(*, shipment_id: int, actor: Any) -> Shipment:
     """Send a packed shipment: its cards go in transit, their applications are shipped."""
     with transaction.atomic():
-        shipment = transition(Shipment, pk=shipment_id, to=ShipmentStatus.DISPATCHED,
-                              actor=actor, updates={"dispatched_at": timezone.now(),
-                                                    "dispatched_by": actor})
-        cards = list(shipment.cards.filter(status=CardStatus.PERSONALISED)
-                     .values_list("pk", "csn", "application_id"))
+        shipment = transition(
+            Shipment,
+            pk=shipment_id,
+            to=ShipmentStatus.DISPATCHED,
+            actor=actor,
+            updates={"dispatched_at": timezone.now(), "dispatched_by": actor},
+        )
+        cards = list(
+            shipment.cards.filter(status=CardStatus.PERSONALISED).values_list(
+                "pk", "csn", "application_id"
+            )
+        )
         if not cards:
             raise Conflict("این محموله کارتی برای ارسال ندارد.", code="SHIPMENT_EMPTY")
         now = timezone.now()
         shipment.cards.filter(status=CardStatus.PERSONALISED).update(
-            status=CardStatus.IN_TRANSIT, updated_at=now)
-        Application.objects.filter(pk__in=[a for _, _, a in cards],
-                                   status=ApplicationStatus.PRODUCED).update(
-            status=ApplicationStatus.SHIPPED, updated_at=now)
+            status=CardStatus.IN_TRANSIT, updated_at=now
+        )
+        Application.objects.filter(
+            pk__in=[a for _, _, a in cards], status=ApplicationStatus.PRODUCED
+        ).update(status=ApplicationStatus.SHIPPED, updated_at=now)
         for card_id, csn, application_id in cards:
-            audit_record(actor=actor, action="card.in_transit", object_type=CARD,
-                         object_id=str(card_id), from_state="personalised",
-                         to_state="in_transit", data={"shipment": shipment.pk, "card": csn})
-            audit_record(actor=actor, action="application.shipped", object_type=APPLICATION,
-                         object_id=str(application_id), from_state="produced",
-                         to_state="shipped", data={"shipment": shipment.pk, "card": csn})
+            audit_record(
+                actor=actor,
+                action="card.in_transit",
+                object_type=CARD,
+                object_id=str(card_id),
+                from_state="personalised",
+                to_state="in_transit",
+                data={"shipment": shipment.pk, "card": csn},
+            )
+            audit_record(
+                actor=actor,
+                action="application.shipped",
+                object_type=APPLICATION,
+                object_id=str(application_id),
+                from_state="produced",
+                to_state="shipped",
+                data={"shipment": shipment.pk, "card": csn},
+            )
     return shipment

@@ -25,8 +25,7 @@ def production_staff_required(view):
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
-            return render(request, "production/forbidden.html", {"detail": exc.detail},
-                          status=404)
+            return render(request, "production/forbidden.html", {"detail": exc.detail}, status=404)
 
     return wrapper
 
@@ -41,17 +40,24 @@ def _int(text: str | None) -> int | None:
 @production_staff_required
 @require_GET
 def queue(request):
-    return render(request, "production/queue.html", {
-        "summary": selectors.queue_summary(), "rows": selectors.queue_page(limit=100),
-        "active": "queue"})
+    return render(
+        request,
+        "production/queue.html",
+        {
+            "summary": selectors.queue_summary(),
+            "rows": selectors.queue_page(limit=100),
+            "active": "queue",
+        },
+    )
 
 
 @production_staff_required
 @require_POST
 def capacity(request):
     try:
-        services.capacity_set(daily_capacity=_int(request.POST.get("daily_capacity")),
-                              actor=request.user)
+        services.capacity_set(
+            daily_capacity=_int(request.POST.get("daily_capacity")), actor=request.user
+        )
         messages.success(request, "ظرفیت روزانه ذخیره شد.")
     except DomainError as exc:
         messages.error(request, exc.detail)
@@ -63,20 +69,32 @@ def capacity(request):
 def stock(request):
     if request.method == "POST":
         try:
-            services.stock_deliver(quantity=_int(request.POST.get("quantity")),
-                                   lot=request.POST.get("lot", ""), actor=request.user)
+            services.stock_deliver(
+                quantity=_int(request.POST.get("quantity")),
+                lot=request.POST.get("lot", ""),
+                actor=request.user,
+            )
             messages.success(request, "تحویل بدنه کارت ثبت شد.")
             return redirect("production:stock")
         except DomainError as exc:
             messages.error(request, exc.detail)
     stock_now = selectors.stock_current()
     series = selectors.stock_series()
-    return render(request, "production/stock.html", {
-        "stock": stock_now, "days_of_cover": selectors.stock_days_of_cover(stock=stock_now),
-        "ledger": selectors.stock_ledger()[:200], "kinds": dict(LedgerKind.choices),
-        "chart": {"labels": [d.isoformat() for d, _ in series],
-                  "values": [v for _, v in series]},
-        "active": "stock"})
+    return render(
+        request,
+        "production/stock.html",
+        {
+            "stock": stock_now,
+            "days_of_cover": selectors.stock_days_of_cover(stock=stock_now),
+            "ledger": selectors.stock_ledger()[:200],
+            "kinds": dict(LedgerKind.choices),
+            "chart": {
+                "labels": [d.isoformat() for d, _ in series],
+                "values": [v for _, v in series],
+            },
+            "active": "stock",
+        },
+    )
 
 
 @production_staff_required
@@ -90,32 +108,47 @@ def runs(request):
         try:
             text = (request.POST.get("date") or "").strip()
             run = services.production_run_start(
-                date=parse_date(text) if text else today_local(), actor=request.user)
+                date=parse_date(text) if text else today_local(), actor=request.user
+            )
             user_id = request.user.pk
             transaction.on_commit(lambda: production_run_task(run.pk, user_id))
             messages.success(request, "اجرای شخصی‌سازی آغاز شد.")
             return redirect("production:runs")
         except DomainError as exc:
             messages.error(request, exc.detail)
-    return render(request, "production/runs.html", {
-        "runs": selectors.runs_recent(), "running": selectors.run_running(),
-        "today": today_local(), "active": "runs"})
+    return render(
+        request,
+        "production/runs.html",
+        {
+            "runs": selectors.runs_recent(),
+            "running": selectors.run_running(),
+            "today": today_local(),
+            "active": "runs",
+        },
+    )
 
 
 @production_staff_required
 @require_GET
 def shipments(request):
-    return render(request, "production/shipments.html", {
-        "shipments": selectors.shipments_recent(),
-        "waiting": selectors.cards_waiting_to_ship(), "active": "shipments"})
+    return render(
+        request,
+        "production/shipments.html",
+        {
+            "shipments": selectors.shipments_recent(),
+            "waiting": selectors.cards_waiting_to_ship(),
+            "active": "shipments",
+        },
+    )
 
 
 @production_staff_required
 @require_POST
 def dispatch(request, shipment_id: int):
     try:
-        services.shipment_dispatch(shipment_id=selectors.shipment_get(
-            shipment_id=shipment_id).pk, actor=request.user)
+        services.shipment_dispatch(
+            shipment_id=selectors.shipment_get(shipment_id=shipment_id).pk, actor=request.user
+        )
         messages.success(request, "محموله ارسال شد.")
     except DomainError as exc:
         messages.error(request, exc.detail)

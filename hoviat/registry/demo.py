@@ -50,24 +50,54 @@ SARA_OLD_CARD = {"card_number": "5012345678", "issued_on": dt.date(2009, 4, 30)}
 
 
 def _edge_cases(today: dt.date) -> list[dict]:
-    base = {"father_name": "محمود", "mother_name": "فاطمه", "shenasnameh_series": 12,
-            "shenasnameh_letter": "ب", "is_alive": True, "has_photo_shenasnameh": True}
+    base = {
+        "father_name": "محمود",
+        "mother_name": "فاطمه",
+        "shenasnameh_series": 12,
+        "shenasnameh_letter": "ب",
+        "is_alive": True,
+        "has_photo_shenasnameh": True,
+    }
     try:
         fifteen_years_ago = today.replace(year=today.year - 15)
     except ValueError:  # 29 February
         fifteen_years_ago = today.replace(year=today.year - 15, day=28)
     return [
-        {**base, "national_code": UNDER_AGE_CODE, "first_name": "آرتین", "last_name": "رضایی",
-         "gender": Gender.MALE, "birth_date": fifteen_years_ago + dt.timedelta(days=183),
-         "shenasnameh_number": "0491000146", "shenasnameh_serial": "654321", "mobile": ""},
-        {**base, "national_code": "0491000278", "first_name": "حسن", "last_name": "دشتی",
-         "gender": Gender.MALE, "birth_date": dt.date(1941, 5, 31),
-         "shenasnameh_number": "1432", "shenasnameh_serial": "208117", "mobile": "",
-         "is_alive": False},
-        {**base, "national_code": "0491000359", "first_name": "زهرا", "last_name": "کریمی",
-         "gender": Gender.FEMALE, "birth_date": dt.date(2006, 5, 10),
-         "shenasnameh_number": "0491000359", "shenasnameh_serial": "771204",
-         "mobile": "09177654321", "has_photo_shenasnameh": False},
+        {
+            **base,
+            "national_code": UNDER_AGE_CODE,
+            "first_name": "آرتین",
+            "last_name": "رضایی",
+            "gender": Gender.MALE,
+            "birth_date": fifteen_years_ago + dt.timedelta(days=183),
+            "shenasnameh_number": "0491000146",
+            "shenasnameh_serial": "654321",
+            "mobile": "",
+        },
+        {
+            **base,
+            "national_code": "0491000278",
+            "first_name": "حسن",
+            "last_name": "دشتی",
+            "gender": Gender.MALE,
+            "birth_date": dt.date(1941, 5, 31),
+            "shenasnameh_number": "1432",
+            "shenasnameh_serial": "208117",
+            "mobile": "",
+            "is_alive": False,
+        },
+        {
+            **base,
+            "national_code": "0491000359",
+            "first_name": "زهرا",
+            "last_name": "کریمی",
+            "gender": Gender.FEMALE,
+            "birth_date": dt.date(2006, 5, 10),
+            "shenasnameh_number": "0491000359",
+            "shenasnameh_serial": "771204",
+            "mobile": "09177654321",
+            "has_photo_shenasnameh": False,
+        },
     ]
 
 
@@ -83,8 +113,11 @@ def _person_ensure(fields: dict, *, today: dt.date) -> tuple[Citizen, bool]:
     keep = ()
     if fields["national_code"] == UNDER_AGE_CODE and age_on(citizen.birth_date, today) == 14:
         keep = ("birth_date",)
-    changed = [name for name, value in fields.items()
-               if name not in keep and getattr(citizen, name) != value]
+    changed = [
+        name
+        for name, value in fields.items()
+        if name not in keep and getattr(citizen, name) != value
+    ]
     for name in changed:
         setattr(citizen, name, fields[name])
     if changed:
@@ -116,13 +149,19 @@ def build(*, citizens: int, seed: int) -> str:
         return "; ".join([*notes, "no city in Bushehr (IR-06): Sara not created"])
     prefix = NationalCodePrefix.objects.filter(prefix="049").select_related("county").first()
     county = prefix.county if prefix else capital.county
-    places = {"issuing_county": county, "residence_province": capital.province,
-              "residence_city": capital}
+    places = {
+        "issuing_county": county,
+        "residence_province": capital.province,
+        "residence_city": capital,
+    }
 
     today = today_local()
     sara, _ = _person_ensure({**SARA, **places}, today=today)
-    OldCard.objects.get_or_create(citizen=sara, card_number=SARA_OLD_CARD["card_number"],
-                                  defaults={"issued_on": SARA_OLD_CARD["issued_on"]})
+    OldCard.objects.get_or_create(
+        citizen=sara,
+        card_number=SARA_OLD_CARD["card_number"],
+        defaults={"issued_on": SARA_OLD_CARD["issued_on"]},
+    )
     for person in _edge_cases(today):
         _person_ensure({**person, **places}, today=today)
     notes.append("Sara 0499370899 and 3 edge cases (0491000146, 0491000278, 0491000359)")

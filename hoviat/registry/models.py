@@ -28,17 +28,27 @@ class Citizen(models.Model):
     # No index of its own: nothing looks citizens up by issuing county, and counties are
     # never deleted; each index is paid on every one of millions of imported rows.
     issuing_county = models.ForeignKey(
-        "places.County", verbose_name="محل صدور", on_delete=models.PROTECT,
-        related_name="issued_citizens", db_index=False,
+        "places.County",
+        verbose_name="محل صدور",
+        on_delete=models.PROTECT,
+        related_name="issued_citizens",
+        db_index=False,
     )
     # Indexed by the (residence_province, birth_date) index below, which leads with it.
     residence_province = models.ForeignKey(
-        "places.Province", verbose_name="استان محل سکونت", on_delete=models.PROTECT,
-        related_name="residents", db_index=False,
+        "places.Province",
+        verbose_name="استان محل سکونت",
+        on_delete=models.PROTECT,
+        related_name="residents",
+        db_index=False,
     )
     residence_city = models.ForeignKey(
-        "places.City", verbose_name="شهر محل سکونت", on_delete=models.PROTECT,
-        related_name="residents", null=True, blank=True,
+        "places.City",
+        verbose_name="شهر محل سکونت",
+        on_delete=models.PROTECT,
+        related_name="residents",
+        null=True,
+        blank=True,
     )
     mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
     is_alive = models.BooleanField("در قید حیات", default=True)

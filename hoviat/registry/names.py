@@ -92,8 +92,25 @@ AGE_BANDS = (
 # Mobile prefixes in use (Hamrah-e Aval, Irancell, RighTel); 0917 is Hamrah-e Aval's
 # southern range, common in Bushehr and Fars.
 MOBILE_PREFIXES = (
-    "0912", "0917", "0913", "0919", "0991", "0990", "0935", "0936", "0937", "0938", "0939",
-    "0930", "0933", "0901", "0902", "0903", "0905", "0921", "0922",
+    "0912",
+    "0917",
+    "0913",
+    "0919",
+    "0991",
+    "0990",
+    "0935",
+    "0936",
+    "0937",
+    "0938",
+    "0939",
+    "0930",
+    "0933",
+    "0901",
+    "0902",
+    "0903",
+    "0905",
+    "0921",
+    "0922",
 )
 
 # Letters printed in shenasnameh series (الف is by far the most common).

@@ -37,9 +37,20 @@ NO_PHOTO_SHARE = 0.01
 MALE_SHARE = 0.505
 MOBILE_FROM_AGE = 12
 CSV_COLUMNS = (
-    "national_code", "first_name", "last_name", "father_name", "mother_name", "gender",
-    "birth_date", "shenasnameh_number", "shenasnameh_serial", "residence_province",
-    "residence_city", "mobile", "is_alive", "has_photo_shenasnameh",
+    "national_code",
+    "first_name",
+    "last_name",
+    "father_name",
+    "mother_name",
+    "gender",
+    "birth_date",
+    "shenasnameh_number",
+    "shenasnameh_serial",
+    "residence_province",
+    "residence_city",
+    "mobile",
+    "is_alive",
+    "has_photo_shenasnameh",
 )
 
 
@@ -99,9 +110,7 @@ _BANDS = _table(
     size=10_000,
 )
 # Digit sums of the national-code check: positions 4–6 weigh 7, 6, 5 and 7–9 weigh 4, 3, 2.
-_HIGH_SUMS = tuple(
-    (n // 100) * 7 + (n // 10 % 10) * 6 + (n % 10) * 5 for n in range(1000)
-)
+_HIGH_SUMS = tuple((n // 100) * 7 + (n // 10 % 10) * 6 + (n % 10) * 5 for n in range(1000))
 _LOW_SUMS = tuple((n // 100) * 4 + (n // 10 % 10) * 3 + (n % 10) * 2 for n in range(1000))
 
 
@@ -187,10 +196,27 @@ def population_csv_lines(*, places: ProvincePlaces, size: int, seed: int) -> Ite
     province_code = places.province.code
     jalali: dict[dt.date, str] = {}
     yield ",".join(CSV_COLUMNS) + "\n"
-    for (code, first, last, father, mother, gender, birth, number, series, letter, serial,
-         _county, _province, city, mobile, alive, photo, _card, _card_date) in population_rows(
-        places=places, size=size, seed=seed
-    ):
+    for (
+        code,
+        first,
+        last,
+        father,
+        mother,
+        gender,
+        birth,
+        number,
+        series,
+        letter,
+        serial,
+        _county,
+        _province,
+        city,
+        mobile,
+        alive,
+        photo,
+        _card,
+        _card_date,
+    ) in population_rows(places=places, size=size, seed=seed):
         birth_text = jalali.get(birth)
         if birth_text is None:
             birth_text = jalali[birth] = jdatetime.date.fromgregorian(date=birth).strftime(

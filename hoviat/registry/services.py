@@ -129,10 +129,15 @@ def _checked_rows(reader, validator: RowValidator, report, counts: _Counts):
             continue
         counts.read += 1
         if line != start:
-            reject(start, Rejection(
-                "ROW_MALFORMED",
-                f"علامت نقل‌قول (\") این سطر بسته نشده و سطرهای {start} تا {line} را یکی کرده است.",
-            ), fields)
+            reject(
+                start,
+                Rejection(
+                    "ROW_MALFORMED",
+                    f'علامت نقل‌قول (") این سطر بسته نشده و سطرهای {start} تا {line} '
+                    "را یکی کرده است.",
+                ),
+                fields,
+            )
             continue
         result = validate(fields)
         if result.__class__ is Rejection:
@@ -141,9 +146,13 @@ def _checked_rows(reader, validator: RowValidator, report, counts: _Counts):
         code = result[0]
         first = seen.get(code)
         if first is not None:
-            reject(start, Rejection(
-                "DUPLICATE_IN_FILE", f"کد ملی {code} پیش‌تر در سطر {first} همین فایل آمده است."
-            ), fields)
+            reject(
+                start,
+                Rejection(
+                    "DUPLICATE_IN_FILE", f"کد ملی {code} پیش‌تر در سطر {first} همین فایل آمده است."
+                ),
+                fields,
+            )
             continue
         seen[code] = start
         yield result
@@ -160,9 +169,7 @@ def registry_import(
     """Load a registry CSV: check every row, store good rows in batches, report the rest."""
     path = Path(path)
     batch_size = batch_size or settings.IMPORT_BATCH_SIZE
-    report_path = Path(report_path) if report_path else path.with_name(
-        f"{path.stem}.rejected.csv"
-    )
+    report_path = Path(report_path) if report_path else path.with_name(f"{path.stem}.rejected.csv")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if report_path.resolve() == path.resolve() or not report_path.parent.is_dir():
@@ -195,9 +202,16 @@ def registry_import(
         try:
             with (
                 report_path.open("w", encoding="utf-8-sig", newline="") as report_file,
-                tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024,
-                     desc=path.name, disable=not progress, file=sys.stderr,
-                     mininterval=0.5) as bar,
+                tqdm(
+                    total=size,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=path.name,
+                    disable=not progress,
+                    file=sys.stderr,
+                    mininterval=0.5,
+                ) as bar,
             ):
                 report = csv.writer(report_file)
                 report.writerow(["line", "code", "reason", *header])
@@ -210,25 +224,40 @@ def registry_import(
                     now_at = raw.tell()
                     bar.update(now_at - position)
                     position = now_at
-                    bar.set_postfix(rows=f"{counts.loaded + counts.already_present:,}",
-                                    refresh=False)
+                    bar.set_postfix(
+                        rows=f"{counts.loaded + counts.already_present:,}", refresh=False
+                    )
 
-                batches_store(_checked_rows(reader, validator, report, counts),
-                              batch_size=batch_size, on_batch=stored)
+                batches_store(
+                    _checked_rows(reader, validator, report, counts),
+                    batch_size=batch_size,
+                    on_batch=stored,
+                )
         except Exception as error:
-            _import_audit(actor, path, report_path, counts, time.perf_counter() - started,
-                          error=error)
+            _import_audit(
+                actor, path, report_path, counts, time.perf_counter() - started, error=error
+            )
             raise
     seconds = time.perf_counter() - started
     _import_audit(actor, path, report_path, counts, seconds)
     return ImportResult(
-        read=counts.read, loaded=counts.loaded, already_present=counts.already_present,
-        rejected=counts.rejected, report_path=report_path, seconds=seconds,
+        read=counts.read,
+        loaded=counts.loaded,
+        already_present=counts.already_present,
+        rejected=counts.rejected,
+        report_path=report_path,
+        seconds=seconds,
     )
 
 
-def _import_audit(actor, path: Path, report_path: Path, counts: _Counts, seconds: float,
-                  error: Exception | None = None) -> None:
+def _import_audit(
+    actor,
+    path: Path,
+    report_path: Path,
+    counts: _Counts,
+    seconds: float,
+    error: Exception | None = None,
+) -> None:
     data = {
         "file": path.name,
         "report": str(report_path),
@@ -239,15 +268,26 @@ def _import_audit(actor, path: Path, report_path: Path, counts: _Counts, seconds
         "seconds": round(seconds, 3),
     }
     if error is None:
-        audit_record(actor=actor, action="registry.import", object_type="registry.citizen",
-                     reason=path.name, data=data)
+        audit_record(
+            actor=actor,
+            action="registry.import",
+            object_type="registry.citizen",
+            reason=path.name,
+            data=data,
+        )
         return
     # The batches before the failure are stored; the audit row says so. The original error
     # matters more than a failure to audit it.
     data["error"] = f"{type(error).__name__}: {error}"[:500]
     with contextlib.suppress(Exception):
-        audit_record(actor=actor, action="registry.import", object_type="registry.citizen",
-                     to_state="failed", reason=path.name, data=data)
+        audit_record(
+            actor=actor,
+            action="registry.import",
+            object_type="registry.citizen",
+            to_state="failed",
+            reason=path.name,
+            data=data,
+        )
 
 
 def population_generate(
@@ -268,16 +308,31 @@ def population_generate(
         created += inserted
         present += given - inserted
 
-    batches_store(population_rows(places=places, size=size, seed=seed),
-                  batch_size=batch_size or GENERATE_BATCH_SIZE, on_batch=stored)
+    batches_store(
+        population_rows(places=places, size=size, seed=seed),
+        batch_size=batch_size or GENERATE_BATCH_SIZE,
+        on_batch=stored,
+    )
     seconds = time.perf_counter() - started
     code = places.province.code
-    audit_record(actor=actor, action="registry.generate", object_type="places.province",
-                 object_id=code, reason=f"seed {seed}",
-                 data={"province": code, "size": size, "seed": seed, "created": created,
-                       "already_present": present, "seconds": round(seconds, 3)})
-    return GenerateResult(province=code, requested=size, created=created,
-                          already_present=present, seconds=seconds)
+    audit_record(
+        actor=actor,
+        action="registry.generate",
+        object_type="places.province",
+        object_id=code,
+        reason=f"seed {seed}",
+        data={
+            "province": code,
+            "size": size,
+            "seed": seed,
+            "created": created,
+            "already_present": present,
+            "seconds": round(seconds, 3),
+        },
+    )
+    return GenerateResult(
+        province=code, requested=size, created=created, already_present=present, seconds=seconds
+    )
 
 
 def population_write_csv(

@@ -58,14 +58,32 @@ _NAME_LABELS = {
 _FLAG_LABELS = {"is_alive": "در قید حیات", "has_photo_shenasnameh": "شناسنامه عکس‌دار"}
 
 _GENDERS = {
-    "male": Gender.MALE.value, "m": Gender.MALE.value, "مرد": Gender.MALE.value,
-    "مذکر": Gender.MALE.value, "female": Gender.FEMALE.value, "f": Gender.FEMALE.value,
-    "زن": Gender.FEMALE.value, "مونث": Gender.FEMALE.value, "مؤنث": Gender.FEMALE.value,
+    "male": Gender.MALE.value,
+    "m": Gender.MALE.value,
+    "مرد": Gender.MALE.value,
+    "مذکر": Gender.MALE.value,
+    "female": Gender.FEMALE.value,
+    "f": Gender.FEMALE.value,
+    "زن": Gender.FEMALE.value,
+    "مونث": Gender.FEMALE.value,
+    "مؤنث": Gender.FEMALE.value,
 }
 _FLAGS = {
-    "1": True, "true": True, "t": True, "yes": True, "y": True, "بله": True, "بلی": True,
-    "آری": True, "دارد": True,
-    "0": False, "false": False, "f": False, "no": False, "n": False, "خیر": False,
+    "1": True,
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "بله": True,
+    "بلی": True,
+    "آری": True,
+    "دارد": True,
+    "0": False,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "خیر": False,
     "ندارد": False,
 }
 
@@ -136,8 +154,14 @@ def shenasnameh_serial_parse(raw: str) -> tuple[int, str, str]:
     letters = [token for token in tokens if not token.isdigit()]
     sixes = [number for number in numbers if len(number) == 6]
     series = [number for number in numbers if len(number) <= 3]
-    if (len(tokens) != 3 or len(letters) != 1 or len(sixes) != 1 or len(series) != 1
-            or letters[0] not in _SERIES_LETTERS or not 0 < int(series[0]) <= 999):
+    if (
+        len(tokens) != 3
+        or len(letters) != 1
+        or len(sixes) != 1
+        or len(series) != 1
+        or letters[0] not in _SERIES_LETTERS
+        or not 0 < int(series[0]) <= 999
+    ):
         raise InvalidSerial(
             f"سریال شناسنامه «{_shown(raw)}» خوانا نیست؛ شکل درست: ۲۰/الف ۱۲۳۴۵۶ "
             "(شمارهٔ سری، حرف سری و سریال ۶ رقمی)."
@@ -176,8 +200,12 @@ def lookups_load(*, today: dt.date | None = None) -> Lookups:
     for pk, code, name_fa, name_en in Province.objects.values_list(
         "pk", "code", "name_fa", "name_en"
     ):
-        for key in (code.upper(), code.upper().removeprefix("IR-"), normalize_text(name_fa),
-                    name_en.strip().lower()):
+        for key in (
+            code.upper(),
+            code.upper().removeprefix("IR-"),
+            normalize_text(name_fa),
+            name_en.strip().lower(),
+        ):
             _add(lookups.province_by_key, key, pk)
     for pk, name_fa, name_en in County.objects.values_list("pk", "name_fa", "name_en"):
         _add(lookups.county_by_key, normalize_text(name_fa), pk)
@@ -194,6 +222,7 @@ def lookups_load(*, today: dt.date | None = None) -> Lookups:
 
 
 # --- The header -------------------------------------------------------------------------------
+
 
 def header_check(header: Sequence[str] | None) -> list[str]:
     """The column names, canonical; ImportRefused if any is unknown, repeated or missing."""
@@ -214,8 +243,10 @@ def header_check(header: Sequence[str] | None) -> list[str]:
         problems.append("ستون‌های لازم که نیستند: " + "، ".join(missing))
     if problems:
         raise ImportRefused(
-            "سطر اول فایل (نام ستون‌ها) درست نیست؛ هیچ سطری وارد نشد. " + "؛ ".join(problems)
-            + ". ستون‌های مجاز: " + ", ".join(COLUMNS),
+            "سطر اول فایل (نام ستون‌ها) درست نیست؛ هیچ سطری وارد نشد. "
+            + "؛ ".join(problems)
+            + ". ستون‌های مجاز: "
+            + ", ".join(COLUMNS),
             code="IMPORT_HEADER_INVALID",
             extra={"unknown": unknown, "repeated": repeated, "missing": missing},
         )
@@ -223,6 +254,7 @@ def header_check(header: Sequence[str] | None) -> list[str]:
 
 
 # --- One row ----------------------------------------------------------------------------------
+
 
 class _Bad(NamedTuple):
     code: str
@@ -319,9 +351,7 @@ class RowValidator:
     def _county(self, raw: str) -> int | _Bad:
         key = normalize_text(raw)
         folded = fold_digits(key)
-        pk = self.lookups.county_by_key.get(folded) or self.lookups.county_by_key.get(
-            key.lower()
-        )
+        pk = self.lookups.county_by_key.get(folded) or self.lookups.county_by_key.get(key.lower())
         if pk == _AMBIGUOUS:
             result: int | _Bad = _Bad(
                 "COUNTY_AMBIGUOUS",
@@ -355,8 +385,18 @@ class RowValidator:
         # The usual case, ten ASCII digits, without the general parser's normalisation.
         if len(raw) == 10 and raw.isascii() and raw.isdigit():
             b = raw.encode()
-            total = (b[0] * 10 + b[1] * 9 + b[2] * 8 + b[3] * 7 + b[4] * 6 + b[5] * 5
-                     + b[6] * 4 + b[7] * 3 + b[8] * 2 - 48 * 54)
+            total = (
+                b[0] * 10
+                + b[1] * 9
+                + b[2] * 8
+                + b[3] * 7
+                + b[4] * 6
+                + b[5] * 5
+                + b[6] * 4
+                + b[7] * 3
+                + b[8] * 2
+                - 48 * 54
+            )
             remainder = total % 11
             if (remainder if remainder < 2 else 11 - remainder) == b[9] - 48 and (
                 raw != raw[0] * 10
@@ -522,8 +562,27 @@ class RowValidator:
                     return checked
                 card, card_date = checked
 
-        return (code, names[0], names[1], names[2], names[3], gender, birth, number, series,
-                letter, serial, county, province, city, mobile, alive, photo, card, card_date)
+        return (
+            code,
+            names[0],
+            names[1],
+            names[2],
+            names[3],
+            gender,
+            birth,
+            number,
+            series,
+            letter,
+            serial,
+            county,
+            province,
+            city,
+            mobile,
+            alive,
+            photo,
+            card,
+            card_date,
+        )
 
     def _old_card(self, card_raw: str, date_raw: str, birth: dt.date) -> tuple | Rejection:
         card = normalize_code(card_raw)
@@ -541,9 +600,7 @@ class RowValidator:
         if issued.__class__ is _Bad:
             return Rejection(issued.code, issued.reason.replace("{label}", "تاریخ صدور کارت قدیمی"))
         if issued < birth:
-            return Rejection(
-                "OLD_CARD_INVALID", "تاریخ صدور کارت ملی قدیمی پیش از تاریخ تولد است."
-            )
+            return Rejection("OLD_CARD_INVALID", "تاریخ صدور کارت ملی قدیمی پیش از تاریخ تولد است.")
         return card, issued
 
 

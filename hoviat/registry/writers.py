@@ -90,8 +90,27 @@ class PostgresWriter:
         with_cards = False
         # Checked values never hold a tab, newline or backslash (names are Persian letters,
         # codes are digits), so COPY's text format needs no escaping here.
-        for (code, first, last, father, mother, gender, birth, number, series, letter, serial,
-             county, province, city, mobile, alive, photo, card, card_date) in rows:
+        for (
+            code,
+            first,
+            last,
+            father,
+            mother,
+            gender,
+            birth,
+            number,
+            series,
+            letter,
+            serial,
+            county,
+            province,
+            city,
+            mobile,
+            alive,
+            photo,
+            card,
+            card_date,
+        ) in rows:
             if card is not None:
                 with_cards = True
             append(

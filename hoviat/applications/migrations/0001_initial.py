@@ -5,65 +5,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CitizenSession',
+            name="CitizenSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(db_index=True, max_length=11)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mobile", models.CharField(db_index=True, max_length=11)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'نشست شهروند',
-                'verbose_name_plural': 'نشست\u200cهای شهروندان',
+                "verbose_name": "نشست شهروند",
+                "verbose_name_plural": "نشست\u200cهای شهروندان",
             },
         ),
         migrations.CreateModel(
-            name='OtpChallenge',
+            name="OtpChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(db_index=True, max_length=11)),
-                ('code_hash', models.CharField(max_length=128)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_attempts', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mobile", models.CharField(db_index=True, max_length=11)),
+                ("code_hash", models.CharField(max_length=128)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_attempts", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'رمز یک\u200cبار مصرف',
-                'verbose_name_plural': 'رمزهای یک\u200cبار مصرف',
+                "verbose_name": "رمز یک\u200cبار مصرف",
+                "verbose_name_plural": "رمزهای یک\u200cبار مصرف",
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tracking_code', models.CharField(max_length=12, unique=True, verbose_name='کد رهگیری')),
-                ('kind', models.CharField(choices=[('first', 'صدور نخستین کارت'), ('replacement', 'صدور کارت المثنی / تعویض')], max_length=16, verbose_name='نوع')),
-                ('status', models.CharField(choices=[('pre_registered', 'پیش\u200cثبت\u200cنام شده'), ('paid', 'هزینه پرداخت شده'), ('booked', 'نوبت گرفته شده'), ('enrolled', 'ثبت\u200cنام حضوری انجام شده'), ('in_production', 'در حال تولید'), ('produced', 'تولید شده'), ('shipped', 'ارسال\u200cشده به دفتر'), ('ready_at_office', 'آماده تحویل در دفتر'), ('delivered', 'تحویل داده شده'), ('expired', 'منقضی شده'), ('cancelled', 'لغو شده'), ('rejected', 'رد شده'), ('voided', 'باطل شده')], default='pre_registered', max_length=20, verbose_name='وضعیت')),
-                ('fee_rials', models.PositiveBigIntegerField(verbose_name='هزینه (ریال)')),
-                ('mobile', models.CharField(max_length=11, verbose_name='تلفن همراه')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('enrolled_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='registry.citizen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tracking_code",
+                    models.CharField(max_length=12, unique=True, verbose_name="کد رهگیری"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("first", "صدور نخستین کارت"),
+                            ("replacement", "صدور کارت المثنی / تعویض"),
+                        ],
+                        max_length=16,
+                        verbose_name="نوع",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pre_registered", "پیش\u200cثبت\u200cنام شده"),
+                            ("paid", "هزینه پرداخت شده"),
+                            ("booked", "نوبت گرفته شده"),
+                            ("enrolled", "ثبت\u200cنام حضوری انجام شده"),
+                            ("in_production", "در حال تولید"),
+                            ("produced", "تولید شده"),
+                            ("shipped", "ارسال\u200cشده به دفتر"),
+                            ("ready_at_office", "آماده تحویل در دفتر"),
+                            ("delivered", "تحویل داده شده"),
+                            ("expired", "منقضی شده"),
+                            ("cancelled", "لغو شده"),
+                            ("rejected", "رد شده"),
+                            ("voided", "باطل شده"),
+                        ],
+                        default="pre_registered",
+                        max_length=20,
+                        verbose_name="وضعیت",
+                    ),
+                ),
+                ("fee_rials", models.PositiveBigIntegerField(verbose_name="هزینه (ریال)")),
+                ("mobile", models.CharField(max_length=11, verbose_name="تلفن همراه")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("enrolled_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="registry.citizen",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'درخواست کارت',
-                'verbose_name_plural': 'درخواست\u200cهای کارت',
-                'indexes': [models.Index(fields=['status', 'updated_at'], name='application_status_955cad_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['booked', 'enrolled', 'in_production', 'paid', 'pre_registered', 'produced', 'ready_at_office', 'shipped'])), fields=('citizen',), name='one_open_application_per_citizen')],
+                "verbose_name": "درخواست کارت",
+                "verbose_name_plural": "درخواست\u200cهای کارت",
+                "indexes": [
+                    models.Index(
+                        fields=["status", "updated_at"], name="application_status_955cad_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            (
+                                "status__in",
+                                [
+                                    "booked",
+                                    "enrolled",
+                                    "in_production",
+                                    "paid",
+                                    "pre_registered",
+                                    "produced",
+                                    "ready_at_office",
+                                    "shipped",
+                                ],
+                            )
+                        ),
+                        fields=("citizen",),
+                        name="one_open_application_per_citizen",
+                    )
+                ],
             },
         ),
     ]

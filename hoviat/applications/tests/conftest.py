@@ -12,8 +12,11 @@ def sara_token(sara):
     from django.utils import timezone
 
     raw = "sara-test-token"
-    CitizenSession.objects.create(mobile=sara.mobile, token_hash=_token_hash(raw),
-                                  expires_at=timezone.now() + dt.timedelta(hours=1))
+    CitizenSession.objects.create(
+        mobile=sara.mobile,
+        token_hash=_token_hash(raw),
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
     return raw
 
 

@@ -22,8 +22,9 @@ def _request(client, mobile="09171234567"):
 
 
 def _verify(client, code, mobile="09171234567"):
-    return client.post("/api/v1/auth/otp/verify", {"mobile": mobile, "code": code},
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/auth/otp/verify", {"mobile": mobile, "code": code}, content_type="application/json"
+    )
 
 
 def test_a_citizen_signs_in_with_the_code_sent_by_sms(client):

@@ -37,8 +37,12 @@ def sign_in(page, mobile="۰۹۱۷۱۲۳۴۵۶۷"):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_sara_signs_in_pre_registers_and_tracks_on_a_phone(browser, live_server, sara):
-    context = browser.new_context(locale="fa-IR", base_url=live_server.url,
-                                  viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        locale="fa-IR",
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
     page = context.new_page()
     sign_in(page)
 
@@ -79,7 +83,8 @@ def test_a_registry_mismatch_is_shown_in_persian_without_saying_which_field(page
     page.get_by_role("button", name="ثبت و دریافت کد رهگیری").click()
 
     expect(page.get_by_role("alert")).to_have_text(
-        "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد.")
+        "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد."
+    )
 
 
 @pytest.mark.browser
@@ -88,7 +93,8 @@ def test_a_wrong_sms_code_is_refused_on_the_page(page, sara):
     page.goto("/citizen/sign-in/")
     page.get_by_label("شماره تلفن همراه").fill("09171234567")
     page.get_by_role("button", name="دریافت کد").click()
-    page.get_by_label("کد پیامک‌شده").fill("000000" if _last_sms_code("09171234567") != "000000"
-                                           else "111111")
+    page.get_by_label("کد پیامک‌شده").fill(
+        "000000" if _last_sms_code("09171234567") != "000000" else "111111"
+    )
     page.get_by_role("button", name="ورود").click()
     expect(page.get_by_role("alert")).to_contain_text("نادرست")

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _apply(client, **changes):
-    return client.post("/api/v1/applications", {**SARA_FORM, **changes},
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/applications", {**SARA_FORM, **changes}, content_type="application/json"
+    )
 
 
 def test_sara_pre_registers_and_gets_a_tracking_code(as_sara, sara):
@@ -36,8 +37,13 @@ def test_pre_registration_needs_a_signed_in_citizen(client, sara):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"mother_name": "زهرا"}, {"birth_date": "1370/05/15"}, {"shenasnameh_serial": "۲۱/الف ۱۲۳۴۵۶"},
-     {"gender": "male"}, {"national_code": "0012345679"}],
+    [
+        {"mother_name": "زهرا"},
+        {"birth_date": "1370/05/15"},
+        {"shenasnameh_serial": "۲۱/الف ۱۲۳۴۵۶"},
+        {"gender": "male"},
+        {"national_code": "0012345679"},
+    ],
 )
 def test_a_mismatch_says_only_that_the_data_do_not_match(as_sara, sara, changes):
     response = _apply(as_sara, **changes)
@@ -50,8 +56,9 @@ def test_a_mismatch_says_only_that_the_data_do_not_match(as_sara, sara, changes)
 
 
 def test_arabic_letters_and_persian_digits_in_the_form_still_match(as_sara, sara):
-    response = _apply(as_sara, mother_name="مريم", national_code="۰۴۹۹۳۷۰۸۹۹",
-                      birth_date="۱۳۷۰/۰۵/۱۴")
+    response = _apply(
+        as_sara, mother_name="مريم", national_code="۰۴۹۹۳۷۰۸۹۹", birth_date="۱۳۷۰/۰۵/۱۴"
+    )
     assert response.status_code == 201
 
 
@@ -101,10 +108,18 @@ def test_one_open_application_per_person(as_sara, sara):
 
 
 def test_a_double_submit_with_the_same_idempotency_key_creates_one_application(as_sara, sara):
-    first = as_sara.post("/api/v1/applications", SARA_FORM, content_type="application/json",
-                         headers={"Idempotency-Key": "k-1"})
-    again = as_sara.post("/api/v1/applications", SARA_FORM, content_type="application/json",
-                         headers={"Idempotency-Key": "k-1"})
+    first = as_sara.post(
+        "/api/v1/applications",
+        SARA_FORM,
+        content_type="application/json",
+        headers={"Idempotency-Key": "k-1"},
+    )
+    again = as_sara.post(
+        "/api/v1/applications",
+        SARA_FORM,
+        content_type="application/json",
+        headers={"Idempotency-Key": "k-1"},
+    )
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
@@ -112,10 +127,18 @@ def test_a_double_submit_with_the_same_idempotency_key_creates_one_application(a
 
 
 def test_an_idempotency_key_reused_for_another_body_is_refused(as_sara, sara):
-    as_sara.post("/api/v1/applications", SARA_FORM, content_type="application/json",
-                 headers={"Idempotency-Key": "k-2"})
-    other = as_sara.post("/api/v1/applications", {**SARA_FORM, "kind": "replacement"},
-                         content_type="application/json", headers={"Idempotency-Key": "k-2"})
+    as_sara.post(
+        "/api/v1/applications",
+        SARA_FORM,
+        content_type="application/json",
+        headers={"Idempotency-Key": "k-2"},
+    )
+    other = as_sara.post(
+        "/api/v1/applications",
+        {**SARA_FORM, "kind": "replacement"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "k-2"},
+    )
     assert other.status_code == 422
     assert other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
 
@@ -144,7 +167,12 @@ def test_another_persons_application_is_not_visible(as_sara, sara, bushehr_city)
     other = CitizenFactory(residence_city=bushehr_city, issuing_county=bushehr_city.county)
     from hoviat.applications.codes import tracking_code_new
 
-    theirs = Application.objects.create(tracking_code=tracking_code_new(), citizen=other,
-                                        kind="first", fee_rials=1, mobile="09120000000")
+    theirs = Application.objects.create(
+        tracking_code=tracking_code_new(),
+        citizen=other,
+        kind="first",
+        fee_rials=1,
+        mobile="09120000000",
+    )
     response = as_sara.get(f"/api/v1/applications/{theirs.tracking_code}")
     assert response.status_code == 404

@@ -7,13 +7,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sara_application(as_sara, sara):
-    return as_sara.post("/api/v1/applications", SARA_FORM,
-                        content_type="application/json").json()
+    return as_sara.post("/api/v1/applications", SARA_FORM, content_type="application/json").json()
 
 
 def test_anyone_with_the_national_code_and_tracking_code_sees_the_status(client, sara_application):
-    response = client.get("/api/v1/track", {"national_code": "0499370899",
-                                            "tracking_code": sara_application["tracking_code"]})
+    response = client.get(
+        "/api/v1/track",
+        {"national_code": "0499370899", "tracking_code": sara_application["tracking_code"]},
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "pre_registered"
@@ -22,12 +23,16 @@ def test_anyone_with_the_national_code_and_tracking_code_sees_the_status(client,
     assert body["expected_ready_on"] is None
 
 
-def test_a_wrong_national_code_gets_the_same_answer_as_a_wrong_tracking_code(client,
-                                                                             sara_application):
-    wrong_person = client.get("/api/v1/track", {"national_code": "0012345679",
-                                                "tracking_code": sara_application["tracking_code"]})
-    wrong_code = client.get("/api/v1/track", {"national_code": "0499370899",
-                                              "tracking_code": "123456789012"})
+def test_a_wrong_national_code_gets_the_same_answer_as_a_wrong_tracking_code(
+    client, sara_application
+):
+    wrong_person = client.get(
+        "/api/v1/track",
+        {"national_code": "0012345679", "tracking_code": sara_application["tracking_code"]},
+    )
+    wrong_code = client.get(
+        "/api/v1/track", {"national_code": "0499370899", "tracking_code": "123456789012"}
+    )
     assert wrong_person.status_code == wrong_code.status_code == 404
     assert wrong_person.json()["detail"] == wrong_code.json()["detail"]
     assert wrong_person.json()["code"] == "TRACKING_NOT_FOUND"
@@ -44,7 +49,9 @@ def test_tracking_is_rate_limited(client, sara_application, settings):
 
 
 def test_the_tracking_page_shows_the_status_in_persian(client, sara_application):
-    response = client.get("/track/", {"national_code": "۰۴۹۹۳۷۰۸۹۹",
-                                      "tracking_code": sara_application["tracking_code"]})
+    response = client.get(
+        "/track/",
+        {"national_code": "۰۴۹۹۳۷۰۸۹۹", "tracking_code": sara_application["tracking_code"]},
+    )
     assert response.status_code == 200
     assert "پیش‌ثبت‌نام شده" in response.content.decode()

@@ -5,71 +5,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0001_initial'),
-        ('offices', '0001_initial'),
+        ("applications", "0001_initial"),
+        ("offices", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Slot',
+            name="Slot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='آغاز')),
-                ('ends_at', models.DateTimeField(verbose_name='پایان')),
-                ('date', models.DateField(verbose_name='روز')),
-                ('capacity', models.PositiveSmallIntegerField(verbose_name='ظرفیت')),
-                ('taken', models.PositiveSmallIntegerField(default=0, verbose_name='پرشده')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='offices.office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="آغاز")),
+                ("ends_at", models.DateTimeField(verbose_name="پایان")),
+                ("date", models.DateField(verbose_name="روز")),
+                ("capacity", models.PositiveSmallIntegerField(verbose_name="ظرفیت")),
+                ("taken", models.PositiveSmallIntegerField(default=0, verbose_name="پرشده")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slots",
+                        to="offices.office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'نوبت',
-                'verbose_name_plural': 'نوبت\u200cها',
-                'ordering': ['starts_at'],
+                "verbose_name": "نوبت",
+                "verbose_name_plural": "نوبت\u200cها",
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('held', 'رزرو موقت'), ('booked', 'قطعی'), ('released', 'آزاد شده'), ('cancelled', 'لغو شده'), ('moved', 'جابه\u200cجا شده'), ('attended', 'مراجعه کرده'), ('missed', 'مراجعه نکرده')], max_length=16)),
-                ('hold_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='applications.application')),
-                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='booking.slot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("held", "رزرو موقت"),
+                            ("booked", "قطعی"),
+                            ("released", "آزاد شده"),
+                            ("cancelled", "لغو شده"),
+                            ("moved", "جابه\u200cجا شده"),
+                            ("attended", "مراجعه کرده"),
+                            ("missed", "مراجعه نکرده"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("hold_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookings",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "slot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="booking.slot",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'رزرو نوبت',
-                'verbose_name_plural': 'رزروهای نوبت',
+                "verbose_name": "رزرو نوبت",
+                "verbose_name_plural": "رزروهای نوبت",
             },
         ),
         migrations.AddIndex(
-            model_name='slot',
-            index=models.Index(fields=['office', 'date'], name='booking_slo_office__9aef20_idx'),
+            model_name="slot",
+            index=models.Index(fields=["office", "date"], name="booking_slo_office__9aef20_idx"),
         ),
         migrations.AddIndex(
-            model_name='slot',
-            index=models.Index(fields=['date'], name='booking_slo_date_95f9dd_idx'),
+            model_name="slot",
+            index=models.Index(fields=["date"], name="booking_slo_date_95f9dd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.UniqueConstraint(fields=('office', 'starts_at'), name='slot_unique_start'),
+            model_name="slot",
+            constraint=models.UniqueConstraint(
+                fields=("office", "starts_at"), name="slot_unique_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.CheckConstraint(condition=models.Q(('taken__lte', models.F('capacity'))), name='slot_not_overbooked'),
+            model_name="slot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("taken__lte", models.F("capacity"))), name="slot_not_overbooked"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['status', 'hold_expires_at'], name='booking_boo_status_a02190_idx'),
+            model_name="booking",
+            index=models.Index(
+                fields=["status", "hold_expires_at"], name="booking_boo_status_a02190_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('held', 'booked'))), fields=('application',), name='one_seat_per_application'),
+            model_name="booking",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("held", "booked"))),
+                fields=("application",),
+                name="one_seat_per_application",
+            ),
         ),
     ]

@@ -31,21 +31,24 @@ def clock():
 @pytest.fixture
 def office(bushehr_post_office, clock):
     """The Bushehr post office with a week of slots (07:30–14:30, Thursday to 12:00)."""
-    slots_generate(office=bushehr_post_office, start=SATURDAY,
-                   end=SATURDAY + dt.timedelta(days=7))
+    slots_generate(office=bushehr_post_office, start=SATURDAY, end=SATURDAY + dt.timedelta(days=7))
     return bushehr_post_office
 
 
 def slot_at(office, day: dt.date, hour: int, minute: int = 0) -> Slot:
-    return Slot.objects.get(office=office,
-                            starts_at=dt.datetime.combine(day, dt.time(hour, minute),
-                                                          tzinfo=OFFICE_TZ))
+    return Slot.objects.get(
+        office=office, starts_at=dt.datetime.combine(day, dt.time(hour, minute), tzinfo=OFFICE_TZ)
+    )
 
 
 def application_for(citizen, *, status: str = "pre_registered") -> Application:
     return Application.objects.create(
-        tracking_code=tracking_code_new(), citizen=citizen, kind="first", fee_rials=1450000,
-        mobile=citizen.mobile, status=status,
+        tracking_code=tracking_code_new(),
+        citizen=citizen,
+        kind="first",
+        fee_rials=1450000,
+        mobile=citizen.mobile,
+        status=status,
     )
 
 
@@ -58,6 +61,9 @@ def sara_application(sara, clock):
 def sara_client(sara, clock):
     """A client signed in as Sara (a citizen session on her mobile)."""
     raw = secrets.token_urlsafe(32)
-    CitizenSession.objects.create(mobile=sara.mobile, token_hash=_token_hash(raw),
-                                  expires_at=timezone.now() + dt.timedelta(hours=1))
+    CitizenSession.objects.create(
+        mobile=sara.mobile,
+        token_hash=_token_hash(raw),
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
     return Client(headers={"Authorization": f"Bearer {raw}"})

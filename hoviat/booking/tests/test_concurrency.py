@@ -64,8 +64,9 @@ def test_thirty_two_citizens_racing_for_the_last_two_seats_leave_exactly_two(off
     assert slot.capacity == 2
     applications = [application_for(CitizenFactory()) for _ in range(32)]
 
-    results = _race(32, lambda i: booking_hold(application=applications[i], slot_id=slot.pk,
-                                               actor=ANYONE))
+    results = _race(
+        32, lambda i: booking_hold(application=applications[i], slot_id=slot.pk, actor=ANYONE)
+    )
 
     slot.refresh_from_db()
     assert slot.taken == 2
@@ -79,8 +80,9 @@ def test_thirty_two_citizens_racing_for_the_last_two_seats_leave_exactly_two(off
 def test_two_sweeps_at_once_release_each_lapsed_hold_once(office):
     slots = [slot_at(office, SUNDAY, hour) for hour in (9, 10, 11)]
     for i in range(6):
-        booking_hold(application=application_for(CitizenFactory()),
-                     slot_id=slots[i % 3].pk, actor=ANYONE)
+        booking_hold(
+            application=application_for(CitizenFactory()), slot_id=slots[i % 3].pk, actor=ANYONE
+        )
     later = NOW + dt.timedelta(minutes=11)
 
     results = _race(4, lambda i: bookings_sweep(now=later))
@@ -96,21 +98,24 @@ def test_holds_moves_cancels_and_sweeps_racing_never_overbook_nor_deadlock(offic
     slots = [slot_at(office, SUNDAY, hour) for hour in (9, 10, 11, 12)]
     # 20 seats for 24 citizens: most moves find room, some find the slot full.
     Slot.objects.filter(pk__in=[slot.pk for slot in slots]).update(capacity=5)
-    applications = [application_for(CitizenFactory(),
-                                    status="paid" if i % 2 else "pre_registered")
-                    for i in range(24)]
+    applications = [
+        application_for(CitizenFactory(), status="paid" if i % 2 else "pre_registered")
+        for i in range(24)
+    ]
 
     lapsed = NOW + dt.timedelta(minutes=11)  # to the sweepers, every hold has lapsed
 
     def churn(i: int) -> Counter:
         if i >= len(applications):
-            return Counter(released=sum(bookings_sweep(now=lapsed).holds_released
-                                        for _ in range(10)))
+            return Counter(
+                released=sum(bookings_sweep(now=lapsed).holds_released for _ in range(10))
+            )
         rng = random.Random(i)
         met: Counter = Counter()
         for _ in range(15):
-            action = rng.choice([booking_hold, booking_reschedule, booking_reschedule,
-                                 booking_cancel])
+            action = rng.choice(
+                [booking_hold, booking_reschedule, booking_reschedule, booking_cancel]
+            )
             kwargs = {"application": applications[i], "actor": ANYONE}
             if action is not booking_cancel:
                 kwargs["slot_id"] = rng.choice(slots).pk

@@ -36,8 +36,9 @@ SUNDAY = SATURDAY + dt.timedelta(days=1)
 
 def _paid(application: Application) -> Application:
     """What the payments service does before it calls booking_confirm_for_payment."""
-    return transition(Application, pk=application.pk, to="paid", actor=PAYMENTS,
-                      updates={"paid_at": NOW})
+    return transition(
+        Application, pk=application.pk, to="paid", actor=PAYMENTS, updates={"paid_at": NOW}
+    )
 
 
 def _taken(slot: Slot) -> int:
@@ -71,8 +72,11 @@ def test_a_hold_becomes_a_booking_when_the_payment_completes(office, sara_applic
     sms = SmsMessage.objects.get(kind="booking_confirmed")
     assert sms.to == sara_application.mobile
     assert "اداره پست مرکزی بوشهر" in sms.body and "یکشنبه ۱ آذر ۱۴۰۵ ساعت ۰۹:۰۰" in sms.body
-    assert list(AuditEntry.objects.filter(object_type="booking.booking")
-                .values_list("from_state", "to_state")) == [("", "held"), ("held", "booked")]
+    assert list(
+        AuditEntry.objects.filter(object_type="booking.booking").values_list(
+            "from_state", "to_state"
+        )
+    ) == [("", "held"), ("held", "booked")]
 
 
 def test_confirming_without_a_hold_leaves_the_application_paid(office, sara_application):
@@ -83,8 +87,9 @@ def test_confirming_without_a_hold_leaves_the_application_paid(office, sara_appl
     assert sara_application.status == "paid"
 
 
-def test_a_lapsed_hold_the_sweep_has_not_reached_is_still_confirmed(office, sara_application,
-                                                                     clock):
+def test_a_lapsed_hold_the_sweep_has_not_reached_is_still_confirmed(
+    office, sara_application, clock
+):
     slot = slot_at(office, SUNDAY, 9)
     booking_hold(application=sara_application, slot_id=slot.pk, actor=SARA)
     clock.shift(dt.timedelta(minutes=25))
@@ -96,8 +101,7 @@ def test_a_lapsed_hold_the_sweep_has_not_reached_is_still_confirmed(office, sara
     assert _taken(slot) == 1
 
 
-def test_a_hold_on_a_slot_that_started_meanwhile_is_not_confirmed(office, sara_application,
-                                                                  clock):
+def test_a_hold_on_a_slot_that_started_meanwhile_is_not_confirmed(office, sara_application, clock):
     slot = slot_at(office, SATURDAY, 8, 15)
     booking_hold(application=sara_application, slot_id=slot.pk, actor=SARA)
     clock.shift(dt.timedelta(minutes=20))
@@ -125,8 +129,7 @@ def test_a_paid_citizen_books_at_once(office, sara):
 def test_it_refuses_a_booking_when_the_slot_is_full(office, sara_application):
     slot = slot_at(office, SUNDAY, 9)
     for _ in range(slot.capacity):
-        booking_hold(application=application_for(CitizenFactory()), slot_id=slot.pk,
-                     actor=SARA)
+        booking_hold(application=application_for(CitizenFactory()), slot_id=slot.pk, actor=SARA)
 
     with pytest.raises(SlotFull):
         booking_hold(application=sara_application, slot_id=slot.pk, actor=SARA)
@@ -152,8 +155,9 @@ def test_it_refuses_a_day_made_a_holiday_after_the_slots_were_made(office, sara_
     Holiday.objects.create(date=SUNDAY, title="تعطیل ناگهانی")
 
     with pytest.raises(OfficeClosed):
-        booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk,
-                     actor=SARA)
+        booking_hold(
+            application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA
+        )
     assert _seats_taken_everywhere() == 0
 
 
@@ -161,8 +165,9 @@ def test_it_refuses_a_day_the_office_closed_after_the_slots_were_made(office, sa
     OfficeClosure.objects.create(office=office, date=SUNDAY, reason="قطع برق")
 
     with pytest.raises(OfficeClosed) as caught:
-        booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk,
-                     actor=SARA)
+        booking_hold(
+            application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA
+        )
     assert caught.value.code == "OFFICE_CLOSED"
     assert _seats_taken_everywhere() == 0
 
@@ -172,8 +177,9 @@ def test_it_refuses_an_office_that_was_deactivated(office, sara_application):
     office.save(update_fields=["is_active"])
 
     with pytest.raises(OfficeClosed):
-        booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk,
-                     actor=SARA)
+        booking_hold(
+            application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA
+        )
 
 
 def test_it_refuses_hours_the_office_no_longer_keeps(office, sara_application):
@@ -181,8 +187,9 @@ def test_it_refuses_hours_the_office_no_longer_keeps(office, sara_application):
     office.save(update_fields=["closes_at"])
 
     with pytest.raises(OfficeClosed):
-        booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 13).pk,
-                     actor=SARA)
+        booking_hold(
+            application=sara_application, slot_id=slot_at(office, SUNDAY, 13).pk, actor=SARA
+        )
 
 
 def test_picking_another_slot_gives_back_the_earlier_hold(office, sara_application):
@@ -208,9 +215,9 @@ def test_picking_the_same_slot_twice_keeps_one_hold(office, sara_application, cl
     assert _taken(slot) == 1
 
 
-def test_picking_the_same_slot_after_the_hold_lapsed_starts_a_fresh_hold(office,
-                                                                          sara_application,
-                                                                          clock):
+def test_picking_the_same_slot_after_the_hold_lapsed_starts_a_fresh_hold(
+    office, sara_application, clock
+):
     slot = slot_at(office, SUNDAY, 9)
     first = booking_hold(application=sara_application, slot_id=slot.pk, actor=SARA)
     clock.shift(dt.timedelta(minutes=12))  # lapsed, and the sweep has not come by yet
@@ -227,8 +234,7 @@ def test_a_full_slot_leaves_the_earlier_hold_in_place(office, sara_application):
     mine, full = slot_at(office, SUNDAY, 9), slot_at(office, SUNDAY, 11)
     held = booking_hold(application=sara_application, slot_id=mine.pk, actor=SARA)
     for _ in range(full.capacity):
-        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk,
-                     actor=SARA)
+        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk, actor=SARA)
 
     with pytest.raises(SlotFull):
         booking_hold(application=sara_application, slot_id=full.pk, actor=SARA)
@@ -243,8 +249,7 @@ def test_a_booked_application_is_told_to_reschedule(office, sara):
     booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
 
     with pytest.raises(AlreadyBooked) as caught:
-        booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 10).pk,
-                     actor=SARA)
+        booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 10).pk, actor=SARA)
     assert caught.value.status == 409
 
 
@@ -253,8 +258,7 @@ def test_an_application_past_booking_cannot_take_a_seat(office, sara, status):
     application = application_for(sara, status=status)
 
     with pytest.raises(InvalidTransition) as caught:
-        booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk,
-                     actor=SARA)
+        booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
     assert caught.value.code == "INVALID_TRANSITION"
     assert "نوبت نمی‌گیرد" in caught.value.detail
     assert _seats_taken_everywhere() == 0
@@ -282,8 +286,7 @@ def test_reschedule_to_a_full_slot_keeps_the_old_appointment(office, sara):
     mine, full = slot_at(office, SUNDAY, 9), slot_at(office, SUNDAY, 11)
     booked = booking_hold(application=application, slot_id=mine.pk, actor=SARA)
     for _ in range(full.capacity):
-        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk,
-                     actor=SARA)
+        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk, actor=SARA)
 
     with pytest.raises(SlotFull):
         booking_reschedule(application=application, slot_id=full.pk, actor=SARA)
@@ -304,8 +307,9 @@ def test_reschedule_to_the_same_slot_changes_nothing(office, sara):
 
 def test_reschedule_without_an_appointment_is_refused(office, sara_application):
     with pytest.raises(AppointmentNotFound):
-        booking_reschedule(application=sara_application,
-                           slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
+        booking_reschedule(
+            application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA
+        )
 
 
 def test_cancel_frees_the_seat_and_puts_the_application_back_to_paid(office, sara):
@@ -357,12 +361,13 @@ def test_releasing_for_a_closed_application_gives_the_seat_back(office, sara):
 def test_every_seat_change_is_on_the_audit_log(office, sara):
     application = application_for(sara, status="paid")
     booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
-    booking_reschedule(application=application, slot_id=slot_at(office, SUNDAY, 10).pk,
-                       actor=SARA)
+    booking_reschedule(application=application, slot_id=slot_at(office, SUNDAY, 10).pk, actor=SARA)
     booking_cancel(application=application, actor=SARA)
 
-    states = list(AuditEntry.objects.filter(object_type="booking.booking").order_by("id")
-                  .values_list("from_state", "to_state"))
-    assert states == [("", "booked"), ("booked", "moved"), ("", "booked"),
-                      ("booked", "cancelled")]
+    states = list(
+        AuditEntry.objects.filter(object_type="booking.booking")
+        .order_by("id")
+        .values_list("from_state", "to_state")
+    )
+    assert states == [("", "booked"), ("booked", "moved"), ("", "booked"), ("booked", "cancelled")]
     assert Booking.objects.filter(application=application).count() == 2

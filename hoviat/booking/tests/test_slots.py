@@ -16,8 +16,7 @@ FRIDAY = SATURDAY + dt.timedelta(days=6)
 def test_slots_follow_the_office_hours_each_working_day(bushehr_post_office, clock):
     created = slots_generate(office=bushehr_post_office, start=SATURDAY, end=FRIDAY)
 
-    per_day = {day: Slot.objects.filter(date=day).count()
-               for day in (SATURDAY, THURSDAY, FRIDAY)}
+    per_day = {day: Slot.objects.filter(date=day).count() for day in (SATURDAY, THURSDAY, FRIDAY)}
     # 07:30–14:30 in 15-minute slots is 28; Thursday to 12:00 is 18; Friday is closed.
     assert per_day == {SATURDAY: 28, THURSDAY: 18, FRIDAY: 0}
     assert created == 5 * 28 + 18
@@ -51,7 +50,8 @@ def test_all_active_offices_get_slots_for_the_days_ahead(bushehr_post_office, cl
 
     assert created == 3 * 28
     assert set(Slot.objects.values_list("office_id", flat=True).distinct()) == {
-        bushehr_post_office.pk}
+        bushehr_post_office.pk
+    }
 
 
 def test_the_generate_slots_command_reports_what_it_made(bushehr_post_office, clock, capsys):

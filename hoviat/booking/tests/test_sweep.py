@@ -23,16 +23,16 @@ def _taken(slot: Slot) -> int:
 
 def _booked(office, citizen, day=SUNDAY, hour=9):
     application = application_for(citizen, status="paid")
-    booking = booking_hold(application=application, slot_id=slot_at(office, day, hour).pk,
-                           actor=SARA)
+    booking = booking_hold(
+        application=application, slot_id=slot_at(office, day, hour).pk, actor=SARA
+    )
     return application, booking
 
 
 def test_the_sweep_releases_lapsed_holds_and_is_idempotent(office, sara_application):
     slot = slot_at(office, SUNDAY, 9)
     lapsed = booking_hold(application=sara_application, slot_id=slot.pk, actor=SARA)
-    fresh = booking_hold(application=application_for(CitizenFactory()), slot_id=slot.pk,
-                         actor=SARA)
+    fresh = booking_hold(application=application_for(CitizenFactory()), slot_id=slot.pk, actor=SARA)
     Booking.objects.filter(pk=fresh.pk).update(hold_expires_at=NOW + dt.timedelta(minutes=30))
 
     first = bookings_sweep(now=NOW + dt.timedelta(minutes=11))
@@ -48,8 +48,7 @@ def test_the_sweep_releases_lapsed_holds_and_is_idempotent(office, sara_applicat
 
 
 def test_a_hold_is_kept_until_it_lapses(office, sara_application):
-    booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk,
-                 actor=SARA)
+    booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
 
     assert bookings_sweep(now=NOW + dt.timedelta(minutes=9)).holds_released == 0
 
@@ -73,9 +72,11 @@ def test_a_missed_appointment_expires_the_application_and_says_what_to_do(office
     sms = SmsMessage.objects.get(kind="application_expired")
     assert sms.to == sara.mobile
     assert "دوباره در سامانه پیش‌ثبت‌نام کنید" in sms.body
-    assert list(AuditEntry.objects.filter(object_type="applications.application",
-                                          to_state="expired")
-                .values_list("from_state", "reason")) == [("booked", "missed_appointment")]
+    assert list(
+        AuditEntry.objects.filter(
+            object_type="applications.application", to_state="expired"
+        ).values_list("from_state", "reason")
+    ) == [("booked", "missed_appointment")]
     assert bookings_sweep(now=slot.ends_at + dt.timedelta(days=8)).appointments_missed == 0
 
 
@@ -112,11 +113,11 @@ def test_reminders_wait_for_the_morning(office, sara):
 
 
 def test_the_sweep_command_prints_a_one_line_summary(office, sara_application, capsys):
-    booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk,
-                 actor=SARA)
+    booking_hold(application=sara_application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
     Booking.objects.update(hold_expires_at=NOW - dt.timedelta(minutes=1))
 
     call_command("sweep")
 
     assert "booking: holds released: 1, appointments missed: 0, reminders: 0" in (
-        capsys.readouterr().out.splitlines())
+        capsys.readouterr().out.splitlines()
+    )

@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_idempotency_and_rate_limits'),
+        ("core", "0002_idempotency_and_rate_limits"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='auditentry',
-            options={'ordering': ['id'], 'verbose_name': 'رویداد ممیزی', 'verbose_name_plural': 'رویدادهای ممیزی'},
+            name="auditentry",
+            options={
+                "ordering": ["id"],
+                "verbose_name": "رویداد ممیزی",
+                "verbose_name_plural": "رویدادهای ممیزی",
+            },
         ),
     ]

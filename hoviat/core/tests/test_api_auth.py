@@ -7,8 +7,11 @@ def api(client):
 
 
 def test_staff_get_a_token_and_see_who_they_are(api, reza):
-    response = api.post("/api/v1/auth/token", {"username": "reza",
-                        "password": "correct horse battery"}, content_type="application/json")
+    response = api.post(
+        "/api/v1/auth/token",
+        {"username": "reza", "password": "correct horse battery"},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     token = response.json()["token"]
 
@@ -19,8 +22,11 @@ def test_staff_get_a_token_and_see_who_they_are(api, reza):
 
 
 def test_a_wrong_password_gets_problem_json_with_a_stable_code(api, reza):
-    response = api.post("/api/v1/auth/token", {"username": "reza", "password": "nope"},
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/auth/token",
+        {"username": "reza", "password": "nope"},
+        content_type="application/json",
+    )
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "BAD_CREDENTIALS"
@@ -29,9 +35,11 @@ def test_a_wrong_password_gets_problem_json_with_a_stable_code(api, reza):
 def test_tokens_are_stored_hashed(api, reza):
     from hoviat.core.models import StaffToken
 
-    token = api.post("/api/v1/auth/token", {"username": "reza",
-                     "password": "correct horse battery"},
-                     content_type="application/json").json()["token"]
+    token = api.post(
+        "/api/v1/auth/token",
+        {"username": "reza", "password": "correct horse battery"},
+        content_type="application/json",
+    ).json()["token"]
     assert not StaffToken.objects.filter(key_hash=token).exists()
 
 
@@ -43,8 +51,12 @@ def test_an_unknown_token_is_refused(api, db):
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("0499370898", "NATIONAL_CODE_CHECKSUM"), ("1111111111", "NATIONAL_CODE_REPEATED"),
-     ("12345", "NATIONAL_CODE_LENGTH"), ("04993a0899", "NATIONAL_CODE_FORMAT")],
+    [
+        ("0499370898", "NATIONAL_CODE_CHECKSUM"),
+        ("1111111111", "NATIONAL_CODE_REPEATED"),
+        ("12345", "NATIONAL_CODE_LENGTH"),
+        ("04993a0899", "NATIONAL_CODE_FORMAT"),
+    ],
 )
 def test_malformed_national_codes_get_their_own_codes(api, db, raw, code):
     response = api.get(f"/api/v1/national-codes/{raw}")

@@ -13,13 +13,27 @@ from hoviat.booking.models import Booking, Slot
 @pytest.mark.django_db
 def test_hoviat_sweep_runs_every_apps_sweep_and_says_what_each_did(sara, bushehr_post_office):
     now = timezone.now()
-    slot = Slot.objects.create(office=bushehr_post_office, starts_at=now + dt.timedelta(days=1),
-                               ends_at=now + dt.timedelta(days=1, minutes=15),
-                               date=(now + dt.timedelta(days=1)).date(), capacity=2, taken=1)
-    application = Application.objects.create(tracking_code=tracking_code_new(), citizen=sara,
-                                             kind="first", fee_rials=1, mobile=sara.mobile)
-    Booking.objects.create(application=application, slot=slot, status="held",
-                           hold_expires_at=now - dt.timedelta(minutes=1))
+    slot = Slot.objects.create(
+        office=bushehr_post_office,
+        starts_at=now + dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=1, minutes=15),
+        date=(now + dt.timedelta(days=1)).date(),
+        capacity=2,
+        taken=1,
+    )
+    application = Application.objects.create(
+        tracking_code=tracking_code_new(),
+        citizen=sara,
+        kind="first",
+        fee_rials=1,
+        mobile=sara.mobile,
+    )
+    Booking.objects.create(
+        application=application,
+        slot=slot,
+        status="held",
+        hold_expires_at=now - dt.timedelta(minutes=1),
+    )
     out = StringIO()
 
     call_command("sweep", stdout=out)

@@ -6,94 +6,222 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0001_initial'),
-        ('offices', '0001_initial'),
+        ("applications", "0001_initial"),
+        ("offices", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('in_progress', 'در حال ثبت'), ('completed', 'تکمیل شده'), ('abandoned', 'رها شده')], default='in_progress', max_length=16, verbose_name='وضعیت')),
-                ('walk_in', models.BooleanField(default=False, verbose_name='بدون نوبت قبلی')),
-                ('started_at', models.DateTimeField(verbose_name='آغاز')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='پایان')),
-                ('shenasnameh_original', models.BooleanField(default=False, verbose_name='اصل شناسنامه')),
-                ('old_card_surrendered', models.BooleanField(default=False, verbose_name='تحویل کارت قدیمی')),
-                ('form_confirmed', models.BooleanField(default=False, verbose_name='تطبیق فرم با ثبت احوال')),
-                ('face_sha256', models.CharField(blank=True, max_length=64)),
-                ('fingerprints', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='enrolment', to='applications.application')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='offices.office')),
-                ('operator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("in_progress", "در حال ثبت"),
+                            ("completed", "تکمیل شده"),
+                            ("abandoned", "رها شده"),
+                        ],
+                        default="in_progress",
+                        max_length=16,
+                        verbose_name="وضعیت",
+                    ),
+                ),
+                ("walk_in", models.BooleanField(default=False, verbose_name="بدون نوبت قبلی")),
+                ("started_at", models.DateTimeField(verbose_name="آغاز")),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="پایان")),
+                (
+                    "shenasnameh_original",
+                    models.BooleanField(default=False, verbose_name="اصل شناسنامه"),
+                ),
+                (
+                    "old_card_surrendered",
+                    models.BooleanField(default=False, verbose_name="تحویل کارت قدیمی"),
+                ),
+                (
+                    "form_confirmed",
+                    models.BooleanField(default=False, verbose_name="تطبیق فرم با ثبت احوال"),
+                ),
+                ("face_sha256", models.CharField(blank=True, max_length=64)),
+                ("fingerprints", models.JSONField(blank=True, default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolment",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="offices.office",
+                    ),
+                ),
+                (
+                    "operator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ثبت\u200cنام حضوری',
-                'verbose_name_plural': 'ثبت\u200cنام\u200cهای حضوری',
+                "verbose_name": "ثبت\u200cنام حضوری",
+                "verbose_name_plural": "ثبت\u200cنام\u200cهای حضوری",
             },
         ),
         migrations.CreateModel(
-            name='BiometricFile',
+            name="BiometricFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('face', 'چهره'), ('finger', 'اثر انگشت')], max_length=8)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('source', models.CharField(choices=[('device', 'دستگاه'), ('upload', 'بارگذاری')], max_length=8)),
-                ('sha256', models.CharField(max_length=64)),
-                ('content_type', models.CharField(max_length=32)),
-                ('size', models.PositiveIntegerField()),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('storage_name', models.CharField(max_length=80, unique=True)),
-                ('captured_at', models.DateTimeField()),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='biometrics', to='enrolment.enrolment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("face", "چهره"), ("finger", "اثر انگشت")], max_length=8
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("device", "دستگاه"), ("upload", "بارگذاری")], max_length=8
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("content_type", models.CharField(max_length=32)),
+                ("size", models.PositiveIntegerField()),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("storage_name", models.CharField(max_length=80, unique=True)),
+                ("captured_at", models.DateTimeField()),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="biometrics",
+                        to="enrolment.enrolment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'فایل زیست\u200cسنجی',
-                'verbose_name_plural': 'فایل\u200cهای زیست\u200cسنجی',
+                "verbose_name": "فایل زیست\u200cسنجی",
+                "verbose_name_plural": "فایل\u200cهای زیست\u200cسنجی",
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('receipt_number', models.CharField(max_length=10, unique=True, verbose_name='شماره رسید')),
-                ('issued_at', models.DateTimeField(verbose_name='تاریخ صدور')),
-                ('valid_until', models.DateField(verbose_name='اعتبار تا')),
-                ('qr_text', models.TextField()),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='applications.application')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='enrolment.enrolment')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts_issued', to=settings.AUTH_USER_MODEL)),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='offices.office')),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supersedes', to='enrolment.receipt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "receipt_number",
+                    models.CharField(max_length=10, unique=True, verbose_name="شماره رسید"),
+                ),
+                ("issued_at", models.DateTimeField(verbose_name="تاریخ صدور")),
+                ("valid_until", models.DateField(verbose_name="اعتبار تا")),
+                ("qr_text", models.TextField()),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="enrolment.enrolment",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts_issued",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="offices.office",
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supersedes",
+                        to="enrolment.receipt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'رسید ثبت\u200cنام',
-                'verbose_name_plural': 'رسیدهای ثبت\u200cنام',
+                "verbose_name": "رسید ثبت\u200cنام",
+                "verbose_name_plural": "رسیدهای ثبت\u200cنام",
             },
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['office', 'started_at'], name='enrolment_e_office__a82bde_idx'),
+            model_name="enrolment",
+            index=models.Index(
+                fields=["office", "started_at"], name="enrolment_e_office__a82bde_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='biometricfile',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'position'), name='biometric_one_per_position'),
+            model_name="biometricfile",
+            constraint=models.UniqueConstraint(
+                fields=("enrolment", "position"), name="biometric_one_per_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='biometricfile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'face'), ('position', 0)), models.Q(('kind', 'finger'), ('position__gte', 1), ('position__lte', 10)), _connector='OR'), name='biometric_position_matches_kind'),
+            model_name="biometricfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "face"), ("position", 0)),
+                    models.Q(("kind", "finger"), ("position__gte", 1), ("position__lte", 10)),
+                    _connector="OR",
+                ),
+                name="biometric_position_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(condition=models.Q(('superseded_at__isnull', True)), fields=('application',), name='one_current_receipt_per_application'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=("application",),
+                name="one_current_receipt_per_application",
+            ),
         ),
     ]

@@ -57,30 +57,50 @@ def office(bushehr_post_office):
 
 @pytest.fixture
 def other_office(bushehr_city):
-    return OfficeFactory(kind=OfficeKind.COUNTER, name="دفتر پیشخوان دولت شماره ۱۲ بوشهر",
-                         code="CNT-0612", city=bushehr_city)
+    return OfficeFactory(
+        kind=OfficeKind.COUNTER,
+        name="دفتر پیشخوان دولت شماره ۱۲ بوشهر",
+        code="CNT-0612",
+        city=bushehr_city,
+    )
 
 
 @pytest.fixture
 def omid(other_office):
     """Operator Omid, at another office in Bushehr."""
-    return UserFactory(username="omid", first_name="امید", last_name="زارعی",
-                       role=Role.OFFICE_OPERATOR, office=other_office)
+    return UserFactory(
+        username="omid",
+        first_name="امید",
+        last_name="زارعی",
+        role=Role.OFFICE_OPERATOR,
+        office=other_office,
+    )
 
 
-def slot_today(office, *, hour: int = 9, capacity: int = 2, taken: int = 0,
-               day: dt.date | None = None) -> Slot:
+def slot_today(
+    office, *, hour: int = 9, capacity: int = 2, taken: int = 0, day: dt.date | None = None
+) -> Slot:
     day = day or today()
     starts_at = dt.datetime.combine(day, dt.time(hour, 0), tzinfo=OFFICE_TZ)
-    return Slot.objects.create(office=office, starts_at=starts_at,
-                               ends_at=starts_at + dt.timedelta(minutes=15), date=day,
-                               capacity=capacity, taken=taken)
+    return Slot.objects.create(
+        office=office,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=15),
+        date=day,
+        capacity=capacity,
+        taken=taken,
+    )
 
 
 def application_for(citizen, *, status: str = "booked") -> Application:
     return Application.objects.create(
-        tracking_code=tracking_code_new(), citizen=citizen, kind="first", fee_rials=1450000,
-        mobile=citizen.mobile, status=status)
+        tracking_code=tracking_code_new(),
+        citizen=citizen,
+        kind="first",
+        fee_rials=1450000,
+        mobile=citizen.mobile,
+        status=status,
+    )
 
 
 def book(application, slot) -> Booking:

@@ -31,7 +31,8 @@ def post(client, path, body=None, **extra):
 
 
 def test_the_whole_visit_in_one_request_enrols_books_attended_and_issues_a_signed_receipt(
-        reza_api, sara_booked, sara_device):
+    reza_api, sara_booked, sara_device
+):
     response = post(reza_api, "/api/v1/enrolments", full_payload(sara_booked, sara_device))
 
     assert response.status_code == 201, response.content.decode()
@@ -57,20 +58,30 @@ def test_the_whole_visit_in_one_request_enrols_books_attended_and_issues_a_signe
     assert sms.to == sara_booked.mobile
     assert "شماره رسید" in sms.body
     actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {"booking.attended", "application.enrolled", "enrolment.completed",
-            "receipt.issued", "biometric.face.captured",
-            "biometric.finger.captured"} <= actions
+    assert {
+        "booking.attended",
+        "application.enrolled",
+        "enrolment.completed",
+        "receipt.issued",
+        "biometric.face.captured",
+        "biometric.finger.captured",
+    } <= actions
     # The hashes of what was captured travel with the application's audit row.
     enrolled = AuditEntry.objects.get(action="application.enrolled")
     assert enrolled.data["face_sha256"] == enrolment.face_sha256
 
 
 def test_the_simulator_can_stand_in_for_every_capture(reza_api, sara_booked):
-    response = post(reza_api, "/api/v1/enrolments", {
-        "tracking_code": sara_booked.tracking_code, "capture": "simulator",
-        "documents": ["shenasnameh_original", "form_confirmed"],
-        "fingerprints": [{"position": 4, "missing": "AMPUTATED"}],
-    })
+    response = post(
+        reza_api,
+        "/api/v1/enrolments",
+        {
+            "tracking_code": sara_booked.tracking_code,
+            "capture": "simulator",
+            "documents": ["shenasnameh_original", "form_confirmed"],
+            "fingerprints": [{"position": 4, "missing": "AMPUTATED"}],
+        },
+    )
 
     assert response.status_code == 201, response.content.decode()
     enrolment = Enrolment.objects.get(application=sara_booked)
@@ -79,8 +90,7 @@ def test_the_simulator_can_stand_in_for_every_capture(reza_api, sara_booked):
 
 
 def test_step_by_step_the_enrolment_reports_what_is_still_missing(reza_api, sara_booked):
-    response = post(reza_api, "/api/v1/enrolments/check-in",
-                    {"national_code": "۰۴۹۹۳۷۰۸۹۹"})
+    response = post(reza_api, "/api/v1/enrolments/check-in", {"national_code": "۰۴۹۹۳۷۰۸۹۹"})
     assert response.status_code == 201, response.content.decode()
     enrolment = response.json()
     assert enrolment["status"] == "in_progress"
@@ -93,9 +103,11 @@ def test_step_by_step_the_enrolment_reports_what_is_still_missing(reza_api, sara
     assert premature.json()["code"] == "ENROLMENT_INCOMPLETE"
     assert premature.json()["missing_documents"] == ["shenasnameh_original", "form_confirmed"]
 
-    reza_api.put(f"{base}/documents",
-                 json.dumps({"documents": ["shenasnameh_original", "form_confirmed"]}),
-                 content_type="application/json")
+    reza_api.put(
+        f"{base}/documents",
+        json.dumps({"documents": ["shenasnameh_original", "form_confirmed"]}),
+        content_type="application/json",
+    )
     post(reza_api, f"{base}/face", {"capture": "simulator"})
     for position in range(1, 10):
         post(reza_api, f"{base}/fingerprints/{position}", {"capture": "simulator"})
@@ -118,35 +130,42 @@ def test_todays_appointments_list_only_the_operators_office(reza_api, omid_api, 
 
 
 def test_an_operator_of_another_office_cannot_see_or_touch_the_enrolment(
-        reza_api, omid_api, sara_booked):
-    enrolment_id = post(reza_api, "/api/v1/enrolments/check-in",
-                        {"tracking_code": sara_booked.tracking_code}).json()["id"]
+    reza_api, omid_api, sara_booked
+):
+    enrolment_id = post(
+        reza_api, "/api/v1/enrolments/check-in", {"tracking_code": sara_booked.tracking_code}
+    ).json()["id"]
 
-    for response in (omid_api.get(f"/api/v1/enrolments/{enrolment_id}"),
-                     post(omid_api, f"/api/v1/enrolments/{enrolment_id}/face",
-                          {"capture": "simulator"}),
-                     post(omid_api, f"/api/v1/enrolments/{enrolment_id}/complete")):
+    for response in (
+        omid_api.get(f"/api/v1/enrolments/{enrolment_id}"),
+        post(omid_api, f"/api/v1/enrolments/{enrolment_id}/face", {"capture": "simulator"}),
+        post(omid_api, f"/api/v1/enrolments/{enrolment_id}/complete"),
+    ):
         assert response.status_code == 404
         assert response.json()["code"] == "ENROLMENT_NOT_FOUND"
     assert not BiometricFile.objects.exists()
 
 
 def test_another_office_cannot_take_over_an_enrolment_started_today(
-        reza_api, omid_api, sara_booked, other_office):
+    reza_api, omid_api, sara_booked, other_office
+):
     post(reza_api, "/api/v1/enrolments/check-in", {"tracking_code": sara_booked.tracking_code})
     slot_today(other_office, hour=13)
 
-    response = post(omid_api, "/api/v1/enrolments/check-in",
-                    {"tracking_code": sara_booked.tracking_code})
+    response = post(
+        omid_api, "/api/v1/enrolments/check-in", {"tracking_code": sara_booked.tracking_code}
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "ENROLMENT_IN_PROGRESS_ELSEWHERE"
 
 
 def test_another_offices_operator_cannot_download_the_receipt_or_reissue_it(
-        reza_api, omid_api, sara_booked, sara_device):
-    number = post(reza_api, "/api/v1/enrolments",
-                  full_payload(sara_booked, sara_device)).json()["receipt_number"]
+    reza_api, omid_api, sara_booked, sara_device
+):
+    number = post(reza_api, "/api/v1/enrolments", full_payload(sara_booked, sara_device)).json()[
+        "receipt_number"
+    ]
 
     pdf = omid_api.get(f"/api/v1/receipts/{number}.pdf")
     reissue = post(omid_api, f"/api/v1/receipts/{sara_booked.tracking_code}/reissue")
@@ -157,14 +176,18 @@ def test_another_offices_operator_cannot_download_the_receipt_or_reissue_it(
     assert reissue.json()["code"] == "ENROLMENT_NOT_FOUND"
 
 
-@pytest.mark.parametrize(("status", "code"), [
-    ("expired", "APPLICATION_EXPIRED"),
-    ("cancelled", "APPLICATION_CANCELLED"),
-    ("pre_registered", "APPLICATION_NOT_PAID"),
-    ("delivered", "APPLICATION_CLOSED"),
-])
-def test_it_refuses_an_application_that_cannot_be_enrolled(reza_api, sara, office, status,
-                                                           code, sara_device):
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("expired", "APPLICATION_EXPIRED"),
+        ("cancelled", "APPLICATION_CANCELLED"),
+        ("pre_registered", "APPLICATION_NOT_PAID"),
+        ("delivered", "APPLICATION_CLOSED"),
+    ],
+)
+def test_it_refuses_an_application_that_cannot_be_enrolled(
+    reza_api, sara, office, status, code, sara_device
+):
     application = application_for(sara, status=status)
 
     response = post(reza_api, "/api/v1/enrolments", full_payload(application, sara_device))
@@ -175,10 +198,11 @@ def test_it_refuses_an_application_that_cannot_be_enrolled(reza_api, sara, offic
     assert not BiometricFile.objects.exists()
 
 
-def test_a_second_enrolment_of_the_same_application_is_refused(reza_api, sara_booked,
-                                                               sara_device):
-    assert post(reza_api, "/api/v1/enrolments",
-                full_payload(sara_booked, sara_device)).status_code == 201
+def test_a_second_enrolment_of_the_same_application_is_refused(reza_api, sara_booked, sara_device):
+    assert (
+        post(reza_api, "/api/v1/enrolments", full_payload(sara_booked, sara_device)).status_code
+        == 201
+    )
     files = BiometricFile.objects.count()
 
     again = post(reza_api, "/api/v1/enrolments", full_payload(sara_booked, sara_device))
@@ -189,15 +213,19 @@ def test_a_second_enrolment_of_the_same_application_is_refused(reza_api, sara_bo
     assert BiometricFile.objects.count() == files
 
 
-@pytest.mark.parametrize(("replace", "code"), [
-    ({"face_image": b64(b"\xff\xd8\xff\xe0 this is not a jpeg at all")}, "IMAGE_CORRUPT"),
-    ({"face_image": b64(picture((300, 400)))}, "FACE_TOO_SMALL"),
-    ({"face_image": b64(picture((800, 800)))}, "FACE_ASPECT_RATIO"),
-    ({"face_image": b64(picture((600, 800), fmt="GIF", mode="P"))}, "IMAGE_FORMAT_UNSUPPORTED"),
-    ({"face_image": "not base64 !!"}, "IMAGE_ENCODING_INVALID"),
-])
+@pytest.mark.parametrize(
+    ("replace", "code"),
+    [
+        ({"face_image": b64(b"\xff\xd8\xff\xe0 this is not a jpeg at all")}, "IMAGE_CORRUPT"),
+        ({"face_image": b64(picture((300, 400)))}, "FACE_TOO_SMALL"),
+        ({"face_image": b64(picture((800, 800)))}, "FACE_ASPECT_RATIO"),
+        ({"face_image": b64(picture((600, 800), fmt="GIF", mode="P"))}, "IMAGE_FORMAT_UNSUPPORTED"),
+        ({"face_image": "not base64 !!"}, "IMAGE_ENCODING_INVALID"),
+    ],
+)
 def test_a_bad_face_image_is_refused_with_its_code_and_nothing_is_written(
-        reza_api, sara_booked, sara_device, biometric_store, replace, code):
+    reza_api, sara_booked, sara_device, biometric_store, replace, code
+):
     payload = {**full_payload(sara_booked, sara_device), **replace}
 
     response = post(reza_api, "/api/v1/enrolments", payload)
@@ -243,7 +271,8 @@ def test_a_missing_finger_needs_a_reason(reza_api, sara_booked, sara_device):
 
 
 def test_a_finger_left_out_altogether_stops_completion_and_the_files_written_go_again(
-        reza_api, sara_booked, sara_device, biometric_store):
+    reza_api, sara_booked, sara_device, biometric_store
+):
     payload = full_payload(sara_booked, sara_device)
     del payload["fingerprints"][9]
 
@@ -259,8 +288,9 @@ def test_a_finger_left_out_altogether_stops_completion_and_the_files_written_go_
 
 
 def test_ten_missing_fingers_are_not_an_enrolment(reza_api, sara_booked, sara_device):
-    payload = full_payload(sara_booked, sara_device,
-                           missing={n: "UNABLE_TO_CAPTURE" for n in range(1, 11)})
+    payload = full_payload(
+        sara_booked, sara_device, missing={n: "UNABLE_TO_CAPTURE" for n in range(1, 11)}
+    )
 
     response = post(reza_api, "/api/v1/enrolments", payload)
 
@@ -269,8 +299,9 @@ def test_ten_missing_fingers_are_not_an_enrolment(reza_api, sara_booked, sara_de
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_walk_in_gets_the_next_free_slot_today_when_allowed(reza_api, sara, office,
-                                                              sara_device, settings):
+def test_a_walk_in_gets_the_next_free_slot_today_when_allowed(
+    reza_api, sara, office, sara_device, settings
+):
     settings.ENROLMENT_WALK_IN_ALLOWED = True
     application = application_for(sara, status="paid")
     slot = slot_today(office, hour=10, capacity=1)
@@ -284,8 +315,7 @@ def test_a_walk_in_gets_the_next_free_slot_today_when_allowed(reza_api, sara, of
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_walk_in_is_refused_when_walk_ins_are_off(reza_api, sara, office, sara_device,
-                                                    settings):
+def test_a_walk_in_is_refused_when_walk_ins_are_off(reza_api, sara, office, sara_device, settings):
     settings.ENROLMENT_WALK_IN_ALLOWED = False
     application = application_for(sara, status="paid")
     slot_today(office, hour=10)
@@ -309,8 +339,9 @@ def test_a_walk_in_is_refused_when_today_is_full(reza_api, sara, office, sara_de
 
 
 @pytest.mark.usefixtures("clock")
-def test_a_booking_at_another_office_moves_here_for_a_walk_in(reza_api, sara, office,
-                                                              other_office, sara_device):
+def test_a_booking_at_another_office_moves_here_for_a_walk_in(
+    reza_api, sara, office, other_office, sara_device
+):
     application = application_for(sara)
     elsewhere = slot_today(other_office, hour=10)
     book(application, elsewhere)
@@ -324,8 +355,9 @@ def test_a_booking_at_another_office_moves_here_for_a_walk_in(reza_api, sara, of
 
 
 def test_a_staff_member_without_an_office_cannot_enrol(sara_booked, sara_device, maryam):
-    response = post(token_client(maryam), "/api/v1/enrolments",
-                    full_payload(sara_booked, sara_device))
+    response = post(
+        token_client(maryam), "/api/v1/enrolments", full_payload(sara_booked, sara_device)
+    )
 
     assert response.status_code == 403
     assert response.json()["code"] == "OFFICE_OPERATOR_REQUIRED"
@@ -337,7 +369,8 @@ def test_the_enrolment_api_needs_a_token(client, sara_booked, sara_device):
 
 
 def test_a_retried_enrolment_with_the_same_idempotency_key_gets_the_same_receipt(
-        reza_api, sara_booked, sara_device):
+    reza_api, sara_booked, sara_device
+):
     payload = full_payload(sara_booked, sara_device)
 
     first = post(reza_api, "/api/v1/enrolments", payload, HTTP_IDEMPOTENCY_KEY="visit-1")
@@ -350,18 +383,26 @@ def test_a_retried_enrolment_with_the_same_idempotency_key_gets_the_same_receipt
 
 
 def test_an_enrolment_left_unfinished_yesterday_starts_again_at_the_office_of_today(
-        clock, reza_api, omid, sara_booked, other_office, biometric_store,
-        django_capture_on_commit_callbacks):
-    started = post(reza_api, "/api/v1/enrolments/check-in",
-                   {"tracking_code": sara_booked.tracking_code}).json()
+    clock,
+    reza_api,
+    omid,
+    sara_booked,
+    other_office,
+    biometric_store,
+    django_capture_on_commit_callbacks,
+):
+    started = post(
+        reza_api, "/api/v1/enrolments/check-in", {"tracking_code": sara_booked.tracking_code}
+    ).json()
     post(reza_api, f"/api/v1/enrolments/{started['id']}/face", {"capture": "simulator"})
     clock.shift(dt.timedelta(days=1))  # Sunday
     slot_today(other_office, hour=10)
     omid_api = token_client(omid)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = post(omid_api, "/api/v1/enrolments/check-in",
-                        {"tracking_code": sara_booked.tracking_code})
+        response = post(
+            omid_api, "/api/v1/enrolments/check-in", {"tracking_code": sara_booked.tracking_code}
+        )
 
     assert response.status_code == 201, response.content.decode()
     again = response.json()
@@ -370,18 +411,22 @@ def test_an_enrolment_left_unfinished_yesterday_starts_again_at_the_office_of_to
     assert again["walk_in"] is True
     assert again["face_captured"] is False  # yesterday's captures are not trusted
     assert not [path for path in biometric_store.rglob("*") if path.is_file()]
-    assert list(AuditEntry.objects.filter(object_type="enrolment.enrolment").order_by("id")
-                .values_list("to_state", flat=True)) == ["in_progress", "abandoned",
-                                                         "in_progress"]
+    assert list(
+        AuditEntry.objects.filter(object_type="enrolment.enrolment")
+        .order_by("id")
+        .values_list("to_state", flat=True)
+    ) == ["in_progress", "abandoned", "in_progress"]
 
 
 @pytest.mark.parametrize("position", [0, 11])
 def test_a_finger_position_outside_one_to_ten_is_refused(reza_api, sara_booked, position):
-    enrolment = post(reza_api, "/api/v1/enrolments/check-in",
-                     {"tracking_code": sara_booked.tracking_code}).json()
+    enrolment = post(
+        reza_api, "/api/v1/enrolments/check-in", {"tracking_code": sara_booked.tracking_code}
+    ).json()
 
     for body in ({"capture": "simulator"}, {"missing": "AMPUTATED"}):
-        response = post(reza_api, f"/api/v1/enrolments/{enrolment['id']}/fingerprints/{position}",
-                        body)
+        response = post(
+            reza_api, f"/api/v1/enrolments/{enrolment['id']}/fingerprints/{position}", body
+        )
         assert response.status_code == 422
         assert response.json()["code"] == "FINGER_POSITION_INVALID"

@@ -34,9 +34,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def enrolled(reza_api, sara_booked, sara_device) -> Enrolment:
-    response = reza_api.post("/api/v1/enrolments",
-                             json.dumps(full_payload(sara_booked, sara_device)),
-                             content_type="application/json")
+    response = reza_api.post(
+        "/api/v1/enrolments",
+        json.dumps(full_payload(sara_booked, sara_device)),
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content.decode()
     return Enrolment.objects.get(application=sara_booked)
 
@@ -46,6 +48,7 @@ def stored_path(bio: BiometricFile):
 
 
 # --- The simulator -------------------------------------------------------------------------
+
 
 def test_the_simulator_gives_the_same_person_the_same_pictures_and_others_different_ones():
     sara = SimulatorDevice(person="0499370899", initials="س. م.")
@@ -83,14 +86,18 @@ def test_the_simulator_can_report_a_missing_finger_with_its_reason():
 
 # --- Image checks --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("data", "kind", "code"), [
-    (b"", "face", "IMAGE_EMPTY"),
-    (b"GIF89a not really", "face", "IMAGE_CORRUPT"),
-    (picture((600, 800), fmt="BMP"), "face", "IMAGE_FORMAT_UNSUPPORTED"),
-    (picture((470, 640)), "face", "FACE_TOO_SMALL"),
-    (picture((640, 480)), "face", "FACE_ASPECT_RATIO"),
-    (picture((200, 400), fmt="PNG", mode="L"), "finger", "FINGER_TOO_SMALL"),
-])
+
+@pytest.mark.parametrize(
+    ("data", "kind", "code"),
+    [
+        (b"", "face", "IMAGE_EMPTY"),
+        (b"GIF89a not really", "face", "IMAGE_CORRUPT"),
+        (picture((600, 800), fmt="BMP"), "face", "IMAGE_FORMAT_UNSUPPORTED"),
+        (picture((470, 640)), "face", "FACE_TOO_SMALL"),
+        (picture((640, 480)), "face", "FACE_ASPECT_RATIO"),
+        (picture((200, 400), fmt="PNG", mode="L"), "finger", "FINGER_TOO_SMALL"),
+    ],
+)
 def test_each_bad_image_has_its_own_code(data, kind, code):
     with pytest.raises(ImageRejected) as refused:
         image_check(data, kind=kind)
@@ -125,6 +132,7 @@ def test_a_decompression_bomb_is_refused_as_too_large(settings):
 
 # --- At rest -------------------------------------------------------------------------------
 
+
 def test_biometric_files_on_disk_are_encrypted_and_decrypt_to_their_recorded_hash(enrolled):
     files = list(enrolled.biometrics.all())
     assert len(files) == 11
@@ -151,7 +159,8 @@ def test_a_file_swapped_for_another_on_disk_is_detected(enrolled):
 
 
 def test_after_a_key_rotation_old_files_still_open_and_rekey_moves_them_to_the_new_key(
-        enrolled, settings):
+    enrolled, settings
+):
     old_key = settings.BIOMETRIC_KEYS[0]
     new_key = Fernet.generate_key().decode()
     settings.BIOMETRIC_KEYS = [new_key, old_key]
@@ -168,14 +177,17 @@ def test_after_a_key_rotation_old_files_still_open_and_rekey_moves_them_to_the_n
         storage.encrypted_read(face.storage_name, sha256=face.sha256)
 
 
-def test_a_recaptured_finger_replaces_the_earlier_file(reza, sara_booked, sara_device,
-                                                       django_capture_on_commit_callbacks):
+def test_a_recaptured_finger_replaces_the_earlier_file(
+    reza, sara_booked, sara_device, django_capture_on_commit_callbacks
+):
     enrolment = enrolment_check_in(operator=reza, tracking_code=sara_booked.tracking_code)
-    first = enrolment_capture_fingerprint(enrolment=enrolment, operator=reza, position=2,
-                                          image=sara_device.capture_finger(2))
+    first = enrolment_capture_fingerprint(
+        enrolment=enrolment, operator=reza, position=2, image=sara_device.capture_finger(2)
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        second = enrolment_capture_fingerprint(enrolment=enrolment, operator=reza, position=2,
-                                               image=sara_device.capture_finger(3))
+        second = enrolment_capture_fingerprint(
+            enrolment=enrolment, operator=reza, position=2, image=sara_device.capture_finger(3)
+        )
 
     assert list(enrolment.biometrics.values_list("pk", flat=True)) == [second.pk]
     assert not stored_path(first).exists()
@@ -183,13 +195,16 @@ def test_a_recaptured_finger_replaces_the_earlier_file(reza, sara_booked, sara_d
 
 
 def test_recording_a_finger_as_missing_removes_its_earlier_capture(
-        reza, sara_booked, sara_device, django_capture_on_commit_callbacks):
+    reza, sara_booked, sara_device, django_capture_on_commit_callbacks
+):
     enrolment = enrolment_check_in(operator=reza, tracking_code=sara_booked.tracking_code)
-    bio = enrolment_capture_fingerprint(enrolment=enrolment, operator=reza, position=9,
-                                        image=sara_device.capture_finger(9))
+    bio = enrolment_capture_fingerprint(
+        enrolment=enrolment, operator=reza, position=9, image=sara_device.capture_finger(9)
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        enrolment_capture_fingerprint(enrolment=enrolment, operator=reza, position=9,
-                                      missing_reason="BANDAGED")
+        enrolment_capture_fingerprint(
+            enrolment=enrolment, operator=reza, position=9, missing_reason="BANDAGED"
+        )
 
     enrolment.refresh_from_db()
     assert enrolment.fingerprints["9"] == {"missing": "BANDAGED"}
@@ -198,10 +213,12 @@ def test_recording_a_finger_as_missing_removes_its_earlier_capture(
 
 
 def test_an_abandoned_enrolment_keeps_no_pictures_and_can_start_again(
-        reza, sara_booked, sara_face, django_capture_on_commit_callbacks):
+    reza, sara_booked, sara_face, django_capture_on_commit_callbacks
+):
     enrolment = enrolment_check_in(operator=reza, tracking_code=sara_booked.tracking_code)
-    face = enrolment_capture_face(enrolment=enrolment, operator=reza, image=sara_face,
-                                  source="device")
+    face = enrolment_capture_face(
+        enrolment=enrolment, operator=reza, image=sara_face, source="device"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         enrolment_abandon(enrolment=enrolment, operator=reza)
@@ -217,8 +234,9 @@ def test_files_no_row_refers_to_are_swept(reza, sara_booked, biometric_store):
     kept = enrolment_check_in(operator=reza, tracking_code=sara_booked.tracking_code)
     orphan = storage.encrypted_write(b"left behind by a crash")
     os.utime(storage._path_of(orphan), (0, 0))
-    enrolment_capture_face(enrolment=kept, operator=reza,
-                           image=SimulatorDevice().capture_face(), source="device")
+    enrolment_capture_face(
+        enrolment=kept, operator=reza, image=SimulatorDevice().capture_face(), source="device"
+    )
 
     assert biometric_orphans_sweep() == 1
     assert not storage._path_of(orphan).exists()
@@ -227,8 +245,10 @@ def test_files_no_row_refers_to_are_swept(reza, sara_booked, biometric_store):
 
 # --- Looking at a captured image -----------------------------------------------------------
 
+
 def test_a_captured_image_is_shown_to_its_office_and_admins_only_never_cached_and_audited(
-        enrolled, reza_api, omid_api, nasrin, maryam):
+    enrolled, reza_api, omid_api, nasrin, maryam
+):
     face = enrolled.biometrics.get(kind="face")
     url = f"/api/v1/biometrics/{face.pk}"
 
@@ -242,8 +262,7 @@ def test_a_captured_image_is_shown_to_its_office_and_admins_only_never_cached_an
         refused = stranger.get(url)
         assert refused.status_code == 404
         assert refused.json()["code"] == "ENROLMENT_NOT_FOUND"
-    assert AuditEntry.objects.filter(action="biometric.viewed",
-                                     object_id=str(face.pk)).count() == 2
+    assert AuditEntry.objects.filter(action="biometric.viewed", object_id=str(face.pk)).count() == 2
 
 
 def test_the_sweep_and_rekey_commands_report_what_they_did(enrolled, capsys):

@@ -17,7 +17,8 @@ from hoviat.enrolment.services import enrolment_submit
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_enrolments_of_one_application_give_one_receipt(
-        reza, sara_booked, biometric_store):
+    reza, sara_booked, biometric_store
+):
     device = simulator_for(citizen=sara_booked.citizen)
     start = threading.Barrier(2)
     outcomes: list[str] = []
@@ -26,8 +27,11 @@ def test_two_simultaneous_enrolments_of_one_application_give_one_receipt(
         try:
             start.wait()
             receipt = enrolment_submit(
-                operator=reza, tracking_code=sara_booked.tracking_code,
-                documents=["shenasnameh_original", "form_confirmed"], device=device)
+                operator=reza,
+                tracking_code=sara_booked.tracking_code,
+                documents=["shenasnameh_original", "form_confirmed"],
+                device=device,
+            )
             outcomes.append(f"receipt {receipt.receipt_number}")
         except DomainError as exc:
             outcomes.append(exc.code)

@@ -30,16 +30,14 @@ def signed_in(user) -> Client:
 
 
 @pytest.mark.django_db
-def test_the_workspace_lists_todays_appointments_and_checks_in_by_persian_digits(reza,
-                                                                               sara_booked):
+def test_the_workspace_lists_todays_appointments_and_checks_in_by_persian_digits(reza, sara_booked):
     client = signed_in(reza)
 
     home = client.get("/office/")
     assert home.status_code == 200
     assert "سارا محمدی" in home.content.decode()
 
-    response = client.post("/office/check-in/",
-                           {"code": persian_digits(sara_booked.tracking_code)})
+    response = client.post("/office/check-in/", {"code": persian_digits(sara_booked.tracking_code)})
 
     enrolment = Enrolment.objects.get(application=sara_booked)
     assert response.status_code == 302
@@ -83,8 +81,9 @@ def test_the_workspace_needs_a_sign_in(client):
 
 
 @pytest.mark.django_db
-def test_an_oversized_upload_is_refused_and_never_kept(reza, sara_booked, settings,
-                                                      biometric_store):
+def test_an_oversized_upload_is_refused_and_never_kept(
+    reza, sara_booked, settings, biometric_store
+):
     settings.BIOMETRIC_MAX_UPLOAD_BYTES = 20_000
     client = signed_in(reza)
     client.post("/office/check-in/", {"code": sara_booked.tracking_code})
@@ -100,7 +99,8 @@ def test_an_oversized_upload_is_refused_and_never_kept(reza, sara_booked, settin
 
 @pytest.mark.django_db
 def test_an_uploaded_face_is_shown_back_only_through_the_private_image_view(
-        reza, sara_booked, sara_face):
+    reza, sara_booked, sara_face
+):
     client = signed_in(reza)
     client.post("/office/check-in/", {"code": sara_booked.tracking_code})
     enrolment = Enrolment.objects.get()
@@ -123,8 +123,11 @@ def test_a_finger_marked_missing_without_a_reason_is_refused(reza, sara_booked):
     client.post("/office/check-in/", {"code": sara_booked.tracking_code})
     enrolment = Enrolment.objects.get()
 
-    page = client.post(f"/office/enrolments/{enrolment.pk}/fingers/3/",
-                       {"action": "missing", "reason": ""}, follow=True)
+    page = client.post(
+        f"/office/enrolments/{enrolment.pk}/fingers/3/",
+        {"action": "missing", "reason": ""},
+        follow=True,
+    )
 
     assert "علت نبودن" in page.content.decode()
     assert Enrolment.objects.get().fingerprints == {}
@@ -132,12 +135,15 @@ def test_a_finger_marked_missing_without_a_reason_is_refused(reza, sara_booked):
 
 # --- In Chromium -----------------------------------------------------------------------------
 
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
-                    reason="needs pdftoppm and zbarimg")
+@pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("zbarimg")), reason="needs pdftoppm and zbarimg"
+)
 def test_an_operator_enrols_a_citizen_and_the_downloaded_receipts_qr_verifies(
-        page, reza, sara, office, tmp_path):
+    page, reza, sara, office, tmp_path
+):
     application = application_for(sara)
     book(application, slot_today(office))
 
@@ -171,10 +177,17 @@ def test_an_operator_enrols_a_citizen_and_the_downloaded_receipts_qr_verifies(
         page.get_by_role("link", name="دریافت رسید").click()
     pdf = tmp_path / "receipt.pdf"
     download.value.save_as(pdf)
-    subprocess.run(["pdftoppm", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
-                   check=True, capture_output=True)
-    scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run(
+        ["pdftoppm", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(tmp_path / "page.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     verdict = receipt_qr_verify(text=scanned)
     assert verdict.status == "valid"
     assert verdict.claims.receipt_number == receipt.receipt_number

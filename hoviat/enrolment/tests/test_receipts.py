@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 needs_poppler = pytest.mark.skipif(
     not (shutil.which("pdftoppm") and shutil.which("zbarimg") and shutil.which("pdftotext")),
-    reason="needs poppler-utils (pdftoppm, pdftotext) and zbar-tools (zbarimg)")
+    reason="needs poppler-utils (pdftoppm, pdftotext) and zbar-tools (zbarimg)",
+)
 
 
 def post(client, path, body=None):
@@ -43,8 +44,9 @@ def enrolled(reza_api, sara_booked, sara_device) -> Receipt:
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "receipt.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     # pdftotext wraps right-to-left runs in embedding marks; they are not part of the words.
     return "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e")
 
@@ -53,17 +55,22 @@ def qr_of_pdf(pdf: bytes, tmp_path) -> str:
     """Render the first page at pdftoppm's default 150 dpi and read the QR code with zbar."""
     source = tmp_path / "scan.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-singlefile", "-f", "1", str(source),
-                    str(tmp_path / "page")], check=True, capture_output=True)
-    scanned = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable",
-                              str(tmp_path / "page.png")], capture_output=True, text=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-singlefile", "-f", "1", str(source), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp_path / "page.png")],
+        capture_output=True,
+        text=True,
+    )
     assert scanned.returncode == 0, scanned.stderr
     return scanned.stdout.strip()
 
 
 @needs_poppler
-def test_the_receipt_pdf_is_persian_and_its_qr_scans_and_verifies(reza_api, enrolled,
-                                                                   tmp_path):
+def test_the_receipt_pdf_is_persian_and_its_qr_scans_and_verifies(reza_api, enrolled, tmp_path):
     response = reza_api.get(f"/api/v1/receipts/{enrolled.receipt_number}.pdf")
 
     assert response.status_code == 200
@@ -91,8 +98,9 @@ def test_a_tampered_qr_is_told_apart_from_a_genuine_one(enrolled):
     protected, unprotected, payload, signature = cose.value
     claims = cbor2.loads(payload)
     claims["rcp"] = {**claims["rcp"], "nc": "0012345679"}  # someone else's national code
-    forged = cbor2.dumps(cbor2.CBORTag(18, [protected, dict(unprotected), cbor2.dumps(claims),
-                                            signature]))
+    forged = cbor2.dumps(
+        cbor2.CBORTag(18, [protected, dict(unprotected), cbor2.dumps(claims), signature])
+    )
     forged_text = "HVR1:" + base45.b45encode(zlib.compress(forged)).decode()
 
     assert receipt_qr_verify(text=enrolled.qr_text).status == "valid"
@@ -116,7 +124,8 @@ def test_a_receipt_stays_valid_for_the_set_number_of_days(enrolled, settings):
 
 @needs_poppler
 def test_a_lost_receipt_is_reissued_with_a_new_number_and_the_old_one_superseded(
-        reza_api, enrolled, sara_booked, tmp_path):
+    reza_api, enrolled, sara_booked, tmp_path
+):
     response = post(reza_api, f"/api/v1/receipts/{sara_booked.tracking_code}/reissue")
 
     assert response.status_code == 201, response.content.decode()
@@ -133,8 +142,9 @@ def test_a_lost_receipt_is_reissued_with_a_new_number_and_the_old_one_superseded
     assert standing.reason_code == "RECEIPT_SUPERSEDED"
     assert receipt_standing(receipt_number=fresh.receipt_number, today=today()).stands_in
     assert SmsMessage.objects.filter(kind="receipt_reissued", to=sara_booked.mobile).exists()
-    assert AuditEntry.objects.filter(action="receipt.superseded",
-                                     object_id=str(enrolled.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="receipt.superseded", object_id=str(enrolled.pk)
+    ).exists()
     # A superseded receipt printed again says so on its face.
     void_pdf = reza_api.get(f"/api/v1/receipts/{enrolled.receipt_number}.pdf").content
     assert "این رسید باطل شده است" in pdf_text(void_pdf, tmp_path)
@@ -144,14 +154,19 @@ def test_a_second_reissue_supersedes_the_first_reissue(reza_api, enrolled, sara_
     first = post(reza_api, f"/api/v1/receipts/{sara_booked.tracking_code}/reissue").json()
     second = post(reza_api, f"/api/v1/receipts/{sara_booked.tracking_code}/reissue").json()
 
-    assert Receipt.objects.filter(application=sara_booked, superseded_at__isnull=True).get(
-    ).receipt_number == second["receipt_number"]
+    assert (
+        Receipt.objects.filter(application=sara_booked, superseded_at__isnull=True)
+        .get()
+        .receipt_number
+        == second["receipt_number"]
+    )
     assert Receipt.objects.get(receipt_number=first["receipt_number"]).is_superseded
 
 
 @pytest.mark.parametrize("status", ["delivered", "voided"])
 def test_no_receipt_is_reissued_once_the_card_is_delivered_or_the_application_closed(
-        reza_api, enrolled, sara_booked, status):
+    reza_api, enrolled, sara_booked, status
+):
     Application.objects.filter(pk=sara_booked.pk).update(status=status)
 
     response = post(reza_api, f"/api/v1/receipts/{sara_booked.tracking_code}/reissue")

@@ -4,35 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SmsMessage',
+            name="SmsMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.CharField(db_index=True, max_length=11, verbose_name='گیرنده')),
-                ('body', models.TextField(verbose_name='متن')),
-                ('kind', models.CharField(max_length=32, verbose_name='نوع')),
-                ('status', models.CharField(choices=[('queued', 'در صف'), ('sending', 'در حال ارسال'), ('sent', 'ارسال\u200cشده'), ('delivered', 'رسیده'), ('failed', 'ناموفق'), ('undeliverable', 'نرسید')], default='queued', max_length=16)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('provider_message_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('last_error', models.CharField(blank=True, max_length=255)),
-                ('object_type', models.CharField(blank=True, max_length=64)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.CharField(db_index=True, max_length=11, verbose_name="گیرنده")),
+                ("body", models.TextField(verbose_name="متن")),
+                ("kind", models.CharField(max_length=32, verbose_name="نوع")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "در صف"),
+                            ("sending", "در حال ارسال"),
+                            ("sent", "ارسال\u200cشده"),
+                            ("delivered", "رسیده"),
+                            ("failed", "ناموفق"),
+                            ("undeliverable", "نرسید"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("provider_message_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("last_error", models.CharField(blank=True, max_length=255)),
+                ("object_type", models.CharField(blank=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'پیامک',
-                'verbose_name_plural': 'پیامک\u200cها',
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='notificatio_status_b9305a_idx'), models.Index(fields=['object_type', 'object_id'], name='notificatio_object__5461a6_idx')],
+                "verbose_name": "پیامک",
+                "verbose_name_plural": "پیامک\u200cها",
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="notificatio_status_b9305a_idx"
+                    ),
+                    models.Index(
+                        fields=["object_type", "object_id"], name="notificatio_object__5461a6_idx"
+                    ),
+                ],
             },
         ),
     ]

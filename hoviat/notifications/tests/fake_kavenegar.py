@@ -44,18 +44,36 @@ class FakeKavenegar:
     def answer(self, path: str, params: dict[str, str]) -> dict:
         if path.endswith("/sms/send.json"):
             if self.send_status != 200:
-                return {"return": {"status": self.send_status, "message": "نامعتبر"},
-                        "entries": None}
+                return {
+                    "return": {"status": self.send_status, "message": "نامعتبر"},
+                    "entries": None,
+                }
             self._next_id += 1
-            return {"return": {"status": 200, "message": "تایید شد"},
-                    "entries": [{"messageid": self._next_id, "status": 1,
-                                 "statustext": "در صف ارسال", "receptor": params["receptor"],
-                                 "message": params["message"]}]}
+            return {
+                "return": {"status": 200, "message": "تایید شد"},
+                "entries": [
+                    {
+                        "messageid": self._next_id,
+                        "status": 1,
+                        "statustext": "در صف ارسال",
+                        "receptor": params["receptor"],
+                        "message": params["message"],
+                    }
+                ],
+            }
         if path.endswith("/sms/status.json"):
             ids = params["messageid"].split(",")
-            return {"return": {"status": 200, "message": "تایید شد"},
-                    "entries": [{"messageid": int(i), "status": self.delivery_status.get(i, 4),
-                                 "statustext": "وضعیت"} for i in ids]}
+            return {
+                "return": {"status": 200, "message": "تایید شد"},
+                "entries": [
+                    {
+                        "messageid": int(i),
+                        "status": self.delivery_status.get(i, 4),
+                        "statustext": "وضعیت",
+                    }
+                    for i in ids
+                ],
+            }
         return {"return": {"status": 404, "message": "not found"}, "entries": None}
 
     def __enter__(self) -> FakeKavenegar:

@@ -37,8 +37,9 @@ def test_a_queued_message_is_written_to_the_sms_file_after_commit(
     assert line["body"] == "کد ورود شما: ۱۲۳۴۵"
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(settings, tmp_path,
-                                                          django_capture_on_commit_callbacks):
+def test_nothing_is_sent_when_the_transaction_rolls_back(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         sms_queue(to="09171234567", body="x", kind="otp")
@@ -48,8 +49,9 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(settings, tmp_path,
 
 
 def test_kavenegar_receives_the_receptor_message_and_sender(kavenegar):
-    message = SmsMessage.objects.create(to="09171234567", body="کارت شما آماده است",
-                                        kind="card_ready")
+    message = SmsMessage.objects.create(
+        to="09171234567", body="کارت شما آماده است", kind="card_ready"
+    )
     sms_send(message_id=message.pk)
 
     message.refresh_from_db()
@@ -57,8 +59,12 @@ def test_kavenegar_receives_the_receptor_message_and_sender(kavenegar):
     assert message.provider_message_id == "1001"
     path, params = kavenegar.requests[0]
     assert path == "/v1/test-key/sms/send.json"
-    assert params == {"receptor": "09171234567", "message": "کارت شما آماده است",
-                      "sender": "10004346", "localid": str(message.pk)}
+    assert params == {
+        "receptor": "09171234567",
+        "message": "کارت شما آماده است",
+        "sender": "10004346",
+        "localid": str(message.pk),
+    }
 
 
 def test_an_unreachable_provider_is_retried_with_back_off(kavenegar):
@@ -131,8 +137,13 @@ def test_delivery_reports_mark_delivered_and_undeliverable(kavenegar):
 
 def test_the_sweep_recovers_a_message_left_sending_by_a_dead_worker(kavenegar):
     message = SmsMessage.objects.create(
-        to="09171234567", body="x", kind="card_ready", status=SmsStatus.SENDING,
-        next_attempt_at=timezone.now() - dt.timedelta(minutes=30), attempts=1)
+        to="09171234567",
+        body="x",
+        kind="card_ready",
+        status=SmsStatus.SENDING,
+        next_attempt_at=timezone.now() - dt.timedelta(minutes=30),
+        attempts=1,
+    )
     summary = sms_outbox_sweep()
     assert summary.requeued_stuck == 1
     message.refresh_from_db()

@@ -6,75 +6,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='تاریخ')),
-                ('title', models.CharField(max_length=128, verbose_name='مناسبت')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="تاریخ")),
+                ("title", models.CharField(max_length=128, verbose_name="مناسبت")),
             ],
             options={
-                'verbose_name': 'تعطیل رسمی',
-                'verbose_name_plural': 'تعطیلات رسمی',
-                'ordering': ['date'],
+                "verbose_name": "تعطیل رسمی",
+                "verbose_name_plural": "تعطیلات رسمی",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Office',
+            name="Office",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('registration', 'اداره ثبت احوال'), ('counter', 'دفتر پیشخوان دولت'), ('post', 'اداره پست')], max_length=16, verbose_name='نوع')),
-                ('name', models.CharField(max_length=128, verbose_name='نام')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='کد دفتر')),
-                ('address', models.CharField(max_length=255, verbose_name='نشانی')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='تلفن')),
-                ('opens_at', models.TimeField(default=datetime.time(7, 30), verbose_name='آغاز کار')),
-                ('closes_at', models.TimeField(default=datetime.time(14, 30), verbose_name='پایان کار')),
-                ('thursday_closes_at', models.TimeField(default=datetime.time(12, 0), verbose_name='پایان کار پنجشنبه')),
-                ('slot_minutes', models.PositiveSmallIntegerField(default=15, verbose_name='طول هر نوبت (دقیقه)')),
-                ('capacity_per_slot', models.PositiveSmallIntegerField(default=2, verbose_name='ظرفیت هر نوبت')),
-                ('hands_over_cards', models.BooleanField(default=True, verbose_name='تحویل کارت')),
-                ('is_active', models.BooleanField(default=True, verbose_name='فعال')),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offices', to='places.city')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("registration", "اداره ثبت احوال"),
+                            ("counter", "دفتر پیشخوان دولت"),
+                            ("post", "اداره پست"),
+                        ],
+                        max_length=16,
+                        verbose_name="نوع",
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="نام")),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="کد دفتر")),
+                ("address", models.CharField(max_length=255, verbose_name="نشانی")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="تلفن")),
+                (
+                    "opens_at",
+                    models.TimeField(default=datetime.time(7, 30), verbose_name="آغاز کار"),
+                ),
+                (
+                    "closes_at",
+                    models.TimeField(default=datetime.time(14, 30), verbose_name="پایان کار"),
+                ),
+                (
+                    "thursday_closes_at",
+                    models.TimeField(
+                        default=datetime.time(12, 0), verbose_name="پایان کار پنجشنبه"
+                    ),
+                ),
+                (
+                    "slot_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15, verbose_name="طول هر نوبت (دقیقه)"
+                    ),
+                ),
+                (
+                    "capacity_per_slot",
+                    models.PositiveSmallIntegerField(default=2, verbose_name="ظرفیت هر نوبت"),
+                ),
+                ("hands_over_cards", models.BooleanField(default=True, verbose_name="تحویل کارت")),
+                ("is_active", models.BooleanField(default=True, verbose_name="فعال")),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offices",
+                        to="places.city",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'دفتر',
-                'verbose_name_plural': 'دفاتر',
-                'ordering': ['name'],
+                "verbose_name": "دفتر",
+                "verbose_name_plural": "دفاتر",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OfficeClosure',
+            name="OfficeClosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='تاریخ')),
-                ('reason', models.CharField(max_length=255, verbose_name='علت')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='offices.office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="تاریخ")),
+                ("reason", models.CharField(max_length=255, verbose_name="علت")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="offices.office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'تعطیلی دفتر',
-                'verbose_name_plural': 'تعطیلی\u200cهای دفتر',
-                'ordering': ['date'],
+                "verbose_name": "تعطیلی دفتر",
+                "verbose_name_plural": "تعطیلی\u200cهای دفتر",
+                "ordering": ["date"],
             },
         ),
         migrations.AddConstraint(
-            model_name='office',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_at__lt', models.F('closes_at'))), name='office_hours_order'),
+            model_name="office",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("opens_at__lt", models.F("closes_at"))),
+                name="office_hours_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='office',
-            constraint=models.CheckConstraint(condition=models.Q(('slot_minutes__gt', 0)), name='office_slot_positive'),
+            model_name="office",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slot_minutes__gt", 0)), name="office_slot_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officeclosure',
-            constraint=models.UniqueConstraint(fields=('office', 'date'), name='closure_once_per_day'),
+            model_name="officeclosure",
+            constraint=models.UniqueConstraint(
+                fields=("office", "date"), name="closure_once_per_day"
+            ),
         ),
     ]

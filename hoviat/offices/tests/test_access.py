@@ -13,8 +13,9 @@ from hoviat.places.tests.factories import CityFactory, CountyFactory, ProvinceFa
 
 @pytest.fixture
 def tehran_office(db):
-    tehran = ProvinceFactory(code="IR-07", name_fa="تهران", name_en="Tehran",
-                             population_1395=13267637)
+    tehran = ProvinceFactory(
+        code="IR-07", name_fa="تهران", name_en="Tehran", population_1395=13267637
+    )
     county = CountyFactory(province=tehran, name_fa="تهران", name_en="Tehran")
     city = CityFactory(county=county, name_fa="تهران", name_en="Tehran")
     return OfficeFactory(name="اداره پست مرکزی تهران", code="POST-0701", city=city)
@@ -22,8 +23,7 @@ def tehran_office(db):
 
 @pytest.fixture
 def bushehr_counter(bushehr_city):
-    return OfficeFactory(name="دفتر پیشخوان دولت مرکزی بوشهر", code="CNT-0601",
-                         city=bushehr_city)
+    return OfficeFactory(name="دفتر پیشخوان دولت مرکزی بوشهر", code="CNT-0601", city=bushehr_city)
 
 
 def test_a_national_admin_sees_every_office(nasrin, bushehr_post_office, tehran_office):

@@ -33,8 +33,13 @@ def t(hour, minute=0):
 
 @pytest.fixture
 def office(db):
-    return OfficeFactory(opens_at=t(7, 30), closes_at=t(14, 30), thursday_closes_at=t(12),
-                         slot_minutes=15, capacity_per_slot=2)
+    return OfficeFactory(
+        opens_at=t(7, 30),
+        closes_at=t(14, 30),
+        thursday_closes_at=t(12),
+        slot_minutes=15,
+        capacity_per_slot=2,
+    )
 
 
 def test_the_test_week_starts_on_a_saturday():
@@ -172,20 +177,24 @@ def test_add_working_days_goes_backwards_for_negative_days(office):
 def test_twenty_working_days_from_nowruz_1405_end_on_the_last_day_of_farvardin(db):
     holidays_load()
     # Farvardin 1405: 1–4, 12, 13 and 25 are holidays, and four Fridays fall in it.
-    assert add_working_days(start=parse_jalali("1405/01/01"), days=20) == parse_jalali(
-        "1405/01/31"
-    )
+    assert add_working_days(start=parse_jalali("1405/01/01"), days=20) == parse_jalali("1405/01/31")
 
 
 @pytest.mark.parametrize("days", [1, 5, 20, 45, 120, 300])
 def test_add_working_days_agrees_with_working_days_between(office, days):
     holidays_load()
     start = parse_jalali("1405/01/01")
-    later = working_days_between(office=office, start=start + dt.timedelta(days=1),
-                                 end=start + dt.timedelta(days=2 * days + 60))
+    later = working_days_between(
+        office=office,
+        start=start + dt.timedelta(days=1),
+        end=start + dt.timedelta(days=2 * days + 60),
+    )
     assert add_working_days(start=start, days=days, office=office) == later[days - 1]
-    earlier = working_days_between(office=office, start=start - dt.timedelta(days=2 * days + 60),
-                                   end=start - dt.timedelta(days=1))
+    earlier = working_days_between(
+        office=office,
+        start=start - dt.timedelta(days=2 * days + 60),
+        end=start - dt.timedelta(days=1),
+    )
     assert add_working_days(start=start, days=-days, office=office) == earlier[-days]
 
 

@@ -20,14 +20,17 @@ CAPITALS = [
 
 
 def make_province(code, name_fa, name_en, population, city_fa, city_en, *, capital=True):
-    province = ProvinceFactory(code=code, name_fa=name_fa, name_en=name_en,
-                               population_1395=population)
+    province = ProvinceFactory(
+        code=code, name_fa=name_fa, name_en=name_en, population_1395=population
+    )
     county = CountyFactory(province=province, name_fa=city_fa, name_en=city_en)
     # A town that is not the capital, so the demo has to pick the right city.
-    CityFactory(county=county, name_fa="شهرک", name_en=f"{city_en} Town",
-                is_provincial_capital=False)
-    return CityFactory(county=county, name_fa=city_fa, name_en=city_en,
-                       is_provincial_capital=capital)
+    CityFactory(
+        county=county, name_fa="شهرک", name_en=f"{city_en} Town", is_provincial_capital=False
+    )
+    return CityFactory(
+        county=county, name_fa=city_fa, name_en=city_en, is_provincial_capital=capital
+    )
 
 
 @pytest.fixture

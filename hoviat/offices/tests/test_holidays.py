@@ -32,11 +32,27 @@ def test_the_holiday_file_covers_1405_and_1406_in_persian():
     assert len(dates) == len(set(dates))
 
 
-@pytest.mark.parametrize("jalali", [
-    "1405/01/01", "1405/01/02", "1405/01/03", "1405/01/04", "1405/01/12", "1405/01/13",
-    "1405/03/14", "1405/03/15", "1405/11/22", "1405/12/29",
-    "1406/01/01", "1406/01/04", "1406/01/13", "1406/03/14", "1406/11/22", "1406/12/29",
-])
+@pytest.mark.parametrize(
+    "jalali",
+    [
+        "1405/01/01",
+        "1405/01/02",
+        "1405/01/03",
+        "1405/01/04",
+        "1405/01/12",
+        "1405/01/13",
+        "1405/03/14",
+        "1405/03/15",
+        "1405/11/22",
+        "1405/12/29",
+        "1406/01/01",
+        "1406/01/04",
+        "1406/01/13",
+        "1406/03/14",
+        "1406/11/22",
+        "1406/12/29",
+    ],
+)
 def test_the_fixed_solar_holidays_are_loaded(db, jalali):
     holidays_load()
     assert Holiday.objects.filter(date=parse_jalali(jalali)).exists()
@@ -91,8 +107,9 @@ def test_holidays_load_refuses_a_date_given_twice(db, tmp_path):
 @time_machine.travel(NOW, tick=False)
 def test_closing_an_office_is_audited(maryam, bushehr_post_office):
     day = dt.date(2026, 4, 29)
-    closure = office_closure_add(actor=maryam, office=bushehr_post_office, date=day,
-                                 reason="  قطعی   برق ")
+    closure = office_closure_add(
+        actor=maryam, office=bushehr_post_office, date=day, reason="  قطعی   برق "
+    )
     assert closure.reason == "قطعی برق"
     assert not is_working_day(office=bushehr_post_office, date=day)
     entry = AuditEntry.objects.get(action="office.closure_added")
@@ -115,19 +132,25 @@ def test_closing_an_office_twice_on_one_day_is_a_conflict(maryam, bushehr_post_o
 
 @time_machine.travel(NOW, tick=False)
 def test_a_day_that_has_passed_cannot_be_closed(maryam, bushehr_post_office):
-    office_closure_add(actor=maryam, office=bushehr_post_office, date=dt.date(2026, 4, 25),
-                       reason="امروز هنوز می‌شود")
+    office_closure_add(
+        actor=maryam,
+        office=bushehr_post_office,
+        date=dt.date(2026, 4, 25),
+        reason="امروز هنوز می‌شود",
+    )
     with pytest.raises(ValidationFailed) as caught:
-        office_closure_add(actor=maryam, office=bushehr_post_office,
-                           date=dt.date(2026, 4, 24), reason="دیروز")
+        office_closure_add(
+            actor=maryam, office=bushehr_post_office, date=dt.date(2026, 4, 24), reason="دیروز"
+        )
     assert caught.value.code == "CLOSURE_IN_PAST"
 
 
 @time_machine.travel(NOW, tick=False)
 def test_a_closure_needs_a_reason(maryam, bushehr_post_office):
     with pytest.raises(ValidationFailed) as caught:
-        office_closure_add(actor=maryam, office=bushehr_post_office,
-                           date=dt.date(2026, 4, 29), reason=" \u200c ")
+        office_closure_add(
+            actor=maryam, office=bushehr_post_office, date=dt.date(2026, 4, 29), reason=" \u200c "
+        )
     assert caught.value.code == "CLOSURE_REASON_REQUIRED"
     assert not OfficeClosure.objects.exists()
 

@@ -5,54 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0001_initial'),
+        ("applications", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SandboxTransaction',
+            name="SandboxTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('authority', models.CharField(max_length=64, unique=True)),
-                ('merchant_id', models.CharField(max_length=64)),
-                ('amount_rials', models.PositiveBigIntegerField()),
-                ('callback_url', models.CharField(max_length=500)),
-                ('description', models.CharField(blank=True, max_length=255)),
-                ('status', models.CharField(default='pending', max_length=16)),
-                ('ref_id', models.CharField(blank=True, max_length=64)),
-                ('card_pan_masked', models.CharField(blank=True, max_length=19)),
-                ('verified', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("authority", models.CharField(max_length=64, unique=True)),
+                ("merchant_id", models.CharField(max_length=64)),
+                ("amount_rials", models.PositiveBigIntegerField()),
+                ("callback_url", models.CharField(max_length=500)),
+                ("description", models.CharField(blank=True, max_length=255)),
+                ("status", models.CharField(default="pending", max_length=16)),
+                ("ref_id", models.CharField(blank=True, max_length=64)),
+                ("card_pan_masked", models.CharField(blank=True, max_length=19)),
+                ("verified", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'تراکنش درگاه آزمایشی',
-                'verbose_name_plural': 'تراکنش\u200cهای درگاه آزمایشی',
+                "verbose_name": "تراکنش درگاه آزمایشی",
+                "verbose_name_plural": "تراکنش\u200cهای درگاه آزمایشی",
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_rials', models.PositiveBigIntegerField(verbose_name='مبلغ (ریال)')),
-                ('gateway', models.CharField(max_length=32)),
-                ('authority', models.CharField(max_length=64, unique=True, verbose_name='شناسه تراکنش درگاه')),
-                ('status', models.CharField(choices=[('initiated', 'در انتظار پرداخت'), ('succeeded', 'موفق'), ('failed', 'ناموفق'), ('abandoned', 'رها شده')], default='initiated', max_length=16)),
-                ('ref_id', models.CharField(blank=True, max_length=64, verbose_name='شماره پیگیری بانک')),
-                ('card_pan_masked', models.CharField(blank=True, max_length=19)),
-                ('failure_reason', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='applications.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_rials", models.PositiveBigIntegerField(verbose_name="مبلغ (ریال)")),
+                ("gateway", models.CharField(max_length=32)),
+                (
+                    "authority",
+                    models.CharField(max_length=64, unique=True, verbose_name="شناسه تراکنش درگاه"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("initiated", "در انتظار پرداخت"),
+                            ("succeeded", "موفق"),
+                            ("failed", "ناموفق"),
+                            ("abandoned", "رها شده"),
+                        ],
+                        default="initiated",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "ref_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="شماره پیگیری بانک"),
+                ),
+                ("card_pan_masked", models.CharField(blank=True, max_length=19)),
+                ("failure_reason", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="applications.application",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'پرداخت',
-                'verbose_name_plural': 'پرداخت\u200cها',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'succeeded')), fields=('application',), name='one_successful_payment_per_application')],
+                "verbose_name": "پرداخت",
+                "verbose_name_plural": "پرداخت\u200cها",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "succeeded")),
+                        fields=("application",),
+                        name="one_successful_payment_per_application",
+                    )
+                ],
             },
         ),
     ]

@@ -4,40 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0001_initial'),
-        ('payments', '0001_initial'),
+        ("applications", "0001_initial"),
+        ("payments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sandboxtransaction',
-            name='completed_at',
+            model_name="sandboxtransaction",
+            name="completed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sandboxtransaction',
-            name='failure_reason',
+            model_name="sandboxtransaction",
+            name="failure_reason",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='sandboxtransaction',
-            name='verified_at',
+            model_name="sandboxtransaction",
+            name="verified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='status',
-            field=models.CharField(choices=[('initiated', 'در انتظار پرداخت'), ('succeeded', 'موفق'), ('failed', 'ناموفق'), ('abandoned', 'رها شده'), ('refund_due', 'در انتظار بازگشت وجه')], default='initiated', max_length=16),
+            model_name="payment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("initiated", "در انتظار پرداخت"),
+                    ("succeeded", "موفق"),
+                    ("failed", "ناموفق"),
+                    ("abandoned", "رها شده"),
+                    ("refund_due", "در انتظار بازگشت وجه"),
+                ],
+                default="initiated",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='sandboxtransaction',
-            name='status',
-            field=models.CharField(choices=[('pending', 'در انتظار پرداخت'), ('paid', 'پرداخت شده'), ('failed', 'ناموفق'), ('cancelled', 'انصراف')], default='pending', max_length=16),
+            model_name="sandboxtransaction",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "در انتظار پرداخت"),
+                    ("paid", "پرداخت شده"),
+                    ("failed", "ناموفق"),
+                    ("cancelled", "انصراف"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['status', 'created_at'], name='payments_pa_status_343680_idx'),
+            model_name="payment",
+            index=models.Index(
+                fields=["status", "created_at"], name="payments_pa_status_343680_idx"
+            ),
         ),
     ]

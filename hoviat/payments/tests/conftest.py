@@ -17,8 +17,14 @@ POOR_CARD = "6037-9900-0000-0002"  # the sandbox bank's «insufficient funds»
 
 
 def card_form(pan: str = GOOD_CARD, action: str = "pay") -> dict[str, str]:
-    return {"pan": pan, "cvv2": "123", "expiry_month": "12", "expiry_year": "08",
-            "password": DYNAMIC_PASSWORD, "action": action}
+    return {
+        "pan": pan,
+        "cvv2": "123",
+        "expiry_month": "12",
+        "expiry_year": "08",
+        "password": DYNAMIC_PASSWORD,
+        "action": action,
+    }
 
 
 def path_of(url: str) -> str:
@@ -28,8 +34,13 @@ def path_of(url: str) -> str:
 
 @pytest.fixture
 def application(sara):
-    return Application.objects.create(tracking_code=tracking_code_new(), citizen=sara,
-                                      kind="first", fee_rials=1_450_000, mobile=sara.mobile)
+    return Application.objects.create(
+        tracking_code=tracking_code_new(),
+        citizen=sara,
+        kind="first",
+        fee_rials=1_450_000,
+        mobile=sara.mobile,
+    )
 
 
 @pytest.fixture
@@ -40,9 +51,11 @@ def sara_actor(sara):
 @pytest.fixture
 def sara_token(sara):
     raw = "sara-test-token"
-    CitizenSession.objects.create(mobile=sara.mobile,
-                                  token_hash=hashlib.sha256(raw.encode()).hexdigest(),
-                                  expires_at=timezone.now() + dt.timedelta(hours=1))
+    CitizenSession.objects.create(
+        mobile=sara.mobile,
+        token_hash=hashlib.sha256(raw.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
     return raw
 
 

@@ -35,13 +35,13 @@ def audit_actions(*actions):
 
 @pytest.fixture
 def started(application, sara_actor):
-    payment, url = payment_start(application=application, actor=sara_actor,
-                                 base_url="http://testserver")
+    payment, url = payment_start(
+        application=application, actor=sara_actor, base_url="http://testserver"
+    )
     return payment, url
 
 
-def test_an_ok_callback_pays_the_application_with_the_bank_ref_id(started, pay_at_bank,
-                                                                    client):
+def test_an_ok_callback_pays_the_application_with_the_bank_ref_id(started, pay_at_bank, client):
     payment, url = started
 
     response = client.get(pay_at_bank(url))
@@ -151,11 +151,13 @@ def test_cancelling_at_the_bank_fails_the_payment(started, pay_at_bank):
 def test_a_signed_ok_is_not_enough_when_the_bank_does_not_verify(started):
     # Even a correct signature only says what the browser carried; verify has the last word.
     payment, _ = started
-    signature = sandbox_signature(authority=payment.authority, status="OK",
-                                  amount_rials=payment.amount_rials)
+    signature = sandbox_signature(
+        authority=payment.authority, status="OK", amount_rials=payment.amount_rials
+    )
 
-    result = payment_callback_handle(params={"Authority": payment.authority, "Status": "OK",
-                                             "Signature": signature})
+    result = payment_callback_handle(
+        params={"Authority": payment.authority, "Status": "OK", "Signature": signature}
+    )
 
     assert result.status == "failed" and result.failure_reason == "verify_-51"
     assert Application.objects.get(pk=payment.application_id).status == "pre_registered"
@@ -164,10 +166,12 @@ def test_a_signed_ok_is_not_enough_when_the_bank_does_not_verify(started):
 def test_a_payment_for_an_application_paid_meanwhile_is_flagged_for_refund(
     application, sara_actor, pay_at_bank
 ):
-    old, old_url = payment_start(application=application, actor=sara_actor,
-                                 base_url="http://testserver")
-    _, new_url = payment_start(application=application, actor=sara_actor,
-                               base_url="http://testserver")
+    old, old_url = payment_start(
+        application=application, actor=sara_actor, base_url="http://testserver"
+    )
+    _, new_url = payment_start(
+        application=application, actor=sara_actor, base_url="http://testserver"
+    )
     payment_callback_handle(params=params_of(pay_at_bank(new_url)))
 
     # The citizen also finished paying in the old tab.
@@ -182,12 +186,9 @@ def test_a_payment_for_an_application_paid_meanwhile_is_flagged_for_refund(
     assert SmsMessage.objects.filter(kind="payment_refund_due").count() == 1
 
 
-def test_an_abandoned_payment_finished_later_still_pays_an_unpaid_application(
-    started, pay_at_bank
-):
+def test_an_abandoned_payment_finished_later_still_pays_an_unpaid_application(started, pay_at_bank):
     payment, url = started
-    Payment.objects.filter(pk=payment.pk).update(
-        created_at=timezone.now() - dt.timedelta(hours=1))
+    Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
     from hoviat.payments.services import payments_abandon_sweep
 
     assert payments_abandon_sweep(older_than_minutes=30) == 1
@@ -212,26 +213,33 @@ def _booking_services_exist() -> bool:
     if importlib.util.find_spec("hoviat.booking.services") is None:
         return False
     module = importlib.import_module("hoviat.booking.services")
-    return all(hasattr(module, name) for name in
-               ("booking_confirm_for_payment", "booking_hold", "slots_generate"))
+    return all(
+        hasattr(module, name)
+        for name in ("booking_confirm_for_payment", "booking_hold", "slots_generate")
+    )
 
 
-@pytest.mark.skipif(not _booking_services_exist(),
-                    reason="hoviat.booking.services.booking_confirm_for_payment not written yet")
-def test_a_seat_held_before_payment_is_booked_by_the_payment(application, sara_actor,
-                                                            pay_at_bank, bushehr_post_office):
+@pytest.mark.skipif(
+    not _booking_services_exist(),
+    reason="hoviat.booking.services.booking_confirm_for_payment not written yet",
+)
+def test_a_seat_held_before_payment_is_booked_by_the_payment(
+    application, sara_actor, pay_at_bank, bushehr_post_office
+):
     from hoviat.booking.services import booking_hold, slots_generate
     from hoviat.offices.selectors import OFFICE_TZ
 
     # A Saturday morning in Bushehr, the office open, its week of slots ahead.
     now = dt.datetime(2026, 11, 21, 8, 0, tzinfo=OFFICE_TZ)
     with time_machine.travel(now, tick=False):
-        slots_generate(office=bushehr_post_office, start=now.date(),
-                       end=now.date() + dt.timedelta(days=7))
+        slots_generate(
+            office=bushehr_post_office, start=now.date(), end=now.date() + dt.timedelta(days=7)
+        )
         slot = bushehr_post_office.slots.filter(starts_at__gt=now).order_by("starts_at")[2]
         held = booking_hold(application=application, slot_id=slot.pk, actor=sara_actor)
-        _, url = payment_start(application=application, actor=sara_actor,
-                               base_url="http://testserver")
+        _, url = payment_start(
+            application=application, actor=sara_actor, base_url="http://testserver"
+        )
 
         payment_callback_handle(params=params_of(pay_at_bank(url)))
 
@@ -240,7 +248,9 @@ def test_a_seat_held_before_payment_is_booked_by_the_payment(application, sara_a
     assert held.status == "booked"
     assert application.status == "booked" and application.paid_at is not None
     assert audit_actions("application.paid", "application.booked") == [
-        "application.paid", "application.booked"]
+        "application.paid",
+        "application.booked",
+    ]
     assert SmsMessage.objects.filter(kind="payment_succeeded").count() == 1
 
 

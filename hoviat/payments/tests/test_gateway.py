@@ -43,11 +43,13 @@ def gateway():
 
 
 def test_the_gateway_happy_path_is_request_pay_signed_callback_verify(gateway):
-    authority = gateway.request(amount_rials=1_450_000, callback_url=CALLBACK,
-                                description="هزینه کارت")
+    authority = gateway.request(
+        amount_rials=1_450_000, callback_url=CALLBACK, description="هزینه کارت"
+    )
     assert authority.startswith("A") and len(authority) == 36
     assert gateway.start_url(authority) == (
-        f"https://hoviat.example/payments/sandbox/pay/{authority}")
+        f"https://hoviat.example/payments/sandbox/pay/{authority}"
+    )
 
     row = sandbox_transaction_pay(authority=authority, card=card())
     params = callback_params(sandbox_return_url(row))
@@ -62,8 +64,9 @@ def test_the_gateway_happy_path_is_request_pay_signed_callback_verify(gateway):
 
 
 def test_the_callback_keeps_the_merchants_own_query_string(gateway):
-    authority = gateway.request(amount_rials=10_000, callback_url=CALLBACK + "?lang=fa",
-                                description="")
+    authority = gateway.request(
+        amount_rials=10_000, callback_url=CALLBACK + "?lang=fa", description=""
+    )
     url = sandbox_return_url(sandbox_transaction_cancel(authority=authority))
 
     assert url.startswith(CALLBACK + "?lang=fa&Authority=")
@@ -99,7 +102,8 @@ def test_verify_refuses_an_unpaid_a_cancelled_and_an_unknown_transaction(gateway
     assert gateway.verify(authority=pending, amount_rials=5_000).code == CODE_NOT_PAID
     assert gateway.verify(authority=cancelled, amount_rials=5_000).code == CODE_NOT_PAID
     assert gateway.verify(authority="A" + "0" * 35, amount_rials=5_000).code == (
-        CODE_UNKNOWN_AUTHORITY)
+        CODE_UNKNOWN_AUTHORITY
+    )
 
 
 def test_a_card_ending_in_0002_is_refused_for_insufficient_funds(gateway):

@@ -15,8 +15,7 @@ from hoviat.payments.tests.conftest import card_form, path_of
 
 @pytest.fixture
 def bank_url(application, sara_actor):
-    _, url = payment_start(application=application, actor=sara_actor,
-                           base_url="http://testserver")
+    _, url = payment_start(application=application, actor=sara_actor, base_url="http://testserver")
     return path_of(url)
 
 
@@ -60,8 +59,7 @@ def test_a_finished_transaction_gets_a_409_with_a_way_back_to_the_merchant(clien
 
 
 @pytest.mark.django_db
-def test_a_mistyped_card_is_shown_again_with_the_errors_and_nothing_is_charged(client,
-                                                                              bank_url):
+def test_a_mistyped_card_is_shown_again_with_the_errors_and_nothing_is_charged(client, bank_url):
     form = card_form(pan="6037 9900")
     form["password"] = "000000"
 
@@ -120,10 +118,12 @@ def test_the_pay_button_needs_a_signed_in_citizen(client, application):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_citizen_pays_with_a_test_card_and_sees_the_bank_ref_id(page, live_server,
-                                                                  application, sara_actor):
-    payment, url = payment_start(application=application, actor=sara_actor,
-                                 base_url=live_server.url)
+def test_a_citizen_pays_with_a_test_card_and_sees_the_bank_ref_id(
+    page, live_server, application, sara_actor
+):
+    payment, url = payment_start(
+        application=application, actor=sara_actor, base_url=live_server.url
+    )
 
     page.goto(path_of(url))
     expect(page.get_by_test_id("amount")).to_have_text("۱٬۴۵۰٬۰۰۰ ریال")
@@ -144,8 +144,9 @@ def test_a_citizen_pays_with_a_test_card_and_sees_the_bank_ref_id(page, live_ser
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_citizen_who_cancels_at_the_bank_is_offered_another_try(page, live_server,
-                                                                  application, sara_actor):
+def test_a_citizen_who_cancels_at_the_bank_is_offered_another_try(
+    page, live_server, application, sara_actor
+):
     _, url = payment_start(application=application, actor=sara_actor, base_url=live_server.url)
 
     page.goto(path_of(url))

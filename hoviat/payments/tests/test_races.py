@@ -14,8 +14,9 @@ from hoviat.payments.services import payment_callback_handle, payment_start
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-CARD = CardInput(pan="6037990000000000", cvv2="123", expiry_month=12, expiry_year=8,
-                 password="123456")
+CARD = CardInput(
+    pan="6037990000000000", cvv2="123", expiry_month=12, expiry_year=8, password="123456"
+)
 
 
 def paid_callback(authority: str) -> dict[str, str]:
@@ -48,22 +49,25 @@ def test_the_same_callback_twice_at_once_pays_once(application, sara_actor):
     payment, _ = payment_start(application=application, actor=sara_actor)
     params = paid_callback(payment.authority)
 
-    outcomes = run_together(lambda: payment_callback_handle(params=params),
-                            lambda: payment_callback_handle(params=params))
+    outcomes = run_together(
+        lambda: payment_callback_handle(params=params),
+        lambda: payment_callback_handle(params=params),
+    )
 
     assert outcomes == ["succeeded", "succeeded"]
     assert AuditEntry.objects.filter(action="application.paid").count() == 1
     assert SmsMessage.objects.filter(kind="payment_succeeded").count() == 1
 
 
-def test_two_paid_attempts_at_once_pay_once_and_flag_the_other_for_refund(application,
-                                                                          sara_actor):
+def test_two_paid_attempts_at_once_pay_once_and_flag_the_other_for_refund(application, sara_actor):
     first, _ = payment_start(application=application, actor=sara_actor)
     second, _ = payment_start(application=application, actor=sara_actor)
     first_params, second_params = paid_callback(first.authority), paid_callback(second.authority)
 
-    outcomes = run_together(lambda: payment_callback_handle(params=first_params),
-                            lambda: payment_callback_handle(params=second_params))
+    outcomes = run_together(
+        lambda: payment_callback_handle(params=first_params),
+        lambda: payment_callback_handle(params=second_params),
+    )
 
     assert outcomes == ["refund_due", "succeeded"]
     assert Application.objects.get(pk=application.pk).status in ("paid", "booked")

@@ -24,8 +24,9 @@ def bearer(token):
 
 
 def test_starting_a_payment_registers_the_fee_with_the_bank(application, sara_actor):
-    payment, url = payment_start(application=application, actor=sara_actor,
-                                 base_url="https://hoviat.example/")
+    payment, url = payment_start(
+        application=application, actor=sara_actor, base_url="https://hoviat.example/"
+    )
 
     bank = SandboxTransaction.objects.get(authority=payment.authority)
     assert url == f"https://hoviat.example/payments/sandbox/pay/{payment.authority}"
@@ -33,19 +34,18 @@ def test_starting_a_payment_registers_the_fee_with_the_bank(application, sara_ac
     assert payment.amount_rials == bank.amount_rials == 1_450_000
     assert bank.callback_url == "https://hoviat.example/payments/callback"
     assert application.tracking_code in bank.description
-    assert AuditEntry.objects.filter(action="payment.initiated",
-                                     object_id=str(payment.pk)).exists()
+    assert AuditEntry.objects.filter(action="payment.initiated", object_id=str(payment.pk)).exists()
 
 
-def test_the_callback_address_defaults_to_the_public_base_url(application, sara_actor,
-                                                              settings):
+def test_the_callback_address_defaults_to_the_public_base_url(application, sara_actor, settings):
     settings.PUBLIC_BASE_URL = "https://kart.example.ir"
 
     payment, url = payment_start(application=application, actor=sara_actor)
 
     assert url.startswith("https://kart.example.ir/payments/sandbox/pay/")
     assert SandboxTransaction.objects.get(authority=payment.authority).callback_url == (
-        "https://kart.example.ir/payments/callback")
+        "https://kart.example.ir/payments/callback"
+    )
 
 
 def test_a_new_attempt_abandons_the_earlier_one(application, sara_actor):
@@ -55,8 +55,9 @@ def test_a_new_attempt_abandons_the_earlier_one(application, sara_actor):
     first.refresh_from_db()
     assert first.status == "abandoned" and first.failure_reason == "superseded"
     assert second.status == "initiated"
-    assert AuditEntry.objects.filter(action="payment.abandoned",
-                                     object_id=str(first.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="payment.abandoned", object_id=str(first.pk)).count() == 1
+    )
 
 
 def test_paying_an_already_paid_application_is_refused(application, sara_actor):
@@ -81,8 +82,9 @@ def test_paying_a_cancelled_application_is_an_invalid_transition(application, sa
 
 
 def test_the_api_starts_a_payment_for_the_signed_in_citizen(client, application, sara_token):
-    response = client.post(f"/api/v1/applications/{application.tracking_code}/payment",
-                           **bearer(sara_token))
+    response = client.post(
+        f"/api/v1/applications/{application.tracking_code}/payment", **bearer(sara_token)
+    )
 
     body = response.json()
     assert response.status_code == 201
@@ -91,8 +93,9 @@ def test_the_api_starts_a_payment_for_the_signed_in_citizen(client, application,
     assert Payment.objects.get().authority == body["authority"]
 
 
-def test_a_double_submit_with_one_idempotency_key_starts_one_payment(client, application,
-                                                                     sara_token):
+def test_a_double_submit_with_one_idempotency_key_starts_one_payment(
+    client, application, sara_token
+):
     url = f"/api/v1/applications/{application.tracking_code}/payment"
     headers = {**bearer(sara_token), "HTTP_IDEMPOTENCY_KEY": "pay-1"}
 
@@ -104,12 +107,14 @@ def test_a_double_submit_with_one_idempotency_key_starts_one_payment(client, app
     assert Payment.objects.count() == 1 and SandboxTransaction.objects.count() == 1
 
 
-def test_the_api_refuses_to_charge_a_paid_application_as_problem_json(client, application,
-                                                                      sara_token):
+def test_the_api_refuses_to_charge_a_paid_application_as_problem_json(
+    client, application, sara_token
+):
     Application.objects.filter(pk=application.pk).update(status="paid")
 
-    response = client.post(f"/api/v1/applications/{application.tracking_code}/payment",
-                           **bearer(sara_token))
+    response = client.post(
+        f"/api/v1/applications/{application.tracking_code}/payment", **bearer(sara_token)
+    )
 
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
@@ -119,8 +124,9 @@ def test_the_api_refuses_to_charge_a_paid_application_as_problem_json(client, ap
 def test_the_api_hides_another_citizens_application(client, application, sara_token):
     Application.objects.filter(pk=application.pk).update(mobile="09120000000")
 
-    response = client.post(f"/api/v1/applications/{application.tracking_code}/payment",
-                           **bearer(sara_token))
+    response = client.post(
+        f"/api/v1/applications/{application.tracking_code}/payment", **bearer(sara_token)
+    )
 
     assert response.status_code == 404
     assert not Payment.objects.exists()
@@ -136,8 +142,9 @@ def test_the_api_lists_the_attempts_newest_first(client, application, sara_token
     first, _ = payment_start(application=application, actor=sara_actor)
     second, _ = payment_start(application=application, actor=sara_actor)
 
-    response = client.get(f"/api/v1/applications/{application.tracking_code}/payments",
-                          **bearer(sara_token))
+    response = client.get(
+        f"/api/v1/applications/{application.tracking_code}/payments", **bearer(sara_token)
+    )
 
     rows = response.json()
     assert response.status_code == 200
@@ -153,10 +160,16 @@ def test_the_sweep_abandons_payments_left_at_the_bank_and_is_safe_to_run_twice(
     old, _ = payment_start(application=application, actor=sara_actor)
     Payment.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
     other = Application.objects.create(
-        tracking_code="00000000000", citizen=application.citizen, kind="first",
-        fee_rials=1_450_000, mobile=application.mobile, status="cancelled")
-    fresh = Payment.objects.create(application=other, amount_rials=1, gateway="sandbox",
-                                   authority="A-fresh")
+        tracking_code="00000000000",
+        citizen=application.citizen,
+        kind="first",
+        fee_rials=1_450_000,
+        mobile=application.mobile,
+        status="cancelled",
+    )
+    fresh = Payment.objects.create(
+        application=other, amount_rials=1, gateway="sandbox", authority="A-fresh"
+    )
 
     assert payments_abandon_sweep(older_than_minutes=30) == 1
     assert payments_abandon_sweep(older_than_minutes=30) == 0
@@ -178,9 +191,16 @@ def test_the_sweep_works_in_batches(application, sara_actor):
     assert not Payment.objects.filter(status="initiated").exists()
 
 
-@pytest.mark.parametrize(("previous_losses", "fee"), [
-    (0, 2_900_000), (1, 4_350_000), (2, 5_800_000), (3, 5_800_000), (10, 5_800_000),
-])
+@pytest.mark.parametrize(
+    ("previous_losses", "fee"),
+    [
+        (0, 2_900_000),
+        (1, 4_350_000),
+        (2, 5_800_000),
+        (3, 5_800_000),
+        (10, 5_800_000),
+    ],
+)
 def test_the_lost_card_fee_rises_with_each_loss_then_stays(previous_losses, fee, settings):
     settings.FEE_LOST_RIALS = [2_900_000, 4_350_000, 5_800_000]
 

@@ -5,31 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ReceiptSigningKey',
+            name="ReceiptSigningKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kid', models.CharField(help_text='base64url of the first 8 bytes of SHA-256(SPKI)', max_length=16, unique=True, verbose_name='شناسه کلید')),
-                ('public_key_pem', models.TextField(verbose_name='کلید عمومی (PEM)')),
-                ('private_key_pem', models.TextField(editable=False, verbose_name='کلید خصوصی رمزشده (PEM)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='ایجاد')),
-                ('active_from', models.DateTimeField(verbose_name='آغاز امضا')),
-                ('signs_until', models.DateTimeField(verbose_name='پایان امضا')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='کنار گذاشته شده')),
-                ('retired_reason', models.CharField(blank=True, max_length=200, verbose_name='دلیل کنار گذاشتن')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kid",
+                    models.CharField(
+                        help_text="base64url of the first 8 bytes of SHA-256(SPKI)",
+                        max_length=16,
+                        unique=True,
+                        verbose_name="شناسه کلید",
+                    ),
+                ),
+                ("public_key_pem", models.TextField(verbose_name="کلید عمومی (PEM)")),
+                (
+                    "private_key_pem",
+                    models.TextField(editable=False, verbose_name="کلید خصوصی رمزشده (PEM)"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="ایجاد"),
+                ),
+                ("active_from", models.DateTimeField(verbose_name="آغاز امضا")),
+                ("signs_until", models.DateTimeField(verbose_name="پایان امضا")),
+                (
+                    "retired_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="کنار گذاشته شده"),
+                ),
+                (
+                    "retired_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="دلیل کنار گذاشتن"),
+                ),
             ],
             options={
-                'verbose_name': 'کلید امضای رسید',
-                'verbose_name_plural': 'کلیدهای امضای رسید',
-                'ordering': ['-active_from', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('signs_until__gte', models.F('active_from'))), name='pki_receipt_key_period_ordered')],
+                "verbose_name": "کلید امضای رسید",
+                "verbose_name_plural": "کلیدهای امضای رسید",
+                "ordering": ["-active_from", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("signs_until__gte", models.F("active_from"))),
+                        name="pki_receipt_key_period_ordered",
+                    )
+                ],
             },
         ),
     ]

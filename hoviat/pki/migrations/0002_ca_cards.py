@@ -6,101 +6,238 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pki', '0001_initial'),
+        ("pki", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmulatedChip',
+            name="EmulatedChip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('csn', models.CharField(max_length=32, unique=True, verbose_name='شماره سریال کارت (CSN)')),
-                ('crn', models.CharField(db_index=True, max_length=16, verbose_name='شماره ثبت کارت (CRN)')),
-                ('national_code', models.CharField(db_index=True, max_length=10, verbose_name='کد ملی')),
-                ('auth_key', models.BinaryField(verbose_name='کلید احراز هویت (رمزشده)')),
-                ('sign_key', models.BinaryField(verbose_name='کلید امضا (رمزشده)')),
-                ('pin_salt', models.BinaryField(verbose_name='نمک')),
-                ('id_pin_hash', models.BinaryField()),
-                ('sign_pin_hash', models.BinaryField()),
-                ('nmoc_pin_hash', models.BinaryField()),
-                ('puk_hash', models.BinaryField()),
-                ('id_pin_tries', models.PositiveSmallIntegerField(default=3, verbose_name='تلاش باقی\u200cمانده رمز شناسایی')),
-                ('sign_pin_tries', models.PositiveSmallIntegerField(default=3, verbose_name='تلاش باقی\u200cمانده رمز امضا')),
-                ('nmoc_pin_tries', models.PositiveSmallIntegerField(default=3, verbose_name='تلاش باقی\u200cمانده رمز NMOC')),
-                ('puk_tries', models.PositiveSmallIntegerField(default=10, verbose_name='تلاش باقی\u200cمانده PUK')),
-                ('issued_on', models.DateField(verbose_name='تاریخ صدور')),
-                ('expires_on', models.DateField(verbose_name='تاریخ انقضا')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='ایجاد')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "csn",
+                    models.CharField(
+                        max_length=32, unique=True, verbose_name="شماره سریال کارت (CSN)"
+                    ),
+                ),
+                (
+                    "crn",
+                    models.CharField(
+                        db_index=True, max_length=16, verbose_name="شماره ثبت کارت (CRN)"
+                    ),
+                ),
+                (
+                    "national_code",
+                    models.CharField(db_index=True, max_length=10, verbose_name="کد ملی"),
+                ),
+                ("auth_key", models.BinaryField(verbose_name="کلید احراز هویت (رمزشده)")),
+                ("sign_key", models.BinaryField(verbose_name="کلید امضا (رمزشده)")),
+                ("pin_salt", models.BinaryField(verbose_name="نمک")),
+                ("id_pin_hash", models.BinaryField()),
+                ("sign_pin_hash", models.BinaryField()),
+                ("nmoc_pin_hash", models.BinaryField()),
+                ("puk_hash", models.BinaryField()),
+                (
+                    "id_pin_tries",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="تلاش باقی\u200cمانده رمز شناسایی"
+                    ),
+                ),
+                (
+                    "sign_pin_tries",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="تلاش باقی\u200cمانده رمز امضا"
+                    ),
+                ),
+                (
+                    "nmoc_pin_tries",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="تلاش باقی\u200cمانده رمز NMOC"
+                    ),
+                ),
+                (
+                    "puk_tries",
+                    models.PositiveSmallIntegerField(
+                        default=10, verbose_name="تلاش باقی\u200cمانده PUK"
+                    ),
+                ),
+                ("issued_on", models.DateField(verbose_name="تاریخ صدور")),
+                ("expires_on", models.DateField(verbose_name="تاریخ انقضا")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="ایجاد"),
+                ),
             ],
             options={
-                'verbose_name': 'تراشه شبیه\u200cسازی\u200cشده',
-                'verbose_name_plural': 'تراشه\u200cهای شبیه\u200cسازی\u200cشده',
+                "verbose_name": "تراشه شبیه\u200cسازی\u200cشده",
+                "verbose_name_plural": "تراشه\u200cهای شبیه\u200cسازی\u200cشده",
             },
         ),
         migrations.CreateModel(
-            name='CertificateAuthority',
+            name="CertificateAuthority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('root', 'ریشه'), ('issuing', 'صادرکننده کارت')], max_length=10, verbose_name='نوع')),
-                ('subject', models.CharField(max_length=300, verbose_name='نام')),
-                ('serial', models.CharField(max_length=40, verbose_name='شماره سریال (hex)')),
-                ('ski', models.CharField(max_length=64, verbose_name='شناسه کلید (hex)')),
-                ('cert_pem', models.TextField(verbose_name='گواهی (PEM)')),
-                ('key_pem', models.TextField(blank=True, editable=False, verbose_name='کلید خصوصی رمزشده (PEM)')),
-                ('not_before', models.DateTimeField(verbose_name='آغاز اعتبار')),
-                ('not_after', models.DateTimeField(verbose_name='پایان اعتبار')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='ایجاد')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='ابطال')),
-                ('revoked_reason', models.CharField(blank=True, max_length=200, verbose_name='دلیل ابطال')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='pki.certificateauthority', verbose_name='صادرکننده')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("root", "ریشه"), ("issuing", "صادرکننده کارت")],
+                        max_length=10,
+                        verbose_name="نوع",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300, verbose_name="نام")),
+                ("serial", models.CharField(max_length=40, verbose_name="شماره سریال (hex)")),
+                ("ski", models.CharField(max_length=64, verbose_name="شناسه کلید (hex)")),
+                ("cert_pem", models.TextField(verbose_name="گواهی (PEM)")),
+                (
+                    "key_pem",
+                    models.TextField(
+                        blank=True, editable=False, verbose_name="کلید خصوصی رمزشده (PEM)"
+                    ),
+                ),
+                ("not_before", models.DateTimeField(verbose_name="آغاز اعتبار")),
+                ("not_after", models.DateTimeField(verbose_name="پایان اعتبار")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="ایجاد"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="ابطال")),
+                (
+                    "revoked_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="دلیل ابطال"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="pki.certificateauthority",
+                        verbose_name="صادرکننده",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'مرجع صدور گواهی',
-                'verbose_name_plural': 'مراجع صدور گواهی',
-                'ordering': ['kind', '-not_before', '-id'],
+                "verbose_name": "مرجع صدور گواهی",
+                "verbose_name_plural": "مراجع صدور گواهی",
+                "ordering": ["kind", "-not_before", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IssuedCertificate',
+            name="IssuedCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial', models.CharField(max_length=40, unique=True, verbose_name='شماره سریال (hex)')),
-                ('kind', models.CharField(choices=[('auth', 'احراز هویت'), ('sign', 'امضای دیجیتال')], max_length=4, verbose_name='نوع')),
-                ('csn', models.CharField(db_index=True, max_length=32, verbose_name='CSN')),
-                ('not_before', models.DateTimeField(verbose_name='آغاز اعتبار')),
-                ('not_after', models.DateTimeField(verbose_name='پایان اعتبار')),
-                ('der', models.BinaryField(verbose_name='گواهی (DER)')),
-                ('status', models.CharField(choices=[('good', 'معتبر'), ('revoked', 'باطل')], default='good', max_length=8, verbose_name='وضعیت')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='زمان ابطال')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='دلیل ابطال')),
-                ('reason_code', models.CharField(blank=True, max_length=32, verbose_name='کد دلیل (RFC 5280)')),
-                ('chip', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='pki.emulatedchip', verbose_name='تراشه')),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issued', to='pki.certificateauthority', verbose_name='صادرکننده')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "serial",
+                    models.CharField(max_length=40, unique=True, verbose_name="شماره سریال (hex)"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("auth", "احراز هویت"), ("sign", "امضای دیجیتال")],
+                        max_length=4,
+                        verbose_name="نوع",
+                    ),
+                ),
+                ("csn", models.CharField(db_index=True, max_length=32, verbose_name="CSN")),
+                ("not_before", models.DateTimeField(verbose_name="آغاز اعتبار")),
+                ("not_after", models.DateTimeField(verbose_name="پایان اعتبار")),
+                ("der", models.BinaryField(verbose_name="گواهی (DER)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("good", "معتبر"), ("revoked", "باطل")],
+                        default="good",
+                        max_length=8,
+                        verbose_name="وضعیت",
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="زمان ابطال"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="دلیل ابطال")),
+                (
+                    "reason_code",
+                    models.CharField(blank=True, max_length=32, verbose_name="کد دلیل (RFC 5280)"),
+                ),
+                (
+                    "chip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="pki.emulatedchip",
+                        verbose_name="تراشه",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issued",
+                        to="pki.certificateauthority",
+                        verbose_name="صادرکننده",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'گواهی صادرشده',
-                'verbose_name_plural': 'گواهی\u200cهای صادرشده',
-                'indexes': [models.Index(fields=['issuer', 'status'], name='pki_cert_issuer_status')],
+                "verbose_name": "گواهی صادرشده",
+                "verbose_name_plural": "گواهی\u200cهای صادرشده",
+                "indexes": [
+                    models.Index(fields=["issuer", "status"], name="pki_cert_issuer_status")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RevocationList',
+            name="RevocationList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveBigIntegerField(verbose_name='شماره CRL')),
-                ('this_update', models.DateTimeField(verbose_name='زمان انتشار')),
-                ('next_update', models.DateTimeField(verbose_name='انتشار بعدی')),
-                ('der', models.BinaryField(verbose_name='CRL (DER)')),
-                ('revoked_count', models.PositiveIntegerField(verbose_name='تعداد ابطال\u200cشده')),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='crls', to='pki.certificateauthority', verbose_name='صادرکننده')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveBigIntegerField(verbose_name="شماره CRL")),
+                ("this_update", models.DateTimeField(verbose_name="زمان انتشار")),
+                ("next_update", models.DateTimeField(verbose_name="انتشار بعدی")),
+                ("der", models.BinaryField(verbose_name="CRL (DER)")),
+                ("revoked_count", models.PositiveIntegerField(verbose_name="تعداد ابطال\u200cشده")),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="crls",
+                        to="pki.certificateauthority",
+                        verbose_name="صادرکننده",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'فهرست ابطال گواهی',
-                'verbose_name_plural': 'فهرست\u200cهای ابطال گواهی',
-                'ordering': ['-number'],
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'number'), name='pki_crl_issuer_number_unique')],
+                "verbose_name": "فهرست ابطال گواهی",
+                "verbose_name_plural": "فهرست\u200cهای ابطال گواهی",
+                "ordering": ["-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "number"), name="pki_crl_issuer_number_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -18,9 +18,14 @@ def signing_key():
 def claims():
     """Sara's enrolment receipt, issued 1 May 2026 and valid to the end of 1 August."""
     return ReceiptClaims(
-        national_code="0499370899", first_name="سارا", last_name="محمدی",
-        birth_date=dt.date(1991, 8, 5), tracking_code="140512345678",
-        receipt_number="R1405-0601-000123", issued_at=ISSUED, valid_until=VALID_UNTIL,
+        national_code="0499370899",
+        first_name="سارا",
+        last_name="محمدی",
+        birth_date=dt.date(1991, 8, 5),
+        tracking_code="140512345678",
+        receipt_number="R1405-0601-000123",
+        issued_at=ISSUED,
+        valid_until=VALID_UNTIL,
     )
 
 
@@ -32,5 +37,6 @@ def current_claims(claims):
     from django.utils import timezone
 
     now = timezone.now()
-    return dataclasses.replace(claims, issued_at=now,
-                               valid_until=timezone.localdate() + dt.timedelta(days=90))
+    return dataclasses.replace(
+        claims, issued_at=now, valid_until=timezone.localdate() + dt.timedelta(days=90)
+    )

@@ -72,20 +72,32 @@ def test_revoke_ca_command():
 def ca_files(tmp_path, settings):
     now = timezone.now()
     root_key = ec.generate_private_key(ec.SECP256R1())
-    root = profiles.root_certificate(root_key, not_before=now - dt.timedelta(days=1),
-                                     not_after=now + dt.timedelta(days=7300))
+    root = profiles.root_certificate(
+        root_key, not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=7300)
+    )
     issuing_key = ec.generate_private_key(ec.SECP256R1())
     issuing = profiles.issuing_certificate(
-        issuing_key.public_key(), root=root, root_key=root_key,
-        not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=3650),
-        base_url="https://hoviat.example")
-    files = {"root": tmp_path / "root.pem", "issuing": tmp_path / "issuing.pem",
-             "key": tmp_path / "issuing.key"}
+        issuing_key.public_key(),
+        root=root,
+        root_key=root_key,
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=3650),
+        base_url="https://hoviat.example",
+    )
+    files = {
+        "root": tmp_path / "root.pem",
+        "issuing": tmp_path / "issuing.pem",
+        "key": tmp_path / "issuing.key",
+    }
     files["root"].write_bytes(root.public_bytes(serialization.Encoding.PEM))
     files["issuing"].write_bytes(issuing.public_bytes(serialization.Encoding.PEM))
-    files["key"].write_bytes(issuing_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(settings.PKI_PASSPHRASE.encode())))
+    files["key"].write_bytes(
+        issuing_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(settings.PKI_PASSPHRASE.encode()),
+        )
+    )
     settings.PKI_ROOT_CERT_FILE = str(files["root"])
     settings.PKI_ISSUING_CERT_FILE = str(files["issuing"])
     settings.PKI_ISSUING_KEY_FILE = str(files["key"])
@@ -103,6 +115,8 @@ def test_production_cas_come_from_files(ca_files):
 
 
 def test_a_key_file_under_another_passphrase_is_refused(ca_files):
-    with override_settings(PKI_PASSPHRASE="not the one"), \
-            pytest.raises(ImproperlyConfigured, match="passphrase"):
+    with (
+        override_settings(PKI_PASSPHRASE="not the one"),
+        pytest.raises(ImproperlyConfigured, match="passphrase"),
+    ):
         services.ca_init()

@@ -28,11 +28,19 @@ CRN = "1405000123"
 def personalise(csn: str = CSN, crn: str = CRN, **overrides):
     today = timezone.now().date()
     fields = dict(
-        csn=csn, crn=crn, national_code="0499370899", first_name="سارا", last_name="محمدی",
-        birth_date=dt.date(1991, 8, 5), photo_sha256=hashlib.sha256(b"photo").hexdigest(),
-        fingerprint_sha256={"right_index": hashlib.sha256(b"ri").hexdigest(),
-                            "left_index": hashlib.sha256(b"li").hexdigest()},
-        issued_on=today, expires_on=today.replace(year=today.year + 7) - dt.timedelta(days=1),
+        csn=csn,
+        crn=crn,
+        national_code="0499370899",
+        first_name="سارا",
+        last_name="محمدی",
+        birth_date=dt.date(1991, 8, 5),
+        photo_sha256=hashlib.sha256(b"photo").hexdigest(),
+        fingerprint_sha256={
+            "right_index": hashlib.sha256(b"ri").hexdigest(),
+            "left_index": hashlib.sha256(b"li").hexdigest(),
+        },
+        issued_on=today,
+        expires_on=today.replace(year=today.year + 7) - dt.timedelta(days=1),
     )
     fields.update(overrides)
     return services.card_personalise(**fields)
@@ -50,7 +58,8 @@ def card(cas):
 
 def certificate(serial: int) -> x509.Certificate:
     return x509.load_der_x509_certificate(
-        bytes(IssuedCertificate.objects.get(serial=format(serial, "x")).der))
+        bytes(IssuedCertificate.objects.get(serial=format(serial, "x")).der)
+    )
 
 
 def issuing_certificate() -> x509.Certificate:
@@ -74,8 +83,10 @@ def test_init_creates_root_and_issuing_once_with_audit(cas):
     assert ext(root_cert, x509.KeyUsage).critical
     assert ext(root_cert, x509.KeyUsage).value.key_cert_sign
     assert ext(issuing_cert, x509.BasicConstraints).value.path_length == 0
-    assert (ext(issuing_cert, x509.AuthorityKeyIdentifier).value.key_identifier
-            == ext(root_cert, x509.SubjectKeyIdentifier).value.digest)
+    assert (
+        ext(issuing_cert, x509.AuthorityKeyIdentifier).value.key_identifier
+        == ext(root_cert, x509.SubjectKeyIdentifier).value.digest
+    )
     issuing_cert.verify_directly_issued_by(root_cert)
     assert issuing.not_after - issuing.not_before > dt.timedelta(days=365 * 10)
 
@@ -87,12 +98,16 @@ def test_card_certificate_profiles(card):
         cert.verify_directly_issued_by(issuing)
         assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
         assert ext(cert, x509.BasicConstraints).value.ca is False
-        assert (ext(cert, x509.AuthorityKeyIdentifier).value.key_identifier
-                == ext(issuing, x509.SubjectKeyIdentifier).value.digest)
+        assert (
+            ext(cert, x509.AuthorityKeyIdentifier).value.key_identifier
+            == ext(issuing, x509.SubjectKeyIdentifier).value.digest
+        )
         points = ext(cert, x509.CRLDistributionPoints).value
         assert points[0].full_name[0].value.endswith("/pki/crl")
-        access = {a.access_method: a.access_location.value
-                  for a in ext(cert, x509.AuthorityInformationAccess).value}
+        access = {
+            a.access_method: a.access_location.value
+            for a in ext(cert, x509.AuthorityInformationAccess).value
+        }
         assert access[AuthorityInformationAccessOID.OCSP].endswith("/pki/ocsp")
         assert access[AuthorityInformationAccessOID.CA_ISSUERS].endswith("/pki/issuing.crt")
         assert cert.not_valid_before_utc.date() == timezone.now().date()
@@ -124,8 +139,17 @@ def test_pins_are_returned_once_and_only_hashes_stored(card):
     assert len(pins.id_pin) == 6 and pins.id_pin.isdigit() and len(pins.puk) == 8
     assert "sealed" in repr(pins) and pins.id_pin not in repr(card)
     chip_row = EmulatedChip.objects.get(csn=CSN)
-    stored = b"".join(bytes(getattr(chip_row, f)) for f in (
-        "auth_key", "sign_key", "id_pin_hash", "sign_pin_hash", "nmoc_pin_hash", "puk_hash"))
+    stored = b"".join(
+        bytes(getattr(chip_row, f))
+        for f in (
+            "auth_key",
+            "sign_key",
+            "id_pin_hash",
+            "sign_pin_hash",
+            "nmoc_pin_hash",
+            "puk_hash",
+        )
+    )
     assert pins.id_pin.encode() not in stored and pins.puk.encode() not in stored
 
 
@@ -175,8 +199,9 @@ def test_puk_blocks_after_ten_wrong(card):
 
 
 def test_change_pin(card):
-    services.chip_change_pin(csn=CSN, pin_kind="sign", old_pin=card.pins.sign_pin,
-                             new_pin="13579246")
+    services.chip_change_pin(
+        csn=CSN, pin_kind="sign", old_pin=card.pins.sign_pin, new_pin="13579246"
+    )
     assert services.chip_verify_pin(csn=CSN, pin_kind="sign", pin="13579246")
     with pytest.raises(services.PinWrong) as wrong:
         services.chip_change_pin(csn=CSN, old_pin="9999", new_pin="1234")
@@ -185,8 +210,7 @@ def test_change_pin(card):
 
 def test_sign_challenge_and_document_verify_with_the_certificates(card):
     challenge = b"nonce from the relying party"
-    signature = services.chip_sign_challenge(csn=CSN, pin=card.pins.id_pin,
-                                             challenge=challenge)
+    signature = services.chip_sign_challenge(csn=CSN, pin=card.pins.id_pin, challenge=challenge)
     auth = certificate(card.auth_cert_serial).public_key()
     auth.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
     digest = hashlib.sha256(b"the contract").digest()
@@ -202,8 +226,7 @@ def test_sign_challenge_and_document_verify_with_the_certificates(card):
 def test_expired_or_revoked_ca_refuses_issuance(db):
     past = timezone.now() - dt.timedelta(days=4000)
     root = services.ca_root_create(not_before=past, not_after=past + dt.timedelta(days=5000))
-    services.ca_issuing_create(root=root, not_before=past,
-                               not_after=past + dt.timedelta(days=365))
+    services.ca_issuing_create(root=root, not_before=past, not_after=past + dt.timedelta(days=365))
     with pytest.raises(services.CaExpired) as expired:
         personalise()
     assert expired.value.code == "CA_EXPIRED"
@@ -232,8 +255,7 @@ def test_revoke_marks_both_and_audits(card, django_capture_on_commit_callbacks):
 
 
 def _ocsp_request(cert: x509.Certificate, issuer: x509.Certificate, *, nonce: bytes = b""):
-    builder = ocsp.OCSPRequestBuilder().add_certificate(
-        cert, issuer, hashes.SHA1())  # noqa: S303 (what openssl ocsp sends in CertID)
+    builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1())  # noqa: S303 (what openssl ocsp sends in CertID)
     if nonce:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     return builder.build().public_bytes(Encoding.DER)
@@ -244,33 +266,49 @@ def test_ocsp_through_django(card, client):
     from urllib.parse import quote
 
     cert, issuer = certificate(card.auth_cert_serial), issuing_certificate()
-    response = client.post("/pki/ocsp", _ocsp_request(cert, issuer, nonce=b"0123456789abcdef"),
-                           content_type="application/ocsp-request")
+    response = client.post(
+        "/pki/ocsp",
+        _ocsp_request(cert, issuer, nonce=b"0123456789abcdef"),
+        content_type="application/ocsp-request",
+    )
     assert response["Content-Type"] == "application/ocsp-response"
     answer = ocsp.load_der_ocsp_response(response.content)
     assert answer.certificate_status == ocsp.OCSPCertStatus.GOOD
     assert answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == (
-        b"0123456789abcdef")
-    issuer.public_key().verify(answer.signature, answer.tbs_response_bytes,
-                               ec.ECDSA(hashes.SHA256()))
+        b"0123456789abcdef"
+    )
+    issuer.public_key().verify(
+        answer.signature, answer.tbs_response_bytes, ec.ECDSA(hashes.SHA256())
+    )
     encoded = quote(base64.b64encode(_ocsp_request(cert, issuer)).decode(), safe="")
     answer = ocsp.load_der_ocsp_response(client.get(f"/pki/ocsp/{encoded}").content)
     assert answer.certificate_status == ocsp.OCSPCertStatus.GOOD
     stranger = ec.generate_private_key(ec.SECP256R1())
-    unknown = x509.CertificateBuilder().subject_name(issuer.subject).issuer_name(
-        issuer.subject).public_key(stranger.public_key()).serial_number(12345).not_valid_before(
-        issuer.not_valid_before_utc).not_valid_after(issuer.not_valid_after_utc).sign(
-        stranger, hashes.SHA256())
+    unknown = (
+        x509.CertificateBuilder()
+        .subject_name(issuer.subject)
+        .issuer_name(issuer.subject)
+        .public_key(stranger.public_key())
+        .serial_number(12345)
+        .not_valid_before(issuer.not_valid_before_utc)
+        .not_valid_after(issuer.not_valid_after_utc)
+        .sign(stranger, hashes.SHA256())
+    )
     answer = ocsp.load_der_ocsp_response(
-        client.post("/pki/ocsp", _ocsp_request(unknown, issuer),
-                    content_type="application/ocsp-request").content)
+        client.post(
+            "/pki/ocsp", _ocsp_request(unknown, issuer), content_type="application/ocsp-request"
+        ).content
+    )
     assert answer.certificate_status == ocsp.OCSPCertStatus.UNKNOWN
     answer = ocsp.load_der_ocsp_response(
-        client.post("/pki/ocsp", b"garbage", content_type="application/ocsp-request").content)
+        client.post("/pki/ocsp", b"garbage", content_type="application/ocsp-request").content
+    )
     assert answer.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
-    answer = ocsp.load_der_ocsp_response(   # asked about another CA's certificate
-        client.post("/pki/ocsp", _ocsp_request(cert, unknown),
-                    content_type="application/ocsp-request").content)
+    answer = ocsp.load_der_ocsp_response(  # asked about another CA's certificate
+        client.post(
+            "/pki/ocsp", _ocsp_request(cert, unknown), content_type="application/ocsp-request"
+        ).content
+    )
     assert answer.response_status == ocsp.OCSPResponseStatus.UNAUTHORIZED
 
 
@@ -278,7 +316,8 @@ def test_certificates_and_crl_are_served(card, client):
     root = client.get("/pki/root.crt")
     assert root["Content-Type"] == "application/pkix-cert"
     assert x509.load_der_x509_certificate(root.content).subject == (
-        x509.load_der_x509_certificate(root.content).issuer)
+        x509.load_der_x509_certificate(root.content).issuer
+    )
     issuing = x509.load_der_x509_certificate(client.get("/pki/issuing.crt").content)
     assert issuing == issuing_certificate()
     crl = client.get("/pki/crl")

@@ -52,8 +52,7 @@ def test_verify_fails_with_exit_status_1_for_a_tampered_receipt(receipt_text):
     assert "0499370899" not in out.getvalue()
 
 
-def test_the_hoviat_command_exits_0_when_valid_and_1_otherwise(receipt_text, monkeypatch,
-                                                               capsys):
+def test_the_hoviat_command_exits_0_when_valid_and_1_otherwise(receipt_text, monkeypatch, capsys):
     # A command run from the shell closes its connections when done, which would end the
     # test's transaction on PostgreSQL.
     monkeypatch.setattr(connections, "close_all", lambda: None)

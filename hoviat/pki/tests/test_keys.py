@@ -48,8 +48,7 @@ def test_the_private_key_is_stored_encrypted_with_the_pki_passphrase(settings):
     assert key.private_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     with pytest.raises(TypeError):  # "password was not given but private key is encrypted"
         serialization.load_pem_private_key(key.private_key_pem.encode(), None)
-    serialization.load_pem_private_key(key.private_key_pem.encode(),
-                                       b"a passphrase for this test")
+    serialization.load_pem_private_key(key.private_key_pem.encode(), b"a passphrase for this test")
 
 
 def test_a_key_encrypted_with_another_passphrase_is_reported_clearly(settings, current_claims):
@@ -62,8 +61,9 @@ def test_a_key_encrypted_with_another_passphrase_is_reported_clearly(settings, c
         services.receipt_qr_sign(claims=current_claims)
 
 
-def test_signing_a_receipt_costs_one_query_once_the_key_is_loaded(current_claims,
-                                                                  django_assert_num_queries):
+def test_signing_a_receipt_costs_one_query_once_the_key_is_loaded(
+    current_claims, django_assert_num_queries
+):
     services.receipt_key_create()
 
     with django_assert_num_queries(1):
@@ -90,8 +90,7 @@ def test_after_rotation_new_receipts_use_the_new_key_and_old_ones_still_verify(c
 
 
 def test_a_key_whose_signing_period_ended_is_replaced_on_demand_in_development(current_claims):
-    old_key = services.receipt_key_create(
-        active_from=timezone.now() - dt.timedelta(days=400))
+    old_key = services.receipt_key_create(active_from=timezone.now() - dt.timedelta(days=400))
     assert selectors.receipt_key_signing() is None
 
     text = services.receipt_qr_sign(claims=current_claims)
@@ -137,7 +136,11 @@ def test_the_published_key_list_is_a_cacheable_jwks(client):
     keys = response.json()["keys"]
     assert [jwk["kid"] for jwk in keys] == [new_key.kid, old_key.kid]
     assert {k: keys[0][k] for k in ("kty", "crv", "alg", "use")} == {
-        "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig"}
+        "kty": "EC",
+        "crv": "P-256",
+        "alg": "ES256",
+        "use": "sig",
+    }
     assert keys[0]["pem"].startswith("-----BEGIN PUBLIC KEY-----")
     assert dt.datetime.fromisoformat(keys[1]["signs_until"]) <= timezone.now()
     assert "private" not in response.content.decode().lower()

@@ -20,16 +20,18 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs o
 
 
 def openssl(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True,
-                          timeout=30, check=False)
+    return subprocess.run(
+        ["openssl", *map(str, args)], capture_output=True, text=True, timeout=30, check=False
+    )
 
 
 def fetch_crl_pem(base_url: str, folder: Path) -> Path:
     with urllib.request.urlopen(f"{base_url}/pki/crl", timeout=10) as response:  # noqa: S310
         assert response.headers["Content-Type"] == "application/pkix-crl"
         (folder / "fetched.der").write_bytes(response.read())
-    converted = openssl("crl", "-inform", "DER", "-in", folder / "fetched.der",
-                        "-out", folder / "crl.pem")
+    converted = openssl(
+        "crl", "-inform", "DER", "-in", folder / "fetched.der", "-out", folder / "crl.pem"
+    )
     assert converted.returncode == 0, converted.stderr
     return folder / "crl.pem"
 
@@ -39,12 +41,17 @@ def test_openssl_verify_crl_and_ocsp_before_and_after_revocation(live_server, tm
     services.ca_init()
     card = personalise()
     call_command("pki", "export", str(tmp_path), stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert {p.name for p in tmp_path.iterdir()} >= {"root.pem", "issuing.pem", "chain.pem",
-                                                    "crl.der"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "root.pem",
+        "issuing.pem",
+        "chain.pem",
+        "crl.der",
+    }
     for kind, serial in (("auth", card.auth_cert_serial), ("sign", card.sign_cert_serial)):
         der = bytes(IssuedCertificate.objects.get(serial=format(serial, "x")).der)
         (tmp_path / f"{kind}.pem").write_bytes(
-            x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM))
+            x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+        )
     root, issuing, chain = (tmp_path / n for n in ("root.pem", "issuing.pem", "chain.pem"))
     card_pem = tmp_path / "auth.pem"
 
@@ -53,13 +60,24 @@ def test_openssl_verify_crl_and_ocsp_before_and_after_revocation(live_server, tm
         assert plain.returncode == 0 and ": OK" in plain.stdout, plain.stdout + plain.stderr
 
     crl = fetch_crl_pem(live_server.url, tmp_path)
-    checked = openssl("verify", "-crl_check", "-CAfile", root, "-untrusted", issuing,
-                      "-CRLfile", crl, card_pem)
+    checked = openssl(
+        "verify", "-crl_check", "-CAfile", root, "-untrusted", issuing, "-CRLfile", crl, card_pem
+    )
     assert checked.returncode == 0 and ": OK" in checked.stdout, checked.stdout + checked.stderr
 
     def ask_ocsp() -> subprocess.CompletedProcess:
-        return openssl("ocsp", "-issuer", issuing, "-cert", card_pem,
-                       "-url", f"{live_server.url}/pki/ocsp", "-CAfile", chain, "-resp_text")
+        return openssl(
+            "ocsp",
+            "-issuer",
+            issuing,
+            "-cert",
+            card_pem,
+            "-url",
+            f"{live_server.url}/pki/ocsp",
+            "-CAfile",
+            chain,
+            "-resp_text",
+        )
 
     good = ask_ocsp()
     assert good.returncode == 0, good.stderr
@@ -70,8 +88,9 @@ def test_openssl_verify_crl_and_ocsp_before_and_after_revocation(live_server, tm
     assert services.card_certificates_revoke(csn=CSN, reason="stolen", actor=None) == 2
 
     crl = fetch_crl_pem(live_server.url, tmp_path)
-    refused = openssl("verify", "-crl_check", "-CAfile", root, "-untrusted", issuing,
-                      "-CRLfile", crl, card_pem)
+    refused = openssl(
+        "verify", "-crl_check", "-CAfile", root, "-untrusted", issuing, "-CRLfile", crl, card_pem
+    )
     assert refused.returncode != 0
     assert "certificate revoked" in refused.stdout + refused.stderr
 

@@ -48,8 +48,7 @@ def test_the_page_offers_a_text_box_and_a_file_input(client):
     assert 'enctype="multipart/form-data"' in html
 
 
-def test_pasting_a_valid_qr_text_shows_the_receipt_in_persian(client, receipt_text,
-                                                               current_claims):
+def test_pasting_a_valid_qr_text_shows_the_receipt_in_persian(client, receipt_text, current_claims):
     response = client.post(URL, {"text": f"  {receipt_text}\n"})
 
     assert response.status_code == 200
@@ -63,8 +62,7 @@ def test_pasting_a_valid_qr_text_shows_the_receipt_in_persian(client, receipt_te
 
 
 def test_uploading_a_png_of_the_qr_code_verifies_it(client, receipt_text):
-    response = client.post(URL, {"image": upload("receipt.png", qr_png(receipt_text),
-                                                 "image/png")})
+    response = client.post(URL, {"image": upload("receipt.png", qr_png(receipt_text), "image/png")})
 
     assert verdict_of(response) == "valid"
 
@@ -88,8 +86,9 @@ def test_uploading_the_receipt_pdf_reads_the_qr_code_on_its_first_page(client, r
     buffer = io.BytesIO()
     page.save(buffer, "PDF", resolution=150)
 
-    response = client.post(URL, {"image": upload("receipt.pdf", buffer.getvalue(),
-                                                 "application/pdf")})
+    response = client.post(
+        URL, {"image": upload("receipt.pdf", buffer.getvalue(), "application/pdf")}
+    )
 
     assert verdict_of(response) == "valid"
 
@@ -105,8 +104,9 @@ def test_a_tampered_text_shows_a_red_verdict_without_the_claims(client, receipt_
 
 
 def test_uploading_garbage_is_a_clear_error(client):
-    response = client.post(URL, {"image": upload("receipt.png", b"\x89PNG not really",
-                                                 "image/png")})
+    response = client.post(
+        URL, {"image": upload("receipt.png", b"\x89PNG not really", "image/png")}
+    )
 
     assert response.status_code == 200
     assert 'data-status="' not in response.content.decode()
@@ -166,11 +166,16 @@ def test_the_form_needs_its_csrf_token():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_clerk_pastes_the_qr_text_on_a_phone_and_sees_it_is_valid(browser, live_server,
-                                                                    current_claims):
+def test_a_clerk_pastes_the_qr_text_on_a_phone_and_sees_it_is_valid(
+    browser, live_server, current_claims
+):
     text = services.receipt_qr_sign(claims=current_claims)
-    context = browser.new_context(locale="fa-IR", base_url=live_server.url,
-                                  viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        locale="fa-IR",
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
     page = context.new_page()
     page.goto(URL)
 

@@ -31,7 +31,7 @@ QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
 def cose_of(text: str) -> list:
-    tag = cbor2.loads(zlib.decompress(base45.b45decode(text[len(PREFIX):])))
+    tag = cbor2.loads(zlib.decompress(base45.b45decode(text[len(PREFIX) :])))
     assert tag.tag == 18
     return list(tag.value)
 
@@ -44,8 +44,9 @@ def text_of(parts, *, tag: int | None = 18) -> str:
 def signed_text(private_key, payload: bytes, *, alg: int = -7) -> str:
     """A COSE_Sign1 made by hand, to build receipts the real signer never would."""
     protected = cbor2.dumps({1: alg, 4: kid_of(private_key.public_key())})
-    der = private_key.sign(cbor2.dumps(["Signature1", protected, b"", payload]),
-                           ec.ECDSA(hashes.SHA256()))
+    der = private_key.sign(
+        cbor2.dumps(["Signature1", protected, b"", payload]), ec.ECDSA(hashes.SHA256())
+    )
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
     r, s = decode_dss_signature(der)
@@ -84,18 +85,27 @@ def test_the_cose_structure_follows_rfc_9052(text, signing_key, claims):
     assert cbor2.loads(protected) == {1: -7, 4: kid_of(signing_key.public_key())}
     assert unprotected == {}
     assert len(signature) == 64
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                               int.from_bytes(signature[32:], "big"))
-    signing_key.public_key().verify(der, cbor2.dumps(["Signature1", protected, b"", payload]),
-                                    ec.ECDSA(hashes.SHA256()))
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
+    signing_key.public_key().verify(
+        der, cbor2.dumps(["Signature1", protected, b"", payload]), ec.ECDSA(hashes.SHA256())
+    )
     body = cbor2.loads(payload)
     assert body[1] == "IR-NOCR"
     assert body[6] == int(claims.issued_at.timestamp())
     # exp: midnight after 1 August 2026 in Tehran (UTC+03:30) is 20:30 UTC on 1 August.
     assert body[4] == int(dt.datetime(2026, 8, 1, 20, 30, tzinfo=dt.UTC).timestamp())
-    assert body["rcp"] == {"v": 1, "nc": "0499370899", "fn": "سارا", "ln": "محمدی",
-                           "bd": "1991-08-05", "tc": "140512345678", "rn": "R1405-0601-000123",
-                           "vu": "2026-08-01"}
+    assert body["rcp"] == {
+        "v": 1,
+        "nc": "0499370899",
+        "fn": "سارا",
+        "ln": "محمدی",
+        "bd": "1991-08-05",
+        "tc": "140512345678",
+        "rn": "R1405-0601-000123",
+        "vu": "2026-08-01",
+    }
 
 
 def test_the_kid_is_the_first_eight_bytes_of_the_sha256_of_the_public_key_info(signing_key):
@@ -104,7 +114,8 @@ def test_the_kid_is_the_first_eight_bytes_of_the_sha256_of_the_public_key_info(s
     from cryptography.hazmat.primitives import serialization
 
     spki = signing_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     assert kid_of(signing_key.public_key()) == hashlib.sha256(spki).digest()[:8]
 
 
@@ -124,7 +135,7 @@ def test_every_flipped_byte_in_the_payload_or_signature_reads_as_tampered(text, 
 def test_no_changed_character_of_the_qr_text_passes_off_other_claims_as_valid(text, keys, claims):
     for index in range(len(PREFIX), len(text)):
         replacement = "0" if text[index] != "0" else "1"
-        verdict = verify_receipt_qr(text[:index] + replacement + text[index + 1:], keys, NOW)
+        verdict = verify_receipt_qr(text[:index] + replacement + text[index + 1 :], keys, NOW)
         # A change in zlib's informational header bits leaves the signed bytes as they were:
         # then the same receipt is still valid, but never a different one.
         assert not verdict.is_valid or verdict.claims == claims, index
@@ -162,13 +173,13 @@ def test_a_receipt_is_valid_to_the_end_of_its_last_day_in_tehran_then_expired(te
 
 
 def test_surrounding_whitespace_and_a_lower_case_prefix_are_accepted(text, keys):
-    pasted = "\n  " + text[: len(PREFIX)].lower() + text[len(PREFIX):] + " \r\n"
+    pasted = "\n  " + text[: len(PREFIX)].lower() + text[len(PREFIX) :] + " \r\n"
 
     assert verify_receipt_qr(pasted, keys, NOW).status == ReceiptStatus.VALID
 
 
 def test_a_text_wrapped_over_lines_is_accepted(text, keys):
-    wrapped = "\r\n".join(text[i:i + 60] for i in range(0, len(text), 60))
+    wrapped = "\r\n".join(text[i : i + 60] for i in range(0, len(text), 60))
 
     assert verify_receipt_qr(wrapped, keys, NOW).status == ReceiptStatus.VALID
 
@@ -201,19 +212,40 @@ def test_a_zlib_bomb_is_refused_without_inflating_it(keys):
         (PREFIX + base45.b45encode(zlib.compress(b"\xff\xff"))[:-3].decode(), "cut short"),
         (PREFIX + base45.b45encode(zlib.compress(b"x") + b"junk").decode(), "extra bytes"),
         (PREFIX + base45.b45encode(zlib.compress(b"\x1f")).decode(), "not CBOR"),
-        (PREFIX + base45.b45encode(zlib.compress(cbor2.dumps(cbor2.CBORTag(98, [])))).decode(),
-         "not COSE_Sign1"),
-        (PREFIX + base45.b45encode(zlib.compress(cbor2.dumps([1, 2, 3]))).decode(),
-         "array of four"),
-        (PREFIX + base45.b45encode(zlib.compress(cbor2.dumps([b"", {}, b"", b""]))).decode(),
-         "not ES256"),
-        (PREFIX + base45.b45encode(zlib.compress(cbor2.dumps([b"\x80", {}, b"", b""]))).decode(),
-         "not a map"),
+        (
+            PREFIX + base45.b45encode(zlib.compress(cbor2.dumps(cbor2.CBORTag(98, [])))).decode(),
+            "not COSE_Sign1",
+        ),
+        (
+            PREFIX + base45.b45encode(zlib.compress(cbor2.dumps([1, 2, 3]))).decode(),
+            "array of four",
+        ),
+        (
+            PREFIX + base45.b45encode(zlib.compress(cbor2.dumps([b"", {}, b"", b""]))).decode(),
+            "not ES256",
+        ),
+        (
+            PREFIX + base45.b45encode(zlib.compress(cbor2.dumps([b"\x80", {}, b"", b""]))).decode(),
+            "not a map",
+        ),
         ("HVR1:" + "0" * 5000, "longer than 4096"),
     ],
-    ids=["empty", "other-prefix", "prefix-only", "lower-case-body", "not-base45", "not-zlib",
-         "zlib-cut-short", "zlib-trailing-junk", "not-cbor", "other-tag", "short-array",
-         "empty-header", "header-not-a-map", "oversized"],
+    ids=[
+        "empty",
+        "other-prefix",
+        "prefix-only",
+        "lower-case-body",
+        "not-base45",
+        "not-zlib",
+        "zlib-cut-short",
+        "zlib-trailing-junk",
+        "not-cbor",
+        "other-tag",
+        "short-array",
+        "empty-header",
+        "header-not-a-map",
+        "oversized",
+    ],
 )
 def test_malformed_text_reads_as_malformed_with_a_reason(text, reason, keys):
     verdict = verify_receipt_qr(text, keys, NOW)
@@ -262,8 +294,9 @@ def test_claims_need_an_aware_issue_time_and_keep_it_to_the_second_in_utc(claims
     with pytest.raises(ValueError, match="aware"):
         dataclasses.replace(claims, issued_at=dt.datetime(2026, 5, 1, 10, 0))
     tehran = dt.timezone(dt.timedelta(hours=3.5))
-    moved = dataclasses.replace(claims, issued_at=dt.datetime(2026, 5, 1, 10, 0, 15, 999,
-                                                              tzinfo=tehran))
+    moved = dataclasses.replace(
+        claims, issued_at=dt.datetime(2026, 5, 1, 10, 0, 15, 999, tzinfo=tehran)
+    )
     assert moved.issued_at == ISSUED
     assert moved.issued_at.tzinfo is dt.UTC
     assert isinstance(moved, ReceiptClaims)

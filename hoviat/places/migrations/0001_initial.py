@@ -5,81 +5,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='County',
+            name="County",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=64, verbose_name='نام')),
-                ('name_en', models.CharField(max_length=64, verbose_name='نام لاتین')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=64, verbose_name="نام")),
+                ("name_en", models.CharField(max_length=64, verbose_name="نام لاتین")),
             ],
             options={
-                'verbose_name': 'شهرستان',
-                'verbose_name_plural': 'شهرستان\u200cها',
-                'ordering': ['name_fa'],
+                "verbose_name": "شهرستان",
+                "verbose_name_plural": "شهرستان\u200cها",
+                "ordering": ["name_fa"],
             },
         ),
         migrations.CreateModel(
-            name='Province',
+            name="Province",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=5, unique=True, verbose_name='کد ISO')),
-                ('name_fa', models.CharField(max_length=64, verbose_name='نام')),
-                ('name_en', models.CharField(max_length=64, verbose_name='نام لاتین')),
-                ('population_1395', models.PositiveIntegerField(verbose_name='جمعیت سرشماری ۱۳۹۵')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=5, unique=True, verbose_name="کد ISO")),
+                ("name_fa", models.CharField(max_length=64, verbose_name="نام")),
+                ("name_en", models.CharField(max_length=64, verbose_name="نام لاتین")),
+                ("population_1395", models.PositiveIntegerField(verbose_name="جمعیت سرشماری ۱۳۹۵")),
             ],
             options={
-                'verbose_name': 'استان',
-                'verbose_name_plural': 'استان\u200cها',
-                'ordering': ['name_fa'],
+                "verbose_name": "استان",
+                "verbose_name_plural": "استان\u200cها",
+                "ordering": ["name_fa"],
             },
         ),
         migrations.CreateModel(
-            name='NationalCodePrefix',
+            name="NationalCodePrefix",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=3, unique=True, verbose_name='پیشوند کد ملی')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prefixes', to='places.county')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(max_length=3, unique=True, verbose_name="پیشوند کد ملی"),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prefixes",
+                        to="places.county",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'پیشوند کد ملی',
-                'verbose_name_plural': 'پیشوندهای کد ملی',
-                'ordering': ['prefix'],
+                "verbose_name": "پیشوند کد ملی",
+                "verbose_name_plural": "پیشوندهای کد ملی",
+                "ordering": ["prefix"],
             },
         ),
         migrations.AddField(
-            model_name='county',
-            name='province',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counties', to='places.province'),
+            model_name="county",
+            name="province",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="counties",
+                to="places.province",
+            ),
         ),
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_fa', models.CharField(max_length=64, verbose_name='نام')),
-                ('name_en', models.CharField(max_length=64, verbose_name='نام لاتین')),
-                ('is_provincial_capital', models.BooleanField(default=False, verbose_name='مرکز استان')),
-                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cities', to='places.county')),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cities', to='places.province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_fa", models.CharField(max_length=64, verbose_name="نام")),
+                ("name_en", models.CharField(max_length=64, verbose_name="نام لاتین")),
+                (
+                    "is_provincial_capital",
+                    models.BooleanField(default=False, verbose_name="مرکز استان"),
+                ),
+                (
+                    "county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cities",
+                        to="places.county",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cities",
+                        to="places.province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'شهر',
-                'verbose_name_plural': 'شهرها',
-                'ordering': ['name_fa'],
+                "verbose_name": "شهر",
+                "verbose_name_plural": "شهرها",
+                "ordering": ["name_fa"],
             },
         ),
         migrations.AddConstraint(
-            model_name='county',
-            constraint=models.UniqueConstraint(fields=('province', 'name_en'), name='county_unique_name'),
+            model_name="county",
+            constraint=models.UniqueConstraint(
+                fields=("province", "name_en"), name="county_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.UniqueConstraint(fields=('county', 'name_en'), name='city_unique_name'),
+            model_name="city",
+            constraint=models.UniqueConstraint(
+                fields=("county", "name_en"), name="city_unique_name"
+            ),
         ),
     ]

@@ -5,8 +5,12 @@ def test_the_api_lists_all_provinces_by_code(client, loaded):
     assert len(body) == 31
     assert [p["code"] for p in body] == sorted(p["code"] for p in body)
     bushehr = next(p for p in body if p["code"] == "IR-06")
-    assert bushehr == {"code": "IR-06", "name_fa": "بوشهر", "name_en": "Bushehr",
-                       "population_1395": 1163400}
+    assert bushehr == {
+        "code": "IR-06",
+        "name_fa": "بوشهر",
+        "name_en": "Bushehr",
+        "population_1395": 1163400,
+    }
 
 
 def test_the_api_lists_a_provinces_counties_with_their_prefixes(client, loaded):

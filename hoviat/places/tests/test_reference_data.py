@@ -39,26 +39,34 @@ def test_iso_codes_are_unique_and_well_formed(loaded):
 
 
 def test_loading_twice_changes_nothing(loaded):
-    counts = (Province.objects.count(), County.objects.count(),
-              NationalCodePrefix.objects.count(), City.objects.count())
+    counts = (
+        Province.objects.count(),
+        County.objects.count(),
+        NationalCodePrefix.objects.count(),
+        City.objects.count(),
+    )
     again = places_load()
     assert again["created"] == 0
     assert again["updated"] == 0
-    assert (Province.objects.count(), County.objects.count(),
-            NationalCodePrefix.objects.count(), City.objects.count()) == counts
+    assert (
+        Province.objects.count(),
+        County.objects.count(),
+        NationalCodePrefix.objects.count(),
+        City.objects.count(),
+    ) == counts
 
 
 def test_the_first_load_creates_everything_it_reports(db):
     result = places_load()
-    assert result["created"] == (result["provinces"] + result["counties"]
-                                 + result["prefixes"] + result["cities"])
+    assert result["created"] == (
+        result["provinces"] + result["counties"] + result["prefixes"] + result["cities"]
+    )
     assert County.objects.count() == result["counties"]
     assert NationalCodePrefix.objects.count() == result["prefixes"]
 
 
 def test_loading_repairs_a_row_that_was_edited_and_keeps_the_factory_rows(db):
-    bushehr = ProvinceFactory(code="IR-06", name_fa="بوشهر", name_en="Bushehr",
-                              population_1395=1)
+    bushehr = ProvinceFactory(code="IR-06", name_fa="بوشهر", name_en="Bushehr", population_1395=1)
     county = CountyFactory(province=bushehr, name_fa="بوشهر", name_en="Bushehr")
     city = CityFactory(county=county, name_fa="بوشهر", name_en="Bushehr")
 
@@ -74,8 +82,9 @@ def test_loading_repairs_a_row_that_was_edited_and_keeps_the_factory_rows(db):
 @pytest.mark.parametrize("code", DEMO_PROVINCES)
 def test_every_demo_province_has_counties_with_prefixes_and_a_capital(loaded, code):
     province = Province.objects.get(code=code)
-    with_prefixes = County.objects.filter(province=province).annotate(
-        n=Count("prefixes")).filter(n__gt=0)
+    with_prefixes = (
+        County.objects.filter(province=province).annotate(n=Count("prefixes")).filter(n__gt=0)
+    )
     assert with_prefixes.count() >= 4
     capital = City.objects.get(province=province, is_provincial_capital=True)
     assert capital.county.province == province
@@ -84,15 +93,17 @@ def test_every_demo_province_has_counties_with_prefixes_and_a_capital(loaded, co
 
 @pytest.mark.parametrize("code", DEMO_PROVINCES)
 def test_every_county_of_a_demo_province_has_a_city(loaded, code):
-    without_city = County.objects.filter(province__code=code).annotate(
-        n=Count("cities")).filter(n=0)
+    without_city = (
+        County.objects.filter(province__code=code).annotate(n=Count("cities")).filter(n=0)
+    )
     assert list(without_city) == []
 
 
 def test_every_province_has_exactly_one_capital_in_its_own_territory(loaded):
     capitals = City.objects.filter(is_provincial_capital=True).select_related("county")
     assert sorted(c.province.code for c in capitals) == sorted(
-        Province.objects.values_list("code", flat=True))
+        Province.objects.values_list("code", flat=True)
+    )
     assert all(c.county.province_id == c.province_id for c in capitals)
 
 
@@ -109,8 +120,9 @@ def test_prefixes_are_three_digits_and_each_names_one_county(loaded):
 def test_the_prefix_table_is_the_public_one(loaded):
     # Spot checks against the persian-tools table (see data/README.md).
     def county_of(prefix):
-        return NationalCodePrefix.objects.select_related("county__province").get(
-            prefix=prefix).county
+        return (
+            NationalCodePrefix.objects.select_related("county__province").get(prefix=prefix).county
+        )
 
     assert (county_of("001").name_en, county_of("001").province.code) == ("Tehran", "IR-07")
     assert county_of("349").name_en == "Bushehr"
@@ -128,9 +140,11 @@ def test_prefixes_the_source_gives_to_two_places_are_not_guessed(loaded):
 
 
 def test_persian_names_use_persian_letters_only(loaded):
-    names = [*Province.objects.values_list("name_fa", flat=True),
-             *County.objects.values_list("name_fa", flat=True),
-             *City.objects.values_list("name_fa", flat=True)]
+    names = [
+        *Province.objects.values_list("name_fa", flat=True),
+        *County.objects.values_list("name_fa", flat=True),
+        *City.objects.values_list("name_fa", flat=True),
+    ]
     assert [n for n in names if "ي" in n or "ك" in n] == []
     assert [n for n in names if not is_persian_name(n)] == []
 

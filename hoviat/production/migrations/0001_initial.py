@@ -6,156 +6,385 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0001_initial'),
-        ('offices', '0001_initial'),
+        ("applications", "0001_initial"),
+        ("offices", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NumberSequence',
+            name="NumberSequence",
             fields=[
-                ('name', models.CharField(max_length=16, primary_key=True, serialize=False)),
-                ('last_value', models.BigIntegerField(default=0)),
+                ("name", models.CharField(max_length=16, primary_key=True, serialize=False)),
+                ("last_value", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='PersonalisationRun',
+            name="PersonalisationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(db_index=True, verbose_name='تاریخ تولید')),
-                ('status', models.CharField(choices=[('running', 'در حال اجرا'), ('completed', 'پایان یافته'), ('stopped', 'متوقف (کمبود بدنه کارت)'), ('failed', 'ناموفق'), ('interrupted', 'قطع\u200cشده')], default='running', max_length=16, verbose_name='وضعیت')),
-                ('requested', models.PositiveIntegerField(default=0, verbose_name='سقف این اجرا')),
-                ('personalised', models.PositiveIntegerField(default=0, verbose_name='شخصی\u200cسازی شده')),
-                ('qc_failed', models.PositiveIntegerField(default=0, verbose_name='رد در کنترل کیفیت')),
-                ('stop_reason', models.CharField(blank=True, max_length=255, verbose_name='علت توقف')),
-                ('targets', models.JSONField(blank=True, default=list)),
-                ('started_at', models.DateTimeField()),
-                ('heartbeat_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(db_index=True, verbose_name="تاریخ تولید")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "در حال اجرا"),
+                            ("completed", "پایان یافته"),
+                            ("stopped", "متوقف (کمبود بدنه کارت)"),
+                            ("failed", "ناموفق"),
+                            ("interrupted", "قطع\u200cشده"),
+                        ],
+                        default="running",
+                        max_length=16,
+                        verbose_name="وضعیت",
+                    ),
+                ),
+                ("requested", models.PositiveIntegerField(default=0, verbose_name="سقف این اجرا")),
+                (
+                    "personalised",
+                    models.PositiveIntegerField(default=0, verbose_name="شخصی\u200cسازی شده"),
+                ),
+                (
+                    "qc_failed",
+                    models.PositiveIntegerField(default=0, verbose_name="رد در کنترل کیفیت"),
+                ),
+                (
+                    "stop_reason",
+                    models.CharField(blank=True, max_length=255, verbose_name="علت توقف"),
+                ),
+                ("targets", models.JSONField(blank=True, default=list)),
+                ("started_at", models.DateTimeField()),
+                ("heartbeat_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'اجرای شخصی\u200cسازی',
-                'verbose_name_plural': 'اجراهای شخصی\u200cسازی',
+                "verbose_name": "اجرای شخصی\u200cسازی",
+                "verbose_name_plural": "اجراهای شخصی\u200cسازی",
             },
         ),
         migrations.CreateModel(
-            name='CardBodyLedger',
+            name="CardBodyLedger",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('delivery', 'تحویل از تأمین\u200cکننده'), ('consumption', 'مصرف در شخصی\u200cسازی'), ('spoilage', 'ضایعات کنترل کیفیت'), ('adjustment', 'اصلاح موجودی')], max_length=16, verbose_name='نوع')),
-                ('lot', models.CharField(blank=True, max_length=64, verbose_name='شماره محموله')),
-                ('quantity', models.IntegerField(verbose_name='تعداد')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='زمان')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='توضیح')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='production.personalisationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("delivery", "تحویل از تأمین\u200cکننده"),
+                            ("consumption", "مصرف در شخصی\u200cسازی"),
+                            ("spoilage", "ضایعات کنترل کیفیت"),
+                            ("adjustment", "اصلاح موجودی"),
+                        ],
+                        max_length=16,
+                        verbose_name="نوع",
+                    ),
+                ),
+                ("lot", models.CharField(blank=True, max_length=64, verbose_name="شماره محموله")),
+                ("quantity", models.IntegerField(verbose_name="تعداد")),
+                ("at", models.DateTimeField(db_index=True, verbose_name="زمان")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="توضیح")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to="production.personalisationrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'گردش بدنه کارت',
-                'verbose_name_plural': 'دفتر بدنه کارت',
+                "verbose_name": "گردش بدنه کارت",
+                "verbose_name_plural": "دفتر بدنه کارت",
             },
         ),
         migrations.CreateModel(
-            name='ProductionSettings',
+            name="ProductionSettings",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('daily_capacity', models.PositiveIntegerField(verbose_name='ظرفیت روزانه (کارت)')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("daily_capacity", models.PositiveIntegerField(verbose_name="ظرفیت روزانه (کارت)")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'تنظیمات تولید',
-                'verbose_name_plural': 'تنظیمات تولید',
+                "verbose_name": "تنظیمات تولید",
+                "verbose_name_plural": "تنظیمات تولید",
             },
         ),
         migrations.CreateModel(
-            name='QueuePriority',
+            name="QueuePriority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'جایگزین کارت معیوب'), (1, 'المثنی / تعویض'), (2, 'نخستین کارت')], verbose_name='اولویت')),
-                ('reason', models.CharField(max_length=255, verbose_name='علت')),
-                ('set_at', models.DateTimeField()),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='production_priority', to='applications.application')),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "جایگزین کارت معیوب"),
+                            (1, "المثنی / تعویض"),
+                            (2, "نخستین کارت"),
+                        ],
+                        verbose_name="اولویت",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=255, verbose_name="علت")),
+                ("set_at", models.DateTimeField()),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="production_priority",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'اولویت صف تولید',
-                'verbose_name_plural': 'اولویت\u200cهای صف تولید',
+                "verbose_name": "اولویت صف تولید",
+                "verbose_name_plural": "اولویت\u200cهای صف تولید",
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('packed', 'آماده ارسال'), ('dispatched', 'ارسال شده'), ('received', 'دریافت\u200cشده در دفتر')], default='packed', max_length=16, verbose_name='وضعیت')),
-                ('created_at', models.DateTimeField()),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('dispatched_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='offices.office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("packed", "آماده ارسال"),
+                            ("dispatched", "ارسال شده"),
+                            ("received", "دریافت\u200cشده در دفتر"),
+                        ],
+                        default="packed",
+                        max_length=16,
+                        verbose_name="وضعیت",
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dispatched_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="offices.office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'محموله',
-                'verbose_name_plural': 'محموله\u200cها',
+                "verbose_name": "محموله",
+                "verbose_name_plural": "محموله\u200cها",
             },
         ),
         migrations.CreateModel(
-            name='Card',
+            name="Card",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('csn', models.CharField(max_length=16, unique=True, verbose_name='شماره سریال کارت')),
-                ('crn', models.CharField(max_length=10, unique=True, verbose_name='شماره ثبت کارت')),
-                ('status', models.CharField(choices=[('personalised', 'شخصی\u200cسازی شده'), ('qc_failed', 'رد در کنترل کیفیت'), ('in_transit', 'در راه دفتر'), ('at_office', 'در دفتر'), ('active', 'فعال'), ('suspended', 'معلق'), ('revoked', 'ابطال\u200cشده'), ('expired', 'منقضی'), ('voided', 'باطل (تحویل\u200cنشده)'), ('destroyed', 'امحا شده')], default='personalised', max_length=16, verbose_name='وضعیت')),
-                ('issued_on', models.DateField(verbose_name='تاریخ صدور')),
-                ('expires_on', models.DateField(verbose_name='تاریخ انقضا')),
-                ('chip_id', models.CharField(max_length=40, verbose_name='شناسه تراشه')),
-                ('auth_cert_serial', models.CharField(max_length=50)),
-                ('sign_cert_serial', models.CharField(max_length=50)),
-                ('data_object_sha256', models.CharField(max_length=64)),
-                ('pin_hashes', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='applications.application')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='production_cards', to='offices.office')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='production.personalisationrun')),
-                ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='production.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "csn",
+                    models.CharField(max_length=16, unique=True, verbose_name="شماره سریال کارت"),
+                ),
+                (
+                    "crn",
+                    models.CharField(max_length=10, unique=True, verbose_name="شماره ثبت کارت"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("personalised", "شخصی\u200cسازی شده"),
+                            ("qc_failed", "رد در کنترل کیفیت"),
+                            ("in_transit", "در راه دفتر"),
+                            ("at_office", "در دفتر"),
+                            ("active", "فعال"),
+                            ("suspended", "معلق"),
+                            ("revoked", "ابطال\u200cشده"),
+                            ("expired", "منقضی"),
+                            ("voided", "باطل (تحویل\u200cنشده)"),
+                            ("destroyed", "امحا شده"),
+                        ],
+                        default="personalised",
+                        max_length=16,
+                        verbose_name="وضعیت",
+                    ),
+                ),
+                ("issued_on", models.DateField(verbose_name="تاریخ صدور")),
+                ("expires_on", models.DateField(verbose_name="تاریخ انقضا")),
+                ("chip_id", models.CharField(max_length=40, verbose_name="شناسه تراشه")),
+                ("auth_cert_serial", models.CharField(max_length=50)),
+                ("sign_cert_serial", models.CharField(max_length=50)),
+                ("data_object_sha256", models.CharField(max_length=64)),
+                ("pin_hashes", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cards",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="production_cards",
+                        to="offices.office",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cards",
+                        to="production.personalisationrun",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cards",
+                        to="production.shipment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'کارت',
-                'verbose_name_plural': 'کارت\u200cها',
+                "verbose_name": "کارت",
+                "verbose_name_plural": "کارت\u200cها",
             },
         ),
         migrations.AddConstraint(
-            model_name='personalisationrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('status',), name='one_running_personalisation_run'),
+            model_name="personalisationrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "running")),
+                fields=("status",),
+                name="one_running_personalisation_run",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardbodyledger',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'delivery'), ('quantity__gt', 0)), models.Q(('kind__in', ['consumption', 'spoilage']), ('quantity__lt', 0)), models.Q(('kind', 'adjustment'), models.Q(('quantity', 0), _negated=True)), _connector='OR'), name='ledger_sign_matches_kind'),
+            model_name="cardbodyledger",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "delivery"), ("quantity__gt", 0)),
+                    models.Q(("kind__in", ["consumption", "spoilage"]), ("quantity__lt", 0)),
+                    models.Q(("kind", "adjustment"), models.Q(("quantity", 0), _negated=True)),
+                    _connector="OR",
+                ),
+                name="ledger_sign_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='productionsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('id', 1)), name='production_settings_singleton'),
+            model_name="productionsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("id", 1)), name="production_settings_singleton"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='productionsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('daily_capacity__gt', 0)), name='production_capacity_positive'),
+            model_name="productionsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("daily_capacity__gt", 0)), name="production_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shipment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'packed')), fields=('office',), name='one_packed_shipment_per_office'),
+            model_name="shipment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "packed")),
+                fields=("office",),
+                name="one_packed_shipment_per_office",
+            ),
         ),
         migrations.AddIndex(
-            model_name='card',
-            index=models.Index(fields=['status', 'office'], name='production__status_3af7e6_idx'),
+            model_name="card",
+            index=models.Index(fields=["status", "office"], name="production__status_3af7e6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='card',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['personalised', 'in_transit'])), fields=('application',), name='one_card_in_production_per_application'),
+            model_name="card",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["personalised", "in_transit"])),
+                fields=("application",),
+                name="one_card_in_production_per_application",
+            ),
         ),
     ]

@@ -47,8 +47,13 @@ class FakePki:
     def card_personalise(self, **kwargs) -> FakePersonalisation:
         self.issued.append(kwargs)
         chip = next(self._chips)
-        return FakePersonalisation(chip, 10**30 + 2 * chip, 10**30 + 2 * chip + 1,
-                                   repr(sorted(kwargs.items())).encode(), FakePins())
+        return FakePersonalisation(
+            chip,
+            10**30 + 2 * chip,
+            10**30 + 2 * chip + 1,
+            repr(sorted(kwargs.items())).encode(),
+            FakePins(),
+        )
 
     def card_certificates_revoke(self, *, csn: str, reason: str, actor) -> int:
         self.revoked.append(csn)
@@ -62,8 +67,9 @@ def pki(monkeypatch):
 
     fake = FakePki()
     monkeypatch.setattr(pki_services, "card_personalise", fake.card_personalise, raising=False)
-    monkeypatch.setattr(pki_services, "card_certificates_revoke",
-                        fake.card_certificates_revoke, raising=False)
+    monkeypatch.setattr(
+        pki_services, "card_certificates_revoke", fake.card_certificates_revoke, raising=False
+    )
     return fake
 
 
@@ -75,8 +81,9 @@ def production_settings(settings):
     return settings
 
 
-def enrolled(office, operator, *, n: int = 1, kind: str = "first",
-             start: dt.datetime | None = None) -> list[Application]:
+def enrolled(
+    office, operator, *, n: int = 1, kind: str = "first", start: dt.datetime | None = None
+) -> list[Application]:
     """n applications enrolled at office, one minute apart, oldest first."""
     start = start or timezone.now() - dt.timedelta(days=3)
     apps = []
@@ -84,12 +91,24 @@ def enrolled(office, operator, *, n: int = 1, kind: str = "first",
         citizen = CitizenFactory(residence_city=office.city, issuing_county=office.city.county)
         at = start + dt.timedelta(minutes=i)
         app = Application.objects.create(
-            tracking_code=tracking_code_new(), citizen=citizen, kind=kind, fee_rials=1450000,
-            mobile=citizen.mobile, status="enrolled", enrolled_at=at)
+            tracking_code=tracking_code_new(),
+            citizen=citizen,
+            kind=kind,
+            fee_rials=1450000,
+            mobile=citizen.mobile,
+            status="enrolled",
+            enrolled_at=at,
+        )
         Enrolment.objects.create(
-            application=app, office=office, operator=operator, status="completed",
-            started_at=at, completed_at=at, face_sha256="f" * 64,
-            fingerprints={"1": {"sha256": "a" * 64}, "2": {"missing": "AMPUTATED"}})
+            application=app,
+            office=office,
+            operator=operator,
+            status="completed",
+            started_at=at,
+            completed_at=at,
+            face_sha256="f" * 64,
+            fingerprints={"1": {"sha256": "a" * 64}, "2": {"missing": "AMPUTATED"}},
+        )
         apps.append(app)
     return apps
 

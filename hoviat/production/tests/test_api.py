@@ -10,7 +10,6 @@ from hoviat.production.tests.conftest import enrolled
 API_PREFIX = "/api/v1"
 
 
-
 def post(client, path, body):
     return client.post(API_PREFIX + path, body, content_type="application/json")
 
@@ -41,7 +40,8 @@ def test_a_run_with_no_stock_is_a_clear_conflict(kaveh_api, pki):
 
 
 def test_the_queue_gives_its_length_oldest_age_and_a_date_for_each(
-        kaveh_api, kaveh, pki, bushehr_post_office, reza):
+    kaveh_api, kaveh, pki, bushehr_post_office, reza
+):
     apps = enrolled(bushehr_post_office, reza, n=3)
     stock_deliver(quantity=2, lot="L", actor=kaveh)
     body = kaveh_api.get(API_PREFIX + "/production/queue").json()
@@ -53,7 +53,8 @@ def test_the_queue_gives_its_length_oldest_age_and_a_date_for_each(
 
 
 def test_a_run_started_by_the_api_makes_cards_and_a_dispatch_ships_them(
-        kaveh_api, kaveh, pki, bushehr_post_office, reza, django_capture_on_commit_callbacks):
+    kaveh_api, kaveh, pki, bushehr_post_office, reza, django_capture_on_commit_callbacks
+):
     apps = enrolled(bushehr_post_office, reza, n=3)
     stock_deliver(quantity=10, lot="L", actor=kaveh)
     with django_capture_on_commit_callbacks(execute=True):  # the worker picks the run up
@@ -72,9 +73,11 @@ def test_a_run_started_by_the_api_makes_cards_and_a_dispatch_ships_them(
 
 
 def test_the_production_operator_sets_the_daily_capacity(kaveh_api):
-    response = kaveh_api.put(API_PREFIX + "/production/capacity", {"daily_capacity": 12},
-                             content_type="application/json")
+    response = kaveh_api.put(
+        API_PREFIX + "/production/capacity", {"daily_capacity": 12}, content_type="application/json"
+    )
     assert response.json() == {"daily_capacity": 12}
-    bad = kaveh_api.put(API_PREFIX + "/production/capacity", {"daily_capacity": -3},
-                        content_type="application/json")
+    bad = kaveh_api.put(
+        API_PREFIX + "/production/capacity", {"daily_capacity": -3}, content_type="application/json"
+    )
     assert bad.status_code == 422

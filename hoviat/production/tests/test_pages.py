@@ -17,8 +17,12 @@ def signed_in(user) -> Client:
 
 
 def test_the_production_pages_are_for_production_staff_only(kaveh, reza):
-    for url in ("/production/", "/production/stock/", "/production/runs/",
-                "/production/shipments/"):
+    for url in (
+        "/production/",
+        "/production/stock/",
+        "/production/runs/",
+        "/production/shipments/",
+    ):
         assert signed_in(kaveh).get(url).status_code == 200
         assert signed_in(reza).get(url).status_code == 403
 

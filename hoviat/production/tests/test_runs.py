@@ -41,7 +41,8 @@ def statuses(apps):
 
 
 def test_a_run_personalises_the_oldest_applications_up_to_the_daily_capacity(
-        pki, kaveh, queue_of_five, production_settings):
+    pki, kaveh, queue_of_five, production_settings
+):
     stock_deliver(quantity=100, lot="L1", actor=kaveh)
     services.capacity_set(daily_capacity=3, actor=kaveh)
     run = production_run(date=RUN_DATE, actor=kaveh)
@@ -67,8 +68,7 @@ def test_a_second_run_the_same_day_only_uses_the_capacity_left(pki, kaveh, queue
     assert production_run(date=RUN_DATE, actor=kaveh).personalised == 1
 
 
-def test_a_run_stops_when_the_card_bodies_run_out_and_the_queue_says_why(
-        pki, kaveh, queue_of_five):
+def test_a_run_stops_when_the_card_bodies_run_out_and_the_queue_says_why(pki, kaveh, queue_of_five):
     stock_deliver(quantity=2, lot="L1", actor=kaveh)
     run = production_run(date=RUN_DATE, actor=kaveh)
     assert run.personalised == 2
@@ -87,8 +87,7 @@ def test_it_refuses_a_run_with_no_card_bodies(pki, kaveh, queue_of_five):
     assert not Card.objects.exists()
 
 
-def test_it_refuses_to_personalise_an_application_that_is_not_enrolled(
-        pki, kaveh, queue_of_five):
+def test_it_refuses_to_personalise_an_application_that_is_not_enrolled(pki, kaveh, queue_of_five):
     stock_deliver(quantity=10, lot="L1", actor=kaveh)
     Application.objects.filter(pk=queue_of_five[0].pk).update(status="booked")
     codes = [queue_of_five[0].tracking_code, queue_of_five[1].tracking_code]
@@ -101,7 +100,8 @@ def test_it_refuses_to_personalise_an_application_that_is_not_enrolled(
 
 
 def test_a_card_failing_qc_is_spoiled_and_its_application_keeps_its_place(
-        pki, kaveh, queue_of_five, monkeypatch):
+    pki, kaveh, queue_of_five, monkeypatch
+):
     stock_deliver(quantity=100, lot="L1", actor=kaveh)
     services.capacity_set(daily_capacity=2, actor=kaveh)
     first = queue_of_five[0]
@@ -114,8 +114,9 @@ def test_a_card_failing_qc_is_spoiled_and_its_application_keeps_its_place(
     assert queue_position(application=Application.objects.get(pk=first.pk)) == 1
     kinds = dict(CardBodyLedger.objects.filter(run=run).values_list("kind", "quantity"))
     assert kinds == {"consumption": -1, "spoilage": -1}
-    assert AuditEntry.objects.filter(action="application.requeued",
-                                     object_id=str(first.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="application.requeued", object_id=str(first.pk)
+    ).exists()
     # The next day it is made again, first, with new numbers.
     monkeypatch.setattr(services, "qc_passes", lambda card: True)
     import datetime as dt
@@ -126,7 +127,8 @@ def test_a_card_failing_qc_is_spoiled_and_its_application_keeps_its_place(
 
 
 def test_a_run_killed_mid_way_and_run_again_duplicates_nothing_and_loses_nothing(
-        pki, kaveh, queue_of_five, monkeypatch):
+    pki, kaveh, queue_of_five, monkeypatch
+):
     stock_deliver(quantity=100, lot="L1", actor=kaveh)
     real = services._batch_personalise
     calls = {"n": 0}
@@ -135,7 +137,7 @@ def test_a_run_killed_mid_way_and_run_again_duplicates_nothing_and_loses_nothing
         calls["n"] += 1
         if calls["n"] == 2:
             pki.card_personalise(csn="x", crn="x")  # some of the batch's work is done …
-            raise RuntimeError("killed")           # … and then the process dies
+            raise RuntimeError("killed")  # … and then the process dies
         return real(run, **kwargs)
 
     monkeypatch.setattr(services, "_batch_personalise", dies_in_the_second_batch)
@@ -155,7 +157,8 @@ def test_a_run_killed_mid_way_and_run_again_duplicates_nothing_and_loses_nothing
 
 
 def test_a_run_whose_process_vanished_is_marked_interrupted_by_the_next(
-        pki, kaveh, queue_of_five, settings):
+    pki, kaveh, queue_of_five, settings
+):
     stock_deliver(quantity=100, lot="L1", actor=kaveh)
     stale = production_run_start(date=RUN_DATE, actor=kaveh)  # never executed: "killed"
     with pytest.raises(RunInProgress):
@@ -182,8 +185,7 @@ def test_it_refuses_a_delivery_that_is_not_a_positive_whole_number(kaveh, quanti
     assert stock_current() == 0
 
 
-def test_priority_classes_put_defective_replacements_first(
-        pki, kaveh, bushehr_post_office, reza):
+def test_priority_classes_put_defective_replacements_first(pki, kaveh, bushehr_post_office, reza):
     firsts = enrolled(bushehr_post_office, reza, n=2)
     import datetime as dt
 
@@ -192,8 +194,9 @@ def test_priority_classes_put_defective_replacements_first(
     late = timezone.now() - dt.timedelta(days=1)
     replacement = enrolled(bushehr_post_office, reza, kind="replacement", start=late)[0]
     defective = enrolled(bushehr_post_office, reza, start=late)[0]
-    services.queue_priority_set(application_id=defective.pk, priority=0,
-                                reason="کارت قبلی معیوب بود", actor=kaveh)
+    services.queue_priority_set(
+        application_id=defective.pk, priority=0, reason="کارت قبلی معیوب بود", actor=kaveh
+    )
     order = list(queue_applications().values_list("pk", flat=True))
     assert order == [defective.pk, replacement.pk, firsts[0].pk, firsts[1].pk]
     assert queue_position(application=firsts[1]) == 4
@@ -202,7 +205,8 @@ def test_priority_classes_put_defective_replacements_first(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_runs_never_issue_two_cards_for_one_application(
-        pki, kaveh, bushehr_post_office, reza):
+    pki, kaveh, bushehr_post_office, reza
+):
     apps = enrolled(bushehr_post_office, reza, n=12)
     stock_deliver(quantity=100, lot="L1", actor=kaveh)
     barrier = threading.Barrier(2)
@@ -231,7 +235,8 @@ def test_two_concurrent_runs_never_issue_two_cards_for_one_application(
 
 
 def test_a_run_with_the_real_pki_certifies_the_crn_and_revokes_a_spoiled_card(
-        kaveh, bushehr_post_office, reza, monkeypatch, tmp_path, settings):
+    kaveh, bushehr_post_office, reza, monkeypatch, tmp_path, settings
+):
     from hoviat.pki import services as pki
 
     settings.CHIP_STORE_KEY = "test-chip-key"

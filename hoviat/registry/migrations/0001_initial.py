@@ -5,59 +5,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Citizen',
+            name="Citizen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('national_code', models.CharField(max_length=10, unique=True, verbose_name='کد ملی')),
-                ('first_name', models.CharField(max_length=64, verbose_name='نام')),
-                ('last_name', models.CharField(max_length=64, verbose_name='نام خانوادگی')),
-                ('father_name', models.CharField(max_length=64, verbose_name='نام پدر')),
-                ('mother_name', models.CharField(max_length=64, verbose_name='نام مادر')),
-                ('gender', models.CharField(choices=[('male', 'مرد'), ('female', 'زن')], max_length=6, verbose_name='جنسیت')),
-                ('birth_date', models.DateField(verbose_name='تاریخ تولد')),
-                ('shenasnameh_number', models.CharField(max_length=10, verbose_name='شماره شناسنامه')),
-                ('shenasnameh_series', models.PositiveSmallIntegerField(verbose_name='شماره سری شناسنامه')),
-                ('shenasnameh_letter', models.CharField(max_length=3, verbose_name='حرف سری شناسنامه')),
-                ('shenasnameh_serial', models.CharField(max_length=6, verbose_name='سریال شناسنامه')),
-                ('mobile', models.CharField(blank=True, max_length=11, verbose_name='تلفن همراه')),
-                ('is_alive', models.BooleanField(default=True, verbose_name='در قید حیات')),
-                ('has_photo_shenasnameh', models.BooleanField(default=True, verbose_name='شناسنامه عکس\u200cدار')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('issuing_county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issued_citizens', to='places.county', verbose_name='محل صدور')),
-                ('residence_city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.city', verbose_name='شهر محل سکونت')),
-                ('residence_province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.province', verbose_name='استان محل سکونت')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "national_code",
+                    models.CharField(max_length=10, unique=True, verbose_name="کد ملی"),
+                ),
+                ("first_name", models.CharField(max_length=64, verbose_name="نام")),
+                ("last_name", models.CharField(max_length=64, verbose_name="نام خانوادگی")),
+                ("father_name", models.CharField(max_length=64, verbose_name="نام پدر")),
+                ("mother_name", models.CharField(max_length=64, verbose_name="نام مادر")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("male", "مرد"), ("female", "زن")],
+                        max_length=6,
+                        verbose_name="جنسیت",
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="تاریخ تولد")),
+                (
+                    "shenasnameh_number",
+                    models.CharField(max_length=10, verbose_name="شماره شناسنامه"),
+                ),
+                (
+                    "shenasnameh_series",
+                    models.PositiveSmallIntegerField(verbose_name="شماره سری شناسنامه"),
+                ),
+                (
+                    "shenasnameh_letter",
+                    models.CharField(max_length=3, verbose_name="حرف سری شناسنامه"),
+                ),
+                (
+                    "shenasnameh_serial",
+                    models.CharField(max_length=6, verbose_name="سریال شناسنامه"),
+                ),
+                ("mobile", models.CharField(blank=True, max_length=11, verbose_name="تلفن همراه")),
+                ("is_alive", models.BooleanField(default=True, verbose_name="در قید حیات")),
+                (
+                    "has_photo_shenasnameh",
+                    models.BooleanField(default=True, verbose_name="شناسنامه عکس\u200cدار"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "issuing_county",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issued_citizens",
+                        to="places.county",
+                        verbose_name="محل صدور",
+                    ),
+                ),
+                (
+                    "residence_city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="places.city",
+                        verbose_name="شهر محل سکونت",
+                    ),
+                ),
+                (
+                    "residence_province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="places.province",
+                        verbose_name="استان محل سکونت",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'شهروند',
-                'verbose_name_plural': 'شهروندان',
+                "verbose_name": "شهروند",
+                "verbose_name_plural": "شهروندان",
             },
         ),
         migrations.CreateModel(
-            name='OldCard',
+            name="OldCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card_number', models.CharField(max_length=16, unique=True, verbose_name='شماره کارت')),
-                ('issued_on', models.DateField(verbose_name='تاریخ صدور')),
-                ('invalidated_on', models.DateField(blank=True, null=True, verbose_name='تاریخ ابطال')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='old_cards', to='registry.citizen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "card_number",
+                    models.CharField(max_length=16, unique=True, verbose_name="شماره کارت"),
+                ),
+                ("issued_on", models.DateField(verbose_name="تاریخ صدور")),
+                (
+                    "invalidated_on",
+                    models.DateField(blank=True, null=True, verbose_name="تاریخ ابطال"),
+                ),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="old_cards",
+                        to="registry.citizen",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'کارت ملی قدیمی',
-                'verbose_name_plural': 'کارت\u200cهای ملی قدیمی',
+                "verbose_name": "کارت ملی قدیمی",
+                "verbose_name_plural": "کارت\u200cهای ملی قدیمی",
             },
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['residence_province', 'birth_date'], name='registry_ci_residen_00d5fc_idx'),
+            model_name="citizen",
+            index=models.Index(
+                fields=["residence_province", "birth_date"], name="registry_ci_residen_00d5fc_idx"
+            ),
         ),
     ]

@@ -5,30 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('places', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("places", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='citizen',
-            name='issuing_county',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='issued_citizens', to='places.county', verbose_name='محل صدور'),
+            model_name="citizen",
+            name="issuing_county",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="issued_citizens",
+                to="places.county",
+                verbose_name="محل صدور",
+            ),
         ),
         migrations.AlterField(
-            model_name='citizen',
-            name='national_code',
-            field=models.CharField(max_length=10, verbose_name='کد ملی'),
+            model_name="citizen",
+            name="national_code",
+            field=models.CharField(max_length=10, verbose_name="کد ملی"),
         ),
         migrations.AlterField(
-            model_name='citizen',
-            name='residence_province',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.province', verbose_name='استان محل سکونت'),
+            model_name="citizen",
+            name="residence_province",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="residents",
+                to="places.province",
+                verbose_name="استان محل سکونت",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='citizen',
-            constraint=models.UniqueConstraint(fields=('national_code',), name='citizen_unique_national_code'),
+            model_name="citizen",
+            constraint=models.UniqueConstraint(
+                fields=("national_code",), name="citizen_unique_national_code"
+            ),
         ),
     ]

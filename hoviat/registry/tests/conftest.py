@@ -36,13 +36,16 @@ def places(bushehr_city):
     bushehr_county = bushehr_city.county
     NationalCodePrefixFactory(prefix="049", county=bushehr_county)
     NationalCodePrefixFactory(prefix="050", county=bushehr_county)
-    dashtestan = CountyFactory(province=bushehr_city.province, name_fa="دشتستان",
-                               name_en="Dashtestan")
+    dashtestan = CountyFactory(
+        province=bushehr_city.province, name_fa="دشتستان", name_en="Dashtestan"
+    )
     NationalCodePrefixFactory(prefix="051", county=dashtestan)
-    borazjan = CityFactory(county=dashtestan, name_fa="برازجان", name_en="Borazjan",
-                           is_provincial_capital=False)
-    tehran = ProvinceFactory(code="IR-07", name_fa="تهران", name_en="Tehran",
-                             population_1395=13267637)
+    borazjan = CityFactory(
+        county=dashtestan, name_fa="برازجان", name_en="Borazjan", is_provincial_capital=False
+    )
+    tehran = ProvinceFactory(
+        code="IR-07", name_fa="تهران", name_en="Tehran", population_1395=13267637
+    )
     tehran_county = CountyFactory(province=tehran, name_fa="تهران", name_en="Tehran")
     NationalCodePrefixFactory(prefix="001", county=tehran_county)
     tehran_city = CityFactory(county=tehran_county, name_fa="تهران", name_en="Tehran")

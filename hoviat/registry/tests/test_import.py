@@ -10,24 +10,27 @@ from hoviat.registry.tests.conftest import HEADER, SARA_LINE, report_rows
 from hoviat.registry.validation import ImportRefused
 
 
-def person(sequence: int, *, prefix: str = "050", first_name: str = "علی",
-           birth_date: str = "1365/01/20") -> str:
+def person(
+    sequence: int, *, prefix: str = "050", first_name: str = "علی", birth_date: str = "1365/01/20"
+) -> str:
     code = make_national_code(prefix, sequence)
-    return (f"{code},{first_name},رضایی,حسن,زهرا,male,{birth_date},{code},12/ب {sequence:06d},"
-            "IR-06,برازجان,09121234567,1,1")
+    return (
+        f"{code},{first_name},رضایی,حسن,زهرا,male,{birth_date},{code},12/ب {sequence:06d},"
+        "IR-06,برازجان,09121234567,1,1"
+    )
 
 
 MIXED_FILE = [
-    SARA_LINE,                                              # line 2: good
-    SARA_LINE.replace("0499370899", "0499370898", 1),       # line 3: checksum
-    person(1, first_name="Ali"),                            # line 4: Latin name
-    "0501000011,سطر,کوتاه",                                 # line 5: too few columns
-    person(2),                                              # line 6: good
-    SARA_LINE,                                              # line 7: Sara again
-    person(3, birth_date="1370/07/31"),                     # line 8: impossible date
-    person(4, first_name="ڤیدا"),                           # line 9: Arabic-script VEH
-    "",                                                     # line 10: blank, skipped
-    person(5),                                              # line 11: good
+    SARA_LINE,  # line 2: good
+    SARA_LINE.replace("0499370899", "0499370898", 1),  # line 3: checksum
+    person(1, first_name="Ali"),  # line 4: Latin name
+    "0501000011,سطر,کوتاه",  # line 5: too few columns
+    person(2),  # line 6: good
+    SARA_LINE,  # line 7: Sara again
+    person(3, birth_date="1370/07/31"),  # line 8: impossible date
+    person(4, first_name="ڤیدا"),  # line 9: Arabic-script VEH
+    "",  # line 10: blank, skipped
+    person(5),  # line 11: good
 ]
 
 
@@ -38,7 +41,9 @@ def test_it_loads_good_rows_and_reports_bad_ones_with_line_numbers(places, write
 
     assert (result.read, result.loaded, result.already_present, result.rejected) == (9, 3, 0, 6)
     assert set(Citizen.objects.values_list("national_code", flat=True)) == {
-        "0499370899", make_national_code("050", 2), make_national_code("050", 5),
+        "0499370899",
+        make_national_code("050", 2),
+        make_national_code("050", 5),
     }
     report = report_rows(result.report_path)
     assert result.report_path == path.with_name("registry.rejected.csv")
@@ -74,8 +79,12 @@ def test_it_writes_one_audit_row_per_import_with_the_counts(places, write_csv):
     entry = AuditEntry.objects.order_by("-id").first()
     assert AuditEntry.objects.count() == before + 1
     assert entry.action == "registry.import"
-    assert {key: entry.data[key] for key in ("read", "loaded", "already_present", "rejected")} \
-        == {"read": 9, "loaded": 3, "already_present": 0, "rejected": 6}
+    assert {key: entry.data[key] for key in ("read", "loaded", "already_present", "rejected")} == {
+        "read": 9,
+        "loaded": 3,
+        "already_present": 0,
+        "rejected": 6,
+    }
 
 
 def test_a_batch_that_fails_half_way_leaves_none_of_its_rows(places, write_csv, monkeypatch):
@@ -173,7 +182,9 @@ def test_it_loads_old_paper_cards_once(places, write_csv):
 
     card = OldCard.objects.get()
     assert (card.citizen.national_code, card.card_number, str(card.issued_on)) == (
-        "0499370899", "5012345678", "2009-04-30",
+        "0499370899",
+        "5012345678",
+        "2009-04-30",
     )
 
 

@@ -20,8 +20,7 @@ from hoviat.registry.validation import CitizenRow
 
 def people(size: int, seed: int, province: str = "IR-06") -> list[CitizenRow]:
     places = province_places_load(province=province)
-    return [CitizenRow._make(row) for row in population_rows(places=places, size=size,
-                                                              seed=seed)]
+    return [CitizenRow._make(row) for row in population_rows(places=places, size=size, seed=seed)]
 
 
 def test_the_same_seed_gives_the_same_people_and_another_seed_others(places):
@@ -30,8 +29,11 @@ def test_the_same_seed_gives_the_same_people_and_another_seed_others(places):
 
 
 def test_every_code_is_valid_unique_and_carries_its_countys_prefix(places):
-    prefixes = {"049": places["bushehr_county"].pk, "050": places["bushehr_county"].pk,
-                "051": places["dashtestan"].pk}
+    prefixes = {
+        "049": places["bushehr_county"].pk,
+        "050": places["bushehr_county"].pk,
+        "051": places["dashtestan"].pk,
+    }
 
     population = people(3000, seed=1)
 
@@ -52,18 +54,26 @@ def test_people_look_like_irans_population(places):
     assert 0.005 < sum(not p.is_alive for p in population) / len(population) < 0.04
     assert 0.002 < sum(not p.has_photo_shenasnameh for p in population) / len(population) < 0.03
     assert 0.45 < sum(p.gender == "male" for p in population) / len(population) < 0.56
-    assert all(is_persian_name(name) for p in population
-               for name in (p.first_name, p.last_name, p.father_name, p.mother_name))
-    assert all(p.mobile == "" or (len(p.mobile) == 11 and p.mobile.startswith("09"))
-               for p in population)
+    assert all(
+        is_persian_name(name)
+        for p in population
+        for name in (p.first_name, p.last_name, p.father_name, p.mother_name)
+    )
+    assert all(
+        p.mobile == "" or (len(p.mobile) == 11 and p.mobile.startswith("09")) for p in population
+    )
     assert all(p.residence_province_id == places["bushehr"].pk for p in population)
     assert {p.residence_city_id for p in population} == {
-        places["bushehr_city"].pk, places["borazjan"].pk,
+        places["bushehr_city"].pk,
+        places["borazjan"].pk,
     }
     assert all(p.birth_date < REFERENCE_DATE for p in population)
     # Since 1369 the shenasnameh number is the national code.
-    assert all(p.shenasnameh_number == p.national_code for p in population
-               if p.birth_date >= dt.date(1990, 3, 21))
+    assert all(
+        p.shenasnameh_number == p.national_code
+        for p in population
+        if p.birth_date >= dt.date(1990, 3, 21)
+    )
 
 
 def test_generating_twice_with_a_seed_adds_nobody_the_second_time(places):
@@ -86,10 +96,18 @@ def test_the_csv_holds_the_same_people_and_imports_cleanly(places, tmp_path):
     imported = {c.national_code: c for c in Citizen.objects.all()}
     for expected in people(400, seed=4):
         citizen = imported[expected.national_code]
-        assert (citizen.first_name, citizen.birth_date, citizen.issuing_county_id,
-                citizen.residence_city_id, citizen.is_alive) == (
-            expected.first_name, expected.birth_date, expected.issuing_county_id,
-            expected.residence_city_id, expected.is_alive,
+        assert (
+            citizen.first_name,
+            citizen.birth_date,
+            citizen.issuing_county_id,
+            citizen.residence_city_id,
+            citizen.is_alive,
+        ) == (
+            expected.first_name,
+            expected.birth_date,
+            expected.issuing_county_id,
+            expected.residence_city_id,
+            expected.is_alive,
         )
 
 
@@ -118,8 +136,7 @@ def test_the_command_generates_and_says_how_many(places, capsys):
 
 def test_the_command_can_write_a_csv_instead(places, tmp_path, capsys):
     path = tmp_path / "tehran.csv"
-    call_command("generate_population", "--province", "IR-07", "--size", "20",
-                 "--csv", str(path))
+    call_command("generate_population", "--province", "IR-07", "--size", "20", "--csv", str(path))
 
     assert len(path.read_text(encoding="utf-8").splitlines()) == 21
     assert Citizen.objects.count() == 0

@@ -17,8 +17,12 @@ BIRTHDAY_15 = dt.date(2026, 8, 5)  # Sara's sister, born 2011-08-05, turns 15
 
 @pytest.fixture
 def sister(bushehr_city):
-    return CitizenFactory(first_name="نازنین", birth_date=dt.date(2011, 8, 5),
-                          issuing_county=bushehr_city.county, residence_city=bushehr_city)
+    return CitizenFactory(
+        first_name="نازنین",
+        birth_date=dt.date(2011, 8, 5),
+        issuing_county=bushehr_city.county,
+        residence_city=bushehr_city,
+    )
 
 
 def test_sara_may_apply(sara):
@@ -62,24 +66,28 @@ def test_the_latest_birth_date_matches_how_ages_are_counted(on, latest):
 
 
 def test_eligible_citizens_agrees_with_the_verdict_for_each_person(sara, sister, bushehr_city):
-    deceased = CitizenFactory(is_alive=False, issuing_county=bushehr_city.county,
-                              residence_city=bushehr_city)
-    no_photo = CitizenFactory(has_photo_shenasnameh=False, issuing_county=bushehr_city.county,
-                              residence_city=bushehr_city)
+    deceased = CitizenFactory(
+        is_alive=False, issuing_county=bushehr_city.county, residence_city=bushehr_city
+    )
+    no_photo = CitizenFactory(
+        has_photo_shenasnameh=False, issuing_county=bushehr_city.county, residence_city=bushehr_city
+    )
     everyone = [sara, sister, deceased, no_photo]
 
     for on in (BIRTHDAY_15 - dt.timedelta(days=1), BIRTHDAY_15):
         expected = {c.pk for c in everyone if citizen_eligibility(citizen=c, on=on).eligible}
         assert set(eligible_citizens(on=on).values_list("pk", flat=True)) == expected
     assert set(eligible_citizens(on=BIRTHDAY_15).values_list("pk", flat=True)) == {
-        sara.pk, sister.pk,
+        sara.pk,
+        sister.pk,
     }
 
 
 def test_eligible_citizens_can_be_narrowed_to_a_province(sara):
     assert list(eligible_citizens(on=dt.date(2026, 11, 22), province="IR-06")) == [sara]
-    assert list(eligible_citizens(on=dt.date(2026, 11, 22), province=sara.residence_province)) \
-        == [sara]
+    assert list(eligible_citizens(on=dt.date(2026, 11, 22), province=sara.residence_province)) == [
+        sara
+    ]
     assert not eligible_citizens(on=dt.date(2026, 11, 22), province="IR-07").exists()
 
 

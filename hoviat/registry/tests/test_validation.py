@@ -39,8 +39,16 @@ def test_it_writes_an_arabic_yeh_in_the_series_letter_as_persian():
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "123456", "20/الف", "20/الف 12345", "20/A 123456", "0/الف 123456",
-     "20/الف/ب 123456", "20/الف 123456 7"],
+    [
+        "",
+        "123456",
+        "20/الف",
+        "20/الف 12345",
+        "20/A 123456",
+        "0/الف 123456",
+        "20/الف/ب 123456",
+        "20/الف 123456 7",
+    ],
 )
 def test_it_refuses_a_serial_it_cannot_read(raw):
     with pytest.raises(InvalidSerial) as refused:
@@ -57,12 +65,17 @@ def test_it_accepts_saras_row_and_resolves_her_places(lookups, places, sara_row)
     assert isinstance(row, CitizenRow)
     assert row.national_code == "0499370899"
     assert (row.first_name, row.last_name, row.father_name, row.mother_name) == (
-        "سارا", "محمدی", "علی", "مریم",
+        "سارا",
+        "محمدی",
+        "علی",
+        "مریم",
     )
     assert row.gender == "female"
     assert row.birth_date == dt.date(1991, 8, 5)
     assert (row.shenasnameh_series, row.shenasnameh_letter, row.shenasnameh_serial) == (
-        20, "الف", "123456",
+        20,
+        "الف",
+        "123456",
     )
     assert row.issuing_county_id == places["bushehr_county"].pk  # from the 049 prefix
     assert row.residence_province_id == places["bushehr"].pk
@@ -72,9 +85,16 @@ def test_it_accepts_saras_row_and_resolves_her_places(lookups, places, sara_row)
 
 
 def test_it_folds_persian_digits_arabic_letters_and_phone_forms(lookups, sara_row):
-    sara_row.update(national_code="۰۴۹۹۳۷۰۸۹۹", first_name="سارا", father_name="علي",
-                    last_name="كاظمی", mobile="+98 917 123 4567", birth_date="1991-08-05",
-                    is_alive="بله", has_photo_shenasnameh="خیر")
+    sara_row.update(
+        national_code="۰۴۹۹۳۷۰۸۹۹",
+        first_name="سارا",
+        father_name="علي",
+        last_name="كاظمی",
+        mobile="+98 917 123 4567",
+        birth_date="1991-08-05",
+        is_alive="بله",
+        has_photo_shenasnameh="خیر",
+    )
 
     row = citizen_row_validate(sara_row, lookups=lookups)
 
@@ -91,9 +111,7 @@ def test_it_pads_a_code_that_lost_its_leading_zero(lookups, sara_row):
     assert citizen_row_validate(sara_row, lookups=lookups).national_code == "0499370899"
 
 
-def test_it_takes_the_issuing_county_from_the_column_before_the_prefix(
-    lookups, places, sara_row
-):
+def test_it_takes_the_issuing_county_from_the_column_before_the_prefix(lookups, places, sara_row):
     sara_row["issuing_county"] = "دشتستان"
     assert citizen_row_validate(sara_row, lookups=lookups).issuing_county_id == (
         places["dashtestan"].pk
@@ -184,8 +202,9 @@ def test_it_rejects_a_county_name_shared_by_two_provinces(places, sara_row):
 
 
 def test_a_birth_date_of_today_is_not_in_the_future(sara_row):
-    lookups = Lookups(county_by_prefix={"049": 1}, province_by_key={"IR-06": 1},
-                      today=dt.date(1991, 8, 5))
+    lookups = Lookups(
+        county_by_prefix={"049": 1}, province_by_key={"IR-06": 1}, today=dt.date(1991, 8, 5)
+    )
     del sara_row["residence_city"]
     assert isinstance(citizen_row_validate(sara_row, lookups=lookups), CitizenRow)
 
@@ -194,10 +213,22 @@ def test_a_birth_date_of_today_is_not_in_the_future(sara_row):
 
 
 def test_it_accepts_a_header_in_any_order_and_case():
-    assert header_check([" Gender", "NATIONAL_CODE", "first_name", "last_name", "father_name",
-                         "mother_name", "birth_date", "shenasnameh_number",
-                         "shenasnameh_serial", "residence_province"])[:2] == [
-        "gender", "national_code",
+    assert header_check(
+        [
+            " Gender",
+            "NATIONAL_CODE",
+            "first_name",
+            "last_name",
+            "father_name",
+            "mother_name",
+            "birth_date",
+            "shenasnameh_number",
+            "shenasnameh_serial",
+            "residence_province",
+        ]
+    )[:2] == [
+        "gender",
+        "national_code",
     ]
 
 

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     help = "Create the booking slots of every active office for the coming days."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=None,
-                            help=f"days ahead (default {settings.BOOKING_DAYS_AHEAD})")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help=f"days ahead (default {settings.BOOKING_DAYS_AHEAD})",
+        )
 
     def handle(self, *args, days=None, **options):
         if days is not None and days < 0:

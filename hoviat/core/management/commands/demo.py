@@ -12,8 +12,12 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent: running it again changes nothing)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--citizens", type=int, default=3000,
-                            help="synthetic citizens per demo province run (default 3000)")
+        parser.add_argument(
+            "--citizens",
+            type=int,
+            default=3000,
+            help="synthetic citizens per demo province run (default 3000)",
+        )
         parser.add_argument("--seed", type=int, default=1405)
 
     def handle(self, *args, citizens, seed, **options):

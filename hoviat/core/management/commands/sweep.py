@@ -16,7 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for config in apps.get_app_configs():
-            if config.name.startswith("hoviat.") and module_has_submodule(config.module,
-                                                                           "sweeps"):
+            if config.name.startswith("hoviat.") and module_has_submodule(config.module, "sweeps"):
                 summary = import_module(f"{config.name}.sweeps").run()
                 self.stdout.write(f"{config.label}: {summary}")

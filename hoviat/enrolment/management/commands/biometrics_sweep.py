@@ -11,8 +11,12 @@ class Command(BaseCommand):
     help = "Delete biometric files left on disk by a crash or a rolled-back enrolment."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than-minutes", type=int, default=60,
-                            help="leave younger files alone: their rows may not be committed yet")
+        parser.add_argument(
+            "--older-than-minutes",
+            type=int,
+            default=60,
+            help="leave younger files alone: their rows may not be committed yet",
+        )
 
     def handle(self, *args, older_than_minutes=60, **options):
         if older_than_minutes < 10:

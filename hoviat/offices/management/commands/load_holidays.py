@@ -17,5 +17,6 @@ class Command(BaseCommand):
             result = holidays_load(path=path)
         except (ValidationFailed, OSError) as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"{result.total} holidays ({result.created} new, "
-                          f"{result.updated} updated)")
+        self.stdout.write(
+            f"{result.total} holidays ({result.created} new, {result.updated} updated)"
+        )

@@ -25,15 +25,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         verify = actions.add_parser(
-            "verify", help="verify a receipt's QR text (exit 0 only when valid)")
-        verify.add_argument("text", nargs="?", default="-", metavar="QR_TEXT",
-                            help="the text of the QR code (quote it: it may hold spaces); "
-                                 "'-' or nothing reads it from standard input")
-        verify.add_argument("--image", type=Path,
-                            help="read the QR code from a PNG, JPEG or PDF of the receipt")
-        verify.add_argument("--keys", type=Path,
-                            help="verify against a saved /pki/receipt-keys JSON file "
-                                 "instead of this system's database")
+            "verify", help="verify a receipt's QR text (exit 0 only when valid)"
+        )
+        verify.add_argument(
+            "text",
+            nargs="?",
+            default="-",
+            metavar="QR_TEXT",
+            help="the text of the QR code (quote it: it may hold spaces); "
+            "'-' or nothing reads it from standard input",
+        )
+        verify.add_argument(
+            "--image", type=Path, help="read the QR code from a PNG, JPEG or PDF of the receipt"
+        )
+        verify.add_argument(
+            "--keys",
+            type=Path,
+            help="verify against a saved /pki/receipt-keys JSON file "
+            "instead of this system's database",
+        )
 
     def handle(self, *args, action, **options):
         if action == "verify":
@@ -68,6 +78,7 @@ class Command(BaseCommand):
         claims = verdict.claims
         if claims is None:
             return
+
         def both(value, **kwargs) -> str:
             return f"{value.isoformat()} ({format_jalali(value, persian=False, **kwargs)})"
 

@@ -36,16 +36,23 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"run {run.pk} {run.date}: {run.status}, {run.personalised} personalised, "
-            f"{run.qc_failed} failed QC in {seconds:.1f}s {run.stop_reason}".rstrip())
+            f"{run.qc_failed} failed QC in {seconds:.1f}s {run.stop_reason}".rstrip()
+        )
 
     def _status(self) -> None:
         from hoviat.production import selectors
 
         summary = selectors.queue_summary()
-        self.stdout.write(f"stock: {summary.stock} card bodies, days of cover: "
-                          f"{summary.days_of_cover if summary.days_of_cover is not None else '-'}")
-        self.stdout.write(f"queue: {summary.length}, oldest {summary.oldest_age_days} days, "
-                          f"capacity {summary.daily_capacity}/day {summary.stopped_reason}")
+        self.stdout.write(
+            f"stock: {summary.stock} card bodies, days of cover: "
+            f"{summary.days_of_cover if summary.days_of_cover is not None else '-'}"
+        )
+        self.stdout.write(
+            f"queue: {summary.length}, oldest {summary.oldest_age_days} days, "
+            f"capacity {summary.daily_capacity}/day {summary.stopped_reason}"
+        )
         for run in selectors.runs_recent(limit=5):
-            self.stdout.write(f"run {run.pk} {run.date} {run.status}: {run.personalised} ok, "
-                              f"{run.qc_failed} QC failed {run.stop_reason}".rstrip())
+            self.stdout.write(
+                f"run {run.pk} {run.date} {run.status}: {run.personalised} ok, "
+                f"{run.qc_failed} QC failed {run.stop_reason}".rstrip()
+            )

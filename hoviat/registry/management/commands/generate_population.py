@@ -16,16 +16,18 @@ class Command(BaseCommand):
         parser.add_argument("--province", required=True, help="ISO 3166-2 code, e.g. IR-06")
         parser.add_argument("--size", type=int, required=True, help="how many citizens")
         parser.add_argument("--seed", type=int, default=1405, help="default 1405")
-        parser.add_argument("--csv", metavar="PATH",
-                            help="write them as an import-registry CSV instead of the database")
+        parser.add_argument(
+            "--csv",
+            metavar="PATH",
+            help="write them as an import-registry CSV instead of the database",
+        )
 
     def handle(self, *args, province, size, seed, csv, **options):
         if size < 0:
             raise CommandError("--size must not be negative")
         try:
             if csv:
-                written = population_write_csv(province=province, size=size, seed=seed,
-                                               path=csv)
+                written = population_write_csv(province=province, size=size, seed=seed, path=csv)
                 self.stdout.write(f"wrote {written:,} citizens of {province.upper()} to {csv}")
                 return
             result = population_generate(province=province, size=size, seed=seed)
