@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hoviat.applications.codes import damm_digit
 from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.booking.models import Booking, BookingStatus, Slot
 from hoviat.booking.services import (
@@ -32,6 +31,7 @@ from hoviat.booking.services import (
     booking_reschedule,
 )
 from hoviat.core.audit import audit_record
+from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import format_jalali
 from hoviat.core.models import User
