@@ -71,3 +71,10 @@ def slots_generate_daily() -> None:
     from hoviat.booking.services import slots_generate_all
 
     slots_generate_all()
+
+
+@db_periodic_task(crontab(hour="2", minute="10"))
+def applications_expire_unpaid_daily() -> None:
+    from hoviat.applications.services import applications_expire_unpaid
+
+    applications_expire_unpaid()

@@ -343,3 +343,48 @@ def application_change_mobile(
             data={"from": old[-4:], "to": mobile[-4:]},
         )
     return locked
+
+
+# --- Sweeps --------------------------------------------------------------------------------
+
+
+def applications_expire_unpaid(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
+    """Expire pre-registrations left unpaid for PRE_REGISTRATION_UNPAID_EXPIRY_DAYS; safe to
+    run twice at once (each row is claimed by a conditional update)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.PRE_REGISTRATION_UNPAID_EXPIRY_DAYS)
+    candidates = list(
+        Application.objects.filter(status=ApplicationStatus.PRE_REGISTERED, created_at__lt=cutoff)
+        .exclude(bookings__status__in=("held", "booked"))
+        .values_list("pk", flat=True)[:limit]
+    )
+    expired = 0
+    for pk in candidates:
+        with transaction.atomic():
+            claimed = Application.objects.filter(
+                pk=pk, status=ApplicationStatus.PRE_REGISTERED
+            ).update(status=ApplicationStatus.EXPIRED, closed_at=now, updated_at=now)
+            if not claimed:
+                continue  # paid, cancelled or taken by another sweep meanwhile
+            application = Application.objects.get(pk=pk)
+            audit_record(
+                actor=None,
+                action="application.expired",
+                obj=application,
+                from_state=ApplicationStatus.PRE_REGISTERED,
+                to_state=ApplicationStatus.EXPIRED,
+                reason="هزینه در مهلت پرداخت نشد",
+            )
+            sms_queue(
+                to=application.mobile,
+                kind="pre_registration_expired",
+                related=application,
+                body=(
+                    "هویت: پیش‌ثبت‌نام شما با کد رهگیری "
+                    f"{persian_digits(application.tracking_code)} چون هزینه در مهلت "
+                    f"{persian_digits(settings.PRE_REGISTRATION_UNPAID_EXPIRY_DAYS)} روزه "
+                    "پرداخت نشد منقضی شد. هر زمان خواستید دوباره پیش‌ثبت‌نام کنید."
+                ),
+            )
+            expired += 1
+    return expired

@@ -39,7 +39,12 @@ def test_hoviat_sweep_runs_every_apps_sweep_and_says_what_each_did(sara, bushehr
     call_command("sweep", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["notifications", "booking", "payments"]
+    assert [line.split(":")[0] for line in lines] == [
+        "notifications",
+        "applications",
+        "booking",
+        "payments",
+    ]
     assert "holds released: 1" in out.getvalue()
     slot.refresh_from_db()
     assert slot.taken == 0
