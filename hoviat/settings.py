@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "ninja",  # serves Swagger UI from its own static files, not from a CDN
     "hoviat.core",
     "hoviat.places",
     "hoviat.registry",

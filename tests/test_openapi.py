@@ -1,0 +1,47 @@
+"""The public contract of ../shared/API.md is in the OpenAPI document, and the document renders."""
+
+import pytest
+
+CONTRACT = {
+    "/api/v1/auth/token": {"post"},
+    "/api/v1/auth/otp": {"post"},
+    "/api/v1/auth/otp/verify": {"post"},
+    "/api/v1/applications": {"post"},
+    "/api/v1/applications/{tracking_code}/payment": {"post"},
+    "/api/v1/offices": {"get"},
+    "/api/v1/offices/{office_id}/slots": {"get"},
+    "/api/v1/applications/{tracking_code}/appointment": {"post", "put", "delete"},
+    "/api/v1/track": {"get"},
+    "/api/v1/enrolments": {"post"},
+    "/api/v1/receipts/{receipt_number}.pdf": {"get"},
+    "/api/v1/receipts/{tracking_code}/reissue": {"post"},
+    "/api/v1/production/stock": {"post"},
+    "/api/v1/production/runs": {"post"},
+    "/api/v1/production/queue": {"get"},
+    "/api/v1/shipments/{shipment_id}/dispatch": {"post"},
+}
+
+
+@pytest.mark.django_db
+def test_the_openapi_document_holds_every_contracted_operation(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    missing = {
+        path: sorted(methods - set(paths.get(path, {})))
+        for path, methods in CONTRACT.items()
+        if methods - set(paths.get(path, {}))
+    }
+    assert missing == {}
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_is_served(client):
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_api_docs_need_no_cdn(client):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "cdn." not in html
+    assert "/static/ninja/swagger-ui-bundle.js" in html
