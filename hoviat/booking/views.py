@@ -3,6 +3,8 @@ then a time at the chosen office."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +20,7 @@ from hoviat.core.jalali import format_jalali, parse_date
 from hoviat.offices.models import OfficeKind
 from hoviat.places.models import Province
 
+DAYS_TO_LOOK_AHEAD = 14
 BOOKABLE = {ApplicationStatus.PRE_REGISTERED, ApplicationStatus.PAID, ApplicationStatus.BOOKED}
 
 
@@ -48,6 +51,15 @@ def choose(request, tracking_code: str):
         offices = selectors.offices_by_free_capacity(
             province_code=province, kind=kind or None, date=day
         )
+        if not request.GET.get("date"):
+            # Nothing free today (late, or a holiday): offer the first day that has room.
+            for _ in range(DAYS_TO_LOOK_AHEAD):
+                if any(o.free for o in offices):
+                    break
+                day += dt.timedelta(days=1)
+                offices = selectors.offices_by_free_capacity(
+                    province_code=province, kind=kind or None, date=day
+                )
         if request.GET.get("office"):
             office = selectors.office_for_booking(office_id=int(request.GET["office"]))
             slots = list(
@@ -68,7 +80,7 @@ def choose(request, tracking_code: str):
             "kinds": OfficeKind.choices,
             "kind": kind,
             "day": day,
-            "day_text": format_jalali(day, persian=False),
+            "day_text": format_jalali(day),
             "error": error,
             "current": selectors.booking_current(application=application),
             "bookable": application.status in BOOKABLE,
