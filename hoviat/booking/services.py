@@ -412,19 +412,26 @@ def booking_confirm_for_payment(*, application: Application, actor: Any) -> Book
     return booking
 
 
+def _changeable_seat(application: Application, *, verb: str) -> tuple[Application, Booking]:
+    """The locked application and its seat, when the seat may still be changed (before
+    enrolment); `verb` completes the Persian refusal («… نمی‌توان تغییر داد»)."""
+    app = _lock_application(application)
+    if app.status not in CHANGEABLE_STATUSES:
+        raise InvalidTransition(
+            f"پس از ثبت‌نام حضوری، نوبت را نمی‌توان {verb}.",
+            extra={"application_status": app.status},
+        )
+    seat = _seat_of(app)
+    if seat is None:
+        raise AppointmentNotFound()
+    return app, seat
+
+
 def booking_reschedule(*, application: Application, slot_id: int, actor: Any) -> Booking:
     """Move the appointment (or hold) to another slot, at the same or another office."""
     now = timezone.now()
     with transaction.atomic():
-        app = _lock_application(application)
-        if app.status not in CHANGEABLE_STATUSES:
-            raise InvalidTransition(
-                "پس از ثبت‌نام حضوری، نوبت را نمی‌توان تغییر داد.",
-                extra={"application_status": app.status},
-            )
-        current = _seat_of(app)
-        if current is None:
-            raise AppointmentNotFound()
+        app, current = _changeable_seat(application, verb="تغییر داد")
         if current.slot_id == slot_id:
             return current  # already there: PUT is idempotent
         slot = _bookable_slot(slot_id, now)
@@ -471,15 +478,7 @@ def _release(booking: Booking) -> str:
 def booking_cancel(*, application: Application, actor: Any) -> Booking:
     """Cancel the appointment (application back to `paid`) or give up a hold."""
     with transaction.atomic():
-        app = _lock_application(application)
-        if app.status not in CHANGEABLE_STATUSES:
-            raise InvalidTransition(
-                "پس از ثبت‌نام حضوری، نوبت را نمی‌توان لغو کرد.",
-                extra={"application_status": app.status},
-            )
-        booking = _seat_of(app)
-        if booking is None:
-            raise AppointmentNotFound()
+        app, booking = _changeable_seat(application, verb="لغو کرد")
         was = _release(booking)
         if was == BookingStatus.BOOKED and app.status == ApplicationStatus.BOOKED:
             sms_queue(
