@@ -118,10 +118,14 @@ def _register_routers() -> None:
     from hoviat.applications.api import router as applications_router
     from hoviat.booking.api import router as booking_router
     from hoviat.core.api import router as core_router
+    from hoviat.delivery.api import router as delivery_router
+    from hoviat.delivery.cards_api import router as cards_router
     from hoviat.enrolment.api import router as enrolment_router
     from hoviat.payments.api import router as payments_router
     from hoviat.places.api import router as places_router
+    from hoviat.inquiry.api import router as inquiry_router
     from hoviat.production.api import router as production_router
+    from hoviat.reports.api import router as reports_router
 
     api.add_router("/", core_router)
     api.add_router("/places", places_router)
@@ -130,6 +134,10 @@ def _register_routers() -> None:
     api.add_router("/", payments_router)
     api.add_router("/", enrolment_router)
     api.add_router("/", production_router)
+    api.add_router("/", delivery_router)
+    api.add_router("/", cards_router)
+    api.add_router("/", inquiry_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "hoviat.pki",
     "hoviat.enrolment",
     "hoviat.production",
+    "hoviat.delivery",
+    # inquiry and reports only read the apps above.
+    "hoviat.inquiry",
+    "hoviat.reports",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,10 @@ urlpatterns = [
     path("pki/", include("hoviat.pki.urls")),
     path("office/", include("hoviat.enrolment.urls")),
     path("production/", include("hoviat.production.urls")),
+    path("office/delivery/", include("hoviat.delivery.urls")),
+    path("cards/", include("hoviat.delivery.cards_urls")),
+    path("inquiry/", include("hoviat.inquiry.urls")),
+    path("reports/", include("hoviat.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -206,7 +206,7 @@ class Card(models.Model):
         "qc_failed": {"personalised"},
         "in_transit": {"personalised"},
         "at_office": {"in_transit"},
-        "active": {"at_office"},
+        "active": {"at_office", "suspended"},  # from suspended: a lost card was found
         "suspended": {"active"},
         "revoked": {"active", "suspended"},
         "expired": {"active", "suspended"},

@@ -1,0 +1,1 @@
+"""Delivery writes. Each module owns one concern; names are re-exported here."""

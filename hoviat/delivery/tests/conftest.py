@@ -1,0 +1,1 @@
+"""Delivery fixtures are kept in per-concern modules and gathered here."""
