@@ -121,9 +121,9 @@ def _register_routers() -> None:
     from hoviat.delivery.api import router as delivery_router
     from hoviat.delivery.cards_api import router as cards_router
     from hoviat.enrolment.api import router as enrolment_router
+    from hoviat.inquiry.api import router as inquiry_router
     from hoviat.payments.api import router as payments_router
     from hoviat.places.api import router as places_router
-    from hoviat.inquiry.api import router as inquiry_router
     from hoviat.production.api import router as production_router
     from hoviat.reports.api import router as reports_router
 
