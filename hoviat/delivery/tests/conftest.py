@@ -1,1 +1,3 @@
 """Delivery fixtures are kept in per-concern modules and gathered here."""
+
+from hoviat.delivery.tests.fixtures_cards import *  # noqa: F403

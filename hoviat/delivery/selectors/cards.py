@@ -1,0 +1,3 @@
+"""Delivery reads: cards."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Delivery reads: office."""
+
+__all__: list[str] = []

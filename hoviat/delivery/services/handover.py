@@ -1,0 +1,3 @@
+"""Delivery services: handover."""
+
+__all__: list[str] = []

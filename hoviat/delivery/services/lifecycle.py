@@ -1,0 +1,3 @@
+"""Delivery services: lifecycle."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Delivery services: notices."""
+
+__all__: list[str] = []

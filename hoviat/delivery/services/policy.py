@@ -1,0 +1,3 @@
+"""Delivery services: policy."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Delivery services: receiving."""
+
+__all__: list[str] = []
