@@ -78,3 +78,41 @@ def applications_expire_unpaid_daily() -> None:
     from hoviat.applications.services import applications_expire_unpaid
 
     applications_expire_unpaid()
+
+
+@db_periodic_task(crontab(minute="*"))
+def inquiry_log_seal_every_minute() -> None:
+    from hoviat.inquiry.services import inquiry_log_seal
+
+    while inquiry_log_seal() is not None:
+        pass
+
+
+@db_periodic_task(crontab(minute="40"))
+def inquiry_challenges_sweep_hourly() -> None:
+    from hoviat.inquiry.services import challenges_sweep
+
+    challenges_sweep()
+
+
+@db_periodic_task(crontab(hour="3", minute="25"))
+def inquiry_signing_key_rotate_if_due_daily() -> None:
+    import datetime as dt
+
+    from hoviat.inquiry.signing import signing_key_rotate_if_due
+
+    signing_key_rotate_if_due(within=dt.timedelta(days=30))
+
+
+@db_periodic_task(crontab(hour="2", minute="40"))
+def delivery_sweep_daily() -> None:
+    from hoviat.delivery.services import delivery_sweep
+
+    delivery_sweep()  # voids, reminders, destructions, expiries
+
+
+@db_periodic_task(crontab(minute="*"))
+def replacements_release_every_minute() -> None:
+    from hoviat.delivery.services import applications_release_prepared
+
+    applications_release_prepared()

@@ -228,6 +228,12 @@ PKI_CRL_VALIDITY_HOURS = env_int("HOVIAT_PKI_CRL_VALIDITY_HOURS", 24, minimum=1)
 PKI_OCSP_VALIDITY_MINUTES = env_int("HOVIAT_PKI_OCSP_VALIDITY_MINUTES", 60, minimum=1)
 CHIP_STORE_KEY = secret_from_env_or_file("HOVIAT_CHIP_STORE_KEY", VAR_DIR / "chip_store_key")
 
+# --- Inquiry (banks and agencies) ------------------------------------------------------------
+# Development makes the answer-signing key on demand; production runs `hoviat inquiry rotate-key`.
+INQUIRY_SIGNING_KEY_AUTO_CREATE = env_bool("HOVIAT_INQUIRY_SIGNING_KEY_AUTO_CREATE", default=DEBUG)
+# Identity matches per national code per hour, across all partners (against enumeration).
+INQUIRY_IDENTITY_PER_CODE_LIMIT = env_int("HOVIAT_INQUIRY_IDENTITY_PER_CODE_LIMIT", 10, minimum=1)
+
 # --- Enrolment -------------------------------------------------------------------------------
 # A citizen with no appointment here today is seen if a slot later today still has room.
 ENROLMENT_WALK_IN_ALLOWED = env_bool("HOVIAT_ENROLMENT_WALK_IN_ALLOWED", default=True)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from hoviat.api import api
 from hoviat.applications import views as application_views
 from hoviat.core import views as core_views
+from hoviat.delivery import views as delivery_views
 
 admin.site.site_header = "هویت — مدیریت سامانه"
 admin.site.site_title = "هویت"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("citizen/", include("hoviat.applications.urls")),
     path("citizen/book/", include("hoviat.booking.urls")),
     path("track/", application_views.track, name="track"),
+    path("track/card-mobile/", delivery_views.notice_mobile, name="track_card_mobile"),
     path("payments/", include("hoviat.payments.urls")),
     path("pki/", include("hoviat.pki.urls")),
     path("office/", include("hoviat.enrolment.urls")),

@@ -225,7 +225,14 @@ INELIGIBLE_TEXT = {
 }
 
 
-def fee_for(*, kind: str) -> int:
+def fee_for(*, kind: str, earlier_losses: int | None = None) -> int:
+    """The fee of an application; a lost or stolen card's replacement costs more with each
+    earlier loss (FEE_LOST_RIALS: index 0 is the first loss, its last value beyond it)."""
+    if earlier_losses is not None:
+        if earlier_losses < 0:
+            raise ValueError("earlier_losses cannot be negative")
+        fees = settings.FEE_LOST_RIALS
+        return int(fees[min(earlier_losses, len(fees) - 1)])
     if kind == ApplicationKind.FIRST:
         return settings.FEE_FIRST_RIALS
     return settings.FEE_REPLACEMENT_RIALS
@@ -320,6 +327,38 @@ def application_pre_register(
             )
     except IntegrityError:
         # The database's one-open-application rule caught a concurrent duplicate.
+        raise ApplicationAlreadyOpen() from None
+    return application
+
+
+def application_open_for_card(
+    *, citizen: Citizen, kind: str, mobile: str, fee_rials: int, actor: object, reason: str
+) -> Application:
+    """Open an application for a person already identified by their card (a lost card's
+    replacement, a re-issue of an uncollected one): no registry form, the same one-open rule."""
+    mobile = mobile_parse(mobile)
+    if kind not in ApplicationKind.values:
+        raise ValidationFailed("نوع درخواست معتبر نیست.", code="KIND_INVALID")
+    if citizen.applications.filter(status__in=OPEN_STATUSES).exists():
+        raise ApplicationAlreadyOpen()
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                tracking_code=tracking_code_new(),
+                citizen=citizen,
+                kind=kind,
+                fee_rials=fee_rials,
+                mobile=mobile,
+            )
+            audit_record(
+                actor=actor,
+                action="application.pre_registered",
+                obj=application,
+                to_state=application.status,
+                reason=reason,
+                data={"kind": kind, "fee_rials": fee_rials},
+            )
+    except IntegrityError:
         raise ApplicationAlreadyOpen() from None
     return application
 

@@ -120,6 +120,50 @@ def audit_record(
     return entry
 
 
+def audit_many(*, actor: Any, rows: list[dict[str, Any]]) -> None:
+    """Append many rows to the audit chain under one lock of its head: the same rows, links
+    and hashes as `audit_record` called for each, in a few statements instead of five each.
+    (A candidate for hoviat.core.audit, next to audit_record.)"""
+    if not rows:
+        return
+    who = actor_of(actor)
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:  # an empty chain: the first row through the one way that starts it
+            first, *rows = rows
+            audit_record(actor=actor, **first)
+            if not rows:
+                return
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        now = timezone.now()
+        last_id, last_hash = head.last_id, head.last_hash
+        entries = []
+        for row in rows:
+            last_id += 1
+            entry = AuditEntry(
+                id=last_id,
+                at=now,
+                actor_kind=who.kind,
+                actor_id=who.id,
+                actor_label=who.label[:150],
+                action=row["action"],
+                object_type=row.get("object_type", ""),
+                object_id=str(row.get("object_id", "")),
+                from_state=row.get("from_state", ""),
+                to_state=row.get("to_state", ""),
+                reason=row.get("reason", ""),
+                data=_storable(row.get("data")),
+                prev_hash=last_hash,
+                hash="",
+            )
+            entry.hash = last_hash = _digest(entry.prev_hash, _fields(entry))
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        AuditHead.objects.filter(pk=1).update(
+            last_id=last_id, last_hash=last_hash, count=head.count + len(entries)
+        )
+
+
 @dataclass(frozen=True)
 class AuditVerdict:
     ok: bool

@@ -14,9 +14,10 @@ DEFAULTS: dict[str, Any] = {
     # Hand-over
     "DELIVERY_FINGERPRINT_THRESHOLD": 60,  # the matcher's score (0–100) that counts as a match
     "DELIVERY_HANDOVER_MAX_FAILURES": 3,  # refused attempts per card per day before a lock
+    "DELIVERY_FINGERPRINT_MATCHER": "hoviat.delivery.devices.SimulatorMatcher",  # dotted path
     # Lost, stolen, found
     "DELIVERY_FOUND_WINDOW_DAYS": 30,  # a lost card found within this many days may be restored
-    "DELIVERY_LOST_CARD_FEES_RIALS": (1_450_000, 2_900_000, 4_350_000),  # by count of losses
+    # (The replacement fee by count of losses is settings.FEE_LOST_RIALS.)
     # Re-issue without a new enrolment while the biometrics are kept
     "DELIVERY_BIOMETRIC_RETENTION_DAYS": 730,
     # Destroy voided card bodies this many days after voiding

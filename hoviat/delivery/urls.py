@@ -1,3 +1,14 @@
+from django.urls import path
+
+from hoviat.delivery import views
+
 app_name = "delivery"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("shipments/<int:shipment_id>/receive/", views.receive, name="receive"),
+    path("waiting/", views.waiting, name="waiting"),
+    path("handover/", views.handover, name="handover"),
+    path("handover/<str:card_serial>/done/", views.handed_over, name="handed_over"),
+    # For citizens (no sign-in): reached from the tracking page when the card-ready SMS failed.
+]

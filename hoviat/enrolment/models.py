@@ -60,6 +60,11 @@ class Enrolment(models.Model):
     face_sha256 = models.CharField(max_length=64, blank=True)
     # {"1": {"sha256": "…"}, "2": {"missing": "AMPUTATED"}, …}: the ten fingers as completed.
     fingerprints = models.JSONField(default=dict, blank=True)
+    # A re-issue or replacement made without a new visit: this row reuses the face and finger
+    # references (and the files) of the earlier enrolment while they are within retention.
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reused_by"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     TRANSITIONS = {

@@ -61,10 +61,9 @@ class PaymentSignatureInvalid(DomainError):
 
 def fee_for_lost_card(*, previous_losses: int) -> int:
     """The fee for replacing a lost card: FEE_LOST_RIALS by count, its last value beyond it."""
-    if previous_losses < 0:
-        raise ValueError("previous_losses cannot be negative")
-    fees = settings.FEE_LOST_RIALS
-    return fees[min(previous_losses, len(fees) - 1)]
+    from hoviat.applications.services import fee_for
+
+    return fee_for(kind="replacement", earlier_losses=previous_losses)
 
 
 def _amount_text(rials: int) -> str:

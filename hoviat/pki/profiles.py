@@ -309,4 +309,5 @@ REASONS = {
 def reason_flag(reason: str) -> x509.ReasonFlags:
     """The RFC 5280 reason code for a free-text reason (its first word), else unspecified."""
     word = reason.strip().lower().replace("-", "_").split(" ", 1)[0] if reason else ""
+    word = word.rstrip(":;,.—")  # "destroyed: QC failure" is about destruction too
     return REASONS.get(word, x509.ReasonFlags.unspecified)

@@ -763,6 +763,108 @@ def card_certificates_revoke(*, csn: str, reason: str, actor: Any) -> int:
     return len(certificates)
 
 
+def card_certificates_hold(*, csn: str, reason: str, actor: Any) -> int:
+    """Put a lost card's good certificates on hold (RFC 5280 certificateHold): listed in the
+    CRL and revoked for OCSP until the card is found (card_certificates_release) or revoked
+    for good (card_certificates_revoke_held)."""
+    return card_certificates_revoke(csn=csn, reason=f"suspended {reason}".strip(), actor=actor)
+
+
+def _held(csn: str):
+    return IssuedCertificate.objects.select_for_update().filter(
+        csn=csn,
+        status=CertStatus.REVOKED,
+        reason_code=x509.ReasonFlags.certificate_hold.value,
+    )
+
+
+def card_certificates_release(*, csn: str, actor: Any) -> int:
+    """Take a found card's certificates off hold: good again, and off the next CRL."""
+    with transaction.atomic():
+        held = list(_held(csn))
+        if not held:
+            return 0
+        IssuedCertificate.objects.filter(pk__in=[c.pk for c in held]).update(
+            status=CertStatus.GOOD, revoked_at=None, reason="", reason_code=""
+        )
+        audit_record(
+            actor=actor,
+            action="pki.card_certificates_released",
+            object_type="pki.emulatedchip",
+            object_id=str(held[0].chip_id),
+            from_state=CertStatus.REVOKED,
+            to_state=CertStatus.GOOD,
+            reason="removeFromCRL: کارت پیدا شد",
+            data={"csn": csn, "serials": [c.serial for c in held]},
+        )
+        issuer_ids = sorted({c.issuer_id for c in held})
+        transaction.on_commit(lambda: [crl_publish(issuer_id=i) for i in issuer_ids])
+    return len(held)
+
+
+def card_certificates_revoke_held(*, csn: str, reason: str, actor: Any) -> int:
+    """Revoke for good what is on hold (a lost card reported stolen), and anything still good."""
+    flag = profiles.reason_flag(reason)
+    with transaction.atomic():
+        held = list(_held(csn))
+        if held:
+            IssuedCertificate.objects.filter(pk__in=[c.pk for c in held]).update(
+                revoked_at=timezone.now(), reason=reason[:200], reason_code=flag.value
+            )
+            audit_record(
+                actor=actor,
+                action="pki.card_certificates_revoked",
+                object_type="pki.emulatedchip",
+                object_id=str(held[0].chip_id),
+                from_state="certificateHold",
+                to_state=CertStatus.REVOKED,
+                reason=reason,
+                data={"csn": csn, "serials": [c.serial for c in held], "reason_code": flag.value},
+            )
+            issuer_ids = sorted({c.issuer_id for c in held})
+            transaction.on_commit(lambda: [crl_publish(issuer_id=i) for i in issuer_ids])
+        return len(held) + card_certificates_revoke(csn=csn, reason=reason, actor=actor)
+
+
+def cards_certificates_revoke(
+    *, csns: list[str], reason: str, actor: Any, publish: bool = False
+) -> tuple[int, list[int]]:
+    """Revoke the good certificates of many cards in one UPDATE (a sweep's batch); one audit
+    row for the batch. Returns (certificates revoked, issuer ids); the caller publishes the
+    CRL once per sweep unless `publish` asks for it after commit."""
+    if not csns:
+        return 0, []
+    flag = profiles.reason_flag(reason)
+    with transaction.atomic():
+        good = IssuedCertificate.objects.filter(csn__in=csns, status=CertStatus.GOOD)
+        rows = list(good.values_list("issuer_id", "csn"))
+        if not rows:
+            return 0, []
+        issuer_ids = sorted({issuer for issuer, _ in rows})
+        revoked = good.update(
+            status=CertStatus.REVOKED,
+            revoked_at=timezone.now(),
+            reason=reason[:200],
+            reason_code=flag.value,
+        )
+        audit_record(
+            actor=actor,
+            action="pki.cards_certificates_revoked",
+            object_type="pki.issuedcertificate",
+            from_state=CertStatus.GOOD,
+            to_state=CertStatus.REVOKED,
+            reason=reason,
+            data={
+                "csns": sorted({csn for _, csn in rows}),
+                "certificates": revoked,
+                "reason_code": flag.value,
+            },
+        )
+        if publish:
+            transaction.on_commit(lambda: [crl_publish(issuer_id=i) for i in issuer_ids])
+    return revoked, issuer_ids
+
+
 def card_certificates_status(*, csn: str) -> CardCertificatesStatus:
     """Each certificate of the card with its status (good/revoked)."""
     rows = IssuedCertificate.objects.filter(csn=csn).order_by("kind", "not_before")
@@ -888,6 +990,39 @@ def chip_change_pin(*, csn: str, pin_kind: str = "id", old_pin: str, new_pin: st
     emulated = _pin_try(csn=csn, slot=pin_kind, pin=old_pin)
     _set_pin(emulated, pin_kind, new_pin)
     emulated.save(update_fields=[f"{pin_kind}_pin_hash", f"{pin_kind}_pin_tries"])
+
+
+def chip_pins_choose(*, csn: str, id_pin: str, sign_pin: str, nmoc_pin: str) -> None:
+    """Write the three PINs the holder chose at hand-over; retry counters are kept, so a PIN
+    blocked by wrong confirmations stays blocked until the PUK opens it."""
+    chosen = {"id": id_pin, "sign": sign_pin, "nmoc": nmoc_pin}
+    for slot, pin in chosen.items():
+        if not chip.pin_format_ok(pin):
+            raise PinInvalid(
+                f"{_PIN_KINDS[slot]} باید {chip.PIN_MIN} تا {chip.PIN_MAX} رقم باشد.",
+                extra={"pin_kind": slot},
+            )
+    secret = _chip_secret()
+    with transaction.atomic():
+        emulated = EmulatedChip.objects.select_for_update().filter(csn=csn).first()
+        if emulated is None:
+            raise ChipNotFound(extra={"csn": csn})
+        for slot in chosen:
+            if getattr(emulated, f"{slot}_pin_tries") == 0:
+                raise ChipBlocked(
+                    f"{_PIN_KINDS[slot]} کارت پس از سه بار ورود نادرست مسدود شده است. "
+                    "با کد PUK برگه رمز آن را بازگشایی کنید.",
+                    extra={"pin_kind": slot},
+                )
+        salt = bytes(emulated.pin_salt)
+        for slot, pin in chosen.items():
+            setattr(emulated, f"{slot}_pin_hash", chip.pin_hash(secret, salt, slot, pin))
+        emulated.save(update_fields=[f"{slot}_pin_hash" for slot in chosen])
+
+
+def chip_pin_confirm(*, csn: str, pin_kind: str = "id", pin: str) -> None:
+    """Check a PIN as the chip does; PinWrong (with tries left) or ChipBlocked if it fails."""
+    _pin_try(csn=csn, slot=pin_kind, pin=pin)
 
 
 def chip_sign_challenge(*, csn: str, pin: str, challenge: bytes) -> bytes:

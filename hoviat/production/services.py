@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
-from hoviat.core.audit import audit_record
+from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import Conflict, ValidationFailed
 from hoviat.core.transitions import transition
 from hoviat.production import selectors
@@ -283,17 +283,21 @@ def _audit_many(
     reason: str = "",
     run: PersonalisationRun,
 ) -> None:
-    for object_id, label in rows:
-        audit_record(
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            data={"run": run.pk, "card": label},
-        )
+    audit_many(
+        actor=actor,
+        rows=[
+            {
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "from_state": from_state,
+                "to_state": to_state,
+                "reason": reason,
+                "data": {"run": run.pk, "card": label},
+            }
+            for object_id, label in rows
+        ],
+    )
 
 
 def _batch_personalise(

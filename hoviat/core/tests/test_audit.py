@@ -11,7 +11,15 @@ from django.core.management import CommandError, ManagementUtility, call_command
 from django.db import connection
 from django.utils import timezone
 
-from hoviat.core.audit import GENESIS, Actor, _digest, _fields, audit_record, audit_verify
+from hoviat.core.audit import (
+    GENESIS,
+    Actor,
+    _digest,
+    _fields,
+    audit_many,
+    audit_record,
+    audit_verify,
+)
 from hoviat.core.models import AuditEntry, AuditHead
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +290,33 @@ def test_rows_appended_while_verifying_are_not_mistaken_for_forgeries(monkeypatc
     assert verdict.ok, verdict
     assert verdict.checked == 3
     assert audit_verify().checked == 4
+
+
+def test_many_rows_appended_at_once_chain_like_rows_appended_one_by_one(nasrin):
+    audit_record(actor=nasrin, action="first.one", object_type="x", object_id="1")
+    audit_many(
+        actor=nasrin,
+        rows=[
+            {"action": "batch.row", "object_type": "x", "object_id": str(i), "data": {"i": i}}
+            for i in range(2, 6)
+        ],
+    )
+    audit_record(actor=None, action="after.batch", object_type="x", object_id="6")
+
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [e.object_id for e in entries] == ["1", "2", "3", "4", "5", "6"]
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
+    assert audit_verify().ok
+
+
+def test_a_batch_may_start_an_empty_chain_and_an_edit_inside_it_is_found(nasrin):
+    audit_many(
+        actor=nasrin,
+        rows=[{"action": "batch.row", "object_type": "x", "object_id": str(i)} for i in range(3)],
+    )
+    assert audit_verify().ok
+    middle = AuditEntry.objects.order_by("id")[1]
+    AuditEntry.objects.filter(pk=middle.pk).update(to_state="tampered")
+
+    verdict = audit_verify()
+    assert not verdict.ok and verdict.broken_id == middle.pk

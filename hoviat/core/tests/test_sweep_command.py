@@ -44,6 +44,9 @@ def test_hoviat_sweep_runs_every_apps_sweep_and_says_what_each_did(sara, bushehr
         "applications",
         "booking",
         "payments",
+        "delivery",
+        "inquiry",
+        "reports",
     ]
     assert "holds released: 1" in out.getvalue()
     slot.refresh_from_db()

@@ -13,6 +13,8 @@ from hoviat.delivery.models import PaperCardCutoff, ValidityExtension
 __all__ = [
     "PaperCardStanding",
     "card_valid_until",
+    "cutoffs_all",
+    "extensions_all",
     "extensions_in_force",
     "paper_card_standing",
 ]
@@ -55,3 +57,13 @@ def paper_card_standing(*, on: dt.date, invalidated_on: dt.date | None = None) -
     if invalidated_on is not None and invalidated_on <= on:
         return PaperCardStanding(False, until, reference)
     return PaperCardStanding(until is None or on <= until, until, reference)
+
+
+def extensions_all():
+    """Every extension ever recorded, newest first (withdrawn ones too, marked)."""
+    return ValidityExtension.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def cutoffs_all():
+    """Every paper card cut-off ever recorded, newest first."""
+    return PaperCardCutoff.objects.select_related("created_by").order_by("-created_at", "-pk")

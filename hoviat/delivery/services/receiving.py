@@ -1,3 +1,255 @@
-"""Delivery services: receiving."""
+"""Receiving a shipment at its office: the operator scans or types the serials; what the
+manifest lists and was scanned arrives, what was not stays in transit and is flagged."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.core.audit import audit_many, audit_record
+from hoviat.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from hoviat.core.jalali import today_local
+from hoviat.core.models import Role
+from hoviat.core.text import normalize_code
+from hoviat.core.transitions import transition
+from hoviat.delivery.conf import conf
+from hoviat.delivery.models import Collection, ShipmentReceipt
+from hoviat.delivery.services.notices import card_ready_notices_queue
+from hoviat.production.models import Card, CardStatus, Shipment, ShipmentStatus
+
+__all__ = [
+    "ReceiveResult",
+    "SerialsFromOtherOffice",
+    "ShipmentNotReceivable",
+    "card_serial_parse",
+    "card_serials_parse",
+    "collection_first_reminder_on",
+    "require_office_operator",
+    "shipment_receive",
+]
+
+CARD = "production.card"
+APPLICATION = "applications.application"
+# Serials are separated by lines, commas or semicolons; spaces inside one are dropped
+# ("IR00 0000 0123" is one serial, as people type it in groups).
+_SEPARATORS = re.compile(r"[\r\n,،;؛]+")
+
+
+class ShipmentNotReceivable(Conflict):
+    code = "SHIPMENT_NOT_RECEIVABLE"
+    default_detail = "این محموله هنوز ارسال نشده است و نمی‌توان آن را دریافت کرد."
+
+
+class SerialsFromOtherOffice(ValidationFailed):
+    code = "SERIALS_OF_OTHER_OFFICE"
+    default_detail = (
+        "برخی شماره‌سریال‌ها متعلق به کارت‌های دفتر دیگری است؛ هیچ کارتی دریافت نشد. "
+        "آن کارت‌ها را جدا کنید و دوباره بفرستید."
+    )
+
+
+def require_office_operator(user: Any) -> Any:
+    """The user, if they are an active operator of an office; else ACCESS_DENIED."""
+    if not (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role == Role.OFFICE_OPERATOR
+        and user.office_id is not None
+    ):
+        raise AccessDenied("این کار ویژهٔ کارشناس دفتر تحویل کارت است.")
+    return user
+
+
+def card_serial_parse(raw: str) -> str:
+    """A card serial as typed or scanned: Persian digits folded, spaces and dashes dropped."""
+    return normalize_code(raw or "").upper()
+
+
+def card_serials_parse(raw: str | list[str]) -> list[str]:
+    """Serials from a textarea or a list, one per line or separated by commas; in first-seen
+    order, each once."""
+    items = raw if isinstance(raw, list) else _SEPARATORS.split(raw or "")
+    seen: dict[str, None] = {}
+    for item in items:
+        # A scanner may send one serial per line, or a list item may itself hold several.
+        for part in _SEPARATORS.split(str(item)):
+            serial = card_serial_parse(part)
+            if serial:
+                seen.setdefault(serial, None)
+    return list(seen)
+
+
+def collection_first_reminder_on(arrived_on: dt.date) -> dt.date | None:
+    days = sorted(conf("DELIVERY_REMINDER_DAYS"))
+    return arrived_on + dt.timedelta(days=days[0]) if days else None
+
+
+@dataclass
+class ReceiveResult:
+    shipment_id: int
+    received: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # in the manifest, not scanned
+    unexpected: list[str] = field(default_factory=list)  # scanned, not in this shipment
+    sms_queued: int = 0
+
+
+def shipment_receive(
+    *, shipment_id: int, card_serials: list[str] | str, actor: Any
+) -> ReceiveResult:
+    """Receive the scanned cards of a shipment: at_office, ready_at_office, notices queued."""
+    require_office_operator(actor)
+    serials = card_serials_parse(card_serials)
+    if not serials:
+        raise ValidationFailed("شماره‌سریال هیچ کارتی وارد نشده است.", code="CARD_SERIALS_REQUIRED")
+    _refuse_other_offices_cards(shipment_id=shipment_id, serials=serials, actor=actor)
+    now = timezone.now()
+    today = today_local()
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
+        if shipment is None:
+            raise NotFound("محموله‌ای با این شماره یافت نشد.", code="SHIPMENT_NOT_FOUND")
+        if shipment.office_id != actor.office_id:
+            raise AccessDenied(
+                "این محموله برای دفتر دیگری فرستاده شده است.", code="SHIPMENT_OF_OTHER_OFFICE"
+            )
+        late = shipment.status == ShipmentStatus.RECEIVED
+        if shipment.status != ShipmentStatus.DISPATCHED and not late:
+            raise ShipmentNotReceivable(extra={"shipment_status": shipment.status})
+        # The manifest: every card of the shipment; those still in transit can arrive.
+        manifest = {
+            csn: (pk, application_id, status)
+            for pk, csn, application_id, status in Card.objects.filter(
+                shipment=shipment
+            ).values_list("pk", "csn", "application_id", "status")
+        }
+        in_transit = {csn for csn, (_, _, status) in manifest.items() if status == "in_transit"}
+        foreign = [s for s in serials if s not in manifest]
+        arriving = [s for s in serials if s in in_transit]
+        already = [s for s in serials if s in manifest and s not in in_transit]
+        if not arriving:
+            raise ValidationFailed(
+                "هیچ‌یک از شماره‌سریال‌ها از کارت‌های در راه این محموله نیست؛ چیزی دریافت نشد.",
+                code="NOTHING_TO_RECEIVE",
+                extra={"unexpected": foreign, "already_received": already},
+            )
+        ids = [manifest[s][0] for s in arriving]
+        moved = Card.objects.filter(pk__in=ids, status=CardStatus.IN_TRANSIT).update(
+            status=CardStatus.AT_OFFICE, updated_at=now
+        )
+        if moved != len(ids):  # the row locks make this a race with another office's tool
+            raise Conflict("وضعیت برخی کارت‌ها هم‌زمان تغییر کرد؛ دوباره تلاش کنید.")
+        app_ids = [manifest[s][1] for s in arriving]
+        Application.objects.filter(pk__in=app_ids, status=ApplicationStatus.SHIPPED).update(
+            status=ApplicationStatus.READY_AT_OFFICE, updated_at=now
+        )
+        missing = sorted(in_transit - set(arriving))
+        if late:
+            receipt = ShipmentReceipt.objects.select_for_update().get(shipment=shipment)
+            receipt.received += len(arriving)
+            receipt.missing = missing
+            receipt.unexpected = sorted(set(receipt.unexpected) | set(foreign))
+            receipt.save(update_fields=["received", "missing", "unexpected"])
+        else:
+            transition(
+                Shipment,
+                pk=shipment.pk,
+                to=ShipmentStatus.RECEIVED,
+                actor=actor,
+                audit_data={"received": len(arriving), "missing": len(missing)},
+            )
+            ShipmentReceipt.objects.create(
+                shipment=shipment,
+                office_id=shipment.office_id,
+                received_by=actor,
+                received_at=now,
+                expected=len(manifest),
+                received=len(arriving),
+                missing=missing,
+                unexpected=sorted(foreign),
+            )
+        hold_until = today + dt.timedelta(days=conf("DELIVERY_HOLD_DAYS"))
+        collections = Collection.objects.bulk_create(
+            [
+                Collection(
+                    card_id=manifest[s][0],
+                    office_id=shipment.office_id,
+                    arrived_at=now,
+                    hold_until=hold_until,
+                    next_reminder_on=collection_first_reminder_on(today),
+                )
+                for s in arriving
+            ]
+        )
+        # Two rows per card, appended to the chain in one go (a shipment holds thousands).
+        audit_many(
+            actor=actor,
+            rows=[
+                row
+                for serial in arriving
+                for row in (
+                    {
+                        "action": "card.at_office",
+                        "object_type": CARD,
+                        "object_id": str(manifest[serial][0]),
+                        "from_state": "in_transit",
+                        "to_state": "at_office",
+                        "data": {"shipment": shipment.pk, "card": serial},
+                    },
+                    {
+                        "action": "application.ready_at_office",
+                        "object_type": APPLICATION,
+                        "object_id": str(manifest[serial][1]),
+                        "from_state": "shipped",
+                        "to_state": "ready_at_office",
+                        "data": {"shipment": shipment.pk, "card": serial},
+                    },
+                )
+            ],
+        )
+        if missing or foreign:
+            audit_record(
+                actor=actor,
+                action="shipment.discrepancy",
+                obj=shipment,
+                reason="missing_or_unexpected",
+                data={"missing": missing, "unexpected": sorted(foreign)},
+            )
+        queued = card_ready_notices_queue(collection_ids=[c.pk for c in collections])
+    return ReceiveResult(
+        shipment_id=shipment.pk,
+        received=arriving,
+        missing=missing,
+        unexpected=sorted(foreign),
+        sms_queued=queued,
+    )
+
+
+def _refuse_other_offices_cards(*, shipment_id: int, serials: list[str], actor: Any) -> None:
+    """Serials of cards bound for another office: refuse the whole scan, audited (the audit
+    row is written in its own transaction, before the error, so it stays)."""
+    shipment = Shipment.objects.filter(pk=shipment_id).only("pk", "office_id").first()
+    if shipment is None or shipment.office_id != actor.office_id:
+        return  # reported inside, under the lock
+    others = dict(
+        Card.objects.filter(csn__in=serials)
+        .exclude(office_id=shipment.office_id)
+        .values_list("csn", "office__name")
+    )
+    if not others:
+        return
+    audit_record(
+        actor=actor,
+        action="shipment.receive_refused",
+        obj=shipment,
+        reason="serials_of_other_office",
+        data={"serials": sorted(others)},
+    )
+    raise SerialsFromOtherOffice(
+        extra={"serials": sorted(others), "offices": sorted(set(others.values()))}
+    )

@@ -1,0 +1,217 @@
+"""Card pages: a citizen's cards (report lost or stolen, ask again for a voided card), the
+office counter (report for a holder, restore a found card), the national validity policy."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hoviat.applications.views import citizen_required
+from hoviat.core.errors import DomainError
+from hoviat.core.jalali import parse_date
+from hoviat.delivery import selectors, services
+from hoviat.delivery.models import LossChannel, LossKind
+
+
+def _message(request, detail: str, *, status: int, title: str = "انجام نشد"):
+    return render(
+        request, "delivery/cards_message.html", {"detail": detail, "title": title}, status=status
+    )
+
+
+# --- Citizen --------------------------------------------------------------------------------
+
+
+@citizen_required
+def mine(request):
+    cards = [
+        selectors.card_view(card=c)
+        for c in selectors.cards_of_mobile(mobile=request.citizen_mobile)[:50]
+    ]
+    return render(request, "delivery/cards_mine.html", {"cards": cards})
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def report(request, csn: str):
+    try:
+        card = selectors.access_card_for_citizen(mobile=request.citizen_mobile, csn=csn)
+    except DomainError as exc:
+        return _message(request, exc.detail, status=exc.status)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error = "برای ثبت گزارش، درستی آن را تأیید کنید."
+        else:
+            try:
+                outcome = services.card_report_loss(
+                    csn=card.csn,
+                    kind=request.POST.get("kind", ""),
+                    actor=None,
+                    channel=LossChannel.CITIZEN,
+                    mobile=request.citizen_mobile,
+                )
+            except DomainError as exc:
+                error = exc.detail
+            else:
+                return render(request, "delivery/cards_reported.html", {"outcome": outcome})
+    return render(
+        request,
+        "delivery/cards_report.html",
+        {"view": selectors.card_view(card=card), "kinds": LossKind.choices, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@citizen_required
+@require_POST
+def reissue(request, csn: str):
+    try:
+        outcome = services.card_reissue_request(csn=csn, mobile=request.citizen_mobile)
+    except DomainError as exc:
+        return _message(request, exc.detail, status=exc.status)
+    messages.success(
+        request,
+        "درخواست صدور دوباره ثبت شد. "
+        + (
+            "پس از پرداخت هزینه، کارت بدون مراجعه حضوری در صف تولید قرار می‌گیرد."
+            if outcome.biometrics_current
+            else "پس از پرداخت هزینه، برای ثبت‌نام حضوری نوبت بگیرید."
+        ),
+    )
+    return redirect("citizen:application", tracking_code=outcome.application.tracking_code)
+
+
+# --- Office counter ---------------------------------------------------------------------------
+
+
+def office_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.is_office_operator(request.user):
+            return _message(
+                request, "این بخش ویژهٔ کارگزاران دفاتر است.", status=403, title="دسترسی ندارید"
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@office_required
+@require_http_methods(["GET", "POST"])
+def office(request):
+    action = request.POST.get("action")
+    status = 200
+    if request.method == "POST":
+        csn = request.POST.get("csn", "")
+        national_code = request.POST.get("national_code", "")
+        try:
+            if action == "found":
+                services.card_restore_found(
+                    csn=csn, national_code=national_code, actor=request.user
+                )
+                messages.success(request, "کارت پیداشده دوباره فعال شد.")
+            else:
+                outcome = services.card_report_loss(
+                    csn=csn,
+                    kind=request.POST.get("kind", ""),
+                    actor=request.user,
+                    channel=LossChannel.OFFICE,
+                    national_code=national_code,
+                )
+                text = f"گزارش ثبت شد؛ وضعیت کارت: {outcome.card.get_status_display()}."
+                if outcome.replacement is not None:
+                    text += f" کد رهگیری کارت جایگزین: {outcome.replacement.tracking_code}"
+                messages.success(request, text)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            status = exc.status
+        else:
+            return redirect("cards:office")
+    return render(
+        request,
+        "delivery/cards_office.html",
+        {"kinds": LossKind.choices, "posted": request.POST},
+        status=status,
+    )
+
+
+# --- National policy ------------------------------------------------------------------------
+
+
+def admin_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            selectors.access_policy_for(request.user)
+        except DomainError as exc:
+            return _message(request, exc.detail, status=403, title="دسترسی ندارید")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def policy(request):
+    status = 200
+    if request.method == "POST":
+        data = request.POST
+        try:
+            action = data.get("action")
+            if action == "extension":
+                services.validity_extension_record(
+                    expiring_before=parse_date(data.get("expiring_before", "")),
+                    valid_until=parse_date(data.get("valid_until", "")),
+                    effective_from=parse_date(data.get("effective_from", "")),
+                    reference=data.get("reference", ""),
+                    actor=request.user,
+                )
+                messages.success(request, "تمدید اعتبار ثبت شد.")
+            elif action == "cutoff":
+                services.paper_cutoff_record(
+                    accepted_until=parse_date(data.get("accepted_until", "")),
+                    effective_from=parse_date(data.get("effective_from", "")),
+                    reference=data.get("reference", ""),
+                    actor=request.user,
+                )
+                messages.success(request, "مهلت پذیرش کارت قدیمی ثبت شد.")
+            elif action == "withdraw_extension":
+                services.validity_extension_withdraw(
+                    extension_id=int(data.get("id", "0") or 0), actor=request.user
+                )
+                messages.success(request, "تمدید لغو شد.")
+            elif action == "withdraw_cutoff":
+                services.paper_cutoff_withdraw(
+                    cutoff_id=int(data.get("id", "0") or 0), actor=request.user
+                )
+                messages.success(request, "مهلت پذیرش کارت قدیمی لغو شد.")
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            status = exc.status
+        except ValueError:
+            messages.error(request, "شناسه مصوبه نامعتبر است.")
+            status = 422
+        else:
+            return redirect(reverse("cards:policy"))
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return render(
+        request,
+        "delivery/cards_policy.html",
+        {
+            "extensions": selectors.extensions_all()[:100],
+            "cutoffs": selectors.cutoffs_all()[:100],
+            "standing": selectors.paper_card_standing(on=today),
+            "posted": request.POST,
+        },
+        status=status,
+    )

@@ -1,0 +1,159 @@
+"""Sara's card received at Reza's office and waiting for her, with what she brings to the
+desk: her tracking code, her receipt (a real signed QR) and her finger on the simulator,
+whose picture enrolment kept the hash of."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import pytest
+from django.utils import timezone
+
+from hoviat.applications.models import Application
+from hoviat.enrolment.devices import SimulatorDevice
+from hoviat.enrolment.models import Enrolment, Receipt
+from hoviat.production.models import Card
+
+__all__ = [
+    "ReadyCard",
+    "handover_body",
+    "omid",
+    "other_office",
+    "receipt_for",
+    "sara_ready",
+    "simulator_finger",
+]
+
+
+@pytest.fixture
+def other_office(bushehr_city):
+    from hoviat.offices.tests.factories import OfficeFactory
+
+    return OfficeFactory(name="دفتر پیشخوان خیابان لیان", code="PISH-0602", city=bushehr_city)
+
+
+@pytest.fixture
+def omid(other_office):
+    """Operator Omid at another office of Bushehr."""
+    from hoviat.core.models import Role
+    from hoviat.core.tests.factories import UserFactory
+
+    return UserFactory(
+        username="omid", first_name="امید", role=Role.OFFICE_OPERATOR, office=other_office
+    )
+
+
+def simulator_finger(national_code: str, position: int = 1) -> bytes:
+    return SimulatorDevice(person=national_code).capture_finger(position)
+
+
+def receipt_for(application: Application, operator) -> Receipt:
+    """A current receipt with a genuinely signed QR, as enrolment issues it."""
+    from hoviat.enrolment.services import receipt_number_new
+    from hoviat.pki.receipts import ReceiptClaims
+    from hoviat.pki.services import receipt_qr_sign
+
+    enrolment = application.enrolment
+    citizen = application.citizen
+    number = receipt_number_new()
+    issued_at = enrolment.completed_at or timezone.now()
+    valid_until = timezone.localdate() + dt.timedelta(days=180)
+    qr = receipt_qr_sign(
+        claims=ReceiptClaims(
+            national_code=citizen.national_code,
+            first_name=citizen.first_name,
+            last_name=citizen.last_name,
+            birth_date=citizen.birth_date,
+            tracking_code=application.tracking_code,
+            receipt_number=number,
+            issued_at=issued_at,
+            valid_until=valid_until,
+        )
+    )
+    return Receipt.objects.create(
+        application=application,
+        enrolment=enrolment,
+        receipt_number=number,
+        office=enrolment.office,
+        issued_by=operator,
+        issued_at=issued_at,
+        valid_until=valid_until,
+        qr_text=qr,
+    )
+
+
+def enrol_simulator_fingers(application: Application) -> None:
+    """Enrolment's record of the finger as the simulator draws it (the fixture's enrolment
+    kept placeholder hashes)."""
+    code = application.citizen.national_code
+    Enrolment.objects.filter(application=application).update(
+        fingerprints={
+            "1": {"sha256": hashlib.sha256(simulator_finger(code, 1)).hexdigest()},
+            "2": {"missing": "AMPUTATED"},
+            "7": {"sha256": hashlib.sha256(simulator_finger(code, 7)).hexdigest()},
+        }
+    )
+
+
+@dataclass
+class ReadyCard:
+    card: Card
+    application: Application
+    receipt: Receipt
+    other_card: Card  # the stranger's card in the same shipment
+
+
+@pytest.fixture
+def sara_ready(saras_card_in_transit, reza) -> ReadyCard:
+    """Sara's card received at Reza's office: at_office, her application ready_at_office."""
+    from hoviat.delivery.services import shipment_receive
+
+    transit = saras_card_in_transit
+    application = transit.applications[0]
+    enrol_simulator_fingers(application)
+    receipt = receipt_for(application, reza)
+    shipment_receive(
+        shipment_id=transit.shipment.pk,
+        card_serials=[c.csn for c in transit.cards],
+        actor=reza,
+    )
+    card = Card.objects.get(application=application)
+    other = next(c for c in transit.cards if c.pk != card.pk)
+    application.refresh_from_db()
+    other.refresh_from_db()
+    return ReadyCard(card=card, application=application, receipt=receipt, other_card=other)
+
+
+def handover_body(
+    ready: ReadyCard,
+    *,
+    national_code: str = "0499370899",
+    tracking_code: str | None = "same",
+    receipt_qr: str | None = None,
+    finger_of: str | None = None,
+    position: int | None = 1,
+    pins: tuple[str, str, str] = ("4321", "8765", "1357"),
+    confirmation: str | None = None,
+) -> dict:
+    """The JSON a desk sends; the finger is the simulator's picture of `finger_of`."""
+    import base64
+
+    if tracking_code == "same":
+        tracking_code = ready.application.tracking_code
+    image = simulator_finger(finger_of or national_code, position or 1)
+    return {
+        "national_code": national_code,
+        "tracking_code": tracking_code,
+        "receipt_qr": receipt_qr,
+        "verification": {
+            "fingerprint": {"position": position, "image": base64.b64encode(image).decode()},
+            "pins": {
+                "id": pins[0],
+                "sign": pins[1],
+                "nmoc": pins[2],
+                "id_confirmation": pins[0] if confirmation is None else confirmation,
+            },
+        },
+    }

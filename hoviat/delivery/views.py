@@ -1,0 +1,294 @@
+"""Delivery pages: the office's incoming shipments and receiving, cards waiting with their
+notices, the hand-over desk; and the citizen's page to move the card-ready SMS to a new mobile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hoviat.applications.views import tracking_extra_register
+from hoviat.core.errors import DomainError, NotFound, ValidationFailed
+from hoviat.core.jalali import today_local
+from hoviat.core.models import Role
+from hoviat.core.ratelimit import rate_limit_hit
+from hoviat.delivery import devices, selectors, services
+from hoviat.enrolment.models import FingerPosition
+
+FINGER_LABELS = dict(FingerPosition.choices)
+
+
+def operator_required(view):
+    """Signed-in operators of an office; anyone else sees a clear refusal."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_active and user.role == Role.OFFICE_OPERATOR and user.office_id):
+            return render(request, "delivery/forbidden.html", status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            return render(request, "delivery/not_found.html", {"detail": exc.detail}, status=404)
+
+    return wrapper
+
+
+def _simulator_enabled() -> bool:
+    return bool(getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True))
+
+
+@operator_required
+@require_GET
+def home(request):
+    office = request.user.office
+    today = today_local()
+    counts = selectors.waiting_counts_at(office_id=office.pk, today=today)
+    return render(
+        request,
+        "delivery/home.html",
+        {
+            "office": office,
+            "day": today,
+            "active": "home",
+            "shipments": selectors.shipments_incoming_to(office_id=office.pk),
+            "counts": counts,
+            "handovers": selectors.handovers_recent_at(office_id=office.pk, limit=10),
+        },
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def receive(request, shipment_id: int):
+    shipment = selectors.access_shipment_for(request.user, shipment_id)
+    result = error = None
+    serials_text = ""
+    if request.method == "POST":
+        serials_text = request.POST.get("card_serials", "")
+        try:
+            result = services.shipment_receive(
+                shipment_id=shipment.pk, card_serials=serials_text, actor=request.user
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            serials_text = ""
+        shipment.refresh_from_db()
+    lines, receipt = selectors.shipment_manifest(shipment=shipment)
+    return render(
+        request,
+        "delivery/receive.html",
+        {
+            "shipment": shipment,
+            "lines": lines,
+            "receipt": receipt,
+            "result": result,
+            "error": error,
+            "serials_text": serials_text,
+            "active": "home",
+        },
+        status=error.status if error else 200,
+    )
+
+
+@operator_required
+@require_GET
+def waiting(request):
+    failed_only = request.GET.get("failed") == "1"
+    today = today_local()
+    cards = selectors.cards_waiting_at(
+        office_id=request.user.office_id, today=today, failed_only=failed_only
+    )
+    counts = selectors.waiting_counts_at(office_id=request.user.office_id, today=today)
+    return render(
+        request,
+        "delivery/waiting.html",
+        {"cards": cards, "counts": counts, "failed_only": failed_only, "active": "waiting"},
+    )
+
+
+def _finger_from_form(request, national_code: str) -> services.FingerprintSample:
+    from hoviat.core.national_code import parse_national_code
+    from hoviat.enrolment.devices import MissingFinger, SimulatorDevice
+
+    try:
+        position = int(request.POST.get("finger_position") or 0) or None
+    except ValueError:
+        position = None
+    upload = request.FILES.get("finger_image")
+    if upload is not None:
+        return services.FingerprintSample(position=position, image=upload.read())
+    if request.POST.get("capture") == "simulator":
+        if not _simulator_enabled():
+            raise ValidationFailed("دستگاه شبیه‌ساز در این سامانه خاموش است.")
+        person = parse_national_code(request.POST.get("simulator_person") or national_code)
+        image = SimulatorDevice(person=person).capture_finger(position or 1)
+        if isinstance(image, MissingFinger):
+            raise ValidationFailed("اثر انگشت گرفته نشد.")
+        return services.FingerprintSample(position=position or 1, image=image)
+    raise ValidationFailed(
+        "اثر انگشت را با دستگاه بگیرید (یا تصویر آن را بارگذاری کنید).",
+        code="FINGERPRINT_REQUIRED",
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def handover(request):
+    data = request.POST if request.method == "POST" else request.GET
+    serial = services.card_serial_parse(data.get("card_serial", ""))
+    card = selectors.access_card_for_handover_for(request.user, serial) if serial else None
+    positions = []
+    if card is not None:
+        enrolment = getattr(card.application, "enrolment", None)
+        enrolled = dict(enrolment.fingerprints) if enrolment is not None else {}
+        positions = [
+            (p, FINGER_LABELS.get(p, str(p))) for p in devices.enrolled_positions(enrolled)
+        ]
+    error = None
+    if request.method == "POST" and request.POST.get("step") == "handover":
+        national_code = request.POST.get("national_code", "")
+        try:
+            done = services.card_handover(
+                card_serial=serial,
+                operator=request.user,
+                national_code=national_code,
+                tracking_code=request.POST.get("tracking_code", ""),
+                receipt_qr=request.POST.get("receipt_qr", ""),
+                fingerprint=_finger_from_form(request, national_code),
+                pins=services.ChosenPins(
+                    id_pin=request.POST.get("id_pin", ""),
+                    sign_pin=request.POST.get("sign_pin", ""),
+                    nmoc_pin=request.POST.get("nmoc_pin", ""),
+                    id_pin_confirmation=request.POST.get("id_pin_confirmation", ""),
+                    puk=request.POST.get("puk", ""),
+                ),
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(
+                request,
+                f"کارت {done.card.csn} به {done.application.citizen.first_name} "
+                f"{done.application.citizen.last_name} تحویل داده و فعال شد.",
+            )
+            return redirect(reverse("delivery:handed_over", args=[done.card.csn]))
+    elif serial and card is None:
+        error = _why_not_here(request.user, serial)
+    return render(
+        request,
+        "delivery/handover.html",
+        {
+            "serial": serial,
+            "card": card,
+            "positions": positions,
+            "error": error,
+            "form": request.POST if request.method == "POST" else {},
+            "simulator": _simulator_enabled(),
+            "active": "handover",
+        },
+        status=error.status if error else 200,
+    )
+
+
+def _why_not_here(user, serial: str) -> DomainError:
+    """The same clear error the hand-over itself would give, without counting an attempt."""
+    from hoviat.production.models import Card
+
+    card = Card.objects.select_related("office").filter(csn=serial).first()
+    if card is None:
+        return NotFound("کارتی با این شماره سریال یافت نشد.", code="CARD_NOT_FOUND")
+    if card.office_id != user.office_id:
+        return DomainError(
+            f"این کارت به «{card.office.name}» فرستاده شده است و تنها همان‌جا تحویل داده می‌شود.",
+            code="CARD_AT_OTHER_OFFICE",
+            status=403,
+        )
+    return DomainError(
+        f"این کارت در دفتر آماده تحویل نیست (وضعیت: {card.get_status_display()}).",
+        code="CARD_NOT_AT_OFFICE",
+        status=409,
+    )
+
+
+@operator_required
+@require_GET
+def handed_over(request, card_serial: str):
+    from hoviat.delivery.models import Handover
+
+    handover = (
+        Handover.objects.select_related("card", "application__citizen", "office")
+        .filter(card__csn=card_serial, office_id=request.user.office_id)
+        .first()
+    )
+    if handover is None:
+        raise NotFound("تحویلی برای این کارت در دفتر شما ثبت نشده است.")
+    return render(
+        request, "delivery/handed_over.html", {"handover": handover, "active": "handover"}
+    )
+
+
+# --- The citizen: the card-ready SMS to a new mobile ---------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def notice_mobile(request):
+    """Two steps on one page: the new mobile (a code is sent to it), then the code."""
+    data = request.POST if request.method == "POST" else request.GET
+    fields = {
+        "national_code": data.get("national_code", ""),
+        "tracking_code": data.get("tracking_code", ""),
+        "mobile": data.get("mobile", ""),
+    }
+    step = "ask"
+    error = None
+    if request.method == "POST":
+        try:
+            rate_limit_hit(
+                scope="track",
+                subject=request.META.get("REMOTE_ADDR", ""),
+                limit=settings.TRACKING_RATE_PER_MINUTE,
+                window=dt.timedelta(minutes=1),
+            )
+            if request.POST.get("step") == "verify":
+                services.collection_mobile_change(**fields, code=request.POST.get("code", ""))
+                step = "done"
+            else:
+                services.collection_mobile_change_request(**fields)
+                step = "verify"
+        except DomainError as exc:
+            error = exc
+            step = "verify" if request.POST.get("step") == "verify" else "ask"
+    return render(
+        request,
+        "delivery/notice_mobile.html",
+        {"fields": fields, "step": step, "error": error},
+        status=error.status if error else 200,
+    )
+
+
+def _tracking_card_waiting(application) -> dict | None:
+    """What the citizen's tracking page shows of a card waiting at an office."""
+    notice = selectors.card_waiting_notice(application)
+    if notice is not None:
+        query = urlencode(
+            {
+                "national_code": application.citizen.national_code,
+                "tracking_code": application.tracking_code,
+            }
+        )
+        notice["change_mobile_url"] = f"{reverse('track_card_mobile')}?{query}"
+    return notice
+
+
+# The URLconf imports these views before any page is served, so the tracking page has it.
+tracking_extra_register("card_waiting", _tracking_card_waiting)

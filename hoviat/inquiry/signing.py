@@ -1,0 +1,253 @@
+"""Signed answers: every inquiry answer carries a detached JWS (RFC 7515 appendix F).
+
+The `X-JWS-Signature` response header holds `BASE64URL(header)..BASE64URL(signature)`, a JWS
+compact serialisation with the payload left out. The payload is the exact bytes of the
+response body; to verify, put BASE64URL(body) between the two dots and check the ES256
+signature with the key named by `kid`, published as a JWKS at GET /inquiry/keys. The partner
+keeps the body and the header: together they prove what the registry answered, and when (the
+body carries `inquiry_id` and `answered_at`).
+
+Protected header: {"alg": "ES256", "kid": <kid>, "typ": "JOSE", "cty": "json"}. The kid is the
+base64url of the first 8 bytes of SHA-256 over the key's SubjectPublicKeyInfo, as for the
+receipt-signing keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from functools import lru_cache
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+from joserfc import jws
+from joserfc.jwk import ECKey
+
+from hoviat.core.audit import audit_record
+from hoviat.core.env import secret_from_env_or_file
+from hoviat.core.errors import Conflict, DomainError, NotFound
+from hoviat.inquiry.conf import conf
+from hoviat.inquiry.models import InquirySigningKey
+from hoviat.pki.receipts import b64url, b64url_decode, kid_of, public_key_jwk
+
+HEADER = "X-JWS-Signature"
+ALGORITHMS = ["ES256"]
+
+
+class SigningKeyMissing(DomainError):
+    code = "INQUIRY_SIGNING_KEY_MISSING"
+    status = 503
+    title = "No inquiry-signing key"
+    default_detail = "کلید امضای پاسخ استعلام آماده نیست. «hoviat inquiry rotate-key» را اجرا کنید."
+
+
+def _passphrase() -> bytes:
+    value = getattr(settings, "PKI_PASSPHRASE", None) or secret_from_env_or_file(
+        "HOVIAT_PKI_PASSPHRASE", settings.VAR_DIR / "pki_passphrase"
+    )
+    return value.encode()
+
+
+# Decrypting a key runs the slow KDF of PEM encryption: once per process and key.
+_JOSE_KEYS: dict[str, ECKey] = {}
+# (loaded at, key) of the key signing now: re-read at most every INQUIRY_SIGNING_KEY_CACHE_SECONDS
+# so answering costs no query for it; a rotation reaches every process within that delay.
+_CURRENT: list[Any] = [0.0, None]
+
+
+def _jose_key(key: InquirySigningKey) -> ECKey:
+    cached = _JOSE_KEYS.get(key.kid)
+    if cached is not None:
+        return cached
+    try:
+        private = serialization.load_pem_private_key(key.private_key_pem.encode(), _passphrase())
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f"Cannot decrypt inquiry-signing key {key.kid}: HOVIAT_PKI_PASSPHRASE differs"
+        ) from None
+    if not isinstance(private, ec.EllipticCurvePrivateKey) or (
+        b64url(kid_of(private.public_key())) != key.kid
+    ):
+        raise ImproperlyConfigured(f"Inquiry-signing key {key.kid} does not match its kid")
+    jose = ECKey.import_key(private)
+    _JOSE_KEYS[key.kid] = jose
+    return jose
+
+
+def _forget_current() -> None:
+    _CURRENT[:] = [0.0, None]
+
+
+def signing_key_create(*, actor: Any = None, active_from: dt.datetime | None = None):
+    """Generate a P-256 answer-signing key, store it encrypted, and audit it."""
+    now = timezone.now()
+    active_from = active_from or now
+    private = ec.generate_private_key(ec.SECP256R1())
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(_passphrase()),
+    )
+    with transaction.atomic():
+        key = InquirySigningKey.objects.create(
+            kid=b64url(kid_of(private.public_key())),
+            public_key_pem=public_pem.decode(),
+            private_key_pem=private_pem.decode(),
+            created_at=now,
+            active_from=active_from,
+            signs_until=active_from + dt.timedelta(days=conf("INQUIRY_SIGNING_KEY_DAYS")),
+        )
+        audit_record(
+            actor=actor,
+            action="inquiry.signing_key_created",
+            obj=key,
+            to_state="signing",
+            data={"kid": key.kid, "signs_until": key.signs_until.isoformat()},
+        )
+    _JOSE_KEYS[key.kid] = ECKey.import_key(private)
+    _forget_current()
+    return key
+
+
+def signing_key_current(*, now: dt.datetime | None = None) -> InquirySigningKey | None:
+    now = now or timezone.now()
+    return (
+        InquirySigningKey.objects.filter(
+            retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
+        )
+        .order_by("-active_from", "-id")
+        .first()
+    )
+
+
+def signing_key_rotate(*, actor: Any = None) -> InquirySigningKey:
+    """A new signing key from now on; earlier ones stop signing but stay published."""
+    with transaction.atomic():
+        now = timezone.now()
+        previous = list(
+            InquirySigningKey.objects.select_for_update().filter(
+                retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
+            )
+        )
+        InquirySigningKey.objects.filter(pk__in=[k.pk for k in previous]).update(signs_until=now)
+        key = signing_key_create(actor=actor, active_from=now)
+        audit_record(
+            actor=actor,
+            action="inquiry.signing_key_rotated",
+            obj=key,
+            from_state=",".join(k.kid for k in previous),
+            to_state=key.kid,
+        )
+    _forget_current()
+    return key
+
+
+def signing_key_rotate_if_due(*, within: dt.timedelta, actor: Any = None):
+    """Rotate when no key signs now or the signing one stops within `within`; else None."""
+    key = signing_key_current()
+    if key is not None and key.signs_until > timezone.now() + within:
+        return None
+    return signing_key_rotate(actor=actor)
+
+
+def signing_key_retire(*, kid: str, reason: str, actor: Any = None) -> InquirySigningKey:
+    """Withdraw a key (e.g. leaked): unpublished, so answers it signed no longer verify."""
+    with transaction.atomic():
+        key = InquirySigningKey.objects.select_for_update().filter(kid=kid).first()
+        if key is None:
+            raise NotFound(f"کلید {kid} یافت نشد.", code="SIGNING_KEY_NOT_FOUND")
+        if key.retired_at is not None:
+            raise Conflict(f"کلید {kid} پیش‌تر کنار گذاشته شده است.", code="SIGNING_KEY_RETIRED")
+        now = timezone.now()
+        key.retired_at, key.retired_reason = now, reason[:200]
+        key.signs_until = min(key.signs_until, max(now, key.active_from))
+        key.save(update_fields=["retired_at", "retired_reason", "signs_until"])
+        audit_record(
+            actor=actor,
+            action="inquiry.signing_key_retired",
+            obj=key,
+            from_state="published",
+            to_state="retired",
+            reason=reason,
+        )
+    _JOSE_KEYS.pop(kid, None)
+    _forget_current()
+    return key
+
+
+def _signing_key() -> InquirySigningKey:
+    loaded_at, key = _CURRENT
+    now = time.monotonic()
+    if (
+        key is not None
+        and now - loaded_at < conf("INQUIRY_SIGNING_KEY_CACHE_SECONDS")
+        and key.signs_until > timezone.now()
+    ):
+        return key
+    key = signing_key_current()
+    if key is None:
+        if not conf("INQUIRY_SIGNING_KEY_AUTO_CREATE"):
+            raise SigningKeyMissing()
+        key = signing_key_create()
+    _CURRENT[:] = [now, key]
+    return key
+
+
+def detached_signature(body: bytes) -> str:
+    """The detached compact JWS (header..signature) of `body` with the current key."""
+    key = _signing_key()
+    header = {"alg": "ES256", "kid": key.kid, "typ": "JOSE", "cty": "json"}
+    compact = jws.serialize_compact(header, body, _jose_key(key), algorithms=ALGORITHMS)
+    return jws.detach_content(compact)
+
+
+@lru_cache(maxsize=32)
+def _public(pem: str) -> ec.EllipticCurvePublicKey:
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ImproperlyConfigured("An inquiry-signing key is not an EC key")
+    return key
+
+
+def signing_keys_document() -> dict[str, Any]:
+    """The published answer-signing keys as a JWKS (RFC 7517), newest first."""
+    keys = []
+    for key in InquirySigningKey.objects.filter(retired_at__isnull=True).order_by(
+        "-active_from", "-id"
+    ):
+        jwk = public_key_jwk(_public(key.public_key_pem))
+        jwk.update(
+            active_from=key.active_from.isoformat(),
+            signs_until=key.signs_until.isoformat(),
+            pem=key.public_key_pem,
+        )
+        keys.append(jwk)
+    return {"keys": keys}
+
+
+def detached_verify(body: bytes, signature: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    """The protected header if `signature` signs `body` with a key of `jwks`; else ValueError.
+
+    The same check a partner makes (examples/inquiry_client.py does it with joserfc too).
+    """
+    try:
+        header_part = signature.split(".", 1)[0]
+        kid = json.loads(b64url_decode(header_part))["kid"]
+        jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
+        public = ECKey.import_key({k: jwk[k] for k in ("kty", "crv", "x", "y")})
+        return dict(
+            jws.deserialize_compact(
+                signature, public, payload=body, algorithms=ALGORITHMS
+            ).headers()
+        )
+    except Exception as exc:  # any failure is "not signed by us"
+        raise ValueError(f"signature does not verify: {exc!r}") from None

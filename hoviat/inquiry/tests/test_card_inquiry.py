@@ -1,0 +1,175 @@
+"""Card inquiry through the API, as a bank calls it, with real cards and signed answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hoviat.inquiry.models import InquiryLog
+from hoviat.inquiry.signing import HEADER, detached_verify
+from hoviat.inquiry.tests.conftest import card_set_status
+
+SARA = "0499370899"
+
+
+def ask(bank, card, national_code=SARA, purpose="BANK_ACCOUNT_OPENING"):
+    return bank.post(
+        "/inquiry/card",
+        {"national_code": national_code, "card_serial": card.csn, "purpose": purpose},
+    )
+
+
+def test_it_says_an_active_card_is_valid_with_its_expiry(bank, saras_card):
+    response = ask(bank, saras_card)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["result"] == "valid"
+    assert body["reason_code"] == "OK"
+    assert body["card_status"] == "active"
+    assert body["expires_on"] == saras_card.expires_on.isoformat()
+    assert body["inquiry_id"] and body["answered_at"]
+
+
+def test_every_answer_is_signed_and_verifies_with_the_published_keys(bank, saras_card):
+    response = ask(bank, saras_card)
+    jwks = Client().get("/inquiry/keys").json()
+
+    header = detached_verify(response.content, response[HEADER], jwks)
+
+    assert header["alg"] == "ES256"
+    assert header["kid"] == jwks["keys"][0]["kid"]
+    assert response[HEADER].count(".") == 2 and ".." in response[HEADER]  # detached payload
+
+
+def test_a_changed_answer_no_longer_verifies(bank, saras_card):
+    response = ask(bank, saras_card)
+    jwks = Client().get("/inquiry/keys").json()
+    forged = response.content.replace(b'"valid"', b'"invalid"')
+
+    with pytest.raises(ValueError):
+        detached_verify(forged, response[HEADER], jwks)
+
+
+def test_it_hides_attributes_the_partner_was_not_granted(make_partner, saras_card):
+    bank = make_partner(attributes=[])
+
+    body = ask(bank, saras_card).json()
+
+    assert body["result"] == "valid"
+    assert body["card_status"] is None and body["expires_on"] is None
+
+
+def test_someone_elses_national_code_is_not_found_and_leaks_nothing(bank, saras_card):
+    body = ask(bank, saras_card, national_code="0012345679").json()
+
+    assert body == {**body, "result": "invalid", "reason_code": "NOT_FOUND"}
+    assert body["card_status"] is None and body["expires_on"] is None
+
+
+def test_an_unknown_serial_is_not_found(bank, saras_card):
+    body = bank.post(
+        "/inquiry/card",
+        {"national_code": SARA, "card_serial": "IR9999999999", "purpose": "LOAN"},
+    ).json()
+
+    assert (body["result"], body["reason_code"]) == ("invalid", "NOT_FOUND")
+
+
+def test_a_card_not_yet_handed_over_is_not_active(bank, a_strangers_card):
+    national_code = a_strangers_card.application.citizen.national_code
+
+    body = ask(bank, a_strangers_card, national_code=national_code).json()
+
+    assert (body["result"], body["reason_code"], body["card_status"]) == (
+        "invalid",
+        "CARD_NOT_ACTIVE",
+        "in_transit",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("suspended", "CARD_SUSPENDED"), ("revoked", "CARD_REVOKED"), ("expired", "CARD_EXPIRED")],
+)
+def test_a_suspended_revoked_or_expired_card_is_invalid(bank, saras_card, status, reason):
+    card_set_status(saras_card, status)
+
+    body = ask(bank, saras_card).json()
+
+    assert (body["result"], body["reason_code"], body["card_status"]) == (
+        "invalid",
+        reason,
+        status,
+    )
+
+
+def test_a_card_past_its_printed_expiry_is_expired_without_an_extension(bank, saras_card):
+    with time_machine.travel(saras_card.expires_on + dt.timedelta(days=3), tick=False):
+        body = ask(bank, saras_card).json()
+
+    assert (body["result"], body["reason_code"]) == ("invalid", "CARD_EXPIRED")
+
+
+def test_a_card_past_its_printed_expiry_is_valid_under_an_extension(bank, saras_card, nasrin):
+    from hoviat.delivery.models import ValidityExtension
+
+    printed = saras_card.expires_on
+    ValidityExtension.objects.create(
+        expiring_before=printed + dt.timedelta(days=30),
+        valid_until=printed + dt.timedelta(days=365),
+        effective_from=printed - dt.timedelta(days=10),
+        reference="مصوبه هیئت وزیران (آزمایشی)",
+        created_by=nasrin,
+    )
+
+    with time_machine.travel(printed + dt.timedelta(days=3), tick=False):
+        body = ask(bank, saras_card).json()
+
+    assert (body["result"], body["reason_code"]) == ("valid", "OK")
+    assert body["expires_on"] == (printed + dt.timedelta(days=365)).isoformat()
+
+
+def test_each_inquiry_is_logged_with_partner_purpose_and_result_but_no_national_code(
+    bank, saras_card
+):
+    response = ask(bank, saras_card, purpose="SIM_CARD")
+
+    row = InquiryLog.objects.get()
+    assert (row.partner_id, row.endpoint, row.purpose, row.result, row.reason_code) == (
+        bank.partner.pk,
+        "card",
+        "SIM_CARD",
+        "valid",
+        "",
+    )
+    assert row.key_prefix == bank.key.prefix
+    assert str(row.inquiry_id) == response.json()["inquiry_id"]
+    assert row.response_sha256 == hashlib.sha256(response.content).hexdigest()
+    stored = json.dumps([str(v) for v in InquiryLog.objects.values().get().values()])
+    assert SARA not in stored and saras_card.csn not in stored
+
+
+def test_a_card_inquiry_costs_at_most_five_queries(bank, saras_card):
+    ask(bank, saras_card)  # the signing key is loaded once per process, not per inquiry
+
+    with CaptureQueriesContext(connection) as queries:
+        response = ask(bank, saras_card)
+
+    assert response.status_code == 200
+    assert len(queries) <= 5, [q["sql"] for q in queries]
+
+
+def test_the_answer_is_dated_now(bank, saras_card):
+    body = ask(bank, saras_card).json()
+
+    answered = dt.datetime.fromisoformat(body["answered_at"])
+    assert abs((answered - timezone.now()).total_seconds()) < 5
