@@ -36,10 +36,17 @@ def _problem(status: int, code: str, detail: str) -> HttpResponse:
     )
 
 
+# Headers that are part of the answer itself and must come back with a replay: the detached
+# signature of an inquiry answer, where a created thing lives, when to try again.
+KEPT_HEADERS = ("X-JWS-Signature", "Location", "Retry-After")
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(
         bytes(record.body), status=record.status_code, content_type=record.content_type
     )
+    for name, value in (record.headers or {}).items():
+        response[name] = value
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -78,6 +85,7 @@ class IdempotencyMiddleware:
                     status_code=response.status_code,
                     content_type=response.get("Content-Type", "application/json"),
                     body=response.content,
+                    headers={h: response[h] for h in KEPT_HEADERS if response.has_header(h)},
                 )
                 return response
         except IntegrityError:

@@ -118,6 +118,7 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField()
     content_type = models.CharField(max_length=100)
     body = models.BinaryField()
+    headers = models.JSONField(default=dict, blank=True)  # KEPT_HEADERS of the first answer
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -50,6 +50,17 @@ def test_every_answer_is_signed_and_verifies_with_the_published_keys(bank, saras
     assert response[HEADER].count(".") == 2 and ".." in response[HEADER]  # detached payload
 
 
+def test_a_replayed_answer_keeps_its_signature(bank, saras_card):
+    body = {"national_code": SARA, "card_serial": saras_card.csn, "purpose": "LOAN"}
+    first = bank.post("/inquiry/card", body, **{"Idempotency-Key": "retry-1"})
+    again = bank.post("/inquiry/card", body, **{"Idempotency-Key": "retry-1"})
+    jwks = Client().get("/inquiry/keys").json()
+
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content and again[HEADER] == first[HEADER]
+    detached_verify(again.content, again[HEADER], jwks)
+
+
 def test_a_changed_answer_no_longer_verifies(bank, saras_card):
     response = ask(bank, saras_card)
     jwks = Client().get("/inquiry/keys").json()
