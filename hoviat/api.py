@@ -3,13 +3,15 @@
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
-from hoviat.core.errors import DomainError, problem
+from hoviat.core.api import Problem
+from hoviat.core.errors import DomainError, ValidationFailed, problem
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +21,66 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+NUL_DETAIL = "متن ارسال‌شده نویسهٔ نامعتبر (NUL) دارد."
+
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
+_ERROR_TITLES = {
+    400: "Bad request, or the request cannot be completed (problem+json)",
+    401: "Not signed in, or the token is unknown or expired",
+    403: "Signed in without access to this",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Content too large",
+    422: "Invalid input",
+}
+
+
+def _errors_every_operation_can_give(method: str, operation: dict) -> set[int]:
+    """The error answers of the shared handlers below, by what an operation takes."""
+    codes = {400, 422}  # DomainError's default status; parameters or body that do not parse
+    if operation.get("security"):
+        codes |= {401, 403}
+    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+        codes.add(404)
+    if method != "get":
+        codes.add(409)
+    if "requestBody" in operation:
+        codes.add(413)
+    return codes
+
+
+class HoviatAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document declares the problem+json error answers too."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                # ninja keys the operation's own answers by int; JSON wants strings.
+                responses = {str(code): answer for code, answer in operation["responses"].items()}
+                operation["responses"] = responses
+                for response in responses.values():
+                    # Declared by the operation itself (`response={409: Problem}`).
+                    content = response.get("content", {})
+                    declared = content.get("application/json", {}).get("schema", {})
+                    if declared.get("$ref") == PROBLEM_REF:
+                        response["content"] = problem_content
+                for status in sorted(_errors_every_operation_can_give(method, operation)):
+                    responses.setdefault(
+                        str(status),
+                        {"description": _ERROR_TITLES[status], "content": problem_content},
+                    )
+        return schema
+
+
+api = HoviatAPI(
     renderer=Utf8JSONRenderer(),
     title="Hoviat API",
     version="1",
@@ -84,6 +145,14 @@ def on_http_error(request, exc: HttpError):
             problem(400, "MALFORMED_REQUEST", "بدنه درخواست JSON معتبر نیست.", title="Bad request"),
         )
     return _problem_response(request, problem(exc.status_code, "HTTP_ERROR", str(exc)))
+
+
+@api.exception_handler(DataError)
+def on_data_error(request, exc: DataError):
+    if "NUL (0x00)" in str(exc):
+        # PostgreSQL text cannot hold U+0000 (psycopg refuses it before sending): bad input.
+        return on_domain_error(request, ValidationFailed(NUL_DETAIL, code="NUL_CHARACTER"))
+    return on_unexpected_error(request, exc)
 
 
 @api.exception_handler(RequestDataTooBig)

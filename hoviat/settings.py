@@ -1,5 +1,6 @@
 """Hoviat settings: everything that differs between machines comes from the environment."""
 
+import copy
 from pathlib import Path
 
 import dj_database_url
@@ -105,6 +106,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env_bool("HOVIAT_DB_POOL", default=False):
         DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 10}
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# Read replica: reads wrapped in hoviat.core.dbrouter.use_replica() (the inquiry API) go to a
+# PostgreSQL streaming replica when one is configured; everything else stays on default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0)
+    DATABASES["replica"]["OPTIONS"] = copy.deepcopy(DATABASES["default"].get("OPTIONS", {}))
+    # Never build a test database on a read-only standby: under test it is default's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["hoviat.core.dbrouter.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -7,6 +7,7 @@ from ninja.security import HttpBearer
 
 from hoviat.applications import selectors, services
 from hoviat.applications.models import ApplicationKind
+from hoviat.core.api import Problem
 from hoviat.core.audit import Actor
 from hoviat.core.jalali import parse_date
 from hoviat.core.ratelimit import rate_limit_hit
@@ -43,7 +44,11 @@ class SentOut(Schema):
     expires_in_seconds: int
 
 
-@router.post("/auth/otp", response={202: SentOut}, summary="Send a sign-in code by SMS")
+@router.post(
+    "/auth/otp",
+    response={202: SentOut, 429: Problem},
+    summary="Send a sign-in code by SMS",
+)
 def otp_request(request, payload: OtpIn):
     services.otp_request(mobile=payload.mobile)
     return Status(
@@ -51,7 +56,11 @@ def otp_request(request, payload: OtpIn):
     )
 
 
-@router.post("/auth/otp/verify", response=TokenOut, summary="Exchange the SMS code for a token")
+@router.post(
+    "/auth/otp/verify",
+    response={200: TokenOut, 401: Problem, 429: Problem},
+    summary="Exchange the SMS code for a token",
+)
 def otp_verify(request, payload: OtpVerifyIn):
     raw, session = services.otp_verify(mobile=payload.mobile, code=payload.code)
     return {"token": raw, "expires_at": session.expires_at}
@@ -82,7 +91,7 @@ class ApplicationOut(Schema):
 
 @router.post(
     "/applications",
-    response={201: ApplicationOut},
+    response={201: ApplicationOut, 429: Problem},
     auth=citizen_auth,
     summary="Pre-register for a card (checked against the registry)",
 )
@@ -197,7 +206,11 @@ def tracking_view(application) -> dict:
     }
 
 
-@router.get("/track", response=TrackOut, summary="Track an application without signing in")
+@router.get(
+    "/track",
+    response={200: TrackOut, 404: Problem, 429: Problem},
+    summary="Track an application without signing in",
+)
 def track(request, national_code: str, tracking_code: str):
     rate_limit_hit(
         scope="track",

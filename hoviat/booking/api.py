@@ -14,6 +14,7 @@ from hoviat.applications.models import Application
 from hoviat.applications.selectors import access_application_for_citizen
 from hoviat.booking import selectors, services
 from hoviat.booking.models import Booking
+from hoviat.core.api import Problem
 from hoviat.core.audit import Actor
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import format_jalali, parse_date, today_local
@@ -83,7 +84,7 @@ class OfficeSearchOut(_Fast):
 
 @router.get(
     "/offices",
-    response=OfficeSearchOut,
+    response={200: OfficeSearchOut, 404: Problem},
     summary="Offices of a province or city, most free seats on a date first",
 )
 def offices(

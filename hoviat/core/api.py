@@ -8,6 +8,24 @@ from hoviat.core.services import staff_token_create, staff_token_user
 router = Router(tags=["auth"])
 
 
+class Problem(Schema):
+    """An RFC 9457 problem document; `code` is the stable machine-readable part.
+
+    Declare it for an operation's own error answers (`response={200: X, 409: Problem}`);
+    hoviat/api.py declares the ones every operation can give and serves them all as
+    application/problem+json.
+    """
+
+    model_config = {"extra": "allow"}
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+
+
 class StaffBearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         user = staff_token_user(token)
@@ -42,7 +60,7 @@ class NationalCodeOut(Schema):
     valid: bool
 
 
-@router.post("/auth/token", response=TokenOut, summary="Staff sign-in")
+@router.post("/auth/token", response={200: TokenOut, 401: Problem}, summary="Staff sign-in")
 def auth_token(request, payload: TokenIn):
     raw, token = staff_token_create(username=payload.username, password=payload.password)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
-from hoviat.core.api import staff_auth
+from hoviat.core.api import Problem, staff_auth
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import parse_date, today_local
 from hoviat.core.models import User
@@ -225,7 +225,7 @@ def _writable(request, enrolment_id: int) -> tuple[User, Enrolment]:
 
 @router.get(
     "/office/appointments",
-    response=list[AppointmentOut],
+    response={200: list[AppointmentOut], 404: Problem},
     summary="The day's appointments at the operator's office",
 )
 def office_appointments(request, date: str | None = None, office_id: int | None = None):
