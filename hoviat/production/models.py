@@ -225,7 +225,11 @@ class Card(models.Model):
                 name="one_card_in_production_per_application",
             ),
         ]
-        indexes = [models.Index(fields=["status", "office"])]
+        indexes = [
+            models.Index(fields=["status", "office"]),
+            # The expiry sweep: active or suspended cards past a date, without a scan.
+            models.Index(fields=["status", "expires_on"], name="card_status_expiry"),
+        ]
 
     def __str__(self) -> str:
         return self.csn
