@@ -116,3 +116,17 @@ def replacements_release_every_minute() -> None:
     from hoviat.delivery.services import applications_release_prepared
 
     applications_release_prepared()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def reports_refresh_every_ten_minutes() -> None:
+    from hoviat.reports.services import reports_refresh
+
+    reports_refresh()
+
+
+@db_periodic_task(crontab(hour="3", minute="50"))
+def reports_refresh_full_nightly() -> None:
+    from hoviat.reports.services import reports_refresh
+
+    reports_refresh(full=True)

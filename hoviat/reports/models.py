@@ -1,1 +1,80 @@
-from django.db import models  # noqa: F401
+"""Maintained aggregates for the figures: narrow fact rows kept up to date by reports_refresh.
+
+Reports only read the lifecycle tables. A page never scans them: it sums a few hundred rows
+of `Fact` (a month row for each full month before the as-of date, then day rows of its
+month), which `hoviat.reports.services.reports_refresh` rebuilds set-based, by SQL GROUP BY.
+"""
+
+from django.db import models
+
+
+class Grain(models.TextChoices):
+    NATION = "n", "کشور"
+    PROVINCE = "p", "استان"
+    COUNTY = "c", "شهرستان"
+    OFFICE = "o", "دفتر"
+
+
+class Period(models.TextChoices):
+    DAY = "d", "روز"
+    MONTH = "m", "ماه"  # a Gregorian calendar month: the sum of its day rows, or a rate's count
+    TOTAL = "c", "جمع تا پایان ماه"  # a count's running total through the end of the month
+
+
+class Fact(models.Model):
+    """How many `metric` events happened in one area during one day (or one month).
+
+    `area` is 0 for the nation, else the id of the province, county or office (0 at county
+    grain: the citizen's county is unknown). `bucket` splits lead-time metrics by whole days.
+    The eligible population is stored here too: `start` is then the birth date (clamped to
+    REPORTS_BIRTH_FLOOR) and the figure as of D sums the rows born on or before the cut-off.
+    Plain integers, not foreign keys: reports only read, and never hold other apps' rows.
+    """
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    area = models.IntegerField()
+    province = models.IntegerField(null=True)  # the area's province (county and office grains)
+    county = models.IntegerField(null=True)  # the office's county (office grain)
+    period = models.CharField(max_length=1, choices=Period.choices)
+    start = models.DateField()
+    metric = models.CharField(max_length=16)
+    bucket = models.SmallIntegerField(default=0)
+    value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "آمار تجمیعی"
+        verbose_name_plural = "آمارهای تجمیعی"
+        indexes = [
+            models.Index(
+                fields=["grain", "area", "period", "start"], name="reports_fact_area_start"
+            ),
+            # Every area of a grain at once (all provinces; a province's counties or offices).
+            models.Index(
+                fields=["grain", "period", "start", "province"], name="reports_fact_grain_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain}{self.area} {self.start} {self.metric}={self.value}"
+
+
+class RefreshState(models.Model):
+    """The one row that says how fresh the facts are; locking it orders concurrent refreshes."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    refreshed_at = models.DateTimeField(null=True)  # when the last refresh began (its mark)
+    full_at = models.DateTimeField(null=True)  # the last full rebuild
+    eligible_at = models.DateTimeField(null=True)
+    eligible_max_citizen = models.BigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    since = models.DateField(null=True)  # first day recomputed by the last refresh
+
+    class Meta:
+        verbose_name = "وضعیت به‌روزرسانی آمار"
+        verbose_name_plural = "وضعیت به‌روزرسانی آمار"
+        constraints = [
+            models.CheckConstraint(name="reports_refresh_singleton", condition=models.Q(id=1))
+        ]
+
+    def __str__(self) -> str:
+        return f"refreshed {self.refreshed_at}"

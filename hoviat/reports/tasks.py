@@ -1,0 +1,10 @@
+"""Jobs: the refresh of the figures' aggregates, asked for by a page or an admin."""
+
+from huey.contrib.djhuey import db_task
+
+
+@db_task()
+def reports_refresh_task(full: bool = False) -> None:
+    from hoviat.reports.services import reports_refresh
+
+    reports_refresh(full=full)
