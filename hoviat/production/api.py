@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from hoviat.core.api import staff_auth
@@ -138,9 +138,12 @@ def capacity_set(request, payload: CapacityIn):
 
 
 @router.get("/production/queue", response=QueueOut, summary="The production queue")
-def queue(request, offset: int = 0, limit: int = 100):
+def queue(
+    request,
+    offset: int = Query(0, ge=0, le=100_000_000),
+    limit: int = Query(100, ge=1, le=1000),
+):
     _operator(request)
-    offset, limit = max(offset, 0), min(max(limit, 1), 1000)
     summary = selectors.queue_summary()
     items = [
         {

@@ -81,3 +81,10 @@ def test_the_production_operator_sets_the_daily_capacity(kaveh_api):
         API_PREFIX + "/production/capacity", {"daily_capacity": -3}, content_type="application/json"
     )
     assert bad.status_code == 422
+
+
+def test_a_queue_page_beyond_any_queue_is_refused_not_a_server_error(kaveh_api):
+    response = kaveh_api.get("/api/v1/production/queue?offset=25838439668420345856&limit=2579")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "VALIDATION_FAILED"
