@@ -6,4 +6,4 @@ from hoviat.reports.services import reports_refresh
 
 def build(*, citizens: int, seed: int) -> str:
     result = reports_refresh(full=True)
-    return f"figures computed from the demo records ({result.rows} aggregate rows, {result.seconds:.1f} s)"
+    return f"figures computed ({result.rows} aggregate rows, {result.seconds:.1f} s)"
