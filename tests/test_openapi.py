@@ -19,6 +19,15 @@ CONTRACT = {
     "/api/v1/production/runs": {"post"},
     "/api/v1/production/queue": {"get"},
     "/api/v1/shipments/{shipment_id}/dispatch": {"post"},
+    "/api/v1/shipments/{shipment_id}/receive": {"post"},
+    "/api/v1/cards/{serial}/handover": {"post"},
+    "/api/v1/cards/{serial}/report-lost": {"post"},
+    # Inquiry for banks and agencies (v1)
+    "/api/v1/inquiry/card": {"post"},
+    "/api/v1/inquiry/receipt": {"post"},
+    "/api/v1/inquiry/identity": {"post"},
+    "/api/v1/auth/card/challenge": {"post"},
+    "/api/v1/auth/card/verify": {"post"},
 }
 
 

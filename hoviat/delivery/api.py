@@ -178,16 +178,16 @@ def _fingerprint_sample(data: FingerprintIn, national_code: str) -> services.Fin
 
 
 @router.post(
-    "/cards/{card_serial}/handover",
+    "/cards/{serial}/handover",
     # 423: the card is locked for hand-over today, or a chip PIN is blocked.
     response={200: HandoverOut, 423: Problem},
     auth=staff_auth,
     summary="Hand a card over: identity, fingerprint, PINs; card active, application delivered",
 )
-def card_handover(request, card_serial: str, payload: HandoverIn):
+def card_handover(request, serial: str, payload: HandoverIn):
     pins = payload.verification.pins
     handover = services.card_handover(
-        card_serial=card_serial,
+        card_serial=serial,
         operator=request.auth,
         national_code=payload.national_code,
         tracking_code=payload.tracking_code or "",
