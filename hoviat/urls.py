@@ -7,11 +7,28 @@ from hoviat.applications import views as application_views
 from hoviat.core import views as core_views
 from hoviat.delivery import views as delivery_views
 
+
+def _partner_calls_first(urls):
+    """The API's URL patterns, with the inquiry and card-authentication paths tried first.
+
+    Django tries patterns in order, and banks' inquiries are most of the API's requests: at
+    the end of the list each of them paid for some sixty failed matches. None of the moved
+    paths can be matched by another pattern (they start with fixed words no other API path
+    uses), so the order changes nothing but the cost.
+    """
+    patterns, app_name, namespace = urls
+    first = [p for p in patterns if str(p.pattern).startswith(("inquiry/", "auth/card/"))]
+    return [*first, *(p for p in patterns if p not in first)], app_name, namespace
+
+
 admin.site.site_header = "هویت — مدیریت سامانه"
 admin.site.site_title = "هویت"
 admin.site.index_title = "مدیریت"
 
 urlpatterns = [
+    # First: the API answers the most requests (bank inquiries), and each pattern tried
+    # before it costs every one of them a regular-expression match.
+    path("api/v1/", _partner_calls_first(api.urls)),
     path("", core_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -28,5 +45,4 @@ urlpatterns = [
     path("inquiry/", include("hoviat.inquiry.urls")),
     path("reports/", include("hoviat.reports.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
 ]

@@ -27,6 +27,12 @@ DEFAULTS: dict[str, Any] = {
     "INQUIRY_SEAL_MIN_AGE_SECONDS": 60,
     "INQUIRY_SEAL_BATCH": 50_000,
     "INQUIRY_CERT_MAX_BYTES": 8192,
+    # How long a web process trusts what it read about an API key (its partner, scopes,
+    # limits, revocation) before reading it again. A revocation, suspension or scope change
+    # made in this process applies at once; in the other processes within this delay.
+    "INQUIRY_KEY_CACHE_SECONDS": 5,
+    # Prepared statements for the inquiry hot path on PostgreSQL (see db.py).
+    "INQUIRY_DB_PREPARE": True,
 }
 
 

@@ -9,21 +9,25 @@ import hmac
 import ipaddress
 import json
 import re
+import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from hoviat.applications.codes import tracking_code_parse
 from hoviat.applications.models import Application
+from hoviat.core.dbrouter import read_alias, use_replica
 from hoviat.core.models import Role
 from hoviat.core.text import normalize_text
 from hoviat.delivery.selectors.policy import card_valid_until, paper_card_standing
 from hoviat.enrolment.models import Receipt
 from hoviat.enrolment.selectors import RECEIPT_STANDING_STATUSES
+from hoviat.inquiry.conf import conf
+from hoviat.inquiry.db import hot_cursor
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.models import ApiKey, InquiryLog, Partner
 from hoviat.production.models import Card
@@ -95,7 +99,7 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _key_with_partner(prefix: str) -> ApiKey | None:
+def _key_with_partner_read(prefix: str) -> ApiKey | None:
     found = list(ApiKey.objects.raw(_key_sql(), [prefix]))
     if not found:
         return None
@@ -110,6 +114,36 @@ def _key_with_partner(prefix: str) -> ApiKey | None:
         allowed_networks=_json(key.partner_allowed_networks),
         is_active=bool(key.partner_is_active),
     )
+    return key
+
+
+# prefix -> (read at, per time.monotonic(), key with its partner). Keys are read on every
+# request; this keeps each process from asking again for INQUIRY_KEY_CACHE_SECONDS (5 s by
+# default). Only found keys are kept (a flood of made-up prefixes cannot fill it), and only
+# a bounded number. The hash, revocation, expiry, partner state and networks are checked on
+# every request against the kept copy, so a revocation or suspension reaches every process
+# within the delay; forget_keys() (called by the services that change keys and partners)
+# makes it immediate in the process that made the change.
+_KEYS: dict[str, tuple[float, ApiKey]] = {}
+_KEYS_MAX = 1024
+_clock = time.monotonic
+
+
+def forget_keys() -> None:
+    _KEYS.clear()
+
+
+def _key_with_partner(prefix: str) -> ApiKey | None:
+    ttl = conf("INQUIRY_KEY_CACHE_SECONDS")
+    now = _clock()
+    kept = _KEYS.get(prefix)
+    if kept is not None and now - kept[0] < ttl:
+        return kept[1]
+    key = _key_with_partner_read(prefix)
+    if key is not None and ttl > 0:
+        if len(_KEYS) >= _KEYS_MAX:
+            _KEYS.clear()
+        _KEYS[prefix] = (now, key)
     return key
 
 
@@ -179,14 +213,16 @@ def card_state(*, status: str, expires_on: dt.date, today: dt.date) -> CardStand
 NO_CARD = CardStanding(False, "NOT_FOUND", None, None)
 
 
-def _card_sql(where_column: str) -> str:
-    # The hottest read of the system, written out for the same reason as _key_sql; table and
-    # column names still come from the models, so a rename there reaches here.
+@cache
+def _card_sql(vendor: str, where_column: str) -> str:
+    # The hottest read of the system: written out (no queryset to compile, no model to
+    # build) and prepared on PostgreSQL (db.py). Primary-key joins from the card to its
+    # holder; table and column names still come from the models, so a rename reaches here.
     q = connection.ops.quote_name
     card, application, citizen = (q(m._meta.db_table) for m in (Card, Application, Citizen))
     return (
-        f"SELECT {card}.{q('id')}, {card}.{q('status')}, {card}.{q('expires_on')}, "  # noqa: S608 (names from the models)
-        f"{citizen}.{q('national_code')} AS {q('holder_national_code')} "
+        f"SELECT {card}.{q('status')}, {card}.{q('expires_on')}, "  # noqa: S608 (names from the models)
+        f"{citizen}.{q('national_code')} "
         f"FROM {card} "
         f"JOIN {application} ON {application}.{q('id')} = {card}.{q('application_id')} "
         f"JOIN {citizen} ON {citizen}.{q('id')} = {application}.{q('citizen_id')} "
@@ -194,31 +230,60 @@ def _card_sql(where_column: str) -> str:
     )
 
 
-def _card_row(csn: str) -> tuple[str, dt.date, str] | None:
-    found = list(Card.objects.raw(_card_sql("csn"), [csn]))
-    if not found:
+CardRead = tuple[str, list]
+
+
+def card_read(csn: str) -> CardRead | None:
+    """The read of the card with serial `csn` (a SELECT and its parameters: status, printed
+    expiry, holder's national code), for card_row() or to ride along with the request's count
+    (services.card_inquire); None for a serial that cannot exist."""
+    csn = csn.strip().upper()
+    if not _CSN.fullmatch(csn):
         return None
-    card = found[0]
-    return card.status, card.expires_on, card.holder_national_code
+    return _card_sql(connection.vendor, "csn"), [csn]
+
+
+def reads_from_replica() -> bool:
+    """Whether the inquiry reads would go to a replica here and now."""
+    with use_replica():
+        return read_alias() != DEFAULT_DB_ALIAS
+
+
+def card_row(read: CardRead) -> tuple | None:
+    """Run a card_read(), on the replica when one is configured."""
+    with use_replica():
+        alias = read_alias()
+        with hot_cursor(alias) as cursor:
+            cursor.execute(*read)
+            return cursor.fetchone()
+
+
+def card_standing_of(row: tuple | None, *, national_code: str, today: dt.date) -> CardStanding:
+    """The standing told by a card_read() row, if the card is `national_code`'s; NOT_FOUND
+    for no card and for anyone else's."""
+    if row is None or row[2] != national_code:
+        return NO_CARD
+    status, expires_on = row[0], row[1]
+    if isinstance(expires_on, str):  # SQLite hands dates back as text
+        expires_on = dt.date.fromisoformat(expires_on)
+    with use_replica():  # the validity policy, read past the printed date
+        return card_state(status=status, expires_on=expires_on, today=today)
 
 
 def card_standing(*, national_code: str, csn: str, today: dt.date) -> CardStanding:
     """The card with serial `csn` if it is `national_code`'s; anyone else's is NOT_FOUND."""
-    csn = csn.strip().upper()
-    if not _CSN.fullmatch(csn):
-        return NO_CARD
-    row = _card_row(csn)
-    if row is None or row[2] != national_code:
-        return NO_CARD
-    return card_state(status=row[0], expires_on=row[1], today=today)
+    read = card_read(csn)
+    row = card_row(read) if read is not None else None
+    return card_standing_of(row, national_code=national_code, today=today)
 
 
 def card_standing_by_csn(*, csn: str, today: dt.date) -> tuple[CardStanding, str | None]:
     """The standing of the card with serial `csn`, and its holder's national code."""
-    row = _card_row(csn)
+    read = card_read(csn)
+    row = card_row(read) if read is not None else None
     if row is None:
         return NO_CARD, None
-    return card_state(status=row[0], expires_on=row[1], today=today), row[2]
+    return card_standing_of(row, national_code=row[2], today=today), row[2]
 
 
 # --- Receipts --------------------------------------------------------------------------------
@@ -238,6 +303,7 @@ class ReceiptAnswer:
 NO_RECEIPT = ReceiptAnswer(False, "NOT_FOUND", None, None)
 
 
+@use_replica()
 def receipt_answer(
     *, national_code: str, tracking_code: str, receipt_number: str | None, today: dt.date
 ) -> ReceiptAnswer:
@@ -298,6 +364,7 @@ def _same_name(given: str | None, stored: str) -> bool:
     )
 
 
+@use_replica()
 def identity_matches(
     *,
     national_code: str,
@@ -323,6 +390,7 @@ class PaperAnswer:
     accepted_until: dt.date | None
 
 
+@use_replica()
 def paper_card_answer(*, national_code: str, card_number: str, today: dt.date) -> PaperAnswer:
     """Whether an old paper card is still accepted, under the cut-off policy in force."""
     card_number = card_number.strip()

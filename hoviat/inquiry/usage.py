@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from hoviat.inquiry.db import hot_cursor
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.models import ApiKey, KeyUsage, SubjectCounter
 
@@ -26,7 +28,8 @@ def _next_local_midnight(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(tomorrow, dt.time(), tzinfo=local.tzinfo)
 
 
-def _usage_update_sql() -> str:
+@cache
+def _usage_update_sql(async_commit: bool) -> str:
     # Written out rather than built with Case/When: the ORM spends longer compiling that
     # statement (about a millisecond) than the database spends running it, on every request.
     # The SET expressions all read the row as it was (standard SQL, SQLite and PostgreSQL).
@@ -35,47 +38,84 @@ def _usage_update_sql() -> str:
     minute, minute_count, day, day_count = (
         q(n) for n in ("minute", "minute_count", "day", "day_count")
     )
+    # PostgreSQL: this statement's own transaction commits without waiting for its WAL flush
+    # (set_config(..., true) is SET LOCAL, as a function, so it fits in the one statement).
+    commit = (
+        " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+        if async_commit
+        else ""
+    )
     return (
         f"UPDATE {table} SET "  # noqa: S608 (names from the model)
         f"{minute_count} = CASE WHEN {minute} = %s THEN {minute_count} + 1 ELSE 1 END, "
         f"{minute} = %s, "
         f"{day_count} = CASE WHEN {day} = %s THEN {day_count} + 1 ELSE 1 END, "
-        f"{day} = %s "
+        f"{day} = %s{commit} "
         f"WHERE {q('key_id')} = %s AND ({minute} <> %s OR {minute_count} < %s) "
         f"AND ({day} IS NULL OR {day} <> %s OR {day_count} < %s)"
     )
 
 
-def _count(sql: str, params: list) -> int:
-    """Run the counting UPDATE; the number of rows it changed (0: at a limit, or no row).
+# A read that rides along with the count: (SELECT returning at most one row, its parameters).
+Read = tuple[str, list]
 
+
+@cache
+def _usage_update_with_read_sql(async_commit: bool, read_sql: str) -> str:
+    # A data-modifying WITH runs whether or not it is referenced; the outer SELECT always
+    # gives one row: how many rows the count changed, then the read's columns (NULLs if none).
+    return (
+        f"WITH counted AS ({_usage_update_sql(async_commit)} RETURNING 1) "  # noqa: S608 (our statements)
+        f"SELECT (SELECT count(*) FROM counted), found.* "
+        f"FROM (SELECT 1) AS one LEFT JOIN ({read_sql}) AS found ON TRUE"
+    )
+
+
+def _count(params: list, read: Read | None = None) -> tuple[int, tuple | None]:
+    """Run the counting UPDATE: the number of rows it changed (0: at a limit, or no row), and
+    the row `read` found (None without one).
+
+    One statement, one round trip: on PostgreSQL the read runs inside the counting statement.
     On PostgreSQL, outside any transaction, the count commits without waiting for its WAL
-    flush (synchronous_commit off, for this transaction only). Every request of a key updates
-    the key's one row, and the row stays locked until the commit: with a synchronous commit
-    each request would wait for the previous one's disk flush, capping a key at one request
-    per fsync. A crash may forget the last few counts, which a rate limit can afford; the
-    inquiry log itself is still committed synchronously.
+    flush (synchronous_commit off, for this statement's transaction only). Every request of a
+    key updates the key's one row, and the row stays locked until the commit: with a
+    synchronous commit each request would wait for the previous one's disk flush, capping a
+    key at one request per fsync. A crash may forget the last few counts, which a rate limit
+    can afford; the inquiry log itself is still committed synchronously. Inside a transaction
+    (a test, or a caller's atomic block) the statement is left plain, so it cannot change how
+    that transaction commits.
     """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            with transaction.atomic():
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                cursor.execute(sql, params)
-                return cursor.rowcount
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    postgres = connection.vendor == "postgresql"
+    async_commit = postgres and not connection.in_atomic_block
+    with hot_cursor() as cursor:
+        if read is not None and postgres:
+            cursor.execute(_usage_update_with_read_sql(async_commit, read[0]), params + read[1])
+            counted, *found = cursor.fetchone()
+            return counted, (tuple(found) if found[0] is not None else None)
+        cursor.execute(_usage_update_sql(async_commit), params)
+        counted = cursor.rowcount
+        if read is None or not counted:
+            return counted, None
+        cursor.execute(*read)  # SQLite cannot update inside WITH: a second statement
+        return counted, cursor.fetchone()
 
 
-def key_usage_count(*, key: ApiKey, rate_per_minute: int, daily_quota: int) -> None:
-    """Count one request of `key`; RATE_LIMITED or QUOTA_EXCEEDED (429) past its limits."""
+def key_usage_count(
+    *, key: ApiKey, rate_per_minute: int, daily_quota: int, read: Read | None = None
+) -> tuple | None:
+    """Count one request of `key`; RATE_LIMITED or QUOTA_EXCEEDED (429) past its limits.
+
+    With `read` (a SELECT of at most one row, on the primary, whose first column is never
+    NULL), the read is made with the count, in the same round trip, and its row returned.
+    """
     now = timezone.now()
     minute = int(now.timestamp()) // 60
     today = timezone.localdate(now)
     params = [minute, minute, today, today, key.pk, minute, rate_per_minute, today, daily_quota]
-    sql = _usage_update_sql()
     for _ in range(2):
-        if _count(sql, params):
-            return
+        counted, found = _count(params, read)
+        if counted:
+            return found
         usage = KeyUsage.objects.filter(key_id=key.pk).first()
         if usage is not None:
             break

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_audit_ordering'),
+        ("core", "0003_audit_ordering"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='idempotencyrecord',
-            name='headers',
+            model_name="idempotencyrecord",
+            name="headers",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

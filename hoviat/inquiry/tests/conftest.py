@@ -30,13 +30,14 @@ ID_PIN = "123456"  # the PINs the tests' chips get (see the `known_pins` fixture
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """The signing key and the trusted CAs are cached per process; each test's database
-    starts empty, so the caches must too."""
-    from hoviat.inquiry import cardauth, signing
+    """The signing key, the trusted CAs and the API keys are cached per process; each test's
+    database starts empty, so the caches must too."""
+    from hoviat.inquiry import cardauth, selectors, signing
 
     signing._forget_current()
     signing._JOSE_KEYS.clear()
     cardauth.forget_issuers()
+    selectors.forget_keys()
     yield
 
 

@@ -284,7 +284,7 @@ def test_a_verify_costs_a_handful_of_queries(bank, saras_card):
         response = verify(bank, challenge, pem, signature)
 
     assert response.status_code == 200
-    assert len(queries) <= 6, [q["sql"] for q in queries]
+    assert len(queries) <= 5, [q["sql"] for q in queries]
 
 
 def test_an_rsa_certificate_claiming_our_issuer_is_untrusted(bank, saras_card):

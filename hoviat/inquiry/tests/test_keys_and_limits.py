@@ -283,3 +283,27 @@ def test_the_rate_limit_holds_when_each_count_commits_on_its_own(make_partner):
         statuses = [bank.post("/inquiry/card", CARD).status_code for _ in range(7)]
 
     assert statuses == [200] * 5 + [429] * 2
+
+
+def test_a_key_revoked_here_stops_at_once_even_if_just_used(bank):
+    assert card_ask(bank.client).status_code == 200  # the key is now kept by this process
+
+    services.api_key_revoke(key_id=bank.key.pk, reason="leaked")
+
+    assert_problem(card_ask(bank.client), 401, "API_KEY_REVOKED")
+
+
+def test_a_key_revoked_by_another_process_stops_within_the_cache_delay(bank, monkeypatch, settings):
+    from hoviat.inquiry import selectors
+
+    settings.INQUIRY_KEY_CACHE_SECONDS = 5
+    moment = [1000.0]
+    monkeypatch.setattr(selectors, "_clock", lambda: moment[0])
+    assert card_ask(bank.client).status_code == 200
+    # Another web process revokes: this one's copy is not told.
+    ApiKey.objects.filter(pk=bank.key.pk).update(revoked_at=timezone.now())
+
+    moment[0] += 4  # within INQUIRY_KEY_CACHE_SECONDS (5)
+    assert card_ask(bank.client).status_code == 200
+    moment[0] += 1.5
+    assert_problem(card_ask(bank.client), 401, "API_KEY_REVOKED")

@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0001_initial'),
-        ('offices', '0001_initial'),
-        ('production', '0001_initial'),
+        ("applications", "0001_initial"),
+        ("offices", "0001_initial"),
+        ("production", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='card',
-            index=models.Index(fields=['status', 'expires_on'], name='card_status_expiry'),
+            model_name="card",
+            index=models.Index(fields=["status", "expires_on"], name="card_status_expiry"),
         ),
     ]
