@@ -166,6 +166,21 @@ class AppointmentOut(Schema):
     status: str
 
 
+class CardWaitingOut(Schema):
+    """A card waiting at its office for its holder, and whether the "card ready" SMS arrived."""
+
+    office_name: str
+    office_address: str
+    office_phone: str = ""
+    hold_until: dt.date = Field(description="collect it by this day, or it is voided")
+    card_tail: str = Field(description="the last four digits of the card serial")
+    notice_status: str = Field(description="the SMS: queued, sent, delivered, failed, ...")
+    notice_failed: bool
+    change_mobile_url: str | None = Field(
+        None, description="page where the citizen sends the notice to a new mobile"
+    )
+
+
 class TrackOut(Schema):
     tracking_code: str
     status: str
@@ -175,6 +190,7 @@ class TrackOut(Schema):
     expected_ready_on: dt.date | None
     expected_ready_basis: str
     expected_ready_reason: str = ""
+    card_waiting: CardWaitingOut | None = None
 
 
 def tracking_view(application) -> dict:
@@ -203,6 +219,7 @@ def tracking_view(application) -> dict:
         "expected_ready_on": expected.date,
         "expected_ready_basis": expected.basis,
         "expected_ready_reason": expected.reason,
+        **selectors.tracking_extras(application=application),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -99,6 +100,20 @@ def expected_ready_provider_register(
 ) -> None:
     if provider not in _EXPECTED_READY_PROVIDERS:
         _EXPECTED_READY_PROVIDERS.append(provider)
+
+
+# Later stages (delivery) add what tracking shows of a card at an office, e.g. a "card ready"
+# SMS that failed; they register here, so this earlier app never imports them.
+_TRACKING_EXTRAS: dict[str, Callable[[Application], Any]] = {}
+
+
+def tracking_extra_register(name: str, provider: Callable[[Application], Any]) -> None:
+    _TRACKING_EXTRAS[name] = provider
+
+
+def tracking_extras(*, application: Application) -> dict[str, Any]:
+    """What later stages add to the tracking answer (page and API), by name."""
+    return {name: provider(application) for name, provider in _TRACKING_EXTRAS.items()}
 
 
 def application_expected_ready(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -153,15 +151,6 @@ def _next_step_urls(application) -> dict[str, str]:
     return urls
 
 
-# Later stages (delivery) add what the tracking page shows of a card at an office, e.g. a
-# "card ready" SMS that failed; they register here, so this earlier app never imports them.
-_TRACKING_EXTRAS: dict[str, Callable[[Any], Any]] = {}
-
-
-def tracking_extra_register(name: str, provider: Callable[[Any], Any]) -> None:
-    _TRACKING_EXTRAS[name] = provider
-
-
 def track(request):
     form = forms.TrackForm(request.GET or None)
     result = None
@@ -181,8 +170,6 @@ def track(request):
             form.add_error(None, exc.detail)
         else:
             result = tracking_view(application)
-            for name, provider in _TRACKING_EXTRAS.items():
-                result[name] = provider(application)
     return render(
         request, "applications/track.html", {"form": form, "result": result, "now": timezone.now()}
     )

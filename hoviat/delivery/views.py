@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hoviat.applications.views import tracking_extra_register
+from hoviat.applications.selectors import tracking_extra_register
 from hoviat.core.errors import DomainError, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.models import Role

@@ -168,3 +168,33 @@ def test_the_citizen_changes_the_mobile_on_the_page_with_a_code(
     assert done.status_code == 200
     assert "دوباره به آن فرستاده شد" in text(done)
     assert SmsMessage.objects.filter(to="09351112233", kind="card_ready").exists()
+
+
+def test_the_tracking_api_tells_where_the_card_waits_and_that_the_notice_failed(
+    sara_ready, client
+):
+    SmsMessage.objects.filter(kind="card_ready").update(status="failed")
+    app = sara_ready.application
+
+    response = client.get(
+        "/api/v1/track", {"national_code": "0499370899", "tracking_code": app.tracking_code}
+    )
+
+    assert response.status_code == 200, response.content
+    waiting = response.json()["card_waiting"]
+    assert waiting["office_name"] == "اداره پست مرکزی بوشهر"
+    assert waiting["card_tail"] == sara_ready.card.csn[-4:]
+    assert waiting["notice_status"] == "failed" and waiting["notice_failed"] is True
+    assert waiting["change_mobile_url"].startswith("/track/card-mobile/?")
+    assert waiting["hold_until"] == sara_ready.card.collection.hold_until.isoformat()
+
+
+def test_the_tracking_api_has_no_waiting_card_before_the_card_arrives(
+    saras_card_in_transit, client
+):
+    app = saras_card_in_transit.applications[0]
+    response = client.get(
+        "/api/v1/track", {"national_code": "0499370899", "tracking_code": app.tracking_code}
+    )
+    assert response.status_code == 200
+    assert response.json()["card_waiting"] is None
