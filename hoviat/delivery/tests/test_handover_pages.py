@@ -170,9 +170,7 @@ def test_the_citizen_changes_the_mobile_on_the_page_with_a_code(
     assert SmsMessage.objects.filter(to="09351112233", kind="card_ready").exists()
 
 
-def test_the_tracking_api_tells_where_the_card_waits_and_that_the_notice_failed(
-    sara_ready, client
-):
+def test_the_tracking_api_tells_where_the_card_waits_and_that_the_notice_failed(sara_ready, client):
     SmsMessage.objects.filter(kind="card_ready").update(status="failed")
     app = sara_ready.application
 
