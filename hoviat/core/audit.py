@@ -7,9 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from hoviat.core.bulk import rows_insert
 from hoviat.core.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -120,32 +121,51 @@ def audit_record(
     return entry
 
 
-def audit_many(*, actor: Any, rows: list[dict[str, Any]]) -> None:
+_COLUMNS = [
+    "id",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "from_state",
+    "to_state",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+]
+
+
+def audit_many(*, actor: Any, rows: list[dict[str, Any]]) -> int:
     """Append many rows to the audit chain under one lock of its head: the same rows, links
-    and hashes as `audit_record` called for each, in a few statements instead of five each.
-    (A candidate for hoviat.core.audit, next to audit_record.)"""
+    and hashes as `audit_record` called for each, written in one batch (COPY on PostgreSQL)."""
     if not rows:
-        return
+        return 0
     who = actor_of(actor)
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:  # an empty chain: the first row through the one way that starts it
-            first, *rows = rows
+            first, *rest = rows
             audit_record(actor=actor, **first)
-            if not rows:
-                return
-            head = AuditHead.objects.select_for_update().get(pk=1)
-        now = timezone.now()
+            if not rest:
+                return 1
+            return 1 + audit_many(actor=actor, rows=rest)
+        at = timezone.now()
+        stored_at = connection.ops.adapt_datetimefield_value(at)
+        label = who.label[:150]
         last_id, last_hash = head.last_id, head.last_hash
-        entries = []
+        values = []
         for row in rows:
             last_id += 1
             entry = AuditEntry(
                 id=last_id,
-                at=now,
+                at=at,
                 actor_kind=who.kind,
                 actor_id=who.id,
-                actor_label=who.label[:150],
+                actor_label=label,
                 action=row["action"],
                 object_type=row.get("object_type", ""),
                 object_id=str(row.get("object_id", "")),
@@ -154,14 +174,32 @@ def audit_many(*, actor: Any, rows: list[dict[str, Any]]) -> None:
                 reason=row.get("reason", ""),
                 data=_storable(row.get("data")),
                 prev_hash=last_hash,
-                hash="",
             )
-            entry.hash = last_hash = _digest(entry.prev_hash, _fields(entry))
-            entries.append(entry)
-        AuditEntry.objects.bulk_create(entries, batch_size=500)
+            digest = _digest(last_hash, _fields(entry))
+            values.append(
+                (
+                    last_id,
+                    stored_at,
+                    who.kind,
+                    who.id,
+                    label,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    entry.from_state,
+                    entry.to_state,
+                    entry.reason,
+                    json.dumps(entry.data, ensure_ascii=False),
+                    last_hash,
+                    digest,
+                )
+            )
+            last_hash = digest
+        rows_insert(AuditEntry, _COLUMNS, values)
         AuditHead.objects.filter(pk=1).update(
-            last_id=last_id, last_hash=last_hash, count=head.count + len(entries)
+            last_id=last_id, last_hash=last_hash, count=head.count + len(values)
         )
+    return len(values)
 
 
 @dataclass(frozen=True)

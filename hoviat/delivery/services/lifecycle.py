@@ -16,10 +16,8 @@ keyCompromise, voided → cessationOfOperation.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -28,9 +26,9 @@ from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationKind, ApplicationStatus
 from hoviat.applications.services import ApplicationAlreadyOpen, application_open_for_card, fee_for
-from hoviat.core.audit import GENESIS, Actor, _digest, _fields, _storable, actor_of, audit_record
+from hoviat.core.audit import Actor, audit_many, audit_record
+from hoviat.core.bulk import rows_insert
 from hoviat.core.errors import Conflict, InvalidTransition, ValidationFailed
-from hoviat.core.models import AuditEntry, AuditHead
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import persian_digits
 from hoviat.core.transitions import transition
@@ -123,29 +121,6 @@ def _citizen_actor(mobile: str) -> Actor:
 # --- The audit chain, many rows at once --------------------------------------------------------
 
 
-def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Plain INSERTs: the ORM's bulk_create spends most of a sweep compiling SQL. SQLite runs
-    one prepared statement many times in-process; PostgreSQL takes the rows by COPY."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with (
-            connection.connection.cursor() as raw,
-            raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        # Table and column names come from the model, never from input.
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
-
-
 def _update_ids(
     model,
     ids: list[int],
@@ -179,64 +154,18 @@ def _audit_bulk(
     to_state: str,
     reason: str = "",
 ) -> int:
-    """Append one chained audit row per (object_id, data), locking the head once.
-
-    The same chain and hashes as core.audit.audit_record (verified by audit_verify), which
-    costs three statements per row; a sweep voiding thousands of cards writes them at once.
-    """
-    if not rows:
-        return 0
-    who = actor_of(actor)
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-            head = AuditHead.objects.select_for_update().get(pk=1)
-        prev, next_id, at = head.last_hash, head.last_id + 1, timezone.now()
-        stored_at = connection.ops.adapt_datetimefield_value(at)
-        label = who.label[:150]
-        values = []
-        for object_id, data in rows:
-            entry = SimpleNamespace(
-                id=next_id,
-                at=at,
-                actor_kind=who.kind,
-                actor_id=who.id,
-                actor_label=label,
-                action=action,
-                object_type=object_type,
-                object_id=str(object_id),
-                from_state=from_state,
-                to_state=to_state,
-                reason=reason,
-                data=_storable(data),
-            )
-            digest = _digest(prev, _fields(entry))
-            values.append(
-                (
-                    next_id,
-                    stored_at,
-                    who.kind,
-                    who.id,
-                    label,
-                    action,
-                    object_type,
-                    entry.object_id,
-                    from_state,
-                    to_state,
-                    reason,
-                    json.dumps(entry.data, ensure_ascii=False),
-                    prev,
-                    digest,
-                )
-            )
-            prev = digest
-            next_id += 1
-        _insert_rows(AuditEntry, AUDIT_COLUMNS, values)
-        AuditHead.objects.filter(pk=1).update(
-            last_id=next_id - 1, last_hash=prev, count=head.count + len(values)
-        )
-    return len(values)
+    """One chained audit row per (object_id, data), all with the same change."""
+    common = {
+        "action": action,
+        "object_type": object_type,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+    }
+    return audit_many(
+        actor=actor,
+        rows=[{**common, "object_id": object_id, "data": data} for object_id, data in rows],
+    )
 
 
 SMS_COLUMNS = [
@@ -251,22 +180,6 @@ SMS_COLUMNS = [
     "object_type",
     "object_id",
     "created_at",
-]
-AUDIT_COLUMNS = [
-    "id",
-    "at",
-    "actor_kind",
-    "actor_id",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "from_state",
-    "to_state",
-    "reason",
-    "data",
-    "prev_hash",
-    "hash",
 ]
 
 
@@ -842,7 +755,7 @@ def collections_void_overdue(
             result.issuers.update(issuers)
             # The outbox row commits with the change; the outbox sweep sends it.
             sms_at = connection.ops.adapt_datetimefield_value(now)
-            _insert_rows(
+            rows_insert(
                 SmsMessage,
                 SMS_COLUMNS,
                 [
@@ -893,7 +806,7 @@ def cards_destroy_voided(
                 status=CardStatus.DESTROYED, updated_at=now
             )
             at = connection.ops.adapt_datetimefield_value(now)
-            _insert_rows(
+            rows_insert(
                 Destruction,
                 ["card", "destroyed_at", "reason"],
                 [(pk, at, "تحویل‌نشده در مهلت") for pk in ids],
