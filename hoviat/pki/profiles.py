@@ -141,12 +141,13 @@ def _aki_of(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def day_start(day: dt.date, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """The first second of a civil day in `tz`, in UTC (what X.509 times are written in)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
-def day_end(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+def day_end(day: dt.date, tz: dt.tzinfo = dt.UTC) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz).astimezone(dt.UTC)
 
 
 _AUTH_USAGE = x509.KeyUsage(

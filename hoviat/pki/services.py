@@ -638,7 +638,11 @@ def card_personalise(
         raise ValidationFailed(
             "تاریخ انقضا باید پس از تاریخ صدور باشد.", code="CARD_VALIDITY_INVALID"
         )
-    not_before, not_after = profiles.day_start(issued_on), profiles.day_end(expires_on)
+    # The card's dates are Iranian civil days: its certificates are good from the start of the
+    # issue day there (a card made after 20:30 UTC is already on the next day in Tehran).
+    local = timezone.get_current_timezone()
+    not_before = profiles.day_start(issued_on, local)
+    not_after = profiles.day_end(expires_on, local)
     ca, issuer = _issuing_for_issuance(not_after)
     secret = _chip_secret()
     auth_key = ec.generate_private_key(ec.SECP256R1())

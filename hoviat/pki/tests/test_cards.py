@@ -26,7 +26,7 @@ CRN = "1405000123"
 
 
 def personalise(csn: str = CSN, crn: str = CRN, **overrides):
-    today = timezone.now().date()
+    today = timezone.localdate()  # as production dates a card: the civil day in Iran
     fields = dict(
         csn=csn,
         crn=crn,
@@ -110,7 +110,12 @@ def test_card_certificate_profiles(card):
         }
         assert access[AuthorityInformationAccessOID.OCSP].endswith("/pki/ocsp")
         assert access[AuthorityInformationAccessOID.CA_ISSUERS].endswith("/pki/issuing.crt")
-        assert cert.not_valid_before_utc.date() == timezone.now().date()
+        # Good from the start of the issue day in Iran (UTC+3:30), and good now at any hour.
+        local_midnight = dt.datetime.combine(
+            timezone.localdate(), dt.time(), tzinfo=timezone.get_current_timezone()
+        )
+        assert cert.not_valid_before_utc == local_midnight
+        assert cert.not_valid_before_utc <= timezone.now() <= cert.not_valid_after_utc
     assert ext(auth, x509.KeyUsage).value.digital_signature
     assert not ext(auth, x509.KeyUsage).value.content_commitment
     assert list(ext(auth, x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.CLIENT_AUTH]
