@@ -10,12 +10,13 @@ one rebuilds everything, and the eligible population is recounted when the regis
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from hoviat.applications.models import Application
@@ -31,6 +32,8 @@ from hoviat.registry.models import Citizen
 from hoviat.registry.selectors import latest_birth_date_for_age
 from hoviat.reports.conf import conf
 from hoviat.reports.models import Fact, RefreshState
+
+logger = logging.getLogger(__name__)
 
 FACT = Fact._meta.db_table
 APP = Application._meta.db_table
@@ -67,6 +70,8 @@ class RefreshResult:
     eligible_recounted: bool
     rows: int
     seconds: float
+    # (step, rows, seconds) in the order run: where a refresh spends its time.
+    steps: tuple[tuple[str, int, float], ...] = ()
 
 
 # --- SQL dialect ---------------------------------------------------------------------------
@@ -249,6 +254,19 @@ def _execute(sql: str, params: list | tuple = ()) -> int:
         return max(cursor.rowcount, 0)
 
 
+class _Steps:
+    """Times each step of a refresh: the figures of the bench and of `report refresh -v 2`."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, int, float]] = []
+
+    def run(self, name: str, call, *args, **kwargs) -> int:
+        started = time.perf_counter()
+        rows = call(*args, **kwargs)
+        self.done.append((name, rows, time.perf_counter() - started))
+        return rows
+
+
 class _Since:
     """Where an incremental refresh starts: day rows from `day`, month rows from `month`."""
 
@@ -280,12 +298,14 @@ def _start(at: str, metric: str) -> tuple[str, str]:
     return "d", _day(at)
 
 
-def _insert_residence(since: _Since) -> int:
+def _insert_residence(since: _Since, steps: _Steps) -> int:
     rows = 0
     for metric, from_sql, at, condition in _RESIDENCE:
         period, start = _start(at, metric)
         since_sql, params = since.events(at, metric)
-        rows += _execute(
+        rows += steps.run(
+            metric,
+            _execute,
             f"INSERT INTO {FACT} ({_COLUMNS}) "  # noqa: S608 (names from models, not input)
             f"SELECT 'c', COALESCE(ci.county_id, 0), cit.residence_province_id, NULL, "
             f"'{period}', {start}, '{metric}', 0, COUNT(*) "
@@ -298,12 +318,14 @@ def _insert_residence(since: _Since) -> int:
     return rows
 
 
-def _insert_offices(since: _Since) -> int:
+def _insert_offices(since: _Since, steps: _Steps) -> int:
     rows = 0
     for metric, from_sql, office, at, condition, bucket in _office_sources():
         period, start = _start(at, metric)
         since_sql, params = since.events(at, metric)
-        rows += _execute(
+        rows += steps.run(
+            metric,
+            _execute,
             f"INSERT INTO {FACT} ({_COLUMNS}) "  # noqa: S608
             f"SELECT 'o', o.id, oc.province_id, oc.county_id, '{period}', {start}, "
             f"'{metric}', {bucket}, COUNT(*) "
@@ -319,7 +341,9 @@ def _insert_offices(since: _Since) -> int:
         since_sql, params = ("", []) if since.month is None else (
             " AND s.date >= %s", [_date(since.month)]
         )  # fmt: skip
-        rows += _execute(
+        rows += steps.run(
+            status,
+            _execute,
             f"INSERT INTO {FACT} ({_COLUMNS}) "  # noqa: S608
             f"SELECT 'o', o.id, oc.province_id, oc.county_id, 'm', {month}, '{status}', 0, "
             f"COUNT(*) FROM {BK} b JOIN {SLOT} s ON s.id = b.slot_id "
@@ -506,6 +530,81 @@ def _recount_eligible() -> int:
     return rows
 
 
+BUILD_SCHEMA = "reports_build"
+
+
+class _Shadow:
+    """A full rebuild on PostgreSQL writes a new fact table, then swaps it in.
+
+    The new table is made in its own schema, put first on the search path, so every statement
+    of the refresh writes it under the same name; it gets its indexes once filled (one sorted
+    build each, rather than millions of index inserts) and replaces the live table at the end
+    of the transaction. Pages keep reading the old figures until then, and the old rows leave
+    no dead tuples behind. Without the right to create a schema the refresh works in place.
+    """
+
+    def __init__(self, schema: str, path: str, rebuild: list[str]) -> None:
+        self.schema, self.path, self.rebuild = schema, path, rebuild
+
+    @classmethod
+    def begin(cls) -> _Shadow | None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.oid = %s::regclass",
+                [FACT],
+            )
+            schema = cursor.fetchone()[0]
+            cursor.execute("SHOW search_path")
+            path = cursor.fetchone()[0]
+            live = f'"{schema}".{FACT}'
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype IN ('p', 'u') ORDER BY contype",
+                [live],
+            )
+            rebuild = [
+                f'ALTER TABLE "{BUILD_SCHEMA}".{FACT} ADD CONSTRAINT "{name}" {definition}'
+                for name, definition in cursor.fetchall()
+            ]
+            cursor.execute(
+                "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = "
+                "%s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conindid = i.indexrelid) ORDER BY i.indexrelid",
+                [live],
+            )
+            for (definition,) in cursor.fetchall():
+                on = f" ON {schema}.{FACT} "
+                if on not in definition:
+                    raise RuntimeError(f"unexpected index definition {definition!r}")
+                rebuild.append(definition.replace(on, f' ON "{BUILD_SCHEMA}".{FACT} '))
+        try:
+            with transaction.atomic():  # a savepoint: the refresh goes on without it
+                _execute(f'DROP SCHEMA IF EXISTS "{BUILD_SCHEMA}" CASCADE')
+                _execute(f'CREATE SCHEMA "{BUILD_SCHEMA}"')
+        except DatabaseError:
+            logger.warning("reports: cannot create schema %s, refreshing in place", BUILD_SCHEMA)
+            return None
+        _execute(
+            f'CREATE TABLE "{BUILD_SCHEMA}".{FACT} (LIKE {live} INCLUDING DEFAULTS '
+            "INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+        )
+        _execute(f'SET LOCAL search_path TO "{BUILD_SCHEMA}", {path}')
+        return cls(schema, path, rebuild)
+
+    def swap(self, steps: _Steps) -> None:
+        """Indexes built, statistics taken, the live table replaced."""
+        for number, sql in enumerate(self.rebuild, start=1):
+            steps.run(f"index_{number}", _execute, sql)
+        steps.run("analyze", _execute, f'ANALYZE "{BUILD_SCHEMA}".{FACT}')
+        started = time.perf_counter()
+        _execute(f'DROP TABLE "{self.schema}".{FACT}')
+        _execute(f'ALTER TABLE "{BUILD_SCHEMA}".{FACT} SET SCHEMA "{self.schema}"')
+        _execute(f'DROP SCHEMA "{BUILD_SCHEMA}"')
+        _execute(f"SET LOCAL search_path TO {self.path}")
+        steps.done.append(("swap", 0, time.perf_counter() - started))
+
+
 def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
 
@@ -524,17 +623,25 @@ def reports_refresh(*, full: bool = False, actor=None) -> RefreshResult:
             since = timezone.localdate(state.refreshed_at) - margin
         window = _Since(since)
         rows_sql, params = window.rows()
-        _execute(
-            f"DELETE FROM {FACT} WHERE {_GRAINS} "  # noqa: S608
-            f"AND metric <> 'eligible'{rows_sql}",
-            params,
-        )
-        rows = _insert_residence(window)
-        rows += _insert_offices(window)
-        rows += _insert_nation_direct(window)
-        rows += _roll_up(since=window, eligible=False)
-        rows += _months(since=window, eligible=False)
-        rows += _running_totals(since=window, eligible=False)
+        steps = _Steps()
+        shadow = _Shadow.begin() if full and _postgres() else None
+        if shadow is None:
+            steps.run(
+                "delete",
+                _execute,
+                f"DELETE FROM {FACT} WHERE {_GRAINS} "  # noqa: S608
+                f"AND metric <> 'eligible'{rows_sql}",
+                params,
+            )
+        rows = _insert_residence(window, steps)
+        rows += _insert_offices(window, steps)
+        rows += steps.run("nation", _insert_nation_direct, window)
+        if full and _postgres():
+            # The day rows were all replaced: later steps read them with fresh statistics.
+            steps.run("analyze_days", _execute, f"ANALYZE {FACT}")
+        rows += steps.run("roll_up", _roll_up, since=window, eligible=False)
+        rows += steps.run("months", _months, since=window, eligible=False)
+        rows += steps.run("running_totals", _running_totals, since=window, eligible=False)
 
         max_citizen = Citizen.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         max_age = dt.timedelta(hours=float(conf("REPORTS_ELIGIBLE_MAX_AGE_HOURS")))
@@ -545,12 +652,14 @@ def reports_refresh(*, full: bool = False, actor=None) -> RefreshResult:
             or now - state.eligible_at >= max_age
         )
         if recount:
-            rows += _recount_eligible()
+            rows += steps.run("eligible", _recount_eligible)
             state.eligible_at, state.eligible_max_citizen = now, max_citizen
 
-        if full and _postgres():
+        if shadow is not None:
+            shadow.swap(steps)
+        elif full and _postgres():
             # Every row was replaced: plan the pages' reads on fresh statistics.
-            _execute(f"ANALYZE {FACT}")
+            steps.run("analyze", _execute, f"ANALYZE {FACT}")
         seconds = time.perf_counter() - started
         state.refreshed_at, state.since, state.seconds = now, since, seconds
         if full:
@@ -567,7 +676,12 @@ def reports_refresh(*, full: bool = False, actor=None) -> RefreshResult:
                 data={"rows": rows, "seconds": round(seconds, 3), "eligible": recount},
             )
     return RefreshResult(
-        full=full, since=since, eligible_recounted=recount, rows=rows, seconds=seconds
+        full=full,
+        since=since,
+        eligible_recounted=recount,
+        rows=rows,
+        seconds=seconds,
+        steps=tuple(steps.done),
     )
 
 

@@ -122,3 +122,58 @@ def test_two_refreshes_at_once_leave_the_same_facts_as_one(bushehr_post_office):
     after = _facts()
     reports_refresh(full=True)
     assert _facts() == after
+
+
+def _fact_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, regexp_replace(indexdef, ' ON [^ ]+ ', ' ON t ') FROM pg_indexes "
+            "WHERE tablename = 'reports_fact' ORDER BY indexname"
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_a_full_rebuild_on_postgres_swaps_in_a_new_table_with_the_same_indexes(
+    bushehr_post_office,
+):
+    _small_province(bushehr_post_office)
+    indexes = _fact_indexes()
+    assert {"reports_fact_pkey", "reports_fact_area_start", "reports_fact_grain_start"} <= set(
+        indexes
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'reports_fact'::regclass::oid")
+        before = cursor.fetchone()[0]
+    facts = _facts()
+    result = reports_refresh(full=True)
+    steps = [name for name, _rows, _seconds in result.steps]
+    assert "swap" in steps and "delete" not in steps  # no mass DELETE: a new table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'reports_fact'::regclass::oid, current_setting('search_path')")
+        after, path = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'reports_build'")
+        assert cursor.fetchone()[0] == 0
+    assert after != before
+    assert "reports_build" not in path  # the session's path is back as it was
+    assert _fact_indexes() == indexes
+    assert _facts() == facts
+    # The new table's identity column goes on numbering, and incremental refreshes use it.
+    _apply_today(bushehr_post_office)
+    reports_refresh()
+    assert figures_for(level="province", code="IR-06", as_of=today_local()).requested == 51
+
+
+@pytest.mark.postgres
+def test_without_the_right_to_make_a_schema_a_full_rebuild_works_in_place(
+    bushehr_post_office, monkeypatch
+):
+    from hoviat.reports import services
+
+    _small_province(bushehr_post_office)
+    facts = _facts()
+    monkeypatch.setattr(services, "BUILD_SCHEMA", "pg_refused")  # pg_* names are reserved
+    result = reports_refresh(full=True)
+    steps = [name for name, _rows, _seconds in result.steps]
+    assert "delete" in steps and "swap" not in steps
+    assert _facts() == facts

@@ -106,3 +106,13 @@ def test_hoviat_demo_without_a_subcommand_still_loads_the_usual_demo_data():
 
     options = Command().create_parser("hoviat", "demo").parse_args([])
     assert options.what is None and options.citizens == 3000
+
+
+def test_the_refresh_subcommand_times_its_steps_when_asked(db):
+    out = io.StringIO()
+    call_command("report", "refresh", "--full", verbosity=2, stdout=out)
+    lines = out.getvalue().splitlines()
+    steps = {line.split()[0] for line in lines[1:]}
+    # Each source count, the roll-ups and the eligible recount: where a slow refresh goes.
+    assert {"requested", "issued", "o_arrived", "roll_up", "running_totals", "eligible"} <= steps
+    assert all(line.rstrip().endswith("s") for line in lines[1:])

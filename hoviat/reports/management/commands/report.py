@@ -45,12 +45,12 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         try:
             if action == "refresh":
-                return self._refresh(full=options["full"])
+                return self._refresh(full=options["full"], verbosity=options["verbosity"])
             return self._provinces(options.get("as_of"), options["format"])
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.detail}") from None
 
-    def _refresh(self, *, full: bool) -> None:
+    def _refresh(self, *, full: bool, verbosity: int = 1) -> None:
         from hoviat.reports.services import reports_refresh
 
         result = reports_refresh(full=full)
@@ -59,6 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"refreshed ({scope}{eligible}): {result.rows} rows in {result.seconds:.2f}s"
         )
+        if verbosity >= 2:
+            for step, rows, seconds in result.steps:
+                self.stdout.write(f"  {step:<16} {rows:>12,} rows {seconds:>8.2f}s")
 
     def _provinces(self, as_of_text: str | None, fmt: str) -> None:
         from hoviat.reports import selectors
