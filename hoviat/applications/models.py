@@ -77,7 +77,12 @@ class Application(models.Model):
                 name="one_open_application_per_citizen",
             ),
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            # The figures' incremental refresh reads the events since its last run.
+            models.Index(fields=["created_at"], name="application_created"),
+            models.Index(fields=["enrolled_at"], name="application_enrolled"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code

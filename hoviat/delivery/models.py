@@ -67,6 +67,10 @@ class Collection(models.Model):
                 condition=Q(collected_at__isnull=True, voided_at__isnull=True),
                 name="collection_open_reminder",
             ),
+            # The figures' incremental refresh reads the events since its last run.
+            models.Index(fields=["arrived_at"], name="collection_arrived"),
+            models.Index(fields=["collected_at"], name="collection_collected"),
+            models.Index(fields=["voided_at"], name="collection_voided"),
         ]
 
     def __str__(self) -> str:

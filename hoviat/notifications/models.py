@@ -42,6 +42,8 @@ class SmsMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["object_type", "object_id"]),
+            # The figures' incremental refresh reads the messages since its last run.
+            models.Index(fields=["created_at"], name="sms_created"),
         ]
 
     def __str__(self) -> str:

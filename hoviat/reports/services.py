@@ -444,9 +444,12 @@ def _running_totals(*, since: _Since, eligible: bool) -> int:
         )
     else:
         _execute(f"DELETE FROM {FACT} WHERE period = 'c' AND {which}")  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(start) FROM {FACT} WHERE period = 'm' AND {which}")  # noqa: S608
-        earliest = cursor.fetchone()[0]
+    if first_month:
+        earliest = first_month  # the months before keep their totals: no scan for the first
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MIN(start) FROM {FACT} WHERE period = 'm' AND {which}")  # noqa: S608
+            earliest = cursor.fetchone()[0]
     if earliest is None:
         return 0
     if isinstance(earliest, str):
