@@ -2,7 +2,7 @@
 
     DATABASE_URL is not read: the bench uses its own database (default hoviat_r1bench).
     .venv/bin/python bench/reports.py [--applications 1000000] [--reuse] [--keep]
-                                      [--repeat 30] [--db postgres]
+                                      [--generate-only] [--repeat 30] [--db postgres]
 
 1. Generates, set-based in SQL (INSERT … SELECT over generate_series), citizens in every
    province (1.25 per application, weighted by the 1395 census, in the real cities), three
@@ -10,8 +10,10 @@
    collections at offices and hand-overs (84 % delivered, 0.2 % waiting at an office, 11 %
    enrolled and queued, 5 % paid, spread from 1397 to today). Synthetic national codes are
    unique 10-digit strings without a valid check digit (nothing here validates them).
+   The tables are loaded without their secondary indexes and foreign keys, which are built
+   and checked once at the end, as pg_restore does (10,000,000 applications in ~9 minutes).
 2. Times a full refresh of the aggregates, then an incremental one after a day's worth of
-   new applications (applications / 2,000).
+   new applications (applications / 2,000), and prints each refresh's slowest steps.
 3. Times, server side, the selector calls of the national dashboard and of a province page,
    and the pages themselves through Django's test Client (signed in as a national admin):
    p50 / p95 / max over --repeat runs each.
@@ -418,6 +420,7 @@ def main() -> int:
         _steps(result)
         result = reports_refresh()
         _say(f"refresh, incremental (nothing new): {result.seconds:.1f}s")
+        _steps(result)
         _new_day(max(args.applications // 2000, 1))
         result = reports_refresh()
         _say(f"refresh, incremental (a day of new applications): {result.seconds:.1f}s")
