@@ -45,7 +45,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py --only "$(BENCH)" $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles
