@@ -156,6 +156,9 @@ def test_a_full_rebuild_on_postgres_swaps_in_a_new_table_with_the_same_indexes(
         assert cursor.fetchone()[0] == 0
     assert after != before
     assert "reports_build" not in path  # the session's path is back as it was
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_mergejoin')")
+        assert cursor.fetchone()[0] == "on"  # the planner switch is back too
     assert _fact_indexes() == indexes
     assert _facts() == facts
     # The new table's identity column goes on numbering, and incremental refreshes use it.
