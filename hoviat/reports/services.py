@@ -162,13 +162,15 @@ _RESIDENCE = [
     ),
     (
         "sms_sent",
-        f"{SMS} s JOIN {APP} a ON {{sms_application}}",
+        f"{SMS} s JOIN {APP} a ON s.object_type = 'applications.application' "
+        "AND s.object_id = CAST(a.id AS TEXT)",
         "s.created_at",
         f"s.status IN {_in(SMS_SENT_STATUSES)}",
     ),
     (
         "sms_failed",
-        f"{SMS} s JOIN {APP} a ON {{sms_application}}",
+        f"{SMS} s JOIN {APP} a ON s.object_type = 'applications.application' "
+        "AND s.object_id = CAST(a.id AS TEXT)",
         "s.created_at",
         f"s.status IN {_in(SMS_FAILED_STATUSES)}",
     ),
@@ -297,22 +299,9 @@ def _start(at: str, metric: str) -> tuple[str, str]:
     return "d", _day(at)
 
 
-def _sms_application() -> str:
-    """The join of a message to its application (object_id is text, for any object type)."""
-    if _postgres():
-        # The application's primary key probed from the message's id: no cast of every
-        # application's id to text. CASE keeps other objects' ids from being cast at all.
-        return (
-            "a.id = (CASE WHEN s.object_type = 'applications.application' "
-            "AND s.object_id ~ '^[0-9]{1,18}$' THEN CAST(s.object_id AS BIGINT) END)"
-        )
-    return "s.object_type = 'applications.application' AND s.object_id = CAST(a.id AS TEXT)"
-
-
 def _insert_residence(since: _Since, steps: _Steps) -> int:
     rows = 0
-    for metric, from_template, at, condition in _RESIDENCE:
-        from_sql = from_template.replace("{sms_application}", _sms_application())
+    for metric, from_sql, at, condition in _RESIDENCE:
         period, start = _start(at, metric)
         since_sql, params = since.events(at, metric)
         rows += steps.run(
