@@ -23,19 +23,16 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.utils import timezone
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from hoviat.core.audit import audit_record
-from hoviat.core.env import secret_from_env_or_file
-from hoviat.core.errors import Conflict, DomainError, NotFound
+from hoviat.core.errors import DomainError
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.models import InquirySigningKey
-from hoviat.pki.receipts import b64url, b64url_decode, kid_of, public_key_jwk
+from hoviat.pki import keystore
+from hoviat.pki.receipts import b64url, b64url_decode, public_key_jwk
 
 HEADER = "X-JWS-Signature"
 ALGORITHMS = ["ES256"]
@@ -46,13 +43,6 @@ class SigningKeyMissing(DomainError):
     status = 503
     title = "No inquiry-signing key"
     default_detail = "کلید امضای پاسخ استعلام آماده نیست. «hoviat inquiry rotate-key» را اجرا کنید."
-
-
-def _passphrase() -> bytes:
-    value = getattr(settings, "PKI_PASSPHRASE", None) or secret_from_env_or_file(
-        "HOVIAT_PKI_PASSPHRASE", settings.VAR_DIR / "pki_passphrase"
-    )
-    return value.encode()
 
 
 # Decrypting a key runs the slow KDF of PEM encryption: once per process and key.
@@ -66,17 +56,7 @@ def _jose_key(key: InquirySigningKey) -> ECKey:
     cached = _JOSE_KEYS.get(key.kid)
     if cached is not None:
         return cached
-    try:
-        private = serialization.load_pem_private_key(key.private_key_pem.encode(), _passphrase())
-    except (ValueError, TypeError):
-        raise ImproperlyConfigured(
-            f"Cannot decrypt inquiry-signing key {key.kid}: HOVIAT_PKI_PASSPHRASE differs"
-        ) from None
-    if not isinstance(private, ec.EllipticCurvePrivateKey) or (
-        b64url(kid_of(private.public_key())) != key.kid
-    ):
-        raise ImproperlyConfigured(f"Inquiry-signing key {key.kid} does not match its kid")
-    jose = ECKey.import_key(private)
+    jose = ECKey.import_key(keystore.private_key_load(key, label="inquiry-signing"))
     _JOSE_KEYS[key.kid] = jose
     return jose
 
@@ -88,99 +68,53 @@ def _forget_current() -> None:
 
 def signing_key_create(*, actor: Any = None, active_from: dt.datetime | None = None):
     """Generate a P-256 answer-signing key, store it encrypted, and audit it."""
-    now = timezone.now()
-    active_from = active_from or now
-    private = ec.generate_private_key(ec.SECP256R1())
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    key, private = keystore.key_create(
+        InquirySigningKey,
+        period=dt.timedelta(days=conf("INQUIRY_SIGNING_KEY_DAYS")),
+        action="inquiry.signing_key_created",
+        actor=actor,
+        active_from=active_from,
     )
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(_passphrase()),
-    )
-    with transaction.atomic():
-        key = InquirySigningKey.objects.create(
-            kid=b64url(kid_of(private.public_key())),
-            public_key_pem=public_pem.decode(),
-            private_key_pem=private_pem.decode(),
-            created_at=now,
-            active_from=active_from,
-            signs_until=active_from + dt.timedelta(days=conf("INQUIRY_SIGNING_KEY_DAYS")),
-        )
-        audit_record(
-            actor=actor,
-            action="inquiry.signing_key_created",
-            obj=key,
-            to_state="signing",
-            data={"kid": key.kid, "signs_until": key.signs_until.isoformat()},
-        )
     _JOSE_KEYS[key.kid] = ECKey.import_key(private)
     _forget_current()
     return key
 
 
 def signing_key_current(*, now: dt.datetime | None = None) -> InquirySigningKey | None:
-    now = now or timezone.now()
-    return (
-        InquirySigningKey.objects.filter(
-            retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
-        )
-        .order_by("-active_from", "-id")
-        .first()
-    )
+    return keystore.key_signing(InquirySigningKey, now=now)
 
 
 def signing_key_rotate(*, actor: Any = None) -> InquirySigningKey:
     """A new signing key from now on; earlier ones stop signing but stay published."""
-    with transaction.atomic():
-        now = timezone.now()
-        previous = list(
-            InquirySigningKey.objects.select_for_update().filter(
-                retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
-            )
-        )
-        InquirySigningKey.objects.filter(pk__in=[k.pk for k in previous]).update(signs_until=now)
-        key = signing_key_create(actor=actor, active_from=now)
-        audit_record(
-            actor=actor,
-            action="inquiry.signing_key_rotated",
-            obj=key,
-            from_state=",".join(k.kid for k in previous),
-            to_state=key.kid,
-        )
+    key = keystore.key_rotate(
+        InquirySigningKey,
+        create=lambda now: signing_key_create(actor=actor, active_from=now),
+        action="inquiry.signing_key_rotated",
+        actor=actor,
+    )
     _forget_current()
     return key
 
 
 def signing_key_rotate_if_due(*, within: dt.timedelta, actor: Any = None):
     """Rotate when no key signs now or the signing one stops within `within`; else None."""
-    key = signing_key_current()
-    if key is not None and key.signs_until > timezone.now() + within:
-        return None
-    return signing_key_rotate(actor=actor)
+    return keystore.key_rotate_if_due(
+        signing=signing_key_current(),
+        within=within,
+        rotate=lambda: signing_key_rotate(actor=actor),
+    )
 
 
 def signing_key_retire(*, kid: str, reason: str, actor: Any = None) -> InquirySigningKey:
     """Withdraw a key (e.g. leaked): unpublished, so answers it signed no longer verify."""
-    with transaction.atomic():
-        key = InquirySigningKey.objects.select_for_update().filter(kid=kid).first()
-        if key is None:
-            raise NotFound(f"کلید {kid} یافت نشد.", code="SIGNING_KEY_NOT_FOUND")
-        if key.retired_at is not None:
-            raise Conflict(f"کلید {kid} پیش‌تر کنار گذاشته شده است.", code="SIGNING_KEY_RETIRED")
-        now = timezone.now()
-        key.retired_at, key.retired_reason = now, reason[:200]
-        key.signs_until = min(key.signs_until, max(now, key.active_from))
-        key.save(update_fields=["retired_at", "retired_reason", "signs_until"])
-        audit_record(
-            actor=actor,
-            action="inquiry.signing_key_retired",
-            obj=key,
-            from_state="published",
-            to_state="retired",
-            reason=reason,
-        )
+    key = keystore.key_retire(
+        InquirySigningKey,
+        kid=kid,
+        reason=reason,
+        action="inquiry.signing_key_retired",
+        code="SIGNING_KEY",
+        actor=actor,
+    )
     _JOSE_KEYS.pop(kid, None)
     _forget_current()
     return key

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from hoviat.pki import keystore
 from hoviat.pki.models import CaKind, CertificateAuthority, ReceiptSigningKey, RevocationList
 from hoviat.pki.receipts import (
     ReceiptVerdict,
@@ -31,14 +32,7 @@ def _public_key(pem: str) -> ec.EllipticCurvePublicKey:
 
 def receipt_key_signing(*, now: dt.datetime | None = None) -> ReceiptSigningKey | None:
     """The key that signs receipts at `now` (the newest, if periods overlap), or None."""
-    now = now or timezone.now()
-    return (
-        ReceiptSigningKey.objects.filter(
-            retired_at__isnull=True, active_from__lte=now, signs_until__gt=now
-        )
-        .order_by("-active_from", "-id")
-        .first()
-    )
+    return keystore.key_signing(ReceiptSigningKey, now=now)
 
 
 def receipt_public_keys() -> list[ReceiptSigningKey]:
