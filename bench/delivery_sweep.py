@@ -17,41 +17,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_URL = "postgres://postgres@127.0.0.1:5432/hoviat_bench_delivery"
 OFFICES = 20
 
 
 def _setup(db: str) -> None:
-    if db == "postgres":
-        import psycopg
+    from _common import fresh_database
 
-        base, _, name = PG_URL.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["DATABASE_URL"] = PG_URL
-    else:
-        path = Path(tempfile.gettempdir()) / "hoviat_bench_delivery.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
-    os.environ["HOVIAT_DEBUG"] = "0"
-    os.environ.setdefault("HOVIAT_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    fresh_database("hoviat_bench_delivery", db)
 
 
 def _sql(vendor: str) -> dict[str, str]:

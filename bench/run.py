@@ -20,7 +20,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="comma-separated script names (stems)")
     args, rest = parser.parse_known_args()
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name not in {"run.py", "__init__.py"})
+    scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run.py" and p.name[0] != "_")
     if args.only:
         wanted = {name.strip().removesuffix(".py") for name in args.only.split(",") if name}
         unknown = wanted - {p.stem for p in scripts}
