@@ -50,37 +50,17 @@ def simulator_finger(national_code: str, position: int = 1) -> bytes:
 
 
 def receipt_for(application: Application, operator) -> Receipt:
-    """A current receipt with a genuinely signed QR, as enrolment issues it."""
-    from hoviat.enrolment.services import receipt_number_new
-    from hoviat.pki.receipts import ReceiptClaims
-    from hoviat.pki.services import receipt_qr_sign
+    """A current receipt with a genuinely signed QR, issued by enrolment's own code."""
+    from hoviat.enrolment.services import _receipt_issue
 
     enrolment = application.enrolment
-    citizen = application.citizen
-    number = receipt_number_new()
-    issued_at = enrolment.completed_at or timezone.now()
-    valid_until = timezone.localdate() + dt.timedelta(days=180)
-    qr = receipt_qr_sign(
-        claims=ReceiptClaims(
-            national_code=citizen.national_code,
-            first_name=citizen.first_name,
-            last_name=citizen.last_name,
-            birth_date=citizen.birth_date,
-            tracking_code=application.tracking_code,
-            receipt_number=number,
-            issued_at=issued_at,
-            valid_until=valid_until,
-        )
-    )
-    return Receipt.objects.create(
+    return _receipt_issue(
         application=application,
         enrolment=enrolment,
-        receipt_number=number,
-        office=enrolment.office,
-        issued_by=operator,
-        issued_at=issued_at,
-        valid_until=valid_until,
-        qr_text=qr,
+        operator=operator,
+        office_id=enrolment.office_id,
+        issued_at=enrolment.completed_at or timezone.now(),
+        valid_until=timezone.localdate() + dt.timedelta(days=180),
     )
 
 

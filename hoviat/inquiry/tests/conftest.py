@@ -136,36 +136,16 @@ def a_strangers_card(known_pins, real_pki, bushehr_post_office, reza, kaveh):  #
 
 
 def receipt_issue_for(application, operator):
-    """A current receipt with a genuinely signed QR, as enrolment issues it."""
-    from hoviat.enrolment.models import Receipt
-    from hoviat.enrolment.services import receipt_number_new
-    from hoviat.pki.receipts import ReceiptClaims
-    from hoviat.pki.services import receipt_qr_sign
+    """A current receipt with a genuinely signed QR, issued by enrolment's own code."""
+    from hoviat.enrolment.services import _receipt_issue
 
-    citizen = application.citizen
-    number = receipt_number_new()
-    valid_until = timezone.localdate() + dt.timedelta(days=180)
-    qr = receipt_qr_sign(
-        claims=ReceiptClaims(
-            national_code=citizen.national_code,
-            first_name=citizen.first_name,
-            last_name=citizen.last_name,
-            birth_date=citizen.birth_date,
-            tracking_code=application.tracking_code,
-            receipt_number=number,
-            issued_at=timezone.now(),
-            valid_until=valid_until,
-        )
-    )
-    return Receipt.objects.create(
+    return _receipt_issue(
         application=application,
         enrolment=application.enrolment,
-        receipt_number=number,
-        office=application.enrolment.office,
-        issued_by=operator,
+        operator=operator,
+        office_id=application.enrolment.office_id,
         issued_at=timezone.now(),
-        valid_until=valid_until,
-        qr_text=qr,
+        valid_until=timezone.localdate() + dt.timedelta(days=180),
     )
 
 
