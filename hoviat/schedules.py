@@ -106,7 +106,7 @@ def inquiry_signing_key_rotate_if_due_daily() -> None:
 
 @db_periodic_task(crontab(hour="2", minute="40"))
 def delivery_sweep_daily() -> None:
-    from hoviat.delivery.services import delivery_sweep
+    from hoviat.delivery.sweeps import delivery_sweep
 
     delivery_sweep()  # voids, reminders, destructions, expiries
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
+from hoviat.applications import hooks
 from hoviat.applications.codes import tracking_code_parse
 from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.core.errors import NotFound
@@ -90,30 +90,9 @@ class ExpectedReady:
     reason: str = ""  # why there is no date, in Persian (e.g. a card-body shortage)
 
 
-# Later stages (production) know better when a card will be ready. They register a provider
-# here from their AppConfig.ready(), so this earlier app never imports them.
-_EXPECTED_READY_PROVIDERS: list[Callable[[Application], ExpectedReady | None]] = []
-
-
-def expected_ready_provider_register(
-    provider: Callable[[Application], ExpectedReady | None],
-) -> None:
-    if provider not in _EXPECTED_READY_PROVIDERS:
-        _EXPECTED_READY_PROVIDERS.append(provider)
-
-
-# Later stages (delivery) add what tracking shows of a card at an office, e.g. a "card ready"
-# SMS that failed; they register here, so this earlier app never imports them.
-_TRACKING_EXTRAS: dict[str, Callable[[Application], Any]] = {}
-
-
-def tracking_extra_register(name: str, provider: Callable[[Application], Any]) -> None:
-    _TRACKING_EXTRAS[name] = provider
-
-
 def tracking_extras(*, application: Application) -> dict[str, Any]:
     """What later stages add to the tracking answer (page and API), by name."""
-    return {name: provider(application) for name, provider in _TRACKING_EXTRAS.items()}
+    return hooks.tracking_extras.by_key(application=application)
 
 
 def application_expected_ready(
@@ -122,10 +101,9 @@ def application_expected_ready(
     """When the card should be ready: enrolment (or the appointment) + the stated lead time."""
     if application.status == ApplicationStatus.DELIVERED:
         return ExpectedReady(None, "delivered")
-    for provider in _EXPECTED_READY_PROVIDERS:
-        answer = provider(application)
-        if answer is not None:
-            return answer
+    answer = hooks.expected_ready.first(application=application)
+    if answer is not None:
+        return answer
     start = application.enrolled_at.date() if application.enrolled_at else appointment_date
     if start is None:
         return ExpectedReady(None, "none")

@@ -7,12 +7,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hoviat.applications import hooks
 from hoviat.applications.codes import tracking_code_new
 from hoviat.applications.models import (
     CHANGEABLE_STATUSES,
@@ -34,6 +37,7 @@ from hoviat.core.errors import (
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import normalize_code, normalize_text, persian_digits
+from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.registry.models import Citizen
 from hoviat.registry.selectors import citizen_eligibility
@@ -384,6 +388,88 @@ def application_change_mobile(
     return locked
 
 
+# --- Status changes asked for by the later stages ---------------------------------------------
+# Payments, booking, enrolment, production and delivery move an application through these:
+# the applications app alone writes its table, and an application that becomes paid is
+# announced to the later stages through the `application_paid` hook after commit.
+
+
+def _announce_paid(application_ids: list[int]) -> None:
+    for pk in application_ids:
+        hooks.application_paid.call(application_id=pk)
+
+
+def application_status_change(
+    *,
+    application_id: int,
+    to: str,
+    actor: Any,
+    reason: str = "",
+    allowed_from: Iterable[str] | None = None,
+    updates: Mapping[str, Any] | None = None,
+    action: str | None = None,
+    audit_data: dict[str, Any] | None = None,
+) -> Application:
+    """Move one application (locked) to `to`, from the states its TRANSITIONS allow."""
+    return transition(
+        Application,
+        pk=application_id,
+        to=to,
+        actor=actor,
+        allowed_from=allowed_from,
+        reason=reason,
+        updates=updates,
+        action=action,
+        audit_data=audit_data,
+        after_commit=(lambda a: _announce_paid([a.pk])) if to == ApplicationStatus.PAID else None,
+    )
+
+
+def applications_status_change_many(
+    *,
+    ids: Iterable[int],
+    to: str,
+    actor: Any,
+    reason: str = "",
+    allowed_from: Iterable[str] | None = None,
+    updates: Mapping[str, Any] | None = None,
+    action: str | None = None,
+    audit_data: Callable[[int], dict[str, Any] | None] | Mapping[int, dict[str, Any]] | None = None,
+    expect_all: bool = False,
+) -> dict[int, str]:
+    """Move many applications to `to` at once; {id: the state it left} for those moved."""
+    return transition_many(
+        Application,
+        ids=ids,
+        to=to,
+        actor=actor,
+        allowed_from=allowed_from,
+        reason=reason,
+        updates=updates,
+        action=action,
+        audit_data=audit_data,
+        expect_all=expect_all,
+        after_commit=(lambda moved: _announce_paid(list(moved)))
+        if to == ApplicationStatus.PAID
+        else None,
+    )
+
+
+def applications_void_many(
+    *, ids: Iterable[int], reason: str, actor: Any, audit_data: Mapping[int, dict[str, Any]]
+) -> dict[int, str]:
+    """Applications whose card was voided uncollected are closed as voided."""
+    now = timezone.now()
+    return applications_status_change_many(
+        ids=ids,
+        to=ApplicationStatus.VOIDED,
+        actor=actor,
+        reason=reason,
+        updates={"closed_at": now, "updated_at": now},
+        audit_data=audit_data,
+    )
+
+
 # --- Sweeps --------------------------------------------------------------------------------
 
 
@@ -397,23 +483,18 @@ def applications_expire_unpaid(*, now: dt.datetime | None = None, limit: int = 5
         .exclude(bookings__status__in=("held", "booked"))
         .values_list("pk", flat=True)[:limit]
     )
-    expired = 0
-    for pk in candidates:
-        with transaction.atomic():
-            claimed = Application.objects.filter(
-                pk=pk, status=ApplicationStatus.PRE_REGISTERED
-            ).update(status=ApplicationStatus.EXPIRED, closed_at=now, updated_at=now)
-            if not claimed:
-                continue  # paid, cancelled or taken by another sweep meanwhile
-            application = Application.objects.get(pk=pk)
-            audit_record(
-                actor=None,
-                action="application.expired",
-                obj=application,
-                from_state=ApplicationStatus.PRE_REGISTERED,
-                to_state=ApplicationStatus.EXPIRED,
-                reason="هزینه در مهلت پرداخت نشد",
-            )
+    with transaction.atomic():
+        # Claimed by a conditional update: one paid, cancelled or taken by another sweep
+        # meanwhile is simply not moved.
+        claimed = applications_status_change_many(
+            ids=candidates,
+            to=ApplicationStatus.EXPIRED,
+            allowed_from={ApplicationStatus.PRE_REGISTERED},
+            actor=None,
+            reason="هزینه در مهلت پرداخت نشد",
+            updates={"closed_at": now, "updated_at": now},
+        )
+        for application in Application.objects.filter(pk__in=list(claimed)).order_by("pk"):
             sms_queue(
                 to=application.mobile,
                 kind="pre_registration_expired",
@@ -425,5 +506,5 @@ def applications_expire_unpaid(*, now: dt.datetime | None = None, limit: int = 5
                     "پرداخت نشد منقضی شد. هر زمان خواستید دوباره پیش‌ثبت‌نام کنید."
                 ),
             )
-            expired += 1
+    expired = len(claimed)
     return expired

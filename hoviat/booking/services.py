@@ -20,12 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from hoviat.applications.models import CHANGEABLE_STATUSES, Application, ApplicationStatus
+from hoviat.applications.services import application_status_change, applications_status_change_many
 from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from hoviat.core.jalali import WEEKDAYS, format_jalali, today_local
 from hoviat.core.text import persian_digits
-from hoviat.core.transitions import transition
+from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.offices.models import Holiday, Office, OfficeClosure
 from hoviat.offices.selectors import OFFICE_TZ, hours_on, slots_in
@@ -266,18 +267,42 @@ def _seats_give_back(counts: dict[int, int]) -> None:
             logger.error("slot %s: cannot give back %s seats, fewer are taken", slot_id, n)
 
 
-def _audit_booking(
-    booking: Booking, *, actor: Any, from_state: str, reason: str = "", data: dict | None = None
-) -> None:
+def _booking_data(booking: Booking, data: dict | None = None) -> dict:
+    return {"application_id": booking.application_id, "slot_id": booking.slot_id, **(data or {})}
+
+
+def _audit_created(booking: Booking, *, actor: Any, data: dict) -> None:
+    """A new booking row (held or booked) enters the log."""
     audit_record(
         actor=actor,
         action=f"booking.{booking.status}",
         obj=booking,
-        from_state=from_state,
         to_state=booking.status,
-        reason=reason,
-        data={"application_id": booking.application_id, "slot_id": booking.slot_id, **(data or {})},
+        data=_booking_data(booking, data),
     )
+
+
+def _booking_move(
+    booking: Booking,
+    *,
+    to: str,
+    actor: Any,
+    reason: str = "",
+    data: dict | None = None,
+    updates: dict | None = None,
+) -> str:
+    """The locked booking → `to` through the transition helper; returns the state it left."""
+    was = booking.status
+    transition(
+        Booking,
+        obj=booking,
+        to=to,
+        actor=actor,
+        reason=reason,
+        updates=updates,
+        audit_data=_booking_data(booking, data),
+    )
+    return was
 
 
 def _when(slot: Slot) -> str:
@@ -311,9 +336,8 @@ def _book(*, application: Application, slot: Slot, actor: Any) -> None:
     less it does after that point, the more bookings per second the chain lets through.
     """
     _sms_confirmed(application, slot)
-    transition(
-        Application,
-        pk=application.pk,
+    application_status_change(
+        application_id=application.pk,
         to=ApplicationStatus.BOOKED,
         actor=actor,
         audit_data={"slot_id": slot.pk, "office_id": slot.office_id},
@@ -345,9 +369,10 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             return current  # the same pick again (a double click): the hold stands as it was
         slot = _bookable_slot(slot_id, now)
         _seats_move(claim=slot.pk, release=current.slot_id if current else None)
-        if current is not None:
-            current.status = BookingStatus.RELEASED
-            current.save(update_fields=["status", "updated_at"])
+        if current is not None:  # before the new row: one seat-holding booking at a time
+            _booking_move(
+                current, to=BookingStatus.RELEASED, actor=actor, reason="another_slot_chosen"
+            )
         paid = app.status == ApplicationStatus.PAID
         booking = Booking.objects.create(
             application=app,
@@ -359,14 +384,9 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
         )
         if paid:
             _book(application=app, slot=slot, actor=actor)
-        if current is not None:
-            _audit_booking(
-                current, actor=actor, from_state=BookingStatus.HELD, reason="another_slot_chosen"
-            )
-        _audit_booking(
+        _audit_created(
             booking,
             actor=actor,
-            from_state="",
             data={"office_id": slot.office_id, "hold_expires_at": booking.hold_expires_at},
         )
     return booking
@@ -404,11 +424,14 @@ def booking_confirm_for_payment(*, application: Application, actor: Any) -> Book
                 ),
             )
             return None
-        booking.status = BookingStatus.BOOKED
-        booking.hold_expires_at = None
-        booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
         _book(application=app, slot=slot, actor=actor)
-        _audit_booking(booking, actor=actor, from_state=BookingStatus.HELD, reason="paid")
+        _booking_move(
+            booking,
+            to=BookingStatus.BOOKED,
+            actor=actor,
+            reason="paid",
+            updates={"hold_expires_at": None},
+        )
     return booking
 
 
@@ -438,9 +461,9 @@ def booking_reschedule(*, application: Application, slot_id: int, actor: Any) ->
         # The new seat is claimed in the same transaction as the old one is given back: if the
         # new slot is full, nothing changes and the citizen keeps the old appointment.
         _seats_move(claim=slot.pk, release=current.slot_id)
-        was = current.status
-        current.status = BookingStatus.MOVED
-        current.save(update_fields=["status", "updated_at"])
+        was = _booking_move(
+            current, to=BookingStatus.MOVED, actor=actor, data={"to_slot_id": slot.pk}
+        )
         booking = Booking.objects.create(
             application=app,
             slot=slot,
@@ -453,34 +476,33 @@ def booking_reschedule(*, application: Application, slot_id: int, actor: Any) ->
         )
         if was == BookingStatus.BOOKED:
             _sms_confirmed(app, slot, moved=True)
-        _audit_booking(current, actor=actor, from_state=was, data={"to_slot_id": slot.pk})
-        _audit_booking(
+        _audit_created(
             booking,
             actor=actor,
-            from_state="",
             data={"office_id": slot.office_id, "moved_from": current.pk},
         )
     return booking
 
 
-def _release(booking: Booking) -> str:
-    """Give the seat back: a hold is released, an appointment cancelled; the old status."""
-    was = booking.status
-    _seats_give_back({booking.slot_id: 1})
-    booking.status = (
-        BookingStatus.CANCELLED if was == BookingStatus.BOOKED else BookingStatus.RELEASED
+def _seat_end(booking: Booking, *, actor: Any, reason: str) -> str:
+    """The booking ends without its seat (given back by the caller, before any audit row): a
+    hold is released, an appointment cancelled; returns the old status."""
+    to = (
+        BookingStatus.CANCELLED
+        if booking.status == BookingStatus.BOOKED
+        else BookingStatus.RELEASED
     )
-    booking.hold_expires_at = None
-    booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
-    return was
+    return _booking_move(
+        booking, to=to, actor=actor, reason=reason, updates={"hold_expires_at": None}
+    )
 
 
 def booking_cancel(*, application: Application, actor: Any) -> Booking:
     """Cancel the appointment (application back to `paid`) or give up a hold."""
     with transaction.atomic():
         app, booking = _changeable_seat(application, verb="لغو کرد")
-        was = _release(booking)
-        if was == BookingStatus.BOOKED and app.status == ApplicationStatus.BOOKED:
+        _seats_give_back({booking.slot_id: 1})
+        if booking.status == BookingStatus.BOOKED and app.status == ApplicationStatus.BOOKED:
             sms_queue(
                 to=app.mobile,
                 kind="booking_cancelled",
@@ -491,14 +513,13 @@ def booking_cancel(*, application: Application, actor: Any) -> Booking:
                     f"{persian_digits(app.tracking_code)}."
                 ),
             )
-            transition(
-                Application,
-                pk=app.pk,
+            application_status_change(
+                application_id=app.pk,
                 to=ApplicationStatus.PAID,
                 actor=actor,
                 reason="appointment_cancelled",
             )
-        _audit_booking(booking, actor=actor, from_state=was, reason="citizen_cancelled")
+        _seat_end(booking, actor=actor, reason="citizen_cancelled")
     return booking
 
 
@@ -520,8 +541,8 @@ def booking_release_for_application(*, application: Application, actor: Any) -> 
         booking = _seat_of(app)
         if booking is None:
             return None
-        was = _release(booking)
-        _audit_booking(booking, actor=actor, from_state=was, reason="application_closed")
+        _seats_give_back({booking.slot_id: 1})
+        _seat_end(booking, actor=actor, reason="application_closed")
     return booking
 
 
@@ -564,21 +585,19 @@ def _holds_release_lapsed(now: dt.datetime) -> int:
                 )
                 .values_list("pk", "slot_id", "application_id")
             )
-            Booking.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
-                status=BookingStatus.RELEASED, updated_at=timezone.now()
-            )
+            # Seats first (lock order: slots before the audit chain); the rows are locked, so
+            # every one is claimed, and a row that was not would undo the whole batch.
             _seats_give_back(Counter(slot_id for _, slot_id, _ in rows))
-            for pk, slot_id, application_id in rows:
-                audit_record(
-                    actor=None,
-                    action="booking.released",
-                    object_type="booking.booking",
-                    object_id=str(pk),
-                    from_state=BookingStatus.HELD,
-                    to_state=BookingStatus.RELEASED,
-                    reason="hold_lapsed",
-                    data={"application_id": application_id, "slot_id": slot_id},
-                )
+            transition_many(
+                Booking,
+                ids=[pk for pk, _, _ in rows],
+                to=BookingStatus.RELEASED,
+                allowed_from={BookingStatus.HELD},
+                actor=None,
+                reason="hold_lapsed",
+                audit_data={pk: {"application_id": a, "slot_id": s} for pk, s, a in rows},
+                expect_all=True,
+            )
         total += len(rows)
         if len(app_ids) < SWEEP_BATCH:
             return total
@@ -616,9 +635,6 @@ def _appointments_expire_missed(now: dt.datetime) -> int:
             if not app_ids:
                 return total
             closed_at = timezone.now()
-            Application.objects.filter(pk__in=app_ids, status=ApplicationStatus.BOOKED).update(
-                status=ApplicationStatus.EXPIRED, closed_at=closed_at, updated_at=closed_at
-            )
             rows = list(
                 Booking.objects.select_for_update(of=("self",))
                 .filter(application_id__in=app_ids, status=BookingStatus.BOOKED)
@@ -631,31 +647,29 @@ def _appointments_expire_missed(now: dt.datetime) -> int:
                     "slot__starts_at",
                 )
             )
-            Booking.objects.filter(pk__in=[row[0] for row in rows]).update(
-                status=BookingStatus.MISSED, updated_at=closed_at
-            )
             _seats_give_back(Counter(row[1] for row in rows))
-            for pk, slot_id, application_id, mobile, tracking_code, starts_at in rows:
-                audit_record(
-                    actor=None,
-                    action="booking.missed",
-                    object_type="booking.booking",
-                    object_id=str(pk),
-                    from_state=BookingStatus.BOOKED,
-                    to_state=BookingStatus.MISSED,
-                    reason="not_enrolled_in_time",
-                    data={"application_id": application_id, "slot_id": slot_id},
-                )
-                audit_record(
-                    actor=None,
-                    action="application.expired",
-                    object_type="applications.application",
-                    object_id=str(application_id),
-                    from_state=ApplicationStatus.BOOKED,
-                    to_state=ApplicationStatus.EXPIRED,
-                    reason="missed_appointment",
-                    data={"booking_id": pk},
-                )
+            transition_many(
+                Booking,
+                ids=[row[0] for row in rows],
+                to=BookingStatus.MISSED,
+                allowed_from={BookingStatus.BOOKED},
+                actor=None,
+                reason="not_enrolled_in_time",
+                updates={"updated_at": closed_at},
+                audit_data={row[0]: {"application_id": row[2], "slot_id": row[1]} for row in rows},
+                expect_all=True,
+            )
+            applications_status_change_many(
+                ids=[row[2] for row in rows],
+                to=ApplicationStatus.EXPIRED,
+                allowed_from={ApplicationStatus.BOOKED},
+                actor=None,
+                reason="missed_appointment",
+                updates={"closed_at": closed_at, "updated_at": closed_at},
+                audit_data={row[2]: {"booking_id": row[0]} for row in rows},
+                expect_all=True,
+            )
+            for _, _, _, mobile, tracking_code, starts_at in rows:
                 _sms_expired(mobile, tracking_code, starts_at)
         total += len(rows)
         if len(app_ids) < SWEEP_BATCH:

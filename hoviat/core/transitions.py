@@ -1,24 +1,38 @@
-"""The one way a status changes: lock, check, save, audit, then side effects after commit."""
+"""The two ways a status changes: one row (`transition`: lock, check, save, audit, side effects
+after commit) and many rows (`transition_many`: a conditional update that claims the rows still
+in an allowed state, one audit row each through the batch append, side effects after commit)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
-from hoviat.core.audit import audit_record
+from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import InvalidTransition, NotFound
 
 M = TypeVar("M", bound=models.Model)
 
 
+def _allowed(model: type[models.Model], to: str, allowed_from: Iterable[str] | None) -> frozenset:
+    if allowed_from is None:
+        table: Mapping[str, Iterable[str]] = getattr(model, "TRANSITIONS", {})
+        if to not in table:
+            raise InvalidTransition(f"وضعیت «{to}» برای این مورد تعریف نشده است.")
+        allowed_from = table[to]
+    # A lone state written as a string is one state, not a set of its letters.
+    return frozenset((allowed_from,) if isinstance(allowed_from, str) else allowed_from)
+
+
 def transition(
     model: type[M],
     *,
-    pk: Any,
+    pk: Any = None,
     to: str,
     actor: Any,
+    obj: M | None = None,
     allowed_from: Iterable[str] | None = None,
     field: str = "status",
     reason: str = "",
@@ -31,19 +45,16 @@ def transition(
 
     `allowed_from` defaults to the model's TRANSITIONS[to] (a mapping of target state to the
     states it may be reached from), so the allowed moves are declared once, beside the model.
+    `obj` is a row the caller has already locked (select_for_update) in this transaction: it is
+    changed in place instead of being read and locked again.
     """
-    if allowed_from is None:
-        table: Mapping[str, Iterable[str]] = getattr(model, "TRANSITIONS", {})
-        if to not in table:
-            raise InvalidTransition(f"وضعیت «{to}» برای این مورد تعریف نشده است.")
-        allowed_from = table[to]
-    # A lone state written as a string is one state, not a set of its letters.
-    allowed = frozenset((allowed_from,) if isinstance(allowed_from, str) else allowed_from)
+    allowed = _allowed(model, to, allowed_from)
     with transaction.atomic():
-        try:
-            obj = model._default_manager.select_for_update().get(pk=pk)
-        except model.DoesNotExist:
-            raise NotFound() from None
+        if obj is None:
+            try:
+                obj = model._default_manager.select_for_update().get(pk=pk)
+            except model.DoesNotExist:
+                raise NotFound() from None
         current = getattr(obj, field)
         if current not in allowed:
             raise InvalidTransition(
@@ -68,5 +79,111 @@ def transition(
             data=audit_data,
         )
         if after_commit is not None:
-            transaction.on_commit(lambda: after_commit(obj))
+            done = obj
+            transaction.on_commit(lambda: after_commit(done))
     return obj
+
+
+CHUNK = 5000
+
+
+def _claim(
+    model: type[models.Model],
+    ids: list[int],
+    *,
+    field: str,
+    from_state: str,
+    values: dict[str, Any],
+) -> list[int]:
+    """UPDATE … WHERE pk IN (ids) AND field = from_state RETURNING pk: exactly the rows moved.
+
+    The ids are integers read from the database and written into the statement (binding
+    5,000 parameters costs more than the statement runs); values are bound parameters."""
+    opts = model._meta
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        column = opts.get_field(name)
+        assignments.append(f"{quote(column.column)} = %s")  # type: ignore[union-attr]
+        params.append(column.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+    status_column = quote(opts.get_field(field).column)  # type: ignore[union-attr]
+    pk_column = quote(opts.pk.column)
+    in_list = ",".join(str(int(i)) for i in ids)
+    sql = (
+        f"UPDATE {quote(opts.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {pk_column} IN ({in_list}) AND {status_column} = %s RETURNING {pk_column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, from_state])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def transition_many(
+    model: type[M],
+    *,
+    ids: Iterable[int],
+    to: str,
+    actor: Any,
+    allowed_from: Iterable[str] | None = None,
+    field: str = "status",
+    reason: str = "",
+    updates: Mapping[str, Any] | None = None,
+    action: str | None = None,
+    audit_data: Callable[[int], dict[str, Any] | None] | Mapping[int, dict[str, Any]] | None = None,
+    after_commit: Callable[[dict[int, str]], None] | None = None,
+    expect_all: bool = False,
+) -> dict[int, str]:
+    """Move many rows to state `to` at once; returns {pk: the state it was claimed from}.
+
+    Each row is claimed by a conditional update from an allowed state, so a row another worker
+    moved first is not claimed twice: the update says which rows it moved, and only those are
+    audited (one row each, through the batch append) and returned. With `expect_all`, a row
+    that could not be claimed is an error and nothing is written.
+    """
+    allowed = _allowed(model, to, allowed_from)
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        return {}
+    values: dict[str, Any] = {field: to, **(updates or {})}
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        values.setdefault("updated_at", timezone.now())
+    claimed: dict[int, str] = {}
+    with transaction.atomic():
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            for from_state in sorted(allowed):
+                left = [pk for pk in chunk if pk not in claimed]
+                if not left:
+                    break
+                for pk in _claim(model, left, field=field, from_state=from_state, values=values):
+                    claimed[pk] = from_state
+        if expect_all and len(claimed) != len(wanted):
+            missing = [pk for pk in wanted if pk not in claimed]
+            raise InvalidTransition(
+                f"{len(missing)} مورد در وضعیتی نیست که به «{to}» برود.",
+                extra={"to_state": to, "not_claimed": missing[:20]},
+            )
+        data_of = audit_data.get if isinstance(audit_data, Mapping) else audit_data
+        name = action or f"{model._meta.model_name}.{to}"
+        label = model._meta.label_lower
+        audit_many(
+            actor=actor,
+            rows=[
+                {
+                    "action": name,
+                    "object_type": label,
+                    "object_id": str(pk),
+                    "from_state": from_state,
+                    "to_state": to,
+                    "reason": reason,
+                    "data": data_of(pk) if data_of is not None else None,
+                }
+                for pk in wanted
+                if (from_state := claimed.get(pk)) is not None
+            ],
+        )
+        claimed = {pk: claimed[pk] for pk in wanted if pk in claimed}
+        if after_commit is not None and claimed:
+            moved = dict(claimed)
+            transaction.on_commit(lambda: after_commit(moved))
+    return claimed

@@ -7,14 +7,14 @@ class DeliveryConfig(AppConfig):
     verbose_name = "تحویل کارت"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
-        from hoviat.applications.models import Application
-        from hoviat.delivery import views  # noqa: F401  (registers the tracking page's card notice)
-        from hoviat.delivery.services.lifecycle import application_paid_receiver
+        from hoviat.applications import hooks
+        from hoviat.delivery.selectors import tracking_card_waiting
+        from hoviat.delivery.tasks import application_release_task
 
         # A paid replacement whose biometrics are reused goes to production at once (payments
         # is an earlier app and cannot call delivery); the minute schedule is the safety net.
-        post_save.connect(
-            application_paid_receiver, sender=Application, dispatch_uid="delivery.release_prepared"
+        hooks.application_paid.register(
+            lambda *, application_id: application_release_task(application_id),
+            key="delivery.release_prepared",
         )
+        hooks.tracking_extras.register(tracking_card_waiting, key="card_waiting")

@@ -7,7 +7,7 @@ from huey.contrib.djhuey import db_task
 @db_task()
 def delivery_sweep_task() -> str:
     """Reminders, voids, destructions, expiries and prepared replacements, once."""
-    from hoviat.delivery.services import delivery_sweep
+    from hoviat.delivery.sweeps import delivery_sweep
 
     return str(delivery_sweep())
 

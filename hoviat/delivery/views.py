@@ -11,10 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hoviat.applications.selectors import tracking_extra_register
 from hoviat.core.errors import DomainError, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.models import Role
@@ -274,21 +272,3 @@ def notice_mobile(request):
         {"fields": fields, "step": step, "error": error},
         status=error.status if error else 200,
     )
-
-
-def _tracking_card_waiting(application) -> dict | None:
-    """What the citizen's tracking page shows of a card waiting at an office."""
-    notice = selectors.card_waiting_notice(application)
-    if notice is not None:
-        query = urlencode(
-            {
-                "national_code": application.citizen.national_code,
-                "tracking_code": application.tracking_code,
-            }
-        )
-        notice["change_mobile_url"] = f"{reverse('track_card_mobile')}?{query}"
-    return notice
-
-
-# The URLconf imports these views before any page is served, so the tracking page has it.
-tracking_extra_register("card_waiting", _tracking_card_waiting)

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.services import application_status_change
 from hoviat.booking.models import Booking, BookingStatus, Slot
 from hoviat.booking.services import (
     SlotFull,
@@ -635,9 +636,8 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
         hashes = {"face_sha256": locked.face_sha256, "fingerprints": locked.fingerprints}
         _booking_attend(booking, operator)
         # enrolled_at orders the production queue until the production app takes over.
-        application = transition(
-            Application,
-            pk=application.pk,
+        application = application_status_change(
+            application_id=application.pk,
             to=ApplicationStatus.ENROLLED,
             actor=operator,
             updates={"enrolled_at": now},
@@ -841,3 +841,36 @@ def receipt_pdf_render(*, receipt: Receipt, viewer: User) -> bytes:
         data={"receipt_number": receipt.receipt_number, "superseded": receipt.is_superseded},
     )
     return pdf
+
+
+# --- New cards from kept biometrics (asked for by delivery) -----------------------------------
+
+
+def enrolment_reuse(*, application: Application, source: Enrolment, office_id: int) -> Enrolment:
+    """A completed enrolment for `application` that reuses `source`'s biometric references
+    (a lost card's replacement, a re-issue of a voided one): no new visit is needed."""
+    now = timezone.now()
+    enrolment = Enrolment.objects.create(
+        application=application,
+        office_id=office_id,
+        # The operator who captured the biometrics this card will carry.
+        operator_id=source.operator_id,
+        status=EnrolmentStatus.COMPLETED,
+        started_at=now,
+        completed_at=now,
+        shenasnameh_original=source.shenasnameh_original,
+        old_card_surrendered=source.old_card_surrendered,
+        form_confirmed=source.form_confirmed,
+        face_sha256=source.face_sha256,
+        fingerprints=source.fingerprints,
+        reused_from=source,
+    )
+    audit_record(
+        actor=None,
+        action="enrolment.reused",
+        obj=enrolment,
+        to_state=EnrolmentStatus.COMPLETED,
+        reason="زیست‌سنجی ثبت‌شده در مهلت نگهداری است؛ مراجعه حضوری لازم نیست",
+        data={"application": application.tracking_code, "reused_from": source.pk},
+    )
+    return enrolment

@@ -7,10 +7,11 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from hoviat.core.bulk import rows_insert
 from hoviat.notifications.backends import SmsSendError, get_backend
 from hoviat.notifications.models import SmsMessage, SmsStatus
 
@@ -37,6 +38,85 @@ def sms_queue(*, to: str, body: str, kind: str, related: object | None = None) -
     )
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
+
+
+@dataclass(frozen=True)
+class SmsOut:
+    """One message for `sms_queue_many`: to whom, what, and the row it is about."""
+
+    to: str
+    body: str
+    object_type: str = ""
+    object_id: str = ""
+
+
+def sms_queue_many(
+    *, kind: str, messages: list[SmsOut], due_at: dt.datetime | None = None
+) -> list[int]:
+    """Write many messages of one kind to the outbox at once (a sweep's or a shipment's);
+    they are handed to the backend after the commit. Returns their ids, in order."""
+    if not messages:
+        return []
+    now = due_at or timezone.now()
+    rows = SmsMessage.objects.bulk_create(
+        [
+            SmsMessage(
+                to=m.to,
+                body=m.body,
+                kind=kind,
+                status=SmsStatus.QUEUED,
+                object_type=m.object_type,
+                object_id=m.object_id,
+                next_attempt_at=now,
+            )
+            for m in messages
+        ]
+    )
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    return ids
+
+
+_OUTBOX_COLUMNS = [
+    "to",
+    "body",
+    "kind",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "provider_message_id",
+    "last_error",
+    "object_type",
+    "object_id",
+    "created_at",
+]
+
+
+def sms_outbox_fill(*, kind: str, messages: list[SmsOut]) -> int:
+    """Write many messages of one kind to the outbox for the outbox sweep to send (thousands
+    from a nightly sweep: by COPY on PostgreSQL, no job per message). Returns how many."""
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows_insert(
+        SmsMessage,
+        _OUTBOX_COLUMNS,
+        [
+            (
+                m.to,
+                m.body,
+                kind,
+                SmsStatus.QUEUED.value,
+                0,
+                at,
+                "",
+                "",
+                m.object_type,
+                m.object_id,
+                at,
+            )
+            for m in messages
+        ],
+    )
+    return len(messages)
 
 
 def _enqueue(message_id: int) -> None:

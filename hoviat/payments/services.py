@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 from collections.abc import Mapping
 
@@ -15,6 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.services import application_status_change
+from hoviat.booking.models import Booking
+from hoviat.booking.services import booking_confirm_for_payment
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import Conflict, DomainError, InvalidTransition
 from hoviat.core.text import persian_digits
@@ -165,18 +166,11 @@ def _forged(
     return PaymentSignatureInvalid()
 
 
-def _booking_confirm(*, application: Application, actor: Actor) -> object | None:
-    # The booking app's service may not exist yet; imported late to keep the app order.
-    if importlib.util.find_spec("hoviat.booking.services") is None:
-        return None
-    confirm = getattr(
-        importlib.import_module("hoviat.booking.services"), "booking_confirm_for_payment", None
-    )
-    if confirm is None:
-        return None
+def _booking_confirm(*, application: Application, actor: Actor) -> Booking | None:
+    """A seat held before payment is booked by it (booking is the earlier app)."""
     try:
         with transaction.atomic():
-            return confirm(application=application, actor=actor)
+            return booking_confirm_for_payment(application=application, actor=actor)
     except DomainError as exc:
         # The payment stands whatever happened to the seat (a hold may have lapsed): the
         # citizen books again from `paid`.
@@ -214,9 +208,8 @@ def _succeed(
         updates=proof,
         audit_data={"ref_id": proof["ref_id"]},
     )
-    application = transition(
-        Application,
-        pk=application.pk,
+    application = application_status_change(
+        application_id=application.pk,
         to=ApplicationStatus.PAID,
         allowed_from={ApplicationStatus.PRE_REGISTERED},
         actor=actor,

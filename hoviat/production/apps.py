@@ -7,22 +7,8 @@ class ProductionConfig(AppConfig):
     verbose_name = "تولید کارت"
 
     def ready(self) -> None:
-        from hoviat.applications.selectors import expected_ready_provider_register
+        from hoviat.applications import hooks
+        from hoviat.production.selectors import application_expected_ready
 
-        expected_ready_provider_register(_expected_ready)
-
-
-def _expected_ready(application):
-    """The queue's own estimate for applications in or before production."""
-    from hoviat.applications.models import ApplicationStatus
-    from hoviat.applications.selectors import ExpectedReady
-    from hoviat.production.selectors import application_production_eta
-
-    if application.status not in (
-        ApplicationStatus.ENROLLED,
-        ApplicationStatus.IN_PRODUCTION,
-        ApplicationStatus.PRODUCED,
-    ):
-        return None
-    eta = application_production_eta(application=application)
-    return ExpectedReady(eta.date, eta.basis, eta.reason)
+        # The queue knows better than the default lead time when a card will be ready.
+        hooks.expected_ready.register(application_expected_ready, key="production.queue")

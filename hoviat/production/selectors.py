@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.selectors import ExpectedReady
 from hoviat.core.jalali import today_local
 from hoviat.core.models import Role
 from hoviat.offices.selectors import add_working_days, working_days_between
@@ -284,3 +285,16 @@ def cards_waiting_to_ship() -> int:
 def mask_national_code(code: str) -> str:
     """First three and last three digits only: enough to match a card to a person on sight."""
     return f"{code[:3]}****{code[-3:]}" if len(code) == 10 else "**********"
+
+
+def application_expected_ready(*, application: Application) -> ExpectedReady | None:
+    """The queue's own estimate for applications in or before production (registered on the
+    applications app's `expected_ready` hook); None for the others."""
+    if application.status not in (
+        ApplicationStatus.ENROLLED,
+        ApplicationStatus.IN_PRODUCTION,
+        ApplicationStatus.PRODUCED,
+    ):
+        return None
+    eta = application_production_eta(application=application)
+    return ExpectedReady(eta.date, eta.basis, eta.reason)

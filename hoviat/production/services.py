@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +17,10 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.services import applications_status_change_many
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import Conflict, ValidationFailed
-from hoviat.core.transitions import transition
+from hoviat.core.transitions import transition, transition_many
 from hoviat.production import selectors
 from hoviat.production.conf import conf
 from hoviat.production.models import (
@@ -314,26 +315,18 @@ def _batch_personalise(
     apps = list(queue.select_related("citizen", "enrolment")[:size])
     if not apps:
         return 0, 0
-    ids = [a.pk for a in apps]
-    # Claimed by a conditional update: a row another worker took is simply not ours.
-    claimed = set(
-        Application.objects.filter(pk__in=ids, status=ApplicationStatus.ENROLLED).values_list(
-            "pk", flat=True
-        )
-    )
-    Application.objects.filter(pk__in=claimed, status=ApplicationStatus.ENROLLED).update(
-        status=ApplicationStatus.IN_PRODUCTION, updated_at=timezone.now()
+    # Claimed by a conditional update: the update itself says which rows it moved, so an
+    # application another worker took (or cancelled meanwhile) is simply not ours.
+    claimed = applications_status_change_many(
+        ids=[a.pk for a in apps],
+        to=ApplicationStatus.IN_PRODUCTION,
+        allowed_from={ApplicationStatus.ENROLLED},
+        actor=actor,
+        audit_data=lambda pk: {"run": run.pk, "card": ""},
     )
     apps = [a for a in apps if a.pk in claimed]
-    _audit_many(
-        [(str(a.pk), "") for a in apps],
-        actor=actor,
-        action="application.in_production",
-        object_type=APPLICATION,
-        from_state="enrolled",
-        to_state="in_production",
-        run=run,
-    )
+    if not apps:
+        return 0, 0
     first_csn = _numbers_take("csn", len(apps))
     first_crn = _numbers_take("crn", len(apps))
     issued_on = run.date
@@ -375,12 +368,10 @@ def _batch_personalise(
                 for name in ("id_pin", "sign_pin", "nmoc_pin", "puk")
             },
         )
-        if not qc_passes(card):
-            card.status = CardStatus.QC_FAILED
         cards.append(card)
     Card.objects.bulk_create(cards)
-    good = [c for c in cards if c.status == CardStatus.PERSONALISED]
-    bad = [c for c in cards if c.status == CardStatus.QC_FAILED]
+    bad = [c for c in cards if not qc_passes(c)]
+    good = [c for c in cards if c not in bad]
     _audit_many(
         [(str(c.pk), c.csn) for c in cards],
         actor=actor,
@@ -391,44 +382,40 @@ def _batch_personalise(
         run=run,
     )
     now = timezone.now()
-    Application.objects.filter(pk__in=[c.application_id for c in good]).update(
-        status=ApplicationStatus.PRODUCED, updated_at=now
-    )
-    _audit_many(
-        [(str(c.application_id), c.csn) for c in good],
+    applications_status_change_many(
+        ids=[c.application_id for c in good],
+        to=ApplicationStatus.PRODUCED,
+        allowed_from={ApplicationStatus.IN_PRODUCTION},
         actor=actor,
-        action="application.produced",
-        object_type=APPLICATION,
-        from_state="in_production",
-        to_state="produced",
-        run=run,
+        updates={"updated_at": now},
+        audit_data={c.application_id: {"run": run.pk, "card": c.csn} for c in good},
+        expect_all=True,
     )
     if bad:
         for card in bad:
             revoke(csn=card.csn, reason=QC_REVOKE_REASON, actor=actor)
-        _audit_many(
-            [(str(c.pk), c.csn) for c in bad],
+        transition_many(
+            Card,
+            ids=[c.pk for c in bad],
+            to=CardStatus.QC_FAILED,
             actor=actor,
-            action="card.qc_failed",
-            object_type=CARD,
-            from_state="personalised",
-            to_state="qc_failed",
             reason="رد در کنترل کیفیت؛ گواهی‌ها ابطال شد",
-            run=run,
+            audit_data={c.pk: {"run": run.pk, "card": c.csn} for c in bad},
+            expect_all=True,
         )
+        for card in bad:
+            card.status = CardStatus.QC_FAILED
         # Back to enrolled: the queue orders by enrolment time, so it keeps its place.
-        Application.objects.filter(pk__in=[c.application_id for c in bad]).update(
-            status=ApplicationStatus.ENROLLED, updated_at=now
-        )
-        _audit_many(
-            [(str(c.application_id), c.csn) for c in bad],
+        applications_status_change_many(
+            ids=[c.application_id for c in bad],
+            to=ApplicationStatus.ENROLLED,
+            allowed_from={ApplicationStatus.IN_PRODUCTION},
             actor=actor,
             action="application.requeued",
-            object_type=APPLICATION,
-            from_state="in_production",
-            to_state="enrolled",
             reason="کارت در کنترل کیفیت رد شد",
-            run=run,
+            updates={"updated_at": now},
+            audit_data={c.application_id: {"run": run.pk, "card": c.csn} for c in bad},
+            expect_all=True,
         )
         CardBodyLedger.objects.create(
             kind=LedgerKind.SPOILAGE,
@@ -555,29 +542,86 @@ def shipment_dispatch(*, shipment_id: int, actor: Any) -> Shipment:
         if not cards:
             raise Conflict("این محموله کارتی برای ارسال ندارد.", code="SHIPMENT_EMPTY")
         now = timezone.now()
-        shipment.cards.filter(status=CardStatus.PERSONALISED).update(
-            status=CardStatus.IN_TRANSIT, updated_at=now
+        transition_many(
+            Card,
+            ids=[pk for pk, _, _ in cards],
+            to=CardStatus.IN_TRANSIT,
+            allowed_from={CardStatus.PERSONALISED},
+            actor=actor,
+            updates={"updated_at": now},
+            audit_data={pk: {"shipment": shipment.pk, "card": csn} for pk, csn, _ in cards},
+            expect_all=True,
         )
-        Application.objects.filter(
-            pk__in=[a for _, _, a in cards], status=ApplicationStatus.PRODUCED
-        ).update(status=ApplicationStatus.SHIPPED, updated_at=now)
-        for card_id, csn, application_id in cards:
-            audit_record(
-                actor=actor,
-                action="card.in_transit",
-                object_type=CARD,
-                object_id=str(card_id),
-                from_state="personalised",
-                to_state="in_transit",
-                data={"shipment": shipment.pk, "card": csn},
-            )
-            audit_record(
-                actor=actor,
-                action="application.shipped",
-                object_type=APPLICATION,
-                object_id=str(application_id),
-                from_state="produced",
-                to_state="shipped",
-                data={"shipment": shipment.pk, "card": csn},
-            )
+        applications_status_change_many(
+            ids=[a for _, _, a in cards],
+            to=ApplicationStatus.SHIPPED,
+            allowed_from={ApplicationStatus.PRODUCED},
+            actor=actor,
+            updates={"updated_at": now},
+            audit_data={a: {"shipment": shipment.pk, "card": csn} for _, csn, a in cards},
+        )
     return shipment
+
+
+# --- Card and shipment status, asked for by delivery -----------------------------------------
+# Delivery receives, hands over, voids, destroys and expires cards; production alone writes
+# its tables, through these (one row, or many by a conditional update that says which).
+
+
+def card_status_change(
+    *,
+    card_id: int,
+    to: str,
+    actor: Any,
+    reason: str = "",
+    allowed_from: Iterable[str] | None = None,
+    updates: Mapping[str, Any] | None = None,
+    audit_data: dict[str, Any] | None = None,
+) -> Card:
+    """Move one card (locked) to `to`, from the states its TRANSITIONS allow."""
+    return transition(
+        Card,
+        pk=card_id,
+        to=to,
+        actor=actor,
+        reason=reason,
+        allowed_from=allowed_from,
+        updates=updates,
+        audit_data=audit_data,
+    )
+
+
+def cards_status_change_many(
+    *,
+    ids: Iterable[int],
+    to: str,
+    actor: Any,
+    reason: str = "",
+    allowed_from: Iterable[str] | None = None,
+    updates: Mapping[str, Any] | None = None,
+    audit_data: Mapping[int, dict[str, Any]] | None = None,
+    expect_all: bool = False,
+) -> dict[int, str]:
+    """Move many cards to `to` at once; {id: the state it left} for those moved."""
+    return transition_many(
+        Card,
+        ids=ids,
+        to=to,
+        actor=actor,
+        reason=reason,
+        allowed_from=allowed_from,
+        updates=updates,
+        audit_data=audit_data,
+        expect_all=expect_all,
+    )
+
+
+def shipment_mark_received(*, shipment_id: int, actor: Any, audit_data: dict[str, Any]) -> Shipment:
+    """A dispatched shipment reached its office (the cards are received by delivery)."""
+    return transition(
+        Shipment,
+        pk=shipment_id,
+        to=ShipmentStatus.RECEIVED,
+        actor=actor,
+        audit_data=audit_data,
+    )

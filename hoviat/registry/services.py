@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import sys
 import time
@@ -34,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from tqdm import tqdm
 
-from hoviat.core.audit import audit_record
+from hoviat.core.audit import audit_many, audit_record
 from hoviat.places.models import Province
+from hoviat.registry.models import OldCard
 from hoviat.registry.population import (
     population_csv_lines,
     population_rows,
@@ -352,3 +355,34 @@ def population_write_csv(
         out.write("".join(chunk))
         written += len(chunk)
     return written
+
+
+def old_cards_invalidate(*, citizen_id: int, on: dt.date, actor: Any, reason: str) -> list[str]:
+    """The person's old (paper) cards still valid are invalidated as of `on`; their numbers."""
+    with transaction.atomic():
+        old = list(
+            OldCard.objects.select_for_update()
+            .filter(citizen_id=citizen_id, invalidated_on__isnull=True)
+            .values_list("pk", "card_number")
+        )
+        if not old:
+            return []
+        OldCard.objects.filter(pk__in=[pk for pk, _ in old], invalidated_on__isnull=True).update(
+            invalidated_on=on
+        )
+        audit_many(
+            actor=actor,
+            rows=[
+                {
+                    "action": "old_card.invalidated",
+                    "object_type": "registry.oldcard",
+                    "object_id": str(pk),
+                    "from_state": "valid",
+                    "to_state": "invalidated",
+                    "reason": reason,
+                    "data": {"card_number": number},
+                }
+                for pk, number in old
+            ],
+        )
+    return [number for _, number in old]

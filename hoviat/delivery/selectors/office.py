@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from hoviat.core.errors import AccessDenied, NotFound
 from hoviat.core.models import Role
@@ -25,6 +27,7 @@ __all__ = [
     "handovers_recent_at",
     "shipment_manifest",
     "shipments_incoming_to",
+    "tracking_card_waiting",
     "waiting_counts_at",
 ]
 
@@ -212,3 +215,18 @@ def card_waiting_notice(application: Any) -> dict | None:
         "notice_failed": status in NOTICE_FAILED_STATUSES,
         "mobile_tail": application.mobile[-4:],
     }
+
+
+def tracking_card_waiting(*, application: Any) -> dict | None:
+    """What the citizen's tracking page shows of a card waiting at an office (registered on
+    the applications app's `tracking_extras` hook as "card_waiting")."""
+    notice = card_waiting_notice(application)
+    if notice is not None:
+        query = urlencode(
+            {
+                "national_code": application.citizen.national_code,
+                "tracking_code": application.tracking_code,
+            }
+        )
+        notice["change_mobile_url"] = f"{reverse('track_card_mobile')}?{query}"
+    return notice

@@ -18,13 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from hoviat.applications.codes import tracking_code_parse
-from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.models import ApplicationStatus
+from hoviat.applications.services import application_status_change
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import AccessDenied, Conflict, DomainError, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
 from hoviat.core.text import fold_digits, normalize_text
-from hoviat.core.transitions import transition
 from hoviat.delivery import devices
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection, Handover, HandoverAttempt, VerificationMethod
@@ -32,7 +32,8 @@ from hoviat.delivery.services.notices import card_delivered_notice_queue
 from hoviat.delivery.services.receiving import card_serial_parse, require_office_operator
 from hoviat.enrolment.models import Enrolment, Receipt
 from hoviat.production.models import Card, CardStatus
-from hoviat.registry.models import OldCard
+from hoviat.production.services import card_status_change
+from hoviat.registry.services import old_cards_invalidate
 
 __all__ = [
     "LOCKING_REASONS",
@@ -370,18 +371,16 @@ def _handover_commit(card: Card, operator: Any, *, method: str, match) -> Handov
     today = timezone.localdate(now)
     citizen = card.application.citizen
     with transaction.atomic():
-        card = transition(
-            Card,
-            pk=card.pk,
+        card = card_status_change(
+            card_id=card.pk,
             to=CardStatus.ACTIVE,
             actor=operator,
             allowed_from={CardStatus.AT_OFFICE},
             reason="handed_over",
             audit_data={"card": card.csn, "verification": method, "score": match.score},
         )
-        application = transition(
-            Application,
-            pk=card.application_id,
+        application = application_status_change(
+            application_id=card.application_id,
             to=ApplicationStatus.DELIVERED,
             actor=operator,
             updates={"closed_at": now},
@@ -401,7 +400,9 @@ def _handover_commit(card: Card, operator: Any, *, method: str, match) -> Handov
                 reason="card_delivered",
             )
         invalidated = _earlier_cards_revoke(citizen=citizen, keep=card, operator=operator)
-        old_cards = _old_cards_invalidate(citizen=citizen, today=today, operator=operator)
+        old_cards = old_cards_invalidate(
+            citizen_id=citizen.pk, on=today, actor=operator, reason="smart_card_delivered"
+        )
         handover = Handover.objects.create(
             card=card,
             application=application,
@@ -435,9 +436,8 @@ def _earlier_cards_revoke(*, citizen, keep: Card, operator: Any) -> list[str]:
         .values_list("pk", "csn")
     )
     for pk, csn in earlier:
-        transition(
-            Card,
-            pk=pk,
+        card_status_change(
+            card_id=pk,
             to=CardStatus.REVOKED,
             actor=operator,
             reason="superseded",
@@ -450,27 +450,3 @@ def _earlier_cards_revoke(*, citizen, keep: Card, operator: Any) -> list[str]:
                 csn=csn, reason=f"superseded by card {keep.csn}", actor=operator
             )
     return [csn for _, csn in earlier]
-
-
-def _old_cards_invalidate(*, citizen, today: dt.date, operator: Any) -> list[str]:
-    old = list(
-        OldCard.objects.filter(citizen=citizen, invalidated_on__isnull=True).values_list(
-            "pk", "card_number"
-        )
-    )
-    if old:
-        OldCard.objects.filter(pk__in=[pk for pk, _ in old], invalidated_on__isnull=True).update(
-            invalidated_on=today
-        )
-    for pk, number in old:
-        audit_record(
-            actor=operator,
-            action="old_card.invalidated",
-            object_type="registry.oldcard",
-            object_id=str(pk),
-            from_state="valid",
-            to_state="invalidated",
-            reason="smart_card_delivered",
-            data={"card_number": number},
-        )
-    return [number for _, number in old]

@@ -20,8 +20,7 @@ from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.text import persian_digits
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection
-from hoviat.notifications.models import SmsMessage
-from hoviat.notifications.services import sms_queue
+from hoviat.notifications.services import SmsOut, sms_queue, sms_queue_many
 from hoviat.production.models import CardStatus
 
 __all__ = [
@@ -56,21 +55,15 @@ def _ready_body(*, csn: str, office_name: str, address: str, hold_until: dt.date
     )
 
 
-def _enqueue_after_commit(message_ids: list[int]) -> None:
-    from hoviat.notifications.tasks import sms_send_task
-
-    transaction.on_commit(lambda: [sms_send_task(pk) for pk in message_ids])
-
-
 def _notices_write(
     collections: list[Collection], *, kind: str, reminder: bool, now: dt.datetime
-) -> list[SmsMessage]:
+) -> list[int]:
     """One message per collection, written in bulk; each row's last_sms points at its own."""
-    messages = SmsMessage.objects.bulk_create(
-        [
-            SmsMessage(
+    ids = sms_queue_many(
+        kind=kind,
+        messages=[
+            SmsOut(
                 to=c.card.application.mobile,
-                kind=kind,
                 body=_ready_body(
                     csn=c.card.csn,
                     office_name=c.office.name,
@@ -80,16 +73,15 @@ def _notices_write(
                 ),
                 object_type="applications.application",
                 object_id=str(c.card.application_id),
-                next_attempt_at=now,
             )
             for c in collections
-        ]
+        ],
+        due_at=now,
     )
-    for collection, message in zip(collections, messages, strict=True):
-        collection.last_sms = message
+    for collection, message_id in zip(collections, ids, strict=True):
+        collection.last_sms_id = message_id
     Collection.objects.bulk_update(collections, ["last_sms"])
-    _enqueue_after_commit([m.pk for m in messages])
-    return messages
+    return ids
 
 
 def card_ready_notices_queue(*, collection_ids: list[int]) -> int:

@@ -11,17 +11,24 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from hoviat.applications.models import Application, ApplicationStatus
-from hoviat.core.audit import audit_many, audit_record
-from hoviat.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from hoviat.applications.models import ApplicationStatus
+from hoviat.applications.services import applications_status_change_many
+from hoviat.core.audit import audit_record
+from hoviat.core.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from hoviat.core.jalali import today_local
 from hoviat.core.models import Role
 from hoviat.core.text import normalize_code
-from hoviat.core.transitions import transition
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection, ShipmentReceipt
 from hoviat.delivery.services.notices import card_ready_notices_queue
 from hoviat.production.models import Card, CardStatus, Shipment, ShipmentStatus
+from hoviat.production.services import cards_status_change_many, shipment_mark_received
 
 __all__ = [
     "ReceiveResult",
@@ -34,8 +41,6 @@ __all__ = [
     "shipment_receive",
 ]
 
-CARD = "production.card"
-APPLICATION = "applications.application"
 # Serials are separated by lines, commas or semicolons; spaces inside one are dropped
 # ("IR00 0000 0123" is one serial, as people type it in groups).
 _SEPARATORS = re.compile(r"[\r\n,،;؛]+")
@@ -138,15 +143,27 @@ def shipment_receive(
                 code="NOTHING_TO_RECEIVE",
                 extra={"unexpected": foreign, "already_received": already},
             )
-        ids = [manifest[s][0] for s in arriving]
-        moved = Card.objects.filter(pk__in=ids, status=CardStatus.IN_TRANSIT).update(
-            status=CardStatus.AT_OFFICE, updated_at=now
-        )
-        if moved != len(ids):  # the row locks make this a race with another office's tool
-            raise Conflict("وضعیت برخی کارت‌ها هم‌زمان تغییر کرد؛ دوباره تلاش کنید.")
-        app_ids = [manifest[s][1] for s in arriving]
-        Application.objects.filter(pk__in=app_ids, status=ApplicationStatus.SHIPPED).update(
-            status=ApplicationStatus.READY_AT_OFFICE, updated_at=now
+        try:
+            # Two audit rows per card, appended to the chain in batches (a shipment holds
+            # thousands); a card that another tool moved meanwhile undoes the whole scan.
+            cards_status_change_many(
+                ids=[manifest[s][0] for s in arriving],
+                to=CardStatus.AT_OFFICE,
+                allowed_from={CardStatus.IN_TRANSIT},
+                actor=actor,
+                updates={"updated_at": now},
+                audit_data={manifest[s][0]: {"shipment": shipment.pk, "card": s} for s in arriving},
+                expect_all=True,
+            )
+        except InvalidTransition:
+            raise Conflict("وضعیت برخی کارت‌ها هم‌زمان تغییر کرد؛ دوباره تلاش کنید.") from None
+        applications_status_change_many(
+            ids=[manifest[s][1] for s in arriving],
+            to=ApplicationStatus.READY_AT_OFFICE,
+            allowed_from={ApplicationStatus.SHIPPED},
+            actor=actor,
+            updates={"updated_at": now},
+            audit_data={manifest[s][1]: {"shipment": shipment.pk, "card": s} for s in arriving},
         )
         missing = sorted(in_transit - set(arriving))
         if late:
@@ -156,10 +173,8 @@ def shipment_receive(
             receipt.unexpected = sorted(set(receipt.unexpected) | set(foreign))
             receipt.save(update_fields=["received", "missing", "unexpected"])
         else:
-            transition(
-                Shipment,
-                pk=shipment.pk,
-                to=ShipmentStatus.RECEIVED,
+            shipment_mark_received(
+                shipment_id=shipment.pk,
                 actor=actor,
                 audit_data={"received": len(arriving), "missing": len(missing)},
             )
@@ -185,32 +200,6 @@ def shipment_receive(
                 )
                 for s in arriving
             ]
-        )
-        # Two rows per card, appended to the chain in one go (a shipment holds thousands).
-        audit_many(
-            actor=actor,
-            rows=[
-                row
-                for serial in arriving
-                for row in (
-                    {
-                        "action": "card.at_office",
-                        "object_type": CARD,
-                        "object_id": str(manifest[serial][0]),
-                        "from_state": "in_transit",
-                        "to_state": "at_office",
-                        "data": {"shipment": shipment.pk, "card": serial},
-                    },
-                    {
-                        "action": "application.ready_at_office",
-                        "object_type": APPLICATION,
-                        "object_id": str(manifest[serial][1]),
-                        "from_state": "shipped",
-                        "to_state": "ready_at_office",
-                        "data": {"shipment": shipment.pk, "card": serial},
-                    },
-                )
-            ],
         )
         if missing or foreign:
             audit_record(

@@ -12,7 +12,7 @@ from django.test import Client
 
 from hoviat.applications.models import Application
 from hoviat.delivery.models import Collection, LossReport
-from hoviat.delivery.services import delivery_sweep
+from hoviat.delivery.sweeps import delivery_sweep
 from hoviat.delivery.tests.fixtures_cards import PASSWORD
 from hoviat.production.models import Card
 

@@ -10,11 +10,8 @@ from django.utils import timezone
 
 from hoviat.applications.models import Application
 from hoviat.delivery.models import Collection
-from hoviat.delivery.services import (
-    application_paid_receiver,
-    applications_release_prepared,
-    delivery_sweep,
-)
+from hoviat.delivery.services import applications_release_prepared
+from hoviat.delivery.sweeps import delivery_sweep
 from hoviat.delivery.tests.fixtures_lifecycle import citizen_client
 from hoviat.enrolment.models import Enrolment
 from hoviat.payments.tests.conftest import card_form, path_of
@@ -77,20 +74,16 @@ def test_sara_asks_again_for_her_voided_card_and_it_goes_to_production_once_paid
     assert chip["fingerprint_sha256"] == {"1": "a" * 64}
 
 
-def test_the_paid_hook_releases_at_once_when_connected(
+def test_the_paid_hook_releases_at_once_after_the_payment_commits(
     saras_card_at_office, sara_api, django_capture_on_commit_callbacks
 ):
-    from django.db.models.signals import post_save
-
     voided = saras_card_at_office[0]
     _void(voided)
     tracking = sara_api.post(f"/api/v1/cards/{voided.csn}/reissue").json()["tracking_code"]
-    post_save.connect(application_paid_receiver, sender=Application)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            _pay(sara_api, tracking)
-    finally:
-        post_save.disconnect(application_paid_receiver, sender=Application)
+    # The payment's commit runs the applications app's `application_paid` hook, on which
+    # delivery registered the release (DeliveryConfig.ready).
+    with django_capture_on_commit_callbacks(execute=True):
+        _pay(sara_api, tracking)
 
     assert Application.objects.get(tracking_code=tracking).status == "enrolled"
 

@@ -15,7 +15,8 @@ from hoviat.applications.models import Application
 from hoviat.core.audit import audit_verify
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.models import Collection, Destruction
-from hoviat.delivery.services import collections_void_overdue, delivery_sweep
+from hoviat.delivery.services import collections_void_overdue
+from hoviat.delivery.sweeps import delivery_sweep
 from hoviat.notifications.models import SmsMessage
 from hoviat.pki.models import IssuedCertificate, RevocationList
 from hoviat.production.models import Card

@@ -1,8 +1,6 @@
 """Our callback: the bank's redirect is checked, verified, and acted on exactly once."""
 
 import datetime as dt
-import importlib
-import importlib.util
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -51,7 +49,8 @@ def test_an_ok_callback_pays_the_application_with_the_bank_ref_id(started, pay_a
     assert response.status_code == 200
     assert payment.status == "succeeded" and payment.ref_id and payment.completed_at
     assert payment.card_pan_masked == "603799******0000"
-    assert application.status in ("paid", "booked") and application.paid_at is not None
+    # No seat was held before paying, so the application is paid and waits for a booking.
+    assert application.status == "paid" and application.paid_at is not None
     page = response.content.decode()
     assert persian_digits(payment.ref_id) in page
     assert persian_digits(application.tracking_code) in page
@@ -196,7 +195,7 @@ def test_an_abandoned_payment_finished_later_still_pays_an_unpaid_application(st
     result = payment_callback_handle(params=params_of(pay_at_bank(url)))
 
     assert result.status == "succeeded"
-    assert Application.objects.get(pk=payment.application_id).status in ("paid", "booked")
+    assert Application.objects.get(pk=payment.application_id).status == "paid"
 
 
 def test_a_callback_for_a_cancelled_application_is_flagged_for_refund(started, pay_at_bank):
@@ -209,20 +208,6 @@ def test_a_callback_for_a_cancelled_application_is_flagged_for_refund(started, p
     assert result.failure_reason == "application_cancelled: refund"
 
 
-def _booking_services_exist() -> bool:
-    if importlib.util.find_spec("hoviat.booking.services") is None:
-        return False
-    module = importlib.import_module("hoviat.booking.services")
-    return all(
-        hasattr(module, name)
-        for name in ("booking_confirm_for_payment", "booking_hold", "slots_generate")
-    )
-
-
-@pytest.mark.skipif(
-    not _booking_services_exist(),
-    reason="hoviat.booking.services.booking_confirm_for_payment not written yet",
-)
 def test_a_seat_held_before_payment_is_booked_by_the_payment(
     application, sara_actor, pay_at_bank, bushehr_post_office
 ):
