@@ -1,4 +1,5 @@
-"""The shared test harness: named personas, a PostgreSQL marker, and headless Chromium.
+"""The shared test harness: named personas, a PostgreSQL marker, a real PKI for cards, and
+headless Chromium. Rows beyond the personas come from the factories in tests/factories.py.
 
 Personas (as in Healthchecks' tests): citizen Sara in Bushehr, operator Reza at the Bushehr
 post office, director Maryam of Bushehr province, admin Nasrin, production operator Kaveh.
@@ -14,11 +15,15 @@ import pytest
 from django.db import connection
 
 from hoviat.core.models import Role
-from hoviat.core.tests.factories import UserFactory
 from hoviat.offices.models import OfficeKind
-from hoviat.offices.tests.factories import OfficeFactory
-from hoviat.places.tests.factories import CityFactory, CountyFactory, ProvinceFactory
-from hoviat.registry.tests.factories import CitizenFactory
+from tests.factories import (
+    CitizenFactory,
+    CityFactory,
+    CountyFactory,
+    OfficeFactory,
+    ProvinceFactory,
+    UserFactory,
+)
 
 CHROMIUM = os.environ.get("HOVIAT_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery"  # noqa: S105 (test personas only)
@@ -118,6 +123,28 @@ def kaveh(db):
     return UserFactory(
         username="kaveh", first_name="کاوه", last_name="نوری", role=Role.PRODUCTION_OPERATOR
     )
+
+
+# --- Cards with real chips and certificates (any app's tests) -----------------------------
+
+
+@pytest.fixture
+def real_pki(db, settings):
+    """Root and issuing CA created for the test, so cards get real chips and certificates."""
+    from hoviat.pki import services as pki_services
+
+    settings.PRODUCTION_QC_FAIL_RATE = 0.0
+    settings.PRODUCTION_DAILY_CAPACITY = 100
+    return pki_services.ca_init()
+
+
+@pytest.fixture
+def known_pins(monkeypatch):
+    """Chips made during the test get PIN 123456 (and PUK 12345678) instead of random ones,
+    as if the test had read the PIN mailer."""
+    from hoviat.pki import chip
+
+    monkeypatch.setattr(chip, "random_digits", lambda count: "1234567890"[:count])
 
 
 # --- Headless Chromium through Playwright (Debian's browser, never a downloaded one) -------

@@ -8,7 +8,6 @@ Bounded: a few dozen examples per operation, no deadline.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import zlib
 
@@ -17,7 +16,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
-from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,11 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hoviat.applications.models import CitizenSession
-from hoviat.applications.services import _token_hash
 from hoviat.core.services import staff_token_create
-from hoviat.inquiry.reasons import ATTRIBUTES, SCOPES
-from hoviat.inquiry.services import api_key_create, partner_create
+from tests.factories import ApiKeyFactory, CitizenSessionFactory, PartnerFactory
 
 CHECKS = [
     not_a_server_error,
@@ -87,14 +82,9 @@ def tokens(client, sara, reza, maryam, nasrin, kaveh):
         user.username: staff_token_create(username=user.username, password=PASSWORD)[0]
         for user in (reza, maryam, nasrin, kaveh)
     }
-    raw = "schemathesis-sara"
-    CitizenSession.objects.create(
-        mobile=sara.mobile,
-        token_hash=_token_hash(raw),
-        expires_at=timezone.now() + dt.timedelta(hours=1),
-    )
-    partner = partner_create(name="بانک آزمون", scopes=list(SCOPES), attributes=list(ATTRIBUTES))
-    partner_key, _ = api_key_create(partner_id=partner.pk, label="schemathesis")
+    raw = CitizenSessionFactory(mobile=sara.mobile, token="schemathesis-sara").token
+    partner = PartnerFactory(name="بانک آزمون")  # every scope and attribute
+    partner_key = ApiKeyFactory(partner=partner, label="schemathesis").raw
     # Sara pre-registers through the API, so operations on her application find a real row.
     response = client.post(
         "/api/v1/applications",

@@ -1,23 +1,12 @@
 import pytest
 
-from hoviat.applications.models import CitizenSession
-from hoviat.applications.services import _token_hash
+from tests.factories import CitizenSessionFactory
 
 
 @pytest.fixture
 def sara_token(sara):
     """A citizen session for Sara's mobile, as if she had entered the SMS code."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    raw = "sara-test-token"
-    CitizenSession.objects.create(
-        mobile=sara.mobile,
-        token_hash=_token_hash(raw),
-        expires_at=timezone.now() + dt.timedelta(hours=1),
-    )
-    return raw
+    return CitizenSessionFactory(mobile=sara.mobile, token="sara-test-token").token
 
 
 @pytest.fixture

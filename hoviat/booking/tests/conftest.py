@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
 
-from hoviat.applications.codes import tracking_code_new
-from hoviat.applications.models import Application, CitizenSession
-from hoviat.applications.services import _token_hash
+from hoviat.applications.models import Application
 from hoviat.booking.models import Slot
 from hoviat.booking.services import slots_generate
 from hoviat.offices.selectors import OFFICE_TZ
+from tests.factories import ApplicationFactory, CitizenSessionFactory
 
 # Saturday 30 Aban 1405, 08:00 in Bushehr: the office opened at 07:30.
 NOW = dt.datetime(2026, 11, 21, 8, 0, tzinfo=OFFICE_TZ)
@@ -42,14 +39,7 @@ def slot_at(office, day: dt.date, hour: int, minute: int = 0) -> Slot:
 
 
 def application_for(citizen, *, status: str = "pre_registered") -> Application:
-    return Application.objects.create(
-        tracking_code=tracking_code_new(),
-        citizen=citizen,
-        kind="first",
-        fee_rials=1450000,
-        mobile=citizen.mobile,
-        status=status,
-    )
+    return ApplicationFactory(citizen=citizen, status=status)
 
 
 @pytest.fixture
@@ -60,10 +50,5 @@ def sara_application(sara, clock):
 @pytest.fixture
 def sara_client(sara, clock):
     """A client signed in as Sara (a citizen session on her mobile)."""
-    raw = secrets.token_urlsafe(32)
-    CitizenSession.objects.create(
-        mobile=sara.mobile,
-        token_hash=_token_hash(raw),
-        expires_at=timezone.now() + dt.timedelta(hours=1),
-    )
-    return Client(headers={"Authorization": f"Bearer {raw}"})
+    session = CitizenSessionFactory(mobile=sara.mobile)
+    return Client(headers={"Authorization": f"Bearer {session.token}"})

@@ -4,17 +4,16 @@ whose picture enrolment kept the hash of."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
 from hoviat.applications.models import Application
 from hoviat.enrolment.devices import SimulatorDevice
 from hoviat.enrolment.models import Enrolment, Receipt
 from hoviat.production.models import Card
+from tests.factories import OfficeFactory, ReceiptFactory, UserFactory
 
 __all__ = [
     "ReadyCard",
@@ -29,8 +28,6 @@ __all__ = [
 
 @pytest.fixture
 def other_office(bushehr_city):
-    from hoviat.offices.tests.factories import OfficeFactory
-
     return OfficeFactory(name="دفتر پیشخوان خیابان لیان", code="PISH-0602", city=bushehr_city)
 
 
@@ -38,7 +35,6 @@ def other_office(bushehr_city):
 def omid(other_office):
     """Operator Omid at another office of Bushehr."""
     from hoviat.core.models import Role
-    from hoviat.core.tests.factories import UserFactory
 
     return UserFactory(
         username="omid", first_name="امید", role=Role.OFFICE_OPERATOR, office=other_office
@@ -51,17 +47,7 @@ def simulator_finger(national_code: str, position: int = 1) -> bytes:
 
 def receipt_for(application: Application, operator) -> Receipt:
     """A current receipt with a genuinely signed QR, issued by enrolment's own code."""
-    from hoviat.enrolment.services import _receipt_issue
-
-    enrolment = application.enrolment
-    return _receipt_issue(
-        application=application,
-        enrolment=enrolment,
-        operator=operator,
-        office_id=enrolment.office_id,
-        issued_at=enrolment.completed_at or timezone.now(),
-        valid_until=timezone.localdate() + dt.timedelta(days=180),
-    )
+    return ReceiptFactory(enrolment=application.enrolment, issued_by=operator)
 
 
 def enrol_simulator_fingers(application: Application) -> None:

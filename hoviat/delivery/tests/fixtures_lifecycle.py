@@ -9,11 +9,17 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from hoviat.applications.models import Application, CitizenSession
-from hoviat.applications.services import _token_hash
+from hoviat.applications.models import Application
 from hoviat.delivery.models import Collection
 from hoviat.delivery.tests.fixtures_cards import token_client
 from hoviat.production.models import Card
+from tests.factories import (
+    ApplicationFactory,
+    CardFactory,
+    CitizenFactory,
+    CitizenSessionFactory,
+    CollectionFactory,
+)
 
 __all__ = [
     "cards_at_office",
@@ -68,12 +74,8 @@ def saras_active_card(saras_card_at_office):
 
 def citizen_client(mobile: str) -> Client:
     """An API client signed in as a citizen (as if the SMS code had been entered)."""
-    raw = f"test-token-{mobile}"
-    CitizenSession.objects.get_or_create(
-        token_hash=_token_hash(raw),
-        defaults={"mobile": mobile, "expires_at": timezone.now() + dt.timedelta(hours=1)},
-    )
-    return Client(headers={"Authorization": f"Bearer {raw}"})
+    session = CitizenSessionFactory(mobile=mobile, token=f"test-token-{mobile}")
+    return Client(headers={"Authorization": f"Bearer {session.token}"})
 
 
 @pytest.fixture
@@ -92,18 +94,15 @@ def nasrin_api(nasrin):
 
 
 def cards_waiting(office, *, n: int, hold_until: dt.date, run) -> list[Card]:
-    """n strangers' cards waiting at `office` until `hold_until`, built in bulk (no chips:
-    the void sweep's certificate step then has nothing to revoke for them)."""
-    from hoviat.registry.tests.factories import CitizenFactory
-
-    now = timezone.now()
+    """n strangers' cards waiting at `office` until `hold_until`, built by the factories and
+    written in bulk (no chips: the void sweep's certificate step then has nothing to revoke
+    for them)."""
     citizens = CitizenFactory.create_batch(n)
     apps = Application.objects.bulk_create(
         [
-            Application(
+            ApplicationFactory.build(
                 tracking_code=f"8{c.pk:011d}",
                 citizen=c,
-                kind="first",
                 fee_rials=1,
                 mobile=f"0912{c.pk:07d}"[:11],
                 status="ready_at_office",
@@ -113,20 +112,18 @@ def cards_waiting(office, *, n: int, hold_until: dt.date, run) -> list[Card]:
     )
     cards = Card.objects.bulk_create(
         [
-            Card(
+            CardFactory.build(
                 csn=f"IW{a.pk:010d}",
                 crn=f"7{a.pk:09d}",
                 application=a,
                 status="at_office",
                 run=run,
                 office=office,
-                issued_on=now.date(),
-                expires_on=now.date() + dt.timedelta(days=7 * 365),
             )
             for a in apps
         ]
     )
     Collection.objects.bulk_create(
-        [Collection(card=c, office=office, arrived_at=now, hold_until=hold_until) for c in cards]
+        [CollectionFactory.build(card=c, office=office, hold_until=hold_until) for c in cards]
     )
     return cards

@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from django.utils import timezone
 
-from hoviat.applications.models import Application
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.models import Collection, Handover, HandoverAttempt
 from hoviat.delivery.tests.fixtures_cards import cards_in_transit, token_client
@@ -25,6 +24,7 @@ from hoviat.pki import services as pki
 from hoviat.pki.models import CertificateAuthority, IssuedCertificate
 from hoviat.production.models import Card
 from hoviat.registry.models import OldCard
+from tests.factories import ApiKeyFactory, CardFactory, PartnerFactory
 
 STRANGER = "0013542419"  # a valid national code that is not Sara's
 
@@ -310,18 +310,11 @@ def _an_earlier_active_card(ready) -> Card:
         issued_on=max(issued, timezone.localdate() - dt.timedelta(days=30)),
         expires_on=timezone.localdate() + dt.timedelta(days=400),
     )
-    old_app = Application.objects.create(
-        tracking_code="100000000001",
-        citizen=citizen,
-        kind="first",
-        fee_rials=1450000,
-        mobile=citizen.mobile,
-        status="delivered",
-    )
-    return Card.objects.create(
+    return CardFactory(
         csn="IR8000000001",
         crn="8000000001",
-        application=old_app,
+        application__tracking_code="100000000001",
+        application__citizen=citizen,
         status="active",
         run=ready.card.run,
         office=ready.card.office,
@@ -335,12 +328,9 @@ def _an_earlier_active_card(ready) -> Card:
 
 
 def test_banks_see_the_card_valid_and_the_receipt_no_longer_standing_in(sara_ready, desk):
-    from hoviat.inquiry.reasons import ATTRIBUTES, SCOPES
-    from hoviat.inquiry.services import api_key_create, partner_create
-
-    partner = partner_create(name="بانک آزمون", scopes=list(SCOPES), attributes=list(ATTRIBUTES))
-    key, _ = api_key_create(partner_id=partner.pk, label="test")
     from django.test import Client
+
+    key = ApiKeyFactory(partner=PartnerFactory(name="بانک آزمون")).raw  # every scope
 
     bank = Client(headers={"X-API-Key": key})
     receipt_question = {
@@ -370,15 +360,8 @@ def test_banks_see_the_card_valid_and_the_receipt_no_longer_standing_in(sara_rea
     assert card["result"] == "valid" and card["card_status"] == "active"
 
 
-def test_the_puk_from_the_pin_mailer_opens_a_blocked_pin_at_the_desk(sara_ready, desk):
-    from hoviat.pki import chip
-    from hoviat.pki.models import EmulatedChip
-
-    emulated = EmulatedChip.objects.get(csn=sara_ready.card.csn)
-    # The PUK production printed is random; give the chip one the test knows.
-    EmulatedChip.objects.filter(pk=emulated.pk).update(
-        puk_hash=chip.pin_hash(pki._chip_secret(), bytes(emulated.pin_salt), "puk", "12345678")
-    )
+def test_the_puk_from_the_pin_mailer_opens_a_blocked_pin_at_the_desk(known_pins, sara_ready, desk):
+    # known_pins: the PUK production printed is 12345678, as if read off the PIN mailer.
     wrong = handover_body(sara_ready, confirmation="9999")
     for _ in range(3):
         hand_over(desk, sara_ready.card, wrong)

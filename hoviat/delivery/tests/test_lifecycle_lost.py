@@ -16,6 +16,7 @@ from hoviat.delivery.tests.fixtures_lifecycle import citizen_client
 from hoviat.enrolment.models import Enrolment
 from hoviat.pki.models import IssuedCertificate, RevocationList
 from hoviat.production.models import Card
+from tests.factories import CardFactory
 
 SARA = "0499370899"
 
@@ -144,7 +145,7 @@ def test_the_fee_grows_with_each_earlier_loss(saras_active_card, sara_api, setti
     settings.FEE_LOST_RIALS = [100, 200, 300]
     # Sara's earlier cards, each reported lost and never found.
     for i in range(earlier):
-        old = Card.objects.create(
+        old = CardFactory(
             csn=f"IROLD{i:07d}",
             crn=f"88{i:08d}",
             application=saras_active_card.application,

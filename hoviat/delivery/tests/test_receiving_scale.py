@@ -5,60 +5,52 @@ from __future__ import annotations
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from hoviat.applications.models import Application
 from hoviat.core.audit import audit_verify
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.services import shipment_receive
-from hoviat.production.models import Card, PersonalisationRun, Shipment
+from hoviat.production.models import Card, Shipment
 from hoviat.registry.models import Citizen
-from hoviat.registry.tests.factories import CitizenFactory
+from tests.factories import (
+    ApplicationFactory,
+    CardFactory,
+    CitizenFactory,
+    PersonalisationRunFactory,
+    ShipmentFactory,
+)
 
 
 def synthetic_shipment(office, n: int, *, offset: int) -> tuple[Shipment, list[str]]:
     """n cards in transit to `office` written in bulk (no chips: receiving never reads them)."""
-    now = timezone.now()
-    template = CitizenFactory.build(residence_city=office.city, issuing_county=office.city.county)
     citizens = Citizen.objects.bulk_create(
         [
-            Citizen(
-                **{
-                    f.attname: getattr(template, f.attname)
-                    for f in Citizen._meta.concrete_fields
-                    if f.attname != "id"
-                }
-                | {
-                    "national_code": f"{9_000_000_000 + offset + i}",
-                    "shenasnameh_number": f"{offset + i}",
-                    "mobile": f"0912{offset + i:07d}",
-                }
+            CitizenFactory.build(
+                national_code=f"{9_000_000_000 + offset + i}",
+                shenasnameh_number=f"{offset + i}",
+                mobile=f"0912{offset + i:07d}",
+                residence_city=office.city,
+                issuing_county=office.city.county,
             )
             for i in range(n)
         ]
     )
     apps = Application.objects.bulk_create(
         [
-            Application(
+            ApplicationFactory.build(
                 tracking_code=f"{500_000_000_000 + offset + i}",
                 citizen=c,
-                kind="first",
                 fee_rials=1,
-                mobile=c.mobile,
                 status="shipped",
             )
             for i, c in enumerate(citizens)
         ]
     )
-    run = PersonalisationRun.objects.create(
-        date=now.date(), status="completed", started_at=now, heartbeat_at=now
-    )
-    shipment = Shipment.objects.create(
-        office=office, status="dispatched", created_at=now, dispatched_at=now
-    )
+    run = PersonalisationRunFactory()
+    shipment = ShipmentFactory(office=office)
     Card.objects.bulk_create(
         [
-            Card(
+            CardFactory.build(
                 csn=f"IR{offset + i:010d}",
                 crn=f"{offset + i:010d}",
                 application=a,
@@ -66,12 +58,6 @@ def synthetic_shipment(office, n: int, *, offset: int) -> tuple[Shipment, list[s
                 run=run,
                 shipment=shipment,
                 office=office,
-                issued_on=now.date(),
-                expires_on=now.date().replace(year=now.year + 7),
-                chip_id="0",
-                auth_cert_serial="1",
-                sign_cert_serial="2",
-                data_object_sha256="0" * 64,
             )
             for i, a in enumerate(apps)
         ]

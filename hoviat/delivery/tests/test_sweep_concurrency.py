@@ -15,7 +15,8 @@ from hoviat.core.models import AuditEntry
 from hoviat.delivery.services import collections_void_overdue
 from hoviat.delivery.tests.fixtures_lifecycle import cards_waiting
 from hoviat.notifications.models import SmsMessage
-from hoviat.production.models import Card, PersonalisationRun
+from hoviat.production.models import Card
+from tests.factories import PersonalisationRunFactory
 
 N = 400
 
@@ -24,7 +25,7 @@ N = 400
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_never_void_the_same_card_twice(bushehr_post_office):
     now = timezone.now()
-    run = PersonalisationRun.objects.create(date=now.date(), started_at=now, heartbeat_at=now)
+    run = PersonalisationRunFactory(date=now.date(), status="running", started_at=now)
     today = timezone.localdate()
     cards_waiting(bushehr_post_office, n=N, hold_until=today - dt.timedelta(days=1), run=run)
     barrier = threading.Barrier(2)

@@ -14,16 +14,20 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from hoviat.applications.codes import tracking_code_new
 from hoviat.applications.models import Application
 from hoviat.booking.models import Booking, Slot
 from hoviat.core.models import Role
 from hoviat.core.services import staff_token_create
-from hoviat.core.tests.factories import UserFactory
 from hoviat.enrolment.devices import simulator_for
 from hoviat.offices.models import OfficeKind
 from hoviat.offices.selectors import OFFICE_TZ
-from hoviat.offices.tests.factories import OfficeFactory
+from tests.factories import (
+    ApplicationFactory,
+    BookingFactory,
+    OfficeFactory,
+    SlotFactory,
+    UserFactory,
+)
 
 PASSWORD = "correct horse battery"  # the personas' password (see the root conftest)
 
@@ -82,30 +86,15 @@ def slot_today(
 ) -> Slot:
     day = day or today()
     starts_at = dt.datetime.combine(day, dt.time(hour, 0), tzinfo=OFFICE_TZ)
-    return Slot.objects.create(
-        office=office,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(minutes=15),
-        date=day,
-        capacity=capacity,
-        taken=taken,
-    )
+    return SlotFactory(office=office, starts_at=starts_at, capacity=capacity, taken=taken)
 
 
 def application_for(citizen, *, status: str = "booked") -> Application:
-    return Application.objects.create(
-        tracking_code=tracking_code_new(),
-        citizen=citizen,
-        kind="first",
-        fee_rials=1450000,
-        mobile=citizen.mobile,
-        status=status,
-    )
+    return ApplicationFactory(citizen=citizen, status=status)
 
 
 def book(application, slot) -> Booking:
-    Slot.objects.filter(pk=slot.pk).update(taken=slot.taken + 1)
-    return Booking.objects.create(application=application, slot=slot, status="booked")
+    return BookingFactory(application=application, slot=slot)
 
 
 @pytest.fixture

@@ -11,10 +11,15 @@ from django.test import Client
 from django.utils import timezone
 
 from hoviat.core.audit import audit_record
-from hoviat.delivery.tests.fixtures_cards import cards_in_transit, real_pki  # noqa: F401
-from hoviat.inquiry import services
 from hoviat.inquiry.usage import _next_local_midnight  # noqa: F401 (re-exported for tests)
 from hoviat.production.models import Card
+from tests.factories import (
+    ApiKeyFactory,
+    EnrolmentFactory,
+    PartnerFactory,
+    ReceiptFactory,
+    cards_in_transit,
+)
 
 ALL_SCOPES = ["card", "receipt", "identity", "paper_card", "card_auth"]
 ALL_ATTRIBUTES = [
@@ -25,7 +30,7 @@ ALL_ATTRIBUTES = [
     "accepted_until",
     "national_code",
 ]
-ID_PIN = "123456"  # the PINs the tests' chips get (see the `known_pins` fixture)
+ID_PIN = "123456"  # the PINs the tests' chips get (the root conftest's `known_pins`)
 
 
 @pytest.fixture(autouse=True)
@@ -71,16 +76,16 @@ def make_partner(db):
         networks: list[str] | None = None,
     ) -> Partner:
         name = name or f"بانک آزمایشی {next(counter)}"
-        partner = services.partner_create(
+        partner = PartnerFactory(
             name=name,
             scopes=ALL_SCOPES if scopes is None else scopes,
             attributes=ALL_ATTRIBUTES if attributes is None else attributes,
             rate_limit_per_minute=rate,
             daily_quota=quota,
-            networks=networks,
+            allowed_networks=networks,
         )
-        raw, key = services.api_key_create(partner_id=partner.pk, label="test")
-        return Partner(name, raw, partner, key)
+        key = ApiKeyFactory(partner=partner, label="test")
+        return Partner(name, key.raw, partner, key)
 
     return make
 
@@ -89,15 +94,6 @@ def make_partner(db):
 def bank(make_partner):
     """Bank Melli: every scope and every attribute."""
     return make_partner("بانک ملی")
-
-
-@pytest.fixture
-def known_pins(monkeypatch):
-    """Chips made during the test get PIN 123456 (and PUK 12345678) instead of random ones,
-    as if the test had read the PIN mailer."""
-    from hoviat.pki import chip
-
-    monkeypatch.setattr(chip, "random_digits", lambda count: "1234567890"[:count])
 
 
 def card_activate(card: Card) -> Card:
@@ -122,7 +118,7 @@ def card_set_status(card: Card, status: str) -> Card:
 
 
 @pytest.fixture
-def saras_card(known_pins, real_pki, bushehr_post_office, reza, kaveh, sara):  # noqa: F811
+def saras_card(known_pins, real_pki, bushehr_post_office, reza, kaveh, sara):
     """Sara's real card (chip, certificates), active in her hands."""
     made = cards_in_transit(bushehr_post_office, reza, kaveh, n=1, sara=sara)
     card = next(c for c in made.cards if c.application.citizen_id == sara.pk)
@@ -130,50 +126,18 @@ def saras_card(known_pins, real_pki, bushehr_post_office, reza, kaveh, sara):  #
 
 
 @pytest.fixture
-def a_strangers_card(known_pins, real_pki, bushehr_post_office, reza, kaveh):  # noqa: F811
+def a_strangers_card(known_pins, real_pki, bushehr_post_office, reza, kaveh):
     made = cards_in_transit(bushehr_post_office, reza, kaveh, n=1)
     return made.cards[0]
 
 
-def receipt_issue_for(application, operator):
-    """A current receipt with a genuinely signed QR, issued by enrolment's own code."""
-    from hoviat.enrolment.services import _receipt_issue
-
-    return _receipt_issue(
-        application=application,
-        enrolment=application.enrolment,
-        operator=operator,
-        office_id=application.enrolment.office_id,
-        issued_at=timezone.now(),
-        valid_until=timezone.localdate() + dt.timedelta(days=180),
-    )
-
-
 @pytest.fixture
 def saras_receipt(sara, reza, bushehr_post_office):
-    """Sara enrolled at Reza's office yesterday; her receipt is current."""
-    from hoviat.applications.codes import tracking_code_new
-    from hoviat.applications.models import Application
-    from hoviat.enrolment.models import Enrolment
-
-    at = timezone.now() - dt.timedelta(days=1)
-    application = Application.objects.create(
-        tracking_code=tracking_code_new(),
-        citizen=sara,
-        kind="first",
-        fee_rials=1450000,
-        mobile=sara.mobile,
-        status="enrolled",
-        enrolled_at=at,
-    )
-    Enrolment.objects.create(
-        application=application,
+    """Sara enrolled at Reza's office yesterday; her receipt, issued today, is current."""
+    enrolment = EnrolmentFactory(
+        at=timezone.now() - dt.timedelta(days=1),
         office=bushehr_post_office,
         operator=reza,
-        status="completed",
-        started_at=at,
-        completed_at=at,
-        face_sha256="f" * 64,
-        fingerprints={"1": {"sha256": "a" * 64}},
+        application__citizen=sara,
     )
-    return receipt_issue_for(application, reza)
+    return ReceiptFactory(enrolment=enrolment, issued_at=timezone.now())

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from urllib.parse import urlsplit
 
 import pytest
-from django.utils import timezone
 
-from hoviat.applications.codes import tracking_code_new
-from hoviat.applications.models import Application, CitizenSession
 from hoviat.core.audit import Actor
 from hoviat.payments.sandbox_bank import DYNAMIC_PASSWORD
+from tests.factories import ApplicationFactory, CitizenSessionFactory
 
 GOOD_CARD = "6037-9900-0000-0000"
 POOR_CARD = "6037-9900-0000-0002"  # the sandbox bank's «insufficient funds»
@@ -34,13 +30,7 @@ def path_of(url: str) -> str:
 
 @pytest.fixture
 def application(sara):
-    return Application.objects.create(
-        tracking_code=tracking_code_new(),
-        citizen=sara,
-        kind="first",
-        fee_rials=1_450_000,
-        mobile=sara.mobile,
-    )
+    return ApplicationFactory(citizen=sara)
 
 
 @pytest.fixture
@@ -50,13 +40,7 @@ def sara_actor(sara):
 
 @pytest.fixture
 def sara_token(sara):
-    raw = "sara-test-token"
-    CitizenSession.objects.create(
-        mobile=sara.mobile,
-        token_hash=hashlib.sha256(raw.encode()).hexdigest(),
-        expires_at=timezone.now() + dt.timedelta(hours=1),
-    )
-    return raw
+    return CitizenSessionFactory(mobile=sara.mobile, token="sara-test-token").token
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Production fixtures: enrolled applications built directly, a fake PKI until the real card
-functions land, and API clients for Kaveh (production) and Reza (an office)."""
+"""Production fixtures: enrolled applications from the shared factories, a fake PKI until
+the real card functions land, and API clients for Kaveh (production) and Reza (an office)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from hoviat.applications.codes import tracking_code_new
-from hoviat.applications.models import Application
 from hoviat.core.services import staff_token_create
-from hoviat.enrolment.models import Enrolment
-from hoviat.registry.tests.factories import CitizenFactory
+from tests.factories import enrolled_applications
 
 PASSWORD = "correct horse battery"
 RUN_DATE = dt.date(2026, 11, 21)  # a Saturday
@@ -81,36 +77,8 @@ def production_settings(settings):
     return settings
 
 
-def enrolled(
-    office, operator, *, n: int = 1, kind: str = "first", start: dt.datetime | None = None
-) -> list[Application]:
-    """n applications enrolled at office, one minute apart, oldest first."""
-    start = start or timezone.now() - dt.timedelta(days=3)
-    apps = []
-    for i in range(n):
-        citizen = CitizenFactory(residence_city=office.city, issuing_county=office.city.county)
-        at = start + dt.timedelta(minutes=i)
-        app = Application.objects.create(
-            tracking_code=tracking_code_new(),
-            citizen=citizen,
-            kind=kind,
-            fee_rials=1450000,
-            mobile=citizen.mobile,
-            status="enrolled",
-            enrolled_at=at,
-        )
-        Enrolment.objects.create(
-            application=app,
-            office=office,
-            operator=operator,
-            status="completed",
-            started_at=at,
-            completed_at=at,
-            face_sha256="f" * 64,
-            fingerprints={"1": {"sha256": "a" * 64}, "2": {"missing": "AMPUTATED"}},
-        )
-        apps.append(app)
-    return apps
+# n applications enrolled at an office, one minute apart, oldest first.
+enrolled = enrolled_applications
 
 
 def token_client(user) -> Client:

@@ -1,37 +1,42 @@
 """A small world for the report pages: the 31 provinces, people and real lifecycle rows in
 Bushehr (two counties, two offices) and Tehran, and the aggregates refreshed over them.
 
-Rows are written directly (as the production tests do): the pages only read what the
-lifecycle services would have left, and `reports_refresh` turns it into the figures.
+Rows come from the shared factories (as the production tests' do): the pages only read what
+the lifecycle services would have left, and `reports_refresh` turns it into the figures.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from hoviat.applications.codes import tracking_code_new
 from hoviat.applications.models import Application
 from hoviat.core.jalali import today_local
-from hoviat.delivery.models import Collection, Handover
-from hoviat.enrolment.models import Enrolment
+from hoviat.delivery.models import Collection
 from hoviat.offices.models import Office, OfficeKind
-from hoviat.offices.tests.factories import OfficeFactory
-from hoviat.places.tests.factories import CityFactory, CountyFactory, ProvinceFactory
-from hoviat.production.models import Card, PersonalisationRun
+from hoviat.production.models import Card
 from hoviat.registry.models import Citizen
-from hoviat.registry.tests.factories import CitizenFactory
 from hoviat.reports.services import reports_refresh
+from tests.factories import (
+    ApplicationFactory,
+    CardFactory,
+    CitizenFactory,
+    CityFactory,
+    CollectionFactory,
+    CountyFactory,
+    EnrolmentFactory,
+    HandoverFactory,
+    OfficeFactory,
+    ProvinceFactory,
+)
 
 PASSWORD = "correct horse battery"  # the root conftest's test personas
 PROVINCES_CSV = Path(__file__).parents[2] / "places" / "data" / "provinces.csv"
-_serials = itertools.count(1)
 
 
 @dataclass
@@ -50,16 +55,10 @@ def _days_ago(days: int, hour: int = 10) -> dt.datetime:
 
 
 def _apply(citizen: Citizen, *, days_ago: int) -> Application:
-    application = Application.objects.create(
-        tracking_code=tracking_code_new(),
-        citizen=citizen,
-        kind="first",
-        fee_rials=1_450_000,
-        mobile=citizen.mobile,
-        status="paid",
-    )
+    at = _days_ago(days_ago, 9)
+    application = ApplicationFactory(citizen=citizen, status="paid", at=at)
     # created_at is auto_now_add: set the past day afterwards.
-    Application.objects.filter(pk=application.pk).update(created_at=_days_ago(days_ago, 9))
+    Application.objects.filter(pk=application.pk).update(created_at=at)
     application.refresh_from_db()
     return application
 
@@ -67,42 +66,22 @@ def _apply(citizen: Citizen, *, days_ago: int) -> Application:
 def _enrol(application: Application, office: Office, operator, *, days_ago: int) -> None:
     at = _days_ago(days_ago)
     Application.objects.filter(pk=application.pk).update(status="enrolled", enrolled_at=at)
-    Enrolment.objects.create(
-        application=application,
-        office=office,
-        operator=operator,
-        status="completed",
-        started_at=at,
-        completed_at=at,
-        face_sha256="f" * 64,
-        fingerprints={"1": {"sha256": "a" * 64}},
-    )
+    EnrolmentFactory(application=application, office=office, operator=operator, at=at)
 
 
 def _card_at_office(application: Application, office: Office, *, days_ago: int) -> Card:
-    n = next(_serials)
-    run = PersonalisationRun.objects.create(
-        date=today_local() - dt.timedelta(days=days_ago + 3),
-        status="completed",
-        started_at=_days_ago(days_ago + 3),
-        heartbeat_at=_days_ago(days_ago + 3),
-    )
-    card = Card.objects.create(
-        csn=f"IRTEST{n:08d}",
-        crn=f"{9_000_000_000 + n}",
+    made_on = today_local() - dt.timedelta(days=days_ago + 3)
+    card = CardFactory(
         application=application,
         status="at_office",
-        run=run,
+        run__date=made_on,
+        run__started_at=_days_ago(days_ago + 3),
         office=office,
-        issued_on=today_local() - dt.timedelta(days=days_ago + 3),
+        issued_on=made_on,
         expires_on=today_local() + dt.timedelta(days=7 * 365),
-        chip_id=f"chip-{n}",
-        auth_cert_serial=str(10**20 + 2 * n),
-        sign_cert_serial=str(10**20 + 2 * n + 1),
-        data_object_sha256="d" * 64,
     )
     Application.objects.filter(pk=application.pk).update(status="ready_at_office")
-    Collection.objects.create(
+    CollectionFactory(
         card=card,
         office=office,
         arrived_at=_days_ago(days_ago),
@@ -113,16 +92,7 @@ def _card_at_office(application: Application, office: Office, *, days_ago: int) 
 
 def _hand_over(card: Card, operator, *, days_ago: int) -> None:
     at = _days_ago(days_ago, 11)
-    Handover.objects.create(
-        card=card,
-        application=card.application,
-        office=card.office,
-        operator=operator,
-        handed_over_at=at,
-        verification="tracking_code",
-        fingerprint_position=1,
-        fingerprint_score=90,
-    )
+    HandoverFactory(card=card, operator=operator, handed_over_at=at)
     Collection.objects.filter(card=card).update(collected_at=at)
     Card.objects.filter(pk=card.pk).update(status="active")
     Application.objects.filter(pk=card.application_id).update(status="delivered", closed_at=at)
