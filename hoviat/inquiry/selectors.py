@@ -21,7 +21,7 @@ from django.utils import timezone
 from hoviat.applications.codes import tracking_code_parse
 from hoviat.applications.models import Application
 from hoviat.core.dbrouter import read_alias, use_replica
-from hoviat.core.models import Role
+from hoviat.core.permissions import is_national_admin
 from hoviat.core.text import normalize_text
 from hoviat.delivery.selectors.policy import card_valid_until, paper_card_standing
 from hoviat.enrolment.models import Receipt
@@ -412,14 +412,6 @@ def paper_card_answer(*, national_code: str, card_number: str, today: dt.date) -
 
 
 # --- Pages -----------------------------------------------------------------------------------
-
-
-def is_national_admin(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_superuser or user.role == Role.NATIONAL_ADMIN)
-    )
 
 
 def access_inquiry_log_for(user: Any) -> QuerySet[InquiryLog]:

@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hoviat.core.errors import AccessDenied, DomainError
-from hoviat.core.models import Role
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
+from hoviat.core.permissions import is_national_admin, is_office_operator
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import LossReport
 from hoviat.delivery.selectors.policy import card_valid_until
@@ -27,7 +27,6 @@ __all__ = [
     "card_view",
     "cards_of_mobile",
     "earlier_losses_of",
-    "is_office_operator",
     "open_loss_report",
 ]
 
@@ -64,14 +63,6 @@ def access_card_for_citizen(*, mobile: str, csn: str) -> Card:
     return card
 
 
-def is_office_operator(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.role == Role.OFFICE_OPERATOR
-        and user.office_id
-    )
-
-
 def access_card_for_office(*, user, csn: str, national_code: str) -> Card:
     """The card, for an office operator who has checked its holder's national code."""
     if not is_office_operator(user):
@@ -91,7 +82,7 @@ def access_card_for_office(*, user, csn: str, national_code: str) -> Card:
 
 def access_policy_for(user) -> None:
     """Validity policy is recorded by the national admin only."""
-    if not (getattr(user, "is_authenticated", False) and user.role == Role.NATIONAL_ADMIN):
+    if not is_national_admin(user):
         raise AccessDenied("ثبت سیاست اعتبار کارت فقط از مدیر ملی ساخته است.")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from hoviat.core.errors import AccessDenied, NotFound
-from hoviat.core.models import Role
+from hoviat.core.permissions import operator_office
 from hoviat.delivery.models import Collection, Handover, ShipmentReceipt
 from hoviat.notifications.models import SmsStatus
 from hoviat.production.models import Card, CardStatus, Shipment, ShipmentStatus
@@ -39,25 +39,17 @@ NOTICE_LABELS = {
 }
 
 
-def _office_operator(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.role == Role.OFFICE_OPERATOR
-        and user.office_id is not None
-    )
-
-
 def access_shipment_for(user: Any, shipment_id: Any) -> Shipment:
     """A shipment bound for the operator's own office; anything else is not found."""
-    if not _office_operator(user):
+    office_id = operator_office(user)
+    if office_id is None:
         raise AccessDenied("این بخش ویژهٔ کارشناس دفتر تحویل کارت است.")
     try:
         pk = int(shipment_id)
     except (TypeError, ValueError):
         pk = None
     shipment = (
-        Shipment.objects.select_related("office").filter(pk=pk, office_id=user.office_id).first()
+        Shipment.objects.select_related("office").filter(pk=pk, office_id=office_id).first()
         if pk is not None
         else None
     )
@@ -68,11 +60,12 @@ def access_shipment_for(user: Any, shipment_id: Any) -> Shipment:
 
 def access_card_for_handover_for(user: Any, card_serial: str) -> Card | None:
     """The card with this serial if it waits at the operator's office (for the form's preview)."""
-    if not _office_operator(user):
+    office_id = operator_office(user)
+    if office_id is None:
         return None
     return (
         Card.objects.select_related("application__citizen")
-        .filter(csn=card_serial, office_id=user.office_id, status=CardStatus.AT_OFFICE)
+        .filter(csn=card_serial, office_id=office_id, status=CardStatus.AT_OFFICE)
         .first()
     )
 
