@@ -14,7 +14,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from hoviat.applications.codes import tracking_code_parse
-from hoviat.applications.models import CLOSED_STATUSES, Application
+from hoviat.applications.models import (
+    AWAITING_CARD_STATUSES,
+    CLOSED_STATUSES,
+    Application,
+    ApplicationStatus,
+)
 from hoviat.booking.models import Booking, BookingStatus
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.permissions import is_national_admin, operator_office
@@ -40,9 +45,7 @@ from hoviat.registry.models import OldCard
 
 ALL_FINGERS = tuple(FingerPosition.values)
 # A receipt stands in for the card from enrolment until the card is handed over.
-RECEIPT_STANDING_STATUSES = frozenset(
-    {"enrolled", "in_production", "produced", "shipped", "ready_at_office"}
-)
+RECEIPT_STANDING_STATUSES = AWAITING_CARD_STATUSES
 APPOINTMENT_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.MISSED)
 
 
@@ -340,7 +343,7 @@ def receipt_standing(*, receipt_number: str, today: dt.date) -> ReceiptStanding 
     status = receipt.application.status
     if receipt.is_superseded:
         reason = "RECEIPT_SUPERSEDED"
-    elif status == "delivered":
+    elif status == ApplicationStatus.DELIVERED:
         reason = "CARD_DELIVERED"
     elif status not in RECEIPT_STANDING_STATUSES:
         reason = "APPLICATION_CLOSED"

@@ -9,13 +9,19 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from hoviat.applications.models import ApplicationStatus
 from hoviat.core.errors import AccessDenied, DomainError
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
 from hoviat.core.permissions import is_national_admin, is_office_operator
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import LossReport
 from hoviat.delivery.selectors.policy import card_valid_until
-from hoviat.production.models import Card, CardStatus
+from hoviat.production.models import (
+    LIVE_CARD_STATUSES,
+    REISSUABLE_CARD_STATUSES,
+    Card,
+    CardStatus,
+)
 
 __all__ = [
     "CardNotYours",
@@ -140,7 +146,7 @@ def card_view(*, card: Card, on: dt.date | None = None) -> CardView:
         card=card,
         valid_until=card_valid_until(expires_on=card.expires_on, on=on),
         loss=open_loss_report(card=card),
-        can_report=card.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED),
-        can_reissue=card.status in (CardStatus.VOIDED, CardStatus.DESTROYED)
-        and card.application.status == "voided",
+        can_report=card.status in LIVE_CARD_STATUSES,
+        can_reissue=card.status in REISSUABLE_CARD_STATUSES
+        and card.application.status == ApplicationStatus.VOIDED,
     )

@@ -12,11 +12,10 @@ from django.db.models import Count, Q, QuerySet
 from hoviat.core.errors import AccessDenied, NotFound
 from hoviat.core.permissions import operator_office
 from hoviat.delivery.models import Collection, Handover, ShipmentReceipt
-from hoviat.notifications.models import SmsStatus
+from hoviat.notifications.models import SMS_FAILED_STATUSES, SmsStatus
 from hoviat.production.models import Card, CardStatus, Shipment, ShipmentStatus
 
 __all__ = [
-    "NOTICE_FAILED_STATUSES",
     "WaitingCard",
     "access_card_for_handover_for",
     "access_shipment_for",
@@ -28,7 +27,6 @@ __all__ = [
     "waiting_counts_at",
 ]
 
-NOTICE_FAILED_STATUSES = frozenset({SmsStatus.FAILED, SmsStatus.UNDELIVERABLE})
 NOTICE_LABELS = {
     SmsStatus.QUEUED: "در صف ارسال",
     SmsStatus.SENDING: "در حال ارسال",
@@ -135,7 +133,7 @@ def waiting_counts_at(*, office_id: int, today: dt.date, soon_days: int = 7) -> 
     """How many cards wait, how many of their notices failed, how many are due within days."""
     return _waiting(office_id).aggregate(
         waiting=Count("pk"),
-        failed=Count("pk", filter=Q(last_sms__status__in=NOTICE_FAILED_STATUSES)),
+        failed=Count("pk", filter=Q(last_sms__status__in=SMS_FAILED_STATUSES)),
         due_soon=Count("pk", filter=Q(hold_until__lte=today + dt.timedelta(days=soon_days))),
     )
 
@@ -146,7 +144,7 @@ def cards_waiting_at(
     """Cards at the office waiting for their holders, the nearest deadline first."""
     rows = _waiting(office_id).select_related("card__application__citizen", "last_sms")
     if failed_only:
-        rows = rows.filter(last_sms__status__in=NOTICE_FAILED_STATUSES)
+        rows = rows.filter(last_sms__status__in=SMS_FAILED_STATUSES)
     waiting = []
     for c in rows.order_by("hold_until", "pk")[:limit]:
         app = c.card.application
@@ -163,7 +161,7 @@ def cards_waiting_at(
                 reminders_sent=c.reminders_sent,
                 notice_status=status,
                 notice_label=NOTICE_LABELS.get(status, "پیامکی فرستاده نشده"),
-                notice_failed=status in NOTICE_FAILED_STATUSES,
+                notice_failed=status in SMS_FAILED_STATUSES,
                 notice_error=c.last_sms.last_error if c.last_sms else "",
             )
         )
@@ -202,6 +200,6 @@ def card_waiting_notice(application: Any) -> dict | None:
         "card_tail": collection.card.csn[-4:],
         "notice_status": status,
         "notice_label": NOTICE_LABELS.get(status, ""),
-        "notice_failed": status in NOTICE_FAILED_STATUSES,
+        "notice_failed": status in SMS_FAILED_STATUSES,
         "mobile_tail": application.mobile[-4:],
     }

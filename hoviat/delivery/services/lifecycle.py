@@ -24,7 +24,14 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hoviat.applications.models import Application, ApplicationKind, ApplicationStatus
+from hoviat.applications.models import (
+    BEFORE_PRODUCTION_STATUSES,
+    CARD_UNDER_WAY_STATUSES,
+    SIDE_EXIT_STATUSES,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+)
 from hoviat.applications.services import ApplicationAlreadyOpen, application_open_for_card, fee_for
 from hoviat.core.audit import Actor, audit_many, audit_record
 from hoviat.core.bulk import rows_insert
@@ -51,7 +58,12 @@ from hoviat.delivery.selectors.cards import (
 from hoviat.enrolment.models import Enrolment, EnrolmentStatus
 from hoviat.notifications.models import SmsMessage
 from hoviat.notifications.services import sms_queue
-from hoviat.production.models import Card, CardStatus
+from hoviat.production.models import (
+    LIVE_CARD_STATUSES,
+    REISSUABLE_CARD_STATUSES,
+    Card,
+    CardStatus,
+)
 
 __all__ = [
     "CardNotReissuable",
@@ -81,7 +93,6 @@ CARD = "production.card"
 APPLICATION = "applications.application"
 CHUNK = 5000
 REFUSALS_PER_HOUR = 10
-PRODUCED_OR_LATER = frozenset({"in_production", "produced", "shipped", "ready_at_office"})
 
 
 class CardNotReportable(Conflict):
@@ -509,14 +520,14 @@ def card_restore_found(*, csn: str, national_code: str, actor: Any) -> LossRepor
         refund_due = 0
         if replacement is not None:
             replacement = Application.objects.select_for_update().get(pk=replacement.pk)
-            if replacement.status in PRODUCED_OR_LATER or replacement.status == "delivered":
+            if replacement.status in CARD_UNDER_WAY_STATUSES | {ApplicationStatus.DELIVERED}:
                 raise ReplacementAlreadyProduced(
                     extra={
                         "replacement": replacement.tracking_code,
                         "replacement_status": replacement.status,
                     }
                 )
-            if replacement.status not in ("cancelled", "expired", "rejected", "voided"):
+            if replacement.status not in SIDE_EXIT_STATUSES:
                 if replacement.status == ApplicationStatus.BOOKED:
                     from hoviat.booking.services import booking_release_for_application
 
@@ -527,7 +538,7 @@ def card_restore_found(*, csn: str, national_code: str, actor: Any) -> LossRepor
                     Application,
                     pk=replacement.pk,
                     to=ApplicationStatus.CANCELLED,
-                    allowed_from={"pre_registered", "paid", "booked", "enrolled"},
+                    allowed_from=BEFORE_PRODUCTION_STATUSES,
                     actor=actor,
                     reason="کارت مفقود پیدا شد و بازگردانده شد",
                     updates={"closed_at": now},
@@ -592,7 +603,7 @@ def card_reissue_request(*, csn: str, mobile: str) -> ReissueOutcome:
         )
         raise
     if (
-        card.status not in (CardStatus.VOIDED, CardStatus.DESTROYED)
+        card.status not in REISSUABLE_CARD_STATUSES
         or card.application.status != ApplicationStatus.VOIDED
     ):
         raise CardNotReissuable(extra={"card_status": card.status})
@@ -838,14 +849,14 @@ def cards_expire(*, today: dt.date, chunk: int = CHUNK, actor: Any = None) -> in
             rows = list(
                 _lock(
                     Card.objects.filter(
-                        status__in=(CardStatus.ACTIVE, CardStatus.SUSPENDED), expires_on__lt=today
+                        status__in=LIVE_CARD_STATUSES, expires_on__lt=today
                     ).exclude(Exists(extended))
                 ).values_list("pk", "csn", "status", "expires_on")[:chunk]
             )
             if not rows:
                 break
             now = timezone.now()
-            for status in (CardStatus.ACTIVE, CardStatus.SUSPENDED):
+            for status in sorted(LIVE_CARD_STATUSES):
                 group = [r for r in rows if r[2] == status]
                 if not group:
                     continue
