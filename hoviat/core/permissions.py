@@ -20,23 +20,24 @@ __all__ = [
     "is_operator_of",
     "is_production_operator",
     "is_provincial_director",
+    "is_signed_in",
     "operator_office",
 ]
 
 
-def _active(user: Any) -> bool:
-    # A deactivated account may still hold a session or a token minted before: it counts
-    # as nobody, whatever its role says.
+def is_signed_in(user: Any) -> bool:
+    """A signed-in, active user. A deactivated account may still hold a session or a token
+    minted before: it counts as nobody, whatever its role says."""
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
 def _role(user: Any) -> str | None:
-    return user.role if _active(user) else None
+    return user.role if is_signed_in(user) else None
 
 
 def is_national_admin(user: Any) -> bool:
     """An active national admin, or an active superuser."""
-    return _active(user) and bool(user.is_superuser or user.role == Role.NATIONAL_ADMIN)
+    return is_signed_in(user) and bool(user.is_superuser or user.role == Role.NATIONAL_ADMIN)
 
 
 def director_province(user: Any) -> int | None:

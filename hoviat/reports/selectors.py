@@ -24,7 +24,12 @@ from django.db.models.functions import Coalesce
 
 from hoviat.core.errors import AccessDenied, DomainError
 from hoviat.core.jalali import InvalidDate, format_jalali, parse_date, today_local
-from hoviat.core.permissions import is_director_of, is_national_admin, is_provincial_director
+from hoviat.core.permissions import (
+    is_director_of,
+    is_national_admin,
+    is_provincial_director,
+    is_signed_in,
+)
 from hoviat.offices.models import Office
 from hoviat.places.models import County, Province
 from hoviat.production.models import CardBodyLedger, LedgerKind
@@ -258,7 +263,7 @@ def area_get(*, level: str, code: str) -> Area:
 def access_report_area_for(user: Any, *, level: str, code: str) -> None:
     """National admins see every area; a provincial director their province and the
     counties and offices in it; nobody else any. Raises UnknownArea or AreaForbidden."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_signed_in(user):
         raise AreaForbidden("برای دیدن آمار نخست وارد شوید.")
     area = area_get(level=level, code=code)
     if is_national_admin(user):

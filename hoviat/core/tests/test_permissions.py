@@ -44,6 +44,7 @@ def test_an_inactive_superuser_is_nobody(db):
         username="root", role=Role.NATIONAL_ADMIN, is_superuser=True, is_staff=True, is_active=False
     )
 
+    assert not permissions.is_signed_in(root)
     assert _holds(root) == set()
 
 
@@ -61,6 +62,7 @@ def test_a_deactivated_member_of_staff_loses_their_role_everywhere(persona, requ
 
 @pytest.mark.parametrize("nobody", [AnonymousUser(), None])
 def test_someone_not_signed_in_holds_no_role(nobody):
+    assert not permissions.is_signed_in(nobody)
     assert _holds(nobody) == set()
     assert permissions.director_province(nobody) is None
     assert permissions.operator_office(nobody) is None
