@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hoviat.core.context_processors.today",
+                "hoviat.core.context_processors.roles",
             ],
             "builtins": ["hoviat.core.templatetags.persian"],
         },

@@ -196,6 +196,8 @@ class TrackOut(Schema):
 def tracking_view(application) -> dict:
     booking = (
         application.bookings.select_related("slot__office")
+        # booking.models.SEAT_HOLDING, retyped: applications sits above booking and may not
+        # import it.
         .filter(status__in=("held", "booked"))
         .first()
     )

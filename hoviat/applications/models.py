@@ -23,10 +23,43 @@ class ApplicationStatus(models.TextChoices):
     VOIDED = "voided", "باطل شده"
 
 
-CLOSED_STATUSES = frozenset({"delivered", "expired", "cancelled", "rejected", "voided"})
-OPEN_STATUSES = frozenset(ApplicationStatus.values) - CLOSED_STATUSES
+# Status groups: each rule about several statuses is written here once, from the members;
+# other modules import them instead of retyping the statuses.
+BEFORE_ENROLMENT_STATUSES = frozenset(
+    {ApplicationStatus.PRE_REGISTERED, ApplicationStatus.PAID, ApplicationStatus.BOOKED}
+)
 # Before enrolment the citizen may still change the appointment, office and mobile.
-CHANGEABLE_STATUSES = frozenset({"pre_registered", "paid", "booked"})
+CHANGEABLE_STATUSES = BEFORE_ENROLMENT_STATUSES
+# Not yet in production: the application may still be rejected, or a replacement called off.
+BEFORE_PRODUCTION_STATUSES = BEFORE_ENROLMENT_STATUSES | {ApplicationStatus.ENROLLED}
+# A card is being made for it, is on its way, or waits at the office: not yet in hand.
+CARD_UNDER_WAY_STATUSES = frozenset(
+    {
+        ApplicationStatus.IN_PRODUCTION,
+        ApplicationStatus.PRODUCED,
+        ApplicationStatus.SHIPPED,
+        ApplicationStatus.READY_AT_OFFICE,
+    }
+)
+# Enrolled, the card not yet handed over (the enrolment receipt stands in for it meanwhile).
+AWAITING_CARD_STATUSES = CARD_UNDER_WAY_STATUSES | {ApplicationStatus.ENROLLED}
+# Every status an application reaches only after its fee was paid.
+FEE_PAID_STATUSES = AWAITING_CARD_STATUSES | {
+    ApplicationStatus.PAID,
+    ApplicationStatus.BOOKED,
+    ApplicationStatus.DELIVERED,
+}
+# The side exits: closed without the card in the holder's hand.
+SIDE_EXIT_STATUSES = frozenset(
+    {
+        ApplicationStatus.EXPIRED,
+        ApplicationStatus.CANCELLED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.VOIDED,
+    }
+)
+CLOSED_STATUSES = SIDE_EXIT_STATUSES | {ApplicationStatus.DELIVERED}
+OPEN_STATUSES = frozenset(ApplicationStatus) - CLOSED_STATUSES
 
 
 class Application(models.Model):

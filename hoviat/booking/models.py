@@ -43,7 +43,8 @@ class BookingStatus(models.TextChoices):
     MISSED = "missed", "مراجعه نکرده"
 
 
-SEAT_HOLDING = ("held", "booked")
+# A seat counts against the slot while it is held or booked.
+SEAT_HOLDING = (BookingStatus.HELD, BookingStatus.BOOKED)
 
 
 class Booking(models.Model):

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from hoviat.applications.models import ApplicationStatus
+from hoviat.applications.models import CHANGEABLE_STATUSES, ApplicationStatus
 from hoviat.applications.selectors import access_application_for_citizen
 from hoviat.applications.views import citizen_required
 from hoviat.booking import selectors, services
+from hoviat.booking.models import BookingStatus
 from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import format_jalali, parse_date
@@ -21,7 +22,6 @@ from hoviat.offices.models import OfficeKind
 from hoviat.places.models import Province
 
 DAYS_TO_LOOK_AHEAD = 14
-BOOKABLE = {ApplicationStatus.PRE_REGISTERED, ApplicationStatus.PAID, ApplicationStatus.BOOKED}
 
 
 def _application(request, tracking_code):
@@ -83,7 +83,7 @@ def choose(request, tracking_code: str):
             "day_text": format_jalali(day),
             "error": error,
             "current": selectors.booking_current(application=application),
-            "bookable": application.status in BOOKABLE,
+            "bookable": application.status in CHANGEABLE_STATUSES,
         },
     )
 
@@ -100,7 +100,7 @@ def book(request, tracking_code: str):
             messages.success(request, "نوبت شما تغییر کرد.")
         else:
             booking = services.booking_hold(application=application, slot_id=slot_id, actor=actor)
-            if booking.status == "held":
+            if booking.status == BookingStatus.HELD:
                 messages.info(
                     request,
                     "نوبت برای شما نگه داشته شد؛ تا ۱۰ دقیقه هزینه را پرداخت کنید تا قطعی شود.",

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoviat.applications.views import citizen_required
+from hoviat.core import permissions
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date
 from hoviat.delivery import selectors, services
@@ -94,7 +95,7 @@ def office_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not selectors.is_office_operator(request.user):
+        if not permissions.is_office_operator(request.user):
             return _message(
                 request, "این بخش ویژهٔ کارگزاران دفاتر است.", status=403, title="دسترسی ندارید"
             )

@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hoviat.core import permissions
 from hoviat.core.errors import DomainError, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
-from hoviat.core.models import Role
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.delivery import devices, selectors, services
 from hoviat.enrolment.models import FingerPosition
@@ -29,8 +29,7 @@ def operator_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_active and user.role == Role.OFFICE_OPERATOR and user.office_id):
+        if not permissions.is_office_operator(request.user):
             return render(request, "delivery/forbidden.html", status=403)
         try:
             return view(request, *args, **kwargs)
@@ -205,7 +204,7 @@ def _why_not_here(user, serial: str) -> DomainError:
     card = Card.objects.select_related("office").filter(csn=serial).first()
     if card is None:
         return NotFound("کارتی با این شماره سریال یافت نشد.", code="CARD_NOT_FOUND")
-    if card.office_id != user.office_id:
+    if not permissions.is_operator_of(user, card.office_id):
         return DomainError(
             f"این کارت به «{card.office.name}» فرستاده شده است و تنها همان‌جا تحویل داده می‌شود.",
             code="CARD_AT_OTHER_OFFICE",

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from hoviat.core import permissions
 from hoviat.core.api import Problem, staff_auth
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import parse_date, today_local
@@ -140,7 +141,7 @@ class ReceiptOut(Schema):
 
 def _operator(request):
     user = request.auth
-    if not selectors.is_office_operator(user):
+    if not permissions.is_office_operator(user):
         raise OperatorRequired()
     return user
 
@@ -233,7 +234,7 @@ def office_appointments(request, date: str | None = None, office_id: int | None 
     user = request.auth
     if office_id is not None:
         office = access_office_for(user, office_id)
-    elif selectors.is_office_operator(user):
+    elif permissions.is_office_operator(user):
         office = user.office
     else:
         raise ValidationFailed("شناسهٔ دفتر (office_id) را بدهید.", code="OFFICE_REQUIRED")

@@ -14,10 +14,18 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from hoviat.applications.codes import tracking_code_parse
-from hoviat.applications.models import CLOSED_STATUSES, Application
+from hoviat.applications.models import (
+    AWAITING_CARD_STATUSES,
+    CLOSED_STATUSES,
+    Application,
+    ApplicationStatus,
+)
 from hoviat.booking.models import Booking, BookingStatus
-from hoviat.core.models import Role
 from hoviat.core.national_code import parse_national_code
+from hoviat.core.permissions import is_national_admin, operator_office
+from hoviat.core.permissions import (
+    is_office_operator as is_office_operator,  # services import it here
+)
 from hoviat.enrolment.errors import (
     ApplicationNotFound,
     EnrolmentNotFound,
@@ -37,38 +45,20 @@ from hoviat.registry.models import OldCard
 
 ALL_FINGERS = tuple(FingerPosition.values)
 # A receipt stands in for the card from enrolment until the card is handed over.
-RECEIPT_STANDING_STATUSES = frozenset(
-    {"enrolled", "in_production", "produced", "shipped", "ready_at_office"}
-)
+RECEIPT_STANDING_STATUSES = AWAITING_CARD_STATUSES
 APPOINTMENT_STATUSES = (BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.MISSED)
 
 
 # --- Access ----------------------------------------------------------------------------------
 
 
-def is_national_admin(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_superuser or user.role == Role.NATIONAL_ADMIN)
-    )
-
-
-def is_office_operator(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.role == Role.OFFICE_OPERATOR
-        and user.office_id is not None
-    )
-
-
 def _office_scope(user: Any, field: str) -> Q | None:
     """The filter of rows the user may see through `field` (an office id); None: nothing."""
     if is_national_admin(user):
         return Q()
-    if is_office_operator(user):
-        return Q(**{field: user.office_id})
+    office_id = operator_office(user)
+    if office_id is not None:
+        return Q(**{field: office_id})
     return None
 
 
@@ -353,7 +343,7 @@ def receipt_standing(*, receipt_number: str, today: dt.date) -> ReceiptStanding 
     status = receipt.application.status
     if receipt.is_superseded:
         reason = "RECEIPT_SUPERSEDED"
-    elif status == "delivered":
+    elif status == ApplicationStatus.DELIVERED:
         reason = "CARD_DELIVERED"
     elif status not in RECEIPT_STANDING_STATUSES:
         reason = "APPLICATION_CLOSED"

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.models import AWAITING_CARD_STATUSES, Application, ApplicationStatus
 from hoviat.applications.services import application_status_change
 from hoviat.booking.models import Booking, BookingStatus, Slot
 from hoviat.booking.services import (
@@ -96,9 +96,7 @@ _NOT_ENROLLABLE = {
     "voided": ("APPLICATION_CLOSED", "این درخواست بسته شده است."),
     "delivered": ("APPLICATION_CLOSED", "کارت این درخواست پیش‌تر تحویل شده است."),
 }
-_ENROLLED_OR_LATER = frozenset(
-    {"enrolled", "in_production", "produced", "shipped", "ready_at_office"}
-)
+_ENROLLED_OR_LATER = AWAITING_CARD_STATUSES
 
 
 def _setting(name: str, default: Any) -> Any:

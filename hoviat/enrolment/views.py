@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from hoviat.core import permissions
 from hoviat.core.errors import DomainError, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.enrolment import selectors, services
@@ -36,7 +37,7 @@ def operator_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         user = request.user
-        if not (selectors.is_office_operator(user) or selectors.is_national_admin(user)):
+        if not (permissions.is_office_operator(user) or permissions.is_national_admin(user)):
             return render(request, "enrolment/forbidden.html", status=403)
         try:
             return view(request, *args, **kwargs)
@@ -58,7 +59,7 @@ def _to_enrolment(enrolment_id: int, anchor: str = ""):
 @require_GET
 def home(request):
     user = request.user
-    office = user.office if selectors.is_office_operator(user) else None
+    office = user.office if permissions.is_office_operator(user) else None
     day = today_local()
     context = {"office": office, "day": day, "appointments": [], "walk_ins": []}
     if office is not None:

@@ -19,9 +19,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from hoviat.applications.codes import tracking_code_parse
-from hoviat.applications.models import Application
+from hoviat.applications.models import (
+    BEFORE_ENROLMENT_STATUSES,
+    SIDE_EXIT_STATUSES,
+    Application,
+    ApplicationStatus,
+)
 from hoviat.core.dbrouter import read_alias, use_replica
-from hoviat.core.models import Role
+from hoviat.core.permissions import is_national_admin
 from hoviat.core.text import normalize_text
 from hoviat.delivery.selectors.policy import card_valid_until, paper_card_standing
 from hoviat.enrolment.models import Receipt
@@ -288,9 +293,6 @@ def card_standing_by_csn(*, csn: str, today: dt.date) -> tuple[CardStanding, str
 
 # --- Receipts --------------------------------------------------------------------------------
 
-_CLOSED = frozenset({"expired", "cancelled", "rejected", "voided"})
-_BEFORE_ENROLMENT = frozenset({"pre_registered", "paid", "booked"})
-
 
 @dataclass(frozen=True)
 class ReceiptAnswer:
@@ -337,14 +339,16 @@ def receipt_answer(
         )
         if status is None:
             return NO_RECEIPT
-        reason = "RECEIPT_NOT_ISSUED" if status in _BEFORE_ENROLMENT else "APPLICATION_CLOSED"
+        reason = (
+            "RECEIPT_NOT_ISSUED" if status in BEFORE_ENROLMENT_STATUSES else "APPLICATION_CLOSED"
+        )
         return ReceiptAnswer(False, reason, status, None)
     status, valid_until, superseded_at = row
     if superseded_at is not None:
         reason = "RECEIPT_SUPERSEDED"
-    elif status == "delivered":
+    elif status == ApplicationStatus.DELIVERED:
         reason = "APPLICATION_DELIVERED"
-    elif status in _CLOSED or status not in RECEIPT_STANDING_STATUSES:
+    elif status in SIDE_EXIT_STATUSES or status not in RECEIPT_STANDING_STATUSES:
         reason = "APPLICATION_CLOSED"
     elif valid_until < today:
         reason = "RECEIPT_EXPIRED"
@@ -412,14 +416,6 @@ def paper_card_answer(*, national_code: str, card_number: str, today: dt.date) -
 
 
 # --- Pages -----------------------------------------------------------------------------------
-
-
-def is_national_admin(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_superuser or user.role == Role.NATIONAL_ADMIN)
-    )
 
 
 def access_inquiry_log_for(user: Any) -> QuerySet[InquiryLog]:

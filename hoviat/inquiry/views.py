@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from hoviat.core import permissions
 from hoviat.core.jalali import today_local
 from hoviat.inquiry import selectors
 from hoviat.inquiry.reasons import ATTRIBUTES, PROBLEMS, PURPOSES, REASONS, SCOPES
@@ -59,7 +60,7 @@ def reasons_json(request):
 @login_required
 @require_safe
 def log(request):
-    if not selectors.is_national_admin(request.user):
+    if not permissions.is_national_admin(request.user):
         return render(request, "inquiry/forbidden.html", status=403)
     page = Paginator(selectors.access_inquiry_log_for(request.user), 50).get_page(
         request.GET.get("page")

@@ -10,6 +10,13 @@ class SmsStatus(models.TextChoices):
     UNDELIVERABLE = "undeliverable", "نرسید"  # the operator says the number cannot be reached
 
 
+# Tuples, not sets: the figures write them into SQL, in a stable order.
+# The outbox is done trying to send these (the figures count them as sent).
+SMS_SENT_STATUSES = (SmsStatus.SENT, SmsStatus.DELIVERED, SmsStatus.FAILED, SmsStatus.UNDELIVERABLE)
+# The message never reached the phone.
+SMS_FAILED_STATUSES = (SmsStatus.FAILED, SmsStatus.UNDELIVERABLE)
+
+
 class SmsMessage(models.Model):
     """One text message in the outbox; the row is written with the change that causes it."""
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from hoviat.core.errors import NotFound
-from hoviat.core.models import Role
+from hoviat.core.permissions import director_province, is_national_admin, operator_office
 from hoviat.offices.models import Holiday, Office, OfficeClosure
 
 # Offices keep Iran's wall-clock hours whatever TIME_ZONE the server runs with.
@@ -195,14 +195,12 @@ def daily_capacity(*, office: Office, date: dt.date) -> int:
 def offices_visible_to(user: Any) -> QuerySet[Office]:
     """The offices a member of staff may see: everything, a province, one office, or none."""
     offices = Office.objects.select_related("city", "city__province")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return offices.none()
-    if user.is_superuser or user.role == Role.NATIONAL_ADMIN:
+    if is_national_admin(user):
         return offices.all()
-    if user.role == Role.PROVINCIAL_DIRECTOR and user.province_id is not None:
-        return offices.filter(city__province_id=user.province_id)
-    if user.role == Role.OFFICE_OPERATOR and user.office_id is not None:
-        return offices.filter(pk=user.office_id)
+    if (province_id := director_province(user)) is not None:
+        return offices.filter(city__province_id=province_id)
+    if (office_id := operator_office(user)) is not None:
+        return offices.filter(pk=office_id)
     return offices.none()
 
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.models import FEE_PAID_STATUSES, Application, ApplicationStatus
 from hoviat.applications.services import application_status_change
 from hoviat.booking.models import Booking
 from hoviat.booking.services import booking_confirm_for_payment
@@ -26,19 +26,6 @@ from hoviat.payments.models import Payment, PaymentStatus
 
 logger = logging.getLogger(__name__)
 
-# Every status an application reaches only after its fee was paid.
-FEE_PAID_STATUSES = frozenset(
-    {
-        "paid",
-        "booked",
-        "enrolled",
-        "in_production",
-        "produced",
-        "shipped",
-        "ready_at_office",
-        "delivered",
-    }
-)
 FINAL_PAYMENT_STATUSES = frozenset(
     {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.REFUND_DUE}
 )

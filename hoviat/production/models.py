@@ -172,6 +172,13 @@ class CardStatus(models.TextChoices):
     DESTROYED = "destroyed", "امحا شده"
 
 
+# In the holder's hand and not ended: the card may be reported lost, expire or be revoked.
+LIVE_CARD_STATUSES = frozenset({CardStatus.ACTIVE, CardStatus.SUSPENDED})
+# Never collected and gone (voided, then destroyed): with its application voided too, the
+# holder may ask for the card again.
+REISSUABLE_CARD_STATUSES = frozenset({CardStatus.VOIDED, CardStatus.DESTROYED})
+
+
 class Card(models.Model):
     """A personalised card body: its numbers, chip, certificates and where it is."""
 
@@ -221,7 +228,7 @@ class Card(models.Model):
             # One good card per application in production; spoiled ones do not count.
             models.UniqueConstraint(
                 fields=["application"],
-                condition=Q(status__in=["personalised", "in_transit"]),
+                condition=Q(status__in=[CardStatus.PERSONALISED, CardStatus.IN_TRANSIT]),
                 name="one_card_in_production_per_application",
             ),
         ]

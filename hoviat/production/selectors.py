@@ -15,7 +15,7 @@ from django.utils import timezone
 from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.applications.selectors import ExpectedReady
 from hoviat.core.jalali import today_local
-from hoviat.core.models import Role
+from hoviat.core.permissions import is_national_admin, is_production_operator
 from hoviat.offices.selectors import add_working_days, working_days_between
 from hoviat.production.conf import conf
 from hoviat.production.models import (
@@ -35,9 +35,7 @@ RATE_WINDOW_DAYS = 30
 
 def is_production_staff(user: Any) -> bool:
     """Production operators and national admins; nobody else sees production."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.role in (Role.PRODUCTION_OPERATOR, Role.NATIONAL_ADMIN)
+    return is_production_operator(user) or is_national_admin(user)
 
 
 def settings_current() -> ProductionSettings:

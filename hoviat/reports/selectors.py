@@ -24,7 +24,12 @@ from django.db.models.functions import Coalesce
 
 from hoviat.core.errors import AccessDenied, DomainError
 from hoviat.core.jalali import InvalidDate, format_jalali, parse_date, today_local
-from hoviat.core.models import Role
+from hoviat.core.permissions import (
+    is_director_of,
+    is_national_admin,
+    is_provincial_director,
+    is_signed_in,
+)
 from hoviat.offices.models import Office
 from hoviat.places.models import County, Province
 from hoviat.production.models import CardBodyLedger, LedgerKind
@@ -255,20 +260,16 @@ def area_get(*, level: str, code: str) -> Area:
 # --- Access ----------------------------------------------------------------------------------
 
 
-def _is_national(user: Any) -> bool:
-    return bool(user.is_superuser or user.role == Role.NATIONAL_ADMIN)
-
-
 def access_report_area_for(user: Any, *, level: str, code: str) -> None:
     """National admins see every area; a provincial director their province and the
     counties and offices in it; nobody else any. Raises UnknownArea or AreaForbidden."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_signed_in(user):
         raise AreaForbidden("برای دیدن آمار نخست وارد شوید.")
     area = area_get(level=level, code=code)
-    if _is_national(user):
+    if is_national_admin(user):
         return
-    if user.role == Role.PROVINCIAL_DIRECTOR and user.province_id is not None:
-        if area.province_id == user.province_id:
+    if is_provincial_director(user):
+        if is_director_of(user, area.province_id):
             return
         raise AreaForbidden("شما تنها آمار استان خود و شهرستان‌ها و دفترهای آن را می‌بینید.")
     raise AreaForbidden()
@@ -276,11 +277,9 @@ def access_report_area_for(user: Any, *, level: str, code: str) -> None:
 
 def report_areas_for(user: Any) -> list[str]:
     """The province codes a user may open (all for national admins)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    if _is_national(user):
+    if is_national_admin(user):
         return list(Province.objects.order_by("code").values_list("code", flat=True))
-    if user.role == Role.PROVINCIAL_DIRECTOR and user.province_id is not None:
+    if is_provincial_director(user):
         return [user.province.code]
     return []
 

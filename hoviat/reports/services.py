@@ -20,12 +20,12 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from hoviat.applications.models import Application
-from hoviat.booking.models import Booking, Slot
+from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.booking.models import Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
 from hoviat.delivery.models import Collection, Handover
 from hoviat.enrolment.models import Enrolment
-from hoviat.notifications.models import SmsMessage
+from hoviat.notifications.models import SMS_FAILED_STATUSES, SMS_SENT_STATUSES, SmsMessage
 from hoviat.offices.models import Office
 from hoviat.places.models import City
 from hoviat.production.models import Card
@@ -49,8 +49,8 @@ SLOT = Slot._meta.db_table
 OFF = Office._meta.db_table
 SMS = SmsMessage._meta.db_table
 
-SMS_SENT_STATUSES = ("sent", "delivered", "failed", "undeliverable")
-SMS_FAILED_STATUSES = ("failed", "undeliverable")
+# Statuses written into the SQL below come from the models' constants, never from input.
+REJECTED = ApplicationStatus.REJECTED.value
 # Counted for the nation directly (every message), not rolled up from provinces (only the
 # messages about an application have a province).
 NATION_DIRECT_METRICS = ("sms_sent", "sms_failed")
@@ -144,7 +144,7 @@ _RESIDENCE = [
         "dropped",  # rejected after enrolment: it leaves the production queue
         f"{APP} a",
         "a.closed_at",
-        "a.status = 'rejected' AND a.enrolled_at IS NOT NULL AND a.closed_at IS NOT NULL",
+        f"a.status = '{REJECTED}' AND a.enrolled_at IS NOT NULL AND a.closed_at IS NOT NULL",
     ),
     (
         "arrived",  # the application's first card reached an office
@@ -202,7 +202,7 @@ def _office_sources() -> list[tuple[str, str, str, str, str, str]]:
             enrolled_from,
             "e.office_id",
             "a.closed_at",
-            "a.status = 'rejected' AND a.enrolled_at IS NOT NULL AND a.closed_at IS NOT NULL",
+            f"a.status = '{REJECTED}' AND a.enrolled_at IS NOT NULL AND a.closed_at IS NOT NULL",
             "0",
         ),
         ("o_arrived", f"{COL} c", "c.office_id", "c.arrived_at", "1 = 1", "0"),
@@ -338,7 +338,7 @@ def _insert_offices(since: _Since, steps: _Steps) -> int:
         )
     # Appointments are counted in their slot's month, once the sweep has marked them.
     month = _month("s.date")
-    for status in ("attended", "missed"):
+    for status in (BookingStatus.ATTENDED.value, BookingStatus.MISSED.value):
         since_sql, params = ("", []) if since.month is None else (
             " AND s.date >= %s", [_date(since.month)]
         )  # fmt: skip

@@ -20,9 +20,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from hoviat.core import permissions
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import MONTHS, format_jalali
-from hoviat.core.models import Role
 from hoviat.core.text import fold_digits, persian_digits
 from hoviat.reports import exports, selectors
 
@@ -155,10 +155,6 @@ def _charts(*, level: str, code: str, as_of) -> dict:
     }
 
 
-def _is_national(user) -> bool:
-    return bool(user.is_superuser or user.role == Role.NATIONAL_ADMIN)
-
-
 def _common(request, figures, as_of) -> dict:
     return {
         "f": figures,
@@ -169,14 +165,14 @@ def _common(request, figures, as_of) -> dict:
         "table_columns": [exports.COLUMN[a] for a in exports.TABLE_ATTRS],
         "definitions": exports.definitions(),
         "query": _with_as_of("", request),
-        "is_national": _is_national(request.user),
+        "is_national": permissions.is_national_admin(request.user),
     }
 
 
 @reports_page
 def dashboard(request):
     user = request.user
-    if user.role == Role.PROVINCIAL_DIRECTOR and user.province_id:
+    if permissions.is_provincial_director(user):
         return redirect(
             _with_as_of(reverse("reports:province", args=[user.province.code]), request)
         )

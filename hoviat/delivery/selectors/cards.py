@@ -9,13 +9,19 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from hoviat.applications.models import ApplicationStatus
 from hoviat.core.errors import AccessDenied, DomainError
-from hoviat.core.models import Role
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
+from hoviat.core.permissions import is_national_admin, is_office_operator
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import LossReport
 from hoviat.delivery.selectors.policy import card_valid_until
-from hoviat.production.models import Card, CardStatus
+from hoviat.production.models import (
+    LIVE_CARD_STATUSES,
+    REISSUABLE_CARD_STATUSES,
+    Card,
+    CardStatus,
+)
 
 __all__ = [
     "CardNotYours",
@@ -27,7 +33,6 @@ __all__ = [
     "card_view",
     "cards_of_mobile",
     "earlier_losses_of",
-    "is_office_operator",
     "open_loss_report",
 ]
 
@@ -64,14 +69,6 @@ def access_card_for_citizen(*, mobile: str, csn: str) -> Card:
     return card
 
 
-def is_office_operator(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.role == Role.OFFICE_OPERATOR
-        and user.office_id
-    )
-
-
 def access_card_for_office(*, user, csn: str, national_code: str) -> Card:
     """The card, for an office operator who has checked its holder's national code."""
     if not is_office_operator(user):
@@ -91,7 +88,7 @@ def access_card_for_office(*, user, csn: str, national_code: str) -> Card:
 
 def access_policy_for(user) -> None:
     """Validity policy is recorded by the national admin only."""
-    if not (getattr(user, "is_authenticated", False) and user.role == Role.NATIONAL_ADMIN):
+    if not is_national_admin(user):
         raise AccessDenied("ثبت سیاست اعتبار کارت فقط از مدیر ملی ساخته است.")
 
 
@@ -149,7 +146,7 @@ def card_view(*, card: Card, on: dt.date | None = None) -> CardView:
         card=card,
         valid_until=card_valid_until(expires_on=card.expires_on, on=on),
         loss=open_loss_report(card=card),
-        can_report=card.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED),
-        can_reissue=card.status in (CardStatus.VOIDED, CardStatus.DESTROYED)
-        and card.application.status == "voided",
+        can_report=card.status in LIVE_CARD_STATUSES,
+        can_reissue=card.status in REISSUABLE_CARD_STATUSES
+        and card.application.status == ApplicationStatus.VOIDED,
     )

@@ -12,13 +12,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from hoviat.core.errors import AccessDenied, NotFound
-from hoviat.core.models import Role
+from hoviat.core.permissions import operator_office
 from hoviat.delivery.models import Collection, Handover, ShipmentReceipt
-from hoviat.notifications.models import SmsStatus
+from hoviat.notifications.models import SMS_FAILED_STATUSES, SmsStatus
 from hoviat.production.models import Card, CardStatus, Shipment, ShipmentStatus
 
 __all__ = [
-    "NOTICE_FAILED_STATUSES",
     "WaitingCard",
     "access_card_for_handover_for",
     "access_shipment_for",
@@ -31,7 +30,6 @@ __all__ = [
     "waiting_counts_at",
 ]
 
-NOTICE_FAILED_STATUSES = frozenset({SmsStatus.FAILED, SmsStatus.UNDELIVERABLE})
 NOTICE_LABELS = {
     SmsStatus.QUEUED: "در صف ارسال",
     SmsStatus.SENDING: "در حال ارسال",
@@ -42,25 +40,17 @@ NOTICE_LABELS = {
 }
 
 
-def _office_operator(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.role == Role.OFFICE_OPERATOR
-        and user.office_id is not None
-    )
-
-
 def access_shipment_for(user: Any, shipment_id: Any) -> Shipment:
     """A shipment bound for the operator's own office; anything else is not found."""
-    if not _office_operator(user):
+    office_id = operator_office(user)
+    if office_id is None:
         raise AccessDenied("این بخش ویژهٔ کارشناس دفتر تحویل کارت است.")
     try:
         pk = int(shipment_id)
     except (TypeError, ValueError):
         pk = None
     shipment = (
-        Shipment.objects.select_related("office").filter(pk=pk, office_id=user.office_id).first()
+        Shipment.objects.select_related("office").filter(pk=pk, office_id=office_id).first()
         if pk is not None
         else None
     )
@@ -71,11 +61,12 @@ def access_shipment_for(user: Any, shipment_id: Any) -> Shipment:
 
 def access_card_for_handover_for(user: Any, card_serial: str) -> Card | None:
     """The card with this serial if it waits at the operator's office (for the form's preview)."""
-    if not _office_operator(user):
+    office_id = operator_office(user)
+    if office_id is None:
         return None
     return (
         Card.objects.select_related("application__citizen")
-        .filter(csn=card_serial, office_id=user.office_id, status=CardStatus.AT_OFFICE)
+        .filter(csn=card_serial, office_id=office_id, status=CardStatus.AT_OFFICE)
         .first()
     )
 
@@ -145,7 +136,7 @@ def waiting_counts_at(*, office_id: int, today: dt.date, soon_days: int = 7) -> 
     """How many cards wait, how many of their notices failed, how many are due within days."""
     return _waiting(office_id).aggregate(
         waiting=Count("pk"),
-        failed=Count("pk", filter=Q(last_sms__status__in=NOTICE_FAILED_STATUSES)),
+        failed=Count("pk", filter=Q(last_sms__status__in=SMS_FAILED_STATUSES)),
         due_soon=Count("pk", filter=Q(hold_until__lte=today + dt.timedelta(days=soon_days))),
     )
 
@@ -156,7 +147,7 @@ def cards_waiting_at(
     """Cards at the office waiting for their holders, the nearest deadline first."""
     rows = _waiting(office_id).select_related("card__application__citizen", "last_sms")
     if failed_only:
-        rows = rows.filter(last_sms__status__in=NOTICE_FAILED_STATUSES)
+        rows = rows.filter(last_sms__status__in=SMS_FAILED_STATUSES)
     waiting = []
     for c in rows.order_by("hold_until", "pk")[:limit]:
         app = c.card.application
@@ -173,7 +164,7 @@ def cards_waiting_at(
                 reminders_sent=c.reminders_sent,
                 notice_status=status,
                 notice_label=NOTICE_LABELS.get(status, "پیامکی فرستاده نشده"),
-                notice_failed=status in NOTICE_FAILED_STATUSES,
+                notice_failed=status in SMS_FAILED_STATUSES,
                 notice_error=c.last_sms.last_error if c.last_sms else "",
             )
         )
@@ -212,7 +203,7 @@ def card_waiting_notice(application: Any) -> dict | None:
         "card_tail": collection.card.csn[-4:],
         "notice_status": status,
         "notice_label": NOTICE_LABELS.get(status, ""),
-        "notice_failed": status in NOTICE_FAILED_STATUSES,
+        "notice_failed": status in SMS_FAILED_STATUSES,
         "mobile_tail": application.mobile[-4:],
     }
 

@@ -31,7 +31,7 @@ from hoviat.delivery.models import Collection, Handover, HandoverAttempt, Verifi
 from hoviat.delivery.services.notices import card_delivered_notice_queue
 from hoviat.delivery.services.receiving import card_serial_parse, require_office_operator
 from hoviat.enrolment.models import Enrolment, Receipt
-from hoviat.production.models import Card, CardStatus
+from hoviat.production.models import LIVE_CARD_STATUSES, Card, CardStatus
 from hoviat.production.services import card_status_change
 from hoviat.registry.services import old_cards_invalidate
 
@@ -429,9 +429,7 @@ def _earlier_cards_revoke(*, citizen, keep: Card, operator: Any) -> list[str]:
     from hoviat.pki.services import ChipNotFound, card_certificates_revoke_held
 
     earlier = list(
-        Card.objects.filter(
-            application__citizen=citizen, status__in=[CardStatus.ACTIVE, CardStatus.SUSPENDED]
-        )
+        Card.objects.filter(application__citizen=citizen, status__in=LIVE_CARD_STATUSES)
         .exclude(pk=keep.pk)
         .values_list("pk", "csn")
     )

@@ -11,7 +11,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from hoviat.applications.models import Application, ApplicationKind, ApplicationStatus
+from hoviat.applications.models import (
+    BEFORE_PRODUCTION_STATUSES,
+    CARD_UNDER_WAY_STATUSES,
+    SIDE_EXIT_STATUSES,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+)
 from hoviat.applications.services import application_status_change, fee_for
 from hoviat.booking.services import booking_release_for_application
 from hoviat.core.audit import audit_record
@@ -42,8 +49,6 @@ __all__ = [
     "card_report_loss",
     "card_restore_found",
 ]
-
-PRODUCED_OR_LATER = frozenset({"in_production", "produced", "shipped", "ready_at_office"})
 
 
 class CardNotReportable(Conflict):
@@ -258,14 +263,14 @@ def card_restore_found(*, csn: str, national_code: str, actor: Any) -> LossRepor
         refund_due = 0
         if replacement is not None:
             replacement = Application.objects.select_for_update().get(pk=replacement.pk)
-            if replacement.status in PRODUCED_OR_LATER or replacement.status == "delivered":
+            if replacement.status in CARD_UNDER_WAY_STATUSES | {ApplicationStatus.DELIVERED}:
                 raise ReplacementAlreadyProduced(
                     extra={
                         "replacement": replacement.tracking_code,
                         "replacement_status": replacement.status,
                     }
                 )
-            if replacement.status not in ("cancelled", "expired", "rejected", "voided"):
+            if replacement.status not in SIDE_EXIT_STATUSES:
                 if replacement.status == ApplicationStatus.BOOKED:
                     booking_release_for_application(application=replacement, actor=actor)
                 if replacement.paid_at is not None:
@@ -273,7 +278,7 @@ def card_restore_found(*, csn: str, national_code: str, actor: Any) -> LossRepor
                 application_status_change(
                     application_id=replacement.pk,
                     to=ApplicationStatus.CANCELLED,
-                    allowed_from={"pre_registered", "paid", "booked", "enrolled"},
+                    allowed_from=BEFORE_PRODUCTION_STATUSES,
                     actor=actor,
                     reason="کارت مفقود پیدا شد و بازگردانده شد",
                     updates={"closed_at": now},

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hoviat.applications.models import ApplicationStatus
 from hoviat.applications.services import applications_status_change_many
+from hoviat.core import permissions
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import (
     AccessDenied,
@@ -22,7 +23,6 @@ from hoviat.core.errors import (
     ValidationFailed,
 )
 from hoviat.core.jalali import today_local
-from hoviat.core.models import Role
 from hoviat.core.text import normalize_code
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection, ShipmentReceipt
@@ -61,12 +61,7 @@ class SerialsFromOtherOffice(ValidationFailed):
 
 def require_office_operator(user: Any) -> Any:
     """The user, if they are an active operator of an office; else ACCESS_DENIED."""
-    if not (
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.role == Role.OFFICE_OPERATOR
-        and user.office_id is not None
-    ):
+    if not permissions.is_office_operator(user):
         raise AccessDenied("این کار ویژهٔ کارشناس دفتر تحویل کارت است.")
     return user
 

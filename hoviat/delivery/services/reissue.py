@@ -15,7 +15,7 @@ from hoviat.delivery.selectors.cards import CardNotYours, access_card_for_citize
 from hoviat.delivery.services._shared import citizen_actor, refused
 from hoviat.delivery.services.replacements import open_next_card
 from hoviat.notifications.services import sms_queue
-from hoviat.production.models import CardStatus
+from hoviat.production.models import REISSUABLE_CARD_STATUSES
 
 __all__ = ["CardNotReissuable", "ReissueOutcome", "card_reissue_request"]
 
@@ -50,7 +50,7 @@ def card_reissue_request(*, csn: str, mobile: str) -> ReissueOutcome:
         )
         raise
     if (
-        card.status not in (CardStatus.VOIDED, CardStatus.DESTROYED)
+        card.status not in REISSUABLE_CARD_STATUSES
         or card.application.status != ApplicationStatus.VOIDED
     ):
         raise CardNotReissuable(extra={"card_status": card.status})

@@ -21,7 +21,7 @@ from hoviat.delivery.models import Collection, Destruction, ValidityExtension
 from hoviat.delivery.services._shared import CARD, CHUNK
 from hoviat.notifications.services import SmsOut, sms_outbox_fill
 from hoviat.pki.services import cards_certificates_revoke
-from hoviat.production.models import Card, CardStatus
+from hoviat.production.models import LIVE_CARD_STATUSES, Card, CardStatus
 from hoviat.production.services import cards_status_change_many
 
 __all__ = ["VoidResult", "cards_destroy_voided", "cards_expire", "collections_void_overdue"]
@@ -179,7 +179,7 @@ def cards_expire(*, today: dt.date, chunk: int = CHUNK, actor: Any = None) -> in
             rows = list(
                 _lock(
                     Card.objects.filter(
-                        status__in=(CardStatus.ACTIVE, CardStatus.SUSPENDED), expires_on__lt=today
+                        status__in=LIVE_CARD_STATUSES, expires_on__lt=today
                     ).exclude(Exists(extended))
                 ).values_list("pk", "csn", "expires_on")[:chunk]
             )
@@ -188,7 +188,7 @@ def cards_expire(*, today: dt.date, chunk: int = CHUNK, actor: Any = None) -> in
             claimed = cards_status_change_many(
                 ids=[r[0] for r in rows],
                 to=CardStatus.EXPIRED,
-                allowed_from={CardStatus.ACTIVE, CardStatus.SUSPENDED},
+                allowed_from=LIVE_CARD_STATUSES,
                 actor=actor,
                 reason="پایان اعتبار کارت",
                 audit_data={r[0]: {"csn": r[1], "expires_on": r[2].isoformat()} for r in rows},

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from hoviat.applications.models import Application
 from hoviat.core.audit import audit_verify
+from hoviat.core.errors import AccessDenied
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.models import LossReport
+from hoviat.delivery.selectors import access_card_for_office
 from hoviat.delivery.tests.fixtures_lifecycle import citizen_client
 from hoviat.enrolment.models import Enrolment
 from hoviat.pki.models import IssuedCertificate, RevocationList
@@ -255,6 +257,13 @@ def test_only_an_office_operator_restores_a_found_card(saras_active_card, sara_a
 
     assert response.status_code in (401, 403)
     assert Card.objects.get(pk=saras_active_card.pk).status == "suspended"
+
+
+def test_a_deactivated_operator_reaches_no_card_at_the_counter(saras_active_card, reza):
+    reza.is_active = False
+
+    with pytest.raises(AccessDenied):
+        access_card_for_office(user=reza, csn=saras_active_card.csn, national_code=SARA)
 
 
 def test_someone_trying_serial_after_serial_is_stopped_for_a_while(saras_active_card):

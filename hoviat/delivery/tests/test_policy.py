@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.test import Client
 
+from hoviat.core.errors import AccessDenied
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.models import PaperCardCutoff, ValidityExtension
 from hoviat.delivery.selectors import card_valid_until, paper_card_standing
@@ -70,6 +72,21 @@ def test_only_the_national_admin_sees_the_policy_page(reza, maryam):
         response = _signed_in(user).get("/cards/policy/")
         assert response.status_code == 403
         assert "مدیر ملی" in response.content.decode()
+
+
+def test_a_deactivated_national_admin_records_no_policy(nasrin):
+    nasrin.is_active = False
+    nasrin.save(update_fields=["is_active"])
+
+    with pytest.raises(AccessDenied):
+        validity_extension_record(
+            expiring_before=dt.date(2025, 3, 21),
+            valid_until=dt.date(2027, 3, 20),
+            effective_from=dt.date(2024, 12, 1),
+            reference="مصوبه",
+            actor=nasrin,
+        )
+    assert not ValidityExtension.objects.exists()
 
 
 def test_the_policy_api_records_and_withdraws_an_extension(nasrin_api, reza_counter_api):
