@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 
 from hoviat.core.audit import audit_record
@@ -42,7 +43,7 @@ def transition(
     with transaction.atomic():
         try:
             obj = model._default_manager.select_for_update().get(pk=pk)
-        except model.DoesNotExist:
+        except ObjectDoesNotExist:  # the model's DoesNotExist is one of these
             raise NotFound() from None
         current = getattr(obj, field)
         if current not in allowed:

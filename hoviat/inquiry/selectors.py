@@ -10,6 +10,7 @@ import ipaddress
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -104,15 +105,16 @@ def _key_with_partner_read(prefix: str) -> ApiKey | None:
     if not found:
         return None
     key = found[0]
+    row = vars(key)  # raw() sets the partner's columns on the key beside its own fields
     key.partner = Partner(
         id=key.partner_id,
-        name=key.partner_name,
-        scopes=_json(key.partner_scopes),
-        attributes=_json(key.partner_attributes),
-        rate_limit_per_minute=key.partner_rate_limit_per_minute,
-        daily_quota=key.partner_daily_quota,
-        allowed_networks=_json(key.partner_allowed_networks),
-        is_active=bool(key.partner_is_active),
+        name=row["partner_name"],
+        scopes=_json(row["partner_scopes"]),
+        attributes=_json(row["partner_attributes"]),
+        rate_limit_per_minute=row["partner_rate_limit_per_minute"],
+        daily_quota=row["partner_daily_quota"],
+        allowed_networks=_json(row["partner_allowed_networks"]),
+        is_active=bool(row["partner_is_active"]),
     )
     return key
 
@@ -429,7 +431,7 @@ def access_inquiry_log_for(user: Any) -> QuerySet[InquiryLog]:
     return InquiryLog.objects.select_related("partner").order_by("-id")
 
 
-def partner_usage_today(*, today: dt.date) -> list[dict[str, Any]]:
+def partner_usage_today(*, today: dt.date) -> list[Mapping[str, Any]]:
     start = timezone.make_aware(dt.datetime.combine(today, dt.time()))
     return list(
         InquiryLog.objects.filter(at__gte=start)

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ BACKOFF = (
 )
 
 
-def sms_queue(*, to: str, body: str, kind: str, related: object | None = None) -> SmsMessage:
+def sms_queue(*, to: str, body: str, kind: str, related: models.Model | None = None) -> SmsMessage:
     """Write a message to the outbox; it is handed to the backend after the commit."""
     message = SmsMessage.objects.create(
         to=to,

@@ -284,7 +284,7 @@ class _Since:
 
     def rows(self) -> tuple[str, list]:
         """The fact rows an incremental refresh replaces."""
-        if self.day is None:
+        if self.day is None or self.month is None:  # both or neither
             return "", []
         return " AND ((period = 'd' AND start >= %s) OR (period = 'm' AND start >= %s))", [
             _date(self.day),

@@ -28,8 +28,8 @@ __all__ = [
     "waiting_counts_at",
 ]
 
-NOTICE_FAILED_STATUSES = frozenset({SmsStatus.FAILED, SmsStatus.UNDELIVERABLE})
-NOTICE_LABELS = {
+NOTICE_FAILED_STATUSES: frozenset[str] = frozenset({SmsStatus.FAILED, SmsStatus.UNDELIVERABLE})
+NOTICE_LABELS: dict[str, str] = {
     SmsStatus.QUEUED: "در صف ارسال",
     SmsStatus.SENDING: "در حال ارسال",
     SmsStatus.SENT: "ارسال شد",
