@@ -5,14 +5,6 @@ from huey.contrib.djhuey import db_task
 
 
 @db_task()
-def delivery_sweep_task() -> str:
-    """Reminders, voids, destructions, expiries and prepared replacements, once."""
-    from hoviat.delivery.services import delivery_sweep
-
-    return str(delivery_sweep())
-
-
-@db_task()
 def application_release_task(application_id: int) -> bool:
     """A paid application with kept biometrics, into the production queue."""
     from hoviat.delivery.services import application_release_prepared

@@ -272,13 +272,6 @@ def card_standing_of(row: tuple | None, *, national_code: str, today: dt.date) -
         return card_state(status=status, expires_on=expires_on, today=today)
 
 
-def card_standing(*, national_code: str, csn: str, today: dt.date) -> CardStanding:
-    """The card with serial `csn` if it is `national_code`'s; anyone else's is NOT_FOUND."""
-    read = card_read(csn)
-    row = card_row(read) if read is not None else None
-    return card_standing_of(row, national_code=national_code, today=today)
-
-
 def card_standing_by_csn(*, csn: str, today: dt.date) -> tuple[CardStanding, str | None]:
     """The standing of the card with serial `csn`, and its holder's national code."""
     read = card_read(csn)

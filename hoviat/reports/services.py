@@ -424,10 +424,6 @@ def _previous_month(month: dt.date) -> dt.date:
     return (month - dt.timedelta(days=1)).replace(day=1)
 
 
-def _greatest(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
-
-
 def _running_totals(*, since: _Since, eligible: bool) -> int:
     """Period "c" rows: for every area and count, the total through the end of each month,
     every month from its first one on. A count as of a day is then the "c" row of the month
@@ -719,7 +715,3 @@ def reports_refresh(*, full: bool = False, actor=None) -> RefreshResult:
         seconds=seconds,
         steps=tuple(steps.done),
     )
-
-
-def reports_refresh_state() -> RefreshState | None:
-    return RefreshState.objects.filter(pk=1).first()
