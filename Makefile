@@ -36,9 +36,14 @@ run: migrate var/.demo-loaded
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The house rules that tools can hold (settings in pyproject.toml): style, the import order
+# of the apps, types in services, selectors and core, and dead code.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python tools/deadcode.py
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

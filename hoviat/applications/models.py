@@ -120,10 +120,6 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.tracking_code
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
 
 class OtpChallenge(models.Model):
     """A one-time sign-in code sent by SMS; only its hash is kept."""

@@ -364,6 +364,7 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             current is not None
             and current.slot_id == slot_id
             and app.status == ApplicationStatus.PRE_REGISTERED
+            and current.hold_expires_at is not None
             and current.hold_expires_at > now
         ):
             return current  # the same pick again (a double click): the hold stands as it was

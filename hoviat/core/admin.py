@@ -9,11 +9,11 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "get_full_name", "role", "province", "office", "is_active")
     list_filter = ("role", "province", "is_active")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("نقش و حوزه", {"fields": ("role", "province", "office")}),
     )
     add_fieldsets = (
-        *BaseUserAdmin.add_fieldsets,
+        *(BaseUserAdmin.add_fieldsets or ()),
         ("نقش و حوزه", {"fields": ("role", "province", "office")}),
     )
     autocomplete_fields = ("office",)

@@ -39,7 +39,3 @@ def rate_limit_hit(*, scope: str, subject: str, limit: int, window: dt.timedelta
         else:
             bucket.count += 1
         bucket.save(update_fields=["window_start", "count"])
-
-
-def rate_limit_reset(*, scope: str, subject: str) -> None:
-    RateBucket.objects.filter(key=_bucket_key(scope, subject)).delete()

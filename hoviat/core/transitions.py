@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ def transition(
         if obj is None:
             try:
                 obj = model._default_manager.select_for_update().get(pk=pk)
-            except model.DoesNotExist:
+            except ObjectDoesNotExist:  # the model's DoesNotExist is one of these
                 raise NotFound() from None
         current = getattr(obj, field)
         if current not in allowed:
@@ -87,6 +88,15 @@ def transition(
 CHUNK = 5000
 
 
+def _concrete(model: type[models.Model], name: str) -> tuple[models.Field, str]:
+    """A concrete field of the model and its column (never a reverse relation)."""
+    found = model._meta.get_field(name)
+    column = getattr(found, "column", None)
+    if not isinstance(found, models.Field) or not isinstance(column, str):
+        raise TypeError(f"{model._meta.label}.{name} is not a column")
+    return found, column
+
+
 def _claim(
     model: type[models.Model],
     ids: list[int],
@@ -103,11 +113,11 @@ def _claim(
     quote = connection.ops.quote_name
     assignments, params = [], []
     for name, value in values.items():
-        column = opts.get_field(name)
-        assignments.append(f"{quote(column.column)} = %s")  # type: ignore[union-attr]
-        params.append(column.get_db_prep_save(value, connection))  # type: ignore[union-attr]
-    status_column = quote(opts.get_field(field).column)  # type: ignore[union-attr]
-    pk_column = quote(opts.pk.column)
+        target, column = _concrete(model, name)
+        assignments.append(f"{quote(column)} = %s")
+        params.append(target.get_db_prep_save(value, connection))
+    status_column = quote(_concrete(model, field)[1])
+    pk_column = quote(_concrete(model, opts.pk.name)[1])
     in_list = ",".join(str(int(i)) for i in ids)
     sql = (
         f"UPDATE {quote(opts.db_table)} SET {', '.join(assignments)} "  # noqa: S608

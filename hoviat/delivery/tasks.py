@@ -3,18 +3,10 @@ services when a page or the API asks for them in the background."""
 
 from huey.contrib.djhuey import db_task
 
-
-@db_task()
-def delivery_sweep_task() -> str:
-    """Reminders, voids, destructions, expiries and prepared replacements, once."""
-    from hoviat.delivery.sweeps import delivery_sweep
-
-    return str(delivery_sweep())
+from hoviat.delivery.services import application_release_prepared
 
 
 @db_task()
 def application_release_task(application_id: int) -> bool:
     """A paid application with kept biometrics, into the production queue."""
-    from hoviat.delivery.services import application_release_prepared
-
     return application_release_prepared(application_id=application_id)

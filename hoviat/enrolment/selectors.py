@@ -352,7 +352,3 @@ def receipt_standing(*, receipt_number: str, today: dt.date) -> ReceiptStanding 
     else:
         reason = ""
     return ReceiptStanding(receipt=receipt, stands_in=not reason, reason_code=reason)
-
-
-def enrolment_for_application(*, application: Application) -> Enrolment | None:
-    return Enrolment.objects.filter(application=application).first()

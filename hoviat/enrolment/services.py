@@ -107,10 +107,11 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, OFFICE_TZ).date()
 
 
-def _require_operator(operator: Any) -> User:
+def _require_operator(operator: Any) -> int:
+    """The operator's office id; OperatorRequired unless an active operator with an office."""
     if not is_office_operator(operator):
         raise OperatorRequired()
-    return operator
+    return operator.office_id
 
 
 def _lock_application(pk: int) -> Application:
@@ -175,11 +176,16 @@ def _walk_in_seat(
     raise WalkInNoRoom()
 
 
+def _files_delete(names: Iterable[str]) -> None:
+    for name in names:
+        storage.encrypted_delete(name)
+
+
 def _wipe_biometrics(enrolment: Enrolment) -> None:
     """Delete the enrolment's biometric rows; their files go after the commit."""
     names = list(enrolment.biometrics.values_list("storage_name", flat=True))
     enrolment.biometrics.all().delete()
-    transaction.on_commit(lambda: [storage.encrypted_delete(name) for name in names])
+    transaction.on_commit(lambda: _files_delete(names))
 
 
 _FRESH = {
@@ -196,8 +202,7 @@ def enrolment_check_in(
     *, operator: User, tracking_code: str | None = None, national_code: str | None = None
 ) -> Enrolment:
     """Start (or resume) the enrolment of the citizen in front of the operator, at their office."""
-    _require_operator(operator)
-    office_id = operator.office_id
+    office_id = _require_operator(operator)
     found = application_for_check_in(tracking_code=tracking_code, national_code=national_code)
     now = timezone.now()
     today = _local_date(now)
@@ -214,7 +219,7 @@ def enrolment_check_in(
                 raise EnrolmentInProgressElsewhere()
         booking = _booking_today_here(application, office_id, today)
         walk_in = booking is None
-        if walk_in:
+        if booking is None:
             if not _setting("ENROLMENT_WALK_IN_ALLOWED", True):
                 raise NoAppointmentToday()
             booking = _walk_in_seat(
@@ -367,7 +372,7 @@ def _store(
         captured_at=timezone.now(),
     )
     if replaced:
-        transaction.on_commit(lambda: [storage.encrypted_delete(old) for old in replaced])
+        transaction.on_commit(lambda: _files_delete(replaced))
     audit_record(
         actor=operator,
         action=f"biometric.{kind}.captured",
@@ -473,7 +478,7 @@ def enrolment_capture_fingerprint(
                 )
             )
             BiometricFile.objects.filter(enrolment=locked, position=position).delete()
-            transaction.on_commit(lambda: [storage.encrypted_delete(name) for name in names])
+            transaction.on_commit(lambda: _files_delete(names))
             fingerprints[str(position)] = {"missing": reason}
             audit_record(
                 actor=operator,
@@ -675,7 +680,7 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
 
 def receipt_reissue(*, operator: User, tracking_code: str) -> Receipt:
     """A lost receipt: a new number for the same enrolment; the old one is superseded."""
-    _require_operator(operator)
+    office_id = _require_operator(operator)
     found = access_application_at_office_for(operator, tracking_code)
     now = timezone.now()
     with transaction.atomic():
@@ -700,7 +705,7 @@ def receipt_reissue(*, operator: User, tracking_code: str) -> Receipt:
             application=application,
             enrolment=old.enrolment,
             operator=operator,
-            office_id=operator.office_id,
+            office_id=office_id,
             issued_at=now,
             valid_until=old.valid_until,
         )

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -109,15 +110,16 @@ def _key_with_partner_read(prefix: str) -> ApiKey | None:
     if not found:
         return None
     key = found[0]
+    row = vars(key)  # raw() sets the partner's columns on the key beside its own fields
     key.partner = Partner(
         id=key.partner_id,
-        name=key.partner_name,
-        scopes=_json(key.partner_scopes),
-        attributes=_json(key.partner_attributes),
-        rate_limit_per_minute=key.partner_rate_limit_per_minute,
-        daily_quota=key.partner_daily_quota,
-        allowed_networks=_json(key.partner_allowed_networks),
-        is_active=bool(key.partner_is_active),
+        name=row["partner_name"],
+        scopes=_json(row["partner_scopes"]),
+        attributes=_json(row["partner_attributes"]),
+        rate_limit_per_minute=row["partner_rate_limit_per_minute"],
+        daily_quota=row["partner_daily_quota"],
+        allowed_networks=_json(row["partner_allowed_networks"]),
+        is_active=bool(row["partner_is_active"]),
     )
     return key
 
@@ -275,13 +277,6 @@ def card_standing_of(row: tuple | None, *, national_code: str, today: dt.date) -
         return card_state(status=status, expires_on=expires_on, today=today)
 
 
-def card_standing(*, national_code: str, csn: str, today: dt.date) -> CardStanding:
-    """The card with serial `csn` if it is `national_code`'s; anyone else's is NOT_FOUND."""
-    read = card_read(csn)
-    row = card_row(read) if read is not None else None
-    return card_standing_of(row, national_code=national_code, today=today)
-
-
 def card_standing_by_csn(*, csn: str, today: dt.date) -> tuple[CardStanding, str | None]:
     """The standing of the card with serial `csn`, and its holder's national code."""
     read = card_read(csn)
@@ -425,7 +420,7 @@ def access_inquiry_log_for(user: Any) -> QuerySet[InquiryLog]:
     return InquiryLog.objects.select_related("partner").order_by("-id")
 
 
-def partner_usage_today(*, today: dt.date) -> list[dict[str, Any]]:
+def partner_usage_today(*, today: dt.date) -> list[Mapping[str, Any]]:
     start = timezone.make_aware(dt.datetime.combine(today, dt.time()))
     return list(
         InquiryLog.objects.filter(at__gte=start)

@@ -20,10 +20,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from hoviat.core.audit import audit_record
@@ -363,7 +364,8 @@ _LOG_COLUMNS = (
     "subject_hash",
     "response_sha256",
 )
-_LOG_FIELDS = [InquiryLog._meta.get_field(name) for name in _LOG_COLUMNS]
+# Every name is a column, so get_field gives a Field (never a reverse relation).
+_LOG_FIELDS = [cast("Field[Any, Any]", InquiryLog._meta.get_field(name)) for name in _LOG_COLUMNS]
 if {f.attname for f in _LOG_FIELDS} != {
     f.attname for f in InquiryLog._meta.concrete_fields if not f.primary_key
 }:  # pragma: no cover - a new log column must be written by _answer too
@@ -373,7 +375,8 @@ if {f.attname for f in _LOG_FIELDS} != {
 @lru_cache(maxsize=4)
 def _log_insert_sql(vendor: str) -> str:
     q = connection.ops.quote_name
-    columns = ", ".join(q(f.column) for f in _LOG_FIELDS)
+    # A concrete field always has a column; the stubs allow None for those that have none.
+    columns = ", ".join(q(f.column) for f in _LOG_FIELDS)  # type: ignore[arg-type]
     marks = ", ".join(["%s"] * len(_LOG_FIELDS))
     return f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
 
@@ -689,7 +692,8 @@ def inquiry_log_seal(*, actor: Any = None) -> LogSeal | None:
         batch.append(row)
     if not batch:
         return None
-    digest, count, last_id = _chain(last.digest if last else GENESIS, batch)
+    digest, count, _ = _chain(last.digest if last else GENESIS, batch)
+    last_id = batch[-1].id
     try:
         with transaction.atomic():
             entry = audit_record(

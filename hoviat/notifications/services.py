@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ BACKOFF = (
 )
 
 
-def sms_queue(*, to: str, body: str, kind: str, related: object | None = None) -> SmsMessage:
+def sms_queue(*, to: str, body: str, kind: str, related: models.Model | None = None) -> SmsMessage:
     """Write a message to the outbox; it is handed to the backend after the commit."""
     message = SmsMessage.objects.create(
         to=to,
@@ -73,8 +73,13 @@ def sms_queue_many(
         ]
     )
     ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    transaction.on_commit(lambda: _enqueue_all(ids))
     return ids
+
+
+def _enqueue_all(message_ids: list[int]) -> None:
+    for pk in message_ids:
+        _enqueue(pk)
 
 
 _OUTBOX_COLUMNS = [

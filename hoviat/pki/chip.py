@@ -59,7 +59,7 @@ def pin_hash(secret: str, salt: bytes, slot: str, pin: str) -> bytes:
     ).digest()
 
 
-def pin_matches(secret: str, salt: bytes, slot: str, pin: str, stored: bytes) -> bool:
+def pin_matches(secret: str, salt: bytes, slot: str, pin: str, stored: bytes | memoryview) -> bool:
     return hmac.compare_digest(pin_hash(secret, salt, slot, pin), bytes(stored))
 
 

@@ -41,13 +41,6 @@ class ReceiptSigningKey(models.Model):
     def __str__(self) -> str:
         return self.kid
 
-    @property
-    def is_published(self) -> bool:
-        return self.retired_at is None
-
-    def signs_at(self, moment) -> bool:
-        return self.retired_at is None and self.active_from <= moment < self.signs_until
-
 
 class CaKind(models.TextChoices):
     ROOT = "root", "ریشه"

@@ -347,7 +347,7 @@ def ca_import_files(*, actor: Any = None) -> list[CertificateAuthority]:
     except (ValueError, TypeError, InvalidSignature):
         raise ImproperlyConfigured("The issuing CA certificate is not signed by the root") from None
     created = []
-    rows = {}
+    rows: dict[str, CertificateAuthority] = {}
     for kind, cert in ((CaKind.ROOT, root_cert), (CaKind.ISSUING, issuing_cert)):
         serial = format(cert.serial_number, "x")
         row = CertificateAuthority.objects.filter(kind=kind, serial=serial).first()
@@ -482,6 +482,7 @@ def _issuing_for_issuance(not_after: dt.datetime) -> tuple[CertificateAuthority,
             raise CaMissing()
         ca_init()
         ca = _current_issuing_row()
+        assert ca is not None  # ca_init() has just made it
     now = timezone.now()
     _ca_usable(ca, now=now)
     if ca.parent is not None:
@@ -581,7 +582,11 @@ def card_personalise(
     auth_key = ec.generate_private_key(ec.SECP256R1())
     sign_key = ec.generate_private_key(ec.SECP256R1())
     auth_serial, sign_serial = profiles.serial_number(), profiles.serial_number()
-    common = {"national_code": national_code, "not_before": not_before, "not_after": not_after}
+    common: dict[str, Any] = {
+        "national_code": national_code,
+        "not_before": not_before,
+        "not_after": not_after,
+    }
     auth_cert = issuer.card_certificate(
         auth_key.public_key(),
         kind=CertKind.AUTH,
@@ -1004,7 +1009,8 @@ def crl_publish(*, issuer_id: int | None = None) -> RevocationList:
             .values_list("serial", "revoked_at", "reason_code")
         ]
         next_update = now + dt.timedelta(hours=getattr(settings, "PKI_CRL_VALIDITY_HOURS", 24))
-        crl = issuer.crl(revoked, number=number, this_update=now, next_update=next_update)
+        # A revoked row always has revoked_at; the stubs type the nullable column as optional.
+        crl = issuer.crl(revoked, number=number, this_update=now, next_update=next_update)  # type: ignore[arg-type]
         return RevocationList.objects.create(
             issuer=ca,
             number=number,

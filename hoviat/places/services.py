@@ -36,9 +36,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         ]
 
 
-def _read_data() -> tuple[list[dict], list[dict], list[dict]]:
+def _read_data() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """The three files, normalised and checked against each other before anything is written."""
-    provinces = [
+    provinces: list[dict[str, Any]] = [
         {
             "code": row["code"].upper(),
             "name_fa": normalize_text(row["name_fa"]),
@@ -47,7 +47,7 @@ def _read_data() -> tuple[list[dict], list[dict], list[dict]]:
         }
         for row in _rows("provinces.csv")
     ]
-    counties = [
+    counties: list[dict[str, Any]] = [
         {
             "province": row["province"].upper(),
             "name_fa": normalize_text(row["name_fa"]),
@@ -56,7 +56,7 @@ def _read_data() -> tuple[list[dict], list[dict], list[dict]]:
         }
         for row in _rows("counties.csv")
     ]
-    cities = [
+    cities: list[dict[str, Any]] = [
         {
             "province": row["province"].upper(),
             "county_en": row["county_en"],
@@ -85,12 +85,12 @@ def _read_data() -> tuple[list[dict], list[dict], list[dict]]:
     if twice := [p for p, n in prefixes.items() if n > 1]:
         raise PlacesDataError(f"prefixes given to two counties: {twice}")
 
-    if strays := [
+    if lost := [
         (c["province"], c["county_en"])
         for c in cities
         if (c["province"], c["county_en"]) not in county_keys
     ]:
-        raise PlacesDataError(f"cities in unknown counties: {strays}")
+        raise PlacesDataError(f"cities in unknown counties: {lost}")
     capitals = Counter(c["province"] for c in cities if c["is_provincial_capital"])
     if wrong := [code for code in codes if capitals[code] != 1]:
         raise PlacesDataError(f"provinces without exactly one capital: {wrong}")

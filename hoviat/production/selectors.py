@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
@@ -28,6 +28,9 @@ from hoviat.production.models import (
     RunStatus,
     Shipment,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 SHORTAGE_REASON = "کمبود بدنه کارت"
 RATE_WINDOW_DAYS = 30
@@ -92,7 +95,11 @@ def stock_series() -> list[tuple[dt.date, int]]:
 # --- Queue -----------------------------------------------------------------------------------
 
 
-def queue_applications() -> QuerySet[Application]:
+class _InQueue(TypedDict):
+    queue_priority: int
+
+
+def queue_applications() -> QuerySet[WithAnnotations[Application, _InQueue]]:
     """Enrolled applications in production order: priority class, then enrolment time."""
     by_kind = [
         When(kind=kind, then=Value(priority))

@@ -201,6 +201,7 @@ def registry_import(
                 f"سطر اول فایل خوانا نیست ({error}).", code="IMPORT_HEADER_INVALID"
             ) from None
         columns = header_check(header)
+        assert header is not None  # header_check refuses a file without one
         validator = RowValidator(columns, lookups_load())
         try:
             with (

@@ -284,7 +284,7 @@ class _Since:
 
     def rows(self) -> tuple[str, list]:
         """The fact rows an incremental refresh replaces."""
-        if self.day is None:
+        if self.day is None or self.month is None:  # both or neither
             return "", []
         return " AND ((period = 'd' AND start >= %s) OR (period = 'm' AND start >= %s))", [
             _date(self.day),
@@ -422,10 +422,6 @@ _GRAINS = "grain IN ('n', 'p', 'c', 'o')"
 
 def _previous_month(month: dt.date) -> dt.date:
     return (month - dt.timedelta(days=1)).replace(day=1)
-
-
-def _greatest(a: str, b: str) -> str:
-    return f"(CASE WHEN {a} > {b} THEN {a} ELSE {b} END)"
 
 
 def _running_totals(*, since: _Since, eligible: bool) -> int:
@@ -719,7 +715,3 @@ def reports_refresh(*, full: bool = False, actor=None) -> RefreshResult:
         seconds=seconds,
         steps=tuple(steps.done),
     )
-
-
-def reports_refresh_state() -> RefreshState | None:
-    return RefreshState.objects.filter(pk=1).first()

@@ -30,7 +30,7 @@ __all__ = [
     "waiting_counts_at",
 ]
 
-NOTICE_LABELS = {
+NOTICE_LABELS: dict[str, str] = {
     SmsStatus.QUEUED: "در صف ارسال",
     SmsStatus.SENDING: "در حال ارسال",
     SmsStatus.SENT: "ارسال شد",

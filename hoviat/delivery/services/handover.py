@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,7 +151,7 @@ def handover_failures_today(*, card_id: int, today: dt.date | None = None) -> in
     ).count()
 
 
-def _refuse(card: Card, operator: Any, reason: str, *, detail: str = "", **data: Any) -> None:
+def _refuse(card: Card, operator: Any, reason: str, *, detail: str = "", **data: Any) -> NoReturn:
     """Keep the refused try (its own transaction: it outlives the error) and raise."""
     code, default = _REFUSALS.get(reason, ("HANDOVER_REFUSED", "تحویل کارت رد شد."))
     with transaction.atomic():
@@ -207,7 +207,7 @@ def _card_for_handover(csn: str, operator: Any) -> Card:
             extra={"card_office": card.office.name},
         )
     if card.status != CardStatus.AT_OFFICE:
-        messages = {
+        messages: dict[str, str] = {
             CardStatus.IN_TRANSIT: "این کارت هنوز در دفتر دریافت نشده است؛ نخست محموله را "
             "دریافت کنید.",
             CardStatus.ACTIVE: "این کارت پیش‌تر تحویل داده و فعال شده است.",
@@ -241,12 +241,12 @@ def _check_identity(
         from hoviat.pki.selectors import receipt_qr_verify
 
         verdict = receipt_qr_verify(text=receipt_qr.strip())
+        claims = verdict.claims  # set for valid and expired receipts only
         # An expired receipt still proves who enrolled: its signature is what counts here.
-        if verdict.status not in (ReceiptStatus.VALID, ReceiptStatus.EXPIRED):
+        if verdict.status not in (ReceiptStatus.VALID, ReceiptStatus.EXPIRED) or claims is None:
             _refuse(
                 card, operator, "receipt_invalid", detail=verdict.message_fa, verdict=verdict.status
             )
-        claims = verdict.claims
         if claims.national_code != holder or claims.tracking_code != application.tracking_code:
             _refuse(card, operator, "receipt_mismatch", receipt=claims.receipt_number)
         receipt = Receipt.objects.filter(

@@ -128,11 +128,12 @@ def card_report_loss(
             and kind == LossKind.STOLEN
         )
         if locked.status != CardStatus.ACTIVE and not upgrade:
-            detail = {
+            details: dict[str, str] = {
                 CardStatus.SUSPENDED: "این کارت پیش‌تر مفقود اعلام و معلق شده است.",
                 CardStatus.REVOKED: "این کارت پیش‌تر ابطال شده است.",
                 CardStatus.AT_OFFICE: "این کارت هنوز تحویل داده نشده و در دفتر است.",
-            }.get(locked.status, CardNotReportable.default_detail)
+            }
+            detail = details.get(locked.status, CardNotReportable.default_detail)
             raise CardNotReportable(detail, extra={"card_status": locked.status})
         to = CardStatus.SUSPENDED if kind == LossKind.LOST else CardStatus.REVOKED
         reason = f"{kind}: {'گزارش مفقودی' if kind == LossKind.LOST else 'گزارش سرقت'}"

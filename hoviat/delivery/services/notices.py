@@ -117,7 +117,7 @@ def collection_reminders_send(*, today: dt.date | None = None, limit: int = 1000
         rows = list(
             due.values_list("pk", "reminders_sent", "arrived_at", "next_reminder_on")[:limit]
         )
-        groups: dict[tuple[int, dt.date, dt.date | None], list[int]] = defaultdict(list)
+        groups: dict[tuple[int, dt.date | None, dt.date | None], list[int]] = defaultdict(list)
         for pk, sent, arrived_at, next_on in rows:
             arrived_on = timezone.localdate(arrived_at)
             groups[(sent, next_on, _next_reminder_on(arrived_on, sent + 1))].append(pk)
