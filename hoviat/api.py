@@ -10,8 +10,19 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
+from hoviat.applications.api import router as applications_router
+from hoviat.booking.api import router as booking_router
 from hoviat.core.api import Problem
+from hoviat.core.api import router as core_router
 from hoviat.core.errors import DomainError, ValidationFailed, problem
+from hoviat.delivery.api import router as delivery_router
+from hoviat.delivery.cards_api import router as cards_router
+from hoviat.enrolment.api import router as enrolment_router
+from hoviat.inquiry.api import router as inquiry_router
+from hoviat.payments.api import router as payments_router
+from hoviat.places.api import router as places_router
+from hoviat.production.api import router as production_router
+from hoviat.reports.api import router as reports_router
 
 logger = logging.getLogger(__name__)
 
@@ -184,18 +195,6 @@ def on_unexpected_error(request, exc: Exception):
 
 
 def _register_routers() -> None:
-    from hoviat.applications.api import router as applications_router
-    from hoviat.booking.api import router as booking_router
-    from hoviat.core.api import router as core_router
-    from hoviat.delivery.api import router as delivery_router
-    from hoviat.delivery.cards_api import router as cards_router
-    from hoviat.enrolment.api import router as enrolment_router
-    from hoviat.inquiry.api import router as inquiry_router
-    from hoviat.payments.api import router as payments_router
-    from hoviat.places.api import router as places_router
-    from hoviat.production.api import router as production_router
-    from hoviat.reports.api import router as reports_router
-
     api.add_router("/", core_router)
     api.add_router("/places", places_router)
     api.add_router("/", applications_router)

@@ -7,11 +7,11 @@ underscores as Python modules (verify_audit.py); both spellings work.
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
-    from django.core.management import execute_from_command_line
-
     argv = sys.argv[1:]
     if argv and not argv[0].startswith("-"):
         argv[0] = argv[0].replace("-", "_")

@@ -88,6 +88,7 @@ def receipt_context(receipt: Receipt) -> dict:
 
 def receipt_pdf(receipt: Receipt) -> bytes:
     """The receipt's PDF bytes."""
+    # Here, not at the top: WeasyPrint needs pango, which only PDF rendering should require.
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 

@@ -35,6 +35,7 @@ class _Statement:
 
 @cache
 def _prepared_cursor_class():
+    # Here, not at the top: only a PostgreSQL database loads its backend (and psycopg).
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparedCursor(ServerBindingCursor):

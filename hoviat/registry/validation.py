@@ -18,6 +18,7 @@ from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import InvalidDate, parse_date, today_local
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
 from hoviat.core.text import fold_digits, is_persian_name, normalize_code, normalize_text
+from hoviat.places.models import City, County, NationalCodePrefix, Province
 from hoviat.registry.models import Gender
 
 # --- The CSV format -------------------------------------------------------------------------
@@ -194,8 +195,6 @@ def _add(mapping: dict, key, value: int) -> None:
 
 def lookups_load(*, today: dt.date | None = None) -> Lookups:
     """Read provinces, counties, prefixes and cities into dictionaries (three queries)."""
-    from hoviat.places.models import City, County, NationalCodePrefix, Province
-
     lookups = Lookups(today=today or today_local())
     for pk, code, name_fa, name_en in Province.objects.values_list(
         "pk", "code", "name_fa", "name_en"

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
@@ -456,8 +457,6 @@ def province_build(
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Top a province up to the given figures with synthetic people and lifecycle records."""
-    import time
-
     started = time.perf_counter()
     say = progress or (lambda _message: None)
     target = province_get(code=province)

@@ -14,9 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from hoviat.core.jalali import format_jalali
 from hoviat.core.text import persian_digits
+from hoviat.enrolment.pdf import _font_urls
 
 LEVELS = {"nation": "کشور", "province": "استان", "county": "شهرستان", "office": "دفتر"}
 
@@ -245,8 +248,6 @@ _FORMATS = {"int": "#,##0", "pct": "0.00", "days": "0.0"}
 
 
 def _sheet(workbook, title: str, rows) -> None:
-    from openpyxl.styles import Font
-
     sheet = workbook.create_sheet(title)
     sheet.sheet_view.rightToLeft = True
     sheet.append(_header())
@@ -268,8 +269,6 @@ def _sheet(workbook, title: str, rows) -> None:
 
 def figures_xlsx(sheets: list[tuple[str, list]]) -> bytes:
     """One right-to-left sheet per (title, rows), plus a sheet of definitions."""
-    from openpyxl import Workbook
-
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets:
@@ -289,10 +288,9 @@ def figures_xlsx(sheets: list[tuple[str, list]]) -> bytes:
 
 def province_report_pdf(*, figures, counties, refreshed_at) -> bytes:
     """The province report on A4, right to left; WeasyPrint imported here (needs pango)."""
+    # Here, not at the top: WeasyPrint needs pango, which only PDF rendering should require.
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
-
-    from hoviat.enrolment.pdf import _font_urls
 
     html = render_to_string(
         "reports/province_pdf.html",

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ import jdatetime
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from hoviat.core.errors import AccessDenied, DomainError
 from hoviat.core.jalali import InvalidDate, format_jalali, parse_date, today_local
@@ -411,8 +412,6 @@ def _stock(as_of: dt.date) -> tuple[int, Decimal | None]:
 
 
 def _day_end(day: dt.date) -> dt.datetime:
-    from django.utils import timezone
-
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
     return timezone.make_aware(midnight, timezone.get_default_timezone())
 
@@ -488,8 +487,6 @@ def _build(
 
 def _ranked(figures: list[Figures]) -> list[Figures]:
     """By coverage, highest first (then by code); equal coverage shares a rank."""
-    from dataclasses import replace
-
     ordered = sorted(figures, key=lambda f: (-f.coverage_pct, f.code))
     out, rank, previous = [], 0, None
     for position, f in enumerate(ordered, start=1):

@@ -2,9 +2,9 @@
 
 from huey.contrib.djhuey import db_task
 
+from hoviat.reports.services import reports_refresh
+
 
 @db_task()
 def reports_refresh_task(full: bool = False) -> None:
-    from hoviat.reports.services import reports_refresh
-
     reports_refresh(full=full)

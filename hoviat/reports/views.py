@@ -24,6 +24,7 @@ from hoviat.core import permissions
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import MONTHS, format_jalali
 from hoviat.core.text import fold_digits, persian_digits
+from hoviat.offices.models import Office
 from hoviat.reports import exports, selectors
 
 NATION = "IR"
@@ -224,8 +225,6 @@ def charts(request, code: str = NATION):
 
 
 def _office_province(code: str):
-    from hoviat.offices.models import Office
-
     office = Office.objects.select_related("city__province").filter(code=code).first()
     return office.city.province if office else None
 

@@ -84,7 +84,7 @@ def test_a_sealer_that_lost_the_race_rolls_back_whole(logged, monkeypatch):
     entries = AuditEntry.objects.count()
     # A second sealer that read "no seal yet" just before the first committed: it computes
     # the same batch, and its seal collides on first_id.
-    monkeypatch.setattr(services.LogSeal.objects, "order_by", lambda *a: LogSeal.objects.none())
+    monkeypatch.setattr(LogSeal.objects, "order_by", lambda *a: LogSeal.objects.none())
 
     assert services.inquiry_log_seal() is None
     assert LogSeal.objects.count() == 1 and LogSeal.objects.get().pk == first.pk

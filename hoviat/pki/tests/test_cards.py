@@ -16,7 +16,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 from django.utils import timezone
 
 from hoviat.core.models import AuditEntry
-from hoviat.pki import services
+from hoviat.pki import selectors, services
 from hoviat.pki.cards import data_object_verify
 from hoviat.pki.models import CertificateAuthority, EmulatedChip, IssuedCertificate
 from hoviat.pki.profiles import DOCUMENT_SIGNING
@@ -255,7 +255,7 @@ def test_revoke_marks_both_and_audits(card, django_capture_on_commit_callbacks):
     entry = AuditEntry.objects.get(action="pki.card_certificates_revoked")
     assert entry.data["reason_code"] == "keyCompromise"
     assert services.card_certificates_revoke(csn=CSN, reason="lost", actor=None) == 0
-    crl = x509.load_der_x509_crl(bytes(services.selectors.crl_current_der()))
+    crl = x509.load_der_x509_crl(bytes(selectors.crl_current_der()))
     assert crl.get_revoked_certificate_by_serial_number(card.auth_cert_serial) is not None
 
 

@@ -8,10 +8,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from hoviat.core.audit import audit_verify
+from hoviat.core.errors import Conflict, NotFound
 from hoviat.core.models import AuditEntry
 from hoviat.pki import selectors, services
 from hoviat.pki.models import ReceiptSigningKey
 from hoviat.pki.receipts import ReceiptStatus, keys_from_jwks, verify_receipt_qr
+from hoviat.pki.services import receipt_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +56,7 @@ def test_the_private_key_is_stored_encrypted_with_the_pki_passphrase(settings):
 def test_a_key_encrypted_with_another_passphrase_is_reported_clearly(settings, current_claims):
     settings.PKI_PASSPHRASE = "the passphrase at creation"
     key = services.receipt_key_create()
-    services._PRIVATE_KEYS.pop(key.kid)  # as in a freshly started process
+    receipt_keys._PRIVATE_KEYS.pop(key.kid)  # as in a freshly started process
     settings.PKI_PASSPHRASE = "a different passphrase"
 
     with pytest.raises(ImproperlyConfigured, match="HOVIAT_PKI_PASSPHRASE"):
@@ -116,9 +118,9 @@ def test_retiring_twice_or_an_unknown_kid_is_refused():
     key = services.receipt_key_create()
     services.receipt_key_retire(kid=key.kid, reason="once")
 
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.receipt_key_retire(kid=key.kid, reason="twice")
-    with pytest.raises(services.NotFound):
+    with pytest.raises(NotFound):
         services.receipt_key_retire(kid="AAAAAAAAAAA", reason="no such key")
 
 

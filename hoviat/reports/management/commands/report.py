@@ -10,6 +10,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from hoviat.core.errors import DomainError
+from hoviat.reports import selectors
+from hoviat.reports.services import reports_refresh
 
 COLUMNS = (
     "rank",
@@ -51,8 +53,6 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.detail}") from None
 
     def _refresh(self, *, full: bool, verbosity: int = 1) -> None:
-        from hoviat.reports.services import reports_refresh
-
         result = reports_refresh(full=full)
         scope = "full rebuild" if result.full else f"days since {result.since}"
         eligible = ", eligible recounted" if result.eligible_recounted else ""
@@ -64,8 +64,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {step:<16} {rows:>12,} rows {seconds:>8.2f}s")
 
     def _provinces(self, as_of_text: str | None, fmt: str) -> None:
-        from hoviat.reports import selectors
-
         as_of = selectors.parse_as_of(as_of_text)
         figures = selectors.provinces_figures(as_of=as_of)
         rows = [[getattr(f, column) for column in COLUMNS] for f in figures]
@@ -98,9 +96,7 @@ class Command(BaseCommand):
         self._table(as_of, figures)
 
     def _table(self, as_of, figures) -> None:
-        from hoviat.reports.selectors import figures_for, refreshed_at
-
-        fresh = refreshed_at()
+        fresh = selectors.refreshed_at()
         self.stdout.write(
             f"Provinces as of {as_of.isoformat()} "
             f"(aggregates refreshed {fresh.isoformat(timespec='seconds') if fresh else 'never'})"
@@ -111,7 +107,7 @@ class Command(BaseCommand):
         )  # fmt: skip
         widths = (4, 5, 11, 11, 11, 9, 11, 11, 10, 9, 8, 0)
         self.stdout.write(" ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-        nation = figures_for(level="nation", code="IR", as_of=as_of)
+        nation = selectors.figures_for(level="nation", code="IR", as_of=as_of)
         for f in [*figures, nation]:
             values = (
                 f.rank or "", f.code, f"{f.eligible:,}", f"{f.requested:,}", f"{f.issued:,}",

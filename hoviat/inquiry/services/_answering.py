@@ -1,0 +1,163 @@
+"""What every answer goes through: the scope and quota check, the purpose, the signed
+body, and its one row in the inquiry log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Field
+from django.utils import timezone
+
+from hoviat.inquiry import selectors
+from hoviat.inquiry.db import hot_cursor
+from hoviat.inquiry.errors import InquiryProblem
+from hoviat.inquiry.models import ApiKey, InquiryLog
+from hoviat.inquiry.reasons import PURPOSES
+from hoviat.inquiry.signing import detached_signature
+from hoviat.inquiry.usage import key_usage_count
+
+__all__ = [
+    "SignedAnswer",
+]
+
+
+@dataclass(frozen=True)
+class SignedAnswer:
+    body: bytes
+    signature: str
+    status: int = 200
+
+    @property
+    def content_type(self) -> str:
+        return "application/json" if self.status < 400 else "application/problem+json"
+
+
+def _purpose(purpose: str) -> str:
+    code = (purpose or "").strip().upper()
+    if code not in PURPOSES:
+        raise InquiryProblem("PURPOSE_UNKNOWN", allowed=sorted(PURPOSES))
+    return code
+
+
+def _admit(key: ApiKey, scope: str, *, read: tuple[str, list] | None = None) -> tuple | None:
+    """Scope first (a refused call costs no quota), then one count against the key; with
+    `read`, the row it found, read in the same statement as the count (usage.py)."""
+    selectors.access_scope_for(key, scope)
+    return key_usage_count(
+        key=key,
+        rate_per_minute=key.partner.rate_limit_per_minute,
+        daily_quota=key.partner.daily_quota,
+        read=read,
+    )
+
+
+@lru_cache(maxsize=2)
+def _subject_secret(secret_key: str) -> bytes:
+    return hashlib.sha256(b"hoviat-inquiry-subject:" + secret_key.encode()).digest()
+
+
+def _subject_hash(national_code: str | None) -> str:
+    # Keyed: an investigator holding a national code can find its inquiries; the log alone
+    # does not give the codes back (10-digit codes under a bare hash would be found at once).
+    if not national_code:
+        return ""
+    secret = _subject_secret(settings.SECRET_KEY)
+    return hmac.new(secret, national_code.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _answer(
+    *,
+    key: ApiKey,
+    endpoint: str,
+    purpose: str,
+    result: str,
+    reason_code: str,
+    national_code: str | None,
+    fields: dict[str, Any],
+    status: int = 200,
+) -> SignedAnswer:
+    inquiry_id = uuid.uuid4()
+    now = timezone.now()
+    body = json.dumps(
+        {
+            **fields,
+            "inquiry_id": str(inquiry_id),
+            "answered_at": timezone.localtime(now).isoformat(timespec="seconds"),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    ).encode()
+    # Signed before it is logged: a row is only written for an answer that can be sent.
+    signature = detached_signature(body)
+    _log_write(
+        [
+            inquiry_id,
+            now,
+            key.partner_id,
+            key.prefix,
+            endpoint,
+            purpose,
+            result,
+            "" if reason_code == "OK" else reason_code,
+            _subject_hash(national_code),
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    return SignedAnswer(body=body, signature=signature, status=status)
+
+
+# In this order, the values _answer passes to _log_write.
+_LOG_COLUMNS = (
+    "inquiry_id",
+    "at",
+    "partner_id",
+    "key_prefix",
+    "endpoint",
+    "purpose",
+    "result",
+    "reason_code",
+    "subject_hash",
+    "response_sha256",
+)
+# Every name is a column, so get_field gives a Field (never a reverse relation).
+_LOG_FIELDS = [cast("Field[Any, Any]", InquiryLog._meta.get_field(name)) for name in _LOG_COLUMNS]
+if {f.attname for f in _LOG_FIELDS} != {
+    f.attname for f in InquiryLog._meta.concrete_fields if not f.primary_key
+}:  # pragma: no cover - a new log column must be written by _answer too
+    raise RuntimeError("InquiryLog has a column _answer does not write")
+
+
+@lru_cache(maxsize=4)
+def _log_insert_sql(vendor: str) -> str:
+    q = connection.ops.quote_name
+    # A concrete field always has a column; the stubs allow None for those that have none.
+    columns = ", ".join(q(f.column) for f in _LOG_FIELDS)  # type: ignore[arg-type]
+    marks = ", ".join(["%s"] * len(_LOG_FIELDS))
+    return f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+
+
+def _log_write(values: list[Any]) -> None:
+    """One plain INSERT into the inquiry log, no lock, no read, committed synchronously.
+
+    Written out because the ORM's save() costs more to prepare than the insert itself. On
+    PostgreSQL psycopg adapts every value as it is (uuid, aware datetime, text); elsewhere
+    each value is prepared by its model field, exactly as save() would.
+    """
+    if connection.vendor != "postgresql":
+        prepared = zip(_LOG_FIELDS, values, strict=True)
+        values = [field.get_db_prep_save(value, connection) for field, value in prepared]
+    with hot_cursor() as cursor:
+        cursor.execute(_log_insert_sql(connection.vendor), values)
+
+
+def _shown(key: ApiKey, attribute: str, value: Any) -> Any:
+    return value if selectors.shows(key, attribute) else None
