@@ -10,7 +10,14 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (reads the settings: a bad variable stops here)
+    except ImproperlyConfigured as error:
+        sys.exit(f"hoviat: {error}")
 
     argv = sys.argv[1:]
     if argv and not argv[0].startswith("-"):

@@ -154,7 +154,7 @@ def _fingerprint_sample(data: FingerprintIn, national_code: str) -> services.Fin
 
     position = data.position
     if data.capture == "simulator":
-        if not getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True):
+        if not settings.ENROLMENT_SIMULATOR_ENABLED:
             raise ValidationFailed(
                 "دستگاه شبیه‌ساز در این سامانه خاموش است.", code="SIMULATOR_DISABLED"
             )

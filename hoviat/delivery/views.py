@@ -43,7 +43,7 @@ def operator_required(view):
 
 
 def _simulator_enabled() -> bool:
-    return bool(getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True))
+    return settings.ENROLMENT_SIMULATOR_ENABLED
 
 
 @operator_required

@@ -100,10 +100,6 @@ _ENROLLED_OR_LATER = frozenset(
 )
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, OFFICE_TZ).date()
 
@@ -216,7 +212,7 @@ def enrolment_check_in(
         booking = _booking_today_here(application, office_id, today)
         walk_in = booking is None
         if walk_in:
-            if not _setting("ENROLMENT_WALK_IN_ALLOWED", True):
+            if not settings.ENROLMENT_WALK_IN_ALLOWED:
                 raise NoAppointmentToday()
             booking = _walk_in_seat(
                 application=application, office_id=office_id, now=now, operator=operator
@@ -650,7 +646,7 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
             actor=operator,
             updates={"completed_at": now},
         )
-        valid_until = _local_date(now) + dt.timedelta(days=_setting("RECEIPT_VALID_DAYS", 180))
+        valid_until = _local_date(now) + dt.timedelta(days=settings.RECEIPT_VALID_DAYS)
         receipt = _receipt_issue(
             application=application,
             enrolment=locked,

@@ -38,7 +38,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hoviat.core.audit import audit_record
-from hoviat.core.env import secret_from_env_or_file
 from hoviat.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from hoviat.pki import chip, keystore, profiles, selectors
 from hoviat.pki.cards import (
@@ -80,7 +79,7 @@ _passphrase = keystore.passphrase
 
 
 def _signing_period() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "PKI_RECEIPT_KEY_SIGNING_DAYS", 365))
+    return dt.timedelta(days=settings.PKI_RECEIPT_KEY_SIGNING_DAYS)
 
 
 def _private_key(key: ReceiptSigningKey) -> ec.EllipticCurvePrivateKey:
@@ -112,7 +111,7 @@ def receipt_key_active() -> ReceiptSigningKey:
     key = selectors.receipt_key_signing()
     if key is not None:
         return key
-    if not getattr(settings, "PKI_RECEIPT_KEY_AUTO_CREATE", True):
+    if not settings.PKI_RECEIPT_KEY_AUTO_CREATE:
         raise ReceiptKeyMissing()
     # Two processes racing here may each create a key: harmless, both are published and
     # the newer one signs from then on.
@@ -204,8 +203,8 @@ class CaValidityExceeded(DomainError):
     )
 
 
-def _years(name: str, default: int) -> dt.timedelta:
-    return dt.timedelta(days=365 * getattr(settings, name, default) + 5)
+def _years(years: int) -> dt.timedelta:
+    return dt.timedelta(days=365 * years + 5)
 
 
 def _encrypt_pem(key: ec.EllipticCurvePrivateKey) -> str:
@@ -281,7 +280,7 @@ def ca_root_create(
     """Generate a national root CA (self-signed, P-256) and store it, key encrypted."""
     now = timezone.now()
     not_before = not_before or _ca_start(now)
-    not_after = not_after or not_before + _years("PKI_ROOT_VALIDITY_YEARS", 20)
+    not_after = not_after or not_before + _years(settings.PKI_ROOT_VALIDITY_YEARS)
     generation = CertificateAuthority.objects.filter(kind=CaKind.ROOT).count() + 1
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = profiles.root_certificate(
@@ -312,7 +311,7 @@ def ca_issuing_create(
     now = timezone.now()
     not_before = not_before or _ca_start(now)
     not_after = min(
-        not_after or not_before + _years("PKI_ISSUING_VALIDITY_YEARS", 10), root.not_after
+        not_after or not_before + _years(settings.PKI_ISSUING_VALIDITY_YEARS), root.not_after
     )
     generation = CertificateAuthority.objects.filter(kind=CaKind.ISSUING).count() + 1
     key = ec.generate_private_key(ec.SECP256R1())
@@ -368,7 +367,7 @@ def _issuing_key_from_file() -> ec.EllipticCurvePrivateKey:
 
 
 def _files_configured() -> bool:
-    return bool(getattr(settings, "PKI_ISSUING_CERT_FILE", ""))
+    return bool(settings.PKI_ISSUING_CERT_FILE)
 
 
 def ca_init(*, actor: Any = None) -> list[CertificateAuthority]:
@@ -478,7 +477,7 @@ def _current_issuing_row() -> CertificateAuthority | None:
 def _issuing_for_issuance(not_after: dt.datetime) -> tuple[CertificateAuthority, profiles.Issuer]:
     ca = _current_issuing_row()
     if ca is None:
-        if not getattr(settings, "PKI_CA_AUTO_CREATE", settings.DEBUG):
+        if not settings.PKI_CA_AUTO_CREATE:
             raise CaMissing()
         ca_init()
         ca = _current_issuing_row()
@@ -548,9 +547,7 @@ _PIN_KINDS = {"id": "رمز شناسایی", "sign": "رمز امضا", "nmoc": 
 
 
 def _chip_secret() -> str:
-    return getattr(settings, "CHIP_STORE_KEY", None) or secret_from_env_or_file(
-        "HOVIAT_CHIP_STORE_KEY", settings.VAR_DIR / "chip_store_key"
-    )
+    return settings.CHIP_STORE_KEY
 
 
 def card_personalise(
@@ -1003,7 +1000,7 @@ def crl_publish(*, issuer_id: int | None = None) -> RevocationList:
             .order_by("revoked_at", "id")
             .values_list("serial", "revoked_at", "reason_code")
         ]
-        next_update = now + dt.timedelta(hours=getattr(settings, "PKI_CRL_VALIDITY_HOURS", 24))
+        next_update = now + dt.timedelta(hours=settings.PKI_CRL_VALIDITY_HOURS)
         crl = issuer.crl(revoked, number=number, this_update=now, next_update=next_update)
         return RevocationList.objects.create(
             issuer=ca,
@@ -1119,7 +1116,7 @@ def ocsp_respond(*, request_der: bytes) -> bytes:
     else:
         status = ocsp.OCSPCertStatus.GOOD
     now = timezone.now().replace(microsecond=0)
-    minutes = getattr(settings, "PKI_OCSP_VALIDITY_MINUTES", 60)
+    minutes = settings.PKI_OCSP_VALIDITY_MINUTES
     builder = (
         ocsp.OCSPResponseBuilder()
         .add_response_by_hash(
