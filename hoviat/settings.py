@@ -182,6 +182,9 @@ KAVENEGAR_TIMEOUT_SECONDS = env_int("KAVENEGAR_TIMEOUT_SECONDS", 10, minimum=1)
 # Policy numbers live here so a decision changes a setting, not code.
 CARD_MINIMUM_AGE = env_int("HOVIAT_CARD_MINIMUM_AGE", 15, minimum=0)
 IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
+# `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
+# prefixes, cities, holidays) after migrating; the test suite builds its own places instead.
+LOAD_REFERENCE_DATA = env_bool("HOVIAT_LOAD_REFERENCE_DATA", default=True)
 
 LOGGING = {
     "version": 1,
