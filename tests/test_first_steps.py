@@ -1,10 +1,13 @@
-"""A newcomer's first commands: `hoviat migrate` leaves a database the other commands can use."""
+"""A newcomer's first commands: `hoviat migrate` leaves a database the other commands can use,
+and `hoviat help` lists commands as they are typed."""
 
 import io
+import sys
 
 import pytest
 from django.core.management import call_command
 
+from hoviat.cli import main as hoviat_main
 from hoviat.offices.models import Holiday
 from hoviat.places.models import City, NationalCodePrefix, Province
 from hoviat.registry.models import Citizen
@@ -41,3 +44,18 @@ def test_the_test_suite_migrates_without_reference_data():
     call_command("migrate", verbosity=0)
     assert not Province.objects.exists()
     assert not Holiday.objects.exists()
+
+
+def test_help_lists_commands_spelled_as_they_are_typed(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["hoviat", "help"])
+    hoviat_main()
+    listed = capsys.readouterr().out
+    assert "    import-registry" in listed
+    assert "    generate-population" in listed
+    assert "import_registry" not in listed
+
+
+def test_help_for_one_command_takes_the_typed_spelling(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["hoviat", "help", "generate-population"])
+    hoviat_main()
+    assert "usage: hoviat generate-population" in capsys.readouterr().out
