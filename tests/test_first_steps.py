@@ -1,8 +1,10 @@
 """A newcomer's first commands: `hoviat migrate` leaves a database the other commands can use,
-and `hoviat help` lists commands as they are typed."""
+`hoviat help` lists commands as they are typed, and `make bench` options reach one script."""
 
 import io
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +13,8 @@ from hoviat.cli import main as hoviat_main
 from hoviat.offices.models import Holiday
 from hoviat.places.models import City, NationalCodePrefix, Province
 from hoviat.registry.models import Citizen
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.django_db
@@ -59,3 +63,16 @@ def test_help_for_one_command_takes_the_typed_spelling(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["hoviat", "help", "generate-population"])
     hoviat_main()
     assert "usage: hoviat generate-population" in capsys.readouterr().out
+
+
+def test_bench_refuses_script_options_without_naming_the_script():
+    finished = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--days", "30"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 2
+    assert "BENCH=" in finished.stderr
+    assert "===" not in finished.stdout  # no benchmark started
