@@ -7,8 +7,10 @@ them as they are typed.
 
 import os
 import sys
+from difflib import get_close_matches
 
-from django.core.management import ManagementUtility
+from django.conf import settings
+from django.core.management import ManagementUtility, get_commands
 
 
 def _typed(name: str) -> str:
@@ -17,7 +19,17 @@ def _typed(name: str) -> str:
 
 class HoviatUtility(ManagementUtility):
     def fetch_command(self, subcommand: str):
-        return super().fetch_command(subcommand.replace("-", "_"))
+        name = subcommand if subcommand.startswith("-") else subcommand.replace("-", "_")
+        commands = get_commands()
+        if name in commands:
+            return super().fetch_command(name)
+        settings.INSTALLED_APPS  # noqa: B018  (a bad setting is the real error: raise it)
+        # Django's own message, with the names spelled as they are typed.
+        sys.stderr.write(f"Unknown command: {subcommand!r}")
+        if matches := get_close_matches(subcommand, [_typed(c) for c in commands]):
+            sys.stderr.write(f". Did you mean {matches[0]}?")
+        sys.stderr.write(f"\nType '{self.prog_name} help' for usage.\n")
+        sys.exit(1)
 
     def main_help_text(self, commands_only: bool = False) -> str:
         text = super().main_help_text(commands_only)
@@ -31,14 +43,13 @@ class HoviatUtility(ManagementUtility):
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
-    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
 
     try:
-        settings.INSTALLED_APPS  # noqa: B018  (reads the settings: a bad variable stops here)
+        HoviatUtility(["hoviat", *sys.argv[1:]]).execute()
     except ImproperlyConfigured as error:
+        # A bad HOVIAT_* variable stops the command with its one-line message, not a traceback.
         sys.exit(f"hoviat: {error}")
-    HoviatUtility(["hoviat", *sys.argv[1:]]).execute()
 
 
 if __name__ == "__main__":

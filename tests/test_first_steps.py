@@ -65,6 +65,14 @@ def test_help_for_one_command_takes_the_typed_spelling(monkeypatch, capsys):
     assert "usage: hoviat generate-population" in capsys.readouterr().out
 
 
+def test_a_mistyped_command_is_answered_in_the_typed_spelling(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["hoviat", "import-regsitry"])
+    with pytest.raises(SystemExit) as stopped:
+        hoviat_main()
+    assert stopped.value.code == 1
+    assert "Did you mean import-registry?" in capsys.readouterr().err
+
+
 def test_bench_refuses_script_options_without_naming_the_script():
     finished = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--days", "30"],
