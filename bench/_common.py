@@ -29,6 +29,7 @@ def fresh_database(name: str, db: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
     os.environ["HOVIAT_DEBUG"] = "0"
     os.environ.setdefault("HOVIAT_LOG_LEVEL", "WARNING")
+    os.environ["HOVIAT_LOAD_REFERENCE_DATA"] = "0"  # the benches build their own Bushehr
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

@@ -234,7 +234,8 @@ def _reads(*, calls: int, days: int) -> bool:
 
     def slot_params(span: int) -> tuple[str, dict]:
         office_id = rng.choice(offices)[0]
-        first = today + dt.timedelta(days=rng.randint(0, days - span))
+        # Slots exist for days 0..days: with --days 30 the 31-day range can only start today.
+        first = today + dt.timedelta(days=rng.randint(0, max(0, days - span)))
         return (
             f"/api/v1/offices/{office_id}/slots",
             {"from": first.isoformat(), "to": (first + dt.timedelta(days=span - 1)).isoformat()},

@@ -43,6 +43,7 @@ def _setup(folder: Path) -> None:
     os.environ["HOVIAT_LOG_LEVEL"] = "WARNING"
     os.environ["HUEY_BACKEND"] = "immediate"
     os.environ["SMS_BACKEND"] = "console"
+    os.environ["HOVIAT_LOAD_REFERENCE_DATA"] = "0"  # _people() builds its own Bushehr
     import django
 
     django.setup()

@@ -4,8 +4,10 @@
     make bench BENCH=reports BENCH_ARGS="--applications 10000000"
     make bench BENCH=inquiry,ocsp
 
-BENCH names the scripts to run (comma-separated stems); BENCH_ARGS go to each of them, so
-give BENCH when the arguments are one script's own (--rows, --cards, --applications differ).
+BENCH names the scripts to run (comma-separated stems); BENCH_ARGS go to each of them. The
+scripts' options differ (--rows, --cards, --days, --applications mean different things, and
+some scripts refuse options they do not know), so options without BENCH are refused rather
+than handed to every script.
 """
 
 import argparse
@@ -20,6 +22,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="comma-separated script names (stems)")
     args, rest = parser.parse_known_args()
+    if rest and not args.only:
+        parser.error(
+            f"{' '.join(rest)}: options belong to one script; name it: "
+            f'make bench BENCH=<script> BENCH_ARGS="{" ".join(rest)}"'
+        )
     scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run.py" and p.name[0] != "_")
     if args.only:
         wanted = {name.strip().removesuffix(".py") for name in args.only.split(",") if name}

@@ -1,58 +1,58 @@
-"""Every periodic job in one place. Each calls one service; each is also a `hoviat` command."""
+"""Every periodic job in one place. Each calls one service; each is also a `hoviat` command.
+
+Project wiring like urls.py: it imports every app, so it is loaded last, by the project's own
+AppConfig (hoviat/apps.py, last in INSTALLED_APPS), never by an app.
+"""
 
 import contextlib
+import datetime as dt
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from hoviat.applications.services import applications_expire_unpaid
+from hoviat.booking.services import bookings_sweep, slots_generate_all
+from hoviat.core.errors import DomainError
+from hoviat.core.jalali import today_local
+from hoviat.delivery.services import applications_release_prepared
+from hoviat.delivery.sweeps import delivery_sweep
+from hoviat.enrolment.services import biometric_orphans_sweep
+from hoviat.inquiry.services import challenges_sweep, inquiry_log_seal
+from hoviat.inquiry.signing import signing_key_rotate_if_due
+from hoviat.notifications.services import sms_outbox_sweep
+from hoviat.payments.services import payments_abandon_sweep
+from hoviat.pki.services import crl_publish_if_due, receipt_key_rotate_if_due
+from hoviat.production.services import production_run
+from hoviat.reports.services import reports_refresh
+
 
 @db_periodic_task(crontab(minute="*"))
 def sms_outbox_sweep_every_minute() -> None:
-    from hoviat.notifications.services import sms_outbox_sweep
-
     sms_outbox_sweep()
 
 
 @db_periodic_task(crontab(minute="*/5"))
 def payments_abandon_sweep_every_five_minutes() -> None:
-    from hoviat.payments.services import payments_abandon_sweep
-
     payments_abandon_sweep(older_than_minutes=30)
 
 
 @db_periodic_task(crontab(hour="3", minute="15"))
 def receipt_key_rotate_if_due_daily() -> None:
-    import datetime as dt
-
-    from hoviat.pki.services import receipt_key_rotate_if_due
-
     receipt_key_rotate_if_due(within=dt.timedelta(days=30))
 
 
 @db_periodic_task(crontab(hour="4", minute="30"))
 def biometric_orphans_sweep_daily() -> None:
-    import datetime as dt
-
-    from hoviat.enrolment.services import biometric_orphans_sweep
-
     biometric_orphans_sweep(older_than=dt.timedelta(hours=1))
 
 
 @db_periodic_task(crontab(minute="20"))
 def crl_publish_if_due_hourly() -> None:
-    import datetime as dt
-
-    from hoviat.pki.services import crl_publish_if_due
-
     crl_publish_if_due(within=dt.timedelta(hours=12))
 
 
 @db_periodic_task(crontab(hour="1", minute="0"))
 def production_run_nightly() -> None:
-    from hoviat.core.errors import DomainError
-    from hoviat.core.jalali import today_local
-    from hoviat.production.services import production_run
-
     # No stock, capacity used or a run in progress: nothing to do tonight.
     with contextlib.suppress(DomainError):
         production_run(date=today_local(), actor=None)
@@ -61,72 +61,50 @@ def production_run_nightly() -> None:
 @db_periodic_task(crontab(minute="*"))
 def bookings_sweep_every_minute() -> None:
     # Holds last 10 minutes: a lapsed seat goes back within a minute of lapsing.
-    from hoviat.booking.services import bookings_sweep
-
     bookings_sweep()
 
 
 @db_periodic_task(crontab(hour="0", minute="30"))
 def slots_generate_daily() -> None:
-    from hoviat.booking.services import slots_generate_all
-
     slots_generate_all()
 
 
 @db_periodic_task(crontab(hour="2", minute="10"))
 def applications_expire_unpaid_daily() -> None:
-    from hoviat.applications.services import applications_expire_unpaid
-
     applications_expire_unpaid()
 
 
 @db_periodic_task(crontab(minute="*"))
 def inquiry_log_seal_every_minute() -> None:
-    from hoviat.inquiry.services import inquiry_log_seal
-
     while inquiry_log_seal() is not None:
         pass
 
 
 @db_periodic_task(crontab(minute="40"))
 def inquiry_challenges_sweep_hourly() -> None:
-    from hoviat.inquiry.services import challenges_sweep
-
     challenges_sweep()
 
 
 @db_periodic_task(crontab(hour="3", minute="25"))
 def inquiry_signing_key_rotate_if_due_daily() -> None:
-    import datetime as dt
-
-    from hoviat.inquiry.signing import signing_key_rotate_if_due
-
     signing_key_rotate_if_due(within=dt.timedelta(days=30))
 
 
 @db_periodic_task(crontab(hour="2", minute="40"))
 def delivery_sweep_daily() -> None:
-    from hoviat.delivery.sweeps import delivery_sweep
-
     delivery_sweep()  # voids, reminders, destructions, expiries
 
 
 @db_periodic_task(crontab(minute="*"))
 def replacements_release_every_minute() -> None:
-    from hoviat.delivery.services import applications_release_prepared
-
     applications_release_prepared()
 
 
 @db_periodic_task(crontab(minute="*/10"))
 def reports_refresh_every_ten_minutes() -> None:
-    from hoviat.reports.services import reports_refresh
-
     reports_refresh()
 
 
 @db_periodic_task(crontab(hour="3", minute="50"))
 def reports_refresh_full_nightly() -> None:
-    from hoviat.reports.services import reports_refresh
-
     reports_refresh(full=True)

@@ -1,6 +1,7 @@
 """Hoviat settings: everything that differs between machines comes from the environment."""
 
 import copy
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -8,7 +9,10 @@ import dj_database_url
 from hoviat.core.env import (
     env_bool,
     env_choice,
+    env_date,
+    env_float,
     env_int,
+    env_int_list,
     env_list,
     env_str,
     secret_from_env_or_file,
@@ -49,6 +53,8 @@ INSTALLED_APPS = [
     # inquiry and reports only read the apps above.
     "hoviat.inquiry",
     "hoviat.reports",
+    # The project's wiring (hoviat/apps.py): loads the periodic jobs once every app is ready.
+    "hoviat",
 ]
 
 MIDDLEWARE = [
@@ -179,12 +185,20 @@ KAVENEGAR_TIMEOUT_SECONDS = env_int("KAVENEGAR_TIMEOUT_SECONDS", 10, minimum=1)
 # Policy numbers live here so a decision changes a setting, not code.
 CARD_MINIMUM_AGE = env_int("HOVIAT_CARD_MINIMUM_AGE", 15, minimum=0)
 IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
+# `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
+# prefixes, cities, holidays) after migrating; the test suite builds its own places instead.
+LOAD_REFERENCE_DATA = env_bool("HOVIAT_LOAD_REFERENCE_DATA", default=True)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("HOVIAT_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "HOVIAT_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        ),
+    },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
@@ -203,9 +217,7 @@ CITIZEN_SESSION_HOURS = env_int("HOVIAT_CITIZEN_SESSION_HOURS", 2, minimum=1)
 FEE_FIRST_RIALS = env_int("HOVIAT_FEE_FIRST_RIALS", 1_450_000, minimum=0)
 FEE_REPLACEMENT_RIALS = env_int("HOVIAT_FEE_REPLACEMENT_RIALS", 1_450_000, minimum=0)
 # A lost card costs more with every loss: index 0 is the first loss.
-FEE_LOST_RIALS = [
-    int(v) for v in env_list("HOVIAT_FEE_LOST_RIALS", ["2900000", "4350000", "5800000"])
-]
+FEE_LOST_RIALS = env_int_list("HOVIAT_FEE_LOST_RIALS", [2_900_000, 4_350_000, 5_800_000], minimum=0)
 BOOKING_HOLD_MINUTES = env_int("HOVIAT_BOOKING_HOLD_MINUTES", 10, minimum=1)
 BOOKING_DAYS_AHEAD = env_int("HOVIAT_BOOKING_DAYS_AHEAD", 60, minimum=1)
 MISSED_APPOINTMENT_GRACE_DAYS = env_int("HOVIAT_MISSED_APPOINTMENT_GRACE_DAYS", 7, minimum=0)
@@ -243,15 +255,45 @@ CHIP_STORE_KEY = secret_from_env_or_file("HOVIAT_CHIP_STORE_KEY", VAR_DIR / "chi
 # --- Inquiry (banks and agencies) ------------------------------------------------------------
 # Development makes the answer-signing key on demand; production runs `hoviat inquiry rotate-key`.
 INQUIRY_SIGNING_KEY_AUTO_CREATE = env_bool("HOVIAT_INQUIRY_SIGNING_KEY_AUTO_CREATE", default=DEBUG)
-# Identity matches per national code per hour, across all partners (against enumeration).
+# Per API key, unless the partner has its own numbers.
+INQUIRY_DEFAULT_RATE_PER_MINUTE = env_int("HOVIAT_INQUIRY_DEFAULT_RATE_PER_MINUTE", 600, minimum=1)
+INQUIRY_DEFAULT_DAILY_QUOTA = env_int("HOVIAT_INQUIRY_DEFAULT_DAILY_QUOTA", 100_000, minimum=1)
+# Identity match: at most this many questions about one national code per window, across all
+# partners together, so nobody can walk birth dates to learn a person's.
 INQUIRY_IDENTITY_PER_CODE_LIMIT = env_int("HOVIAT_INQUIRY_IDENTITY_PER_CODE_LIMIT", 10, minimum=1)
+INQUIRY_IDENTITY_PER_CODE_WINDOW_SECONDS = env_int(
+    "HOVIAT_INQUIRY_IDENTITY_PER_CODE_WINDOW_SECONDS", 3600, minimum=1
+)
+INQUIRY_CHALLENGE_SECONDS = env_int("HOVIAT_INQUIRY_CHALLENGE_SECONDS", 120, minimum=1)
+# A rotated key keeps working this long beside its successor, unless told otherwise.
+INQUIRY_KEY_ROTATION_OVERLAP_DAYS = env_int(
+    "HOVIAT_INQUIRY_KEY_ROTATION_OVERLAP_DAYS", 7, minimum=0
+)
+INQUIRY_SIGNING_KEY_DAYS = env_int("HOVIAT_INQUIRY_SIGNING_KEY_DAYS", 365, minimum=1)
+# How long a process keeps the current signing key before asking the database again.
+INQUIRY_SIGNING_KEY_CACHE_SECONDS = env_int(
+    "HOVIAT_INQUIRY_SIGNING_KEY_CACHE_SECONDS", 60, minimum=0
+)
+# The log is sealed into the audit chain in batches of rows at least this old: an insert still
+# in flight (a lower id committed after a higher one) is never skipped.
+INQUIRY_SEAL_MIN_AGE_SECONDS = env_int("HOVIAT_INQUIRY_SEAL_MIN_AGE_SECONDS", 60, minimum=0)
+INQUIRY_SEAL_BATCH = env_int("HOVIAT_INQUIRY_SEAL_BATCH", 50_000, minimum=1)
+INQUIRY_CERT_MAX_BYTES = env_int("HOVIAT_INQUIRY_CERT_MAX_BYTES", 8192, minimum=1)
+# How long a web process trusts what it read about an API key (its partner, scopes, limits,
+# revocation) before reading it again. A revocation, suspension or scope change made in this
+# process applies at once; in the other processes within this delay.
+INQUIRY_KEY_CACHE_SECONDS = env_int("HOVIAT_INQUIRY_KEY_CACHE_SECONDS", 5, minimum=0)
+# Prepared statements for the inquiry hot path on PostgreSQL (see hoviat/inquiry/db.py).
+INQUIRY_DB_PREPARE = env_bool("HOVIAT_INQUIRY_DB_PREPARE", default=True)
 
 # --- Enrolment -------------------------------------------------------------------------------
 # A citizen with no appointment here today is seen if a slot later today still has room.
 ENROLMENT_WALK_IN_ALLOWED = env_bool("HOVIAT_ENROLMENT_WALK_IN_ALLOWED", default=True)
 # The simulator capture device: development and tests only.
 ENROLMENT_SIMULATOR_ENABLED = env_bool("HOVIAT_ENROLMENT_SIMULATOR", default=DEBUG)
-# Encrypted with HOVIAT_BIOMETRIC_KEY (Fernet keys, comma-separated; the first encrypts).
+# Encrypted with HOVIAT_BIOMETRIC_KEY (Fernet keys, comma-separated; the first encrypts);
+# none given: a development key derived from a secret generated into var/biometric_key.
+BIOMETRIC_KEYS = env_list("HOVIAT_BIOMETRIC_KEY")
 BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
 BIOMETRIC_MAX_UPLOAD_BYTES = env_int(
     "HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024
@@ -266,9 +308,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
 )
 
 # --- Production ------------------------------------------------------------------------------
+# 2.4 million cards a month over about 30 days (FACTS.md).
 PRODUCTION_DAILY_CAPACITY = env_int("HOVIAT_PRODUCTION_DAILY_CAPACITY", 80_000, minimum=1)
 PRODUCTION_BATCH_SIZE = env_int("HOVIAT_PRODUCTION_BATCH_SIZE", 200, minimum=1)
-PRODUCTION_QC_FAIL_RATE = float(env_str("HOVIAT_PRODUCTION_QC_FAIL_RATE", "0.002"))
+PRODUCTION_QC_FAIL_RATE = env_float(
+    "HOVIAT_PRODUCTION_QC_FAIL_RATE", 0.002, minimum=0.0, maximum=1.0
+)
 PRODUCTION_CARD_VALIDITY_YEARS = env_int("HOVIAT_CARD_VALIDITY_YEARS", 7, minimum=1)
 PRODUCTION_SHIPPING_WORKING_DAYS = env_int("HOVIAT_PRODUCTION_SHIPPING_WORKING_DAYS", 5, minimum=0)
 PRODUCTION_RUN_STALE_SECONDS = env_int("HOVIAT_PRODUCTION_RUN_STALE_SECONDS", 600, minimum=10)
@@ -278,3 +323,46 @@ PRODUCTION_KIND_PRIORITY = {"replacement": 1, "first": 2}
 PRE_REGISTRATION_UNPAID_EXPIRY_DAYS = env_int(
     "HOVIAT_PRE_REGISTRATION_UNPAID_EXPIRY_DAYS", 30, minimum=1
 )
+
+# --- Delivery (policies, FACTS.md) ------------------------------------------------------------
+# A card waits this long at its office before it is voided; reminders this many days after it
+# arrived.
+DELIVERY_HOLD_DAYS = env_int("HOVIAT_DELIVERY_HOLD_DAYS", 90, minimum=0)
+DELIVERY_REMINDER_DAYS = tuple(
+    env_int_list("HOVIAT_DELIVERY_REMINDER_DAYS", (7, 30, 60), minimum=0)
+)
+# Hand-over: the matcher's score (0-100) that counts as a match; refused attempts per card per
+# day before a lock; the matcher (a dotted path; the simulator pairs with enrolment's).
+DELIVERY_FINGERPRINT_THRESHOLD = env_int(
+    "HOVIAT_DELIVERY_FINGERPRINT_THRESHOLD", 60, minimum=0, maximum=100
+)
+DELIVERY_HANDOVER_MAX_FAILURES = env_int("HOVIAT_DELIVERY_HANDOVER_MAX_FAILURES", 3, minimum=1)
+DELIVERY_FINGERPRINT_MATCHER = env_str(
+    "HOVIAT_DELIVERY_FINGERPRINT_MATCHER", "hoviat.delivery.devices.SimulatorMatcher"
+)
+# A lost card found within this many days may be restored (the replacement fee by count of
+# losses is FEE_LOST_RIALS).
+DELIVERY_FOUND_WINDOW_DAYS = env_int("HOVIAT_DELIVERY_FOUND_WINDOW_DAYS", 30, minimum=0)
+# Re-issue without a new enrolment while the biometrics are kept.
+DELIVERY_BIOMETRIC_RETENTION_DAYS = env_int(
+    "HOVIAT_DELIVERY_BIOMETRIC_RETENTION_DAYS", 730, minimum=0
+)
+# Voided card bodies are destroyed this many days after voiding.
+DELIVERY_DESTROY_AFTER_DAYS = env_int("HOVIAT_DELIVERY_DESTROY_AFTER_DAYS", 0, minimum=0)
+
+# --- Reports -----------------------------------------------------------------------------------
+# The promise of the national head (FACTS.md): under one month from request to card.
+REPORTS_GOAL_DAYS = env_int("HOVIAT_REPORTS_GOAL_DAYS", 30, minimum=1)
+# Rates (lead times, share within the goal, no-show, SMS failure) cover this many whole calendar
+# months before the as-of date's month; counts are cumulative from the start.
+REPORTS_WINDOW_MONTHS = env_int("HOVIAT_REPORTS_WINDOW_MONTHS", 3, minimum=1)
+# The earliest as-of date a report answers (the scheme began in 1394). Birth dates before the
+# cut-off of that day are stored as one, which keeps the eligible rows few.
+REPORTS_EARLIEST_DATE = env_date("HOVIAT_REPORTS_EARLIEST_DATE", dt.date(2015, 3, 21))
+# An incremental refresh recomputes the days from the last refresh's day minus this margin, so
+# late delivery reports and late-recorded events are caught.
+REPORTS_REFRESH_MARGIN_DAYS = env_int("HOVIAT_REPORTS_REFRESH_MARGIN_DAYS", 2, minimum=0)
+# The eligible population is recounted when citizens were added, else this often.
+REPORTS_ELIGIBLE_MAX_AGE_HOURS = env_int("HOVIAT_REPORTS_ELIGIBLE_MAX_AGE_HOURS", 24, minimum=1)
+# Lead times longer than this are counted in this last bucket.
+REPORTS_LEAD_CAP_DAYS = env_int("HOVIAT_REPORTS_LEAD_CAP_DAYS", 365, minimum=1)

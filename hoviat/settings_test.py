@@ -20,6 +20,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}
 # Tests create CAs explicitly (services.ca_init) so "no CA yet" stays testable.
 PKI_CA_AUTO_CREATE = False
+# The simulator capture device, whatever HOVIAT_DEBUG says (off by default outside DEBUG).
+ENROLMENT_SIMULATOR_ENABLED = True
+# Tests build the places and holidays they need (factories, or places_load where the real
+# reference data matters); migrating the test database loads none.
+LOAD_REFERENCE_DATA = False
 
 # test_replica.py starts its own real replica; the suite never reads through a configured one.
 DATABASES.pop("replica", None)

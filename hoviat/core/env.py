@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import math
 import os
 import secrets
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,7 +39,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false)")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def _bounded(name: str, number: Any, minimum: Any, maximum: Any) -> None:
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below the minimum {minimum}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} is above the maximum {maximum}")
+
+
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     value = os.environ.get(name)
     if value is None:
         return default
@@ -44,8 +56,23 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name}={number} is below the minimum {minimum}")
+    _bounded(name, number, minimum, maximum)
+    return number
+
+
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a finite number")
+    _bounded(name, number, minimum, maximum)
     return number
 
 
@@ -61,6 +88,46 @@ def env_list(name: str, default: Sequence[str] = ()) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: Sequence[int], *, minimum: int | None = None) -> list[int]:
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    numbers = []
+    for item in env_list(name):
+        try:
+            number = int(item)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not a comma-separated list of integers"
+            ) from None
+        _bounded(name, number, minimum, None)
+        numbers.append(number)
+    if not numbers:
+        raise ImproperlyConfigured(f"{name} is empty; give at least one number")
+    return numbers
+
+
+def env_date(name: str, default: dt.date) -> dt.date:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def setting(name: str) -> Any:
+    """A setting declared in hoviat/settings.py; a name that is not declared there stops the
+    program instead of quietly falling back on a default kept somewhere else."""
+    from django.conf import settings
+
+    try:
+        return getattr(settings, name)
+    except AttributeError:
+        raise ImproperlyConfigured(f"{name} is not declared in hoviat/settings.py") from None
 
 
 def secret_from_env_or_file(name: str, path: Path) -> str:

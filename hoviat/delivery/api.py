@@ -18,9 +18,11 @@ from ninja import Field, Router, Schema, Status
 from hoviat.core.api import Problem, staff_auth
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import today_local
+from hoviat.core.national_code import parse_national_code
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.delivery import selectors, services
 from hoviat.delivery.services.receiving import require_office_operator
+from hoviat.enrolment.devices import MissingFinger, SimulatorDevice
 
 router = Router(tags=["delivery"])
 
@@ -149,12 +151,9 @@ class HandoverOut(Schema):
 
 
 def _fingerprint_sample(data: FingerprintIn, national_code: str) -> services.FingerprintSample:
-    from hoviat.core.national_code import parse_national_code
-    from hoviat.enrolment.devices import MissingFinger, SimulatorDevice
-
     position = data.position
     if data.capture == "simulator":
-        if not getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True):
+        if not settings.ENROLMENT_SIMULATOR_ENABLED:
             raise ValidationFailed(
                 "دستگاه شبیه‌ساز در این سامانه خاموش است.", code="SIMULATOR_DISABLED"
             )

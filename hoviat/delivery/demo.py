@@ -19,8 +19,12 @@ from hoviat.applications.models import Application
 from hoviat.core.models import User
 from hoviat.enrolment.devices import SimulatorDevice
 from hoviat.enrolment.models import Enrolment, Receipt
+from hoviat.enrolment.services import receipt_number_new
 from hoviat.offices.models import Office
+from hoviat.pki.receipts import ReceiptClaims
+from hoviat.pki.services import receipt_qr_sign
 from hoviat.production.models import Card
+from hoviat.production.services import production_run, shipment_dispatch
 from hoviat.registry.models import Citizen
 
 OFFICE_CODE = "POST-0601"
@@ -36,10 +40,6 @@ def _fingerprints(national_code: str) -> dict:
 
 
 def _receipt(application: Application, enrolment: Enrolment, operator: User) -> Receipt:
-    from hoviat.enrolment.services import receipt_number_new
-    from hoviat.pki.receipts import ReceiptClaims
-    from hoviat.pki.services import receipt_qr_sign
-
     citizen = application.citizen
     number = receipt_number_new()
     valid_until = timezone.localdate() + dt.timedelta(days=180)
@@ -68,8 +68,6 @@ def _receipt(application: Application, enrolment: Enrolment, operator: User) -> 
 
 
 def build(*, citizens: int, seed: int) -> str:
-    from hoviat.production.services import production_run, shipment_dispatch
-
     office = Office.objects.filter(code=OFFICE_CODE).first()
     reza = User.objects.filter(username="reza").first()
     kaveh = User.objects.filter(username="kaveh").first()

@@ -16,8 +16,6 @@ from typing import Protocol, runtime_checkable
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-DEFAULT_MATCHER = "hoviat.delivery.devices.SimulatorMatcher"
-
 
 @dataclass(frozen=True)
 class MatchResult:
@@ -48,8 +46,7 @@ class SimulatorMatcher:
 
 def matcher() -> FingerprintMatcher:
     """The matcher the settings name (the simulator unless configured otherwise)."""
-    path = getattr(settings, "DELIVERY_FINGERPRINT_MATCHER", DEFAULT_MATCHER)
-    return import_string(path)()
+    return import_string(settings.DELIVERY_FINGERPRINT_MATCHER)()
 
 
 def enrolled_positions(enrolled: dict) -> list[int]:

@@ -16,9 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hoviat.core import permissions
 from hoviat.core.errors import DomainError, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
+from hoviat.core.national_code import parse_national_code
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.delivery import devices, selectors, services
+from hoviat.delivery.models import Handover
+from hoviat.enrolment.devices import MissingFinger, SimulatorDevice
 from hoviat.enrolment.models import FingerPosition
+from hoviat.production.models import Card
 
 FINGER_LABELS = dict(FingerPosition.choices)
 
@@ -40,7 +44,7 @@ def operator_required(view):
 
 
 def _simulator_enabled() -> bool:
-    return bool(getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True))
+    return settings.ENROLMENT_SIMULATOR_ENABLED
 
 
 @operator_required
@@ -114,9 +118,6 @@ def waiting(request):
 
 
 def _finger_from_form(request, national_code: str) -> services.FingerprintSample:
-    from hoviat.core.national_code import parse_national_code
-    from hoviat.enrolment.devices import MissingFinger, SimulatorDevice
-
     try:
         position = int(request.POST.get("finger_position") or 0) or None
     except ValueError:
@@ -199,8 +200,6 @@ def handover(request):
 
 def _why_not_here(user, serial: str) -> DomainError:
     """The same clear error the hand-over itself would give, without counting an attempt."""
-    from hoviat.production.models import Card
-
     card = Card.objects.select_related("office").filter(csn=serial).first()
     if card is None:
         return NotFound("کارتی با این شماره سریال یافت نشد.", code="CARD_NOT_FOUND")
@@ -220,8 +219,6 @@ def _why_not_here(user, serial: str) -> DomainError:
 @operator_required
 @require_GET
 def handed_over(request, card_serial: str):
-    from hoviat.delivery.models import Handover
-
     handover = (
         Handover.objects.select_related("card", "application__citizen", "office")
         .filter(card__csn=card_serial, office_id=request.user.office_id)

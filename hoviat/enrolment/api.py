@@ -167,7 +167,7 @@ def _image(text: str | None) -> bytes | None:
 
 
 def _simulator_allowed() -> None:
-    if not getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True):
+    if not settings.ENROLMENT_SIMULATOR_ENABLED:
         raise ValidationFailed("دستگاه شبیه‌ساز در این سامانه خاموش است.", code="SIMULATOR_DISABLED")
 
 

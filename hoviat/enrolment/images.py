@@ -35,12 +35,8 @@ class CheckedImage:
     sha256: str
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def max_upload_bytes() -> int:
-    return _setting("BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    return settings.BIOMETRIC_MAX_UPLOAD_BYTES
 
 
 def _open(data: bytes) -> tuple[str, int, int]:
@@ -86,8 +82,8 @@ def image_check(data: bytes, *, kind: str) -> CheckedImage:
         )
     fmt, width, height = _open(data)
     if kind == "face":
-        min_width = _setting("BIOMETRIC_FACE_MIN_WIDTH", 480)
-        min_height = _setting("BIOMETRIC_FACE_MIN_HEIGHT", 640)
+        min_width = settings.BIOMETRIC_FACE_MIN_WIDTH
+        min_height = settings.BIOMETRIC_FACE_MIN_HEIGHT
         # The shape first: a landscape photo is the wrong photo, however large.
         if abs(width / height - FACE_ASPECT) > FACE_ASPECT * FACE_ASPECT_TOLERANCE:
             raise ImageRejected(
@@ -103,7 +99,7 @@ def image_check(data: bytes, *, kind: str) -> CheckedImage:
                 extra={"width": width, "height": height},
             )
     else:
-        minimum = _setting("BIOMETRIC_FINGER_MIN_PIXELS", 300)
+        minimum = settings.BIOMETRIC_FINGER_MIN_PIXELS
         if width < minimum or height < minimum:
             raise ImageRejected(
                 f"تصویر اثر انگشت دست‌کم باید {persian_digits(minimum)}×{persian_digits(minimum)} "

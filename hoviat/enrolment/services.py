@@ -99,10 +99,6 @@ _NOT_ENROLLABLE = {
 _ENROLLED_OR_LATER = AWAITING_CARD_STATUSES
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, OFFICE_TZ).date()
 
@@ -220,7 +216,7 @@ def enrolment_check_in(
         booking = _booking_today_here(application, office_id, today)
         walk_in = booking is None
         if booking is None:
-            if not _setting("ENROLMENT_WALK_IN_ALLOWED", True):
+            if not settings.ENROLMENT_WALK_IN_ALLOWED:
                 raise NoAppointmentToday()
             booking = _walk_in_seat(
                 application=application, office_id=office_id, now=now, operator=operator
@@ -653,7 +649,7 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
             actor=operator,
             updates={"completed_at": now},
         )
-        valid_until = _local_date(now) + dt.timedelta(days=_setting("RECEIPT_VALID_DAYS", 180))
+        valid_until = _local_date(now) + dt.timedelta(days=settings.RECEIPT_VALID_DAYS)
         receipt = _receipt_issue(
             application=application,
             enrolment=locked,

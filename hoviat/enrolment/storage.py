@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
-from hoviat.core.env import env_list, secret_from_env_or_file
+from hoviat.core.env import secret_from_env_or_file
 from hoviat.core.errors import DomainError
 
 KEY_ENV = "HOVIAT_BIOMETRIC_KEY"
@@ -37,11 +37,8 @@ class BiometricFileDamaged(DomainError):
 
 
 def _configured_keys() -> list[str]:
-    keys = getattr(settings, "BIOMETRIC_KEYS", None)
-    if keys:
-        return list(keys)
-    if os.environ.get(KEY_ENV):
-        return env_list(KEY_ENV)
+    if settings.BIOMETRIC_KEYS:
+        return list(settings.BIOMETRIC_KEYS)
     # Development: a random secret kept in var/; Fernet wants exactly 32 bytes, so the key is
     # the secret's SHA-256 (the file format is the shared one of every dev secret).
     secret = secret_from_env_or_file(KEY_ENV, Path(settings.VAR_DIR) / "biometric_key")
@@ -74,7 +71,7 @@ setting_changed.connect(_forget_cipher)
 
 
 def biometric_dir() -> Path:
-    return Path(getattr(settings, "BIOMETRIC_DIR", Path(settings.VAR_DIR) / "biometrics"))
+    return Path(settings.BIOMETRIC_DIR)
 
 
 def _path_of(name: str) -> Path:

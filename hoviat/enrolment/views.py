@@ -48,7 +48,7 @@ def operator_required(view):
 
 
 def _simulator_enabled() -> bool:
-    return bool(getattr(settings, "ENROLMENT_SIMULATOR_ENABLED", True))
+    return settings.ENROLMENT_SIMULATOR_ENABLED
 
 
 def _to_enrolment(enrolment_id: int, anchor: str = ""):

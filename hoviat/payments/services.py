@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hoviat.applications.models import FEE_PAID_STATUSES, Application, ApplicationStatus
-from hoviat.applications.services import application_status_change
+from hoviat.applications.services import application_status_change, fee_for
 from hoviat.booking.models import Booking
 from hoviat.booking.services import booking_confirm_for_payment
 from hoviat.core.audit import Actor, audit_record
@@ -49,8 +49,6 @@ class PaymentSignatureInvalid(DomainError):
 
 def fee_for_lost_card(*, previous_losses: int) -> int:
     """The fee for replacing a lost card: FEE_LOST_RIALS by count, its last value beyond it."""
-    from hoviat.applications.services import fee_for
-
     return fee_for(kind="replacement", earlier_losses=previous_losses)
 
 

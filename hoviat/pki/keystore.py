@@ -23,16 +23,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from hoviat.core.audit import audit_record
-from hoviat.core.env import secret_from_env_or_file
 from hoviat.core.errors import Conflict, NotFound
 from hoviat.pki.receipts import b64url, kid_of
 
 
 def passphrase() -> bytes:
-    value = getattr(settings, "PKI_PASSPHRASE", None) or secret_from_env_or_file(
-        "HOVIAT_PKI_PASSPHRASE", settings.VAR_DIR / "pki_passphrase"
-    )
-    return value.encode()
+    return settings.PKI_PASSPHRASE.encode()
 
 
 def key_signing(model: type[models.Model], *, now: dt.datetime | None = None):

@@ -37,7 +37,7 @@ def verify(request):
             rate_limit_hit(
                 scope="receipt-verify",
                 subject=request.META.get("REMOTE_ADDR", ""),
-                limit=getattr(settings, "PKI_VERIFY_RATE_PER_MINUTE", 30),
+                limit=settings.PKI_VERIFY_RATE_PER_MINUTE,
                 window=dt.timedelta(minutes=1),
             )
         except RateLimited as exc:

@@ -12,6 +12,8 @@ from hoviat.core.api import staff_auth
 from hoviat.core.errors import AccessDenied
 from hoviat.core.jalali import today_local
 from hoviat.production import selectors, services
+from hoviat.production.models import PersonalisationRun
+from hoviat.production.tasks import production_run_task
 
 router = Router(tags=["production"], auth=staff_auth)
 
@@ -111,8 +113,6 @@ def stock_deliver(request, payload: StockIn):
 @router.post("/production/runs", response={202: RunOut}, summary="Start a personalisation run")
 def run_start(request, payload: RunIn):
     """Started here, executed by a worker; GET /production/runs/{id} follows it."""
-    from hoviat.production.tasks import production_run_task
-
     user = _operator(request)
     run = services.production_run_start(
         date=payload.date or today_local(), actor=user, tracking_codes=payload.tracking_codes
@@ -125,8 +125,6 @@ def run_start(request, payload: RunIn):
 def run_get(request, run_id: int):
     _operator(request)
     from django.shortcuts import get_object_or_404
-
-    from hoviat.production.models import PersonalisationRun
 
     return _run_out(get_object_or_404(PersonalisationRun, pk=run_id))
 

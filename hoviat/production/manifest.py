@@ -9,6 +9,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from hoviat.core.jalali import format_jalali
+from hoviat.enrolment.pdf import _font_urls
 from hoviat.production.models import Shipment
 from hoviat.production.selectors import mask_national_code, shipment_cards
 
@@ -41,8 +42,6 @@ def manifest_pdf(shipment: Shipment) -> bytes:
     """WeasyPrint imported here: pages that never render a PDF work without pango."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
-
-    from hoviat.enrolment.pdf import _font_urls
 
     html = render_to_string(
         "production/manifest_pdf.html",

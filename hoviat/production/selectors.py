@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.applications.selectors import ExpectedReady
+from hoviat.core.errors import NotFound
 from hoviat.core.jalali import today_local
 from hoviat.core.permissions import is_national_admin, is_production_operator
 from hoviat.offices.selectors import add_working_days, working_days_between
@@ -265,8 +266,6 @@ def shipments_recent(*, limit: int = 100) -> QuerySet[Shipment]:
 
 
 def shipment_get(*, shipment_id: Any) -> Shipment:
-    from hoviat.core.errors import NotFound
-
     try:
         pk = int(shipment_id)
     except (TypeError, ValueError):

@@ -21,6 +21,7 @@ from hoviat.applications.services import applications_status_change_many
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import Conflict, ValidationFailed
 from hoviat.core.transitions import transition, transition_many
+from hoviat.pki import services as pki
 from hoviat.production import selectors
 from hoviat.production.conf import conf
 from hoviat.production.models import (
@@ -240,8 +241,6 @@ def _pin_hash(pin: str) -> str:
 
 
 def _pki() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    from hoviat.pki import services as pki
-
     return pki.card_personalise, pki.card_certificates_revoke
 
 

@@ -14,6 +14,7 @@ from hoviat.core.errors import DomainError, NotFound
 from hoviat.core.jalali import parse_date, today_local
 from hoviat.production import manifest, selectors, services
 from hoviat.production.models import LedgerKind
+from hoviat.production.tasks import production_run_task
 
 
 def production_staff_required(view):
@@ -102,8 +103,6 @@ def stock(request):
 def runs(request):
     if request.method == "POST":
         from django.db import transaction
-
-        from hoviat.production.tasks import production_run_task
 
         try:
             text = (request.POST.get("date") or "").strip()

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from hoviat.core.errors import DomainError
+from hoviat.reports.demo_province import province_build
 from hoviat.reports.services import reports_refresh
 
 
@@ -40,7 +41,6 @@ def subcommand_add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def _province(command: BaseCommand, options: dict[str, Any]) -> None:
     # Imported here: the bulk builder is large and only this subcommand needs it.
-    from hoviat.reports.demo_province import province_build
 
     try:
         result = province_build(

@@ -31,6 +31,19 @@ from hoviat.delivery.models import Collection, Handover, HandoverAttempt, Verifi
 from hoviat.delivery.services.notices import card_delivered_notice_queue
 from hoviat.delivery.services.receiving import card_serial_parse, require_office_operator
 from hoviat.enrolment.models import Enrolment, Receipt
+from hoviat.pki.receipts import ReceiptStatus
+from hoviat.pki.selectors import receipt_qr_verify
+from hoviat.pki.services import (
+    ChipBlocked,
+    ChipNotFound,
+    PinWrong,
+    PukBlocked,
+    PukWrong,
+    card_certificates_revoke_held,
+    chip_pin_confirm,
+    chip_pins_choose,
+    chip_unblock,
+)
 from hoviat.production.models import LIVE_CARD_STATUSES, Card, CardStatus
 from hoviat.production.services import card_status_change
 from hoviat.registry.services import old_cards_invalidate
@@ -237,9 +250,6 @@ def _check_identity(
             _refuse(card, operator, "wrong_tracking_code")
         return VerificationMethod.TRACKING_CODE
     if receipt_qr and receipt_qr.strip():
-        from hoviat.pki.receipts import ReceiptStatus
-        from hoviat.pki.selectors import receipt_qr_verify
-
         verdict = receipt_qr_verify(text=receipt_qr.strip())
         claims = verdict.claims  # set for valid and expired receipts only
         # An expired receipt still proves who enrolled: its signature is what counts here.
@@ -283,16 +293,6 @@ def _pin(value: str) -> str:
 
 
 def _set_pins(card: Card, operator: Any, pins: ChosenPins) -> None:
-    from hoviat.pki.services import (
-        ChipBlocked,
-        PinWrong,
-        PukBlocked,
-        PukWrong,
-        chip_pin_confirm,
-        chip_pins_choose,
-        chip_unblock,
-    )
-
     chosen = {"id": _pin(pins.id_pin), "sign": _pin(pins.sign_pin), "nmoc": _pin(pins.nmoc_pin)}
     try:
         for _ in range(len(chosen) + 1):
@@ -426,8 +426,6 @@ def _handover_commit(card: Card, operator: Any, *, method: str, match) -> Handov
 
 def _earlier_cards_revoke(*, citizen, keep: Card, operator: Any) -> list[str]:
     """Active or suspended earlier smart cards of the person: revoked, certificates too."""
-    from hoviat.pki.services import ChipNotFound, card_certificates_revoke_held
-
     earlier = list(
         Card.objects.filter(application__citizen=citizen, status__in=LIVE_CARD_STATUSES)
         .exclude(pk=keep.pk)

@@ -20,6 +20,7 @@ from hoviat.delivery.tests.fixtures_cards import cards_in_transit, token_client
 from hoviat.delivery.tests.fixtures_handover import handover_body
 from hoviat.enrolment.selectors import receipt_standing
 from hoviat.notifications.models import SmsMessage
+from hoviat.pki import selectors as pki_selectors
 from hoviat.pki import services as pki
 from hoviat.pki.models import CertificateAuthority, IssuedCertificate
 from hoviat.production.models import Card
@@ -106,7 +107,7 @@ def test_earlier_cards_and_the_old_paper_card_are_invalidated_and_revoked_in_crl
     assert earlier.status == "revoked"
     assert paper.invalidated_on == timezone.localdate()
     assert pki.card_certificates_status(csn=earlier.csn).all_revoked
-    crl = x509.load_der_x509_crl(bytes(pki.selectors.crl_current_der()))
+    crl = x509.load_der_x509_crl(bytes(pki_selectors.crl_current_der()))
     assert crl.get_revoked_certificate_by_serial_number(int(earlier.auth_cert_serial)) is not None
     cert = x509.load_der_x509_certificate(
         bytes(IssuedCertificate.objects.get(serial=format(int(earlier.auth_cert_serial), "x")).der)

@@ -116,7 +116,7 @@ def test_a_receipt_number_is_ten_digits_with_a_damm_check_digit():
 
 
 def test_a_receipt_stays_valid_for_the_set_number_of_days(enrolled, settings):
-    days = getattr(settings, "RECEIPT_VALID_DAYS", 180)
+    days = settings.RECEIPT_VALID_DAYS
     assert (enrolled.valid_until - today()).days == days
     standing = receipt_standing(receipt_number=enrolled.receipt_number, today=today())
     assert standing.stands_in and standing.reason_code == ""

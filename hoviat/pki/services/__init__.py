@@ -1,10 +1,10 @@
 """PKI writes: receipt-signing keys, the CAs, card certificates, the CRL, OCSP, and the chip.
 Each module owns one concern; its public names are re-exported here.
 
-Settings read here (all optional):
+Settings read here (declared in hoviat/settings.py, each from its HOVIAT_ variable):
 - PKI_PASSPHRASE: encrypts the private keys at rest. Default: HOVIAT_PKI_PASSPHRASE from the
   environment, else a development secret generated into var/pki_passphrase.
-- PKI_RECEIPT_KEY_AUTO_CREATE (default True): when no key signs right now, make one on
+- PKI_RECEIPT_KEY_AUTO_CREATE (default DEBUG): when no key signs right now, make one on
   demand, so development, tests and `hoviat demo` just work. Production turns it off and runs
   `hoviat pki init` once (and `hoviat pki rotate-receipt-key` yearly): a missing key is then a
   loud ReceiptKeyMissing instead of a key nobody meant to create.
@@ -19,10 +19,6 @@ Settings read here (all optional):
   development secret in var/chip_store_key.
 """
 
-# Read through this module by delivery's hand-over tests (the chip store key builds a PUK
-# hash by hand; the CRL is read back): kept until they import them from where they live.
-from hoviat.pki import selectors  # noqa: F401
-from hoviat.pki.services._shared import _chip_secret  # noqa: F401
 from hoviat.pki.services.cas import *  # noqa: F403
 from hoviat.pki.services.certificates import *  # noqa: F403
 from hoviat.pki.services.chips import *  # noqa: F403

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from hoviat.core.env import secret_from_env_or_file
 from hoviat.pki import keystore, profiles
 from hoviat.pki.models import CaKind, CertificateAuthority
 from hoviat.pki.receipts import kid_of
@@ -97,6 +96,4 @@ def _ca_caches_clear() -> None:
 
 
 def _chip_secret() -> str:
-    return getattr(settings, "CHIP_STORE_KEY", None) or secret_from_env_or_file(
-        "HOVIAT_CHIP_STORE_KEY", settings.VAR_DIR / "chip_store_key"
-    )
+    return settings.CHIP_STORE_KEY

@@ -77,8 +77,8 @@ class CaValidityExceeded(DomainError):
     )
 
 
-def _years(name: str, default: int) -> dt.timedelta:
-    return dt.timedelta(days=365 * getattr(settings, name, default) + 5)
+def _years(years: int) -> dt.timedelta:
+    return dt.timedelta(days=365 * years + 5)
 
 
 def _ca_row(
@@ -133,7 +133,7 @@ def ca_root_create(
     """Generate a national root CA (self-signed, P-256) and store it, key encrypted."""
     now = timezone.now()
     not_before = not_before or _ca_start(now)
-    not_after = not_after or not_before + _years("PKI_ROOT_VALIDITY_YEARS", 20)
+    not_after = not_after or not_before + _years(settings.PKI_ROOT_VALIDITY_YEARS)
     generation = CertificateAuthority.objects.filter(kind=CaKind.ROOT).count() + 1
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = profiles.root_certificate(
@@ -164,7 +164,7 @@ def ca_issuing_create(
     now = timezone.now()
     not_before = not_before or _ca_start(now)
     not_after = min(
-        not_after or not_before + _years("PKI_ISSUING_VALIDITY_YEARS", 10), root.not_after
+        not_after or not_before + _years(settings.PKI_ISSUING_VALIDITY_YEARS), root.not_after
     )
     generation = CertificateAuthority.objects.filter(kind=CaKind.ISSUING).count() + 1
     key = ec.generate_private_key(ec.SECP256R1())
@@ -211,7 +211,7 @@ def ca_import_files(*, actor: Any = None) -> list[CertificateAuthority]:
 
 
 def _files_configured() -> bool:
-    return bool(getattr(settings, "PKI_ISSUING_CERT_FILE", ""))
+    return bool(settings.PKI_ISSUING_CERT_FILE)
 
 
 def ca_init(*, actor: Any = None) -> list[CertificateAuthority]:
@@ -283,7 +283,7 @@ def _ca_usable(ca: CertificateAuthority, *, now: dt.datetime | None = None) -> N
 def _issuing_for_issuance(not_after: dt.datetime) -> tuple[CertificateAuthority, profiles.Issuer]:
     ca = _current_issuing_row()
     if ca is None:
-        if not getattr(settings, "PKI_CA_AUTO_CREATE", settings.DEBUG):
+        if not settings.PKI_CA_AUTO_CREATE:
             raise CaMissing()
         ca_init()
         ca = _current_issuing_row()

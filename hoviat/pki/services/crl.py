@@ -49,7 +49,7 @@ def crl_publish(*, issuer_id: int | None = None) -> RevocationList:
             .order_by("revoked_at", "id")
             .values_list("serial", "revoked_at", "reason_code")
         ]
-        next_update = now + dt.timedelta(hours=getattr(settings, "PKI_CRL_VALIDITY_HOURS", 24))
+        next_update = now + dt.timedelta(hours=settings.PKI_CRL_VALIDITY_HOURS)
         # A revoked row always has revoked_at; the stubs type the nullable column as optional.
         crl = issuer.crl(revoked, number=number, this_update=now, next_update=next_update)  # type: ignore[arg-type]
         return RevocationList.objects.create(

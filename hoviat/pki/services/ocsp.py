@@ -115,7 +115,7 @@ def ocsp_respond(*, request_der: bytes) -> bytes:
     else:
         status = ocsp.OCSPCertStatus.GOOD
     now = timezone.now().replace(microsecond=0)
-    minutes = getattr(settings, "PKI_OCSP_VALIDITY_MINUTES", 60)
+    minutes = settings.PKI_OCSP_VALIDITY_MINUTES
     builder = (
         ocsp.OCSPResponseBuilder()
         .add_response_by_hash(

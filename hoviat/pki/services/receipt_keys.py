@@ -41,7 +41,7 @@ _PRIVATE_KEYS: dict[str, ec.EllipticCurvePrivateKey] = {}
 
 
 def _signing_period() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "PKI_RECEIPT_KEY_SIGNING_DAYS", 365))
+    return dt.timedelta(days=settings.PKI_RECEIPT_KEY_SIGNING_DAYS)
 
 
 def _private_key(key: ReceiptSigningKey) -> ec.EllipticCurvePrivateKey:
@@ -73,7 +73,7 @@ def receipt_key_active() -> ReceiptSigningKey:
     key = selectors.receipt_key_signing()
     if key is not None:
         return key
-    if not getattr(settings, "PKI_RECEIPT_KEY_AUTO_CREATE", True):
+    if not settings.PKI_RECEIPT_KEY_AUTO_CREATE:
         raise ReceiptKeyMissing()
     # Two processes racing here may each create a key: harmless, both are published and
     # the newer one signs from then on.

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date, today_local
+from hoviat.delivery import selectors
 
 
 class Command(BaseCommand):
@@ -22,8 +23,6 @@ class Command(BaseCommand):
         validity.add_argument("--on", help="ISO or Jalali date (default today)")
 
     def handle(self, *args, action: str, **options):
-        from hoviat.delivery import selectors
-
         try:
             on = parse_date(options["on"]) if options.get("on") else today_local()
             if action == "validity":

@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date, today_local
+from hoviat.production import selectors
+from hoviat.production.services import production_run
 
 
 class Command(BaseCommand):
@@ -25,8 +27,6 @@ class Command(BaseCommand):
         return self._status()
 
     def _run(self, date_text: str | None) -> None:
-        from hoviat.production.services import production_run
-
         started = time.perf_counter()
         try:
             date = parse_date(date_text) if date_text else today_local()
@@ -40,8 +40,6 @@ class Command(BaseCommand):
         )
 
     def _status(self) -> None:
-        from hoviat.production import selectors
-
         summary = selectors.queue_summary()
         self.stdout.write(
             f"stock: {summary.stock} card bodies, days of cover: "
