@@ -19,7 +19,7 @@ from hoviat.booking.services import booking_confirm_for_payment
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import Conflict, DomainError, InvalidTransition
 from hoviat.core.text import persian_digits
-from hoviat.core.transitions import transition
+from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.payments.gateways import PaymentGateway, get_gateway
 from hoviat.payments.models import Payment, PaymentStatus
@@ -79,20 +79,17 @@ def _abandon(
     ids = list(ids_query[:limit] if limit else ids_query)
     if not ids:
         return 0
-    claimed = Payment.objects.filter(pk__in=ids, status=PaymentStatus.INITIATED).update(
-        status=PaymentStatus.ABANDONED, failure_reason=reason, completed_at=now, updated_at=now
+    # The claim says which rows it moved: only those are audited.
+    claimed = transition_many(
+        Payment,
+        ids=ids,
+        to=PaymentStatus.ABANDONED,
+        allowed_from={PaymentStatus.INITIATED},
+        actor=actor,
+        reason=reason,
+        updates={"failure_reason": reason, "completed_at": now, "updated_at": now},
     )
-    for pk in ids:
-        audit_record(
-            actor=actor,
-            action="payment.abandoned",
-            object_type="payments.payment",
-            object_id=str(pk),
-            from_state=PaymentStatus.INITIATED,
-            to_state=PaymentStatus.ABANDONED,
-            reason=reason,
-        )
-    return claimed
+    return len(claimed)
 
 
 def payment_start(
