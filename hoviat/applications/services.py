@@ -36,7 +36,7 @@ from hoviat.core.errors import (
 )
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.ratelimit import rate_limit_hit
-from hoviat.core.text import normalize_code, normalize_text, persian_digits
+from hoviat.core.text import normalize_code, normalize_text
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.registry.models import Citizen
@@ -127,11 +127,9 @@ def otp_request(*, mobile: str) -> OtpChallenge:
         minutes = max(1, settings.OTP_TTL_SECONDS // 60)
         sms_queue(
             to=mobile,
-            kind="otp",
+            template="otp",
+            params={"code": code, "minutes": minutes},
             related=challenge,
-            body=f"هویت: کد ورود شما {persian_digits(code)} است. "
-            f"این کد تا {persian_digits(minutes)} دقیقه معتبر است. "
-            "آن را به هیچ‌کس ندهید.",
         )
     return challenge
 
@@ -321,13 +319,9 @@ def application_pre_register(
             )
             sms_queue(
                 to=mobile,
-                kind="pre_registered",
+                template="pre_registered",
+                params={"tracking_code": application.tracking_code},
                 related=application,
-                body=(
-                    f"هویت: پیش‌ثبت‌نام کارت ملی هوشمند انجام شد. کد رهگیری: "
-                    f"{persian_digits(application.tracking_code)}. "
-                    "برای پرداخت هزینه و گرفتن نوبت به سامانه مراجعه کنید."
-                ),
             )
     except IntegrityError:
         # The database's one-open-application rule caught a concurrent duplicate.
@@ -497,14 +491,12 @@ def applications_expire_unpaid(*, now: dt.datetime | None = None, limit: int = 5
         for application in Application.objects.filter(pk__in=list(claimed)).order_by("pk"):
             sms_queue(
                 to=application.mobile,
-                kind="pre_registration_expired",
+                template="pre_registration_expired",
+                params={
+                    "tracking_code": application.tracking_code,
+                    "days": settings.PRE_REGISTRATION_UNPAID_EXPIRY_DAYS,
+                },
                 related=application,
-                body=(
-                    "هویت: پیش‌ثبت‌نام شما با کد رهگیری "
-                    f"{persian_digits(application.tracking_code)} چون هزینه در مهلت "
-                    f"{persian_digits(settings.PRE_REGISTRATION_UNPAID_EXPIRY_DAYS)} روزه "
-                    "پرداخت نشد منقضی شد. هر زمان خواستید دوباره پیش‌ثبت‌نام کنید."
-                ),
             )
     expired = len(claimed)
     return expired

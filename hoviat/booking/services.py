@@ -24,8 +24,7 @@ from hoviat.applications.services import application_status_change, applications
 from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from hoviat.core.jalali import WEEKDAYS, format_jalali, today_local
-from hoviat.core.text import persian_digits
+from hoviat.core.jalali import today_local
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.offices.models import Holiday, Office, OfficeClosure
@@ -305,26 +304,21 @@ def _booking_move(
     return was
 
 
-def _when(slot: Slot) -> str:
-    """«سه‌شنبه ۲۰ آبان ۱۴۰۵ ساعت ۰۹:۱۵», in the office's time."""
-    local = timezone.localtime(slot.starts_at, OFFICE_TZ)
-    weekday = WEEKDAYS[(local.weekday() + 2) % 7]  # Python counts from Monday, Iran from شنبه
-    time = persian_digits(f"{local:%H:%M}")
-    return f"{weekday} {format_jalali(local.date(), long=True)} ساعت {time}"
+def _appointment_params(application: Application, slot: Slot) -> dict[str, Any]:
+    return {
+        "appointment": slot.starts_at,
+        "office_name": slot.office.name,
+        "office_address": slot.office.address,
+        "tracking_code": application.tracking_code,
+    }
 
 
 def _sms_confirmed(application: Application, slot: Slot, *, moved: bool = False) -> None:
-    office = slot.office
-    head = "نوبت شما تغییر کرد. نوبت تازه" if moved else "نوبت ثبت‌نام حضوری کارت ملی هوشمند شما"
     sms_queue(
         to=application.mobile,
-        kind="booking_moved" if moved else "booking_confirmed",
+        template="booking_moved" if moved else "booking_confirmed",
+        params=_appointment_params(application, slot),
         related=application,
-        body=(
-            f"هویت: {head}: {_when(slot)} در «{office.name}» به نشانی {office.address}. "
-            f"کد رهگیری: {persian_digits(application.tracking_code)}. "
-            "اصل شناسنامه عکس‌دار را همراه داشته باشید."
-        ),
     )
 
 
@@ -416,13 +410,9 @@ def booking_confirm_for_payment(*, application: Application, actor: Any) -> Book
             # would touch a slot row after the payment's audit row, against the lock order.
             sms_queue(
                 to=app.mobile,
-                kind="booking_unavailable",
+                template="booking_unavailable",
+                params={"tracking_code": app.tracking_code},
                 related=app,
-                body=(
-                    "هویت: پرداخت شما انجام شد، ولی نوبتی که انتخاب کرده بودید دیگر در "
-                    "دسترس نیست. لطفاً در سامانه نوبت دیگری بگیرید. کد رهگیری: "
-                    f"{persian_digits(app.tracking_code)}."
-                ),
             )
             return None
         _book(application=app, slot=slot, actor=actor)
@@ -506,13 +496,9 @@ def booking_cancel(*, application: Application, actor: Any) -> Booking:
         if booking.status == BookingStatus.BOOKED and app.status == ApplicationStatus.BOOKED:
             sms_queue(
                 to=app.mobile,
-                kind="booking_cancelled",
+                template="booking_cancelled",
+                params={"tracking_code": app.tracking_code},
                 related=app,
-                body=(
-                    "هویت: نوبت ثبت‌نام حضوری شما لغو شد. هزینه پرداخت‌شده محفوظ است و "
-                    "می‌توانید در سامانه نوبت تازه بگیرید. کد رهگیری: "
-                    f"{persian_digits(app.tracking_code)}."
-                ),
             )
             application_status_change(
                 application_id=app.pk,
@@ -605,16 +591,10 @@ def _holds_release_lapsed(now: dt.datetime) -> int:
 
 
 def _sms_expired(application_mobile: str, tracking_code: str, slot_start: dt.datetime) -> None:
-    local = timezone.localtime(slot_start, OFFICE_TZ)
     sms_queue(
         to=application_mobile,
-        kind="application_expired",
-        body=(
-            f"هویت: چون در نوبت {format_jalali(local.date(), long=True)} برای ثبت‌نام حضوری "
-            f"مراجعه نکردید، درخواست کارت ملی هوشمند با کد رهگیری "
-            f"{persian_digits(tracking_code)} منقضی شد. برای دریافت کارت، دوباره در سامانه "
-            "پیش‌ثبت‌نام کنید و نوبت بگیرید."
-        ),
+        template="application_expired",
+        params={"appointment_day": slot_start, "tracking_code": tracking_code},
     )
 
 
@@ -703,17 +683,11 @@ def _reminders_send(now: dt.datetime) -> int:
             for booking in Booking.objects.filter(pk__in=ids).select_related(
                 "slot__office", "application"
             ):
-                office = booking.slot.office
                 sms_queue(
                     to=booking.application.mobile,
-                    kind="booking_reminder",
+                    template="booking_reminder",
+                    params=_appointment_params(booking.application, booking.slot),
                     related=booking.application,
-                    body=(
-                        f"هویت: یادآوری نوبت فردا، {_when(booking.slot)}، در «{office.name}» "
-                        f"به نشانی {office.address}. کد رهگیری: "
-                        f"{persian_digits(booking.application.tracking_code)}. "
-                        "اصل شناسنامه عکس‌دار را همراه داشته باشید."
-                    ),
                 )
         total += len(ids)
         if len(ids) < SWEEP_BATCH:

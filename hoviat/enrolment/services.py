@@ -34,9 +34,7 @@ from hoviat.booking.services import (
 from hoviat.core.audit import audit_record
 from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import ValidationFailed
-from hoviat.core.jalali import format_jalali
 from hoviat.core.models import User
-from hoviat.core.text import persian_digits
 from hoviat.core.transitions import transition
 from hoviat.enrolment import storage
 from hoviat.enrolment.devices import BiometricDevice, MissingFinger
@@ -601,21 +599,15 @@ def _check_complete(enrolment: Enrolment) -> None:
 
 
 def _sms_enrolled(application: Application, receipt: Receipt, *, reissued: bool = False) -> None:
-    head = (
-        "رسید تازهٔ ثبت‌نام کارت ملی هوشمند شما صادر شد و رسید پیشین باطل است"
-        if reissued
-        else "ثبت‌نام حضوری کارت ملی هوشمند شما انجام شد"
-    )
     sms_queue(
         to=application.mobile,
-        kind="receipt_reissued" if reissued else "enrolment_completed",
+        template="receipt_reissued" if reissued else "enrolment_completed",
+        params={
+            "receipt_number": receipt.receipt_number,
+            "tracking_code": application.tracking_code,
+            "valid_until": receipt.valid_until,
+        },
         related=application,
-        body=(
-            f"هویت: {head}. شماره رسید: {persian_digits(receipt.receipt_number)}، "
-            f"کد رهگیری: {persian_digits(application.tracking_code)}. رسید تا "
-            f"{format_jalali(receipt.valid_until, long=True)} یا تحویل کارت به جای کارت ملی "
-            "پذیرفته می‌شود."
-        ),
     )
 
 

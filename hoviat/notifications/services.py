@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -14,6 +16,7 @@ from django.utils import timezone
 from hoviat.core.bulk import rows_insert
 from hoviat.notifications.backends import SmsSendError, get_backend
 from hoviat.notifications.models import SmsMessage, SmsStatus
+from hoviat.notifications.templates import sms_template
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +29,16 @@ BACKOFF = (
 )
 
 
-def sms_queue(*, to: str, body: str, kind: str, related: models.Model | None = None) -> SmsMessage:
-    """Write a message to the outbox; it is handed to the backend after the commit."""
+def sms_queue(
+    *, to: str, template: str, params: Mapping[str, Any], related: models.Model | None = None
+) -> SmsMessage:
+    """Write a message from a named template (notifications.templates) to the outbox; it is
+    handed to the backend after the commit."""
+    chosen = sms_template(template)
     message = SmsMessage.objects.create(
         to=to,
-        body=body,
-        kind=kind,
+        body=chosen.render(params),
+        kind=chosen.kind,
         object_type=related._meta.label_lower if related is not None else "",
         object_id=str(related.pk) if related is not None else "",
         next_attempt_at=timezone.now(),
@@ -42,28 +49,30 @@ def sms_queue(*, to: str, body: str, kind: str, related: models.Model | None = N
 
 @dataclass(frozen=True)
 class SmsOut:
-    """One message for `sms_queue_many`: to whom, what, and the row it is about."""
+    """One message for `sms_queue_many`: to whom, its template's parameters, and the row it
+    is about."""
 
     to: str
-    body: str
+    params: Mapping[str, Any]
     object_type: str = ""
     object_id: str = ""
 
 
 def sms_queue_many(
-    *, kind: str, messages: list[SmsOut], due_at: dt.datetime | None = None
+    *, template: str, messages: list[SmsOut], due_at: dt.datetime | None = None
 ) -> list[int]:
-    """Write many messages of one kind to the outbox at once (a sweep's or a shipment's);
+    """Write many messages of one template to the outbox at once (a sweep's or a shipment's);
     they are handed to the backend after the commit. Returns their ids, in order."""
     if not messages:
         return []
+    chosen = sms_template(template)
     now = due_at or timezone.now()
     rows = SmsMessage.objects.bulk_create(
         [
             SmsMessage(
                 to=m.to,
-                body=m.body,
-                kind=kind,
+                body=chosen.render(m.params),
+                kind=chosen.kind,
                 status=SmsStatus.QUEUED,
                 object_type=m.object_type,
                 object_id=m.object_id,
@@ -97,9 +106,11 @@ _OUTBOX_COLUMNS = [
 ]
 
 
-def sms_outbox_fill(*, kind: str, messages: list[SmsOut]) -> int:
-    """Write many messages of one kind to the outbox for the outbox sweep to send (thousands
-    from a nightly sweep: by COPY on PostgreSQL, no job per message). Returns how many."""
+def sms_outbox_fill(*, template: str, messages: list[SmsOut]) -> int:
+    """Write many messages of one template to the outbox for the outbox sweep to send
+    (thousands from a nightly sweep: by COPY on PostgreSQL, no job per message). Returns how
+    many."""
+    chosen = sms_template(template)
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     rows_insert(
         SmsMessage,
@@ -107,8 +118,8 @@ def sms_outbox_fill(*, kind: str, messages: list[SmsOut]) -> int:
         [
             (
                 m.to,
-                m.body,
-                kind,
+                chosen.render(m.params),
+                chosen.kind,
                 SmsStatus.QUEUED.value,
                 0,
                 at,

@@ -18,7 +18,6 @@ from hoviat.booking.models import Booking
 from hoviat.booking.services import booking_confirm_for_payment
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import Conflict, DomainError, InvalidTransition
-from hoviat.core.text import persian_digits
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.payments.gateways import PaymentGateway, get_gateway
@@ -50,10 +49,6 @@ class PaymentSignatureInvalid(DomainError):
 def fee_for_lost_card(*, previous_losses: int) -> int:
     """The fee for replacing a lost card: FEE_LOST_RIALS by count, its last value beyond it."""
     return fee_for(kind="replacement", earlier_losses=previous_losses)
-
-
-def _amount_text(rials: int) -> str:
-    return persian_digits(f"{rials:,}".replace(",", "٬"))
 
 
 def _check_payable(status: str) -> None:
@@ -211,13 +206,13 @@ def _succeed(
     _booking_confirm(application=application, actor=actor)
     sms_queue(
         to=application.mobile,
-        kind="payment_succeeded",
+        template="payment_succeeded",
+        params={
+            "amount_rials": payment.amount_rials,
+            "ref_id": proof["ref_id"],
+            "tracking_code": application.tracking_code,
+        },
         related=application,
-        body=(
-            f"هویت: هزینه کارت ملی هوشمند به مبلغ {_amount_text(payment.amount_rials)} "
-            f"ریال پرداخت شد. شماره پیگیری بانک: {persian_digits(proof['ref_id'])}. "
-            f"کد رهگیری: {persian_digits(application.tracking_code)}."
-        ),
     )
     return payment
 
@@ -239,14 +234,13 @@ def _refund_due(
     )
     sms_queue(
         to=application.mobile,
-        kind="payment_refund_due",
+        template="payment_refund_due",
+        params={
+            "amount_rials": payment.amount_rials,
+            "ref_id": proof["ref_id"],
+            "tracking_code": application.tracking_code,
+        },
         related=application,
-        body=(
-            f"هویت: مبلغ {_amount_text(payment.amount_rials)} ریال با شماره پیگیری "
-            f"{persian_digits(proof['ref_id'])} دریافت شد، اما هزینه درخواست "
-            f"{persian_digits(application.tracking_code)} پیش‌تر پرداخت شده بود. "
-            "این مبلغ به حساب شما بازگردانده می‌شود."
-        ),
     )
     return payment
 

@@ -23,7 +23,6 @@ from hoviat.applications.services import application_status_change, fee_for
 from hoviat.booking.services import booking_release_for_application
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import Conflict, ValidationFailed
-from hoviat.core.text import persian_digits
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import LossChannel, LossKind, LossReport
 from hoviat.delivery.selectors.cards import (
@@ -209,20 +208,16 @@ def card_report_loss(
 def _sms_loss(
     *, card: Card, kind: str, replacement: Application | None, current: bool, mobile: str
 ) -> None:
-    what = "مفقود و معلق" if kind == LossKind.LOST else "سرقت‌شده و ابطال"
-    body = f"هویت: کارت ملی هوشمند شما با شماره سریال {card.csn} {what} شد."
+    template = f"card_{kind}"  # card_lost, card_stolen
+    params: dict[str, object] = {"csn": card.csn}
     if replacement is not None:
-        fee = persian_digits(f"{replacement.fee_rials:,}".replace(",", "٬"))
-        next_step = (
-            "پس از پرداخت، بدون مراجعه حضوری به صف تولید می‌رود."
-            if current
-            else "پس از پرداخت، برای ثبت‌نام حضوری نوبت بگیرید."
-        )
-        body += (
-            f" درخواست کارت جایگزین با کد رهگیری {persian_digits(replacement.tracking_code)} "
-            f"و هزینه {fee} ریال ثبت شد؛ {next_step}"
-        )
-    sms_queue(to=mobile or card.application.mobile, kind=f"card_{kind}", related=card, body=body)
+        template += "_with_replacement"
+        params |= {
+            "tracking_code": replacement.tracking_code,
+            "fee_rials": replacement.fee_rials,
+            "next_step": current,
+        }
+    sms_queue(to=mobile or card.application.mobile, template=template, params=params, related=card)
 
 
 def card_restore_found(*, csn: str, national_code: str, actor: Any) -> LossReport:
@@ -303,13 +298,11 @@ def card_restore_found(*, csn: str, national_code: str, actor: Any) -> LossRepor
             to_state="found",
             data={"csn": locked.csn, "refund_due_rials": refund_due},
         )
+        found = "card_found_replacement_cancelled" if replacement is not None else "card_found"
         sms_queue(
             to=locked.application.mobile,
-            kind="card_found",
+            template=found,
+            params={"csn": locked.csn},
             related=locked,
-            body=(
-                f"هویت: کارت ملی هوشمند شما با شماره سریال {locked.csn} پیدا شد و دوباره فعال "
-                "است." + (" درخواست کارت جایگزین لغو شد." if replacement is not None else "")
-            ),
         )
     return report

@@ -16,8 +16,7 @@ from hoviat.applications.selectors import application_for_tracking
 from hoviat.applications.services import mobile_parse, otp_request, otp_verify
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import Conflict
-from hoviat.core.jalali import format_jalali, today_local
-from hoviat.core.text import persian_digits
+from hoviat.core.jalali import today_local
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection
 from hoviat.notifications.services import SmsOut, sms_queue, sms_queue_many
@@ -45,32 +44,19 @@ class CollectionNotWaiting(Conflict):
     default_detail = "کارتی از این درخواست در دفتر در انتظار تحویل نیست."
 
 
-def _ready_body(*, csn: str, office_name: str, address: str, hold_until: dt.date, reminder: bool):
-    lead = "یادآوری: " if reminder else ""
-    return (
-        f"هویت: {lead}کارت ملی هوشمند شما (سریال ...{persian_digits(csn[-4:])}) "
-        f"در «{office_name}» به نشانی {address} آماده تحویل است. "
-        f"تا {format_jalali(hold_until, long=True)} با کد رهگیری یا رسید و خود شخص مراجعه کنید؛ "
-        "پس از این مهلت کارت باطل می‌شود."
-    )
-
-
-def _notices_write(
-    collections: list[Collection], *, kind: str, reminder: bool, now: dt.datetime
-) -> list[int]:
+def _notices_write(collections: list[Collection], *, kind: str, now: dt.datetime) -> list[int]:
     """One message per collection, written in bulk; each row's last_sms points at its own."""
     ids = sms_queue_many(
-        kind=kind,
+        template=kind,
         messages=[
             SmsOut(
                 to=c.card.application.mobile,
-                body=_ready_body(
-                    csn=c.card.csn,
-                    office_name=c.office.name,
-                    address=c.office.address,
-                    hold_until=c.hold_until,
-                    reminder=reminder,
-                ),
+                params={
+                    "csn": c.card.csn,
+                    "office_name": c.office.name,
+                    "office_address": c.office.address,
+                    "hold_until": c.hold_until,
+                },
                 object_type="applications.application",
                 object_id=str(c.card.application_id),
             )
@@ -91,7 +77,7 @@ def card_ready_notices_queue(*, collection_ids: list[int]) -> int:
             "card__application", "office"
         )
     )
-    return len(_notices_write(collections, kind=CARD_READY, reminder=False, now=timezone.now()))
+    return len(_notices_write(collections, kind=CARD_READY, now=timezone.now()))
 
 
 def _next_reminder_on(arrived_on: dt.date, sent: int) -> dt.date | None:
@@ -141,7 +127,7 @@ def collection_reminders_send(*, today: dt.date | None = None, limit: int = 1000
         collections = list(
             Collection.objects.filter(pk__in=claimed).select_related("card__application", "office")
         )
-        return len(_notices_write(collections, kind=CARD_REMINDER, reminder=True, now=now))
+        return len(_notices_write(collections, kind=CARD_REMINDER, now=now))
 
 
 def _waiting_collection(application: Application) -> Collection:
@@ -190,7 +176,7 @@ def collection_mobile_change(
             data={"from": old[-4:], "to": mobile[-4:]},
         )
         collection.card.application = locked
-        _notices_write([collection], kind=CARD_READY, reminder=False, now=timezone.now())
+        _notices_write([collection], kind=CARD_READY, now=timezone.now())
     return collection
 
 
@@ -198,11 +184,7 @@ def card_delivered_notice_queue(*, application: Application, csn: str, office_na
     """The "card delivered" SMS (called after the hand-over's commit)."""
     return sms_queue(
         to=application.mobile,
-        kind=CARD_DELIVERED,
+        template=CARD_DELIVERED,
+        params={"csn": csn, "office_name": office_name},
         related=application,
-        body=(
-            f"هویت: کارت ملی هوشمند شما (سریال ...{persian_digits(csn[-4:])}) در «{office_name}» "
-            "تحویل و فعال شد. کارت‌های پیشین شما باطل شد. اگر شما کارت را نگرفته‌اید، "
-            "فوراً به نزدیک‌ترین دفتر ثبت احوال خبر دهید."
-        ),
     )

@@ -10,7 +10,6 @@ from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.applications.services import ApplicationAlreadyOpen, fee_for
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import Conflict
-from hoviat.core.text import persian_digits
 from hoviat.delivery.selectors.cards import CardNotYours, access_card_for_citizen
 from hoviat.delivery.services._shared import citizen_actor, refused
 from hoviat.delivery.services.replacements import open_next_card
@@ -77,19 +76,14 @@ def card_reissue_request(*, csn: str, mobile: str) -> ReissueOutcome:
                 "biometrics_current": current,
             },
         )
-        fee = persian_digits(f"{application.fee_rials:,}".replace(",", "٬"))
         sms_queue(
             to=mobile,
-            kind="card_reissue",
+            template="card_reissue",
+            params={
+                "tracking_code": application.tracking_code,
+                "fee_rials": application.fee_rials,
+                "next_step": current,
+            },
             related=application,
-            body=(
-                f"هویت: درخواست صدور دوباره کارت با کد رهگیری "
-                f"{persian_digits(application.tracking_code)} ثبت شد. هزینه: {fee} ریال. "
-                + (
-                    "پس از پرداخت، بدون مراجعه حضوری به صف تولید می‌رود."
-                    if current
-                    else "پس از پرداخت، برای ثبت‌نام حضوری نوبت بگیرید."
-                )
-            ),
         )
     return ReissueOutcome(application, current)

@@ -23,7 +23,6 @@ from hoviat.applications.services import (
     application_status_change,
 )
 from hoviat.core.errors import InvalidTransition
-from hoviat.core.text import persian_digits
 from hoviat.delivery.selectors.cards import biometrics_reusable
 from hoviat.enrolment.models import Enrolment, EnrolmentStatus
 from hoviat.enrolment.services import enrolment_reuse
@@ -57,12 +56,9 @@ def application_release_prepared(*, application_id: int, actor: Any = None) -> b
             )
             sms_queue(
                 to=application.mobile,
-                kind="replacement_queued",
+                template="replacement_queued",
+                params={"tracking_code": application.tracking_code},
                 related=application,
-                body=(
-                    "هویت: هزینه دریافت شد و کارت شما بدون نیاز به مراجعه حضوری در صف تولید "
-                    f"قرار گرفت. کد رهگیری: {persian_digits(application.tracking_code)}."
-                ),
             )
     except InvalidTransition:
         return False  # not paid yet, or released by another worker

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from hoviat.applications.services import applications_void_many
 from hoviat.core.bulk import rows_insert
-from hoviat.core.text import persian_digits
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection, Destruction, ValidityExtension
 from hoviat.delivery.services._shared import CARD, CHUNK
@@ -107,15 +106,11 @@ def collections_void_overdue(
             result.issuers.update(issuers)
             # The outbox rows commit with the change; the outbox sweep sends them.
             sms_outbox_fill(
-                kind="card_voided",
+                template="card_voided",
                 messages=[
                     SmsOut(
                         to=r[3],
-                        body=(
-                            f"هویت: کارت ملی هوشمند شما (کد رهگیری {persian_digits(r[4])}) در "
-                            f"مهلت {persian_digits(hold_days)} روزه تحویل گرفته نشد و باطل شد. "
-                            "برای صدور دوباره به بخش «کارت‌های من» در سامانه مراجعه کنید."
-                        ),
+                        params={"tracking_code": r[4], "hold_days": hold_days},
                         object_type=CARD,
                         object_id=str(r[0]),
                     )

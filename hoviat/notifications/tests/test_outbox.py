@@ -28,13 +28,17 @@ def test_a_queued_message_is_written_to_the_sms_file_after_commit(
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
     with django_capture_on_commit_callbacks(execute=True):
-        message = sms_queue(to="09171234567", body="کد ورود شما: ۱۲۳۴۵", kind="otp")
+        message = sms_queue(
+            to="09171234567", template="otp", params={"code": "12345", "minutes": 2}
+        )
 
     message.refresh_from_db()
     assert message.status == SmsStatus.SENT
     line = json.loads((tmp_path / "sms.jsonl").read_text().splitlines()[-1])
     assert line["to"] == "09171234567"
-    assert line["body"] == "کد ورود شما: ۱۲۳۴۵"
+    assert line["body"] == (
+        "هویت: کد ورود شما ۱۲۳۴۵ است. این کد تا ۲ دقیقه معتبر است. آن را به هیچ‌کس ندهید."
+    )
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(
@@ -42,7 +46,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
 ):
     settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        sms_queue(to="09171234567", body="x", kind="otp")
+        sms_queue(to="09171234567", template="otp", params={"code": "12345", "minutes": 2})
     # The callback exists but would only run on commit; nothing was written yet.
     assert len(callbacks) == 1
     assert not (tmp_path / "sms.jsonl").exists()
