@@ -582,7 +582,7 @@ def _sweep(slot_ids: list[int]) -> bool:
     over, wrong = _overbooked()
     print(
         f"  sweep after the holds lapse: {result} in {took:.2f} s "
-        f"({result.holds_released / took:,.0f} holds/s, audited one by one); "
+        f"({result.holds_released / took:,.0f} holds/s, one audit row each, appended in batches); "
         f"seats still taken: {left}; counts disagreeing: {wrong}"
     )
     return left == 0 and over == 0 and wrong == 0
