@@ -31,7 +31,7 @@ from hoviat.applications.models import (
 )
 
 # The hash a citizen token is kept under is applications' own rule; only this module uses it.
-from hoviat.applications.services import _token_hash
+from hoviat.applications.services import citizen_token_hash
 from hoviat.booking.models import Booking, BookingStatus, Slot
 from hoviat.core.models import Role
 from hoviat.core.tests.factories import UserFactory
@@ -39,7 +39,7 @@ from hoviat.delivery.models import Collection, Handover
 from hoviat.enrolment.models import Enrolment, EnrolmentStatus, Receipt
 
 # Receipts are issued (numbered, signed) by enrolment's own code; only this module uses it.
-from hoviat.enrolment.services import _receipt_issue
+from hoviat.enrolment.services import receipt_issue
 from hoviat.inquiry.models import ApiKey, Partner
 from hoviat.inquiry.reasons import ATTRIBUTES, SCOPES
 from hoviat.inquiry.services import api_key_create, partner_create
@@ -176,7 +176,7 @@ class CitizenSessionFactory(factory.django.DjangoModelFactory):
 
     token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
     mobile = factory.Sequence(lambda n: f"0935{n:07d}")
-    token_hash = factory.LazyAttribute(lambda o: _token_hash(o.token))
+    token_hash = factory.LazyAttribute(lambda o: citizen_token_hash(o.token))
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=1))
 
     @classmethod
@@ -233,7 +233,7 @@ class ReceiptFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, issued_by, **kwargs):
-        return _receipt_issue(operator=issued_by, **kwargs)
+        return receipt_issue(operator=issued_by, **kwargs)
 
 
 # --- Production: runs, cards, shipments --------------------------------------------------------

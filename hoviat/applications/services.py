@@ -83,7 +83,8 @@ def _code_hash(mobile: str, code: str) -> str:
     return hmac.new(key, f"otp:{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _token_hash(raw: str) -> str:
+def citizen_token_hash(raw: str) -> str:
+    """How a citizen's API token is stored: only its SHA-256 is kept."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -173,7 +174,7 @@ def otp_verify(*, mobile: str, code: str) -> tuple[str, CitizenSession]:
         raw = secrets.token_urlsafe(32)
         session = CitizenSession.objects.create(
             mobile=mobile,
-            token_hash=_token_hash(raw),
+            token_hash=citizen_token_hash(raw),
             expires_at=now + dt.timedelta(hours=settings.CITIZEN_SESSION_HOURS),
         )
         audit_record(
@@ -187,7 +188,7 @@ def otp_verify(*, mobile: str, code: str) -> tuple[str, CitizenSession]:
 def citizen_session_mobile(raw_token: str) -> str | None:
     """The mobile a live citizen token proves, or None."""
     session = CitizenSession.objects.filter(
-        token_hash=_token_hash(raw_token), expires_at__gt=timezone.now()
+        token_hash=citizen_token_hash(raw_token), expires_at__gt=timezone.now()
     ).first()
     return session.mobile if session else None
 

@@ -19,10 +19,8 @@ from hoviat.applications.models import Application
 from hoviat.core.models import User
 from hoviat.enrolment.devices import SimulatorDevice
 from hoviat.enrolment.models import Enrolment, Receipt
-from hoviat.enrolment.services import receipt_number_new
+from hoviat.enrolment.services import receipt_issue
 from hoviat.offices.models import Office
-from hoviat.pki.receipts import ReceiptClaims
-from hoviat.pki.services import receipt_qr_sign
 from hoviat.production.models import Card
 from hoviat.production.services import production_run, shipment_dispatch
 from hoviat.registry.models import Citizen
@@ -40,30 +38,13 @@ def _fingerprints(national_code: str) -> dict:
 
 
 def _receipt(application: Application, enrolment: Enrolment, operator: User) -> Receipt:
-    citizen = application.citizen
-    number = receipt_number_new()
-    valid_until = timezone.localdate() + dt.timedelta(days=180)
-    qr = receipt_qr_sign(
-        claims=ReceiptClaims(
-            national_code=citizen.national_code,
-            first_name=citizen.first_name,
-            last_name=citizen.last_name,
-            birth_date=citizen.birth_date,
-            tracking_code=application.tracking_code,
-            receipt_number=number,
-            issued_at=enrolment.completed_at,
-            valid_until=valid_until,
-        )
-    )
-    return Receipt.objects.create(
+    return receipt_issue(
         application=application,
         enrolment=enrolment,
-        receipt_number=number,
-        office=enrolment.office,
-        issued_by=operator,
+        operator=operator,
+        office_id=enrolment.office_id,
         issued_at=enrolment.completed_at,
-        valid_until=valid_until,
-        qr_text=qr,
+        valid_until=timezone.localdate() + dt.timedelta(days=180),
     )
 
 

@@ -531,7 +531,7 @@ def receipt_number_new() -> str:
     return body + str(damm_digit(body))
 
 
-def _receipt_issue(
+def receipt_issue(
     *,
     application: Application,
     enrolment: Enrolment,
@@ -540,6 +540,7 @@ def _receipt_issue(
     issued_at: dt.datetime,
     valid_until: dt.date,
 ) -> Receipt:
+    """A receipt for a completed enrolment, its QR signed with the current receipt key."""
     number = receipt_number_new()
     while Receipt.objects.filter(receipt_number=number).exists():
         number = receipt_number_new()
@@ -642,7 +643,7 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
             updates={"completed_at": now},
         )
         valid_until = _local_date(now) + dt.timedelta(days=settings.RECEIPT_VALID_DAYS)
-        receipt = _receipt_issue(
+        receipt = receipt_issue(
             application=application,
             enrolment=locked,
             operator=operator,
@@ -689,7 +690,7 @@ def receipt_reissue(*, operator: User, tracking_code: str) -> Receipt:
             raise ReceiptNotFound("این درخواست رسید معتبری ندارد.")
         # Superseded first: one current receipt per application is a database rule.
         Receipt.objects.filter(pk=old.pk).update(superseded_at=now)
-        receipt = _receipt_issue(
+        receipt = receipt_issue(
             application=application,
             enrolment=old.enrolment,
             operator=operator,
