@@ -212,6 +212,22 @@ OTP_TTL_SECONDS = env_int("HOVIAT_OTP_TTL_SECONDS", 120, minimum=30)
 OTP_MAX_REQUESTS_PER_HOUR = env_int("HOVIAT_OTP_MAX_REQUESTS_PER_HOUR", 5, minimum=1)
 OTP_MAX_FAILURES = env_int("HOVIAT_OTP_MAX_FAILURES", 5, minimum=1)
 OTP_LOCKOUT_MINUTES = env_int("HOVIAT_OTP_LOCKOUT_MINUTES", 60, minimum=1)
+# Sending codes costs SMS money: a ceiling per client address and one over everybody.
+OTP_REQUESTS_PER_ADDRESS_PER_HOUR = env_int(
+    "HOVIAT_OTP_REQUESTS_PER_ADDRESS_PER_HOUR", 30, minimum=1
+)
+OTP_REQUESTS_PER_MINUTE = env_int("HOVIAT_OTP_REQUESTS_PER_MINUTE", 120, minimum=1)
+# After this many code requests from one address in OTP_CHALLENGE_WINDOW_MINUTES, each further
+# request must carry a solved proof-of-work challenge.
+OTP_CHALLENGE_AFTER = env_int("HOVIAT_OTP_CHALLENGE_AFTER", 3, minimum=0)
+OTP_CHALLENGE_WINDOW_MINUTES = env_int("HOVIAT_OTP_CHALLENGE_WINDOW_MINUTES", 10, minimum=1)
+# Wrong codes for numbers that have no code waiting, per client address.
+OTP_VERIFY_NO_CODE_PER_ADDRESS_PER_HOUR = env_int(
+    "HOVIAT_OTP_VERIFY_NO_CODE_PER_ADDRESS_PER_HOUR", 20, minimum=1
+)
+# Proof of work: the largest number a solver may have to try (work grows linearly with it).
+POW_CHALLENGE_MAX_NUMBER = env_int("HOVIAT_POW_CHALLENGE_MAX_NUMBER", 100_000, minimum=100)
+POW_CHALLENGE_TTL_SECONDS = env_int("HOVIAT_POW_CHALLENGE_TTL_SECONDS", 300, minimum=30)
 CITIZEN_SESSION_HOURS = env_int("HOVIAT_CITIZEN_SESSION_HOURS", 2, minimum=1)
 # Fees in rials per application kind (1403 budget law: 1,450,000 for a first card).
 FEE_FIRST_RIALS = env_int("HOVIAT_FEE_FIRST_RIALS", 1_450_000, minimum=0)

@@ -30,6 +30,15 @@ class OtpIn(Schema):
     mobile: str = Field(max_length=20, examples=["09171234567"])
 
 
+class OtpRequestIn(OtpIn):
+    challenge_solution: str | None = Field(
+        None,
+        max_length=4000,
+        description="after a 428 CHALLENGE_REQUIRED: the solved challenge, base64 JSON "
+        "{algorithm, challenge, number, salt, signature} as ALTCHA sends it",
+    )
+
+
 class OtpVerifyIn(OtpIn):
     code: str = Field(max_length=12, examples=["123456"])
 
@@ -46,11 +55,17 @@ class SentOut(Schema):
 
 @router.post(
     "/auth/otp",
-    response={202: SentOut, 429: Problem},
+    response={202: SentOut, 428: Problem, 429: Problem},
     summary="Send a sign-in code by SMS",
+    description="After a few requests from one address, 428 CHALLENGE_REQUIRED carries a "
+    "proof-of-work `challenge`; solve it and send `challenge_solution`.",
 )
-def otp_request(request, payload: OtpIn):
-    services.otp_request(mobile=payload.mobile)
+def otp_request(request, payload: OtpRequestIn):
+    services.otp_request(
+        mobile=payload.mobile,
+        client_address=request.META.get("REMOTE_ADDR", ""),
+        challenge_solution=payload.challenge_solution,
+    )
     return Status(
         202, {"detail": "کد ورود پیامک شد.", "expires_in_seconds": settings.OTP_TTL_SECONDS}
     )
@@ -62,7 +77,9 @@ def otp_request(request, payload: OtpIn):
     summary="Exchange the SMS code for a token",
 )
 def otp_verify(request, payload: OtpVerifyIn):
-    raw, session = services.otp_verify(mobile=payload.mobile, code=payload.code)
+    raw, session = services.otp_verify(
+        mobile=payload.mobile, code=payload.code, client_address=request.META.get("REMOTE_ADDR", "")
+    )
     return {"token": raw, "expires_at": session.expires_at}
 
 
@@ -145,7 +162,9 @@ def change_mobile(request, tracking_code: str, payload: ChangeMobileIn):
     application = selectors.access_application_for_citizen(
         mobile=request.auth, tracking_code=tracking_code
     )
-    services.otp_verify(mobile=payload.mobile, code=payload.code)
+    services.otp_verify(
+        mobile=payload.mobile, code=payload.code, client_address=request.META.get("REMOTE_ADDR", "")
+    )
     return services.application_change_mobile(
         application=application,
         mobile=payload.mobile,

@@ -12,6 +12,10 @@ class MobileForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={**_LTR, "autocomplete": "tel", "placeholder": "09xxxxxxxxx"}),
     )
+    # Filled by static/js/pow.js once the browser has solved the proof-of-work challenge.
+    challenge_solution = forms.CharField(
+        required=False, max_length=4000, widget=forms.HiddenInput()
+    )
 
 
 class OtpForm(forms.Form):

@@ -35,7 +35,13 @@ from hoviat.core.errors import (
     ValidationFailed,
 )
 from hoviat.core.national_code import parse_national_code
-from hoviat.core.ratelimit import rate_limit_hit
+from hoviat.core.pow import pow_solution_spend
+from hoviat.core.ratelimit import (
+    minutes_left_detail,
+    rate_limit_check,
+    rate_limit_hit,
+    rate_limit_refund,
+)
 from hoviat.core.text import normalize_code, normalize_text
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
@@ -88,25 +94,67 @@ def citizen_token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _failures_since(mobile: str, since: dt.datetime) -> int:
-    return sum(
-        OtpChallenge.objects.filter(mobile=mobile, created_at__gte=since).values_list(
-            "failed_attempts", flat=True
-        )
+def _lockout_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.OTP_LOCKOUT_MINUTES)
+
+
+def _locked(exc: RateLimited) -> OtpLocked:
+    retry_after = int(exc.extra["retry_after"])
+    return OtpLocked(
+        f"{OtpLocked.default_detail} {minutes_left_detail(retry_after)}",
+        extra={"retry_after": retry_after},
     )
 
 
-def _check_not_locked(mobile: str, now: dt.datetime) -> None:
-    window = dt.timedelta(minutes=settings.OTP_LOCKOUT_MINUTES)
-    if _failures_since(mobile, now - window) >= settings.OTP_MAX_FAILURES:
-        raise OtpLocked(extra={"retry_after": int(window.total_seconds())})
+def _check_not_locked(mobile: str) -> None:
+    # Reads the verify bucket without counting: a locked number gets no new code either.
+    try:
+        rate_limit_check(
+            scope="otp-verify",
+            subject=mobile,
+            limit=settings.OTP_MAX_FAILURES,
+            window=_lockout_window(),
+        )
+    except RateLimited as exc:
+        raise _locked(exc) from exc
 
 
-def otp_request(*, mobile: str) -> OtpChallenge:
-    """Send a fresh sign-in code by SMS (at most OTP_MAX_REQUESTS_PER_HOUR per mobile)."""
+def _request_limits(client_address: str, challenge_solution: str | None) -> None:
+    if settings.OTP_CHALLENGE_AFTER == 0:
+        pow_solution_spend(solution=challenge_solution)
+    else:
+        try:
+            rate_limit_hit(
+                scope="otp-request-address-free",
+                subject=client_address,
+                limit=settings.OTP_CHALLENGE_AFTER,
+                window=dt.timedelta(minutes=settings.OTP_CHALLENGE_WINDOW_MINUTES),
+            )
+        except RateLimited:
+            # Past the free requests: each further one costs the client a proof of work.
+            pow_solution_spend(solution=challenge_solution)
+    rate_limit_hit(
+        scope="otp-request-address",
+        subject=client_address,
+        limit=settings.OTP_REQUESTS_PER_ADDRESS_PER_HOUR,
+        window=dt.timedelta(hours=1),
+    )
+    rate_limit_hit(
+        scope="otp-request-all",
+        subject="",
+        limit=settings.OTP_REQUESTS_PER_MINUTE,
+        window=dt.timedelta(minutes=1),
+    )
+
+
+def otp_request(
+    *, mobile: str, client_address: str = "", challenge_solution: str | None = None
+) -> OtpChallenge:
+    """Send a fresh sign-in code by SMS, within the per-mobile, per-address and overall limits."""
     mobile = mobile_parse(mobile)
     now = timezone.now()
-    _check_not_locked(mobile, now)
+    _check_not_locked(mobile)
+    _request_limits(client_address, challenge_solution)
     rate_limit_hit(
         scope="otp-request",
         subject=mobile,
@@ -135,34 +183,47 @@ def otp_request(*, mobile: str) -> OtpChallenge:
     return challenge
 
 
-def otp_verify(*, mobile: str, code: str) -> tuple[str, CitizenSession]:
+def otp_verify(*, mobile: str, code: str, client_address: str = "") -> tuple[str, CitizenSession]:
     """Check a code; on success open a citizen session (token returned once, stored hashed)."""
     mobile = mobile_parse(mobile)
     code = normalize_code(code or "")
     now = timezone.now()
-    _check_not_locked(mobile, now)
     challenge = (
         OtpChallenge.objects.filter(mobile=mobile, used_at__isnull=True, expires_at__gt=now)
         .order_by("-created_at")
         .first()
     )
-    if challenge is None or not hmac.compare_digest(challenge.code_hash, _code_hash(mobile, code)):
-        if challenge is not None:
-            OtpChallenge.objects.filter(pk=challenge.pk).update(
-                failed_attempts=F("failed_attempts") + 1
-            )
-        else:
-            # No live code: still count the miss, against the latest challenge of the number.
-            latest = OtpChallenge.objects.filter(mobile=mobile).order_by("-created_at").first()
-            if latest is not None:
-                OtpChallenge.objects.filter(pk=latest.pk).update(
-                    failed_attempts=F("failed_attempts") + 1
-                )
+    if challenge is None:
+        # Nothing to guess: a number locked stays locked, anything else is limited per client
+        # address and not audited (an unauthenticated caller must not be able to fill the log).
+        _check_not_locked(mobile)
+        rate_limit_hit(
+            scope="otp-verify-address",
+            subject=client_address,
+            limit=settings.OTP_VERIFY_NO_CODE_PER_ADDRESS_PER_HOUR,
+            window=dt.timedelta(hours=1),
+        )
+        raise OtpInvalid()
+    # Count the attempt and check the limit in one step, under the bucket's row lock, before
+    # comparing: parallel guesses queue on that row and at most OTP_MAX_FAILURES get compared.
+    try:
+        rate_limit_hit(
+            scope="otp-verify",
+            subject=mobile,
+            limit=settings.OTP_MAX_FAILURES,
+            window=_lockout_window(),
+        )
+    except RateLimited as exc:
+        raise _locked(exc) from exc
+    if not hmac.compare_digest(challenge.code_hash, _code_hash(mobile, code)):
+        OtpChallenge.objects.filter(pk=challenge.pk).update(
+            failed_attempts=F("failed_attempts") + 1
+        )
         audit_record(
             actor=Actor("citizen", mobile[-4:], "citizen"),
             action="auth.otp.failed",
             object_type="applications.otpchallenge",
-            object_id=str(challenge.pk) if challenge else "",
+            object_id=str(challenge.pk),
         )
         raise OtpInvalid()
     with transaction.atomic():
@@ -182,6 +243,8 @@ def otp_verify(*, mobile: str, code: str) -> tuple[str, CitizenSession]:
             action="auth.otp.verified",
             obj=challenge,
         )
+    # The right code is not a failure: give its counted attempt back.
+    rate_limit_refund(scope="otp-verify", subject=mobile)
     return raw, session
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 from functools import wraps
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from hoviat.applications import forms, selectors, services
 from hoviat.applications.api import tracking_view
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date
+from hoviat.core.pow import ChallengeRequired
 from hoviat.core.ratelimit import rate_limit_hit
 
 SESSION_KEY = "citizen_mobile"
@@ -43,16 +45,27 @@ def _safe_next(request, default: str) -> str:
 
 def sign_in(request):
     form = forms.MobileForm(request.POST or None)
+    pow_challenge = None
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = services.otp_request(mobile=form.cleaned_data["mobile"])
+            challenge = services.otp_request(
+                mobile=form.cleaned_data["mobile"],
+                client_address=request.META.get("REMOTE_ADDR", ""),
+                challenge_solution=form.cleaned_data["challenge_solution"] or None,
+            )
+        except ChallengeRequired as exc:
+            # The page's script solves it and sends the form again (static/js/pow.js).
+            pow_challenge = json.dumps(exc.extra["challenge"])
+            form.add_error(None, exc.detail)
         except DomainError as exc:
             form.add_error("mobile", exc.detail)
         else:
             request.session["otp_mobile"] = challenge.mobile
             return redirect(f"{reverse('citizen:verify')}?next={_safe_next(request, '')}")
     return render(
-        request, "applications/sign_in.html", {"form": form, "next": _safe_next(request, "")}
+        request,
+        "applications/sign_in.html",
+        {"form": form, "next": _safe_next(request, ""), "pow_challenge": pow_challenge},
     )
 
 
@@ -63,7 +76,11 @@ def verify(request):
     form = forms.OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.otp_verify(mobile=mobile, code=form.cleaned_data["code"])
+            services.otp_verify(
+                mobile=mobile,
+                code=form.cleaned_data["code"],
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
         except DomainError as exc:
             form.add_error("code", exc.detail)
         else:

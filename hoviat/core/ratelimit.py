@@ -7,15 +7,29 @@ import hashlib
 import math
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from hoviat.core.errors import RateLimited
 from hoviat.core.models import RateBucket
+from hoviat.core.text import persian_digits
 
 
 def _bucket_key(scope: str, subject: str) -> str:
     # Subjects may be personal (a mobile number): store a hash, not the value.
     return f"{scope}:{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
+
+
+def minutes_left_detail(retry_after: int) -> str:
+    """ "Try again in N minutes" in Persian, N rounded up, so people know how long to wait."""
+    minutes = max(1, math.ceil(retry_after / 60))
+    return f"{persian_digits(minutes)} دقیقه دیگر دوباره تلاش کنید."
+
+
+def _limited(bucket_end: dt.datetime, now: dt.datetime) -> RateLimited:
+    retry_after = max(1, math.ceil((bucket_end - now).total_seconds()))
+    detail = f"تعداد درخواست‌ها بیش از حد مجاز است. {minutes_left_detail(retry_after)}"
+    return RateLimited(detail, extra={"retry_after": retry_after})
 
 
 def rate_limit_hit(*, scope: str, subject: str, limit: int, window: dt.timedelta) -> None:
@@ -34,8 +48,22 @@ def rate_limit_hit(*, scope: str, subject: str, limit: int, window: dt.timedelta
         if now - bucket.window_start >= window:
             bucket.window_start, bucket.count = now, 1
         elif bucket.count >= limit:
-            retry_after = math.ceil((bucket.window_start + window - now).total_seconds())
-            raise RateLimited(extra={"retry_after": max(retry_after, 1)})
+            raise _limited(bucket.window_start + window, now)
         else:
             bucket.count += 1
         bucket.save(update_fields=["window_start", "count"])
+
+
+def rate_limit_check(*, scope: str, subject: str, limit: int, window: dt.timedelta) -> None:
+    """Raise RateLimited if the bucket is already full, without counting a hit."""
+    now = timezone.now()
+    bucket = RateBucket.objects.filter(key=_bucket_key(scope, subject)).first()
+    if bucket and now - bucket.window_start < window and bucket.count >= limit:
+        raise _limited(bucket.window_start + window, now)
+
+
+def rate_limit_refund(*, scope: str, subject: str) -> None:
+    """Give back one hit (a counted attempt turned out to be a success)."""
+    RateBucket.objects.filter(key=_bucket_key(scope, subject), count__gt=0).update(
+        count=F("count") - 1
+    )
