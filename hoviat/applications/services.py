@@ -26,8 +26,8 @@ from hoviat.applications.models import (
     CitizenSession,
     OtpChallenge,
 )
-from hoviat.core.audit import Actor, audit_record
 from hoviat.core import permissions
+from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import (
     AccessDenied,
     Conflict,
@@ -41,8 +41,7 @@ from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import normalize_code, normalize_text
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
-from hoviat.registry.models import Citizen
-from hoviat.registry.models import OwnershipSource
+from hoviat.registry.models import Citizen, OwnershipSource
 from hoviat.registry.selectors import citizen_eligibility, mobile_owns
 from hoviat.registry.services import mobile_ownership_record
 from hoviat.registry.validation import shenasnameh_serial_parse

@@ -140,9 +140,7 @@ def cancel(request, tracking_code: str):
             reason="cancelled_by_owner",
         )
     except DomainError as exc:
-        return render(
-            request, "applications/error.html", {"detail": exc.detail}, status=exc.status
-        )
+        return render(request, "applications/error.html", {"detail": exc.detail}, status=exc.status)
     messages.success(request, "درخواست لغو شد.")
     return redirect("citizen:application", tracking_code=application.tracking_code)
 

@@ -21,7 +21,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 STRANGER = "09351112233"  # a mobile that owns no one's national code here
-PASSWORD = "correct horse battery"  # noqa: S105 (the personas' password, root conftest)
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture

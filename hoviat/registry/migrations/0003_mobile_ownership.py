@@ -4,25 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_citizen_fewer_indexes'),
+        ("registry", "0002_citizen_fewer_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MobileOwnership',
+            name="MobileOwnership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mobile', models.CharField(max_length=11, verbose_name='تلفن همراه')),
-                ('national_code', models.CharField(max_length=10, verbose_name='کد ملی')),
-                ('source', models.CharField(choices=[('registry', 'شمارهٔ همراه ثبت\u200cشده در ثبت احوال'), ('http', 'پاسخ سامانهٔ مالکیت خطوط (شاهکار)')], max_length=8, verbose_name='منبع')),
-                ('verified_at', models.DateTimeField(verbose_name='زمان تأیید')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mobile", models.CharField(max_length=11, verbose_name="تلفن همراه")),
+                ("national_code", models.CharField(max_length=10, verbose_name="کد ملی")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("registry", "شمارهٔ همراه ثبت\u200cشده در ثبت احوال"),
+                            ("http", "پاسخ سامانهٔ مالکیت خطوط (شاهکار)"),
+                        ],
+                        max_length=8,
+                        verbose_name="منبع",
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(verbose_name="زمان تأیید")),
             ],
             options={
-                'verbose_name': 'مالکیت خط همراه',
-                'verbose_name_plural': 'مالکیت خطوط همراه',
-                'constraints': [models.UniqueConstraint(fields=('mobile', 'national_code'), name='mobile_ownership_unique_pair')],
+                "verbose_name": "مالکیت خط همراه",
+                "verbose_name_plural": "مالکیت خطوط همراه",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("mobile", "national_code"), name="mobile_ownership_unique_pair"
+                    )
+                ],
             },
         ),
     ]

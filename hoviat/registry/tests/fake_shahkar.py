@@ -26,9 +26,12 @@ class FakeShahkar:
                 asked = json.loads(self.rfile.read(length).decode())
                 fake.requests.append((asked, self.headers.get("Authorization", "")))
                 time.sleep(fake.delay)
-                raw = fake.body or json.dumps(
-                    {"owner": (asked["mobile"], asked["national_code"]) in fake.owners}
-                ).encode()
+                raw = (
+                    fake.body
+                    or json.dumps(
+                        {"owner": (asked["mobile"], asked["national_code"]) in fake.owners}
+                    ).encode()
+                )
                 self.send_response(fake.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))

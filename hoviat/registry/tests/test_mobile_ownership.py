@@ -52,7 +52,7 @@ def test_the_demo_makes_sara_the_owner_of_her_mobile(places):
 @pytest.fixture
 def http_backend(settings):
     settings.MOBILE_OWNERSHIP_BACKEND = "http"
-    settings.MOBILE_OWNERSHIP_TOKEN = "shahkar-token"  # noqa: S105 (test value)
+    settings.MOBILE_OWNERSHIP_TOKEN = "shahkar-token"
     settings.MOBILE_OWNERSHIP_TIMEOUT_SECONDS = 0.5
     with FakeShahkar({(SARA_MOBILE, SARA_CODE)}) as fake:
         settings.MOBILE_OWNERSHIP_URL = fake.url
