@@ -188,6 +188,19 @@ IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
 # `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
 # prefixes, cities, holidays) after migrating; the test suite builds its own places instead.
 LOAD_REFERENCE_DATA = env_bool("HOVIAT_LOAD_REFERENCE_DATA", default=True)
+# Who owns a mobile line (Iran's Shahkar): `simulator` answers from registry_mobileownership
+# (filled from the registry's mobiles by the demo and generate-population); `http` asks a
+# Shahkar-like service and refuses (503) when it cannot answer, never lets a request through.
+MOBILE_OWNERSHIP_BACKEND = env_choice(
+    "HOVIAT_MOBILE_OWNERSHIP_BACKEND", "simulator", ["simulator", "http"]
+)
+MOBILE_OWNERSHIP_URL = env_str(
+    "HOVIAT_MOBILE_OWNERSHIP_URL", "" if MOBILE_OWNERSHIP_BACKEND != "http" else None
+)
+MOBILE_OWNERSHIP_TOKEN = env_str("HOVIAT_MOBILE_OWNERSHIP_TOKEN", "")
+MOBILE_OWNERSHIP_TIMEOUT_SECONDS = env_float(
+    "HOVIAT_MOBILE_OWNERSHIP_TIMEOUT_SECONDS", 3.0, minimum=0.1, maximum=30.0
+)
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,7 @@ from ninja.security import HttpBearer
 
 from hoviat.applications import selectors, services
 from hoviat.applications.models import ApplicationKind
-from hoviat.core.api import Problem
+from hoviat.core.api import Problem, staff_auth
 from hoviat.core.audit import Actor
 from hoviat.core.jalali import parse_date
 from hoviat.core.ratelimit import rate_limit_hit
@@ -108,9 +108,15 @@ class ApplicationOut(Schema):
 
 @router.post(
     "/applications",
-    response={201: ApplicationOut, 429: Problem},
+    response={201: ApplicationOut, 403: Problem, 409: Problem, 429: Problem, 503: Problem},
     auth=citizen_auth,
     summary="Pre-register for a card (checked against the registry)",
+    description=(
+        "The signed-in mobile must own the national code (a Shahkar-like check): otherwise "
+        "403 `MOBILE_NOT_OWNER`, whose message sends the person to an issuing office's "
+        "counter (`POST /api/v1/office/applications`). 503 `MOBILE_OWNERSHIP_UNAVAILABLE` "
+        "when the ownership service cannot answer. Every try counts in the hourly limit."
+    ),
 )
 def pre_register(request, payload: PreRegistrationIn):
     mobile = request.auth
@@ -135,16 +141,74 @@ def pre_register(request, payload: PreRegistrationIn):
     response=list[ApplicationOut],
     auth=citizen_auth,
     summary="The signed-in citizen's applications",
+    description="Every application under the national codes the signed-in mobile owns, "
+    "wherever it was opened.",
 )
 def my_applications(request):
     return list(selectors.applications_of_mobile(mobile=request.auth))
 
 
-@router.get("/applications/{tracking_code}", response=ApplicationOut, auth=citizen_auth)
+@router.get(
+    "/applications/{tracking_code}",
+    response={200: ApplicationOut, 404: Problem, 503: Problem},
+    auth=citizen_auth,
+    summary="One application of the signed-in citizen (their mobile owns its national code)",
+)
 def my_application(request, tracking_code: str):
     return selectors.access_application_for_citizen(
         mobile=request.auth, tracking_code=tracking_code
     )
+
+
+@router.post(
+    "/applications/{tracking_code}/cancel",
+    response={200: ApplicationOut, 404: Problem, 409: Problem, 503: Problem},
+    auth=citizen_auth,
+    summary="Cancel an application before enrolment (its seat is given back)",
+    description="Only the mobile that owns the application's national code may cancel it, "
+    "whichever mobile opened it. 409 `APPLICATION_NOT_CANCELLABLE` once enrolled or closed.",
+)
+def cancel(request, tracking_code: str):
+    application = selectors.access_application_for_citizen(
+        mobile=request.auth, tracking_code=tracking_code
+    )
+    return services.application_cancel(
+        application=application,
+        actor=Actor("citizen", application.citizen.national_code, "citizen"),
+        reason="cancelled_by_owner",
+    )
+
+
+class CounterOpenIn(Schema):
+    national_code: str = Field(max_length=20, examples=["0499370899"])
+    mobile: str = Field(max_length=20, description="where the SMS go", examples=["09171234567"])
+    kind: ApplicationKind = ApplicationKind.FIRST
+    document: str = Field(
+        max_length=200,
+        description="how the operator checked the person's identity, e.g. the shenasnameh serial",
+        examples=["شناسنامهٔ عکس‌دار ۲۰/الف ۱۲۳۴۵۶"],
+    )
+
+
+@router.post(
+    "/office/applications",
+    response={201: ApplicationOut, 403: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    tags=["office"],
+    summary="Open an application at the office counter (identity checked in person)",
+    description="For a person whose mobile is not their own line (403 `MOBILE_NOT_OWNER` "
+    "online): an office operator checks their shenasnameh and opens the application; the "
+    "audit row names the operator and the office.",
+)
+def counter_open(request, payload: CounterOpenIn):
+    application = services.application_open_at_counter(
+        operator=request.auth,
+        national_code=payload.national_code,
+        mobile=payload.mobile,
+        kind=payload.kind,
+        document=payload.document,
+    )
+    return Status(201, application)
 
 
 class ChangeMobileIn(Schema):

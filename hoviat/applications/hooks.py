@@ -17,3 +17,8 @@ tracking_extras = Hook(
     "what tracking shows of `application` beyond its status, by key: delivery adds the card "
     "waiting at an office (page and API)",
 )
+application_closing = Hook(
+    "application_closing",
+    "`application` (locked, in the caller's transaction) is about to be cancelled by its "
+    "owner: booking gives back its held or booked seat before the status moves",
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from hoviat.applications import hooks
 from hoviat.applications.codes import tracking_code_parse
@@ -15,6 +16,7 @@ from hoviat.core.errors import NotFound
 from hoviat.core.models import AuditEntry
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
 from hoviat.offices.selectors import add_working_days
+from hoviat.registry.selectors import mobile_owns, national_codes_owned_by
 
 
 class TrackingNotFound(NotFound):
@@ -24,23 +26,29 @@ class TrackingNotFound(NotFound):
 
 
 def access_application_for_citizen(*, mobile: str, tracking_code: str) -> Application:
-    """The application, if the signed-in citizen's mobile is the one it was made with."""
+    """The application, if the signed-in citizen's mobile owns its national code (Shahkar):
+    the owner reaches an application opened from any mobile; no other mobile reaches it, not
+    even the one it was opened from."""
     code = tracking_code_parse(tracking_code)
     application = (
-        Application.objects.select_related("citizen")
-        .filter(tracking_code=code, mobile=mobile)
-        .first()
+        Application.objects.select_related("citizen").filter(tracking_code=code).first()
         if code
         else None
     )
-    if application is None:
+    # One answer for "no such code" and "not yours": nothing confirms someone else's code.
+    if application is None or not mobile_owns(
+        mobile=mobile, national_code=application.citizen.national_code
+    ):
         raise NotFound("درخواستی با این کد رهگیری برای شما یافت نشد.", code="APPLICATION_NOT_FOUND")
     return application
 
 
-def applications_of_mobile(*, mobile: str):
+def applications_of_mobile(*, mobile: str) -> QuerySet[Application]:
+    """Every application under the national codes this mobile owns, wherever it was opened."""
     return (
-        Application.objects.select_related("citizen").filter(mobile=mobile).order_by("-created_at")
+        Application.objects.select_related("citizen")
+        .filter(citizen__national_code__in=national_codes_owned_by(mobile=mobile))
+        .order_by("-created_at")
     )
 
 

@@ -26,8 +26,10 @@ from hoviat.applications.models import (
     CitizenSession,
     OtpChallenge,
 )
+from hoviat.core import permissions
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import (
+    AccessDenied,
     Conflict,
     DomainError,
     InvalidTransition,
@@ -45,8 +47,9 @@ from hoviat.core.ratelimit import (
 from hoviat.core.text import normalize_code, normalize_text
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
-from hoviat.registry.models import Citizen
-from hoviat.registry.selectors import citizen_eligibility
+from hoviat.registry.models import Citizen, OwnershipSource
+from hoviat.registry.selectors import citizen_eligibility, mobile_owns
+from hoviat.registry.services import mobile_ownership_record
 from hoviat.registry.validation import shenasnameh_serial_parse
 
 _MOBILE = re.compile(r"^09\d{9}$")
@@ -265,6 +268,15 @@ class RegistryMismatch(ValidationFailed):
     default_detail = "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد."
 
 
+class MobileNotOwner(AccessDenied):
+    code = "MOBILE_NOT_OWNER"
+    default_detail = (
+        "این شماره همراه به نام صاحب این کد ملی ثبت نشده است. درخواست را با شماره همراهی "
+        "که به نام خود شماست ثبت کنید، یا با شناسنامه به پیشخوان یکی از دفاتر صدور کارت "
+        "ملی بروید تا متصدی پس از احراز هویت، درخواست شما را ثبت کند."
+    )
+
+
 class NotEligible(DomainError):
     code = "NOT_ELIGIBLE"
     status = 422
@@ -320,6 +332,23 @@ def _matches_registry(
     )
 
 
+def _check_may_open(citizen: Citizen, *, kind: str) -> None:
+    eligibility = citizen_eligibility(citizen=citizen, on=timezone.localdate())
+    reasons = list(eligibility.reasons)
+    if (
+        kind == ApplicationKind.FIRST
+        and citizen.applications.filter(status=ApplicationStatus.DELIVERED).exists()
+    ):
+        reasons.append("ALREADY_HAS_CARD")
+    if reasons:
+        raise NotEligible(
+            INELIGIBLE_TEXT.get(reasons[0], "امکان ثبت درخواست وجود ندارد."),
+            code=f"NOT_ELIGIBLE_{reasons[0]}",
+        )
+    if citizen.applications.filter(status__in=OPEN_STATUSES).exists():
+        raise ApplicationAlreadyOpen()
+
+
 def application_pre_register(
     *,
     mobile: str,
@@ -342,6 +371,15 @@ def application_pre_register(
     code = parse_national_code(national_code)
     if kind not in ApplicationKind.values:
         raise ValidationFailed("نوع درخواست معتبر نیست.", code="KIND_INVALID")
+    # Ownership is asked before the registry is read: a mobile that does not own the code
+    # learns nothing about the person (not whether the code exists, nor whether the serial,
+    # birth date or mother's name it sent were right), so the form stops being an oracle on
+    # other people's data; and the try was already counted above.
+    if not mobile_owns(mobile=mobile, national_code=code):
+        raise MobileNotOwner()
+    if settings.MOBILE_OWNERSHIP_BACKEND != "simulator":
+        # Kept so the owner's applications can be listed by their mobile (selectors).
+        mobile_ownership_record(mobile=mobile, national_code=code, source=OwnershipSource.HTTP)
     citizen = Citizen.objects.filter(national_code=code).first()
     if citizen is None or not _matches_registry(
         citizen,
@@ -351,20 +389,7 @@ def application_pre_register(
         gender=gender,
     ):
         raise RegistryMismatch()
-    eligibility = citizen_eligibility(citizen=citizen, on=timezone.localdate())
-    reasons = list(eligibility.reasons)
-    if (
-        kind == ApplicationKind.FIRST
-        and citizen.applications.filter(status=ApplicationStatus.DELIVERED).exists()
-    ):
-        reasons.append("ALREADY_HAS_CARD")
-    if reasons:
-        raise NotEligible(
-            INELIGIBLE_TEXT.get(reasons[0], "امکان ثبت درخواست وجود ندارد."),
-            code=f"NOT_ELIGIBLE_{reasons[0]}",
-        )
-    if citizen.applications.filter(status__in=OPEN_STATUSES).exists():
-        raise ApplicationAlreadyOpen()
+    _check_may_open(citizen, kind=kind)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -423,6 +448,91 @@ def application_open_for_card(
     except IntegrityError:
         raise ApplicationAlreadyOpen() from None
     return application
+
+
+def application_open_at_counter(
+    *,
+    operator: Any,
+    national_code: str,
+    mobile: str,
+    kind: str = ApplicationKind.FIRST,
+    document: str,
+) -> Application:
+    """An office operator opens the application of a person standing at the counter, after
+    checking their identity against `document` (their shenasnameh): for someone whose
+    mobile is not their own line. The audit row names the operator and their office."""
+    if not permissions.is_office_operator(operator):
+        raise AccessDenied("ثبت درخواست در پیشخوان فقط با متصدی دفتر است.")
+    mobile = mobile_parse(mobile)
+    code = parse_national_code(national_code)
+    if kind not in ApplicationKind.values:
+        raise ValidationFailed("نوع درخواست معتبر نیست.", code="KIND_INVALID")
+    document = normalize_text(document or "").strip()
+    if not document:
+        raise ValidationFailed(
+            "بنویسید هویت متقاضی با کدام مدرک (مثلاً شناسنامهٔ عکس‌دار و سریال آن) بررسی شد.",
+            code="IDENTITY_DOCUMENT_REQUIRED",
+        )
+    citizen = Citizen.objects.filter(national_code=code).first()
+    if citizen is None:
+        raise ValidationFailed(
+            f"شهروندی با کد ملی {code} در ثبت احوال نیست.", code="CITIZEN_NOT_FOUND"
+        )
+    _check_may_open(citizen, kind=kind)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                tracking_code=tracking_code_new(),
+                citizen=citizen,
+                kind=kind,
+                fee_rials=fee_for(kind=kind),
+                mobile=mobile,
+            )
+            audit_record(
+                actor=operator,
+                action="application.opened_at_counter",
+                obj=application,
+                to_state=application.status,
+                reason="identity checked in person",
+                data={
+                    "kind": kind,
+                    "office_id": permissions.operator_office(operator),
+                    "document": document[:200],
+                },
+            )
+            sms_queue(
+                to=mobile,
+                template="pre_registered",
+                params={"tracking_code": application.tracking_code},
+                related=application,
+            )
+    except IntegrityError:
+        raise ApplicationAlreadyOpen() from None
+    return application
+
+
+def application_cancel(*, application: Application, actor: Any, reason: str) -> Application:
+    """Cancel an application before enrolment (its owner's choice); a held or booked seat is
+    given back through the `application_closing` hook in the same transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock order: the application row first; booking then locks its booking and slot
+        # rows, and the audit head comes last (the transition's own audit row).
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status not in Application.TRANSITIONS[ApplicationStatus.CANCELLED]:
+            raise InvalidTransition(
+                "این درخواست را دیگر نمی‌توان لغو کرد (پس از ثبت‌نام حضوری لغو نمی‌شود).",
+                code="APPLICATION_NOT_CANCELLABLE",
+            )
+        hooks.application_closing.call(application=locked, actor=actor)
+        return transition(
+            Application,
+            obj=locked,
+            to=ApplicationStatus.CANCELLED,
+            actor=actor,
+            reason=reason,
+            updates={"closed_at": now, "updated_at": now},
+        )
 
 
 def application_change_mobile(

@@ -11,4 +11,5 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("apply/", views.apply, name="apply"),
     path("applications/<str:tracking_code>/", views.application_detail, name="application"),
+    path("applications/<str:tracking_code>/cancel/", views.cancel, name="cancel"),
 ]

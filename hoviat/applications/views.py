@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from hoviat.applications import forms, selectors, services
 from hoviat.applications.api import tracking_view
+from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date
 from hoviat.core.pow import ChallengeRequired
@@ -134,10 +135,31 @@ def apply(request):
             )
         except DomainError as exc:
             form.add_error(None, exc.detail)
+            # Someone else's national code is a refusal, not a typo: said with its own status.
+            if isinstance(exc, services.MobileNotOwner):
+                return render(request, "applications/apply.html", {"form": form}, status=403)
         else:
             messages.success(request, "پیش‌ثبت‌نام انجام شد. کد رهگیری را نگه دارید.")
             return redirect("citizen:application", tracking_code=application.tracking_code)
     return render(request, "applications/apply.html", {"form": form})
+
+
+@require_POST
+@citizen_required
+def cancel(request, tracking_code: str):
+    try:
+        application = selectors.access_application_for_citizen(
+            mobile=request.citizen_mobile, tracking_code=tracking_code
+        )
+        services.application_cancel(
+            application=application,
+            actor=Actor("citizen", application.citizen.national_code, "citizen"),
+            reason="cancelled_by_owner",
+        )
+    except DomainError as exc:
+        return render(request, "applications/error.html", {"detail": exc.detail}, status=exc.status)
+    messages.success(request, "درخواست لغو شد.")
+    return redirect("citizen:application", tracking_code=application.tracking_code)
 
 
 @citizen_required

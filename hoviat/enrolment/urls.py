@@ -7,6 +7,7 @@ app_name = "office"
 urlpatterns = [
     path("", views.home, name="home"),
     path("check-in/", views.check_in, name="check_in"),
+    path("counter/applications/", views.counter_open, name="counter_open"),
     path("enrolments/<int:enrolment_id>/", views.enrolment_page, name="enrolment"),
     path("enrolments/<int:enrolment_id>/documents/", views.documents, name="documents"),
     path("enrolments/<int:enrolment_id>/face/", views.face, name="face"),

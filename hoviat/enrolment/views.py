@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from hoviat.applications.services import application_open_at_counter
 from hoviat.core import permissions
 from hoviat.core.errors import DomainError, ValidationFailed
 from hoviat.core.jalali import today_local
@@ -72,6 +73,29 @@ def home(request):
             if e.pk not in booked_ids
         ]
     return render(request, "enrolment/home.html", context)
+
+
+@operator_required
+@require_POST
+def counter_open(request):
+    """A person whose mobile is not their own line (MOBILE_NOT_OWNER online) applies here,
+    after the operator has checked their shenasnameh."""
+    try:
+        application = application_open_at_counter(
+            operator=request.user,
+            national_code=request.POST.get("national_code", ""),
+            mobile=request.POST.get("mobile", ""),
+            document=request.POST.get("document", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            f"درخواست {application.citizen.full_name} ثبت شد؛ کد رهگیری: "
+            f"{application.tracking_code} (به شماره همراه پیامک شد).",
+        )
+    return redirect("office:home")
 
 
 @operator_required

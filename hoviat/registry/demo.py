@@ -25,7 +25,7 @@ import datetime as dt
 from hoviat.core.jalali import age_on, today_local
 from hoviat.places.models import City, NationalCodePrefix, Province
 from hoviat.registry.models import Citizen, Gender, OldCard
-from hoviat.registry.services import population_generate
+from hoviat.registry.services import mobile_ownerships_fill, population_generate
 
 DEMO_PROVINCES = ("IR-06", "IR-07", "IR-04", "IR-32", "IR-14")
 
@@ -165,4 +165,7 @@ def build(*, citizens: int, seed: int) -> str:
     for person in _edge_cases(today):
         _person_ensure({**person, **places}, today=today)
     notes.append("Sara 0499370899 and 3 edge cases (0491000146, 0491000278, 0491000359)")
+    # Sign-in is bound to the mobile that owns the national code: the simulator's owners are
+    # the registry's mobiles (Sara's 09171234567 among them).
+    notes.append(f"mobile owners +{mobile_ownerships_fill(province=capital.province)}")
     return "; ".join(notes)

@@ -86,3 +86,35 @@ class OldCard(models.Model):
 
     def __str__(self) -> str:
         return self.card_number
+
+
+class OwnershipSource(models.TextChoices):
+    REGISTRY = "registry", "شمارهٔ همراه ثبت‌شده در ثبت احوال"
+    HTTP = "http", "پاسخ سامانهٔ مالکیت خطوط (شاهکار)"
+
+
+class MobileOwnership(models.Model):
+    """A mobile line and the national code it is registered to (as Shahkar answers it).
+
+    The simulator backend answers from these rows; the HTTP backend records each yes it
+    receives here, so a citizen's own applications can be listed by their mobile.
+    """
+
+    mobile = models.CharField("تلفن همراه", max_length=11)
+    national_code = models.CharField("کد ملی", max_length=10)
+    source = models.CharField("منبع", max_length=8, choices=OwnershipSource.choices)
+    verified_at = models.DateTimeField("زمان تأیید")
+
+    class Meta:
+        verbose_name = "مالکیت خط همراه"
+        verbose_name_plural = "مالکیت خطوط همراه"
+        # A pair, not a unique mobile: the registry's mobiles repeat (families share a line
+        # in the data), and a yes/no per pair is all the real registry answers.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mobile", "national_code"], name="mobile_ownership_unique_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mobile} → {self.national_code}"

@@ -12,7 +12,8 @@ from hoviat.core.errors import NotFound
 from hoviat.core.jalali import age_on
 from hoviat.core.national_code import parse_national_code
 from hoviat.places.models import Province
-from hoviat.registry.models import Citizen
+from hoviat.registry.models import Citizen, MobileOwnership
+from hoviat.registry.ownership import ownership_backend
 
 DECEASED = "DECEASED"
 UNDER_AGE = "UNDER_AGE"
@@ -79,3 +80,23 @@ def eligible_citizens(*, on: dt.date, province: Province | str | None = None) ->
     elif province:
         queryset = queryset.filter(residence_province__code=province.upper())
     return queryset
+
+
+def mobile_owns(*, mobile: str, national_code: str) -> bool:
+    """Does this mobile line belong to this national code? (Shahkar-like; the http backend
+    raises MobileOwnershipUnavailable rather than guess.)"""
+    return ownership_backend().owns(mobile=mobile, national_code=national_code)
+
+
+def national_codes_owned_by(*, mobile: str) -> list[str]:
+    """The national codes this mobile is known to belong to, each confirmed by the backend
+    (with the simulator the table is the answer; with http a recorded yes is asked again)."""
+    codes = list(
+        MobileOwnership.objects.filter(mobile=mobile)
+        .order_by("national_code")
+        .values_list("national_code", flat=True)
+    )
+    if settings.MOBILE_OWNERSHIP_BACKEND == "simulator":
+        return codes
+    backend = ownership_backend()
+    return [code for code in codes if backend.owns(mobile=mobile, national_code=code)]

@@ -35,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.places.models import Province
-from hoviat.registry.models import OldCard
+from hoviat.registry.models import Citizen, MobileOwnership, OldCard, OwnershipSource
+from hoviat.registry.ownership import MobileOwnershipUnavailable
 from hoviat.registry.population import (
     population_csv_lines,
     population_rows,
@@ -60,7 +62,10 @@ from hoviat.registry.writers import batches_store
 __all__ = [
     "GenerateResult",
     "ImportResult",
+    "MobileOwnershipUnavailable",
     "citizen_row_validate",
+    "mobile_ownership_record",
+    "mobile_ownerships_fill",
     "population_generate",
     "population_write_csv",
     "registry_import",
@@ -317,6 +322,7 @@ def population_generate(
         batch_size=batch_size or GENERATE_BATCH_SIZE,
         on_batch=stored,
     )
+    owners = mobile_ownerships_fill(province=places.province)
     seconds = time.perf_counter() - started
     code = places.province.code
     audit_record(
@@ -331,6 +337,7 @@ def population_generate(
             "seed": seed,
             "created": created,
             "already_present": present,
+            "mobile_owners_added": owners,
             "seconds": round(seconds, 3),
         },
     )
@@ -387,3 +394,39 @@ def old_cards_invalidate(*, citizen_id: int, on: dt.date, actor: Any, reason: st
             ],
         )
     return [number for _, number in old]
+
+
+def mobile_ownerships_fill(*, province: Province | None = None) -> int:
+    """The simulator's ownership table from the registry's own mobiles (of one province, or
+    everyone): one INSERT … SELECT, pairs already there kept; how many rows were added."""
+    table = MobileOwnership._meta.db_table
+    citizens = Citizen._meta.db_table
+    where = "c.mobile <> ''"
+    params: list[Any] = [OwnershipSource.REGISTRY, timezone.now()]
+    if province is not None:
+        where += " AND c.residence_province_id = %s"
+        params.append(province.pk)
+    # The WHERE before ON CONFLICT is also what lets SQLite parse an INSERT … SELECT upsert.
+    sql = (
+        f"INSERT INTO {table} (mobile, national_code, source, verified_at) "  # noqa: S608
+        f"SELECT c.mobile, c.national_code, %s, %s FROM {citizens} c WHERE {where} "
+        "ON CONFLICT (mobile, national_code) DO NOTHING"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def mobile_ownership_record(*, mobile: str, national_code: str, source: str) -> MobileOwnership:
+    """Record that a mobile belongs to a national code (a fixture, the demo, or a yes the
+    http backend gave, kept so the owner's applications can be listed by mobile)."""
+    row, created = MobileOwnership.objects.get_or_create(
+        mobile=mobile,
+        national_code=national_code,
+        defaults={"source": source, "verified_at": timezone.now()},
+    )
+    if not created:
+        row.source = source
+        row.verified_at = timezone.now()
+        row.save(update_fields=["source", "verified_at"])
+    return row

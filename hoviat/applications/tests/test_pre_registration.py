@@ -42,7 +42,7 @@ def test_pre_registration_needs_a_signed_in_citizen(client, sara):
         {"birth_date": "1370/05/15"},
         {"shenasnameh_serial": "۲۱/الف ۱۲۳۴۵۶"},
         {"gender": "male"},
-        {"national_code": "0012345679"},
+        # Another national code is refused earlier, as MOBILE_NOT_OWNER: test_mobile_ownership.
     ],
 )
 def test_a_mismatch_says_only_that_the_data_do_not_match(as_sara, sara, changes):

@@ -15,6 +15,7 @@ from hoviat.payments.services import (
     payment_start,
     payments_abandon_sweep,
 )
+from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,9 @@ def test_the_api_refuses_to_charge_a_paid_application_as_problem_json(
 
 
 def test_the_api_hides_another_citizens_application(client, application, sara_token):
-    Application.objects.filter(pk=application.pk).update(mobile="09120000000")
+    # Another person's application: Sara's mobile does not own its national code.
+    other = CitizenFactory()
+    Application.objects.filter(pk=application.pk).update(citizen=other, mobile=other.mobile)
 
     response = client.post(
         f"/api/v1/applications/{application.tracking_code}/payment", **bearer(sara_token)

@@ -1,16 +1,18 @@
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from hoviat.core.national_code import make_national_code
 from hoviat.places.tests.factories import CityFactory, CountyFactory
-from hoviat.registry.models import Citizen, Gender
+from hoviat.registry.models import Citizen, Gender, MobileOwnership, OwnershipSource
 
 
 class CitizenFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Citizen
         django_get_or_create = ("national_code",)
+        skip_postgeneration_save = True
 
     national_code = factory.Sequence(lambda n: make_national_code("299", 100000 + n))
     first_name = "سارا"
@@ -29,3 +31,14 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     )
     residence_province = factory.SelfAttribute("residence_city.province")
     mobile = factory.Sequence(lambda n: f"0917{1000000 + n:07d}")
+
+    @factory.post_generation
+    def owns_mobile(obj, create, extracted, **kwargs):
+        """The registry's mobile is the person's own line (as the demo and generate-population
+        fill the simulator); CitizenFactory(owns_mobile=False) for someone whose is not."""
+        if create and obj.mobile and extracted is not False:
+            MobileOwnership.objects.get_or_create(
+                mobile=obj.mobile,
+                national_code=obj.national_code,
+                defaults={"source": OwnershipSource.REGISTRY, "verified_at": timezone.now()},
+            )
