@@ -60,9 +60,13 @@ class NationalCodeOut(Schema):
     valid: bool
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: Problem}, summary="Staff sign-in")
+@router.post(
+    "/auth/token", response={200: TokenOut, 401: Problem, 429: Problem}, summary="Staff sign-in"
+)
 def auth_token(request, payload: TokenIn):
-    raw, token = staff_token_create(username=payload.username, password=payload.password)
+    raw, token = staff_token_create(
+        request=request, username=payload.username, password=payload.password
+    )
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 
 

@@ -8,11 +8,13 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from django.utils import timezone
 
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import DomainError
 from hoviat.core.models import StaffToken, User
+from hoviat.core.signin import signin_locked_error
 
 
 class BadCredentials(DomainError):
@@ -26,9 +28,23 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def staff_token_create(*, username: str, password: str) -> tuple[str, StaffToken]:
-    """Check a staff member's password and issue a bearer token (returned once, stored hashed)."""
-    user = authenticate(username=username, password=password)
+def staff_token_create(
+    *, request: HttpRequest, username: str, password: str
+) -> tuple[str, StaffToken]:
+    """Check a staff member's password and issue a bearer token (returned once, stored hashed).
+
+    The request goes to `authenticate` so axes counts failures per username and address and
+    refuses a locked pair before any password hash is computed.
+    """
+    user = authenticate(request, username=username, password=password)
+    if user is None and getattr(request, "axes_locked_out", False):
+        audit_record(
+            actor=Actor("anonymous", "", username[:150]),
+            action="auth.token.locked",
+            object_type="core.user",
+            object_id="",
+        )
+        raise signin_locked_error()
     if user is None or not user.is_active:
         audit_record(
             actor=Actor("anonymous", "", username[:150]),
@@ -37,6 +53,11 @@ def staff_token_create(*, username: str, password: str) -> tuple[str, StaffToken
             object_id="",
         )
         raise BadCredentials()
+    return staff_token_issue(user=user)
+
+
+def staff_token_issue(*, user: User) -> tuple[str, StaffToken]:
+    """Issue a bearer token to a staff member who has proved who they are (returned once)."""
     raw = secrets.token_urlsafe(32)
     token = StaffToken.objects.create(
         user=user,

@@ -85,7 +85,7 @@ def test_sara_asks_again_for_her_voided_card_on_the_page(saras_card_at_office, s
 
 def _office(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -9,13 +9,13 @@ from django.test import Client
 
 from hoviat.core.text import fold_digits
 from hoviat.delivery.models import Handover, HandoverAttempt
-from hoviat.delivery.tests.fixtures_cards import PASSWORD, cards_in_transit
+from hoviat.delivery.tests.fixtures_cards import cards_in_transit
 from hoviat.notifications.models import SmsMessage
 
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

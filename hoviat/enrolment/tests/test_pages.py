@@ -25,7 +25,7 @@ from hoviat.pki.selectors import receipt_qr_verify
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
