@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hoviat.core.sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hoviat.core.idempotency.IdempotencyMiddleware",
@@ -226,6 +227,11 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "hoviat.core.signin.signin_locked_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# Staff pages: signed out after this long without a request, and this long after signing in.
+STAFF_SESSION_IDLE_MINUTES = env_int("HOVIAT_STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
+STAFF_SESSION_MAX_HOURS = env_int("HOVIAT_STAFF_SESSION_MAX_HOURS", 12, minimum=1)
+# The cookie lives no longer than the longest session (citizens' are shorter, set_expiry).
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 3600
 
 # --- Citizen portal (policy numbers; a decision changes a setting, not code) ---------------
 OTP_TTL_SECONDS = env_int("HOVIAT_OTP_TTL_SECONDS", 120, minimum=30)

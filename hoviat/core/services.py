@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from hoviat.core.audit import Actor, audit_record
-from hoviat.core.errors import DomainError
+from hoviat.core.errors import DomainError, NotFound
 from hoviat.core.models import StaffToken, User
 from hoviat.core.signin import signin_locked_error
 
@@ -82,3 +82,44 @@ def staff_token_user(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         StaffToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def staff_tokens_revoke(*, user: User, reason: str, actor: User | None = None) -> int:
+    """Revoke every live token of a staff member (password changed, deactivated, …); audited."""
+    now = timezone.now()
+    revoked = StaffToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    count = revoked.update(revoked_at=now)
+    if count:
+        audit_record(
+            actor=actor,  # None: the system
+            action="auth.token.revoked",
+            obj=user,
+            reason=reason,
+            data={"count": count},
+        )
+    return count
+
+
+def staff_token_revoke(*, token_id: int, actor: User, reason: str) -> StaffToken:
+    """Revoke one token (a national admin's decision, or its holder signing out); audited."""
+    token = StaffToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="auth.token.revoked",
+            obj=token.user,
+            reason=reason,
+            data={"token_id": token.pk, "count": 1},
+        )
+    return token
+
+
+def staff_token_logout(*, raw: str) -> None:
+    """Revoke the token a staff client signs out with."""
+    token = StaffToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is not None:
+        staff_token_revoke(token_id=token.pk, actor=token.user, reason="logout")
