@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "django_otp",  # staff second factor: authenticator apps and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",  # staff sign-in throttling (its own tables: axes_accessattempt, …)
     "ninja",  # serves Swagger UI from its own static files, not from a CDN
     "hoviat.core",
@@ -66,7 +69,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "hoviat.core.sessions.StaffSessionMiddleware",
+    "hoviat.core.sessions.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hoviat.core.idempotency.IdempotencyMiddleware",
@@ -227,6 +232,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "hoviat.core.signin.signin_locked_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# Staff must pass a second factor (authenticator app or recovery code) after the password, on
+# the pages and for an API token. `optional` lets staff without one in (for the demo only).
+STAFF_SECOND_FACTOR = env_choice("HOVIAT_STAFF_SECOND_FACTOR", "required", ["required", "optional"])
+OTP_TOTP_ISSUER = "هویت"
 # Staff pages: signed out after this long without a request, and this long after signing in.
 STAFF_SESSION_IDLE_MINUTES = env_int("HOVIAT_STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
 STAFF_SESSION_MAX_HOURS = env_int("HOVIAT_STAFF_SESSION_MAX_HOURS", 12, minimum=1)

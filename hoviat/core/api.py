@@ -50,6 +50,7 @@ staff_auth = StaffBearer()
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = None  # the authenticator's current code, or a recovery code
 
 
 class TokenOut(Schema):
@@ -71,11 +72,13 @@ class NationalCodeOut(Schema):
 
 
 @router.post(
-    "/auth/token", response={200: TokenOut, 401: Problem, 429: Problem}, summary="Staff sign-in"
+    "/auth/token",
+    response={200: TokenOut, 401: Problem, 403: Problem, 429: Problem},
+    summary="Staff sign-in",
 )
 def auth_token(request, payload: TokenIn):
     raw, token = staff_token_create(
-        request=request, username=payload.username, password=payload.password
+        request=request, username=payload.username, password=payload.password, otp=payload.otp
     )
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
 

@@ -6,8 +6,12 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from hoviat.core.services import second_factor_enrolled
 
 SIGNED_IN_AT = "staff_signed_in_at"
 SEEN_AT = "staff_seen_at"
@@ -52,3 +56,35 @@ class StaffSessionMiddleware:
         request.session.setdefault(SIGNED_IN_AT, now)
         if now - request.session.get(SEEN_AT, 0) >= SEEN_RESOLUTION_SECONDS:
             request.session[SEEN_AT] = now
+
+
+# Paths a signed-in but not yet verified staff member may still reach: signing in and out,
+# the second-factor page itself, static files; the API has its own (token) rule.
+SECOND_FACTOR_OPEN_PATHS = ("/accounts/", "/admin/logout/", "/static/", "/api/")
+
+
+class SecondFactorMiddleware:
+    """Sends a staff member who has given only a password to the second-factor page.
+
+    After OTPMiddleware (which knows whether this session passed a second factor). With
+    STAFF_SECOND_FACTOR `required` everyone must pass one (enrolling first if need be); with
+    `optional` only those who have enrolled.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(SECOND_FACTOR_OPEN_PATHS):
+            user = request.user
+            if (
+                user.is_authenticated
+                and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
+                and (
+                    settings.STAFF_SECOND_FACTOR == "required" or second_factor_enrolled(user=user)
+                )
+            ):
+                return redirect_to_login(
+                    request.get_full_path(), reverse("second_factor"), REDIRECT_FIELD_NAME
+                )
+        return self.get_response(request)

@@ -8,7 +8,8 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client, override_settings
 
 from conftest import PASSWORD
-from hoviat.core.models import AuditEntry
+from hoviat.core.models import AuditEntry, User
+from hoviat.core.tests.factories import staff_authenticator, totp_now
 
 LIMIT = 10
 HOME = "203.0.113.7"
@@ -16,9 +17,10 @@ ELSEWHERE = "198.51.100.9"
 
 
 def api_sign_in(client, password, address=HOME, username="reza"):
+    otp = totp_now(staff_authenticator(User.objects.get(username=username)))
     return client.post(
         "/api/v1/auth/token",
-        {"username": username, "password": password},
+        {"username": username, "password": password, "otp": otp},
         content_type="application/json",
         REMOTE_ADDR=address,
     )

@@ -5,6 +5,7 @@ import io
 
 from django.test import Client
 
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.production.models import Shipment
 from hoviat.production.services import production_run, stock_deliver
 from hoviat.production.tests.conftest import RUN_DATE, enrolled
@@ -12,7 +13,7 @@ from hoviat.production.tests.conftest import RUN_DATE, enrolled
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    staff_sign_in(client, user)
     return client
 
 
