@@ -1,3 +1,5 @@
+import base64
+
 import segno
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
@@ -48,5 +50,5 @@ def second_factor(request):
         context["error"] = True
     device = totp_enrolment_start(user=user)
     context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(scale=4)
-    context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
+    context["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "registration/second_factor_enrol.html", context)
