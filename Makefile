@@ -30,8 +30,9 @@ var/.demo-loaded: | migrate
 demo: migrate
 	$(HOVIAT) demo
 
+# The demo signs staff in with a password alone (README: Demo accounts); production never.
 run: migrate var/.demo-loaded
-	$(HOVIAT) run 127.0.0.1:8000
+	HOVIAT_STAFF_SECOND_FACTOR=$${HOVIAT_STAFF_SECOND_FACTOR:-optional} $(HOVIAT) run 127.0.0.1:8000
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -178,7 +178,8 @@ def main() -> int:
         _setup(Path(folder))
         from django.test import Client
 
-        from hoviat.core.services import staff_token_create
+        from hoviat.core.models import User
+        from hoviat.core.services import staff_token_issue
         from hoviat.enrolment.devices import simulator_for
         from hoviat.enrolment.pdf import receipt_pdf
         from hoviat.enrolment.services import enrolment_submit
@@ -208,7 +209,7 @@ def main() -> int:
                 receipt_pdf(receipt)
             render.append(timer.sample)
 
-        raw, _ = staff_token_create(username="reza", password=PASSWORD)
+        raw, _ = staff_token_issue(user=User.objects.get(username="reza"))
         client = Client(headers={"Authorization": f"Bearer {raw}"})
         http = []
         for n in range(args.count):

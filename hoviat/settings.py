@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "django_otp",  # staff second factor: authenticator apps and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # staff sign-in throttling (its own tables: axes_accessattempt, …)
     "ninja",  # serves Swagger UI from its own static files, not from a CDN
     "hoviat.core",
     "hoviat.places",
@@ -65,9 +69,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hoviat.core.sessions.StaffSessionMiddleware",
+    "hoviat.core.sessions.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hoviat.core.idempotency.IdempotencyMiddleware",
+    # Last: turns a sign-in refused because of too many failures into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hoviat.urls"
@@ -134,6 +143,11 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# Axes first: a locked-out attempt stops there and never costs a password hash.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -219,6 +233,27 @@ LOGGING = {
     },
 }
 STAFF_TOKEN_HOURS = env_int("HOVIAT_STAFF_TOKEN_HOURS", 12, minimum=1)
+
+# --- Staff sign-in throttling (django-axes) ---------------------------------------------------
+# Locked per username AND address: a stranger who guesses at someone's name locks out only
+# themselves, never the staff member at their own desk.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("HOVIAT_SIGNIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("HOVIAT_SIGNIN_COOLOFF_MINUTES", 15, minimum=1))
+# A try during the cool-off does not restart it, so the page can say how long is left.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hoviat.core.signin.signin_locked_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Staff must pass a second factor (authenticator app or recovery code) after the password, on
+# the pages and for an API token. `optional` lets staff without one in (for the demo only).
+STAFF_SECOND_FACTOR = env_choice("HOVIAT_STAFF_SECOND_FACTOR", "required", ["required", "optional"])
+OTP_TOTP_ISSUER = "هویت"
+# Staff pages: signed out after this long without a request, and this long after signing in.
+STAFF_SESSION_IDLE_MINUTES = env_int("HOVIAT_STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
+STAFF_SESSION_MAX_HOURS = env_int("HOVIAT_STAFF_SESSION_MAX_HOURS", 12, minimum=1)
+# The cookie lives no longer than the longest session (citizens' are shorter, set_expiry).
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 3600
 
 # --- Citizen portal (policy numbers; a decision changes a setting, not code) ---------------
 OTP_TTL_SECONDS = env_int("HOVIAT_OTP_TTL_SECONDS", 120, minimum=30)

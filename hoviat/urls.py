@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/", _partner_calls_first(api.urls)),
     path("", core_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/second-factor/", core_views.second_factor, name="second_factor"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("citizen/", include("hoviat.applications.urls")),
     path("citizen/book/", include("hoviat.booking.urls")),

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from tests.factories import ApiKeyFactory, CitizenSessionFactory, PartnerFactory
 
 CHECKS = [
@@ -79,8 +79,7 @@ def connections_kept_open(tokens):
 @pytest.fixture
 def tokens(client, sara, reza, maryam, nasrin, kaveh):
     staff = {
-        user.username: staff_token_create(username=user.username, password=PASSWORD)[0]
-        for user in (reza, maryam, nasrin, kaveh)
+        user.username: staff_token_issue(user=user)[0] for user in (reza, maryam, nasrin, kaveh)
     }
     raw = CitizenSessionFactory(mobile=sara.mobile, token="schemathesis-sara").token
     partner = PartnerFactory(name="بانک آزمون")  # every scope and attribute

@@ -1,9 +1,18 @@
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
+from hoviat.core.errors import AccessDenied
+from hoviat.core.models import StaffToken
 from hoviat.core.national_code import parse_national_code
-from hoviat.core.services import staff_token_create, staff_token_user
+from hoviat.core.permissions import is_national_admin
+from hoviat.core.selectors import staff_tokens_live
+from hoviat.core.services import (
+    staff_token_create,
+    staff_token_logout,
+    staff_token_revoke,
+    staff_token_user,
+)
 
 router = Router(tags=["auth"])
 
@@ -31,6 +40,7 @@ class StaffBearer(HttpBearer):
         user = staff_token_user(token)
         if user is not None:
             request.user = user
+            request.staff_token = token  # type: ignore[attr-defined]  # for sign-out, which revokes this very token
         return user
 
 
@@ -40,6 +50,7 @@ staff_auth = StaffBearer()
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = None  # the authenticator's current code, or a recovery code
 
 
 class TokenOut(Schema):
@@ -60,10 +71,71 @@ class NationalCodeOut(Schema):
     valid: bool
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: Problem}, summary="Staff sign-in")
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, 401: Problem, 403: Problem, 429: Problem},
+    summary="Staff sign-in",
+)
 def auth_token(request, payload: TokenIn):
-    raw, token = staff_token_create(username=payload.username, password=payload.password)
+    raw, token = staff_token_create(
+        request=request, username=payload.username, password=payload.password, otp=payload.otp
+    )
     return {"token": raw, "expires_at": token.expires_at.isoformat()}
+
+
+@router.post("/auth/logout", response={204: None}, auth=staff_auth, summary="Staff sign-out")
+def auth_logout(request):
+    """Revokes the bearer token the request was made with."""
+    staff_token_logout(raw=request.staff_token)
+    return Status(204, None)
+
+
+class StaffTokenOut(Schema):
+    id: int
+    username: str
+    created_at: str
+    expires_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+def _national_admin(request) -> None:
+    if not is_national_admin(request.auth):
+        raise AccessDenied()
+
+
+def _token_out(token: StaffToken) -> dict:
+    return {
+        "id": token.pk,
+        "username": token.user.username,
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat(),
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+@router.get(
+    "/auth/tokens",
+    response={200: list[StaffTokenOut], 403: Problem},
+    auth=staff_auth,
+    summary="Staff API tokens that are still live (national admin)",
+)
+def auth_tokens(request, username: str | None = None):
+    _national_admin(request)
+    return [_token_out(token) for token in staff_tokens_live(username=username)]
+
+
+@router.post(
+    "/auth/tokens/{token_id}/revoke",
+    response={200: StaffTokenOut, 403: Problem, 404: Problem},
+    auth=staff_auth,
+    summary="Revoke a staff API token (national admin)",
+)
+def auth_token_revoke(request, token_id: int):
+    _national_admin(request)
+    token = staff_token_revoke(token_id=token_id, actor=request.auth, reason="revoked_by_admin")
+    return _token_out(token)
 
 
 @router.get("/me", response=MeOut, auth=staff_auth, summary="The signed-in staff member")

@@ -1,4 +1,7 @@
 import factory
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hoviat.core.models import Role, User
 
@@ -19,3 +22,39 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+# A fixed authenticator key for the test personas (hex), so a failing test can be replayed.
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def staff_authenticator(user: User) -> TOTPDevice:
+    """The staff member's confirmed authenticator app (made on first use)."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True, "key": TEST_TOTP_KEY}
+    )
+    return device
+
+
+def totp_now(device: TOTPDevice) -> str:
+    """The code the authenticator shows now (time-machine moves "now")."""
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def staff_sign_in(client, user: User) -> None:
+    """Sign a staff member in to the pages with password and second factor both passed."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = staff_authenticator(user).persistent_id
+    session.save()
+
+
+def browser_sign_in(page, username: str, password: str) -> None:
+    """Sign in on the login page the browser is at, then give the authenticator's code."""
+    device = staff_authenticator(User.objects.get(username=username))
+    page.get_by_label("نام کاربری").fill(username)
+    page.get_by_label("گذرواژه").fill(password)
+    page.get_by_role("button", name="ورود").click()
+    page.get_by_label("کد", exact=True).fill(totp_now(device))
+    page.get_by_role("button", name="تأیید").click()

@@ -1,5 +1,7 @@
 import pytest
 
+from hoviat.core.tests.factories import staff_authenticator, totp_now
+
 
 @pytest.fixture
 def api(client):
@@ -7,9 +9,10 @@ def api(client):
 
 
 def test_staff_get_a_token_and_see_who_they_are(api, reza):
+    otp = totp_now(staff_authenticator(reza))
     response = api.post(
         "/api/v1/auth/token",
-        {"username": "reza", "password": "correct horse battery"},
+        {"username": "reza", "password": "correct horse battery", "otp": otp},
         content_type="application/json",
     )
     assert response.status_code == 200
@@ -35,9 +38,10 @@ def test_a_wrong_password_gets_problem_json_with_a_stable_code(api, reza):
 def test_tokens_are_stored_hashed(api, reza):
     from hoviat.core.models import StaffToken
 
+    otp = totp_now(staff_authenticator(reza))
     token = api.post(
         "/api/v1/auth/token",
-        {"username": "reza", "password": "correct horse battery"},
+        {"username": "reza", "password": "correct horse battery", "otp": otp},
         content_type="application/json",
     ).json()["token"]
     assert not StaffToken.objects.filter(key_hash=token).exists()

@@ -1,6 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from hoviat.core.tests.factories import browser_sign_in
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
@@ -22,9 +24,7 @@ def test_the_home_page_is_persian_right_to_left_and_links_to_what_exists(page):
 @pytest.mark.django_db(transaction=True)
 def test_staff_sign_in_through_the_login_page(page, maryam):
     page.goto("/accounts/login/")
-    page.get_by_label("نام کاربری").fill("maryam")
-    page.get_by_label("گذرواژه").fill("correct horse battery")
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, "maryam", "correct horse battery")
 
     expect(page.get_by_text("مریم کاظمی")).to_be_visible()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from tests.factories import InTransit, cards_in_transit
 
 __all__ = [
@@ -36,5 +36,5 @@ def saras_card_in_transit(real_pki, bushehr_post_office, reza, kaveh, sara):
 
 
 def token_client(user) -> Client:
-    raw, _ = staff_token_create(username=user.username, password=PASSWORD)
+    raw, _ = staff_token_issue(user=user)
     return Client(headers={"Authorization": f"Bearer {raw}"})

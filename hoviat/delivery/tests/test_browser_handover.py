@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from hoviat.core.tests.factories import browser_sign_in
 from hoviat.delivery.tests.fixtures_cards import PASSWORD
 from hoviat.delivery.tests.fixtures_handover import enrol_simulator_fingers
 
@@ -14,9 +15,7 @@ def test_reza_receives_the_shipment_and_hands_sara_her_card(page, saras_card_in_
     saras_card = next(c for c in transit.cards if c.application_id == application.pk)
 
     page.goto("/accounts/login/?next=/office/delivery/")
-    page.get_by_label("نام کاربری").fill("reza")
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, "reza", PASSWORD)
     expect(page.get_by_role("heading", name="تحویل کارت", exact=True)).to_be_visible()
 
     # Receiving: the shipment is listed; every card is scanned, one per line.

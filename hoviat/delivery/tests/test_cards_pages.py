@@ -11,6 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from hoviat.applications.models import Application
+from hoviat.core.tests.factories import browser_sign_in, staff_sign_in
 from hoviat.delivery.models import Collection, LossReport
 from hoviat.delivery.sweeps import delivery_sweep
 from hoviat.delivery.tests.fixtures_cards import PASSWORD
@@ -85,7 +86,7 @@ def test_sara_asks_again_for_her_voided_card_on_the_page(saras_card_at_office, s
 
 def _office(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    staff_sign_in(client, user)
     return client
 
 
@@ -159,9 +160,7 @@ def test_in_the_browser_nasrin_records_an_extension_in_jalali_dates(nasrin, page
     from hoviat.delivery.models import ValidityExtension
 
     page.goto(f"{live_server.url}/accounts/login/?next=/cards/policy/")
-    page.get_by_label("نام کاربری").fill("nasrin")
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, "nasrin", PASSWORD)
     page.get_by_label("منقضی پیش از").fill("۱۴۰۳/۱۲/۳۰")
     page.get_by_label("معتبر تا").fill("۱۴۰۵/۱۲/۲۹")
     page.get_by_label("از تاریخ اجرا").first.fill("۱۴۰۳/۱۰/۰۱")

@@ -7,15 +7,16 @@ import re
 import pytest
 from django.test import Client
 
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.core.text import fold_digits
 from hoviat.delivery.models import Handover, HandoverAttempt
-from hoviat.delivery.tests.fixtures_cards import PASSWORD, cards_in_transit
+from hoviat.delivery.tests.fixtures_cards import cards_in_transit
 from hoviat.notifications.models import SmsMessage
 
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    staff_sign_in(client, user)
     return client
 
 

@@ -10,10 +10,10 @@ from django.test import Client
 
 from hoviat.core.errors import AccessDenied
 from hoviat.core.models import AuditEntry
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.delivery.models import PaperCardCutoff, ValidityExtension
 from hoviat.delivery.selectors import card_valid_until, paper_card_standing
 from hoviat.delivery.services import cards_expire, validity_extension_record
-from hoviat.delivery.tests.fixtures_cards import PASSWORD
 from hoviat.production.models import Card
 
 TODAY = dt.date(2026, 11, 22)
@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 11, 22)
 
 def _signed_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    staff_sign_in(client, user)
     return client
 
 

@@ -17,7 +17,7 @@ from PIL import Image
 from hoviat.applications.models import Application
 from hoviat.booking.models import Booking, Slot
 from hoviat.core.models import Role
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from hoviat.enrolment.devices import simulator_for
 from hoviat.offices.models import OfficeKind
 from hoviat.offices.selectors import OFFICE_TZ
@@ -106,7 +106,7 @@ def sara_booked(sara, office):
 
 
 def token_client(user) -> Client:
-    raw, _ = staff_token_create(username=user.username, password=PASSWORD)
+    raw, _ = staff_token_issue(user=user)
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
+from hoviat.core.tests.factories import browser_sign_in, staff_sign_in
 from hoviat.core.text import persian_digits
 from hoviat.enrolment.models import BiometricFile, Enrolment, Receipt
 from hoviat.enrolment.tests.conftest import (
@@ -25,7 +26,7 @@ from hoviat.pki.selectors import receipt_qr_verify
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    staff_sign_in(client, user)
     return client
 
 
@@ -148,9 +149,7 @@ def test_an_operator_enrols_a_citizen_and_the_downloaded_receipts_qr_verifies(
     book(application, slot_today(office))
 
     page.goto("/office/")
-    page.get_by_label("نام کاربری").fill("reza")
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, "reza", PASSWORD)
     expect(page.get_by_role("heading", name="میز ثبت‌نام حضوری")).to_be_visible()
     expect(page.get_by_test_id("appointments")).to_contain_text("سارا محمدی")
 

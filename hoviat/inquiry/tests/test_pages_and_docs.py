@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.inquiry import signing
 from hoviat.inquiry.reasons import (
     PROBLEMS,
@@ -21,7 +22,7 @@ ROOT = Path(settings.BASE_DIR)
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    staff_sign_in(client, user)
     return client
 
 

@@ -6,6 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from hoviat.core.models import AuditEntry
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.offices.models import OfficeClosure
 
 NOW = dt.datetime(2026, 4, 25, 9, 0, tzinfo=dt.UTC)
@@ -37,7 +38,7 @@ def office_form(office, **closure):
 
 @time_machine.travel(NOW, tick=False)
 def test_a_closure_added_in_the_admin_is_audited(client, nasrin, bushehr_post_office):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     url = reverse("admin:offices_office_change", args=[bushehr_post_office.pk])
     response = client.post(
         url, office_form(bushehr_post_office, date="2026-04-29", reason="تعمیر سامانه")
@@ -51,7 +52,7 @@ def test_a_closure_added_in_the_admin_is_audited(client, nasrin, bushehr_post_of
 
 @time_machine.travel(NOW, tick=False)
 def test_the_admin_refuses_to_close_a_day_that_has_passed(client, nasrin, bushehr_post_office):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     url = reverse("admin:offices_office_change", args=[bushehr_post_office.pk])
     response = client.post(url, office_form(bushehr_post_office, date="2026-04-20", reason="دیر"))
     assert response.status_code == 200
@@ -64,7 +65,7 @@ def test_the_admin_refuses_a_second_closure_on_one_day(client, nasrin, bushehr_p
     OfficeClosure.objects.create(
         office=bushehr_post_office, date=dt.date(2026, 4, 29), reason="تعمیر سامانه"
     )
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     url = reverse("admin:offices_office_change", args=[bushehr_post_office.pk])
     data = office_form(bushehr_post_office, date="2026-04-29", reason="دوباره")
     # The existing closure is shown read-only, so the new one is the formset's second form.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from tests.factories import enrolled_applications
 
 PASSWORD = "correct horse battery"
@@ -82,7 +82,7 @@ enrolled = enrolled_applications
 
 
 def token_client(user) -> Client:
-    raw, _ = staff_token_create(username=user.username, password=PASSWORD)
+    raw, _ = staff_token_issue(user=user)
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 

@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from hoviat.core.tests.factories import browser_sign_in
 from hoviat.production.tests.conftest import PASSWORD, enrolled
 
 
@@ -12,9 +13,7 @@ def test_the_production_operator_takes_a_delivery_and_runs_the_queue(
     enrolled(bushehr_post_office, reza, n=2)
 
     page.goto("/accounts/login/?next=/production/")
-    page.get_by_label("نام کاربری").fill("kaveh")
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, "kaveh", PASSWORD)
     expect(page.get_by_role("heading", name="تولید کارت")).to_be_visible()
 
     page.get_by_role("link", name="بدنه کارت").click()

@@ -5,14 +5,15 @@ import io
 
 from django.test import Client
 
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.production.models import Shipment
 from hoviat.production.services import production_run, stock_deliver
-from hoviat.production.tests.conftest import PASSWORD, RUN_DATE, enrolled
+from hoviat.production.tests.conftest import RUN_DATE, enrolled
 
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    staff_sign_in(client, user)
     return client
 
 

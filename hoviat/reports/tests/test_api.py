@@ -8,15 +8,14 @@ import pytest
 from django.test import Client
 
 from hoviat.core.jalali import today_local
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from hoviat.reports import selectors
-from hoviat.reports.tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
 def token_client(user) -> Client:
-    raw, _ = staff_token_create(username=user.username, password=PASSWORD)
+    raw, _ = staff_token_issue(user=user)
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 

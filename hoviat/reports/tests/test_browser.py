@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hoviat.core.jalali import today_local
+from hoviat.core.tests.factories import browser_sign_in
 from hoviat.reports import exports, selectors
 from hoviat.reports.tests.conftest import PASSWORD
 
@@ -23,9 +24,7 @@ def test_maryam_sees_only_her_province_reads_the_charts_and_downloads_the_csv(pa
     page.on("pageerror", lambda e: errors.append(str(e)))
 
     page.goto("/accounts/login/?next=/reports/")
-    page.get_by_label("نام کاربری").fill("maryam")
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, "maryam", PASSWORD)
 
     # The national dashboard sends her to her own province.
     expect(page).to_have_url(re.compile(r"/reports/province/IR-06/$"))

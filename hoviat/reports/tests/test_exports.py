@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from hoviat.core.jalali import today_local
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.reports import exports, selectors
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def _by_header(rows):
 
 
 def test_the_province_csv_holds_the_province_its_counties_and_offices(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     response = client.get("/reports/province/IR-06/export.csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -56,7 +57,7 @@ def test_the_province_csv_holds_the_province_its_counties_and_offices(client, wo
 
 
 def test_the_national_csv_has_the_nation_and_31_provinces(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     rows = _csv_rows(client.get("/reports/provinces.csv"))
     records = _by_header(rows)
     assert len(records) == 32
@@ -68,7 +69,7 @@ def test_the_national_csv_has_the_nation_and_31_provinces(client, world, nasrin)
 
 
 def test_the_province_xlsx_is_right_to_left_with_numbers_as_numbers(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     response = client.get("/reports/province/IR-06/export.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"] == exports_xlsx_type()
@@ -97,7 +98,7 @@ def exports_xlsx_type() -> str:
 
 
 def test_the_national_xlsx_ranks_31_provinces(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     book = load_workbook(io.BytesIO(client.get("/reports/provinces.xlsx").content))
     sheet = book["استان‌ها"]
     assert sheet.sheet_view.rightToLeft is True
@@ -114,7 +115,7 @@ def test_the_national_xlsx_ranks_31_provinces(client, world, nasrin):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_the_province_report_is_a_real_pdf_with_the_name_and_coverage(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     response = client.get("/reports/province/IR-06/report.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hoviat.core.jalali import today_local
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.reports import exports, selectors, views
 
 SVG = Path(views.__file__).parent / "static" / "reports" / "iran-provinces.svg"
@@ -41,7 +42,7 @@ def test_the_svg_is_readable_by_the_dashboard():
 
 @pytest.mark.django_db
 def test_the_dashboard_map_colours_and_links_every_province(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     page = client.get("/reports/").content.decode()
     svg = page.split('data-testid="province-map"')[1].split("</svg>")[0]
     paths = re.findall(

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from hoviat.core.jalali import MONTHS, format_jalali, today_local
+from hoviat.core.tests.factories import staff_sign_in
 from hoviat.reports import exports, selectors
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +26,14 @@ def test_it_sends_an_anonymous_visitor_to_sign_in(client, world):
 
 
 def test_it_sends_a_director_from_the_national_dashboard_to_her_province(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     response = client.get("/reports/?as_of=1405/08/01")
     assert response.status_code == 302
     assert response["Location"] == "/reports/province/IR-06/?as_of=1405%2F08%2F01"
 
 
 def test_it_shows_maryam_her_province_with_the_selectors_figures(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     response = client.get("/reports/province/IR-06/")
     assert response.status_code == 200
     page = _text(response)
@@ -49,7 +50,7 @@ def test_it_shows_maryam_her_province_with_the_selectors_figures(client, world, 
 
 
 def test_it_refuses_maryam_another_province_in_persian(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     for url in (
         "/reports/province/IR-07/",
         "/reports/province/IR-07/charts/",
@@ -67,7 +68,7 @@ def test_it_refuses_maryam_another_province_in_persian(client, world, maryam):
 
 
 def test_it_refuses_an_office_operator_every_report(client, world, reza):
-    client.force_login(reza)
+    staff_sign_in(client, reza)
     for url in ("/reports/", "/reports/province/IR-06/", "/reports/provinces.xlsx"):
         response = client.get(url)
         assert response.status_code == 403, url
@@ -75,7 +76,7 @@ def test_it_refuses_an_office_operator_every_report(client, world, reza):
 
 
 def test_it_shows_nasrin_the_nation_and_every_province(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     response = client.get("/reports/")
     assert response.status_code == 200
     page = _text(response)
@@ -89,7 +90,7 @@ def test_it_shows_nasrin_the_nation_and_every_province(client, world, nasrin):
 
 
 def test_it_lists_the_ranking_in_order_of_coverage(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     page = _text(client.get("/reports/"))
     ranking = page.split('data-testid="ranking"')[1].split("</table>")[0]
     codes = re.findall(r'<tr data-code="([^"]+)"', ranking)
@@ -100,7 +101,7 @@ def test_it_lists_the_ranking_in_order_of_coverage(client, world, nasrin):
 
 
 def test_it_answers_an_unknown_province_with_a_persian_404(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     response = client.get("/reports/province/IR-99/")
     assert response.status_code == 404
     assert 'data-code="REPORT_AREA_UNKNOWN"' in _text(response)
@@ -108,7 +109,7 @@ def test_it_answers_an_unknown_province_with_a_persian_404(client, world, nasrin
 
 
 def test_it_explains_a_date_in_the_future(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     tomorrow = today_local() + dt.timedelta(days=1)
     response = client.get(f"/reports/province/IR-06/?as_of={tomorrow.isoformat()}")
     assert response.status_code == 422
@@ -119,7 +120,7 @@ def test_it_explains_a_date_in_the_future(client, world, nasrin):
 
 
 def test_it_explains_a_malformed_date(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     for raw in ("1405/13/40", "yesterday", "2026-02-30"):
         response = client.get("/reports/", {"as_of": raw})
         assert response.status_code == 422, raw
@@ -127,14 +128,14 @@ def test_it_explains_a_malformed_date(client, world, nasrin):
 
 
 def test_it_explains_a_date_before_the_scheme_began(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     response = client.get("/reports/province/IR-06/", {"as_of": "1390/01/01"})
     assert response.status_code == 422
     assert 'data-code="REPORT_DATE_TOO_EARLY"' in _text(response)
 
 
 def test_it_reads_a_jalali_date_in_persian_digits(client, world, nasrin):
-    client.force_login(nasrin)
+    staff_sign_in(client, nasrin)
     day = today_local() - dt.timedelta(days=30)
     response = client.get("/reports/province/IR-06/", {"as_of": format_jalali(day)})
     assert response.status_code == 200
@@ -143,7 +144,7 @@ def test_it_reads_a_jalali_date_in_persian_digits(client, world, nasrin):
 
 
 def test_it_shows_an_office_to_the_director_of_its_province(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     response = client.get(f"/reports/office/{world.bushehr_office.code}/")
     assert response.status_code == 200
     page = _text(response)
@@ -152,7 +153,7 @@ def test_it_shows_an_office_to_the_director_of_its_province(client, world, marya
 
 
 def test_it_gives_the_chart_page_a_year_of_jalali_months(client, world, maryam):
-    client.force_login(maryam)
+    staff_sign_in(client, maryam)
     response = client.get("/reports/province/IR-06/charts/")
     assert response.status_code == 200
     data = json.loads(
