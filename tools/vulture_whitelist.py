@@ -8,6 +8,7 @@ from vulture.whitelist_utils import Whitelist
 _ = Whitelist()
 
 _.IdempotencyMiddleware  # settings.MIDDLEWARE names it
+_.RequestSizeLimitMiddleware
 _.SimulatorMatcher  # the default DELIVERY_FINGERPRINT_MATCHER (a dotted path)
 _.ConsoleBackend  # notifications.backends.BACKENDS: dotted paths chosen by SMS_BACKEND
 _.FileBackend
