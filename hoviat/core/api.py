@@ -1,7 +1,12 @@
+import json
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from hoviat.core.errors import ValidationFailed
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.services import staff_token_create, staff_token_user
 
@@ -24,6 +29,41 @@ class Problem(Schema):
     detail: str
     code: str
     instance: str | None = None
+
+
+LONE_SURROGATE_DETAIL = "متن ارسال‌شده نویسهٔ نامعتبر (نیمهٔ تنهای یک جفت UTF-16) دارد."
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+class StrictJSONParser(Parser):
+    """The JSON body of an operation: an object, and text that UTF-8 can hold.
+
+    JSON may spell a lone UTF-16 surrogate (`"\\ud800"`); no database or encoder downstream can
+    store it, so it failed as a 500 wherever it reached one. A body that is not an object
+    (`[null, null]`) was read as "no fields". Both are refused here, for every operation.
+    ninja wraps what this raises in a 400 HttpError; hoviat/api.py answers with the cause.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValidationFailed("بدنهٔ درخواست باید یک شیء JSON باشد.", code="VALIDATION_FAILED")
+        if _has_lone_surrogate(data):
+            raise ValidationFailed(LONE_SURROGATE_DETAIL, code="VALIDATION_FAILED")
+        return data
 
 
 class StaffBearer(HttpBearer):
