@@ -2,7 +2,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
@@ -26,8 +26,8 @@ class Problem(Schema):
     type: str
     title: str
     status: int
-    detail: str
-    code: str
+    detail: str = Field(..., description="Persian, for people")
+    code: str = Field(..., description="Stable, for programs")
     instance: str | None = None
 
 
@@ -82,7 +82,7 @@ class TokenIn(Schema):
     password: str
 
 
-class TokenOut(Schema):
+class StaffTokenOut(Schema):
     token: str
     expires_at: str
 
@@ -100,7 +100,7 @@ class NationalCodeOut(Schema):
     valid: bool
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: Problem}, summary="Staff sign-in")
+@router.post("/auth/token", response={200: StaffTokenOut, 401: Problem}, summary="Staff sign-in")
 def auth_token(request, payload: TokenIn):
     raw, token = staff_token_create(username=payload.username, password=payload.password)
     return {"token": raw, "expires_at": token.expires_at.isoformat()}

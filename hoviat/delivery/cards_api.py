@@ -52,7 +52,7 @@ class CardStatusOut(Schema):
     card_status: str
 
 
-class CardOut(Schema):
+class CitizenCardOut(Schema):
     card_serial: str
     card_status: str
     issued_on: dt.date
@@ -145,7 +145,7 @@ def reissue(request: HttpRequest, serial: str):
     return Status(201, _replacement(outcome.application, outcome.biometrics_current))
 
 
-@router.get("/cards", response=list[CardOut], auth=citizen_auth, summary="My cards")
+@router.get("/cards", response=list[CitizenCardOut], auth=citizen_auth, summary="My cards")
 def my_cards(request: HttpRequest):
     rows = []
     for card in selectors.cards_of_mobile(mobile=request.auth)[:50]:
