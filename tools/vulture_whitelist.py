@@ -9,6 +9,7 @@ _ = Whitelist()
 
 _.IdempotencyMiddleware  # settings.MIDDLEWARE names it
 _.RequestSizeLimitMiddleware
+_.parse_body  # ninja's Parser interface (core.api.StrictJSONParser)
 _.SimulatorMatcher  # the default DELIVERY_FINGERPRINT_MATCHER (a dotted path)
 _.ConsoleBackend  # notifications.backends.BACKENDS: dotted paths chosen by SMS_BACKEND
 _.FileBackend
