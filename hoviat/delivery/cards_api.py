@@ -83,7 +83,7 @@ def _replacement(application, current: bool) -> dict | None:
 def report_lost(request: HttpRequest, serial: str, payload: ReportLostIn):
     """A lost card is suspended, a stolen one revoked with its certificates, at once; a
     replacement application is opened (fee by count of earlier losses). Someone else's card,
-    or a serial that does not exist: 403 CARD_NOT_YOURS, audited, nothing changed."""
+    or a serial that does not exist: 404 CARD_NOT_YOURS, audited, nothing changed."""
     if isinstance(request.auth, str):
         outcome = services.card_report_loss(
             csn=serial,
