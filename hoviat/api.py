@@ -12,7 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from hoviat.applications.api import router as applications_router
 from hoviat.booking.api import router as booking_router
-from hoviat.core.api import Problem
+from hoviat.core.api import Problem, StrictJSONParser
 from hoviat.core.api import router as core_router
 from hoviat.core.errors import DomainError, ValidationFailed, problem
 from hoviat.delivery.api import router as delivery_router
@@ -93,6 +93,7 @@ class HoviatAPI(NinjaAPI):
 
 api = HoviatAPI(
     renderer=Utf8JSONRenderer(),
+    parser=StrictJSONParser(),
     title="Hoviat API",
     version="1",
     description="Smart national ID card: lifecycle, inquiry and card authentication.",
@@ -149,6 +150,9 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):
+        # The body parser's own refusal (core.api.StrictJSONParser), wrapped by ninja.
+        return on_domain_error(request, exc.__cause__)
     if exc.status_code == 400:
         # ninja raises this for a body that is not JSON at all.
         return _problem_response(

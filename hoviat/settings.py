@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything can read the body (sessions, CSRF, the views).
+    "hoviat.core.request_limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -366,10 +368,30 @@ BIOMETRIC_FACE_MIN_WIDTH = env_int("HOVIAT_BIOMETRIC_FACE_MIN_WIDTH", 480, minim
 BIOMETRIC_FACE_MIN_HEIGHT = env_int("HOVIAT_BIOMETRIC_FACE_MIN_HEIGHT", 640, minimum=1)
 BIOMETRIC_FINGER_MIN_PIXELS = env_int("HOVIAT_BIOMETRIC_FINGER_MIN_PIXELS", 300, minimum=1)
 RECEIPT_VALID_DAYS = env_int("HOVIAT_RECEIPT_VALID_DAYS", 180, minimum=1)
-# One-request enrolments carry a face and ten fingerprints as base64 JSON.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
-    "HOVIAT_DATA_UPLOAD_MAX_BYTES", 24 * 1024 * 1024, minimum=2_621_440
+
+# --- Request sizes ---------------------------------------------------------------------------
+# Refused from the declared Content-Length before the body is read (core/request_limits.py).
+REQUEST_MAX_BYTES = env_int("HOVIAT_REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+# Paths that take images: the enrolment (one-request enrolments carry a face and ten
+# fingerprints as base64 JSON), the hand-over fingerprint and the public receipt check.
+REQUEST_UPLOAD_MAX_BYTES = env_int(
+    "HOVIAT_REQUEST_UPLOAD_MAX_BYTES", 15 * 1024 * 1024, minimum=2_621_440
 )
+REQUEST_UPLOAD_PATHS = [
+    r"/api/v1/enrolments(/|$)",
+    r"/api/v1/.*/handover(/|$)",
+    r"/office/enrolments/",
+    r"/office/delivery/handover/",
+    r"/pki/verify/",
+]
+# Django's own limits, a second guard behind the middleware: non-file form and JSON data,
+# and files held in memory before being spooled to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_UPLOAD_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Pixels (width × height, read from the file's header) an uploaded image may have before its
+# pixels are decoded: a 300 KB PNG can declare 20000×20000 and decode to gigabytes. A phone
+# photo is about 12 million; larger JPEGs are decoded at a reduced scale.
+IMAGE_MAX_PIXELS = env_int("HOVIAT_IMAGE_MAX_PIXELS", 12_000_000, minimum=1_000_000)
 
 # --- Production ------------------------------------------------------------------------------
 # 2.4 million cards a month over about 30 days (FACTS.md).

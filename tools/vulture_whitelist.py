@@ -11,6 +11,8 @@ _.IdempotencyMiddleware  # settings.MIDDLEWARE names it
 _.signin_locked_response  # settings.AXES_LOCKOUT_CALLABLE (a dotted path)
 _.StaffSessionMiddleware  # settings.MIDDLEWARE names it
 _.SecondFactorMiddleware
+_.RequestSizeLimitMiddleware
+_.parse_body  # ninja's Parser interface (core.api.StrictJSONParser)
 _.SimulatorMatcher  # the default DELIVERY_FINGERPRINT_MATCHER (a dotted path)
 _.ConsoleBackend  # notifications.backends.BACKENDS: dotted paths chosen by SMS_BACKEND
 _.FileBackend

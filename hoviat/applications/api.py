@@ -43,7 +43,7 @@ class OtpVerifyIn(OtpIn):
     code: str = Field(max_length=12, examples=["123456"])
 
 
-class TokenOut(Schema):
+class CitizenTokenOut(Schema):
     token: str
     expires_at: dt.datetime
 
@@ -73,7 +73,7 @@ def otp_request(request, payload: OtpRequestIn):
 
 @router.post(
     "/auth/otp/verify",
-    response={200: TokenOut, 401: Problem, 429: Problem},
+    response={200: CitizenTokenOut, 401: Problem, 429: Problem},
     summary="Exchange the SMS code for a token",
 )
 def otp_verify(request, payload: OtpVerifyIn):
@@ -242,7 +242,7 @@ class TimelineOut(Schema):
     label: str
 
 
-class AppointmentOut(Schema):
+class TrackedAppointmentOut(Schema):
     office_id: int
     office_name: str
     starts_at: dt.datetime
@@ -269,7 +269,7 @@ class TrackOut(Schema):
     status: str
     status_label: str
     timeline: list[TimelineOut]
-    appointment: AppointmentOut | None
+    appointment: TrackedAppointmentOut | None
     expected_ready_on: dt.date | None
     expected_ready_basis: str
     expected_ready_reason: str = ""

@@ -184,7 +184,7 @@ class AppointmentOfficeOut(Schema):
     phone: str
 
 
-class AppointmentOut(Schema):
+class BookingAppointmentOut(Schema):
     tracking_code: str
     application_status: str
     status: str = Field(description="held | booked | released | cancelled")
@@ -219,7 +219,7 @@ def _slot_id(payload: AppointmentIn) -> int:
 
 @router.get(
     "/applications/{tracking_code}/appointment",
-    response=AppointmentOut,
+    response=BookingAppointmentOut,
     auth=citizen_auth,
     summary="The application's current appointment or hold",
 )
@@ -233,7 +233,7 @@ def appointment(request, tracking_code: str):
 
 @router.post(
     "/applications/{tracking_code}/appointment",
-    response={201: AppointmentOut},
+    response={201: BookingAppointmentOut},
     auth=citizen_auth,
     summary="Pick a slot: held until payment, or booked at once once paid",
 )
@@ -245,7 +245,7 @@ def appointment_book(request, tracking_code: str, payload: AppointmentIn):
 
 @router.put(
     "/applications/{tracking_code}/appointment",
-    response=AppointmentOut,
+    response=BookingAppointmentOut,
     auth=citizen_auth,
     summary="Move the appointment to another slot or office",
 )
@@ -259,7 +259,7 @@ def appointment_reschedule(request, tracking_code: str, payload: AppointmentIn):
 
 @router.delete(
     "/applications/{tracking_code}/appointment",
-    response=AppointmentOut,
+    response=BookingAppointmentOut,
     auth=citizen_auth,
     summary="Cancel the appointment (the fee stays paid)",
 )

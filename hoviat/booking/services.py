@@ -191,7 +191,7 @@ def _seat_of(application: Application) -> Booking | None:
 
 
 _CLOSED_SQL = (
-    f"SELECT EXISTS (SELECT 1 FROM {Holiday._meta.db_table} WHERE date = %s) "  # noqa: S608
+    f"SELECT EXISTS (SELECT 1 FROM {Holiday._meta.db_table} WHERE date = %s) "  # noqa: S608 (table names from the models; values are parameters)  # nosec B608
     f"OR EXISTS (SELECT 1 FROM {OfficeClosure._meta.db_table} "
     "WHERE office_id = %s AND date = %s)"
 )

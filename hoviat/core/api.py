@@ -1,8 +1,12 @@
+import json
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
-from hoviat.core.errors import AccessDenied
+from hoviat.core.errors import AccessDenied, ValidationFailed
 from hoviat.core.models import StaffToken
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.permissions import is_national_admin
@@ -30,9 +34,44 @@ class Problem(Schema):
     type: str
     title: str
     status: int
-    detail: str
-    code: str
+    detail: str = Field(..., description="Persian, for people")
+    code: str = Field(..., description="Stable, for programs")
     instance: str | None = None
+
+
+LONE_SURROGATE_DETAIL = "متن ارسال‌شده نویسهٔ نامعتبر (نیمهٔ تنهای یک جفت UTF-16) دارد."
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+class StrictJSONParser(Parser):
+    """The JSON body of an operation: an object, and text that UTF-8 can hold.
+
+    JSON may spell a lone UTF-16 surrogate (`"\\ud800"`); no database or encoder downstream can
+    store it, so it failed as a 500 wherever it reached one. A body that is not an object
+    (`[null, null]`) was read as "no fields". Both are refused here, for every operation.
+    ninja wraps what this raises in a 400 HttpError; hoviat/api.py answers with the cause.
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValidationFailed("بدنهٔ درخواست باید یک شیء JSON باشد.", code="VALIDATION_FAILED")
+        if _has_lone_surrogate(data):
+            raise ValidationFailed(LONE_SURROGATE_DETAIL, code="VALIDATION_FAILED")
+        return data
 
 
 class StaffBearer(HttpBearer):
@@ -53,7 +92,7 @@ class TokenIn(Schema):
     otp: str | None = None  # the authenticator's current code, or a recovery code
 
 
-class TokenOut(Schema):
+class StaffTokenIssuedOut(Schema):
     token: str
     expires_at: str
 
@@ -73,7 +112,7 @@ class NationalCodeOut(Schema):
 
 @router.post(
     "/auth/token",
-    response={200: TokenOut, 401: Problem, 403: Problem, 429: Problem},
+    response={200: StaffTokenIssuedOut, 401: Problem, 403: Problem, 429: Problem},
     summary="Staff sign-in",
 )
 def auth_token(request, payload: TokenIn):

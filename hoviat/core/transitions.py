@@ -120,7 +120,7 @@ def _claim(
     pk_column = quote(_concrete(model, opts.pk.name)[1])
     in_list = ",".join(str(int(i)) for i in ids)
     sql = (
-        f"UPDATE {quote(opts.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"UPDATE {quote(opts.db_table)} SET {', '.join(assignments)} "  # noqa: S608 (names quoted from the model; ids cast to int; values are parameters)  # nosec B608
         f"WHERE {pk_column} IN ({in_list}) AND {status_column} = %s RETURNING {pk_column}"
     )
     with connection.cursor() as cursor:

@@ -102,7 +102,7 @@ def cards_waiting(request, failed_only: bool = False):
 # --- Hand-over ----------------------------------------------------------------------------
 
 
-class FingerprintIn(Schema):
+class HandoverFingerprintIn(Schema):
     position: int | None = Field(
         None, ge=1, le=10, description="ISO finger position; default the first one enrolled"
     )
@@ -127,7 +127,7 @@ class PinsIn(Schema):
 
 
 class VerificationIn(Schema):
-    fingerprint: FingerprintIn
+    fingerprint: HandoverFingerprintIn
     pins: PinsIn
 
 
@@ -150,7 +150,9 @@ class HandoverOut(Schema):
     invalidated_old_cards: list[str]
 
 
-def _fingerprint_sample(data: FingerprintIn, national_code: str) -> services.FingerprintSample:
+def _fingerprint_sample(
+    data: HandoverFingerprintIn, national_code: str
+) -> services.FingerprintSample:
     position = data.position
     if data.capture == "simulator":
         if not settings.ENROLMENT_SIMULATOR_ENABLED:

@@ -52,7 +52,7 @@ class CardStatusOut(Schema):
     card_status: str
 
 
-class CardOut(Schema):
+class CitizenCardOut(Schema):
     card_serial: str
     card_status: str
     issued_on: dt.date
@@ -83,7 +83,7 @@ def _replacement(application, current: bool) -> dict | None:
 def report_lost(request: HttpRequest, serial: str, payload: ReportLostIn):
     """A lost card is suspended, a stolen one revoked with its certificates, at once; a
     replacement application is opened (fee by count of earlier losses). Someone else's card,
-    or a serial that does not exist: 403 CARD_NOT_YOURS, audited, nothing changed."""
+    or a serial that does not exist: 404 CARD_NOT_YOURS, audited, nothing changed."""
     if isinstance(request.auth, str):
         outcome = services.card_report_loss(
             csn=serial,
@@ -145,7 +145,7 @@ def reissue(request: HttpRequest, serial: str):
     return Status(201, _replacement(outcome.application, outcome.biometrics_current))
 
 
-@router.get("/cards", response=list[CardOut], auth=citizen_auth, summary="My cards")
+@router.get("/cards", response=list[CitizenCardOut], auth=citizen_auth, summary="My cards")
 def my_cards(request: HttpRequest):
     rows = []
     for card in selectors.cards_of_mobile(mobile=request.auth)[:50]:

@@ -201,14 +201,9 @@ def handover(request):
 def _why_not_here(user, serial: str) -> DomainError:
     """The same clear error the hand-over itself would give, without counting an attempt."""
     card = Card.objects.select_related("office").filter(csn=serial).first()
-    if card is None:
+    # Another office's card reads as an unknown serial: nothing confirms that it exists.
+    if card is None or not permissions.is_operator_of(user, card.office_id):
         return NotFound("کارتی با این شماره سریال یافت نشد.", code="CARD_NOT_FOUND")
-    if not permissions.is_operator_of(user, card.office_id):
-        return DomainError(
-            f"این کارت به «{card.office.name}» فرستاده شده است و تنها همان‌جا تحویل داده می‌شود.",
-            code="CARD_AT_OTHER_OFFICE",
-            status=403,
-        )
     return DomainError(
         f"این کارت در دفتر آماده تحویل نیست (وضعیت: {card.get_status_display()}).",
         code="CARD_NOT_AT_OFFICE",

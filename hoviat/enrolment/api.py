@@ -33,7 +33,7 @@ router = Router(tags=["enrolment"], auth=staff_auth)
 # --- Schemas ---------------------------------------------------------------------------------
 
 
-class AppointmentOut(Schema):
+class OfficeAppointmentOut(Schema):
     booking_id: int
     starts_at: dt.datetime
     tracking_code: str
@@ -45,7 +45,7 @@ class AppointmentOut(Schema):
     enrolment_status: str | None
 
 
-class FingerprintIn(Schema):
+class EnrolmentFingerprintIn(Schema):
     position: int = Field(
         description="ISO/IEC 19794-4 finger position: 1 right thumb … "
         "5 right little, 6 left thumb … 10 left little"
@@ -61,7 +61,7 @@ class EnrolmentIn(Schema):
         "(when the registry knows an old card), form_confirmed"
     )
     face_image: str | None = Field(None, description="base64 JPEG or PNG, portrait 3:4")
-    fingerprints: list[FingerprintIn] = Field(
+    fingerprints: list[EnrolmentFingerprintIn] = Field(
         default_factory=list, description="ten entries, each an image or a missing reason"
     )
     capture: Literal["simulator"] | None = Field(
@@ -125,7 +125,7 @@ class EnrolmentOut(Schema):
     problems: list[str]
 
 
-class ReceiptOut(Schema):
+class EnrolmentReceiptOut(Schema):
     receipt_number: str
     tracking_code: str
     application_status: str
@@ -226,7 +226,7 @@ def _writable(request, enrolment_id: int) -> tuple[User, Enrolment]:
 
 @router.get(
     "/office/appointments",
-    response={200: list[AppointmentOut], 404: Problem},
+    response={200: list[OfficeAppointmentOut], 404: Problem},
     summary="The day's appointments at the operator's office",
 )
 def office_appointments(request, date: str | None = None, office_id: int | None = None):
@@ -367,7 +367,7 @@ def enrolment_finger(request, enrolment_id: int, position: int, payload: FingerI
 
 @router.post(
     "/enrolments/{enrolment_id}/complete",
-    response={201: ReceiptOut},
+    response={201: EnrolmentReceiptOut},
     summary="Complete: application enrolled, booking attended, receipt issued",
 )
 def enrolment_complete(request, enrolment_id: int):
@@ -417,14 +417,16 @@ def receipt_pdf(request, receipt_number: str):
     return response
 
 
-@router.get("/receipts/{receipt_number}", response=ReceiptOut, summary="A receipt's standing")
+@router.get(
+    "/receipts/{receipt_number}", response=EnrolmentReceiptOut, summary="A receipt's standing"
+)
 def receipt_detail(request, receipt_number: str):
     return _receipt_out(selectors.access_receipt_for(request.auth, receipt_number))
 
 
 @router.post(
     "/receipts/{tracking_code}/reissue",
-    response={201: ReceiptOut},
+    response={201: EnrolmentReceiptOut},
     summary="Reissue a lost receipt: a new number; the old one is superseded",
 )
 def receipt_reissue(request, tracking_code: str):

@@ -40,12 +40,16 @@ def max_upload_bytes() -> int:
 
 
 def _open(data: bytes) -> tuple[str, int, int]:
-    """Format and shown size, after reading every byte of the picture."""
+    """Format and shown size, after reading every byte of the picture.
+
+    The size is read from the header and checked against the pixel budget before any pixel
+    is decoded: a small PNG may declare 20000×20000 and decode to more than a gigabyte.
+    """
     try:
         with warnings.catch_warnings():
             # A picture of more pixels than Pillow's bomb limit is refused, not just warned of.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            with Image.open(io.BytesIO(data)) as probe:  # the header only
                 fmt = probe.format or ""
                 if fmt not in FORMATS:
                     raise ImageRejected(
@@ -53,7 +57,8 @@ def _open(data: bytes) -> tuple[str, int, int]:
                         code="IMAGE_FORMAT_UNSUPPORTED",
                         extra={"format": fmt.lower()},
                     )
-                probe.verify()  # structure and checksums (PNG CRCs)
+                _within_pixel_budget(*probe.size)
+                probe.verify()  # structure and checksums (PNG CRCs), no pixels decoded
             with Image.open(io.BytesIO(data)) as image:
                 image.load()  # every pixel: a truncated JPEG fails here, not when printed
                 width, height = image.size
@@ -67,6 +72,16 @@ def _open(data: bytes) -> tuple[str, int, int]:
     if orientation in _TURNED:
         width, height = height, width
     return fmt, width, height
+
+
+def _within_pixel_budget(width: int, height: int) -> None:
+    budget = settings.IMAGE_MAX_PIXELS
+    if width * height > budget:
+        raise ImageRejected(
+            "ابعاد تصویر بیش از اندازهٔ مجاز است.",
+            code="IMAGE_TOO_LARGE",
+            extra={"width": width, "height": height, "max_pixels": budget},
+        )
 
 
 def image_check(data: bytes, *, kind: str) -> CheckedImage:

@@ -287,18 +287,24 @@ def enrolment_abandon(*, enrolment: Enrolment, operator: User, reason: str = "")
 # --- The document checklist ------------------------------------------------------------------
 
 
+def _check_open(enrolment: Enrolment, operator: User) -> None:
+    """Refuse unless the operator may still change this enrolment (on the row as given)."""
+    _require_operator(operator)
+    if enrolment.office_id != operator.office_id:
+        raise EnrolmentNotFound()
+    if enrolment.status == EnrolmentStatus.COMPLETED:
+        raise EnrolmentExists()
+    if enrolment.status != EnrolmentStatus.IN_PROGRESS:
+        raise EnrolmentNotInProgress()
+
+
 def _open_enrolment(enrolment: Enrolment, operator: User) -> Enrolment:
     """The enrolment, locked, if the operator may still change it (caller holds a transaction)."""
     _require_operator(operator)
     locked = _lock_enrolment(enrolment.pk)
-    # Checked on the locked row: the enrolment may have moved to another office since the
-    # caller read it.
-    if locked.office_id != operator.office_id:
-        raise EnrolmentNotFound()
-    if locked.status == EnrolmentStatus.COMPLETED:
-        raise EnrolmentExists()
-    if locked.status != EnrolmentStatus.IN_PROGRESS:
-        raise EnrolmentNotInProgress()
+    # Checked again on the locked row: the enrolment may have moved to another office or
+    # been completed since the caller read it.
+    _check_open(locked, operator)
     return locked
 
 
@@ -394,6 +400,8 @@ def enrolment_capture_face(
     *, enrolment: Enrolment, operator: User, image: bytes, source: str
 ) -> BiometricFile:
     """Check and keep the face photo (encrypted); its hash goes on the enrolment."""
+    # Decoding an image is the costly part: nobody gets it for an enrolment they cannot change.
+    _check_open(enrolment, operator)
     checked = image_check(image, kind="face")
     source = _source(source)
     with storage.files_cleanup_on_error(), transaction.atomic():
@@ -449,6 +457,7 @@ def enrolment_capture_fingerprint(
             code="FINGER_MISSING_REASON_REQUIRED",
             extra={"position": position},
         )
+    _check_open(enrolment, operator)  # before the image is decoded, as for the face
     checked = image_check(image, kind="finger") if image is not None else None
     source = _source(source)
     with storage.files_cleanup_on_error(), transaction.atomic():
@@ -747,6 +756,7 @@ def enrolment_submit(
 ) -> Receipt:
     """Check in, checklist, captures and completion as one transaction: all of it or nothing."""
     fingers = list(fingers)
+    _require_operator(operator)  # before any image is decoded
     # Every image is checked before anything is written.
     if face_image is not None:
         image_check(face_image, kind="face")

@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema
 from ninja.security import APIKeyHeader
 from pydantic import ConfigDict
 
+from hoviat.core.api import Problem
 from hoviat.core.jalali import parse_date
 from hoviat.inquiry import selectors, services
 from hoviat.inquiry.reasons import PURPOSES, REASONS
@@ -252,14 +253,6 @@ class VerifyOut(Answer):
         None, description="The certificate holder; null unless the national_code attribute."
     )
     reason_code: str = REASON_FIELD
-
-
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str = Field(..., description="Persian, for people")
-    code: str = Field(..., description="Stable, for programs")
 
 
 class PingOut(Schema):

@@ -95,7 +95,7 @@ def _key_sql() -> str:
         )
     )
     return (
-        f"SELECT {key}.*, {columns} FROM {key} "  # noqa: S608 (names from the models; values are parameters)
+        f"SELECT {key}.*, {columns} FROM {key} "  # noqa: S608 (names from the models; values are parameters)  # nosec B608
         f"JOIN {partner} ON {partner}.{q('id')} = {key}.{q('partner_id')} "
         f"WHERE {key}.{q('prefix')} = %s"
     )
@@ -228,7 +228,7 @@ def _card_sql(vendor: str, where_column: str) -> str:
     q = connection.ops.quote_name
     card, application, citizen = (q(m._meta.db_table) for m in (Card, Application, Citizen))
     return (
-        f"SELECT {card}.{q('status')}, {card}.{q('expires_on')}, "  # noqa: S608 (names from the models)
+        f"SELECT {card}.{q('status')}, {card}.{q('expires_on')}, "  # noqa: S608 (names from the models)  # nosec B608
         f"{citizen}.{q('national_code')} "
         f"FROM {card} "
         f"JOIN {application} ON {application}.{q('id')} = {card}.{q('application_id')} "

@@ -46,7 +46,7 @@ def _usage_update_sql(async_commit: bool) -> str:
         else ""
     )
     return (
-        f"UPDATE {table} SET "  # noqa: S608 (names from the model)
+        f"UPDATE {table} SET "  # noqa: S608 (names from the model)  # nosec B608
         f"{minute_count} = CASE WHEN {minute} = %s THEN {minute_count} + 1 ELSE 1 END, "
         f"{minute} = %s, "
         f"{day_count} = CASE WHEN {day} = %s THEN {day_count} + 1 ELSE 1 END, "
@@ -65,7 +65,7 @@ def _usage_update_with_read_sql(async_commit: bool, read_sql: str) -> str:
     # A data-modifying WITH runs whether or not it is referenced; the outer SELECT always
     # gives one row: how many rows the count changed, then the read's columns (NULLs if none).
     return (
-        f"WITH counted AS ({_usage_update_sql(async_commit)} RETURNING 1) "  # noqa: S608 (our statements)
+        f"WITH counted AS ({_usage_update_sql(async_commit)} RETURNING 1) "  # noqa: S608 (our statements)  # nosec B608
         f"SELECT (SELECT count(*) FROM counted), found.* "
         f"FROM (SELECT 1) AS one LEFT JOIN ({read_sql}) AS found ON TRUE"
     )
@@ -143,7 +143,7 @@ def _subject_update_sql() -> str:
     table = q(SubjectCounter._meta.db_table)
     count, window = q("count"), q("window")
     return (
-        f"UPDATE {table} SET {count} = CASE WHEN {window} = %s THEN {count} + 1 ELSE 1 END, "  # noqa: S608 (names from the model)
+        f"UPDATE {table} SET {count} = CASE WHEN {window} = %s THEN {count} + 1 ELSE 1 END, "  # noqa: S608 (names from the model)  # nosec B608
         f"{window} = %s WHERE {q('key')} = %s AND ({window} <> %s OR {count} < %s)"
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -158,6 +158,41 @@ def queue_priority_set(
 
 # --- Runs ------------------------------------------------------------------------------------
 
+# On PostgreSQL the process executing a run holds a session-level advisory lock on
+# (_RUN_LOCK_SPACE, run id) for as long as it runs; the database releases it when that
+# process's connection ends, however it ends. A start that finds a picked-up run RUNNING
+# with its lock free knows at once that the process died. SQLite has no such lock: there a
+# run is taken for dead only when its heartbeat is PRODUCTION_RUN_STALE_SECONDS old.
+# (Session locks need a session per process: behind a pooler, use session pooling.)
+_RUN_LOCK_SPACE = 0x48565052  # "HVPR"
+_DIED_REASON = "فرایند اجرا از کار افتاد؛ دسته‌های ثبت‌شده معتبرند"
+
+
+def _run_lock_take(run_id: int) -> bool:
+    """Take the run's advisory lock for this connection's session (always True on SQLite)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_RUN_LOCK_SPACE, run_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _run_lock_release(run_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_RUN_LOCK_SPACE, run_id])
+
+
+def _run_process_died(run: PersonalisationRun) -> bool:
+    """PostgreSQL: a worker picked the run up (its heartbeat moved) and no session holds its
+    lock any more. A run still waiting for its worker is not dead; SQLite: never known."""
+    if connection.vendor != "postgresql" or run.heartbeat_at <= run.started_at:
+        return False
+    if not _run_lock_take(run.pk):
+        return False
+    _run_lock_release(run.pk)
+    return True
+
 
 def production_run_start(
     *, date: dt.date, actor: Any, tracking_codes: list[str] | None = None
@@ -186,7 +221,9 @@ def production_run_start(
             # Every start locks this row first, so two starts are decided one after the other.
             capacity = ProductionSettings.objects.select_for_update().get(pk=1).daily_capacity
             running = selectors.run_running()
-            if running is not None:
+            if running is not None and _run_process_died(running):
+                _run_finish(running, RunStatus.FAILED, actor=None, reason=_DIED_REASON)
+            elif running is not None:
                 stale = dt.timedelta(seconds=conf("PRODUCTION_RUN_STALE_SECONDS"))
                 if now - running.heartbeat_at < stale:
                     raise RunInProgress(extra={"run_id": running.pk})
@@ -434,7 +471,19 @@ def _batch_personalise(
 def production_run_execute(*, run_id: int, actor: Any = None) -> PersonalisationRun:
     """Personalise a started run's cards, one committed batch after another."""
     run = PersonalisationRun.objects.get(pk=run_id)
-    targets = run.targets or None
+    if not _run_lock_take(run_id):
+        return run  # another process is executing it (the task was delivered twice)
+    try:
+        # Picked up: from now on a free lock means this process died (see _run_process_died).
+        PersonalisationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+        return _run_batches(run_id=run_id, actor=actor, targets=run.targets or None)
+    finally:
+        _run_lock_release(run_id)
+
+
+def _run_batches(*, run_id: int, actor: Any, targets: list[str] | None) -> PersonalisationRun:
     batch_size = conf("PRODUCTION_BATCH_SIZE")
     try:
         while True:

@@ -51,24 +51,24 @@ _STAGING_CREATE = (
 )
 _STAGING_COPY = f"COPY {STAGING_TABLE} ({', '.join(CitizenRow._fields)}) FROM STDIN"
 _STAGING_INSERT = (
-    f"INSERT INTO {CITIZEN_TABLE} ({_COLUMNS}, created_at, updated_at) "  # noqa: S608
+    f"INSERT INTO {CITIZEN_TABLE} ({_COLUMNS}, created_at, updated_at) "  # noqa: S608 (module constants: table and column names)  # nosec B608
     f"SELECT {_COLUMNS}, now(), now() FROM {STAGING_TABLE} ORDER BY national_code "
     "ON CONFLICT (national_code) DO NOTHING"
 )
 _STAGING_INSERT_CARDS = (
-    f"INSERT INTO {OLD_CARD_TABLE} (citizen_id, card_number, issued_on) "  # noqa: S608
+    f"INSERT INTO {OLD_CARD_TABLE} (citizen_id, card_number, issued_on) "  # noqa: S608 (module constants)  # nosec B608
     f"SELECT c.id, s.old_card_number, s.old_card_issued_on "
     f"FROM {STAGING_TABLE} s JOIN {CITIZEN_TABLE} c ON c.national_code = s.national_code "
     "WHERE s.old_card_number IS NOT NULL ON CONFLICT (card_number) DO NOTHING"
 )
 _ROW_INSERT = (
-    f"INSERT INTO {CITIZEN_TABLE} ({_COLUMNS}, created_at, updated_at) "  # noqa: S608
+    f"INSERT INTO {CITIZEN_TABLE} ({_COLUMNS}, created_at, updated_at) "  # noqa: S608 (module constants)  # nosec B608
     f"VALUES ({', '.join(['%s'] * (len(CITIZEN_COLUMNS) + 2))}) "
     "ON CONFLICT (national_code) DO NOTHING"
 )
 # The WHERE clause also settles SQLite's parsing ambiguity of INSERT … SELECT … ON CONFLICT.
 _ROW_INSERT_CARD = (
-    f"INSERT INTO {OLD_CARD_TABLE} (citizen_id, card_number, issued_on) "  # noqa: S608
+    f"INSERT INTO {OLD_CARD_TABLE} (citizen_id, card_number, issued_on) "  # noqa: S608 (module constants)  # nosec B608
     f"SELECT id, %s, %s FROM {CITIZEN_TABLE} WHERE national_code = %s "
     "ON CONFLICT (card_number) DO NOTHING"
 )

@@ -39,8 +39,9 @@ __all__ = [
 
 class CardNotYours(DomainError):
     code = "CARD_NOT_YOURS"
-    status = 403
-    title = "Not your card"
+    # 404, not 403: a refusal would say the serial exists.
+    status = 404
+    title = "Not found"
     # One answer for a serial that does not exist and for someone else's card: no probing.
     default_detail = (
         "کارتی با این شماره سریال به نام شما ثبت نشده است. فقط کارت خودتان را می‌توانید "

@@ -21,7 +21,7 @@ from hoviat.applications.codes import tracking_code_parse
 from hoviat.applications.models import ApplicationStatus
 from hoviat.applications.services import application_status_change
 from hoviat.core.audit import audit_record
-from hoviat.core.errors import AccessDenied, Conflict, DomainError, NotFound, ValidationFailed
+from hoviat.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
 from hoviat.core.text import fold_digits, normalize_text
@@ -75,11 +75,6 @@ LOCKING_REASONS = frozenset(
 class CardNotFound(NotFound):
     code = "CARD_NOT_FOUND"
     default_detail = "کارتی با این شماره سریال یافت نشد."
-
-
-class CardAtOtherOffice(AccessDenied):
-    code = "CARD_AT_OTHER_OFFICE"
-    default_detail = "این کارت به دفتر دیگری فرستاده شده است و در این دفتر تحویل داده نمی‌شود."
 
 
 class CardNotAtOffice(Conflict):
@@ -215,10 +210,8 @@ def _card_for_handover(csn: str, operator: Any) -> Card:
                 reason="other_office",
                 data={"card": card.csn, "operator_office": operator.office_id},
             )
-        raise CardAtOtherOffice(
-            f"این کارت به «{card.office.name}» فرستاده شده است و تنها همان‌جا تحویل داده می‌شود.",
-            extra={"card_office": card.office.name},
-        )
+        # Answered as an unknown serial: naming the office would confirm the card exists.
+        raise CardNotFound(extra={"card_serial": serial})
     if card.status != CardStatus.AT_OFFICE:
         messages: dict[str, str] = {
             CardStatus.IN_TRANSIT: "این کارت هنوز در دفتر دریافت نشده است؛ نخست محموله را "

@@ -32,7 +32,6 @@ from hoviat.production.services import cards_status_change_many, shipment_mark_r
 
 __all__ = [
     "ReceiveResult",
-    "SerialsFromOtherOffice",
     "ShipmentNotReceivable",
     "card_serial_parse",
     "card_serials_parse",
@@ -49,14 +48,6 @@ _SEPARATORS = re.compile(r"[\r\n,،;؛]+")
 class ShipmentNotReceivable(Conflict):
     code = "SHIPMENT_NOT_RECEIVABLE"
     default_detail = "این محموله هنوز ارسال نشده است و نمی‌توان آن را دریافت کرد."
-
-
-class SerialsFromOtherOffice(ValidationFailed):
-    code = "SERIALS_OF_OTHER_OFFICE"
-    default_detail = (
-        "برخی شماره‌سریال‌ها متعلق به کارت‌های دفتر دیگری است؛ هیچ کارتی دریافت نشد. "
-        "آن کارت‌ها را جدا کنید و دوباره بفرستید."
-    )
 
 
 def require_office_operator(user: Any) -> Any:
@@ -107,17 +98,15 @@ def shipment_receive(
     serials = card_serials_parse(card_serials)
     if not serials:
         raise ValidationFailed("شماره‌سریال هیچ کارتی وارد نشده است.", code="CARD_SERIALS_REQUIRED")
-    _refuse_other_offices_cards(shipment_id=shipment_id, serials=serials, actor=actor)
+    _audit_other_offices_cards(shipment_id=shipment_id, serials=serials, actor=actor)
     now = timezone.now()
     today = today_local()
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
-        if shipment is None:
+        # Another office's shipment answers as an unknown one: a different answer would
+        # confirm that the number exists.
+        if shipment is None or shipment.office_id != actor.office_id:
             raise NotFound("محموله‌ای با این شماره یافت نشد.", code="SHIPMENT_NOT_FOUND")
-        if shipment.office_id != actor.office_id:
-            raise AccessDenied(
-                "این محموله برای دفتر دیگری فرستاده شده است.", code="SHIPMENT_OF_OTHER_OFFICE"
-            )
         late = shipment.status == ShipmentStatus.RECEIVED
         if shipment.status != ShipmentStatus.DISPATCHED and not late:
             raise ShipmentNotReceivable(extra={"shipment_status": shipment.status})
@@ -214,26 +203,22 @@ def shipment_receive(
     )
 
 
-def _refuse_other_offices_cards(*, shipment_id: int, serials: list[str], actor: Any) -> None:
-    """Serials of cards bound for another office: refuse the whole scan, audited (the audit
-    row is written in its own transaction, before the error, so it stays)."""
+def _audit_other_offices_cards(*, shipment_id: int, serials: list[str], actor: Any) -> None:
+    """Serials of cards bound for another office are audited (a probe, or a misrouted card),
+    then answered like unknown serials: as `unexpected`, never naming the other office."""
     shipment = Shipment.objects.filter(pk=shipment_id).only("pk", "office_id").first()
     if shipment is None or shipment.office_id != actor.office_id:
-        return  # reported inside, under the lock
-    others = dict(
+        return  # answered inside, under the lock
+    others = sorted(
         Card.objects.filter(csn__in=serials)
         .exclude(office_id=shipment.office_id)
-        .values_list("csn", "office__name")
+        .values_list("csn", flat=True)
     )
-    if not others:
-        return
-    audit_record(
-        actor=actor,
-        action="shipment.receive_refused",
-        obj=shipment,
-        reason="serials_of_other_office",
-        data={"serials": sorted(others)},
-    )
-    raise SerialsFromOtherOffice(
-        extra={"serials": sorted(others), "offices": sorted(set(others.values()))}
-    )
+    if others:
+        audit_record(
+            actor=actor,
+            action="shipment.receive_foreign_serials",
+            obj=shipment,
+            reason="serials_of_other_office",
+            data={"serials": others},
+        )

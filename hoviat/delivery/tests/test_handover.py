@@ -191,13 +191,23 @@ def test_a_wrong_finger_is_refused_and_three_lock_the_card_for_the_day(sara_read
     assert hand_over(desk, sara_ready.card, handover_body(sara_ready)).status_code == 200
 
 
-def test_another_offices_operator_cannot_hand_the_card_over(sara_ready, omid):
-    response = hand_over(token_client(omid), sara_ready.card, handover_body(sara_ready))
-    assert response.status_code == 403
-    problem = response.json()
-    assert problem["code"] == "CARD_AT_OTHER_OFFICE"
-    assert "اداره پست مرکزی بوشهر" in problem["detail"]
+def test_another_offices_operator_gets_the_answer_of_an_unknown_serial(sara_ready, omid):
+    desk = token_client(omid)
+    response = hand_over(desk, sara_ready.card, handover_body(sara_ready))
+    unknown = desk.post(
+        "/api/v1/cards/IR0000000000/handover",
+        json.dumps(handover_body(sara_ready)),
+        content_type="application/json",
+    )
+
+    assert response.status_code == unknown.status_code == 404
+    mine, theirs = response.json(), unknown.json()
+    assert mine["code"] == theirs["code"] == "CARD_NOT_FOUND"
+    assert mine["detail"] == theirs["detail"]
+    assert "اداره پست مرکزی بوشهر" not in response.content.decode()
     _nothing_changed(sara_ready)
+    # The probe is still kept.
+    assert AuditEntry.objects.filter(action="card.handover_refused", reason="other_office").exists()
     assert HandoverAttempt.objects.get(card=sara_ready.card).reason == "other_office"
 
 

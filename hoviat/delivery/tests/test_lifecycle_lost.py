@@ -101,7 +101,7 @@ def test_it_refuses_to_report_a_card_that_is_not_yours_and_audits_the_attempt(
 
     response = _report(stranger, saras_active_card.csn, kind="stolen")
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     problem = response.json()
     assert problem["code"] == "CARD_NOT_YOURS"
     assert "فقط کارت خودتان" in problem["detail"]
@@ -115,7 +115,7 @@ def test_it_refuses_to_report_a_card_that_is_not_yours_and_audits_the_attempt(
 def test_an_unknown_serial_gets_the_same_answer_as_someone_elses(sara, sara_api):
     response = _report(sara_api, "IR9999999999", kind="lost")
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.json()["code"] == "CARD_NOT_YOURS"
 
 
@@ -132,7 +132,7 @@ def test_reza_reports_a_card_at_the_counter_after_checking_the_national_code(
     wrong = _report(
         reza_counter_api, saras_active_card.csn, kind="lost", national_code="0012345679"
     )
-    assert wrong.status_code == 403
+    assert wrong.status_code == 404
     assert Card.objects.get(pk=saras_active_card.pk).status == "active"
 
     response = _report(reza_counter_api, saras_active_card.csn, kind="lost", national_code=SARA)
@@ -269,7 +269,7 @@ def test_a_deactivated_operator_reaches_no_card_at_the_counter(saras_active_card
 def test_someone_trying_serial_after_serial_is_stopped_for_a_while(saras_active_card):
     prober = citizen_client("09350000000")
     for i in range(10):
-        assert _report(prober, f"IR{i:010d}", kind="lost").status_code == 403
+        assert _report(prober, f"IR{i:010d}", kind="lost").status_code == 404
 
     response = _report(prober, saras_active_card.csn, kind="lost")
 

@@ -131,6 +131,6 @@ def test_a_stranger_cannot_reissue_saras_card(saras_card_at_office):
 
     response = citizen_client("09350000000").post(f"/api/v1/cards/{voided.csn}/reissue")
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.json()["code"] == "CARD_NOT_YOURS"
     assert not Application.objects.filter(status="pre_registered").exists()

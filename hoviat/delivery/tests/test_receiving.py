@@ -93,7 +93,7 @@ def test_a_missing_card_that_turns_up_later_is_received_then(in_transit, reza):
     assert Collection.objects.filter(card__in=in_transit.cards).count() == 2
 
 
-def test_it_refuses_the_whole_scan_when_a_serial_belongs_to_another_office(
+def test_a_serial_of_another_office_reads_as_unknown_and_the_probe_is_audited(
     in_transit, reza, omid, other_office, kaveh
 ):
     theirs = cards_in_transit(other_office, omid, kaveh, n=1)
@@ -101,27 +101,23 @@ def test_it_refuses_the_whole_scan_when_a_serial_belongs_to_another_office(
 
     response = receive(token_client(reza), in_transit.shipment.pk, serials)
 
-    assert response.status_code == 422
-    assert response["Content-Type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["code"] == "SERIALS_OF_OTHER_OFFICE"
-    assert problem["serials"] == [theirs.cards[0].csn]
-    assert "دفتر دیگری" in problem["detail"]
-    # Nothing received, nothing lost: every card is still in transit, and the refusal is kept.
-    assert set(
-        Card.objects.filter(shipment=in_transit.shipment).values_list("status", flat=True)
-    ) == {"in_transit"}
-    assert not ShipmentReceipt.objects.exists()
-    assert not SmsMessage.objects.filter(kind="card_ready").exists()
+    # Answered as for a serial that does not exist: listed as not in this shipment.
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["unexpected"] == [theirs.cards[0].csn]
+    assert other_office.name not in response.content.decode()
+    assert sorted(response.json()["received"]) == sorted(c.csn for c in in_transit.cards)
+    assert Card.objects.get(pk=theirs.cards[0].pk).status == "in_transit"
     assert AuditEntry.objects.filter(
-        action="shipment.receive_refused", reason="serials_of_other_office"
+        action="shipment.receive_foreign_serials", reason="serials_of_other_office"
     ).exists()
 
 
 def test_only_the_shipments_own_office_may_receive_it(in_transit, omid):
     response = receive(token_client(omid), in_transit.shipment.pk, [in_transit.cards[0].csn])
-    assert response.status_code == 403
-    assert response.json()["code"] == "SHIPMENT_OF_OTHER_OFFICE"
+    unknown = receive(token_client(omid), in_transit.shipment.pk + 1000, ["IR0000000000"])
+    assert response.status_code == unknown.status_code == 404
+    assert response.json()["code"] == unknown.json()["code"] == "SHIPMENT_NOT_FOUND"
+    assert response.json()["detail"] == unknown.json()["detail"]
 
 
 def test_a_production_operator_cannot_receive(in_transit, kaveh):

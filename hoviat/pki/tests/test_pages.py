@@ -10,6 +10,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from hoviat.pki import services
+from tests.costly import peak_memory, png_bomb
 
 pytestmark = pytest.mark.django_db
 URL = "/pki/verify/"
@@ -186,3 +187,14 @@ def test_a_clerk_pastes_the_qr_text_on_a_phone_and_sees_it_is_valid(
     expect(page.get_by_test_id("name")).to_have_text("سارا محمدی")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     context.close()
+
+
+def test_a_png_declaring_40_million_pixels_is_refused_from_its_header_within_100_mb(client):
+    # 6000 × 6600 was just under the old 40-million limit: decoded, then made grey, ~160 MB.
+    bomb = png_bomb(6000, 6600)
+
+    with peak_memory() as peak:
+        response = client.post(URL, {"image": upload("bomb.png", bomb, "image/png")})
+
+    assert "ابعاد تصویر بیش از حد بزرگ است." in response.content.decode()
+    assert peak.megabytes < 100

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -252,3 +254,42 @@ def test_a_run_with_the_real_pki_certifies_the_crn_and_revokes_a_spoiled_card(
     good = Card.objects.filter(status=CardStatus.PERSONALISED).first()
     states = {c.status for c in pki.card_certificates_status(csn=good.csn).certificates}
     assert states == {"good"}
+
+
+def _picked_up_by_a_worker(run: PersonalisationRun) -> None:
+    """What the worker does when it takes the run, without holding the lock after: a crash."""
+    PersonalisationRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=run.started_at + dt.timedelta(seconds=1)
+    )
+
+
+@pytest.mark.postgres
+def test_a_run_whose_process_died_does_not_block_the_next_one_for_a_moment(
+    pki, kaveh, queue_of_five
+):
+    stock_deliver(quantity=100, lot="L1", actor=kaveh)
+    crashed = production_run_start(date=RUN_DATE, actor=kaveh)
+    _picked_up_by_a_worker(crashed)  # then the process died: nobody holds its lock
+
+    run = production_run(date=RUN_DATE, actor=kaveh)
+
+    dead = PersonalisationRun.objects.get(pk=crashed.pk)
+    assert dead.status == RunStatus.FAILED
+    assert "از کار افتاد" in dead.stop_reason
+    assert run.personalised == 5
+    assert AuditEntry.objects.filter(object_id=str(crashed.pk), to_state=RunStatus.FAILED).exists()
+
+
+@pytest.mark.postgres
+def test_a_run_whose_process_holds_its_lock_still_blocks_the_next_one(pki, kaveh, queue_of_five):
+    stock_deliver(quantity=100, lot="L1", actor=kaveh)
+    running = production_run_start(date=RUN_DATE, actor=kaveh)
+    _picked_up_by_a_worker(running)
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as worker:
+        worker.execute("SELECT pg_advisory_lock(%s, %s)", [services._RUN_LOCK_SPACE, running.pk])
+
+        with pytest.raises(RunInProgress):
+            production_run_start(date=RUN_DATE, actor=kaveh)
+
+    assert PersonalisationRun.objects.get(pk=running.pk).status == RunStatus.RUNNING
