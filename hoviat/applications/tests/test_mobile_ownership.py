@@ -9,7 +9,7 @@ from hoviat.applications.models import Application
 from hoviat.applications.tests.conftest import SARA_FORM
 from hoviat.booking.models import Booking, Slot
 from hoviat.core.models import AuditEntry
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from tests.factories import (
     ApplicationFactory,
     BookingFactory,
@@ -37,7 +37,7 @@ def _apply(client, **changes):
 
 
 def _staff(user) -> Client:
-    raw, _ = staff_token_create(username=user.username, password=PASSWORD)
+    raw, _ = staff_token_issue(user=user)
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 

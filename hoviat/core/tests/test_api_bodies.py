@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from hoviat.core.services import staff_token_create
+from hoviat.core.services import staff_token_issue
 from tests.factories import ShipmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def post(client: Client, path: str, body: str):
 
 
 def as_staff(user) -> Client:
-    raw, _ = staff_token_create(username=user.username, password=PASSWORD)
+    raw, _ = staff_token_issue(user=user)
     return Client(headers={"Authorization": f"Bearer {raw}"})
 
 

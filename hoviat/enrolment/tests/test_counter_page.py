@@ -5,6 +5,7 @@ import pytest
 
 from hoviat.applications.models import Application
 from hoviat.core.models import AuditEntry
+from hoviat.core.tests.factories import staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def _open(client, **changes):
 
 
 def test_reza_opens_saras_application_at_the_counter_page(client, reza, sara):
-    client.force_login(reza)
+    staff_sign_in(client, reza)
     assert "ثبت درخواست در پیشخوان" in client.get("/office/").content.decode()
 
     page = _open(client)
@@ -32,7 +33,7 @@ def test_reza_opens_saras_application_at_the_counter_page(client, reza, sara):
 
 
 def test_the_counter_page_says_why_it_refuses(client, reza, sara):
-    client.force_login(reza)
+    staff_sign_in(client, reza)
 
     page = _open(client, document="")
 
