@@ -8,6 +8,10 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 
 .PHONY: run test lint format bench migrate demo clean
 
+# The development targets run with debug pages, generated secrets in var/ and the simulator
+# device; HOVIAT_DEBUG is off everywhere else (a server sets its own variables).
+run migrate demo var/.demo-loaded: export HOVIAT_DEBUG = true
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
