@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from hoviat.core.env import (
     env_bool,
@@ -357,6 +358,12 @@ ENROLMENT_SIMULATOR_ENABLED = env_bool("HOVIAT_ENROLMENT_SIMULATOR", default=DEB
 # Encrypted with HOVIAT_BIOMETRIC_KEY (Fernet keys, comma-separated; the first encrypts);
 # none given: a development key derived from a secret generated into var/biometric_key.
 BIOMETRIC_KEYS = env_list("HOVIAT_BIOMETRIC_KEY")
+if not BIOMETRIC_KEYS and not GENERATE_DEV_SECRETS:
+    # Checked at start-up, not at the first enrolment of the day.
+    raise ImproperlyConfigured(
+        "Environment variable HOVIAT_BIOMETRIC_KEY is required outside development "
+        "(HOVIAT_DEBUG=false); set it, or set HOVIAT_DEBUG=true on a developer's machine"
+    )
 BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
 BIOMETRIC_MAX_UPLOAD_BYTES = env_int(
     "HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024

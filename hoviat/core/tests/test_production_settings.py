@@ -19,6 +19,7 @@ SECRETS = (
     "HOVIAT_SANDBOX_GATEWAY_SECRET",
     "HOVIAT_PKI_PASSPHRASE",
     "HOVIAT_CHIP_STORE_KEY",
+    "HOVIAT_BIOMETRIC_KEY",
 )
 # What a server's environment gives (test values: a real one comes from the secret store).
 PRODUCTION = {
