@@ -54,3 +54,13 @@ def test_staff_pages_with_charts_run_under_the_csp(page, reza, nasrin, kaveh):
     staff_sign_in(page, "kaveh", "/production/stock/")
     expect(page.locator("#stock-chart")).to_have_attribute("data-rendered", "true")
     assert problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_swagger_ui_of_the_api_works_under_the_csp(page):
+    problems = watch_the_console(page)
+    page.goto("/api/v1/docs")
+    expect(page.locator("#swagger-ui .info .title")).to_be_visible()
+    expect(page.locator("#swagger-ui .opblock").first).to_be_visible()
+    assert problems == []
