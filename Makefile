@@ -53,6 +53,11 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The scripts measure without DEBUG (it keeps every query in memory), on this machine: secrets
+# from var/, plain http, local host names.
+bench: export HOVIAT_GENERATE_DEV_SECRETS = true
+bench: export HOVIAT_SECURE_SSL_REDIRECT = false
+bench: export HOVIAT_ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --only "$(BENCH)" $(BENCH_ARGS)
 

@@ -28,7 +28,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("HOVIAT_DEBUG", default=False)
 # Secrets missing from the environment are generated into var/ in development only; outside
 # it they stop start-up with the variable's name (core.env.secret_from_env_or_file).
-GENERATE_DEV_SECRETS = DEBUG
+# HOVIAT_GENERATE_DEV_SECRETS: the benchmarks (`make bench`) measure without DEBUG on a
+# developer's machine; never set it on a server.
+GENERATE_DEV_SECRETS = env_bool("HOVIAT_GENERATE_DEV_SECRETS", default=DEBUG)
 SECRET_KEY = secret_from_env_or_file(
     "HOVIAT_SECRET_KEY", VAR_DIR / "secret_key", generate=GENERATE_DEV_SECRETS
 )

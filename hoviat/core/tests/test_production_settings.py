@@ -109,3 +109,10 @@ def test_hoviat_check_deploy_has_no_warning_with_the_production_settings(tmp_pat
     assert "WARNINGS" not in output, output
     assert finished.returncode == 0, output
     assert "no issues" in output
+
+
+def test_the_benchmarks_may_generate_secrets_without_debug(server_settings, monkeypatch):
+    monkeypatch.delenv("HOVIAT_SECRET_KEY")
+    values = server_settings(HOVIAT_GENERATE_DEV_SECRETS="1")
+    assert values["DEBUG"] is False
+    assert values["SECRET_KEY"]
