@@ -8,6 +8,10 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 
 .PHONY: run test lint audit audit-deps format bench migrate demo clean
 
+# The development targets run with debug pages, generated secrets in var/ and the simulator
+# device; HOVIAT_DEBUG is off everywhere else (a server sets its own variables).
+run migrate demo var/.demo-loaded: export HOVIAT_DEBUG = true
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
@@ -61,6 +65,11 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The scripts measure without DEBUG (it keeps every query in memory), on this machine: secrets
+# from var/, plain http, local host names.
+bench: export HOVIAT_GENERATE_DEV_SECRETS = true
+bench: export HOVIAT_SECURE_SSL_REDIRECT = false
+bench: export HOVIAT_ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py --only "$(BENCH)" $(BENCH_ARGS)
 

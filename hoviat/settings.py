@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from hoviat.core.env import (
     env_bool,
@@ -22,10 +23,65 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOVIAT_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = secret_from_env_or_file("HOVIAT_SECRET_KEY", VAR_DIR / "secret_key")
-DEBUG = env_bool("HOVIAT_DEBUG", default=True)
-ALLOWED_HOSTS = env_list("HOVIAT_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# Off unless asked for: `make run` sets HOVIAT_DEBUG=true on a developer's machine, a server
+# that forgets the variable gets the production behaviour, not debug pages and made-up keys.
+DEBUG = env_bool("HOVIAT_DEBUG", default=False)
+# Secrets missing from the environment are generated into var/ in development only; outside
+# it they stop start-up with the variable's name (core.env.secret_from_env_or_file).
+# HOVIAT_GENERATE_DEV_SECRETS: the benchmarks (`make bench`) measure without DEBUG on a
+# developer's machine; never set it on a server.
+GENERATE_DEV_SECRETS = env_bool("HOVIAT_GENERATE_DEV_SECRETS", default=DEBUG)
+SECRET_KEY = secret_from_env_or_file(
+    "HOVIAT_SECRET_KEY", VAR_DIR / "secret_key", generate=GENERATE_DEV_SECRETS
+)
+# Outside development the site's own names must be given (env_str stops start-up otherwise).
+ALLOWED_HOSTS = env_list(
+    "HOVIAT_ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "testserver"] if DEBUG else [env_str("HOVIAT_ALLOWED_HOSTS")],
+)
 CSRF_TRUSTED_ORIGINS = env_list("HOVIAT_CSRF_TRUSTED_ORIGINS", [])
+
+# --- Transport and browser security (`hoviat check --deploy` is silent in production) -------
+# Behind a TLS-terminating proxy, HOVIAT_SECURE_PROXY_SSL_HEADER names the header it sets
+# (e.g. HTTP_X_FORWARDED_PROTO); the proxy must overwrite it on every request.
+_PROXY_SSL_HEADER = env_str("HOVIAT_SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER, "https") if _PROXY_SSL_HEADER else None
+SECURE_SSL_REDIRECT = env_bool("HOVIAT_SECURE_SSL_REDIRECT", default=not DEBUG)
+# One year, every subdomain, eligible for the browsers' preload list (the site only speaks
+# HTTPS); none in development, where the site is plain http://127.0.0.1.
+SECURE_HSTS_SECONDS = env_int(
+    "HOVIAT_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOVIAT_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("HOVIAT_SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = env_bool("HOVIAT_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Scripts and styles only from this site's own files: no inline script or style, no eval
+# (htmx's hx-on and js: values are not used), no third-party origin. Pictures may be data:
+# URLs (the datepicker's icons, Bootstrap's form controls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # The sandbox bank is served by this site, so its forms post here too.
+        "form-action": ["'self'"],
+    }
+}
+# Browser features no page uses are refused to every origin (core.headers).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,6 +96,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",  # staff sign-in throttling (its own tables: axes_accessattempt, …)
+    "csp",
     "ninja",  # serves Swagger UI from its own static files, not from a CDN
     "hoviat.core",
     "hoviat.places",
@@ -65,7 +122,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything can read the body (sessions, CSRF, the views).
     "hoviat.core.request_limits.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their long cache lifetimes.
+    "hoviat.core.headers.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -293,7 +353,9 @@ DEFAULT_LEAD_WORKING_DAYS = env_int("HOVIAT_DEFAULT_LEAD_WORKING_DAYS", 20, mini
 TRACKING_RATE_PER_MINUTE = env_int("HOVIAT_TRACKING_RATE_PER_MINUTE", 10, minimum=1)
 PAYMENT_GATEWAY = env_choice("HOVIAT_PAYMENT_GATEWAY", "sandbox", ["sandbox"])
 SANDBOX_GATEWAY_SECRET = secret_from_env_or_file(
-    "HOVIAT_SANDBOX_GATEWAY_SECRET", VAR_DIR / "sandbox_gateway_secret"
+    "HOVIAT_SANDBOX_GATEWAY_SECRET",
+    VAR_DIR / "sandbox_gateway_secret",
+    generate=GENERATE_DEV_SECRETS,
 )
 SANDBOX_MERCHANT_ID = env_str("HOVIAT_SANDBOX_MERCHANT_ID", "hoviat-sandbox")
 PUBLIC_BASE_URL = env_str("HOVIAT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
@@ -301,7 +363,9 @@ PRE_REGISTRATION_TRIES_PER_HOUR = env_int("HOVIAT_PRE_REGISTRATION_TRIES_PER_HOU
 
 # --- PKI -------------------------------------------------------------------------------------
 # Encrypts private keys at rest (receipt-signing keys now, CA keys later).
-PKI_PASSPHRASE = secret_from_env_or_file("HOVIAT_PKI_PASSPHRASE", VAR_DIR / "pki_passphrase")
+PKI_PASSPHRASE = secret_from_env_or_file(
+    "HOVIAT_PKI_PASSPHRASE", VAR_DIR / "pki_passphrase", generate=GENERATE_DEV_SECRETS
+)
 # Development makes the receipt-signing key on demand; production runs `hoviat pki init` once.
 PKI_RECEIPT_KEY_AUTO_CREATE = env_bool("HOVIAT_PKI_RECEIPT_KEY_AUTO_CREATE", default=DEBUG)
 PKI_RECEIPT_KEY_SIGNING_DAYS = env_int("HOVIAT_PKI_RECEIPT_KEY_SIGNING_DAYS", 365, minimum=1)
@@ -316,7 +380,9 @@ PKI_ROOT_VALIDITY_YEARS = env_int("HOVIAT_PKI_ROOT_VALIDITY_YEARS", 20, minimum=
 PKI_ISSUING_VALIDITY_YEARS = env_int("HOVIAT_PKI_ISSUING_VALIDITY_YEARS", 10, minimum=1)
 PKI_CRL_VALIDITY_HOURS = env_int("HOVIAT_PKI_CRL_VALIDITY_HOURS", 24, minimum=1)
 PKI_OCSP_VALIDITY_MINUTES = env_int("HOVIAT_PKI_OCSP_VALIDITY_MINUTES", 60, minimum=1)
-CHIP_STORE_KEY = secret_from_env_or_file("HOVIAT_CHIP_STORE_KEY", VAR_DIR / "chip_store_key")
+CHIP_STORE_KEY = secret_from_env_or_file(
+    "HOVIAT_CHIP_STORE_KEY", VAR_DIR / "chip_store_key", generate=GENERATE_DEV_SECRETS
+)
 
 # --- Inquiry (banks and agencies) ------------------------------------------------------------
 # Development makes the answer-signing key on demand; production runs `hoviat inquiry rotate-key`.
@@ -360,6 +426,12 @@ ENROLMENT_SIMULATOR_ENABLED = env_bool("HOVIAT_ENROLMENT_SIMULATOR", default=DEB
 # Encrypted with HOVIAT_BIOMETRIC_KEY (Fernet keys, comma-separated; the first encrypts);
 # none given: a development key derived from a secret generated into var/biometric_key.
 BIOMETRIC_KEYS = env_list("HOVIAT_BIOMETRIC_KEY")
+if not BIOMETRIC_KEYS and not GENERATE_DEV_SECRETS:
+    # Checked at start-up, not at the first enrolment of the day.
+    raise ImproperlyConfigured(
+        "Environment variable HOVIAT_BIOMETRIC_KEY is required outside development "
+        "(HOVIAT_DEBUG=false); set it, or set HOVIAT_DEBUG=true on a developer's machine"
+    )
 BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
 BIOMETRIC_MAX_UPLOAD_BYTES = env_int(
     "HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024

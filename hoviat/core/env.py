@@ -130,11 +130,18 @@ def setting(name: str) -> Any:
         raise ImproperlyConfigured(f"{name} is not declared in hoviat/settings.py") from None
 
 
-def secret_from_env_or_file(name: str, path: Path) -> str:
-    """The secret from the environment; otherwise a development secret kept in var/."""
+def secret_from_env_or_file(name: str, path: Path, *, generate: bool) -> str:
+    """The secret from the environment; otherwise, in development only (generate), a secret
+    generated once into var/. Outside development a missing secret stops the program: a
+    server must never run on a key nobody chose and nobody backs up."""
     value = os.environ.get(name)
     if value:
         return value
+    if not generate:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is required outside development "
+            f"(HOVIAT_DEBUG=false); set it, or set HOVIAT_DEBUG=true on a developer's machine"
+        )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole to a private temporary file, then linked into place: a process that

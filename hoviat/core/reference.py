@@ -32,4 +32,8 @@ def reference_data_on_migrate(
             return
         load((stdout or sys.stdout) if verbosity >= 1 else None)
 
-    post_migrate.connect(after_migrate, sender=config, dispatch_uid=f"{config.label}.reference")
+    # weak=False: nothing else holds this closure, so a weak reference would let the garbage
+    # collector drop it whenever a collection happens to run before `migrate`.
+    post_migrate.connect(
+        after_migrate, sender=config, dispatch_uid=f"{config.label}.reference", weak=False
+    )

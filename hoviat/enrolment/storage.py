@@ -41,7 +41,9 @@ def _configured_keys() -> list[str]:
         return list(settings.BIOMETRIC_KEYS)
     # Development: a random secret kept in var/; Fernet wants exactly 32 bytes, so the key is
     # the secret's SHA-256 (the file format is the shared one of every dev secret).
-    secret = secret_from_env_or_file(KEY_ENV, Path(settings.VAR_DIR) / "biometric_key")
+    secret = secret_from_env_or_file(
+        KEY_ENV, Path(settings.VAR_DIR) / "biometric_key", generate=settings.GENERATE_DEV_SECRETS
+    )
     return [base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()]
 
 

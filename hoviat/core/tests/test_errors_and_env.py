@@ -199,18 +199,21 @@ def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
 
 def test_a_secret_in_the_environment_wins(monkeypatch, tmp_path):
     monkeypatch.setenv(VARIABLE, "from-the-environment")
-    assert secret_from_env_or_file(VARIABLE, tmp_path / "secret") == "from-the-environment"
+    assert (
+        secret_from_env_or_file(VARIABLE, tmp_path / "secret", generate=True)
+        == "from-the-environment"
+    )
     assert not (tmp_path / "secret").exists()
 
 
 def test_a_development_secret_is_generated_into_an_owner_only_file(monkeypatch, tmp_path):
     monkeypatch.delenv(VARIABLE, raising=False)
     path = tmp_path / "var" / "secret_key"
-    first = secret_from_env_or_file(VARIABLE, path)
+    first = secret_from_env_or_file(VARIABLE, path, generate=True)
     assert len(first) >= 50
     assert path.read_text() == first
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert secret_from_env_or_file(VARIABLE, path) == first
+    assert secret_from_env_or_file(VARIABLE, path, generate=True) == first
     assert os.listdir(path.parent) == ["secret_key"]  # no temporary file left behind
 
 
@@ -222,7 +225,7 @@ def test_processes_starting_together_agree_on_one_secret(monkeypatch, tmp_path):
 
     def start() -> None:
         barrier.wait()
-        secrets_seen.append(secret_from_env_or_file(VARIABLE, path))
+        secrets_seen.append(secret_from_env_or_file(VARIABLE, path, generate=True))
 
     workers = [threading.Thread(target=start) for _ in range(8)]
     for worker in workers:
@@ -238,4 +241,4 @@ def test_an_empty_secret_file_fails_loudly(monkeypatch, tmp_path):
     path = tmp_path / "secret_key"
     path.write_text("\n")
     with pytest.raises(ImproperlyConfigured, match="empty"):
-        secret_from_env_or_file(VARIABLE, path)
+        secret_from_env_or_file(VARIABLE, path, generate=True)

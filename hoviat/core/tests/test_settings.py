@@ -50,7 +50,7 @@ def test_the_simulator_device_is_off_when_debug_is_off_and_nobody_turned_it_on(f
 
 
 def test_the_simulator_device_is_on_in_development(fresh_settings):
-    assert fresh_settings()["ENROLMENT_SIMULATOR_ENABLED"] is True
+    assert fresh_settings(HOVIAT_DEBUG="1")["ENROLMENT_SIMULATOR_ENABLED"] is True
 
 
 def test_the_simulator_device_can_be_turned_on_outside_debug(fresh_settings):
