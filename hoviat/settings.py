@@ -120,6 +120,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every answer carries it, even one a later middleware makes (a redirect
+    # to the second factor, a refused upload).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before anything can read the body (sessions, CSRF, the views).
     "hoviat.core.request_limits.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -135,7 +138,6 @@ MIDDLEWARE = [
     "hoviat.core.sessions.StaffSessionMiddleware",
     "hoviat.core.sessions.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hoviat.core.idempotency.IdempotencyMiddleware",
     # Last: turns a sign-in refused because of too many failures into the 429 answer.
     "axes.middleware.AxesMiddleware",

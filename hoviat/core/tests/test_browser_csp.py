@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from hoviat.applications.tests.test_pages import sign_in
+from hoviat.core.tests.factories import browser_sign_in
 
 
 def watch_the_console(page) -> list[str]:
@@ -17,10 +18,9 @@ def watch_the_console(page) -> list[str]:
 
 
 def staff_sign_in(page, username: str, next_url: str) -> None:
+    """Password, then the authenticator's code (the second-factor page runs under the CSP too)."""
     page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("نام کاربری").fill(username)
-    page.get_by_label("گذرواژه").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
+    browser_sign_in(page, username, PASSWORD)
 
 
 @pytest.mark.browser

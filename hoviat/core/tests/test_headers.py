@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from hoviat.core.headers import CACHEABLE_PATHS
+from hoviat.core.tests.factories import staff_authenticator, staff_sign_in, totp_now
 
 README = Path(settings.BASE_DIR) / "README.md"
 
@@ -38,7 +39,7 @@ def test_the_readme_table_is_read_whole():
 def visitor(request, nasrin, sara) -> Client:
     client = Client()
     if request.param == "staff":
-        client.force_login(nasrin)
+        staff_sign_in(client, nasrin)  # password and second factor both passed
     elif request.param == "citizen":
         session = client.session
         session["citizen_mobile"] = sara.mobile
@@ -85,9 +86,10 @@ def test_a_citizens_own_page_is_never_stored(sara):
 
 def test_an_api_answer_is_never_stored(reza):
     client = Client()
+    device = staff_authenticator(reza)
     token = client.post(
         "/api/v1/auth/token",
-        {"username": "reza", "password": "correct horse battery"},
+        {"username": "reza", "password": "correct horse battery", "otp": totp_now(device)},
         content_type="application/json",
     )
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.json()['token']}"})
