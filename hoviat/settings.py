@@ -3,6 +3,7 @@
 import copy
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "django_otp",  # staff second factor: authenticator apps and recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # staff second factor: passkeys (its JS is served from our static)
     "axes",  # staff sign-in throttling (its own tables: axes_accessattempt, …)
     "csp",
     "ninja",  # serves Swagger UI from its own static files, not from a CDN
@@ -361,6 +363,20 @@ SANDBOX_GATEWAY_SECRET = secret_from_env_or_file(
 )
 SANDBOX_MERCHANT_ID = env_str("HOVIAT_SANDBOX_MERCHANT_ID", "hoviat-sandbox")
 PUBLIC_BASE_URL = env_str("HOVIAT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Staff passkeys (WebAuthn) are bound to this domain: changing it later orphans every passkey
+# registered before. The browser's origin must be one of the allowed ones, exactly. A passkey
+# cannot belong to an IP address, so the development default 127.0.0.1 becomes `localhost`
+# (open the demo at http://localhost:8000 to try passkeys).
+_public = urlsplit(PUBLIC_BASE_URL)
+_public_host = "localhost" if _public.hostname == "127.0.0.1" else (_public.hostname or "")
+OTP_WEBAUTHN_RP_ID = env_str("HOVIAT_WEBAUTHN_RP_ID", _public_host)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "HOVIAT_WEBAUTHN_ORIGINS",
+    [f"{_public.scheme}://{_public_host}" + (f":{_public.port}" if _public.port else "")],
+)
+OTP_WEBAUTHN_RP_NAME = "هویت"
+# A passkey is a second factor after the password, never a way in on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 PRE_REGISTRATION_TRIES_PER_HOUR = env_int("HOVIAT_PRE_REGISTRATION_TRIES_PER_HOUR", 10, minimum=1)
 
 # --- PKI -------------------------------------------------------------------------------------

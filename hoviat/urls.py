@@ -32,6 +32,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/second-factor/", core_views.second_factor, name="second_factor"),
+    # Under /accounts/ so a staff member who has given only a password can still reach them.
+    path("accounts/passkeys/", include("hoviat.core.passkeys")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("citizen/", include("hoviat.applications.urls")),
     path("citizen/book/", include("hoviat.booking.urls")),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_otp_webauthn.models import WebAuthnCredential
 
-from hoviat.core.models import StaffToken
+from hoviat.core.models import StaffToken, User
 
 
 def staff_tokens_live(*, username: str | None = None, limit: int = 500) -> QuerySet[StaffToken]:
@@ -16,3 +17,8 @@ def staff_tokens_live(*, username: str | None = None, limit: int = 500) -> Query
     if username:
         tokens = tokens.filter(user__username=username)
     return tokens.order_by("-created_at")[:limit]
+
+
+def passkeys_of(*, user: User) -> list[WebAuthnCredential]:
+    """The staff member's confirmed passkeys, oldest first."""
+    return list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"))

@@ -15,6 +15,7 @@ from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from hoviat.core.audit import Actor, audit_record
 from hoviat.core.errors import DomainError, NotFound
@@ -62,7 +63,8 @@ def staff_token_create(
             object_id="",
         )
         raise BadCredentials()
-    if not second_factor_enrolled(user=user):
+    # A passkey cannot be given to the API: a token needs the authenticator app's code.
+    if not authenticator_enrolled(user=user):
         if settings.STAFF_SECOND_FACTOR == "required":
             raise SecondFactorRequired()
     elif second_factor_check(user=user, code=otp or "") is None:
@@ -158,9 +160,17 @@ class SecondFactorInvalid(DomainError):
 RECOVERY_CODES = 10
 
 
-def second_factor_enrolled(*, user: User) -> bool:
-    """Whether the staff member has a confirmed second factor (an authenticator app)."""
+def authenticator_enrolled(*, user: User) -> bool:
+    """Whether the staff member has a confirmed authenticator app."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def second_factor_enrolled(*, user: User) -> bool:
+    """Whether the staff member has a confirmed second factor (authenticator app or passkey)."""
+    return (
+        authenticator_enrolled(user=user)
+        or WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def second_factor_check(*, user: User, code: str) -> Device | None:

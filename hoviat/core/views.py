@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 
+from hoviat.core.selectors import passkeys_of
 from hoviat.core.services import (
     second_factor_check,
     second_factor_enrolled,
@@ -28,10 +29,17 @@ def _next_url(request) -> str:
 
 @login_required
 def second_factor(request):
-    """After the password: enrol an authenticator (QR and recovery codes) or give its code."""
+    """After the password: enrol an authenticator (QR and recovery codes) or a passkey, or
+    give the authenticator's code or use the passkey; once passed, add a passkey."""
     user = request.user
     context: dict = {"next": _next_url(request), "error": False}
+    if user.is_verified():
+        # Already past the second factor: the page to add a passkey (the library refuses
+        # to register one for a session that has not passed the factor it already has).
+        context["passkeys"] = passkeys_of(user=user)
+        return render(request, "registration/second_factor_passkeys.html", context)
     if second_factor_enrolled(user=user):
+        context["has_passkey"] = bool(passkeys_of(user=user))
         if request.method == "POST":
             device = second_factor_check(user=user, code=request.POST.get("code", ""))
             if device is not None:
