@@ -65,7 +65,9 @@ def staff_token_create(
         raise BadCredentials()
     # A passkey cannot be given to the API: a token needs the authenticator app's code.
     if not authenticator_enrolled(user=user):
-        if settings.STAFF_SECOND_FACTOR == "required":
+        # Once enrolled, always asked: even the demo setting does not let a passkey's owner
+        # skip the code they cannot give here.
+        if settings.STAFF_SECOND_FACTOR == "required" or second_factor_enrolled(user=user):
             raise SecondFactorRequired()
     elif second_factor_check(user=user, code=otp or "") is None:
         raise SecondFactorInvalid()

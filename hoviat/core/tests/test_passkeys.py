@@ -113,3 +113,28 @@ def test_staff_with_an_authenticator_add_a_passkey_then_pass_with_it(
     password_only(page, "reza", "/office/")
     page.get_by_role("button", name="تأیید با کلید عبور").click()
     expect(page).to_have_url("/office/")
+
+
+def a_passkey(user):
+    """A confirmed passkey row (its key is never checked on this path)."""
+    return WebAuthnCredential.objects.create(
+        user=user, name="passkey", confirmed=True, credential_id=b"id", public_key=b"key"
+    )
+
+
+@pytest.mark.parametrize("policy", ["required", "optional"])
+def test_a_passkey_counts_as_a_second_factor_on_the_pages_but_not_for_a_token(
+    client, reza, settings, policy
+):
+    settings.STAFF_SECOND_FACTOR = policy
+    a_passkey(reza)
+    client.post("/accounts/login/", {"username": "reza", "password": PASSWORD})
+    page = client.get("/accounts/second-factor/?next=/office/").content.decode()
+    assert "تأیید با کلید عبور" in page
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "reza", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "SECOND_FACTOR_REQUIRED"
