@@ -349,6 +349,50 @@ def _check_may_open(citizen: Citizen, *, kind: str) -> None:
         raise ApplicationAlreadyOpen()
 
 
+def _application_open(
+    *,
+    citizen: Citizen,
+    kind: str,
+    fee_rials: int,
+    mobile: str,
+    actor: Any,
+    action: str,
+    audit_data: dict[str, Any],
+    reason: str = "",
+    notify: bool = True,
+) -> Application:
+    """The one way an application row is made: inserted, audited and (usually) announced by
+    SMS in one transaction; a concurrent twin caught by the one-open rule is a 409."""
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                tracking_code=tracking_code_new(),
+                citizen=citizen,
+                kind=kind,
+                fee_rials=fee_rials,
+                mobile=mobile,
+            )
+            audit_record(
+                actor=actor,
+                action=action,
+                obj=application,
+                to_state=application.status,
+                reason=reason,
+                data=audit_data,
+            )
+            if notify:
+                sms_queue(
+                    to=mobile,
+                    template="pre_registered",
+                    params={"tracking_code": application.tracking_code},
+                    related=application,
+                )
+    except IntegrityError:
+        # The database's one-open-application rule caught a concurrent duplicate.
+        raise ApplicationAlreadyOpen() from None
+    return application
+
+
 def application_pre_register(
     *,
     mobile: str,
@@ -390,32 +434,15 @@ def application_pre_register(
     ):
         raise RegistryMismatch()
     _check_may_open(citizen, kind=kind)
-    try:
-        with transaction.atomic():
-            application = Application.objects.create(
-                tracking_code=tracking_code_new(),
-                citizen=citizen,
-                kind=kind,
-                fee_rials=fee_for(kind=kind),
-                mobile=mobile,
-            )
-            audit_record(
-                actor=Actor("citizen", code, citizen.full_name),
-                action="application.pre_registered",
-                obj=application,
-                to_state=application.status,
-                data={"kind": kind},
-            )
-            sms_queue(
-                to=mobile,
-                template="pre_registered",
-                params={"tracking_code": application.tracking_code},
-                related=application,
-            )
-    except IntegrityError:
-        # The database's one-open-application rule caught a concurrent duplicate.
-        raise ApplicationAlreadyOpen() from None
-    return application
+    return _application_open(
+        citizen=citizen,
+        kind=kind,
+        fee_rials=fee_for(kind=kind),
+        mobile=mobile,
+        actor=Actor("citizen", code, citizen.full_name),
+        action="application.pre_registered",
+        audit_data={"kind": kind},
+    )
 
 
 def application_open_for_card(
@@ -428,26 +455,18 @@ def application_open_for_card(
         raise ValidationFailed("نوع درخواست معتبر نیست.", code="KIND_INVALID")
     if citizen.applications.filter(status__in=OPEN_STATUSES).exists():
         raise ApplicationAlreadyOpen()
-    try:
-        with transaction.atomic():
-            application = Application.objects.create(
-                tracking_code=tracking_code_new(),
-                citizen=citizen,
-                kind=kind,
-                fee_rials=fee_rials,
-                mobile=mobile,
-            )
-            audit_record(
-                actor=actor,
-                action="application.pre_registered",
-                obj=application,
-                to_state=application.status,
-                reason=reason,
-                data={"kind": kind, "fee_rials": fee_rials},
-            )
-    except IntegrityError:
-        raise ApplicationAlreadyOpen() from None
-    return application
+    # No SMS here: the caller tells the holder about the card and the new application at once.
+    return _application_open(
+        citizen=citizen,
+        kind=kind,
+        fee_rials=fee_rials,
+        mobile=mobile,
+        actor=actor,
+        action="application.pre_registered",
+        audit_data={"kind": kind, "fee_rials": fee_rials},
+        reason=reason,
+        notify=False,
+    )
 
 
 def application_open_at_counter(
@@ -479,36 +498,20 @@ def application_open_at_counter(
             f"شهروندی با کد ملی {code} در ثبت احوال نیست.", code="CITIZEN_NOT_FOUND"
         )
     _check_may_open(citizen, kind=kind)
-    try:
-        with transaction.atomic():
-            application = Application.objects.create(
-                tracking_code=tracking_code_new(),
-                citizen=citizen,
-                kind=kind,
-                fee_rials=fee_for(kind=kind),
-                mobile=mobile,
-            )
-            audit_record(
-                actor=operator,
-                action="application.opened_at_counter",
-                obj=application,
-                to_state=application.status,
-                reason="identity checked in person",
-                data={
-                    "kind": kind,
-                    "office_id": permissions.operator_office(operator),
-                    "document": document[:200],
-                },
-            )
-            sms_queue(
-                to=mobile,
-                template="pre_registered",
-                params={"tracking_code": application.tracking_code},
-                related=application,
-            )
-    except IntegrityError:
-        raise ApplicationAlreadyOpen() from None
-    return application
+    return _application_open(
+        citizen=citizen,
+        kind=kind,
+        fee_rials=fee_for(kind=kind),
+        mobile=mobile,
+        actor=operator,
+        action="application.opened_at_counter",
+        audit_data={
+            "kind": kind,
+            "office_id": permissions.operator_office(operator),
+            "document": document[:200],
+        },
+        reason="identity checked in person",
+    )
 
 
 def application_cancel(*, application: Application, actor: Any, reason: str) -> Application:
