@@ -109,10 +109,11 @@ def _locked(exc: RateLimited) -> OtpLocked:
     )
 
 
-def _check_not_locked(mobile: str) -> None:
-    # Reads the verify bucket without counting: a locked number gets no new code either.
+def _verify_bucket(mobile: str, *, count: bool) -> None:
+    """The per-mobile verify bucket: counted (a guess) or only read (a locked number gets no
+    new code either); past the limit, OTP_LOCKED with the minutes left."""
     try:
-        rate_limit_check(
+        (rate_limit_hit if count else rate_limit_check)(
             scope="otp-verify",
             subject=mobile,
             limit=settings.OTP_MAX_FAILURES,
@@ -120,6 +121,10 @@ def _check_not_locked(mobile: str) -> None:
         )
     except RateLimited as exc:
         raise _locked(exc) from exc
+
+
+def _check_not_locked(mobile: str) -> None:
+    _verify_bucket(mobile, count=False)
 
 
 def _request_limits(client_address: str, challenge_solution: str | None) -> None:
@@ -209,15 +214,7 @@ def otp_verify(*, mobile: str, code: str, client_address: str = "") -> tuple[str
         raise OtpInvalid()
     # Count the attempt and check the limit in one step, under the bucket's row lock, before
     # comparing: parallel guesses queue on that row and at most OTP_MAX_FAILURES get compared.
-    try:
-        rate_limit_hit(
-            scope="otp-verify",
-            subject=mobile,
-            limit=settings.OTP_MAX_FAILURES,
-            window=_lockout_window(),
-        )
-    except RateLimited as exc:
-        raise _locked(exc) from exc
+    _verify_bucket(mobile, count=True)
     if not hmac.compare_digest(challenge.code_hash, _code_hash(mobile, code)):
         OtpChallenge.objects.filter(pk=challenge.pk).update(
             failed_attempts=F("failed_attempts") + 1
