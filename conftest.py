@@ -39,6 +39,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed"))
 
 
+@pytest.fixture(autouse=True)
+def audit_witness_dir(settings, tmp_path_factory):
+    """Each test's audit checkpoints go to a witness directory of its own (the database is
+    rolled back after each test; a shared witness would remember histories that are gone)."""
+    path = tmp_path_factory.mktemp("audit-witness")
+    settings.AUDIT_WITNESS_DIR = path
+    return path
+
+
 @pytest.fixture
 def bushehr(db):
     return ProvinceFactory(

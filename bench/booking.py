@@ -499,21 +499,20 @@ def _contention(
 def _vacuum() -> None:
     """VACUUM the tables the bench churns, as autovacuum would between bursts.
 
-    The audit chain's head is one row updated by every audited change: without a vacuum it
-    grows a long chain of dead versions (10 MB for one row after 150,000 bookings), and every
-    read of it slows down. Autovacuum is off on this bench server, so the bench does it.
+    Bookings, slots and applications are updated over and over; autovacuum is off on this
+    bench server, so the bench does it.
     """
     from django.db import connection
 
     from hoviat.applications.models import Application
     from hoviat.booking.models import Booking, Slot
-    from hoviat.core.models import AuditEntry, AuditHead
+    from hoviat.core.models import AuditEntry
     from hoviat.notifications.models import SmsMessage
     from hoviat.registry.models import Citizen
 
     tables = ", ".join(
         model._meta.db_table
-        for model in (AuditHead, AuditEntry, Booking, Slot, Application, Citizen, SmsMessage)
+        for model in (AuditEntry, Booking, Slot, Application, Citizen, SmsMessage)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {tables}")

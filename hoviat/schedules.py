@@ -7,11 +7,13 @@ AppConfig (hoviat/apps.py, last in INSTALLED_APPS), never by an app.
 import contextlib
 import datetime as dt
 
+from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from hoviat.applications.services import applications_expire_unpaid
 from hoviat.booking.services import bookings_sweep, slots_generate_all
+from hoviat.core.audit_tree import audit_checkpoint
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import today_local
 from hoviat.delivery.services import applications_release_prepared
@@ -108,3 +110,19 @@ def reports_refresh_every_ten_minutes() -> None:
 @db_periodic_task(crontab(hour="3", minute="50"))
 def reports_refresh_full_nightly() -> None:
     reports_refresh(full=True)
+
+
+@db_task()
+def audit_sequence_tick() -> None:
+    audit_checkpoint()
+
+
+@db_periodic_task(crontab(minute="*"))
+def audit_sequence_every_few_seconds() -> None:
+    """The audit log's sequencer and checkpoint now, and every AUDIT_SEQUENCE_SECONDS until the
+    next minute (delayed tasks, so no worker thread waits in between). Two at once do no harm:
+    the tree's row lock makes the second find nothing new."""
+    audit_checkpoint()
+    step = settings.AUDIT_SEQUENCE_SECONDS
+    for delay in range(step, 60, step):
+        audit_sequence_tick.schedule(delay=delay)

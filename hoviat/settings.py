@@ -379,6 +379,24 @@ OTP_WEBAUTHN_RP_NAME = "هویت"
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 PRE_REGISTRATION_TRIES_PER_HOUR = env_int("HOVIAT_PRE_REGISTRATION_TRIES_PER_HOUR", 10, minimum=1)
 
+# --- Audit log ---------------------------------------------------------------------------------
+# The audit log is a Merkle tree (RFC 9162). Writers only insert; the sequencer (the worker,
+# every AUDIT_SEQUENCE_SECONDS, and `hoviat sweep`) gives committed rows leaf numbers and signs
+# a checkpoint (C2SP format) with this Ed25519 key, which never enters the database. The
+# checkpoints and leaf hashes are also appended to the witness directory, outside the database:
+# keep it on other storage, and let outside witnesses fetch GET /audit/checkpoint.
+AUDIT_SIGNING_KEY = secret_from_env_or_file(
+    "HOVIAT_AUDIT_SIGNING_KEY", VAR_DIR / "audit_signing_key", generate=GENERATE_DEV_SECRETS
+)
+AUDIT_LOG_ORIGIN = env_str("HOVIAT_AUDIT_LOG_ORIGIN", "hoviat.local/audit")
+AUDIT_WITNESS_DIR = Path(env_str("HOVIAT_AUDIT_WITNESS_DIR", str(VAR_DIR / "audit-witness")))
+# Development creates the witness directory; a server refuses to run without it.
+AUDIT_WITNESS_DIR_CREATE = env_bool("HOVIAT_AUDIT_WITNESS_DIR_CREATE", default=GENERATE_DEV_SECRETS)
+AUDIT_SEQUENCE_SECONDS = env_int("HOVIAT_AUDIT_SEQUENCE_SECONDS", 5, minimum=1, maximum=60)
+AUDIT_SEQUENCE_BATCH = env_int("HOVIAT_AUDIT_SEQUENCE_BATCH", 20_000, minimum=1)
+# Rows still without a leaf number after this long are reported by `hoviat verify-audit`.
+AUDIT_UNSEQUENCED_MAX_SECONDS = env_int("HOVIAT_AUDIT_UNSEQUENCED_MAX_SECONDS", 300, minimum=1)
+
 # --- PKI -------------------------------------------------------------------------------------
 # Encrypts private keys at rest (receipt-signing keys now, CA keys later).
 PKI_PASSPHRASE = secret_from_env_or_file(

@@ -13,6 +13,7 @@ for _name, _value in {
     "HOVIAT_PKI_PASSPHRASE": "test-only-pki-passphrase",
     "HOVIAT_CHIP_STORE_KEY": "test-only-chip-store-key",
     "HOVIAT_BIOMETRIC_KEY": "dGVzdC1vbmx5LWJpb21ldHJpYy1rZXktMzItYnl0ZXM=",
+    "HOVIAT_AUDIT_SIGNING_KEY": "test-only-audit-signing-key",
 }.items():
     os.environ.setdefault(_name, _value)
 

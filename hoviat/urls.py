@@ -30,6 +30,7 @@ urlpatterns = [
     # before it costs every one of them a regular-expression match.
     path("api/v1/", _partner_calls_first(api.urls)),
     path("", core_views.home, name="home"),
+    path("audit/checkpoint", core_views.audit_checkpoint_view, name="audit_checkpoint"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/second-factor/", core_views.second_factor, name="second_factor"),
     # Under /accounts/ so a staff member who has given only a password can still reach them.

@@ -53,7 +53,11 @@ class User(AbstractUser):
 
 
 class AuditEntry(models.Model):
-    """One append-only row of the hash-chained audit log."""
+    """One append-only row of the audit log.
+
+    A writer only inserts it (no lock shared with other writers); the sequencer later gives it
+    the next leaf number and its RFC 9162 leaf hash (`hoviat.core.audit_tree`).
+    """
 
     at = models.DateTimeField("زمان", db_index=True)
     actor_kind = models.CharField(max_length=16)  # user, citizen, partner, system
@@ -66,29 +70,68 @@ class AuditEntry(models.Model):
     to_state = models.CharField(max_length=32, blank=True)
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    leaf_index = models.BigIntegerField(null=True, blank=True, unique=True)
+    leaf_hash = models.CharField(max_length=64, blank=True)  # hex; empty until sequenced
 
     class Meta:
         verbose_name = "رویداد ممیزی"
         verbose_name_plural = "رویدادهای ممیزی"
-        ordering = ["id"]  # the chain's order; PostgreSQL returns rows in any order otherwise
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["id"]  # insertion order; the log's own order is leaf_index
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The sequencer's queue: only rows still waiting for a leaf number.
+            models.Index(
+                fields=["id"], name="audit_unsequenced", condition=Q(leaf_index__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
 
 
-class AuditHead(models.Model):
-    """The chain's tip: locking this single row orders concurrent appends."""
+class AuditTree(models.Model):
+    """The sequenced tree's state: its size, root and right edge (the roots of its perfect
+    subtrees, largest first, hex). Only the sequencer locks this one row; writers never do."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_id = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64)
-    count = models.BigIntegerField(default=0)
+    size = models.BigIntegerField(default=0)
+    root = models.CharField(max_length=64)
+    frontier = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"audit head #{self.last_id}"
+        return f"audit tree of {self.size} leaves"
+
+
+class AuditNode(models.Model):
+    """The hash of a complete, aligned subtree of 2**level leaves (levels 8, 16, 24, 32): with
+    these a proof reads at most a few hundred leaf hashes, whatever the tree's size."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="audit_node_unique")]
+
+    def __str__(self) -> str:
+        return f"audit node {self.level}/{self.index}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed tree head: the note in C2SP checkpoint format, as also written to the witness
+    directory outside the database."""
+
+    size = models.BigIntegerField(unique=True)
+    root = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    note = models.TextField()
+
+    class Meta:
+        ordering = ["size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
 
 
 class StaffToken(models.Model):

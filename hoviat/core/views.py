@@ -3,10 +3,13 @@ import base64
 import segno
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 
+from hoviat.core.audit_tree import audit_checkpoint_latest
 from hoviat.core.selectors import passkeys_of
 from hoviat.core.services import (
     second_factor_check,
@@ -18,6 +21,19 @@ from hoviat.core.services import (
 
 def home(request):
     return render(request, "core/home.html")
+
+
+@require_GET
+def audit_checkpoint_view(request):
+    """The audit log's newest signed checkpoint (C2SP format), for outside witnesses to keep."""
+    checkpoint = audit_checkpoint_latest()
+    if checkpoint is None:
+        return HttpResponse(
+            "no checkpoint yet\n", status=404, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _next_url(request) -> str:

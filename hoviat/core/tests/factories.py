@@ -58,3 +58,13 @@ def browser_sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="ورود").click()
     page.get_by_label("کد", exact=True).fill(totp_now(device))
     page.get_by_role("button", name="تأیید").click()
+
+
+def audit_log_holds() -> bool:
+    """Sequence and checkpoint the audit rows written so far, then verify the whole log."""
+    from hoviat.core.audit_tree import audit_checkpoint, audit_verify
+
+    audit_checkpoint()
+    verdict = audit_verify()
+    assert verdict.ok, verdict.problem
+    return verdict.ok

@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
-from hoviat.core.audit import audit_verify
 from hoviat.core.errors import DomainError
+from hoviat.core.tests.factories import audit_log_holds
 from hoviat.enrolment.devices import simulator_for
 from hoviat.enrolment.models import BiometricFile, Enrolment, Receipt
 from hoviat.enrolment.services import enrolment_submit
@@ -50,4 +50,4 @@ def test_two_simultaneous_enrolments_of_one_application_give_one_receipt(
     # The loser waited for the application row and wrote nothing: no stray file.
     stored = [path for path in biometric_store.rglob("*") if path.is_file()]
     assert len(stored) == BiometricFile.objects.count() == 11
-    assert audit_verify().ok
+    assert audit_log_holds()

@@ -10,8 +10,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from hoviat.core.audit import audit_verify
 from hoviat.core.models import AuditEntry
+from hoviat.core.tests.factories import audit_log_holds
 from hoviat.inquiry import services
 from hoviat.inquiry.models import InquiryLog, LogSeal
 
@@ -35,7 +35,7 @@ def test_settled_rows_are_sealed_into_the_audit_chain(logged):
     entry = AuditEntry.objects.get(pk=seal.audit_entry_id)
     assert entry.action == "inquiry.log_sealed"
     assert entry.data["digest"] == seal.digest
-    assert audit_verify().ok
+    assert audit_log_holds()
     assert services.inquiry_log_seal() is None  # the sixth row is too fresh
     assert services.inquiry_log_verify().ok
 
@@ -89,7 +89,7 @@ def test_a_sealer_that_lost_the_race_rolls_back_whole(logged, monkeypatch):
     assert services.inquiry_log_seal() is None
     assert LogSeal.objects.count() == 1 and LogSeal.objects.get().pk == first.pk
     assert AuditEntry.objects.count() == entries  # its audit row was rolled back with it
-    assert audit_verify().ok
+    assert audit_log_holds()
 
 
 @pytest.mark.postgres
@@ -121,7 +121,7 @@ def test_two_sealers_at_once_seal_each_row_once(make_partner):
 
     assert sum(1 for r in results if r is not None) == 1
     assert LogSeal.objects.count() == 1 and LogSeal.objects.get().count == 20
-    assert services.inquiry_log_verify().ok and audit_verify().ok
+    assert services.inquiry_log_verify().ok and audit_log_holds()
 
 
 def test_the_sweep_seals_and_the_command_verifies(logged, capsys):
