@@ -291,6 +291,23 @@ def audit_key_check(*, create: bool = False) -> Path:
     return path
 
 
+def audit_ready() -> None:
+    """What a process checks before it serves or sequences: the witness directory exists and is
+    writable, the signing key loads and is the recorded one, and the witness's newest
+    checkpoint verifies. Raises AuditLogError naming the problem."""
+    path = audit_key_check(create=settings.AUDIT_WITNESS_DIR_CREATE)
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise AuditLogError(f"the audit witness directory {path} is not writable")
+    newest = path / "checkpoint"
+    if newest.exists():
+        records = witness_keys(path)
+        try:
+            text, _ = note_open(newest.read_text(encoding="utf-8"), [r.verifier for r in records])
+            checkpoint_parse(text)
+        except (NoteError, UnicodeDecodeError) as error:
+            raise AuditLogError(f"checkpoint {newest} does not verify: {error}") from None
+
+
 def audit_rotate_key() -> str:
     """Record the current signing key in the witness directory, from the current tree size."""
     path = _witness_dir(create=True)

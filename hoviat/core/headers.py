@@ -20,6 +20,7 @@ CACHEABLE_PATHS = frozenset(
         "/pki/receipt-keys",
         "/inquiry/keys",
         "/inquiry/reasons.json",
+        "/audit/checkpoint",
         "/api/v1/docs",
         "/api/v1/openapi.json",
     }

@@ -32,7 +32,7 @@ def audit_checkpoint_view(request):
             "no checkpoint yet\n", status=404, content_type="text/plain; charset=utf-8"
         )
     response = HttpResponse(checkpoint.note, content_type="text/plain; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
+    response["Cache-Control"] = "public, max-age=5"  # a new one every few seconds
     return response
 
 

@@ -560,3 +560,23 @@ def test_the_old_chain_becomes_the_first_leaves_in_its_order():
     AuditTree.objects.all().delete()
     AuditNode.objects.all().delete()
     AuditCheckpoint.objects.all().delete()
+
+
+def test_a_process_checks_the_witness_and_key_before_it_starts(settings, audit_witness_dir):
+    from hoviat.core.audit_tree import audit_ready
+
+    audit_ready()
+    record_some(2)
+    audit_checkpoint()
+    audit_ready()
+    newest = audit_witness_dir / "checkpoint"
+    newest.write_text(newest.read_text().replace("\n2\n", "\n3\n"))
+    with pytest.raises(AuditLogError, match="does not verify"):
+        audit_ready()
+    settings.AUDIT_SIGNING_KEY = "a-different-key-nobody-recorded"
+    with pytest.raises(AuditLogError, match="rotate-key"):
+        audit_ready()
+    settings.AUDIT_WITNESS_DIR = audit_witness_dir / "gone"
+    settings.AUDIT_WITNESS_DIR_CREATE = False
+    with pytest.raises(AuditLogError, match="does not exist"):
+        audit_ready()
