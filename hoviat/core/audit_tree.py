@@ -656,6 +656,7 @@ def audit_verify(*, workers: int = 2) -> AuditVerdict:
 
     def fail(leaf: int, problem: str, row: int | None = None) -> AuditVerdict:
         verdict.ok, verdict.bad_leaf, verdict.problem = False, leaf, problem
+        verdict.checked = leaf  # every leaf before it held
         verdict.bad_row = row if row is not None else _row_at(leaf)
         return verdict
 
