@@ -394,8 +394,8 @@ def card_handover_verify(
 
 
 def card_handover_complete(*, check: HandoverCheck, operator: Any, pins: ChosenPins) -> Handover:
-    """The pad's step: the holder's PINs on the chip, then the card active and the
-    application delivered. The identity check must be this card's, fresh (DELIVERY_PIN_PAD_MINUTES)."""
+    """The pad's step: the holder's PINs on the chip, then the card active and the application
+    delivered. The identity check must be this card's and fresh (DELIVERY_PIN_PAD_MINUTES)."""
     card = _card_not_locked(check.csn, operator)
     checked_at = dt.datetime.fromisoformat(check.checked_at)
     age = timezone.now() - checked_at

@@ -22,6 +22,7 @@ __all__ = [
     "other_office",
     "receipt_for",
     "sara_ready",
+    "saras_photo",
     "simulator_finger",
 ]
 
@@ -123,3 +124,31 @@ def handover_body(
             },
         },
     }
+
+
+@pytest.fixture
+def saras_photo(sara_ready, settings, tmp_path) -> bytes:
+    """Sara's enrolment photo, kept encrypted as enrolment keeps it (its own store and key)."""
+    from cryptography.fernet import Fernet
+    from django.utils import timezone
+
+    from hoviat.enrolment import storage
+    from hoviat.enrolment.models import BiometricFile, BiometricKind
+
+    settings.BIOMETRIC_DIR = tmp_path / "biometrics"
+    settings.BIOMETRIC_KEYS = [Fernet.generate_key().decode()]
+    image = SimulatorDevice(person="0499370899", initials="س. م.").capture_face()
+    BiometricFile.objects.create(
+        enrolment=sara_ready.application.enrolment,
+        kind=BiometricKind.FACE,
+        position=0,
+        source="device",
+        sha256=hashlib.sha256(image).hexdigest(),
+        content_type="image/jpeg",
+        size=len(image),
+        width=600,
+        height=800,
+        storage_name=storage.encrypted_write(image),
+        captured_at=timezone.now(),
+    )
+    return image
