@@ -183,6 +183,7 @@ def handover(request):
     elif serial and card is None:
         error = _why_not_here(request.user, serial)
     citizen = card.application.citizen if card is not None else None
+    has_photo = card is not None and selectors.holder_photo_kept(card=card)
     return render(
         request,
         "delivery/handover.html",
@@ -190,6 +191,7 @@ def handover(request):
             "serial": serial,
             "card": card,
             "citizen": citizen,
+            "has_photo": has_photo,
             "code_tail": citizen.national_code[-4:] if citizen is not None else "",
             "positions": positions,
             "error": error,

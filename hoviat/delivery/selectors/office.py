@@ -27,6 +27,7 @@ __all__ = [
     "card_waiting_notice",
     "cards_waiting_at",
     "handovers_recent_at",
+    "holder_photo_kept",
     "shipment_manifest",
     "shipments_incoming_to",
     "tracking_card_waiting",
@@ -83,6 +84,11 @@ def access_holder_photo_for(user: Any, card_serial: str) -> BiometricFile:
     if face is None:
         raise NotFound("عکسی برای این کارت در دسترس نیست.", code="PHOTO_NOT_FOUND")
     return face
+
+
+def holder_photo_kept(*, card: Card) -> bool:
+    """Whether enrolment kept a photo of the card's holder (the desk says so if not)."""
+    return enrolment_face_of(application_id=card.application_id) is not None
 
 
 def shipments_incoming_to(*, office_id: int) -> QuerySet[Shipment]:

@@ -17,7 +17,9 @@ from tests.factories import OfficeFactory, ReceiptFactory, UserFactory
 
 __all__ = [
     "ReadyCard",
+    "face_store",
     "handover_body",
+    "keep_face_photo",
     "omid",
     "other_office",
     "receipt_for",
@@ -127,19 +129,25 @@ def handover_body(
 
 
 @pytest.fixture
-def saras_photo(sara_ready, settings, tmp_path) -> bytes:
-    """Sara's enrolment photo, kept encrypted as enrolment keeps it (its own store and key)."""
+def face_store(settings, tmp_path):
+    """Enrolment's encrypted biometric store, in the test's own directory with its own key."""
     from cryptography.fernet import Fernet
+
+    settings.BIOMETRIC_DIR = tmp_path / "biometrics"
+    settings.BIOMETRIC_KEYS = [Fernet.generate_key().decode()]
+    return settings.BIOMETRIC_DIR
+
+
+def keep_face_photo(application: Application) -> bytes:
+    """The holder's enrolment photo, kept encrypted as enrolment keeps it (use `face_store`)."""
     from django.utils import timezone
 
     from hoviat.enrolment import storage
     from hoviat.enrolment.models import BiometricFile, BiometricKind
 
-    settings.BIOMETRIC_DIR = tmp_path / "biometrics"
-    settings.BIOMETRIC_KEYS = [Fernet.generate_key().decode()]
-    image = SimulatorDevice(person="0499370899", initials="س. م.").capture_face()
+    image = SimulatorDevice(person=application.citizen.national_code).capture_face()
     BiometricFile.objects.create(
-        enrolment=sara_ready.application.enrolment,
+        enrolment=application.enrolment,
         kind=BiometricKind.FACE,
         position=0,
         source="device",
@@ -152,3 +160,9 @@ def saras_photo(sara_ready, settings, tmp_path) -> bytes:
         captured_at=timezone.now(),
     )
     return image
+
+
+@pytest.fixture
+def saras_photo(sara_ready, face_store) -> bytes:
+    """Sara's enrolment photo in enrolment's encrypted store."""
+    return keep_face_photo(sara_ready.application)

@@ -85,6 +85,12 @@ def test_the_desk_shows_the_holder_beside_the_enrolment_photo_and_has_no_pin_fie
     assert not any(f'name="{f}"' in body for f in ("id_pin", "sign_pin", "nmoc_pin", "puk"))
 
 
+def test_the_desk_says_so_when_enrolment_kept_no_photo(sara_ready, reza_pages):
+    body = text(reza_pages.get(DESK, {"card_serial": sara_ready.card.csn}))
+    assert 'data-testid="no-photo"' in body and 'data-testid="holder-photo"' not in body
+    assert reza_pages.get(photo_url(sara_ready)).status_code == 404
+
+
 def test_the_photo_is_decrypted_for_the_office_holding_the_card_and_never_cached(
     sara_ready, saras_photo, reza_pages, reza
 ):
