@@ -234,9 +234,9 @@ def pin_pad(request, card_serial: str):
                 operator=request.user,
                 pins=pinpad.pin_pad().read(csn=card.csn, screen=request.POST),
             )
-        except services.HandoverLocked as exc:
+        except (services.HandoverLocked, services.HandoverCheckExpired) as exc:
             request.session.pop(CHECK_SESSION_KEY, None)
-            error = exc
+            check, error = None, exc
         except DomainError as exc:
             error = exc
         else:

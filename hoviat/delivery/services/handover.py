@@ -334,6 +334,13 @@ def _set_pins(card: Card, operator: Any, pins: ChosenPins) -> None:
                     data={"card": card.csn, "pin_kind": slot},
                 )
         chip_pin_confirm(csn=card.csn, pin_kind="id", pin=_pin(pins.id_pin_confirmation))
+        audit_record(
+            actor=operator,
+            action="card.pins_chosen",
+            obj=card,
+            reason="holder_on_pin_pad",
+            data={"card": card.csn, "pins": sorted(chosen)},  # which PINs, never their digits
+        )
     except (PinWrong, ChipBlocked, PukWrong, PukBlocked) as exc:
         reason = {
             PinWrong: "pin_wrong",

@@ -159,6 +159,9 @@ def test_the_holder_types_the_pins_on_the_pad_and_the_card_is_handed_over(
     assert done["Location"] == f"/office/delivery/handover/{sara_ready.card.csn}/done/"
     assert pki.chip_verify_pin(csn=sara_ready.card.csn, pin_kind="id", pin="4321")
     assert CHECK_SESSION_KEY not in reza_pages.session
+    chosen = AuditEntry.objects.get(action="card.pins_chosen")
+    assert chosen.data["pins"] == ["id", "nmoc", "sign"]
+    assert AuditEntry.objects.filter(action="card.handover_identity_checked").count() == 1
     assert "4321" not in str(list(AuditEntry.objects.values_list("data", flat=True)))
 
 
