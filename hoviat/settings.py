@@ -534,6 +534,10 @@ DELIVERY_HANDOVER_MAX_FAILURES = env_int("HOVIAT_DELIVERY_HANDOVER_MAX_FAILURES"
 DELIVERY_FINGERPRINT_MATCHER = env_str(
     "HOVIAT_DELIVERY_FINGERPRINT_MATCHER", "hoviat.delivery.devices.SimulatorMatcher"
 )
+# The PIN pad the holder chooses their PINs on (a dotted path; the simulator is the desk's
+# citizen-facing pad page); an identity check waits this many minutes for the pad.
+DELIVERY_PIN_PAD = env_str("HOVIAT_DELIVERY_PIN_PAD", "hoviat.delivery.pinpad.SimulatorPinPad")
+DELIVERY_PIN_PAD_MINUTES = env_int("HOVIAT_DELIVERY_PIN_PAD_MINUTES", 10, minimum=1)
 # A lost card found within this many days may be restored (the replacement fee by count of
 # losses is FEE_LOST_RIALS).
 DELIVERY_FOUND_WINDOW_DAYS = env_int("HOVIAT_DELIVERY_FOUND_WINDOW_DAYS", 30, minimum=0)

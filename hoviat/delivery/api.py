@@ -3,6 +3,15 @@
 `POST /shipments/{id}/receive` and `POST /cards/{serial}/handover` (office operators, staff
 token); `POST /track/card-mobile` and `/track/card-mobile/verify` (citizens, no sign-in: the
 tracking page's national code + tracking code, and a code sent to the new mobile).
+
+Hand-over keeps its request and answer. `verification.pins` are what the office's PIN pad read
+from the holder's own keys (the desk software relays them, as it relays the scanner's finger):
+an operator never types them. Refusals (issue 16): a tracking code that is not the card's
+application's is 422 `TRACKING_CODE_NOT_FOUND` «کد رهگیری پیدا نشد.» (was
+`TRACKING_CODE_MISMATCH`); every refusal carries `attempts_left` and `counted`; only a
+finger that does not match and a wrong PIN or PUK (`PIN_WRONG`, `PUK_WRONG`, which now also
+carry `attempts_left`) count towards the day's lock (423 `HANDOVER_LOCKED`), what the operator
+types (national code, tracking code, receipt) does not.
 """
 
 from __future__ import annotations
@@ -184,6 +193,12 @@ def _fingerprint_sample(
     response={200: HandoverOut, 423: Problem},
     auth=staff_auth,
     summary="Hand a card over: identity, fingerprint, PINs; card active, application delivered",
+    description=(
+        "The PINs are the ones the holder typed on the office's PIN pad, relayed by the desk "
+        "software. A wrong tracking code is 422 TRACKING_CODE_NOT_FOUND and does not count; "
+        "only FINGERPRINT_MISMATCH, PIN_WRONG and PUK_WRONG count towards the day's lock "
+        "(DELIVERY_HANDOVER_MAX_FAILURES). Refusals carry attempts_left and counted."
+    ),
 )
 def card_handover(request, serial: str, payload: HandoverIn):
     pins = payload.verification.pins

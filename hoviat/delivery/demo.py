@@ -4,7 +4,8 @@ They were enrolled at the Bushehr central post office (POST-0601) five days ago 
 simulator device, so the hand-over's simulator fingerprint matches them; their cards come out
 of a real production run (chips, certificates) and the shipment is dispatched. Reza then
 receives the shipment at /office/delivery/ and hands a card over with the national code and
-tracking code printed below. Running it again changes nothing.
+tracking code printed below; the desk shows each holder's enrolment photo (kept encrypted
+like any enrolment's). Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from django.utils import timezone
 from hoviat.applications.codes import tracking_code_new
 from hoviat.applications.models import Application
 from hoviat.core.models import User
-from hoviat.enrolment.devices import SimulatorDevice
-from hoviat.enrolment.models import Enrolment, Receipt
+from hoviat.enrolment import storage
+from hoviat.enrolment.devices import SimulatorDevice, simulator_for
+from hoviat.enrolment.models import BiometricFile, BiometricKind, Enrolment, Receipt
 from hoviat.enrolment.services import receipt_issue
 from hoviat.offices.models import Office
 from hoviat.production.models import Card
@@ -82,6 +84,7 @@ def build(*, citizens: int, seed: int) -> str:
             paid_at=enrolled_at - dt.timedelta(days=3),
             enrolled_at=enrolled_at,
         )
+        face = simulator_for(citizen=citizen).capture_face()
         enrolment = Enrolment.objects.create(
             application=application,
             office=office,
@@ -89,11 +92,10 @@ def build(*, citizens: int, seed: int) -> str:
             status="completed",
             started_at=enrolled_at - dt.timedelta(minutes=12),
             completed_at=enrolled_at,
-            face_sha256=hashlib.sha256(
-                SimulatorDevice(person=citizen.national_code).capture_face()
-            ).hexdigest(),
+            face_sha256=hashlib.sha256(face).hexdigest(),
             fingerprints=_fingerprints(citizen.national_code),
         )
+        _face_keep(enrolment, face, at=enrolled_at)
         _receipt(application, enrolment, reza)
         applications.append(application)
     codes = [a.tracking_code for a in applications]
@@ -110,4 +112,21 @@ def build(*, citizens: int, seed: int) -> str:
     return (
         f"{len(applications)} cards dispatched to {office.name} (shipment {shipment.pk}); "
         f"national code / tracking code / card serial: {listed}"
+    )
+
+
+def _face_keep(enrolment: Enrolment, image: bytes, *, at: dt.datetime) -> None:
+    """The enrolment photo in enrolment's encrypted store, as its capture would keep it."""
+    BiometricFile.objects.create(
+        enrolment=enrolment,
+        kind=BiometricKind.FACE,
+        position=0,
+        source="device",
+        sha256=hashlib.sha256(image).hexdigest(),
+        content_type="image/jpeg",
+        size=len(image),
+        width=600,
+        height=800,
+        storage_name=storage.encrypted_write(image),
+        captured_at=at,
     )

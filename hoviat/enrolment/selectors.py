@@ -134,6 +134,21 @@ def access_biometric_for(user: Any, biometric_id: Any) -> BiometricFile:
     return found
 
 
+def enrolment_face_of(*, application_id: int) -> BiometricFile | None:
+    """The face photo enrolment kept for an application; for a card made from reused
+    biometrics (`enrolment_reuse`), the photo of the visit they were taken at. The caller
+    checks access and reads it through `services.biometric_image_read` (audited)."""
+    enrolment = Enrolment.objects.filter(application_id=application_id).first()
+    seen: set[int] = set()
+    while enrolment is not None and enrolment.pk not in seen:
+        seen.add(enrolment.pk)
+        face = BiometricFile.objects.filter(enrolment=enrolment, kind=BiometricKind.FACE).first()
+        if face is not None:
+            return face
+        enrolment = enrolment.reused_from
+    return None
+
+
 # --- Finding the application at check-in -----------------------------------------------------
 
 

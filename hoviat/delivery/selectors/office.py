@@ -14,16 +14,20 @@ from django.utils.http import urlencode
 from hoviat.core.errors import AccessDenied, NotFound
 from hoviat.core.permissions import operator_office
 from hoviat.delivery.models import Collection, Handover, ShipmentReceipt
+from hoviat.enrolment.models import BiometricFile
+from hoviat.enrolment.selectors import enrolment_face_of
 from hoviat.notifications.models import SMS_FAILED_STATUSES, SmsStatus
 from hoviat.production.models import Card, CardStatus, Shipment, ShipmentStatus
 
 __all__ = [
     "WaitingCard",
     "access_card_for_handover_for",
+    "access_holder_photo_for",
     "access_shipment_for",
     "card_waiting_notice",
     "cards_waiting_at",
     "handovers_recent_at",
+    "holder_photo_kept",
     "shipment_manifest",
     "shipments_incoming_to",
     "tracking_card_waiting",
@@ -69,6 +73,22 @@ def access_card_for_handover_for(user: Any, card_serial: str) -> Card | None:
         .filter(csn=card_serial, office_id=office_id, status=CardStatus.AT_OFFICE)
         .first()
     )
+
+
+def access_holder_photo_for(user: Any, card_serial: str) -> BiometricFile:
+    """The enrolment photo of a card's holder, for the operators of the office holding the
+    card (waiting there for hand-over) and no one else; an unknown serial, another office's
+    card or a card with no photo are all the same NotFound."""
+    card = access_card_for_handover_for(user, card_serial)
+    face = enrolment_face_of(application_id=card.application_id) if card is not None else None
+    if face is None:
+        raise NotFound("عکسی برای این کارت در دسترس نیست.", code="PHOTO_NOT_FOUND")
+    return face
+
+
+def holder_photo_kept(*, card: Card) -> bool:
+    """Whether enrolment kept a photo of the card's holder (the desk says so if not)."""
+    return enrolment_face_of(application_id=card.application_id) is not None
 
 
 def shipments_incoming_to(*, office_id: int) -> QuerySet[Shipment]:

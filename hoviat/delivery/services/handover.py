@@ -1,17 +1,24 @@
 """Hand-over: the card placed in its holder's hand at the office it was sent to.
 
-Identity is checked (national code, tracking code or the receipt's signed QR, a fingerprint
-through the device's matcher); a refused try is kept (HandoverAttempt + audit) and enough of
-them lock the card for the day. The holder chooses the PINs on the chip and confirms the ID
-PIN on it; then, in one transaction, the card is active, the application delivered, the
-receipt no longer stands in, and every earlier card of the person is invalidated.
+Two steps, as at a real counter. The operator checks identity (`card_handover_verify`:
+national code, tracking code or the receipt's signed QR, a fingerprint through the device's
+matcher); then the holder chooses the PINs on the PIN pad (`pinpad.py`) and confirms the ID PIN
+on the chip (`card_handover_complete`); in one transaction the card is active, the application
+delivered, the receipt no longer stands in, and every earlier card of the person is
+invalidated. `card_handover` does both at once (the API: the desk's software relays what the
+pad read).
+
+Every refused try is kept (HandoverAttempt + audit); only the holder's own failures, a finger
+that does not match and a wrong PIN or PUK, count towards the day's lock (LOCKING_REASONS). An
+operator's typo (a national code, a tracking code, a receipt's text) is answered and kept but
+costs the holder none of their tries.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
 from django.db import transaction
@@ -28,6 +35,7 @@ from hoviat.core.text import fold_digits, normalize_text
 from hoviat.delivery import devices
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection, Handover, HandoverAttempt, VerificationMethod
+from hoviat.delivery.pinpad import ChosenPins
 from hoviat.delivery.services.notices import card_delivered_notice_queue
 from hoviat.delivery.services.receiving import card_serial_parse, require_office_operator
 from hoviat.enrolment.models import Enrolment, Receipt
@@ -52,24 +60,21 @@ __all__ = [
     "LOCKING_REASONS",
     "ChosenPins",
     "FingerprintSample",
+    "HandoverCheck",
+    "HandoverCheckExpired",
     "HandoverLocked",
     "HandoverRefused",
     "card_handover",
+    "card_handover_complete",
+    "card_handover_verify",
     "handover_failures_today",
 ]
 
 CARD = "production.card"
-# Refusals that count towards the day's lock: the ones a pretender would produce.
-LOCKING_REASONS = frozenset(
-    {
-        "wrong_person",
-        "wrong_tracking_code",
-        "receipt_invalid",
-        "receipt_mismatch",
-        "receipt_superseded",
-        "fingerprint_mismatch",
-    }
-)
+# Refusals that count towards the day's lock: the holder's own body and PINs failing. What
+# the operator types or scans (national code, tracking code, receipt) is kept but not counted:
+# a typo must not use up the holder's tries, and the finger is what stops a pretender.
+LOCKING_REASONS = frozenset({"fingerprint_mismatch", "pin_wrong", "puk_wrong"})
 
 
 class CardNotFound(NotFound):
@@ -112,20 +117,29 @@ class FingerprintSample:
 
 
 @dataclass(frozen=True)
-class ChosenPins:
-    id_pin: str
-    sign_pin: str
-    nmoc_pin: str
-    id_pin_confirmation: str  # typed again on the chip's pad: the chip checks it
-    puk: str = ""  # from the PIN mailer, to open a PIN blocked by wrong confirmations
+class HandoverCheck:
+    """Identity checked at the desk, waiting for the holder's PINs on the pad (kept in the
+    operator's session between the two steps, never with a PIN)."""
+
+    card_id: int
+    csn: str
+    method: str
+    position: int
+    score: int
+    checked_at: str  # ISO time
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class HandoverCheckExpired(ValidationFailed):
+    code = "HANDOVER_CHECK_EXPIRED"
+    default_detail = "بررسی هویت این کارت منقضی شده یا انجام نشده است؛ هویت را دوباره بسنجید."
 
 
 _REFUSALS = {
     "wrong_person": ("HOLDER_MISMATCH", "کد ملی با دارنده این کارت یکسان نیست."),
-    "wrong_tracking_code": (
-        "TRACKING_CODE_MISMATCH",
-        "کد رهگیری با درخواست این کارت نمی‌خواند.",
-    ),
+    "wrong_tracking_code": ("TRACKING_CODE_NOT_FOUND", "کد رهگیری پیدا نشد."),
     "receipt_invalid": ("RECEIPT_QR_INVALID", "رمزینه رسید معتبر نیست."),
     "receipt_mismatch": (
         "RECEIPT_MISMATCH",
@@ -159,9 +173,10 @@ def handover_failures_today(*, card_id: int, today: dt.date | None = None) -> in
     ).count()
 
 
-def _refuse(card: Card, operator: Any, reason: str, *, detail: str = "", **data: Any) -> NoReturn:
-    """Keep the refused try (its own transaction: it outlives the error) and raise."""
-    code, default = _REFUSALS.get(reason, ("HANDOVER_REFUSED", "تحویل کارت رد شد."))
+def _attempt_keep(card: Card, operator: Any, reason: str, data: dict[str, Any]) -> int:
+    """Keep a refused try (its own transaction: it outlives the error); returns the tries
+    left today, and audits the lock when a counted try used up the last one."""
+    counted = reason in LOCKING_REASONS
     with transaction.atomic():
         HandoverAttempt.objects.create(
             card=card, operator=operator, at=timezone.now(), reason=reason
@@ -171,20 +186,28 @@ def _refuse(card: Card, operator: Any, reason: str, *, detail: str = "", **data:
             action="card.handover_refused",
             obj=card,
             reason=reason,
-            data={"card": card.csn, **data},
+            data={"card": card.csn, "counted": counted, **data},
         )
-    extra: dict[str, Any] = {"reason": reason}
+    left = conf("DELIVERY_HANDOVER_MAX_FAILURES") - handover_failures_today(card_id=card.pk)
+    if counted and left <= 0:
+        audit_record(
+            actor=operator,
+            action="card.handover_locked",
+            obj=card,
+            reason="too_many_failures",
+            data={"card": card.csn, "day": today_local().isoformat()},
+        )
+    return max(left, 0)
+
+
+def _refuse(card: Card, operator: Any, reason: str, *, detail: str = "", **data: Any) -> NoReturn:
+    """Keep the refused try and raise; only LOCKING_REASONS use up the holder's tries."""
+    code, default = _REFUSALS.get(reason, ("HANDOVER_REFUSED", "تحویل کارت رد شد."))
+    left = _attempt_keep(card, operator, reason, data)
+    extra: dict[str, Any] = {"reason": reason, "attempts_left": left, "counted": False}
     if reason in LOCKING_REASONS:
-        left = conf("DELIVERY_HANDOVER_MAX_FAILURES") - handover_failures_today(card_id=card.pk)
-        extra["attempts_left"] = max(left, 0)
+        extra["counted"] = True
         if left <= 0:
-            audit_record(
-                actor=operator,
-                action="card.handover_locked",
-                obj=card,
-                reason="too_many_failures",
-                data={"card": card.csn, "day": today_local().isoformat()},
-            )
             detail = (detail or default) + " تحویل این کارت تا پایان امروز متوقف شد."
     raise HandoverRefused(detail or default, code=code, extra=extra)
 
@@ -311,6 +334,13 @@ def _set_pins(card: Card, operator: Any, pins: ChosenPins) -> None:
                     data={"card": card.csn, "pin_kind": slot},
                 )
         chip_pin_confirm(csn=card.csn, pin_kind="id", pin=_pin(pins.id_pin_confirmation))
+        audit_record(
+            actor=operator,
+            action="card.pins_chosen",
+            obj=card,
+            reason="holder_on_pin_pad",
+            data={"card": card.csn, "pins": sorted(chosen)},  # which PINs, never their digits
+        )
     except (PinWrong, ChipBlocked, PukWrong, PukBlocked) as exc:
         reason = {
             PinWrong: "pin_wrong",
@@ -318,18 +348,71 @@ def _set_pins(card: Card, operator: Any, pins: ChosenPins) -> None:
             PukWrong: "puk_wrong",
             PukBlocked: "puk_blocked",
         }[type(exc)]
-        with transaction.atomic():
-            HandoverAttempt.objects.create(
-                card=card, operator=operator, at=timezone.now(), reason=reason
-            )
-            audit_record(
-                actor=operator,
-                action="card.handover_refused",
-                obj=card,
-                reason=reason,
-                data={"card": card.csn, **exc.extra},
-            )
+        left = _attempt_keep(card, operator, reason, dict(exc.extra))
+        if reason in LOCKING_REASONS:
+            exc.extra["attempts_left"] = left
         raise
+
+
+def _card_not_locked(card_serial: str, operator: Any) -> Card:
+    require_office_operator(operator)
+    card = _card_for_handover(card_serial, operator)
+    if handover_failures_today(card_id=card.pk) >= conf("DELIVERY_HANDOVER_MAX_FAILURES"):
+        raise HandoverLocked()
+    return card
+
+
+def card_handover_verify(
+    *,
+    card_serial: str,
+    operator: Any,
+    national_code: str,
+    tracking_code: str = "",
+    receipt_qr: str = "",
+    fingerprint: FingerprintSample,
+) -> HandoverCheck:
+    """The desk's step: the holder's identity and finger checked (audited); the PINs follow
+    on the pad (`card_handover_complete`)."""
+    card = _card_not_locked(card_serial, operator)
+    method = _check_identity(
+        card,
+        operator,
+        national_code=national_code,
+        tracking_code=tracking_code,
+        receipt_qr=receipt_qr,
+    )
+    match = _check_fingerprint(card, operator, fingerprint)
+    check = HandoverCheck(
+        card_id=card.pk,
+        csn=card.csn,
+        method=method,
+        position=match.position,
+        score=match.score,
+        checked_at=timezone.now().isoformat(),
+    )
+    audit_record(
+        actor=operator,
+        action="card.handover_identity_checked",
+        obj=card,
+        reason=method,
+        data={"card": card.csn, "position": match.position, "score": match.score},
+    )
+    return check
+
+
+def card_handover_complete(*, check: HandoverCheck, operator: Any, pins: ChosenPins) -> Handover:
+    """The pad's step: the holder's PINs on the chip, then the card active and the application
+    delivered. The identity check must be this card's and fresh (DELIVERY_PIN_PAD_MINUTES)."""
+    card = _card_not_locked(check.csn, operator)
+    checked_at = dt.datetime.fromisoformat(check.checked_at)
+    age = timezone.now() - checked_at
+    if card.pk != check.card_id or not (
+        dt.timedelta(0) <= age <= dt.timedelta(minutes=conf("DELIVERY_PIN_PAD_MINUTES"))
+    ):
+        raise HandoverCheckExpired()
+    _set_pins(card, operator, pins)
+    match = devices.MatchResult(position=check.position, score=check.score, enrolled=True)
+    return _handover_commit(card, operator, method=check.method, match=match)
 
 
 def card_handover(
@@ -342,21 +425,17 @@ def card_handover(
     fingerprint: FingerprintSample,
     pins: ChosenPins,
 ) -> Handover:
-    """Hand a card over to its holder: checks, PINs on the chip, then activate and close."""
-    require_office_operator(operator)
-    card = _card_for_handover(card_serial, operator)
-    if handover_failures_today(card_id=card.pk) >= conf("DELIVERY_HANDOVER_MAX_FAILURES"):
-        raise HandoverLocked()
-    method = _check_identity(
-        card,
-        operator,
+    """Hand a card over to its holder in one call: the desk's checks, then the PINs the pad
+    read (the API), then activate and close."""
+    check = card_handover_verify(
+        card_serial=card_serial,
+        operator=operator,
         national_code=national_code,
         tracking_code=tracking_code,
         receipt_qr=receipt_qr,
+        fingerprint=fingerprint,
     )
-    match = _check_fingerprint(card, operator, fingerprint)
-    _set_pins(card, operator, pins)
-    return _handover_commit(card, operator, method=method, match=match)
+    return card_handover_complete(check=check, operator=operator, pins=pins)
 
 
 def _handover_commit(card: Card, operator: Any, *, method: str, match) -> Handover:

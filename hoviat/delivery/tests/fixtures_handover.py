@@ -17,11 +17,14 @@ from tests.factories import OfficeFactory, ReceiptFactory, UserFactory
 
 __all__ = [
     "ReadyCard",
+    "face_store",
     "handover_body",
+    "keep_face_photo",
     "omid",
     "other_office",
     "receipt_for",
     "sara_ready",
+    "saras_photo",
     "simulator_finger",
 ]
 
@@ -123,3 +126,43 @@ def handover_body(
             },
         },
     }
+
+
+@pytest.fixture
+def face_store(settings, tmp_path):
+    """Enrolment's encrypted biometric store, in the test's own directory with its own key."""
+    from cryptography.fernet import Fernet
+
+    settings.BIOMETRIC_DIR = tmp_path / "biometrics"
+    settings.BIOMETRIC_KEYS = [Fernet.generate_key().decode()]
+    return settings.BIOMETRIC_DIR
+
+
+def keep_face_photo(application: Application) -> bytes:
+    """The holder's enrolment photo, kept encrypted as enrolment keeps it (use `face_store`)."""
+    from django.utils import timezone
+
+    from hoviat.enrolment import storage
+    from hoviat.enrolment.models import BiometricFile, BiometricKind
+
+    image = SimulatorDevice(person=application.citizen.national_code).capture_face()
+    BiometricFile.objects.create(
+        enrolment=application.enrolment,
+        kind=BiometricKind.FACE,
+        position=0,
+        source="device",
+        sha256=hashlib.sha256(image).hexdigest(),
+        content_type="image/jpeg",
+        size=len(image),
+        width=600,
+        height=800,
+        storage_name=storage.encrypted_write(image),
+        captured_at=timezone.now(),
+    )
+    return image
+
+
+@pytest.fixture
+def saras_photo(sara_ready, face_store) -> bytes:
+    """Sara's enrolment photo in enrolment's encrypted store."""
+    return keep_face_photo(sara_ready.application)

@@ -2,10 +2,12 @@
 over (a newcomer running `make run` can try the whole desk)."""
 
 import base64
+import hashlib
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from hoviat.delivery.tests.fixtures_cards import token_client
 from hoviat.enrolment.devices import SimulatorDevice
@@ -14,7 +16,9 @@ from hoviat.production.models import Card, Shipment
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_cards_can_be_received_and_handed_over_and_the_demo_runs_twice(settings):
+def test_the_demo_cards_can_be_received_and_handed_over_and_the_demo_runs_twice(
+    settings, face_store
+):
     settings.PRODUCTION_QC_FAIL_RATE = 0.0
     out = StringIO()
     call_command("demo", citizens=60, stdout=out)
@@ -37,6 +41,17 @@ def test_the_demo_cards_can_be_received_and_handed_over_and_the_demo_runs_twice(
         content_type="application/json",
     )
     assert received.status_code == 200, received.content
+
+    # The desk shows each holder's enrolment photo, from enrolment's encrypted store.
+    from hoviat.core.tests.factories import staff_sign_in
+
+    pages = Client()
+    staff_sign_in(pages, reza)
+    for waiting in cards:
+        photo = pages.get(f"/office/delivery/handover/{waiting.csn}/photo/")
+        assert photo.status_code == 200
+        expected = waiting.application.enrolment.face_sha256
+        assert hashlib.sha256(photo.content).hexdigest() == expected
 
     card = cards[0]
     code = card.application.citizen.national_code

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.models import Collection, Handover, HandoverAttempt
+from hoviat.delivery.services import handover_failures_today
 from hoviat.delivery.tests.fixtures_cards import cards_in_transit, token_client
 from hoviat.delivery.tests.fixtures_handover import handover_body
 from hoviat.enrolment.selectors import receipt_standing
@@ -124,24 +125,54 @@ def test_earlier_cards_and_the_old_paper_card_are_invalidated_and_revoked_in_crl
     assert AuditEntry.objects.filter(action="card.revoked", reason="superseded").exists()
 
 
-def test_it_refuses_the_wrong_person_and_keeps_the_attempt(sara_ready, desk):
+def test_it_refuses_the_wrong_person_and_keeps_the_attempt_without_counting_it(sara_ready, desk):
     response = hand_over(desk, sara_ready.card, handover_body(sara_ready, national_code=STRANGER))
 
     assert response.status_code == 422
     problem = response.json()
     assert problem["code"] == "HOLDER_MISMATCH"
     assert "دارنده" in problem["detail"]
-    assert problem["attempts_left"] == 2
+    # What the operator types is not the holder's failure: all three tries are left.
+    assert problem["attempts_left"] == 3 and problem["counted"] is False
     _nothing_changed(sara_ready)
     assert HandoverAttempt.objects.get(card=sara_ready.card).reason == "wrong_person"
-    assert AuditEntry.objects.filter(action="card.handover_refused", reason="wrong_person").exists()
+    refused = AuditEntry.objects.get(action="card.handover_refused", reason="wrong_person")
+    assert refused.data["counted"] is False
 
 
-def test_it_refuses_a_wrong_tracking_code(sara_ready, desk):
+def test_a_mistyped_tracking_code_is_not_found_and_uses_up_none_of_the_holders_tries(
+    sara_ready, desk, settings
+):
+    settings.DELIVERY_HANDOVER_MAX_FAILURES = 3
     other_code = sara_ready.other_card.application.tracking_code
-    response = hand_over(desk, sara_ready.card, handover_body(sara_ready, tracking_code=other_code))
-    assert response.status_code == 422
-    assert response.json()["code"] == "TRACKING_CODE_MISMATCH"
+    for typo in (other_code, "12345", other_code, "۱۲۳۴۵۶۷۸۹۰۱۲", other_code):
+        response = hand_over(desk, sara_ready.card, handover_body(sara_ready, tracking_code=typo))
+        assert response.status_code == 422
+        problem = response.json()
+        assert problem["code"] == "TRACKING_CODE_NOT_FOUND"
+        assert problem["detail"] == "کد رهگیری پیدا نشد."
+        assert problem["attempts_left"] == 3 and problem["counted"] is False
+    _nothing_changed(sara_ready)
+    assert handover_failures_today(card_id=sara_ready.card.pk) == 0
+    assert not AuditEntry.objects.filter(action="card.handover_locked").exists()
+
+    # Five typos later, Sara with the right code still gets her card.
+    assert hand_over(desk, sara_ready.card, handover_body(sara_ready)).status_code == 200
+
+
+def test_wrong_pins_and_wrong_fingers_count_together_towards_the_days_lock(
+    sara_ready, desk, settings
+):
+    settings.DELIVERY_HANDOVER_MAX_FAILURES = 3
+    wrong_finger = hand_over(desk, sara_ready.card, handover_body(sara_ready, finger_of=STRANGER))
+    assert wrong_finger.json()["attempts_left"] == 2
+    wrong_pin = hand_over(desk, sara_ready.card, handover_body(sara_ready, confirmation="9999"))
+    assert wrong_pin.json()["code"] == "PIN_WRONG" and wrong_pin.json()["attempts_left"] == 1
+    hand_over(desk, sara_ready.card, handover_body(sara_ready, confirmation="9999"))
+    assert handover_failures_today(card_id=sara_ready.card.pk) == 3
+    assert AuditEntry.objects.filter(action="card.handover_locked").count() == 1
+    locked = hand_over(desk, sara_ready.card, handover_body(sara_ready))
+    assert locked.status_code == 423 and locked.json()["code"] == "HANDOVER_LOCKED"
     _nothing_changed(sara_ready)
 
 
@@ -371,7 +402,12 @@ def test_banks_see_the_card_valid_and_the_receipt_no_longer_standing_in(sara_rea
     assert card["result"] == "valid" and card["card_status"] == "active"
 
 
-def test_the_puk_from_the_pin_mailer_opens_a_blocked_pin_at_the_desk(known_pins, sara_ready, desk):
+def test_the_puk_from_the_pin_mailer_opens_a_blocked_pin_at_the_desk(
+    known_pins, sara_ready, desk, settings
+):
+    # Two wrong confirmations and a wrong PUK are three of the holder's failures: room for
+    # the fourth try, the right PUK, the same day.
+    settings.DELIVERY_HANDOVER_MAX_FAILURES = 4
     # known_pins: the PUK production printed is 12345678, as if read off the PIN mailer.
     wrong = handover_body(sara_ready, confirmation="9999")
     for _ in range(3):

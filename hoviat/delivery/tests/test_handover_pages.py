@@ -85,23 +85,27 @@ def test_the_waiting_page_marks_a_failed_notice(sara_ready, reza_pages):
 
 def test_the_desk_refuses_the_wrong_person_in_persian_and_then_hands_over(sara_ready, reza_pages):
     form = {
-        "step": "handover",
+        "step": "verify",
         "card_serial": sara_ready.card.csn,
         "national_code": "0013542419",
         "tracking_code": sara_ready.application.tracking_code,
         "capture": "simulator",
         "finger_position": "1",
-        "id_pin": "4321",
-        "sign_pin": "8765",
-        "nmoc_pin": "1357",
-        "id_pin_confirmation": "4321",
     }
     refused = reza_pages.post("/office/delivery/handover/", form)
     assert refused.status_code == 422
     assert "کد ملی با دارنده این کارت یکسان نیست" in text(refused)
     assert HandoverAttempt.objects.filter(reason="wrong_person").count() == 1
 
-    done = reza_pages.post("/office/delivery/handover/", {**form, "national_code": "0499370899"})
+    checked = reza_pages.post("/office/delivery/handover/", {**form, "national_code": "0499370899"})
+    assert checked.status_code == 302
+    pad = {
+        "pad_id_pin": "4321",
+        "pad_sign_pin": "8765",
+        "pad_nmoc_pin": "1357",
+        "pad_id_pin_confirmation": "4321",
+    }
+    done = reza_pages.post(checked["Location"], pad)
     assert done.status_code == 302
     page = reza_pages.get(done["Location"])
     assert "تحویل داده شده" in text(page)
