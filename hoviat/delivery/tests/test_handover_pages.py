@@ -137,7 +137,9 @@ def test_the_tracking_page_shows_the_office_and_a_failed_notice_with_the_way_out
     assert "اداره پست مرکزی بوشهر" in body
     assert "نرسید" in body
     # The way out is a POST form to the new-mobile page: the codes travel in its body.
-    form = re.search(r'<form method="post" action="/track/card-mobile/".*?</form>', page.content.decode(), re.S)
+    form = re.search(
+        r'<form method="post" action="/track/card-mobile/".*?</form>', page.content.decode(), re.S
+    )
     assert form is not None
     assert 'name="step" value="start"' in form.group(0)
     assert f'value="{app.tracking_code}"' in form.group(0)

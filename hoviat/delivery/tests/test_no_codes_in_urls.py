@@ -53,9 +53,7 @@ def test_the_templates_have_no_get_form_or_link_carrying_personal_codes():
                 names = set(_NAME.findall(body)) & set(PERSONAL_FIELDS)
                 found += [f"{path}: GET form with {name}" for name in sorted(names)]
         for address in _ADDRESS.findall(source):
-            found += [
-                f"{path}: {address}" for name in PERSONAL_FIELDS if f"{name}=" in address
-            ]
+            found += [f"{path}: {address}" for name in PERSONAL_FIELDS if f"{name}=" in address]
     assert found == []
 
 
