@@ -18,6 +18,7 @@ from django.template import engines
 from django.test import Client
 
 from hoviat.core.tests.factories import staff_sign_in
+from hoviat.notifications.models import SmsMessage
 
 PERSONAL_FIELDS = ("national_code", "tracking_code", "mobile")
 SARA_NATIONAL_CODE = "0499370899"
@@ -92,6 +93,8 @@ class Walk:
 @pytest.mark.django_db
 def test_no_page_puts_a_national_code_tracking_code_or_mobile_in_a_url(sara_ready, reza):
     application = sara_ready.application
+    # The card-ready SMS failed, so the answer also offers the way to a new mobile.
+    SmsMessage.objects.filter(kind="card_ready").update(status="undeliverable")
     secrets = [SARA_NATIONAL_CODE, application.tracking_code, SARA_MOBILE, SARA_MOBILE[1:]]
     codes = {"national_code": SARA_NATIONAL_CODE, "tracking_code": application.tracking_code}
 
@@ -103,12 +106,21 @@ def test_no_page_puts_a_national_code_tracking_code_or_mobile_in_a_url(sara_read
     answer = citizen.post("/track/", {**codes, "csrfmiddlewaretoken": citizen.csrf()})
     assert answer.status_code == 200  # the answer itself, never a redirect carrying the codes
     assert 'data-testid="card-waiting"' in answer.content.decode()
+    assert 'data-testid="notice-failed"' in answer.content.decode()
     # From the answer, the new-mobile page opens by POST with the codes filled in.
     opened = citizen.post(
         "/track/card-mobile/", {**codes, "step": "start", "csrfmiddlewaretoken": citizen.csrf()}
     )
     assert opened.status_code == 200
     assert f'value="{application.tracking_code}"' in opened.content.decode()
+
+    # Signing in by SMS code: the mobile goes in the body and the session, not the address.
+    citizen.get("/citizen/sign-in/")
+    sent = citizen.post(
+        "/citizen/sign-in/", {"mobile": SARA_MOBILE, "csrfmiddlewaretoken": citizen.csrf()}
+    )
+    assert sent.status_code == 302
+    citizen.get(sent["Location"])
 
     # Codes put into the address by hand are not honoured: no answer is shown for them.
     by_address = Client().get("/track/", codes)
