@@ -22,7 +22,21 @@ from markdown_it import MarkdownIt
 class Guide:
     title: str
     sections: list[tuple[str, str]]  # (anchor, heading text) of each `##` section
-    html: str
+    head_html: str  # the titles and the note before the first section
+    html: str  # the sections
+
+
+# Blocks that may hold Persian or English: each takes its direction from its own first
+# strong letter (dir="auto"), so an English paragraph reads left to right inside the page.
+_AUTO_DIRECTION = frozenset(
+    {"paragraph_open", "list_item_open", "td_open", "th_open", "blockquote_open"}
+)
+
+
+def _directions(state) -> None:
+    for token in state.tokens:
+        if token.type in _AUTO_DIRECTION:
+            token.attrSet("dir", "auto")
 
 
 def guide_path() -> Path:
@@ -49,11 +63,11 @@ def _heading_open(self, tokens, idx, options, env) -> str:
     if token.tag == "h2":
         env.setdefault("sections", [])
         anchor = f"section-{len(env['sections']) + 1}"
-        env["sections"].append((anchor, tokens[idx + 1].content))
-        return f'<h2 id="{anchor}" class="h5 mt-4">'
+        env["sections"].append((anchor, tokens[idx + 1].content.replace("`", "")))
+        return f'<h2 id="{anchor}" class="h5 mt-4" dir="auto">'
     if token.tag == "h1":
-        return '<h1 class="h4">'
-    return f'<{token.tag} class="h6 mt-3">'
+        return '<h1 class="h4" dir="auto">'
+    return f'<{token.tag} class="h6 mt-3" dir="auto">'
 
 
 def _markdown() -> MarkdownIt:
@@ -62,6 +76,7 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("table_close", _table_close)
     md.add_render_rule("fence", _fence)
     md.add_render_rule("heading_open", _heading_open)
+    md.core.ruler.push("auto_direction", _directions)
     return md
 
 
@@ -71,10 +86,12 @@ def _render(path: str, mtime_ns: int) -> Guide:
     env: dict = {}
     html = _markdown().render(text, env)
     first = re.search(r"^# (.+)$", text, re.M)
+    head, _, body = html.partition('<h2 id="section-1"')
     return Guide(
         title=first.group(1).strip() if first else "",
         sections=env.get("sections", []),
-        html=html,
+        head_html=head if body else "",
+        html='<h2 id="section-1"' + body if body else html,
     )
 
 

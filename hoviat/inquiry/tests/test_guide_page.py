@@ -26,11 +26,12 @@ def test_the_guide_is_served_as_a_persian_first_page(db):
     assert 'dir="rtl"' in html
     # The guide's own first heading (Persian) is the page's heading, before the English one.
     assert html.index("راهنمای بانک‌ها و دستگاه‌ها") < html.index("integrator guide")
+    assert html.index("integrator guide") < html.index("فهرست")  # titles, then contents
     # Sections have anchors and a contents list; tables scroll in their own box; code is LTR.
     assert '<h2 id="section-1"' in html and 'href="#section-1"' in html
     assert '<div class="table-responsive guide-table"><table' in html
     assert '<pre class="guide-code" dir="ltr"><code>curl -sS' in html
-    assert "<td><code>BANK_ACCOUNT_OPENING</code></td>" in html
+    assert '<td dir="auto"><code>BANK_ACCOUNT_OPENING</code></td>' in html
     assert "inquiry/guide.css" in html  # its style comes from a static file (CSP)
 
 
@@ -103,3 +104,21 @@ def test_readmes_partner_example_grants_what_the_guides_answers_show(saras_card)
 @pytest.mark.parametrize("scopes", [["card"], ["receipt"]])
 def test_the_guide_shows_answer_fields_for_each_scope(scopes):
     assert _attributes_the_guide_shows(scopes)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_guide_reads_on_a_phone_without_sideways_scrolling(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/inquiry/")
+    page.get_by_test_id("guide-link").click()
+    page.wait_for_url("**/inquiry/guide/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # English paragraphs read left to right inside the Persian page; code blocks too.
+    english = page.get_by_text("Your organisation is registered", exact=False)
+    assert english.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert (
+        page.locator("pre.guide-code").first.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    )
+    page.get_by_role("link", name="۵. کدهای علت", exact=False).click()
+    assert page.url.endswith("#section-5")
