@@ -308,12 +308,7 @@ def tracking_view(application) -> dict:
     }
 
 
-@router.get(
-    "/track",
-    response={200: TrackOut, 404: Problem, 429: Problem},
-    summary="Track an application without signing in",
-)
-def track(request, national_code: str, tracking_code: str):
+def _track(request, national_code: str, tracking_code: str) -> dict:
     rate_limit_hit(
         scope="track",
         subject=request.META.get("REMOTE_ADDR", ""),
@@ -324,3 +319,30 @@ def track(request, national_code: str, tracking_code: str):
         national_code=national_code, tracking_code=tracking_code
     )
     return tracking_view(application)
+
+
+@router.get(
+    "/track",
+    response={200: TrackOut, 404: Problem, 429: Problem},
+    summary="Track an application without signing in (prefer POST: codes in a URL are logged)",
+    description="Kept for existing clients. The codes travel in the query string, where "
+    "server and proxy logs keep them: new clients send them in the body of `POST /track`.",
+)
+def track(request, national_code: str, tracking_code: str):
+    return _track(request, national_code, tracking_code)
+
+
+class TrackIn(Schema):
+    national_code: str = Field(max_length=20, examples=["0499370899"])
+    tracking_code: str = Field(max_length=20, examples=["123456789012"])
+
+
+@router.post(
+    "/track",
+    response={200: TrackOut, 404: Problem, 429: Problem},
+    summary="Track an application without signing in (codes in the body, not the URL)",
+    description="The same answer and rate limit as `GET /track`, with the national code and "
+    "tracking code in the JSON body, so no log or browser history keeps them.",
+)
+def track_post(request, payload: TrackIn):
+    return _track(request, payload.national_code, payload.tracking_code)

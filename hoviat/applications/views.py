@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hoviat.applications import forms, selectors, services
 from hoviat.applications.api import tracking_view
@@ -190,8 +190,12 @@ def _next_step_urls(application) -> dict[str, str]:
     return urls
 
 
+@require_http_methods(["GET", "POST"])
 def track(request):
-    form = forms.TrackForm(request.GET or None)
+    """Track by national code and tracking code, sent by POST only: the codes never go into a
+    URL (browser history, server and proxy logs, the Referer header). The result is the answer
+    to the POST itself, never a redirect that would carry them."""
+    form = forms.TrackForm(request.POST if request.method == "POST" else None)
     result = None
     if form.is_bound and form.is_valid():
         try:

@@ -42,6 +42,7 @@ class OfficeFree:
     phone: str
     free: int  # seats still free that day, in slots that have not started
     first_free_at: dt.datetime | None
+    always_open: bool = False  # the demo's round-the-clock office
 
 
 def offices_by_free_capacity(
@@ -61,8 +62,9 @@ def offices_by_free_capacity(
     # The day's condition goes into the JOIN (not a WHERE), so offices without a slot that
     # day are kept, and only that day's rows of the slot index are read.
     day = FilteredRelation("slots", condition=Q(slots__date=date, slots__starts_at__gt=now))
-    closed = Exists(OfficeClosure.objects.filter(office=OuterRef("pk"), date=date)) | Exists(
-        Holiday.objects.filter(date=date)
+    # An always-open office (the demo's) works on holidays too; a closure of its own shuts it.
+    closed = Exists(OfficeClosure.objects.filter(office=OuterRef("pk"), date=date)) | (
+        Exists(Holiday.objects.filter(date=date)) & Q(always_open=False)
     )
     rows = (
         offices.annotate(day=day)
@@ -89,6 +91,7 @@ def offices_by_free_capacity(
             "phone",
             "free",
             "first_free_at",
+            "always_open",
         )
     )
     result = [OfficeFree(*row) for row in rows]
@@ -115,9 +118,9 @@ def slots_of_office(
     """
     if office is None or office.pk != office_id:
         office = office_for_booking(office_id=office_id)
-    closed = holiday_dates(start=start, end=end) | closure_dates(
-        office=office, start=start, end=end
-    )
+    closed = closure_dates(office=office, start=start, end=end)
+    if not office.always_open:  # the demo's round-the-clock office works on holidays too
+        closed |= holiday_dates(start=start, end=end)
     return (
         Slot.objects.filter(
             office_id=office.pk, date__range=(start, end), starts_at__gt=timezone.now()

@@ -326,8 +326,12 @@ def handover_slip(request, card_serial: str):
 
 @require_http_methods(["GET", "POST"])
 def notice_mobile(request):
-    """Two steps on one page: the new mobile (a code is sent to it), then the code."""
-    data = request.POST if request.method == "POST" else request.GET
+    """Two steps on one page: the new mobile (a code is sent to it), then the code.
+
+    Codes come by POST only (never in the URL); `step=start`, posted from the tracking answer,
+    only fills the form in.
+    """
+    data = request.POST if request.method == "POST" else {}
     fields = {
         "national_code": data.get("national_code", ""),
         "tracking_code": data.get("tracking_code", ""),
@@ -335,7 +339,7 @@ def notice_mobile(request):
     }
     step = "ask"
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("step") != "start":
         try:
             rate_limit_hit(
                 scope="track",

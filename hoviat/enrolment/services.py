@@ -73,6 +73,7 @@ from hoviat.enrolment.selectors import (
     is_office_operator,
 )
 from hoviat.notifications.services import sms_queue
+from hoviat.offices.models import Office
 from hoviat.offices.selectors import OFFICE_TZ
 from hoviat.pki.receipts import ReceiptClaims
 from hoviat.pki.services import receipt_qr_sign
@@ -132,14 +133,32 @@ def _enrollable(application: Application) -> None:
 # --- Check-in --------------------------------------------------------------------------------
 
 
-def _booking_today_here(application: Application, office_id: int, today: dt.date) -> Booking | None:
+# An always-open office (the demo's) has no working day to speak of: its "today" is the
+# half-day either side of now, so a visit at 23:55 for the 00:00 slot, or one that runs past
+# midnight, is still the same visit.
+ALWAYS_OPEN_VISIT_WINDOW = dt.timedelta(hours=12)
+
+
+def _visit_slots(office_id: int, now: dt.datetime, prefix: str = "") -> dict[str, Any]:
+    """Filter arguments for the slots of the visit day at the office (`prefix` for a join)."""
+    if Office.objects.filter(pk=office_id, always_open=True).exists():
+        return {
+            f"{prefix}starts_at__gte": now - ALWAYS_OPEN_VISIT_WINDOW,
+            f"{prefix}starts_at__lt": now + ALWAYS_OPEN_VISIT_WINDOW,
+        }
+    return {f"{prefix}date": _local_date(now)}
+
+
+def _booking_today_here(
+    application: Application, office_id: int, now: dt.datetime
+) -> Booking | None:
     return (
         Booking.objects.select_for_update(of=("self",))
         .filter(
             application_id=application.pk,
             status=BookingStatus.BOOKED,
             slot__office_id=office_id,
-            slot__date=today,
+            **_visit_slots(office_id, now, prefix="slot__"),
         )
         .first()
     )
@@ -155,7 +174,10 @@ def _walk_in_seat(
     """
     candidates = (
         Slot.objects.filter(
-            office_id=office_id, date=_local_date(now), starts_at__gt=now, taken__lt=F("capacity")
+            office_id=office_id,
+            starts_at__gt=now,
+            taken__lt=F("capacity"),
+            **_visit_slots(office_id, now),
         )
         .order_by("starts_at")
         .values_list("pk", flat=True)[:5]
@@ -211,7 +233,7 @@ def enrolment_check_in(
                 return existing  # the same citizen checked in twice: carry on
             if _local_date(existing.started_at) == today:
                 raise EnrolmentInProgressElsewhere()
-        booking = _booking_today_here(application, office_id, today)
+        booking = _booking_today_here(application, office_id, now)
         walk_in = booking is None
         if booking is None:
             if not settings.ENROLMENT_WALK_IN_ALLOWED:
@@ -629,7 +651,7 @@ def enrolment_complete(*, enrolment: Enrolment, operator: User) -> Receipt:
         application = _lock_application(enrolment.application_id)
         locked = _open_enrolment(enrolment, operator)
         _enrollable(application)
-        booking = _booking_today_here(application, locked.office_id, _local_date(now))
+        booking = _booking_today_here(application, locked.office_id, now)
         if booking is None:
             # Between check-in and now the appointment was cancelled or moved away.
             raise NoAppointmentToday("نوبت امروز این درخواست در این دفتر دیگر برقرار نیست.")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from hoviat.core import permissions
 from hoviat.core.jalali import today_local
 from hoviat.inquiry import selectors
+from hoviat.inquiry.guide_doc import guide_rendered
 from hoviat.inquiry.reasons import ATTRIBUTES, PROBLEMS, PURPOSES, REASONS, SCOPES
 from hoviat.inquiry.signing import signing_keys_document
 
@@ -30,6 +31,12 @@ def guide(request):
             "attributes": ATTRIBUTES.items(),
         },
     )
+
+
+@require_safe
+def guide_doc(request):
+    """The integrator guide, docs/inquiry.md, as a page (Persian first in every section)."""
+    return render(request, "inquiry/guide_doc.html", {"guide": guide_rendered()})
 
 
 @require_safe

@@ -39,9 +39,10 @@ class OfficeAdmin(admin.ModelAdmin):
         "city",
         "capacity_per_slot",
         "hands_over_cards",
+        "always_open",
         "is_active",
     )
-    list_filter = ("kind", "city__province", "hands_over_cards", "is_active")
+    list_filter = ("kind", "city__province", "hands_over_cards", "always_open", "is_active")
     search_fields = ("name", "code", "city__name_fa")
     autocomplete_fields = ("city",)
     inlines = [OfficeClosureInline]

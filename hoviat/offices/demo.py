@@ -1,5 +1,10 @@
 """Demo offices in five provincial capitals, the official holidays, and one user per role.
 
+Beside them, one office that exists only for the demo: Bushehr's round-the-clock demo office
+(`ALWAYS_OPEN_CODE`, `always_open`), with slots every quarter hour of every day, holidays
+too, and its own operator (Nima), so README's journey for Sara, from pre-registration to
+hand-over, can be walked whatever the hour `make run` starts at.
+
 Runs after the places demo (provinces, counties, cities). Idempotent: offices are found by
 code and users by username, and nothing that exists is changed, so a demo user who changed
 their password keeps it.
@@ -117,6 +122,13 @@ OFFICES = (
 )
 
 
+# The demo's round-the-clock office, in Bushehr (Sara's province), marked as a demo in its name.
+ALWAYS_OPEN_PROVINCE = "IR-06"
+ALWAYS_OPEN_CODE = "DEMO-0601"
+ALWAYS_OPEN_NAME = "دفتر نمایشی شبانه‌روزی {city} (آزمایشی، همیشه باز)"
+ALWAYS_OPEN_ADDRESS = "{city}، دفتر نمایشی برای آزمودن سامانه؛ نشانی واقعی ندارد"
+
+
 @dataclass(frozen=True)
 class DemoUser:
     username: str
@@ -132,6 +144,7 @@ USERS = (
     DemoUser("admin", "نسرین", "رحیمی", Role.NATIONAL_ADMIN, is_superuser=True),
     DemoUser("maryam", "مریم", "کاظمی", Role.PROVINCIAL_DIRECTOR, province_code="IR-06"),
     DemoUser("reza", "رضا", "احمدی", Role.OFFICE_OPERATOR, office_code="POST-0601"),
+    DemoUser("nima", "نیما", "صالحی", Role.OFFICE_OPERATOR, office_code=ALWAYS_OPEN_CODE),
     DemoUser("kaveh", "کاوه", "نوری", Role.PRODUCTION_OPERATOR),
 )
 
@@ -184,6 +197,24 @@ def _offices(capitals: dict[str, City], rng: random.Random) -> tuple[int, int]:
     return total, created
 
 
+def _always_open_office(capitals: dict[str, City]) -> bool:
+    """The demo's round-the-clock office (made once, left alone after); True if made now."""
+    city = capitals[ALWAYS_OPEN_PROVINCE]
+    _, is_new = Office.objects.get_or_create(
+        code=ALWAYS_OPEN_CODE,
+        defaults={
+            "kind": OfficeKind.COUNTER,
+            "name": ALWAYS_OPEN_NAME.format(city=city.name_fa),
+            "city": city,
+            "address": ALWAYS_OPEN_ADDRESS.format(city=city.name_fa),
+            "hands_over_cards": True,
+            "capacity_per_slot": 5,
+            "always_open": True,
+        },
+    )
+    return is_new
+
+
 def _users(capitals: dict[str, City]) -> int:
     created = 0
     for spec in USERS:
@@ -211,9 +242,11 @@ def build(*, citizens: int, seed: int) -> str:
         holidays = holidays_load()
         capitals = _capitals()
         offices, new_offices = _offices(capitals, rng)
+        new_offices += _always_open_office(capitals)
         new_users = _users(capitals)
     return (
         f"{holidays.total} holidays ({holidays.created} new), "
-        f"{offices} offices in {len(PROVINCES)} provinces ({new_offices} new), "
+        f"{offices + 1} offices in {len(PROVINCES)} provinces ({new_offices} new; "
+        f"{ALWAYS_OPEN_CODE} open around the clock for the demo), "
         f"{len(USERS)} users ({new_users} new; password {DEMO_PASSWORD})"
     )

@@ -23,6 +23,13 @@ class Office(models.Model):
     capacity_per_slot = models.PositiveSmallIntegerField("ظرفیت هر نوبت", default=2)
     hands_over_cards = models.BooleanField("تحویل کارت", default=True)
     is_active = models.BooleanField("فعال", default=True)
+    # The demo's office (`hoviat demo`): open every day of the year, around the clock, so the
+    # README's journey can be walked at any hour. Its hours fields are not read.
+    always_open = models.BooleanField(
+        "شبانه‌روزی (نمایشی)",
+        default=False,
+        help_text="فقط برای دفتر نمایشی: هر روز، حتی جمعه و تعطیل رسمی، ۲۴ ساعته نوبت دارد.",
+    )
 
     class Meta:
         verbose_name = "دفتر"

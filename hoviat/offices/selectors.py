@@ -3,7 +3,8 @@
 The calendar: Saturday to Wednesday an office works from `opens_at` to `closes_at`, Thursday
 until `thursday_closes_at`, Friday it is closed, and so it is on an official holiday or on a
 day of its own closure. Without an office, the national calendar: Saturday to Thursday, less
-Fridays and official holidays.
+Fridays and official holidays. An `always_open` office (the demo's) works every day, holidays
+too, from midnight to midnight (`ALL_DAY`), closed only on a closure of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ _HORIZON_DAYS = 3660
 
 Hours = tuple[dt.time, dt.time]
 
+# The hours of an always-open office: `dt.time.max` stands for the midnight that ends the day.
+ALL_DAY: Hours = (dt.time(0, 0), dt.time.max)
+
 
 # --- Pure rules (no database) ------------------------------------------------------------
 
@@ -40,6 +44,8 @@ def weekday_hours(*, office: Office, date: dt.date) -> Hours | None:
     """The hours the weekly rule gives an office on a date, before holidays and closures."""
     if not office.is_active:
         return None
+    if office.always_open:
+        return ALL_DAY
     weekday = date.weekday()
     if weekday == FRIDAY:
         return None
@@ -58,7 +64,7 @@ def hours_on(
     closures: Container[dt.date],
 ) -> Hours | None:
     """The hours of an office on a date, given the holidays and closures already read."""
-    if date in holidays or date in closures:
+    if date in closures or (date in holidays and not office.always_open):
         return None
     return weekday_hours(office=office, date=date)
 
@@ -75,7 +81,10 @@ def slots_in(*, office: Office, date: dt.date, hours: Hours | None) -> list[dt.d
     step = dt.timedelta(minutes=office.slot_minutes)
     # Iran keeps no daylight saving time since 2022, so wall-clock arithmetic is exact.
     start = dt.datetime.combine(date, opens_at, tzinfo=OFFICE_TZ)
-    end = dt.datetime.combine(date, closes_at, tzinfo=OFFICE_TZ)
+    if closes_at == dt.time.max:  # open until midnight (ALL_DAY)
+        end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo=OFFICE_TZ)
+    else:
+        end = dt.datetime.combine(date, closes_at, tzinfo=OFFICE_TZ)
     slots = []
     while start + step <= end:
         slots.append(start)

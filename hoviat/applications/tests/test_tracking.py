@@ -49,9 +49,41 @@ def test_tracking_is_rate_limited(client, sara_application, settings):
 
 
 def test_the_tracking_page_shows_the_status_in_persian(client, sara_application):
-    response = client.get(
+    response = client.post(
         "/track/",
         {"national_code": "۰۴۹۹۳۷۰۸۹۹", "tracking_code": sara_application["tracking_code"]},
     )
     assert response.status_code == 200
     assert "پیش‌ثبت‌نام شده" in response.content.decode()
+
+
+def test_the_tracking_api_also_takes_the_codes_in_a_post_body(client, sara_application):
+    body = {"national_code": "0499370899", "tracking_code": sara_application["tracking_code"]}
+    response = client.post("/api/v1/track", body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "pre_registered"
+    wrong = client.post(
+        "/api/v1/track", {**body, "tracking_code": "123456789012"}, content_type="application/json"
+    )
+    assert wrong.status_code == 404
+
+
+def test_the_tracking_post_shares_the_rate_limit(client, sara_application, settings):
+    settings.TRACKING_RATE_PER_MINUTE = 2
+    body = {"national_code": "0499370899", "tracking_code": sara_application["tracking_code"]}
+    client.post("/track/", body)
+    client.post("/api/v1/track", body, content_type="application/json")
+    page = client.post("/track/", body)  # the third within the minute: refused, in Persian
+    assert 'data-testid="status"' not in page.content.decode()
+    api = client.post("/api/v1/track", body, content_type="application/json")
+    assert api.status_code == 429
+
+
+def test_the_tracking_page_answers_a_post_and_ignores_codes_in_the_address(
+    client, sara_application
+):
+    codes = {"national_code": "0499370899", "tracking_code": sara_application["tracking_code"]}
+    assert 'data-testid="status"' not in client.get("/track/", codes).content.decode()
+    answer = client.post("/track/", codes)
+    assert answer.status_code == 200 and 'data-testid="status"' in answer.content.decode()
+    assert '<form method="post"' in answer.content.decode()

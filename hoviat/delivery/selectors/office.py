@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
-from django.utils.http import urlencode
 
 from hoviat.core.errors import AccessDenied, NotFound
 from hoviat.core.permissions import operator_office
@@ -233,11 +232,7 @@ def tracking_card_waiting(*, application: Any) -> dict | None:
     the applications app's `tracking_extras` hook as "card_waiting")."""
     notice = card_waiting_notice(application)
     if notice is not None:
-        query = urlencode(
-            {
-                "national_code": application.citizen.national_code,
-                "tracking_code": application.tracking_code,
-            }
-        )
-        notice["change_mobile_url"] = f"{reverse('track_card_mobile')}?{query}"
+        # No codes in the address: the page is opened by a POST carrying them (no URL, log or
+        # browser history keeps a national code or tracking code).
+        notice["change_mobile_url"] = reverse("track_card_mobile")
     return notice

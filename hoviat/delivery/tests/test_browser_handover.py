@@ -81,6 +81,9 @@ def test_reza_receives_the_shipment_and_hands_sara_her_card(
     page.emulate_media(media="screen")
 
     # Sara's tracking page says delivered, and that the receipt no longer stands in.
-    page.goto(f"/track/?national_code=0499370899&tracking_code={application.tracking_code}")
+    page.goto("/track/")
+    page.get_by_label("کد ملی").fill("0499370899")
+    page.get_by_label("کد رهگیری").fill(application.tracking_code)
+    page.get_by_role("button", name="پیگیری").click()
     expect(page.get_by_test_id("status")).to_have_text("تحویل داده شده")
     expect(page.get_by_test_id("delivered-note")).to_be_visible()

@@ -133,20 +133,27 @@ def test_the_tracking_page_shows_the_office_and_a_failed_notice_with_the_way_out
 ):
     SmsMessage.objects.filter(kind="card_ready").update(status="undeliverable")
     app = sara_ready.application
-    page = client.get(
+    page = client.post(
         "/track/", {"national_code": "0499370899", "tracking_code": app.tracking_code}
     )
     body = text(page)
     assert "کارت شما آماده تحویل است" in body
     assert "اداره پست مرکزی بوشهر" in body
-    assert "نرسید" in body and "/track/card-mobile/?" in body
+    assert "نرسید" in body
+    # The way out is a POST form to the new-mobile page: the codes travel in its body.
+    form = re.search(
+        r'<form method="post" action="/track/card-mobile/".*?</form>', page.content.decode(), re.S
+    )
+    assert form is not None
+    assert 'name="step" value="start"' in form.group(0)
+    assert f'value="{app.tracking_code}"' in form.group(0)
 
 
 def test_the_tracking_page_says_nothing_of_a_notice_that_went_through(sara_ready, client):
     app = sara_ready.application
     SmsMessage.objects.filter(kind="card_ready").update(status="delivered")
     body = text(
-        client.get("/track/", {"national_code": "0499370899", "tracking_code": app.tracking_code})
+        client.post("/track/", {"national_code": "0499370899", "tracking_code": app.tracking_code})
     )
     assert "کارت شما آماده تحویل است" in body
     assert 'data-testid="notice-failed"' not in body
@@ -192,7 +199,7 @@ def test_the_tracking_api_tells_where_the_card_waits_and_that_the_notice_failed(
     assert waiting["office_name"] == "اداره پست مرکزی بوشهر"
     assert waiting["card_tail"] == sara_ready.card.csn[-4:]
     assert waiting["notice_status"] == "failed" and waiting["notice_failed"] is True
-    assert waiting["change_mobile_url"].startswith("/track/card-mobile/?")
+    assert waiting["change_mobile_url"] == "/track/card-mobile/"  # no codes in the address
     assert waiting["hold_until"] == sara_ready.card.collection.hold_until.isoformat()
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from hoviat.core.models import Role, User
-from hoviat.offices.demo import DEMO_PASSWORD, build
+from hoviat.offices.demo import ALWAYS_OPEN_CODE, DEMO_PASSWORD, build
 from hoviat.offices.models import Holiday, Office, OfficeKind
 from hoviat.places.tests.factories import CityFactory, CountyFactory, ProvinceFactory
 
@@ -67,6 +67,18 @@ def test_the_bushehr_central_post_office_is_rezas(places):
     assert User.objects.get(username="reza").office == office
 
 
+def test_the_demo_has_a_round_the_clock_office_marked_as_a_demo_with_its_operator(places):
+    build(citizens=10, seed=1405)
+    office = Office.objects.get(code=ALWAYS_OPEN_CODE)
+    assert office.always_open and office.is_active and office.hands_over_cards
+    assert office.city == places["IR-06"]  # Sara's province, so her booking page lists it
+    assert "نمایشی" in office.name and "شبانه‌روزی" in office.name
+    assert "نمایشی" in office.address
+    assert User.objects.get(username="nima").office == office
+    # Only the demo's office is open around the clock.
+    assert list(Office.objects.filter(always_open=True)) == [office]
+
+
 def test_demo_build_creates_one_user_per_role_with_the_demo_password(places):
     build(citizens=10, seed=1405)
     users = {user.username: user for user in User.objects.all()}
@@ -74,6 +86,7 @@ def test_demo_build_creates_one_user_per_role_with_the_demo_password(places):
         "admin": Role.NATIONAL_ADMIN,
         "maryam": Role.PROVINCIAL_DIRECTOR,
         "reza": Role.OFFICE_OPERATOR,
+        "nima": Role.OFFICE_OPERATOR,
         "kaveh": Role.PRODUCTION_OPERATOR,
     }
     assert users["admin"].is_staff and users["admin"].is_superuser
@@ -89,8 +102,8 @@ def test_demo_build_is_idempotent(places):
     before = snapshot()
     second = build(citizens=10, seed=1405)
     assert snapshot() == before
-    assert "25 offices" in first and "(25 new)" in first
-    assert "(0 new)" in second and "(25 new)" not in second
+    assert "26 offices" in first and "(26 new;" in first
+    assert "(0 new;" in second and "(26 new" not in second
 
 
 def test_demo_build_keeps_a_password_the_user_changed(places):

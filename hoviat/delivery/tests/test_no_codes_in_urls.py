@@ -1,0 +1,156 @@
+"""No page puts a national code, tracking code or mobile into a URL (issue 16, item 3).
+
+A URL is kept by the browser's history, the server's and proxies' logs and the Referer header,
+so these three go only in POST bodies. The templates are read for GET forms and links that
+would carry them; then the public pages, the tracking form and the office's delivery pages are
+walked with Sara's card waiting, and every address seen is checked: the request's own path and
+query, each redirect's Location, and every href, action and src in the pages.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template import engines
+from django.test import Client
+
+from hoviat.core.tests.factories import staff_sign_in
+from hoviat.notifications.models import SmsMessage
+
+PERSONAL_FIELDS = ("national_code", "tracking_code", "mobile")
+SARA_NATIONAL_CODE = "0499370899"
+SARA_MOBILE = "09171234567"
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+_GET = re.compile(r"""method\s*=\s*["']?get""", re.I)
+_NAME = re.compile(r"""name\s*=\s*["']([^"']+)""", re.I)
+_ADDRESS = re.compile(r"""(?:href|action|src|formaction)\s*=\s*["']([^"']*)""", re.I)
+
+
+def _template_files() -> list[Path]:
+    dirs: set[Path] = set()
+    for engine in engines.all():
+        dirs.update(Path(d) for d in getattr(engine, "template_dirs", ()))
+    root = Path(settings.BASE_DIR)
+    return sorted(
+        path
+        for directory in dirs
+        if root in directory.parents or directory == root
+        for path in directory.rglob("*.html")
+    )
+
+
+def test_the_templates_have_no_get_form_or_link_carrying_personal_codes():
+    files = _template_files()
+    assert any(path.name == "track.html" for path in files)  # the walk finds the templates
+    found = []
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        for attributes, body in _FORM.findall(source):
+            if _GET.search(attributes):
+                names = set(_NAME.findall(body)) & set(PERSONAL_FIELDS)
+                found += [f"{path}: GET form with {name}" for name in sorted(names)]
+        for address in _ADDRESS.findall(source):
+            found += [f"{path}: {address}" for name in PERSONAL_FIELDS if f"{name}=" in address]
+    assert found == []
+
+
+class Walk:
+    """A client whose every answer is checked for the secrets in any address it shows."""
+
+    def __init__(self, client: Client, secrets: list[str]):
+        self.client = client
+        self.secrets = secrets
+        self.seen: list[str] = []
+
+    def _check(self, response) -> None:
+        query = response.request.get("QUERY_STRING", "")
+        addresses = [response.request["PATH_INFO"] + (f"?{query}" if query else "")]
+        addresses.append(response.get("Location", ""))
+        if response.get("Content-Type", "").startswith("text/html"):
+            addresses += _ADDRESS.findall(response.content.decode())
+        self.seen += addresses
+        leaks = [a for a in addresses for s in self.secrets if s in a]
+        assert leaks == [], f"{response.request['PATH_INFO']}: {leaks}"
+
+    def get(self, path: str, data: dict | None = None):
+        response = self.client.get(path, data or {})
+        self._check(response)
+        return response
+
+    def post(self, path: str, data: dict):
+        response = self.client.post(path, data)
+        self._check(response)
+        return response
+
+    def csrf(self) -> str:
+        return self.client.cookies["csrftoken"].value
+
+
+@pytest.mark.django_db
+def test_no_page_puts_a_national_code_tracking_code_or_mobile_in_a_url(sara_ready, reza):
+    application = sara_ready.application
+    # The card-ready SMS failed, so the answer also offers the way to a new mobile.
+    SmsMessage.objects.filter(kind="card_ready").update(status="undeliverable")
+    secrets = [SARA_NATIONAL_CODE, application.tracking_code, SARA_MOBILE, SARA_MOBILE[1:]]
+    codes = {"national_code": SARA_NATIONAL_CODE, "tracking_code": application.tracking_code}
+
+    # A citizen, with CSRF checked as a browser meets it.
+    citizen = Walk(Client(enforce_csrf_checks=True), secrets)
+    for path in ("/", "/citizen/", "/pki/verify/", "/inquiry/", "/track/card-mobile/"):
+        citizen.get(path)
+    assert citizen.get("/track/").status_code == 200
+    answer = citizen.post("/track/", {**codes, "csrfmiddlewaretoken": citizen.csrf()})
+    assert answer.status_code == 200  # the answer itself, never a redirect carrying the codes
+    assert 'data-testid="card-waiting"' in answer.content.decode()
+    assert 'data-testid="notice-failed"' in answer.content.decode()
+    # From the answer, the new-mobile page opens by POST with the codes filled in.
+    opened = citizen.post(
+        "/track/card-mobile/", {**codes, "step": "start", "csrfmiddlewaretoken": citizen.csrf()}
+    )
+    assert opened.status_code == 200
+    assert f'value="{application.tracking_code}"' in opened.content.decode()
+
+    # Signing in by SMS code: the mobile goes in the body and the session, not the address.
+    citizen.get("/citizen/sign-in/")
+    sent = citizen.post(
+        "/citizen/sign-in/", {"mobile": SARA_MOBILE, "csrfmiddlewaretoken": citizen.csrf()}
+    )
+    assert sent.status_code == 302
+    citizen.get(sent["Location"])
+
+    # Codes put into the address by hand are not honoured: no answer is shown for them.
+    by_address = Client().get("/track/", codes)
+    assert 'data-testid="status"' not in by_address.content.decode()
+    by_address = Client().get("/track/card-mobile/", codes)
+    assert application.tracking_code not in by_address.content.decode()
+
+    # The office's delivery pages, with the card waiting at Reza's office.
+    staff = Client()
+    staff_sign_in(staff, reza)
+    desk = Walk(staff, secrets)
+    for path in ("/office/", "/office/delivery/", "/cards/office/"):
+        assert desk.get(path).status_code == 200
+    desk.get("/office/delivery/waiting/")
+    waiting = desk.get("/office/delivery/handover/", {"card_serial": sara_ready.card.csn})
+    assert waiting.status_code == 200
+    done = desk.post(
+        "/office/delivery/handover/",
+        {
+            **codes,
+            "step": "handover",
+            "card_serial": sara_ready.card.csn,
+            "capture": "simulator",
+            "finger_position": "1",
+            "id_pin": "4321",
+            "sign_pin": "8765",
+            "nmoc_pin": "1357",
+            "id_pin_confirmation": "4321",
+        },
+    )
+    assert done.status_code == 302  # handed over; the Location names the card, not the person
+    desk.get(done["Location"])
+    assert len(citizen.seen) > 10 and len(desk.seen) > 10  # the walk saw pages with links
