@@ -11,6 +11,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = "postgres://postgres@127.0.0.1:5432"
 
 
+def existing_database(name: str, db: str) -> None:
+    """Django set up on a database an earlier run of a bench built (no migration)."""
+    if db == "postgres":
+        os.environ["DATABASE_URL"] = f"{PG_BASE}/{name}"
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.gettempdir()) / name}.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
+    os.environ["HOVIAT_DEBUG"] = "0"
+    os.environ.setdefault("HOVIAT_LOG_LEVEL", "WARNING")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def fresh_database(name: str, db: str) -> None:
     """A new, migrated database called `name` (PostgreSQL, or an SQLite file in the temporary
     folder), Django set up on it with DEBUG off."""

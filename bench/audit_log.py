@@ -26,19 +26,45 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--batch", type=int, default=10_000, help="rows per audit_many call")
     parser.add_argument("--checkpoints", type=int, default=20, help="checkpoints on the way")
+    parser.add_argument("--witness", help="witness directory (default: a new temporary one)")
+    parser.add_argument(
+        "--verify-only",
+        action="store_true",
+        help="verify the log an earlier run built (same --witness), without building it again",
+    )
     args, _ = parser.parse_known_args()
-    witness = Path(tempfile.mkdtemp(prefix="hoviat-bench-witness-"))
+    witness = Path(args.witness or tempfile.mkdtemp(prefix="hoviat-bench-witness-"))
+    witness.mkdir(parents=True, exist_ok=True)
     os.environ["HOVIAT_AUDIT_WITNESS_DIR"] = str(witness)
     os.environ["HOVIAT_AUDIT_SEQUENCE_BATCH"] = "200000"
-    from _common import fresh_database
+    from _common import existing_database, fresh_database
 
-    fresh_database("hoviat_bench_audit", args.db)
+    if args.verify_only:
+        existing_database("hoviat_bench_audit", args.db)
+    else:
+        fresh_database("hoviat_bench_audit", args.db)
     from django.db import connection
 
     from hoviat.core.audit import Actor, audit_many
     from hoviat.core.audit_tree import audit_checkpoint, audit_verify
 
-    actor = Actor("system", "", "سامانه")
+    if not args.verify_only:
+        _build(args, Actor("system", "", "سامانه"), audit_many, audit_checkpoint)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE core_auditentry")
+    wall, cpu = time.perf_counter(), time.process_time()
+    verdict = audit_verify()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert verdict.ok, verdict.problem
+    print(
+        f"{args.db}: verify-audit over {verdict.checked:,} leaves ({verdict.checkpoints} signed "
+        f"checkpoints, {verdict.witnessed:,} witnessed leaf hashes): {wall:.1f} s wall, "
+        f"{cpu:.1f} s CPU in this process ({verdict.checked / wall:,.0f} leaves/s)"
+    )
+
+
+def _build(args, actor, audit_many, audit_checkpoint) -> None:
     every = max(args.rows // args.checkpoints, args.batch)
     wall, cpu = time.perf_counter(), time.process_time()
     written = 0
@@ -72,18 +98,6 @@ def main() -> None:
         f"sequenced and checkpointed in {sequence_wall:.1f} s "
         f"({written / sequence_wall:,.0f} rows/s); process CPU {time.process_time() - cpu:.1f} s, "
         f"wall {time.perf_counter() - wall:.1f} s"
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE core_auditentry")
-    wall, cpu = time.perf_counter(), time.process_time()
-    verdict = audit_verify()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    assert verdict.ok, verdict.problem
-    print(
-        f"{args.db}: verify-audit over {verdict.checked:,} leaves ({verdict.checkpoints} signed "
-        f"checkpoints, {verdict.witnessed:,} witnessed leaf hashes): {wall:.1f} s wall, "
-        f"{cpu:.1f} s CPU in this process ({verdict.checked / wall:,.0f} leaves/s)"
     )
 
 

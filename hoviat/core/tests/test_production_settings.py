@@ -20,6 +20,7 @@ SECRETS = (
     "HOVIAT_PKI_PASSPHRASE",
     "HOVIAT_CHIP_STORE_KEY",
     "HOVIAT_BIOMETRIC_KEY",
+    "HOVIAT_AUDIT_SIGNING_KEY",
 )
 # What a server's environment gives (test values: a real one comes from the secret store).
 PRODUCTION = {
@@ -29,6 +30,7 @@ PRODUCTION = {
     "HOVIAT_PKI_PASSPHRASE": "a-production-like-pki-passphrase",
     "HOVIAT_CHIP_STORE_KEY": "a-production-like-chip-store-key",
     "HOVIAT_BIOMETRIC_KEY": "dGVzdC1vbmx5LWJpb21ldHJpYy1rZXktMzItYnl0ZXM=",
+    "HOVIAT_AUDIT_SIGNING_KEY": "a-production-like-audit-signing-key",
     "HOVIAT_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
 }
 
