@@ -54,6 +54,14 @@ class NoCardBodies(Conflict):
     default_detail = "کمبود بدنه کارت: موجودی بدنه کارت صفر است و تولید ممکن نیست."
 
 
+class QueueEmpty(Conflict):
+    code = "PRODUCTION_QUEUE_EMPTY"
+    default_detail = (
+        "صف تولید خالی است: درخواستی با ثبت‌نام حضوری انجام‌شده در انتظار کارت نیست، پس "
+        "اجرای شخصی‌سازی کاری ندارد."
+    )
+
+
 class RunInProgress(Conflict):
     code = "RUN_IN_PROGRESS"
     default_detail = "یک اجرای شخصی‌سازی در جریان است؛ پس از پایان آن دوباره تلاش کنید."
@@ -211,6 +219,10 @@ def production_run_start(
         if bad:
             raise ApplicationNotEnrolled(extra={"tracking_codes": bad})
         targets = sorted(set(tracking_codes))
+    # A run is bounded by the queue too, so its progress reads "3 of 4", not "3 of 100".
+    queued = len(targets) if targets else selectors.queue_applications().count()
+    if queued <= 0:
+        raise QueueEmpty()
     stock = selectors.stock_current()
     if stock <= 0:
         raise NoCardBodies()
@@ -236,7 +248,7 @@ def production_run_start(
             left = capacity - selectors.cards_made_on(date=date)
             if left <= 0:
                 raise DailyCapacityReached(extra={"daily_capacity": capacity})
-            limit = min(left, stock, len(targets) if targets else left)
+            limit = min(left, stock, queued)
             run = PersonalisationRun.objects.create(
                 date=date,
                 requested=limit,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -329,6 +329,7 @@ def cell_text(value, kind: str) -> str:
 class Headline:
     column: Column
     value: object
+    figures_notes: dict = field(default_factory=dict)
 
     @property
     def attr(self) -> str:
@@ -337,6 +338,11 @@ class Headline:
     @property
     def text(self) -> str:
         return cell_text(self.value, self.column.kind)
+
+    @property
+    def note(self) -> str:
+        """Why the figure shows «—», when the selectors said (no use, no eligible people)."""
+        return self.figures_notes.get(self.attr, "") if self.value is None else ""
 
 
 @dataclass(frozen=True)
@@ -361,5 +367,5 @@ def headline(figures) -> list[Headline]:
             continue
         if c.attr in ("card_body_stock", "days_of_cover") and figures.level != "nation":
             continue
-        items.append(Headline(c, getattr(figures, c.attr, None)))
+        items.append(Headline(c, getattr(figures, c.attr, None), getattr(figures, "notes", {})))
     return items

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -34,7 +34,7 @@ from hoviat.core.permissions import (
 from hoviat.offices.models import Office
 from hoviat.places.models import County, Province
 from hoviat.production.models import CardBodyLedger, LedgerKind
-from hoviat.production.selectors import RATE_WINDOW_DAYS
+from hoviat.production.selectors import stock_cover
 from hoviat.registry.selectors import latest_birth_date_for_age
 from hoviat.reports.conf import conf
 from hoviat.reports.models import Fact, RefreshState
@@ -161,6 +161,8 @@ class Figures:
     days_of_cover: Decimal | None
     refreshed_at: dt.datetime | None
     province_code: str | None = None  # the province an area lies in (itself for a province)
+    # Why a figure shows «—» (by attribute), in Persian: e.g. days_of_cover with no use.
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -396,19 +398,16 @@ def quantile(histogram: dict[int, int], q: float) -> float | None:
     return float(max(histogram))  # pragma: no cover (rank never exceeds total)
 
 
-def _stock(as_of: dt.date) -> tuple[int, Decimal | None]:
+def _stock(as_of: dt.date) -> tuple[int, Decimal | None, str]:
+    """(stock, days of cover or None, why None) at the end of the as-of day."""
     end = _day_end(as_of)
     stock = CardBodyLedger.objects.filter(at__lt=end).aggregate(total=Coalesce(Sum("quantity"), 0))[
         "total"
     ]
-    used = CardBodyLedger.objects.filter(
-        at__lt=end,
-        at__gte=end - dt.timedelta(days=RATE_WINDOW_DAYS),
-        kind__in=[LedgerKind.CONSUMPTION, LedgerKind.SPOILAGE],
-    ).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
-    rate = Decimal(-used) / RATE_WINDOW_DAYS
-    cover = (Decimal(stock) / rate).quantize(Decimal("0.1"), ROUND_HALF_UP) if rate > 0 else None
-    return stock, cover
+    cover = stock_cover(stock=stock, end=end)
+    if cover.days is None:
+        return stock, None, cover.reason
+    return stock, Decimal(str(cover.days)).quantize(Decimal("0.1"), ROUND_HALF_UP), ""
 
 
 def _day_end(day: dt.date) -> dt.datetime:
@@ -434,7 +433,7 @@ def _build(
     eligible = {} if office else _eligible(where, as_of)
     window = _window(where, as_of)
     fresh = refreshed_at()
-    stock, cover = _stock(as_of) if areas[0].level == "nation" else (None, None)
+    stock, cover, cover_note = _stock(as_of) if areas[0].level == "nation" else (None, None, "")
     out = []
     for area in areas:
 
@@ -480,20 +479,27 @@ def _build(
                 days_of_cover=cover,
                 refreshed_at=fresh,
                 province_code=area.province_code,
+                notes={"days_of_cover": cover_note} if cover_note else {},
             )
         )
     return out
 
 
+NO_RANK_NOTE = "بی جمعیت واجد شرایط پوششی حساب نمی‌شود و رتبه‌ای ندارد."
+
+
 def _ranked(figures: list[Figures]) -> list[Figures]:
-    """By coverage, highest first (then by code); equal coverage shares a rank."""
-    ordered = sorted(figures, key=lambda f: (-f.coverage_pct, f.code))
+    """By coverage, highest first (then by code); equal coverage shares a rank. Only areas
+    with figures are ranked: one with nobody eligible has no coverage to compare (its 0.00 is
+    no figure), so it gets no rank and comes last."""
+    ranked = sorted((f for f in figures if f.eligible > 0), key=lambda f: (-f.coverage_pct, f.code))
     out, rank, previous = [], 0, None
-    for position, f in enumerate(ordered, start=1):
+    for position, f in enumerate(ranked, start=1):
         if f.coverage_pct != previous:
             rank, previous = position, f.coverage_pct
         out.append(replace(f, rank=rank))
-    return out
+    unranked = sorted((f for f in figures if f.eligible <= 0), key=lambda f: f.code)
+    return out + [replace(f, rank=None, notes={**f.notes, "rank": NO_RANK_NOTE}) for f in unranked]
 
 
 # --- The interface the pages, exports and the command use ----------------------------------

@@ -141,6 +141,12 @@ def _charts(*, level: str, code: str, as_of) -> dict:
     queue = selectors.queue_series(level=level, code=code, as_of=as_of)
     lead = selectors.lead_time_histogram(level=level, code=code, as_of=as_of)
     return {
+        # A chart with nothing to draw is a sentence, not bare axes (the template says so).
+        "empty": {
+            "monthly": not any(n for _, _, n in monthly),
+            "queue": not any(n for _, n in queue),
+            "lead": not any(n for _, n in lead),
+        },
         "monthly": {
             "labels": [f"{MONTHS[m - 1]} {persian_digits(y)}" for y, m, _ in monthly],
             "values": [n for _, _, n in monthly],
@@ -188,6 +194,7 @@ def dashboard(request):
             "shapes": map_shapes(provinces, request),
             "view_box": map_view_box(),
             "legend": [(colour, label) for _, colour, label in SCALE] + [NO_DATA],
+            "no_rank_note": selectors.NO_RANK_NOTE,
         }
     )
     return render(request, "reports/dashboard.html", context)

@@ -40,3 +40,15 @@ def fa_number(value):
     except (TypeError, ValueError):
         return persian_digits(value)
     return persian_digits(text.replace(",", "٬").replace(".", "٫"))
+
+
+@register.filter
+def fa_decimal(value, places=1):
+    """{{ 30.04|fa_decimal }} → ۳۰٫۰; {{ x|fa_decimal:2 }} → ۱٬۲۳۴٫۵۰ (Persian separators)."""
+    if value is None or value == "":
+        return ""
+    try:
+        text = f"{float(value):,.{int(places)}f}"
+    except (TypeError, ValueError):
+        return persian_digits(value)
+    return persian_digits(text.replace(",", "٬").replace(".", "٫"))
