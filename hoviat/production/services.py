@@ -20,6 +20,7 @@ from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.applications.services import applications_status_change_many
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import Conflict, ValidationFailed
+from hoviat.core.text import persian_digits
 from hoviat.core.transitions import transition, transition_many
 from hoviat.pki import services as pki
 from hoviat.production import selectors
@@ -81,7 +82,7 @@ def _positive_int(value: Any, *, field: str, maximum: int, code: str) -> int:
     # bool is an int in Python; 5.0 and "5" are not what a count of card bodies looks like.
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
         raise ValidationFailed(
-            f"مقدار «{field}» باید عدد صحیح مثبت و حداکثر {maximum} باشد.",
+            f"مقدار «{field}» باید عدد صحیح مثبت و حداکثر {persian_digits(maximum)} باشد.",
             code=code,
             extra={"field": field},
         )

@@ -202,7 +202,9 @@ def pack(request):
 def manifest_csv(request, shipment_id: int):
     shipment = selectors.shipment_get(shipment_id=shipment_id)
     response = HttpResponse(manifest.manifest_csv(shipment), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="manifest-{shipment.pk}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{manifest.manifest_filename(shipment, "csv")}"'
+    )
     return response
 
 
@@ -211,5 +213,7 @@ def manifest_csv(request, shipment_id: int):
 def manifest_pdf(request, shipment_id: int):
     shipment = selectors.shipment_get(shipment_id=shipment_id)
     response = HttpResponse(manifest.manifest_pdf(shipment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="manifest-{shipment.pk}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{manifest.manifest_filename(shipment, "pdf")}"'
+    )
     return response

@@ -33,7 +33,7 @@ from hoviat.core.permissions import (
 )
 from hoviat.offices.models import Office
 from hoviat.places.models import County, Province
-from hoviat.production.models import CardBodyLedger, LedgerKind
+from hoviat.production.models import CardBodyLedger
 from hoviat.production.selectors import stock_cover
 from hoviat.registry.selectors import latest_birth_date_for_age
 from hoviat.reports.conf import conf

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hoviat.applications.models import Application
-from hoviat.production.models import PersonalisationRun, Card, Shipment
+from hoviat.production.models import Card, PersonalisationRun, Shipment
 from hoviat.production.services import stock_deliver
 from hoviat.production.tests.conftest import enrolled
 
