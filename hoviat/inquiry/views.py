@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from hoviat.core import permissions
 from hoviat.core.jalali import today_local
 from hoviat.inquiry import selectors
-from hoviat.inquiry.reasons import ATTRIBUTES, PROBLEMS, PURPOSES, REASONS, SCOPES
+from hoviat.inquiry.reasons import ATTRIBUTES, PROBLEMS, PURPOSES, REASONS, RESULTS, SCOPES
 from hoviat.inquiry.signing import signing_keys_document
 
 
@@ -71,5 +71,10 @@ def log(request):
         {
             "page": page,
             "usage": selectors.partner_usage_today(today=today_local()),
+            # Codes as people read them (the fa_label filter); the code stays in a tooltip.
+            "endpoints": SCOPES,
+            "purposes": PURPOSES,
+            "results": RESULTS,
+            "reasons": REASONS,
         },
     )

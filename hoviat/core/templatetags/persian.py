@@ -52,3 +52,21 @@ def fa_decimal(value, places=1):
     except (TypeError, ValueError):
         return persian_digits(value)
     return persian_digits(text.replace(",", "٬").replace(".", "٫"))
+
+
+@register.filter
+def fa_label(code, labels):
+    """A stored code as people read it: {{ row.purpose|fa_label:purposes }} → «افتتاح حساب
+    بانکی». `labels` maps code → Persian text, a (Persian, English) pair, or an object with
+    `.fa` (the owning app's dict); an unknown code is shown as it is, never hidden."""
+    if code is None or code == "":
+        return ""
+    try:
+        label = labels.get(code) if hasattr(labels, "get") else dict(labels).get(code)
+    except (TypeError, ValueError):
+        label = None
+    if label is None:
+        return code
+    if isinstance(label, tuple | list):
+        return label[0]
+    return getattr(label, "fa", label)
