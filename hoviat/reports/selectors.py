@@ -24,7 +24,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hoviat.core.errors import AccessDenied, DomainError
-from hoviat.core.jalali import InvalidDate, format_jalali, parse_date, today_local
+from hoviat.core.jalali import (
+    MONTHS,
+    InvalidDate,
+    format_jalali,
+    parse_date,
+    to_jalali,
+    today_local,
+)
+from hoviat.core.text import persian_digits
 from hoviat.core.permissions import (
     is_director_of,
     is_national_admin,
@@ -116,8 +124,8 @@ class Figures:
       rounded half up to 2 decimals, 0.00 when nobody is eligible.
     - rank: 1 for the province with the highest coverage (ties share a rank); province only.
     - The RATES below (lead times, within goal, no-show, SMS failure) are read over the rate
-      window: the REPORTS_WINDOW_MONTHS (3) whole calendar months before the as-of date's
-      month (as of 22 Nov 2026: August to October 2026), so that a rate never mixes in
+      window: the REPORTS_WINDOW_MONTHS (3) whole Jalali months before the as-of date's
+      Jalali month (as of 1 Azar 1405: Shahrivar to Aban 1405), so that a rate never mixes in
       events after the as-of date and stays cheap to read. None when the window holds none.
     - lead_*: whole days (local dates) from enrolment to the card's arrival at the office
       (ready) and to the hand-over, for arrivals / hand-overs in the window; median and 90th
@@ -344,13 +352,23 @@ def _eligible(where: Q, as_of: dt.date) -> dict[int, int]:
 
 
 def rate_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """(first day, last day) of the whole calendar months the rates are read over: the
-    REPORTS_WINDOW_MONTHS (3) months before the as-of date's month."""
-    last = as_of.replace(day=1) - dt.timedelta(days=1)
-    first = last.replace(day=1)
-    for _ in range(int(conf("REPORTS_WINDOW_MONTHS")) - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    return first, last
+    """(first day, last day) of the whole Jalali months the rates are read over: the
+    REPORTS_WINDOW_MONTHS (3) Jalali months before the as-of date's Jalali month."""
+    year, month = jalali_month_of(as_of)
+    last = jalali_month_start(year, month) - dt.timedelta(days=1)
+    for _ in range(int(conf("REPORTS_WINDOW_MONTHS"))):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return jalali_month_start(year, month), last
+
+
+def rate_window_text(as_of: dt.date) -> str:
+    """«مرداد تا مهر ۱۴۰۵»: the rate window as people name it."""
+    first, last = rate_window(as_of)
+    j_first, j_last = to_jalali(first), to_jalali(last)
+    start = MONTHS[j_first.month - 1] + (
+        f" {persian_digits(j_first.year)}" if j_first.year != j_last.year else ""
+    )
+    return f"{start} تا {MONTHS[j_last.month - 1]} {persian_digits(j_last.year)}"
 
 
 def _window(where: Q, as_of: dt.date) -> dict[int, dict[str, dict[int, int]]]:
