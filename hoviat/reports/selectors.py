@@ -32,13 +32,13 @@ from hoviat.core.jalali import (
     to_jalali,
     today_local,
 )
-from hoviat.core.text import persian_digits
 from hoviat.core.permissions import (
     is_director_of,
     is_national_admin,
     is_provincial_director,
     is_signed_in,
 )
+from hoviat.core.text import persian_digits
 from hoviat.offices.models import Office
 from hoviat.places.models import County, Province
 from hoviat.production.models import CardBodyLedger

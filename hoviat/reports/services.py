@@ -57,8 +57,9 @@ REJECTED = ApplicationStatus.REJECTED.value
 # messages about an application have a province).
 NATION_DIRECT_METRICS = ("sms_sent", "sms_failed")
 # Rates: counted by Jalali month of the event (period "m" rows only, no day rows, `start` the
-# Gregorian date of the Jalali month's 1st) and read over whole Jalali months, which keeps the lead-time histograms (a row per area, month and
-# day count) to a few rows per area instead of one per day and day count.
+# Gregorian date of the Jalali month's 1st) and read over whole Jalali months, which keeps the
+# lead-time histograms (a row per area, month and day count) to a few rows per area instead of
+# one per day and day count.
 MONTHLY_METRICS = (
     "lead_ready", "lead_handover", "in_goal", "goal_base", "attended", "missed", "sms_sent",
     "sms_failed",

@@ -171,6 +171,7 @@ def _common(request, figures, as_of) -> dict:
         "refreshed_at": figures.refreshed_at,
         "table_columns": [exports.COLUMN[a] for a in exports.TABLE_ATTRS],
         "definitions": exports.definitions(),
+        "rate_window": selectors.rate_window_text(as_of),
         "query": _with_as_of("", request),
         "is_national": permissions.is_national_admin(request.user),
     }
@@ -273,7 +274,7 @@ def province_csv(request, code: str):
     code, as_of, figures, counties, offices = _province_rows(request, code)
     return _download(
         exports.figures_csv([figures, *counties, *offices]),
-        filename=f"hoviat-{code}-{as_of.isoformat()}.csv",
+        filename=exports.file_name(f"hoviat-{code}", as_of, "csv"),
         content_type=CSV,
     )
 
@@ -284,7 +285,9 @@ def province_xlsx(request, code: str):
     content = exports.figures_xlsx(
         [("استان", [figures]), ("شهرستان‌ها", counties), ("دفاتر", offices)]
     )
-    return _download(content, filename=f"hoviat-{code}-{as_of.isoformat()}.xlsx", content_type=XLSX)
+    return _download(
+        content, filename=exports.file_name(f"hoviat-{code}", as_of, "xlsx"), content_type=XLSX
+    )
 
 
 @reports_page
@@ -299,7 +302,9 @@ def province_pdf(request, code: str):
         refreshed_at=figures.refreshed_at,
     )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="hoviat-{code}-{as_of.isoformat()}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{exports.file_name(f"hoviat-{code}", as_of, "pdf")}"'
+    )
     return response
 
 
@@ -315,7 +320,7 @@ def provinces_csv(request):
     as_of, nation, provinces = _nation_rows(request)
     return _download(
         exports.figures_csv([nation, *provinces]),
-        filename=f"hoviat-provinces-{as_of.isoformat()}.csv",
+        filename=exports.file_name("hoviat-provinces", as_of, "csv"),
         content_type=CSV,
     )
 
@@ -325,5 +330,5 @@ def provinces_xlsx(request):
     as_of, nation, provinces = _nation_rows(request)
     content = exports.figures_xlsx([("کشور", [nation]), ("استان‌ها", provinces)])
     return _download(
-        content, filename=f"hoviat-provinces-{as_of.isoformat()}.xlsx", content_type=XLSX
+        content, filename=exports.file_name("hoviat-provinces", as_of, "xlsx"), content_type=XLSX
     )
