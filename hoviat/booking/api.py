@@ -18,7 +18,7 @@ from hoviat.core.api import Problem
 from hoviat.core.audit import Actor
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import format_jalali, parse_date, today_local
-from hoviat.core.text import fold_digits
+from hoviat.core.text import fold_digits, persian_digits
 from hoviat.offices.models import OfficeKind
 
 router = Router(tags=["booking"])
@@ -98,7 +98,7 @@ def offices(
     day = _date(date, default=today, name="date")
     if not today <= day <= today + dt.timedelta(days=settings.BOOKING_DAYS_AHEAD):
         raise ValidationFailed(
-            f"تاریخ باید از امروز تا {settings.BOOKING_DAYS_AHEAD} روز آینده باشد.",
+            f"تاریخ باید از امروز تا {persian_digits(settings.BOOKING_DAYS_AHEAD)} روز آینده باشد.",
             code="DATE_OUT_OF_RANGE",
         )
     rows = selectors.offices_by_free_capacity(
@@ -147,7 +147,9 @@ def office_slots(
             "تاریخ پایان نباید پیش از تاریخ آغاز باشد.", code="DATE_RANGE_INVALID"
         )
     if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationFailed(f"بازه حداکثر {MAX_RANGE_DAYS} روز است.", code="DATE_RANGE_TOO_LONG")
+        raise ValidationFailed(
+            f"بازه حداکثر {persian_digits(MAX_RANGE_DAYS)} روز است.", code="DATE_RANGE_TOO_LONG"
+        )
     office = selectors.office_for_booking(office_id=pk)
     slots = list(
         selectors.slots_of_office(office_id=office.pk, start=first, end=last, office=office)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import InvalidTransition, NotFound
+from hoviat.core.text import persian_digits
 
 M = TypeVar("M", bound=models.Model)
 
@@ -170,7 +171,7 @@ def transition_many(
         if expect_all and len(claimed) != len(wanted):
             missing = [pk for pk in wanted if pk not in claimed]
             raise InvalidTransition(
-                f"{len(missing)} مورد در وضعیتی نیست که به «{to}» برود.",
+                f"{persian_digits(len(missing))} مورد در وضعیتی نیست که به «{to}» برود.",
                 extra={"to_state": to, "not_claimed": missing[:20]},
             )
         data_of = audit_data.get if isinstance(audit_data, Mapping) else audit_data

@@ -221,6 +221,17 @@ PURPOSES: dict[str, tuple[str, str]] = {
     "OTHER": ("سایر", "Other (agreed with the registry)"),
 }
 
+# --- Results (the inquiry log's `result`) -------------------------------------------------
+
+RESULTS: dict[str, str] = {
+    "valid": "معتبر",
+    "invalid": "نامعتبر",
+    "match": "مطابق",
+    "no_match": "نامطابق",
+    "authenticated": "احراز شد",
+    "refused": "رد شد",
+}
+
 # --- Scopes and attributes -------------------------------------------------------------------
 
 SCOPES: dict[str, str] = {

@@ -14,7 +14,7 @@ from hoviat.core import permissions
 from hoviat.core.jalali import today_local
 from hoviat.inquiry import selectors
 from hoviat.inquiry.guide_doc import guide_rendered
-from hoviat.inquiry.reasons import ATTRIBUTES, PROBLEMS, PURPOSES, REASONS, SCOPES
+from hoviat.inquiry.reasons import ATTRIBUTES, PROBLEMS, PURPOSES, REASONS, RESULTS, SCOPES
 from hoviat.inquiry.signing import signing_keys_document
 
 
@@ -78,5 +78,10 @@ def log(request):
         {
             "page": page,
             "usage": selectors.partner_usage_today(today=today_local()),
+            # Codes as people read them (the fa_label filter); the code stays in a tooltip.
+            "endpoints": SCOPES,
+            "purposes": PURPOSES,
+            "results": RESULTS,
+            "reasons": REASONS,
         },
     )

@@ -9,11 +9,21 @@ from pathlib import Path
 from django.template.loader import render_to_string
 
 from hoviat.core.jalali import format_jalali
+from hoviat.core.text import persian_digits
 from hoviat.enrolment.pdf import _font_urls
 from hoviat.production.models import Shipment
 from hoviat.production.selectors import mask_national_code, shipment_cards
 
-HEADER = ["row", "csn", "crn", "national_code_masked", "tracking_code", "expires_on"]
+# The CSV is for machines (ISO dates) with the Jalali expiry beside it for people.
+HEADER = [
+    "row",
+    "csn",
+    "crn",
+    "national_code_masked",
+    "tracking_code",
+    "expires_on",
+    "expires_on_jalali",
+]
 
 
 def manifest_rows(shipment: Shipment) -> list[list[str]]:
@@ -25,6 +35,7 @@ def manifest_rows(shipment: Shipment) -> list[list[str]]:
             mask_national_code(card.application.citizen.national_code),
             card.application.tracking_code,
             card.expires_on.isoformat(),
+            format_jalali(card.expires_on, persian=False),
         ]
         for i, card in enumerate(shipment_cards(shipment=shipment), start=1)
     ]
@@ -38,6 +49,12 @@ def manifest_csv(shipment: Shipment) -> str:
     return buffer.getvalue()
 
 
+def manifest_filename(shipment: Shipment, extension: str) -> str:
+    """manifest-12-1405-09-14.pdf: the shipment and its Jalali packing date."""
+    day = format_jalali(shipment.created_at, persian=False).replace("/", "-")
+    return f"manifest-{shipment.pk}-{day}.{extension}"
+
+
 def manifest_pdf(shipment: Shipment) -> bytes:
     """WeasyPrint imported here: pages that never render a PDF work without pango."""
     from weasyprint import HTML
@@ -47,7 +64,11 @@ def manifest_pdf(shipment: Shipment) -> bytes:
         "production/manifest_pdf.html",
         {
             "shipment": shipment,
-            "rows": manifest_rows(shipment),
+            # People read the PDF: Persian digits and the Jalali expiry (codes stay ASCII).
+            "rows": [
+                [persian_digits(r[0]), r[1], r[2], r[3], r[4], persian_digits(r[6])]
+                for r in manifest_rows(shipment)
+            ],
             "fonts": _font_urls(),
             "created": format_jalali(shipment.created_at, with_time=True),
         },

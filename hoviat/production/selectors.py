@@ -17,6 +17,7 @@ from hoviat.applications.selectors import ExpectedReady
 from hoviat.core.errors import NotFound
 from hoviat.core.jalali import today_local
 from hoviat.core.permissions import is_national_admin, is_production_operator
+from hoviat.core.text import persian_digits
 from hoviat.offices.selectors import add_working_days, working_days_between
 from hoviat.production.conf import conf
 from hoviat.production.models import (
@@ -58,20 +59,57 @@ def stock_current() -> int:
     return CardBodyLedger.objects.aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
 
 
+def _used_between(since: dt.datetime, end: dt.datetime | None) -> int:
+    rows = CardBodyLedger.objects.filter(
+        at__gte=since, kind__in=[LedgerKind.CONSUMPTION, LedgerKind.SPOILAGE]
+    )
+    if end is not None:
+        rows = rows.filter(at__lt=end)
+    return -rows.aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
+
+
 def stock_daily_use(*, days: int = RATE_WINDOW_DAYS) -> float:
     """Card bodies used a day (consumed or spoiled), averaged over the last `days` days."""
-    since = timezone.now() - dt.timedelta(days=days)
-    used = CardBodyLedger.objects.filter(
-        at__gte=since, kind__in=[LedgerKind.CONSUMPTION, LedgerKind.SPOILAGE]
-    ).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
-    return -used / days
+    return _used_between(timezone.now() - dt.timedelta(days=days), None) / days
+
+
+# Beyond this the last 30 days' use says nothing about when the stock runs out: a handful of
+# demo cards against 5,000 bodies would read «۴۹٬۹۷۰ days».
+COVER_HORIZON_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Days of cover, or None with the Persian reason the figure cannot honestly be given."""
+
+    days: float | None
+    reason: str = ""
+
+
+def stock_cover(*, stock: int, end: dt.datetime | None = None) -> Cover:
+    """How many days `stock` lasts at the use of the RATE_WINDOW_DAYS before `end` (now)."""
+    since = (end or timezone.now()) - dt.timedelta(days=RATE_WINDOW_DAYS)
+    used = _used_between(since, end)
+    window = persian_digits(RATE_WINDOW_DAYS)
+    if used <= 0:
+        return Cover(None, f"در {window} روز گذشته بدنه‌ای مصرف نشده است؛ آهنگی برای برآورد نیست.")
+    if stock <= 0:
+        return Cover(0.0)
+    days = round(stock * RATE_WINDOW_DAYS / used, 1)
+    if days > COVER_HORIZON_DAYS:
+        return Cover(
+            None,
+            f"مصرف {window} روز گذشته ({persian_digits(used)} بدنه) کمتر از آن است که برآورد "
+            f"درستی بدهد؛ موجودی بیش از {persian_digits(COVER_HORIZON_DAYS)} روز کافی است.",
+        )
+    return Cover(days)
 
 
 def stock_days_of_cover(*, stock: int | None = None) -> float | None:
-    """How many days the stock lasts at the current rate; None when nothing is being used."""
+    """How many days the stock lasts at the current rate; None when that cannot be said
+    (nothing used, or too little to extrapolate: stock_cover says why)."""
     stock = stock_current() if stock is None else stock
-    rate = stock_daily_use()
-    return round(stock / rate, 1) if rate > 0 else None
+    return stock_cover(stock=stock).days
 
 
 def stock_ledger() -> QuerySet[CardBodyLedger]:
@@ -201,6 +239,7 @@ class QueueSummary:
     stock: int
     days_of_cover: float | None
     stopped_reason: str
+    cover_reason: str = ""
 
 
 def queue_summary() -> QueueSummary:
@@ -214,13 +253,15 @@ def queue_summary() -> QueueSummary:
     )
     age = ((timezone.now() - oldest).total_seconds() / 86400) if oldest else None
     stock = stock_current()
+    cover = stock_cover(stock=stock)
     return QueueSummary(
         length=length,
         oldest_enrolled_at=oldest,
         oldest_age_days=round(age, 2) if age is not None else None,
         daily_capacity=settings_current().daily_capacity,
         stock=stock,
-        days_of_cover=stock_days_of_cover(stock=stock),
+        days_of_cover=cover.days,
+        cover_reason=cover.reason,
         stopped_reason=(f"تولید به دلیل {SHORTAGE_REASON} متوقف است." if stock <= 0 else ""),
     )
 
@@ -255,6 +296,13 @@ def runs_recent(*, limit: int = 50) -> QuerySet[PersonalisationRun]:
 
 def run_running() -> PersonalisationRun | None:
     return PersonalisationRun.objects.filter(status=RunStatus.RUNNING).first()
+
+
+def run_get(*, run_id: Any) -> PersonalisationRun:
+    run = PersonalisationRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("چنین اجرایی وجود ندارد.")
+    return run
 
 
 def shipments_recent(*, limit: int = 100) -> QuerySet[Shipment]:

@@ -20,6 +20,7 @@ from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.applications.services import applications_status_change_many
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.errors import Conflict, ValidationFailed
+from hoviat.core.text import persian_digits
 from hoviat.core.transitions import transition, transition_many
 from hoviat.pki import services as pki
 from hoviat.production import selectors
@@ -54,6 +55,14 @@ class NoCardBodies(Conflict):
     default_detail = "کمبود بدنه کارت: موجودی بدنه کارت صفر است و تولید ممکن نیست."
 
 
+class QueueEmpty(Conflict):
+    code = "PRODUCTION_QUEUE_EMPTY"
+    default_detail = (
+        "صف تولید خالی است: درخواستی با ثبت‌نام حضوری انجام‌شده در انتظار کارت نیست، پس "
+        "اجرای شخصی‌سازی کاری ندارد."
+    )
+
+
 class RunInProgress(Conflict):
     code = "RUN_IN_PROGRESS"
     default_detail = "یک اجرای شخصی‌سازی در جریان است؛ پس از پایان آن دوباره تلاش کنید."
@@ -73,7 +82,7 @@ def _positive_int(value: Any, *, field: str, maximum: int, code: str) -> int:
     # bool is an int in Python; 5.0 and "5" are not what a count of card bodies looks like.
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
         raise ValidationFailed(
-            f"مقدار «{field}» باید عدد صحیح مثبت و حداکثر {maximum} باشد.",
+            f"مقدار «{field}» باید عدد صحیح مثبت و حداکثر {persian_digits(maximum)} باشد.",
             code=code,
             extra={"field": field},
         )
@@ -211,6 +220,10 @@ def production_run_start(
         if bad:
             raise ApplicationNotEnrolled(extra={"tracking_codes": bad})
         targets = sorted(set(tracking_codes))
+    # A run is bounded by the queue too, so its progress reads "3 of 4", not "3 of 100".
+    queued = len(targets) if targets else selectors.queue_applications().count()
+    if queued <= 0:
+        raise QueueEmpty()
     stock = selectors.stock_current()
     if stock <= 0:
         raise NoCardBodies()
@@ -236,7 +249,7 @@ def production_run_start(
             left = capacity - selectors.cards_made_on(date=date)
             if left <= 0:
                 raise DailyCapacityReached(extra={"daily_capacity": capacity})
-            limit = min(left, stock, len(targets) if targets else left)
+            limit = min(left, stock, queued)
             run = PersonalisationRun.objects.create(
                 date=date,
                 requested=limit,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("capacity/", views.capacity, name="capacity"),
     path("stock/", views.stock, name="stock"),
     path("runs/", views.runs, name="runs"),
+    path("runs/<int:run_id>/progress.json", views.run_progress, name="run_progress"),
     path("shipments/", views.shipments, name="shipments"),
     path("shipments/pack/", views.pack, name="pack"),
     path("shipments/<int:shipment_id>/dispatch/", views.dispatch, name="dispatch"),

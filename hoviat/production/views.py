@@ -6,14 +6,15 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hoviat.core.errors import DomainError, NotFound
-from hoviat.core.jalali import parse_date, today_local
+from hoviat.core.jalali import format_jalali, parse_date, today_local
+from hoviat.core.text import persian_digits
 from hoviat.production import manifest, selectors, services
-from hoviat.production.models import LedgerKind
+from hoviat.production.models import LedgerKind, RunStatus
 from hoviat.production.tasks import production_run_task
 
 
@@ -81,16 +82,19 @@ def stock(request):
             messages.error(request, exc.detail)
     stock_now = selectors.stock_current()
     series = selectors.stock_series()
+    cover = selectors.stock_cover(stock=stock_now)
     return render(
         request,
         "production/stock.html",
         {
             "stock": stock_now,
-            "days_of_cover": selectors.stock_days_of_cover(stock=stock_now),
+            "days_of_cover": cover.days,
+            "cover_reason": cover.reason,
             "ledger": selectors.stock_ledger()[:200],
             "kinds": dict(LedgerKind.choices),
             "chart": {
-                "labels": [d.isoformat() for d, _ in series],
+                "labels": [format_jalali(d) for d, _ in series],
+                "iso": [d.isoformat() for d, _ in series],
                 "values": [v for _, v in series],
             },
             "active": "stock",
@@ -120,11 +124,43 @@ def runs(request):
         "production/runs.html",
         {
             "runs": selectors.runs_recent(),
-            "running": selectors.run_running(),
+            "running": (running := selectors.run_running()),
+            "progress": run_progress_data(running) if running else None,
             "today": today_local(),
             "active": "runs",
         },
     )
+
+
+def run_progress_data(run) -> dict:
+    """What the runs page's progress bar shows, as its JSON endpoint answers it."""
+    done = run.personalised + run.qc_failed
+    percent = min(100, round(done * 100 / run.requested)) if run.requested else 100
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "running": run.status == RunStatus.RUNNING,
+        "requested": run.requested,
+        "personalised": run.personalised,
+        "qc_failed": run.qc_failed,
+        "done": done,
+        "percent": percent,
+        "stop_reason": run.stop_reason,
+        "text": (
+            f"{persian_digits(done)} از {persian_digits(run.requested)} کارت "
+            f"({persian_digits(percent)}٪) — {run.get_status_display()}"
+        ),
+    }
+
+
+@production_staff_required
+@require_GET
+def run_progress(request, run_id: int):
+    """A run's progress for the runs page's script (static/production/run-progress.js): the
+    same production staff who may open the page may read it; never cached."""
+    run = selectors.run_get(run_id=run_id)
+    return JsonResponse(run_progress_data(run), json_dumps_params={"ensure_ascii": False})
 
 
 @production_staff_required
@@ -166,7 +202,9 @@ def pack(request):
 def manifest_csv(request, shipment_id: int):
     shipment = selectors.shipment_get(shipment_id=shipment_id)
     response = HttpResponse(manifest.manifest_csv(shipment), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="manifest-{shipment.pk}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{manifest.manifest_filename(shipment, "csv")}"'
+    )
     return response
 
 
@@ -175,5 +213,7 @@ def manifest_csv(request, shipment_id: int):
 def manifest_pdf(request, shipment_id: int):
     shipment = selectors.shipment_get(shipment_id=shipment_id)
     response = HttpResponse(manifest.manifest_pdf(shipment), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="manifest-{shipment.pk}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{manifest.manifest_filename(shipment, "pdf")}"'
+    )
     return response

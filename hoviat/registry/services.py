@@ -40,6 +40,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from hoviat.core.audit import audit_many, audit_record
+from hoviat.core.text import persian_digits
 from hoviat.places.models import Province
 from hoviat.registry.models import Citizen, MobileOwnership, OldCard, OwnershipSource
 from hoviat.registry.ownership import MobileOwnershipUnavailable
@@ -157,7 +158,8 @@ def _checked_rows(reader, validator: RowValidator, report, counts: _Counts):
             reject(
                 start,
                 Rejection(
-                    "DUPLICATE_IN_FILE", f"کد ملی {code} پیش‌تر در سطر {first} همین فایل آمده است."
+                    "DUPLICATE_IN_FILE",
+                    f"کد ملی {code} پیش‌تر در سطر {persian_digits(first)} همین فایل آمده است.",
                 ),
                 fields,
             )

@@ -17,7 +17,13 @@ from typing import NamedTuple
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import InvalidDate, parse_date, today_local
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
-from hoviat.core.text import fold_digits, is_persian_name, normalize_code, normalize_text
+from hoviat.core.text import (
+    fold_digits,
+    is_persian_name,
+    normalize_code,
+    normalize_text,
+    persian_digits,
+)
 from hoviat.places.models import City, County, NationalCodePrefix, Province
 from hoviat.registry.models import Gender
 
@@ -304,7 +310,9 @@ class RowValidator:
                 f"ویژهٔ عربی): «{_shown(raw)}».",
             )
         elif len(name) > NAME_MAX_LENGTH:
-            result = _Bad("NAME_TOO_LONG", f"{{label}} بیش از {NAME_MAX_LENGTH} نویسه است.")
+            result = _Bad(
+                "NAME_TOO_LONG", f"{{label}} بیش از {persian_digits(NAME_MAX_LENGTH)} نویسه است."
+            )
         else:
             result = name
         if len(self._names) < _CACHE_LIMIT:
@@ -443,7 +451,8 @@ class RowValidator:
         if len(fields) != self.width:
             return Rejection(
                 "ROW_MALFORMED",
-                f"این سطر {len(fields)} ستون دارد، ولی سطر اول فایل {self.width} ستون دارد.",
+                f"این سطر {persian_digits(len(fields))} ستون دارد، ولی سطر اول فایل "
+                f"{persian_digits(self.width)} ستون دارد.",
             )
         code = self._code(fields[self.i_code])
         if code.__class__ is Rejection:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,131 +33,128 @@ class Column:
 
 
 # The rate window, as every rate's definition words it (selectors.rate_window).
-_WINDOW = "در سه ماه کامل میلادی پیش از ماه تاریخ گزارش (ماه جاری شمرده نمی‌شود)"
+_WINDOW = "در سه ماه کامل شمسی پیش از ماه تاریخ گزارش (ماه جاری شمرده نمی‌شود)"
 
 COLUMNS: tuple[Column, ...] = (
     Column(
         "eligible",
         "جمعیت واجد شرایط",
         "int",
-        "افراد در قید حیات با شناسنامهٔ عکس‌دار که در تاریخ گزارش دست‌کم ۱۵ سال دارند "
-        "(eligible)، به استان و شهرستان محل سکونت در ثبت جمعیت؛ در سطح دفتر ۰.",
+        "افراد در قید حیات با شناسنامهٔ عکس‌دار که در تاریخ گزارش دست‌کم ۱۵ سال دارند، "
+        "به استان و شهرستان محل سکونت در ثبت جمعیت؛ در سطح دفتر ۰.",
     ),
     Column(
         "requested",
         "درخواست‌ها",
         "int",
         "افرادی که تا پایان تاریخ گزارش دست‌کم یک بار درخواست کارت داده‌اند؛ هر نفر یک بار، در "
-        "روز نخستین درخواستش، به محل سکونت (requested). در سطح دفتر: ثبت‌نام‌های حضوری همان "
+        "روز نخستین درخواستش، به محل سکونت. در سطح دفتر: ثبت‌نام‌های حضوری همان "
         "دفتر.",
     ),
     Column(
         "issued",
         "کارت‌های تحویل‌شده",
         "int",
-        "افرادی که تا پایان تاریخ گزارش نخستین کارت هوشمند خود را تحویل گرفته‌اند، به محل سکونت "
-        "(issued). در سطح دفتر: کارت‌هایی که همان دفتر تحویل داده است.",
+        "افرادی که تا پایان تاریخ گزارش نخستین کارت هوشمند خود را تحویل گرفته‌اند، به محل سکونت. "
+        "در سطح دفتر: کارت‌هایی که همان دفتر تحویل داده است.",
     ),
     Column(
         "in_queue",
         "در صف تولید",
         "int",
         "درخواست‌هایی که ثبت‌نام حضوری شده‌اند و کارتشان هنوز به دفتر نرسیده (در انتظار تولید، "
-        "در تولید، تولیدشده یا در راه)، منهای آنها که پس از ثبت‌نام رد شده‌اند؛ به محل سکونت "
-        "(in_queue). در سطح دفتر: ثبت‌نام‌های همان دفتر که کارتشان هنوز به آن نرسیده است.",
+        "در تولید، تولیدشده یا در راه)، منهای آنها که پس از ثبت‌نام رد شده‌اند؛ به محل سکونت. "
+        "در سطح دفتر: ثبت‌نام‌های همان دفتر که کارتشان هنوز به آن نرسیده است.",
     ),
     Column(
         "uncollected",
         "کارت‌های تحویل‌نشده در دفاتر",
         "int",
-        "کارت‌هایی که به دفتر رسیده‌اند و نه تحویل شده‌اند و نه باطل (uncollected)؛ به دفتری "
-        "که کارت در آن است.",
+        "کارت‌هایی که به دفتر رسیده‌اند و نه تحویل شده‌اند و نه باطل؛ به دفتری که کارت در آن است.",
     ),
     Column(
         "in_pipeline",
         "در جریان صدور",
         "int",
-        "درخواست‌ها منهای کارت‌های تحویل‌شده، نه کمتر از صفر (in_pipeline = requested − "
-        "issued): همهٔ کسانی که درخواست داده‌اند و هنوز کارت ندارند، در هر مرحله؛ همان «در صف "
+        "درخواست‌ها منهای کارت‌های تحویل‌شده، نه کمتر از صفر: "
+        "همهٔ کسانی که درخواست داده‌اند و هنوز کارت ندارند، در هر مرحله؛ همان «در صف "
         "صدور» خبرها.",
     ),
     Column(
         "no_action",
         "بدون اقدام",
         "int",
-        "جمعیت واجد شرایط منهای درخواست‌ها، نه کمتر از صفر (no_action = eligible − requested)؛ "
-        "در سطح دفتر ۰.",
+        "جمعیت واجد شرایط منهای درخواست‌ها، نه کمتر از صفر؛ در سطح دفتر ۰.",
     ),
     Column(
         "coverage_pct",
         "پوشش (٪)",
         "pct",
         "درخواست‌ها تقسیم بر جمعیت واجد شرایط ضرب در ۱۰۰، گرد شده (نیم به بالا) تا دو رقم "
-        "اعشار؛ بی جمعیت واجد شرایط، و در سطح دفتر، ۰٫۰۰ (coverage = requested / eligible × "
-        "100).",
+        "اعشار؛ بی جمعیت واجد شرایط، و در سطح دفتر، ۰٫۰۰.",
     ),
     Column(
         "issued_pct",
         "صدور (٪)",
         "pct",
         "کارت‌های تحویل‌شده تقسیم بر جمعیت واجد شرایط ضرب در ۱۰۰، گرد شده (نیم به بالا) تا دو "
-        "رقم اعشار؛ بی جمعیت واجد شرایط، و در سطح دفتر، ۰٫۰۰ (issued / eligible × 100).",
+        "رقم اعشار؛ بی جمعیت واجد شرایط، و در سطح دفتر، ۰٫۰۰.",
     ),
     Column(
         "rank",
         "رتبه",
         "int",
         "رتبهٔ استان در میان استان‌ها به ترتیب پوشش (۱ = بیشترین پوشش)؛ پوشش برابر، رتبهٔ "
-        "برابر و رتبهٔ بعدی به شمار استان‌های پیش از آن (۱، ۲، ۲، ۴)؛ فقط برای استان.",
+        "برابر و رتبهٔ بعدی به شمار استان‌های پیش از آن (۱، ۲، ۲، ۴)؛ فقط برای استان، و فقط "
+        "استانی که جمعیت واجد شرایط دارد (بی آن پوششی نیست که بسنجیم).",
     ),
     Column(
         "lead_ready_median_days",
         "میانهٔ زمان تا آماده‌شدن (روز)",
         "days",
         "میانهٔ روزهای تقویمی (به وقت تهران) میان ثبت‌نام حضوری و رسیدن کارت به دفتر، برای "
-        f"کارت‌هایی که {_WINDOW} به دفتر رسیده‌اند؛ بیش از ۳۶۵ روز، ۳۶۵ شمرده می‌شود؛ به دفتر "
-        "(lead time enrolment → ready, median).",
+        f"کارت‌هایی که {_WINDOW} به دفتر رسیده‌اند؛ بیش از ۳۶۵ روز، ۳۶۵ شمرده می‌شود؛ به دفتر.",
     ),
     Column(
         "lead_ready_p90_days",
         "صدک ۹۰ زمان تا آماده‌شدن (روز)",
         "days",
-        "همان فاصله در صدک ۹۰ (nearest rank): ۹۰٪ کارت‌ها در این مدت یا کمتر آماده شده‌اند.",
+        "همان فاصله در صدک ۹۰ (نزدیک‌ترین رتبه): ۹۰٪ کارت‌ها در این مدت یا کمتر آماده شده‌اند.",
     ),
     Column(
         "lead_handover_median_days",
         "میانهٔ زمان تا تحویل (روز)",
         "days",
         "میانهٔ روزهای تقویمی میان ثبت‌نام حضوری و تحویل کارت به متقاضی، برای تحویل‌های "
-        f"{_WINDOW}؛ بیش از ۳۶۵ روز، ۳۶۵؛ به دفتر تحویل (enrolment → hand-over, median).",
+        f"{_WINDOW}؛ بیش از ۳۶۵ روز، ۳۶۵؛ به دفتر تحویل.",
     ),
     Column(
         "lead_handover_p90_days",
         "صدک ۹۰ زمان تا تحویل (روز)",
         "days",
-        "همان فاصله در صدک ۹۰ (nearest rank): ۹۰٪ کارت‌ها در این مدت یا کمتر تحویل شده‌اند.",
+        "همان فاصله در صدک ۹۰ (نزدیک‌ترین رتبه): ۹۰٪ کارت‌ها در این مدت یا کمتر تحویل شده‌اند.",
     ),
     Column(
         "within_goal_pct",
         "تحویل در مهلت هدف (٪)",
         "pct",
-        f"سهم تحویل‌های انجام‌شده {_WINDOW} که حداکثر ۳۰ روز (هدف سازمان، REPORTS_GOAL_DAYS) "
+        f"سهم تحویل‌های انجام‌شده {_WINDOW} که حداکثر ۳۰ روز (هدف سازمان) "
         "پس از ثبت درخواست انجام شده‌اند، از همهٔ تحویل‌های همان دوره؛ به دفتر تحویل "
-        "(share within the 30-day goal).",
+        "",
     ),
     Column(
         "no_show_pct",
         "عدم حضور در نوبت (٪)",
         "pct",
         f"نوبت‌هایی که روزشان {_WINDOW} است و متقاضی در آنها حاضر نشد، تقسیم بر نوبت‌های "
-        "حاضرشده و غایب؛ به دفتر نوبت (no-show = missed / (attended + missed)).",
+        "حاضرشده و غایب؛ به دفتر نوبت.",
     ),
     Column(
         "sms_failure_pct",
         "پیامک ناموفق (٪)",
         "pct",
         f"پیامک‌های ساخته‌شده {_WINDOW} که ناموفق یا نرسیده ماندند، تقسیم بر پیامک‌هایی که از "
-        "صف ارسال بیرون رفتند (SMS failure rate). کشور: همهٔ پیامک‌ها؛ استان و شهرستان: "
+        "صف ارسال بیرون رفتند. کشور: همهٔ پیامک‌ها؛ استان و شهرستان: "
         "پیامک‌های درخواست‌های ساکنان آن؛ دفتر: ندارد.",
     ),
     Column(
@@ -172,7 +169,8 @@ COLUMNS: tuple[Column, ...] = (
         "روزهای پوشش موجودی",
         "days",
         "موجودی بدنهٔ کارت تقسیم بر مصرف روزانه (مصرف و ضایعات) در ۳۰ روز منتهی به پایان روز "
-        "گزارش، با یک رقم اعشار؛ بی مصرف خالی؛ فقط در سطح کشور.",
+        "گزارش، با یک رقم اعشار؛ فقط در سطح کشور. بی مصرف در آن ۳۰ روز، یا اگر برآورد از ۳۶۵ "
+        "روز بگذرد (مصرفی ناچیز که آینده را نمی‌گوید)، «—» با دلیل آن.",
     ),
 )
 COLUMN = {c.attr: c for c in COLUMNS}
@@ -200,8 +198,22 @@ OFFICE_TABLE_ATTRS = (
     "no_show_pct",
 )
 RESIDENCE_ONLY = ("eligible", "no_action", "coverage_pct", "issued_pct", "sms_failure_pct")
-HEAD_ATTRS = ("level", "code", "name", "as_of")
-HEAD_LABELS = {"level": "سطح", "code": "کد", "name": "نام", "as_of": "تاریخ گزارش"}
+# People read the Jalali date; machines the ISO one beside it.
+HEAD_ATTRS = ("level", "code", "name", "as_of", "as_of_iso")
+HEAD_LABELS = {
+    "level": "سطح",
+    "code": "کد",
+    "name": "نام",
+    "as_of": "تاریخ گزارش",
+    "as_of_iso": "تاریخ گزارش (میلادی، ISO)",
+}
+
+
+def file_name(stem: str, as_of: dt.date, extension: str) -> str:
+    """hoviat-IR-06-1405-09-14.csv: the report date in the Jalali calendar (ASCII digits, so
+    every system can store the name)."""
+    day = format_jalali(as_of, persian=False).replace("/", "-")
+    return f"{stem}-{day}.{extension}"
 
 
 def definitions() -> list[Column]:
@@ -226,7 +238,13 @@ def _csv_cell(value) -> str:
 
 
 def _row(figures) -> list:
-    head = [LEVELS.get(figures.level, figures.level), figures.code, figures.name, figures.as_of]
+    head = [
+        LEVELS.get(figures.level, figures.level),
+        figures.code,
+        figures.name,
+        format_jalali(figures.as_of),
+        figures.as_of,
+    ]
     return head + [getattr(figures, c.attr, None) for c in COLUMNS]
 
 
@@ -263,7 +281,7 @@ def _sheet(workbook, title: str, rows) -> None:
             elif isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "C2"
-    for index, width in enumerate([10, 14, 24, 12] + [14] * len(COLUMNS), start=1):
+    for index, width in enumerate([10, 14, 24, 12, 14] + [14] * len(COLUMNS), start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
 
 
@@ -329,6 +347,7 @@ def cell_text(value, kind: str) -> str:
 class Headline:
     column: Column
     value: object
+    figures_notes: dict = field(default_factory=dict)
 
     @property
     def attr(self) -> str:
@@ -337,6 +356,11 @@ class Headline:
     @property
     def text(self) -> str:
         return cell_text(self.value, self.column.kind)
+
+    @property
+    def note(self) -> str:
+        """Why the figure shows «—», when the selectors said (no use, no eligible people)."""
+        return self.figures_notes.get(self.attr, "") if self.value is None else ""
 
 
 @dataclass(frozen=True)
@@ -361,5 +385,5 @@ def headline(figures) -> list[Headline]:
             continue
         if c.attr in ("card_body_stock", "days_of_cover") and figures.level != "nation":
             continue
-        items.append(Headline(c, getattr(figures, c.attr, None)))
+        items.append(Headline(c, getattr(figures, c.attr, None), getattr(figures, "notes", {})))
     return items

@@ -17,7 +17,9 @@ class Grain(models.TextChoices):
 
 class Period(models.TextChoices):
     DAY = "d", "روز"
-    MONTH = "m", "ماه"  # a Gregorian calendar month: the sum of its day rows, or a rate's count
+    # A count's Gregorian calendar month (the sum of its day rows), or a rate's Jalali month
+    # (start = the Gregorian date of its 1st): rates are read over whole Jalali months.
+    MONTH = "m", "ماه"
     TOTAL = "c", "جمع تا پایان ماه"  # a count's running total through the end of the month
 
 

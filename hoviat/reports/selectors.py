@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,17 +24,25 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hoviat.core.errors import AccessDenied, DomainError
-from hoviat.core.jalali import InvalidDate, format_jalali, parse_date, today_local
+from hoviat.core.jalali import (
+    MONTHS,
+    InvalidDate,
+    format_jalali,
+    parse_date,
+    to_jalali,
+    today_local,
+)
 from hoviat.core.permissions import (
     is_director_of,
     is_national_admin,
     is_provincial_director,
     is_signed_in,
 )
+from hoviat.core.text import persian_digits
 from hoviat.offices.models import Office
 from hoviat.places.models import County, Province
-from hoviat.production.models import CardBodyLedger, LedgerKind
-from hoviat.production.selectors import RATE_WINDOW_DAYS
+from hoviat.production.models import CardBodyLedger
+from hoviat.production.selectors import stock_cover
 from hoviat.registry.selectors import latest_birth_date_for_age
 from hoviat.reports.conf import conf
 from hoviat.reports.models import Fact, RefreshState
@@ -116,8 +124,8 @@ class Figures:
       rounded half up to 2 decimals, 0.00 when nobody is eligible.
     - rank: 1 for the province with the highest coverage (ties share a rank); province only.
     - The RATES below (lead times, within goal, no-show, SMS failure) are read over the rate
-      window: the REPORTS_WINDOW_MONTHS (3) whole calendar months before the as-of date's
-      month (as of 22 Nov 2026: August to October 2026), so that a rate never mixes in
+      window: the REPORTS_WINDOW_MONTHS (3) whole Jalali months before the as-of date's
+      Jalali month (as of 1 Azar 1405: Shahrivar to Aban 1405), so that a rate never mixes in
       events after the as-of date and stays cheap to read. None when the window holds none.
     - lead_*: whole days (local dates) from enrolment to the card's arrival at the office
       (ready) and to the hand-over, for arrivals / hand-overs in the window; median and 90th
@@ -161,6 +169,8 @@ class Figures:
     days_of_cover: Decimal | None
     refreshed_at: dt.datetime | None
     province_code: str | None = None  # the province an area lies in (itself for a province)
+    # Why a figure shows «—» (by attribute), in Persian: e.g. days_of_cover with no use.
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -342,13 +352,23 @@ def _eligible(where: Q, as_of: dt.date) -> dict[int, int]:
 
 
 def rate_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """(first day, last day) of the whole calendar months the rates are read over: the
-    REPORTS_WINDOW_MONTHS (3) months before the as-of date's month."""
-    last = as_of.replace(day=1) - dt.timedelta(days=1)
-    first = last.replace(day=1)
-    for _ in range(int(conf("REPORTS_WINDOW_MONTHS")) - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    return first, last
+    """(first day, last day) of the whole Jalali months the rates are read over: the
+    REPORTS_WINDOW_MONTHS (3) Jalali months before the as-of date's Jalali month."""
+    year, month = jalali_month_of(as_of)
+    last = jalali_month_start(year, month) - dt.timedelta(days=1)
+    for _ in range(int(conf("REPORTS_WINDOW_MONTHS"))):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return jalali_month_start(year, month), last
+
+
+def rate_window_text(as_of: dt.date) -> str:
+    """«مرداد تا مهر ۱۴۰۵»: the rate window as people name it."""
+    first, last = rate_window(as_of)
+    j_first, j_last = to_jalali(first), to_jalali(last)
+    start = MONTHS[j_first.month - 1] + (
+        f" {persian_digits(j_first.year)}" if j_first.year != j_last.year else ""
+    )
+    return f"{start} تا {MONTHS[j_last.month - 1]} {persian_digits(j_last.year)}"
 
 
 def _window(where: Q, as_of: dt.date) -> dict[int, dict[str, dict[int, int]]]:
@@ -396,19 +416,16 @@ def quantile(histogram: dict[int, int], q: float) -> float | None:
     return float(max(histogram))  # pragma: no cover (rank never exceeds total)
 
 
-def _stock(as_of: dt.date) -> tuple[int, Decimal | None]:
+def _stock(as_of: dt.date) -> tuple[int, Decimal | None, str]:
+    """(stock, days of cover or None, why None) at the end of the as-of day."""
     end = _day_end(as_of)
     stock = CardBodyLedger.objects.filter(at__lt=end).aggregate(total=Coalesce(Sum("quantity"), 0))[
         "total"
     ]
-    used = CardBodyLedger.objects.filter(
-        at__lt=end,
-        at__gte=end - dt.timedelta(days=RATE_WINDOW_DAYS),
-        kind__in=[LedgerKind.CONSUMPTION, LedgerKind.SPOILAGE],
-    ).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
-    rate = Decimal(-used) / RATE_WINDOW_DAYS
-    cover = (Decimal(stock) / rate).quantize(Decimal("0.1"), ROUND_HALF_UP) if rate > 0 else None
-    return stock, cover
+    cover = stock_cover(stock=stock, end=end)
+    if cover.days is None:
+        return stock, None, cover.reason
+    return stock, Decimal(str(cover.days)).quantize(Decimal("0.1"), ROUND_HALF_UP), ""
 
 
 def _day_end(day: dt.date) -> dt.datetime:
@@ -434,7 +451,7 @@ def _build(
     eligible = {} if office else _eligible(where, as_of)
     window = _window(where, as_of)
     fresh = refreshed_at()
-    stock, cover = _stock(as_of) if areas[0].level == "nation" else (None, None)
+    stock, cover, cover_note = _stock(as_of) if areas[0].level == "nation" else (None, None, "")
     out = []
     for area in areas:
 
@@ -480,20 +497,27 @@ def _build(
                 days_of_cover=cover,
                 refreshed_at=fresh,
                 province_code=area.province_code,
+                notes={"days_of_cover": cover_note} if cover_note else {},
             )
         )
     return out
 
 
+NO_RANK_NOTE = "بی جمعیت واجد شرایط پوششی حساب نمی‌شود و رتبه‌ای ندارد."
+
+
 def _ranked(figures: list[Figures]) -> list[Figures]:
-    """By coverage, highest first (then by code); equal coverage shares a rank."""
-    ordered = sorted(figures, key=lambda f: (-f.coverage_pct, f.code))
+    """By coverage, highest first (then by code); equal coverage shares a rank. Only areas
+    with figures are ranked: one with nobody eligible has no coverage to compare (its 0.00 is
+    no figure), so it gets no rank and comes last."""
+    ranked = sorted((f for f in figures if f.eligible > 0), key=lambda f: (-f.coverage_pct, f.code))
     out, rank, previous = [], 0, None
-    for position, f in enumerate(ordered, start=1):
+    for position, f in enumerate(ranked, start=1):
         if f.coverage_pct != previous:
             rank, previous = position, f.coverage_pct
         out.append(replace(f, rank=rank))
-    return out
+    unranked = sorted((f for f in figures if f.eligible <= 0), key=lambda f: f.code)
+    return out + [replace(f, rank=None, notes={**f.notes, "rank": NO_RANK_NOTE}) for f in unranked]
 
 
 # --- The interface the pages, exports and the command use ----------------------------------

@@ -10,12 +10,14 @@ one rebuilds everything, and the eligible population is recounted when the regis
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+import jdatetime
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -54,9 +56,10 @@ REJECTED = ApplicationStatus.REJECTED.value
 # Counted for the nation directly (every message), not rolled up from provinces (only the
 # messages about an application have a province).
 NATION_DIRECT_METRICS = ("sms_sent", "sms_failed")
-# Rates: counted by calendar month of the event (period "m" rows only, no day rows) and
-# read over whole months, which keeps the lead-time histograms (a row per area, month and
-# day count) to a few rows per area instead of one per day and day count.
+# Rates: counted by Jalali month of the event (period "m" rows only, no day rows, `start` the
+# Gregorian date of the Jalali month's 1st) and read over whole Jalali months, which keeps the
+# lead-time histograms (a row per area, month and day count) to a few rows per area instead of
+# one per day and day count.
 MONTHLY_METRICS = (
     "lead_ready", "lead_handover", "in_goal", "goal_base", "attended", "missed", "sms_sent",
     "sms_failed",
@@ -273,11 +276,16 @@ class _Since:
 
     def __init__(self, day: dt.date | None) -> None:
         self.day = day
-        self.month = day.replace(day=1) if day else None
+        # The rates' Jalali month holding `day`; the counts' month rows are recomputed from
+        # the Gregorian month holding that Jalali month's 1st (so every "m" row from there on,
+        # rate or count, is replaced: each Gregorian month holds one Jalali 1st, on its
+        # 19th-24th, so no rate row starts between the two).
+        self.jmonth = jalali_month_first(day) if day else None
+        self.month = self.jmonth.replace(day=1) if self.jmonth else None
 
     def events(self, column: str, metric: str) -> tuple[str, list]:
         """The condition on an event's time: from the first day or month recomputed."""
-        first = self.month if metric in MONTHLY_METRICS else self.day
+        first = self.jmonth if metric in MONTHLY_METRICS else self.day
         if first is None:
             return "", []
         return f" AND {column} >= %s", [_dt(_local_midnight(first))]
@@ -292,17 +300,61 @@ class _Since:
         ]
 
 
-def _start(at: str, metric: str) -> tuple[str, str]:
-    """(period, start SQL) of an event: its local day, or for rates its month."""
+def jalali_month_first(day: dt.date) -> dt.date:
+    """The Gregorian date of the 1st of the Jalali month holding `day`."""
+    j = jdatetime.date.fromgregorian(date=day)
+    return jdatetime.date(j.year, j.month, 1).togregorian()
+
+
+JMONTH = "reports_jmonth"
+
+
+def jalali_month_table() -> list[tuple[dt.date, dt.date, dt.date]]:
+    """(Gregorian month's 1st, the Jalali 1st inside it, the Jalali 1st before that), for the
+    Jalali years 1300-1500: each Gregorian month holds exactly one Jalali 1st (a test checks
+    it, on its 19th-24th), so a day's Jalali month is one equality join and one comparison."""
+    firsts = [
+        jdatetime.date(year, month, 1).togregorian()
+        for year in range(1300, 1501)
+        for month in range(1, 13)
+    ]
+    return [(cur.replace(day=1), cur, prev) for prev, cur in itertools.pairwise(firsts)]
+
+
+def _jalali_months_prepare() -> None:
+    """The session's lookup table of Jalali months (temporary, like reports_month)."""
+    _execute(f"CREATE TEMP TABLE IF NOT EXISTS {JMONTH} (g date PRIMARY KEY, s date, p date)")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {JMONTH}")  # noqa: S608 (a code constant)  # nosec B608
+        if cursor.fetchone()[0]:
+            return
+        cursor.executemany(
+            f"INSERT INTO {JMONTH} (g, s, p) VALUES (%s, %s, %s)",  # noqa: S608 (a code constant)  # nosec B608
+            [[_date(g), _date(s), _date(p)] for g, s, p in jalali_month_table()],
+        )
+    if _postgres():
+        _execute(f"ANALYZE {JMONTH}")
+
+
+def _jalali_month(day: str) -> tuple[str, str]:
+    """(JOIN, start SQL): the Gregorian date of the 1st of the Jalali month of `day`."""
+    join = f" JOIN {JMONTH} jm ON jm.g = {_month(day)}"
+    return join, f"(CASE WHEN {day} >= jm.s THEN jm.s ELSE jm.p END)"
+
+
+def _start(at: str, metric: str) -> tuple[str, str, str]:
+    """(period, start SQL, JOIN it needs) of an event: its local day, or for rates its
+    Jalali month."""
     if metric in MONTHLY_METRICS:
-        return "m", _month(_day(at))
-    return "d", _day(at)
+        join, start = _jalali_month(_day(at))
+        return "m", start, join
+    return "d", _day(at), ""
 
 
 def _insert_residence(since: _Since, steps: _Steps) -> int:
     rows = 0
     for metric, from_sql, at, condition in _RESIDENCE:
-        period, start = _start(at, metric)
+        period, start, join = _start(at, metric)
         since_sql, params = since.events(at, metric)
         rows += steps.run(
             metric,
@@ -311,7 +363,7 @@ def _insert_residence(since: _Since, steps: _Steps) -> int:
             f"SELECT 'c', COALESCE(ci.county_id, 0), cit.residence_province_id, NULL, "
             f"'{period}', {start}, '{metric}', 0, COUNT(*) "
             f"FROM {from_sql} JOIN {CIT} cit ON cit.id = a.citizen_id "
-            f"LEFT JOIN {CITY} ci ON ci.id = cit.residence_city_id "
+            f"LEFT JOIN {CITY} ci ON ci.id = cit.residence_city_id{join} "
             f"WHERE {condition}{since_sql} "
             f"GROUP BY COALESCE(ci.county_id, 0), cit.residence_province_id, {start}",
             params,
@@ -322,7 +374,7 @@ def _insert_residence(since: _Since, steps: _Steps) -> int:
 def _insert_offices(since: _Since, steps: _Steps) -> int:
     rows = 0
     for metric, from_sql, office, at, condition, bucket in _office_sources():
-        period, start = _start(at, metric)
+        period, start, join = _start(at, metric)
         since_sql, params = since.events(at, metric)
         rows += steps.run(
             metric,
@@ -330,17 +382,18 @@ def _insert_offices(since: _Since, steps: _Steps) -> int:
             f"INSERT INTO {FACT} ({_COLUMNS}) "  # noqa: S608 (names and literals are code constants)  # nosec B608
             f"SELECT 'o', o.id, oc.province_id, oc.county_id, '{period}', {start}, "
             f"'{metric}', {bucket}, COUNT(*) "
-            f"FROM {from_sql} JOIN {OFF} o ON o.id = {office} JOIN {CITY} oc ON oc.id = o.city_id "
+            f"FROM {from_sql} JOIN {OFF} o ON o.id = {office} "
+            f"JOIN {CITY} oc ON oc.id = o.city_id{join} "
             f"WHERE {condition}{since_sql} "
             f"GROUP BY o.id, oc.province_id, oc.county_id, {start}"
             + ("" if bucket == "0" else f", {bucket}"),
             params,
         )
-    # Appointments are counted in their slot's month, once the sweep has marked them.
-    month = _month("s.date")
+    # Appointments are counted in their slot's Jalali month, once the sweep has marked them.
+    join, month = _jalali_month("s.date")
     for status in (BookingStatus.ATTENDED.value, BookingStatus.MISSED.value):
-        since_sql, params = ("", []) if since.month is None else (
-            " AND s.date >= %s", [_date(since.month)]
+        since_sql, params = ("", []) if since.jmonth is None else (
+            " AND s.date >= %s", [_date(since.jmonth)]
         )  # fmt: skip
         rows += steps.run(
             status,
@@ -348,7 +401,7 @@ def _insert_offices(since: _Since, steps: _Steps) -> int:
             f"INSERT INTO {FACT} ({_COLUMNS}) "  # noqa: S608 (names and literals are code constants)  # nosec B608
             f"SELECT 'o', o.id, oc.province_id, oc.county_id, 'm', {month}, '{status}', 0, "
             f"COUNT(*) FROM {BK} b JOIN {SLOT} s ON s.id = b.slot_id "
-            f"JOIN {OFF} o ON o.id = s.office_id JOIN {CITY} oc ON oc.id = o.city_id "
+            f"JOIN {OFF} o ON o.id = s.office_id JOIN {CITY} oc ON oc.id = o.city_id{join} "
             f"WHERE b.status = '{status}'{since_sql} "
             f"GROUP BY o.id, oc.province_id, oc.county_id, {month}",
             params,
@@ -359,12 +412,12 @@ def _insert_offices(since: _Since, steps: _Steps) -> int:
 def _insert_nation_direct(since: _Since) -> int:
     rows = 0
     for metric, statuses in (("sms_sent", SMS_SENT_STATUSES), ("sms_failed", SMS_FAILED_STATUSES)):
-        period, start = _start("s.created_at", metric)
+        period, start, join = _start("s.created_at", metric)
         since_sql, params = since.events("s.created_at", metric)
         rows += _execute(
             f"INSERT INTO {FACT} ({_COLUMNS}) "  # noqa: S608 (names and literals are code constants)  # nosec B608
             f"SELECT 'n', 0, NULL, NULL, '{period}', {start}, '{metric}', 0, COUNT(*) "
-            f"FROM {SMS} s WHERE s.status IN {_in(statuses)}{since_sql} GROUP BY {start}",
+            f"FROM {SMS} s{join} WHERE s.status IN {_in(statuses)}{since_sql} GROUP BY {start}",
             params,
         )
     return rows
@@ -653,6 +706,7 @@ def reports_refresh(*, full: bool = False, actor=None) -> RefreshResult:
         window = _Since(since)
         rows_sql, params = window.rows()
         steps = _Steps()
+        _jalali_months_prepare()
         shadow = _Shadow.begin() if full and _postgres() else None
         if shadow is None:
             steps.run(

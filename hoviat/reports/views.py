@@ -141,6 +141,12 @@ def _charts(*, level: str, code: str, as_of) -> dict:
     queue = selectors.queue_series(level=level, code=code, as_of=as_of)
     lead = selectors.lead_time_histogram(level=level, code=code, as_of=as_of)
     return {
+        # A chart with nothing to draw is a sentence, not bare axes (the template says so).
+        "empty": {
+            "monthly": not any(n for _, _, n in monthly),
+            "queue": not any(n for _, n in queue),
+            "lead": not any(n for _, n in lead),
+        },
         "monthly": {
             "labels": [f"{MONTHS[m - 1]} {persian_digits(y)}" for y, m, _ in monthly],
             "values": [n for _, _, n in monthly],
@@ -165,6 +171,7 @@ def _common(request, figures, as_of) -> dict:
         "refreshed_at": figures.refreshed_at,
         "table_columns": [exports.COLUMN[a] for a in exports.TABLE_ATTRS],
         "definitions": exports.definitions(),
+        "rate_window": selectors.rate_window_text(as_of),
         "query": _with_as_of("", request),
         "is_national": permissions.is_national_admin(request.user),
     }
@@ -188,6 +195,7 @@ def dashboard(request):
             "shapes": map_shapes(provinces, request),
             "view_box": map_view_box(),
             "legend": [(colour, label) for _, colour, label in SCALE] + [NO_DATA],
+            "no_rank_note": selectors.NO_RANK_NOTE,
         }
     )
     return render(request, "reports/dashboard.html", context)
@@ -266,7 +274,7 @@ def province_csv(request, code: str):
     code, as_of, figures, counties, offices = _province_rows(request, code)
     return _download(
         exports.figures_csv([figures, *counties, *offices]),
-        filename=f"hoviat-{code}-{as_of.isoformat()}.csv",
+        filename=exports.file_name(f"hoviat-{code}", as_of, "csv"),
         content_type=CSV,
     )
 
@@ -277,7 +285,9 @@ def province_xlsx(request, code: str):
     content = exports.figures_xlsx(
         [("استان", [figures]), ("شهرستان‌ها", counties), ("دفاتر", offices)]
     )
-    return _download(content, filename=f"hoviat-{code}-{as_of.isoformat()}.xlsx", content_type=XLSX)
+    return _download(
+        content, filename=exports.file_name(f"hoviat-{code}", as_of, "xlsx"), content_type=XLSX
+    )
 
 
 @reports_page
@@ -292,7 +302,9 @@ def province_pdf(request, code: str):
         refreshed_at=figures.refreshed_at,
     )
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="hoviat-{code}-{as_of.isoformat()}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{exports.file_name(f"hoviat-{code}", as_of, "pdf")}"'
+    )
     return response
 
 
@@ -308,7 +320,7 @@ def provinces_csv(request):
     as_of, nation, provinces = _nation_rows(request)
     return _download(
         exports.figures_csv([nation, *provinces]),
-        filename=f"hoviat-provinces-{as_of.isoformat()}.csv",
+        filename=exports.file_name("hoviat-provinces", as_of, "csv"),
         content_type=CSV,
     )
 
@@ -318,5 +330,5 @@ def provinces_xlsx(request):
     as_of, nation, provinces = _nation_rows(request)
     content = exports.figures_xlsx([("کشور", [nation]), ("استان‌ها", provinces)])
     return _download(
-        content, filename=f"hoviat-provinces-{as_of.isoformat()}.xlsx", content_type=XLSX
+        content, filename=exports.file_name("hoviat-provinces", as_of, "xlsx"), content_type=XLSX
     )

@@ -40,3 +40,33 @@ def fa_number(value):
     except (TypeError, ValueError):
         return persian_digits(value)
     return persian_digits(text.replace(",", "٬").replace(".", "٫"))
+
+
+@register.filter
+def fa_decimal(value, places=1):
+    """{{ 30.04|fa_decimal }} → ۳۰٫۰; {{ x|fa_decimal:2 }} → ۱٬۲۳۴٫۵۰ (Persian separators)."""
+    if value is None or value == "":
+        return ""
+    try:
+        text = f"{float(value):,.{int(places)}f}"
+    except (TypeError, ValueError):
+        return persian_digits(value)
+    return persian_digits(text.replace(",", "٬").replace(".", "٫"))
+
+
+@register.filter
+def fa_label(code, labels):
+    """A stored code as people read it: {{ row.purpose|fa_label:purposes }} → «افتتاح حساب
+    بانکی». `labels` maps code → Persian text, a (Persian, English) pair, or an object with
+    `.fa` (the owning app's dict); an unknown code is shown as it is, never hidden."""
+    if code is None or code == "":
+        return ""
+    try:
+        label = labels.get(code) if hasattr(labels, "get") else dict(labels).get(code)
+    except (TypeError, ValueError):
+        label = None
+    if label is None:
+        return code
+    if isinstance(label, tuple | list):
+        return label[0]
+    return getattr(label, "fa", label)

@@ -202,3 +202,21 @@ def test_the_filters_work_inside_a_template():
 )
 def test_fa_number_uses_persian_digits_and_separators(value, shown):
     assert fa_number(value) == shown
+
+
+def test_fa_label_shows_the_persian_label_of_a_code_from_any_of_the_owning_apps_dicts():
+    from dataclasses import dataclass
+
+    from hoviat.core.templatetags.persian import fa_decimal, fa_label
+
+    @dataclass
+    class Reason:
+        fa: str
+
+    assert fa_label("card", {"card": "استعلام کارت"}) == "استعلام کارت"
+    assert fa_label("LOAN", {"LOAN": ("وام", "Loan")}) == "وام"
+    assert fa_label("NOT_FOUND", {"NOT_FOUND": Reason("یافت نشد")}) == "یافت نشد"
+    assert fa_label("NEW_CODE", {}) == "NEW_CODE"  # never hidden
+    assert fa_label("", {}) == "" and fa_label(None, {}) == ""
+    assert fa_decimal(30.04) == "۳۰٫۰" and fa_decimal(1234.5, 2) == "۱٬۲۳۴٫۵۰"
+    assert fa_decimal(None) == ""

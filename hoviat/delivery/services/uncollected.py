@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hoviat.applications.services import applications_void_many
 from hoviat.core.bulk import rows_insert
+from hoviat.core.text import persian_digits
 from hoviat.delivery.conf import conf
 from hoviat.delivery.models import Collection, Destruction, ValidityExtension
 from hoviat.delivery.services._shared import CARD, CHUNK
@@ -48,7 +49,7 @@ def collections_void_overdue(
     certificates revoked, the holder told; chunk by chunk, each claimed under lock."""
     result = VoidResult()
     hold_days = conf("DELIVERY_HOLD_DAYS")
-    reason = f"تحویل گرفته نشد در مهلت {hold_days} روزه"
+    reason = f"تحویل گرفته نشد در مهلت {persian_digits(hold_days)} روزه"
     # Collections whose card was not ours to void (held by a concurrent sweep, or not at the
     # office): not offered again in this run, so every round makes progress.
     passed: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +12,10 @@ from hoviat.core.tests.factories import staff_sign_in
 from hoviat.inquiry import signing
 from hoviat.inquiry.reasons import (
     PROBLEMS,
+    PURPOSES,
     REASONS,
+    RESULTS,
+    SCOPES,
     problem_table_markdown,
     reason_table_markdown,
 )
@@ -84,7 +88,13 @@ def test_the_log_page_shows_inquiries_to_a_national_admin_only(bank, nasrin, rez
 
     assert page.status_code == 200
     text = page.content.decode()
-    assert bank.name in text and "NOT_FOUND" in text and REASONS["NOT_FOUND"].fa in text
+    assert bank.name in text and REASONS["NOT_FOUND"].fa in text
+    # Codes as people read them: the Persian label shown, the code only in a tooltip.
+    row = text.split('data-testid="log"')[1].split("</table>")[0]
+    cells = re.sub(r'title="[^"]*"', "", row)
+    for code in ("NOT_FOUND", "LOAN", ">card<", "invalid"):
+        assert code not in cells
+    assert PURPOSES["LOAN"][0] in cells and SCOPES["card"] in cells and RESULTS["invalid"] in cells
     assert refused.status_code == 403
     assert Client().get("/inquiry/log/").status_code == 302
 
@@ -198,3 +208,13 @@ def test_keys_are_revoked_and_rotated_from_the_admin_list(bank, make_partner, na
     old = ApiKey.objects.get(pk=other.key.pk)
     assert old.replaced_by is not None and old.expires_at is not None
     assert old.replaced_by.prefix in rotated.content.decode()
+
+
+def test_every_result_and_endpoint_the_services_log_has_a_persian_label():
+    services = ROOT / "hoviat" / "inquiry" / "services"
+    source = "\n".join(p.read_text() for p in services.glob("*.py"))
+    results = set(re.findall(r'result="([a-z_]+)"', source))
+    results |= set(re.findall(r'"([a-z_]+)" if [a-z.]+ else "([a-z_]+)"', source)[0])
+    results |= {"valid", "invalid"}
+    assert results <= set(RESULTS)
+    assert set(re.findall(r'endpoint="([a-z_]+)"', source)) <= set(SCOPES)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from hoviat.core.audit import audit_record
 from hoviat.core.errors import Conflict, DomainError, NotFound
+from hoviat.core.jalali import format_jalali
 from hoviat.pki import profiles
 from hoviat.pki.models import CaKind, CertificateAuthority
 from hoviat.pki.services._shared import (
@@ -270,7 +271,7 @@ def _ca_usable(ca: CertificateAuthority, *, now: dt.datetime | None = None) -> N
         )
     if ca.not_after <= now:
         raise CaExpired(
-            f"اعتبار {name} ({ca.subject}) در {ca.not_after:%Y-%m-%d} به پایان "
+            f"اعتبار {name} ({ca.subject}) در {format_jalali(ca.not_after)} به پایان "
             "رسیده است؛ صدور گواهی ممکن نیست.",
             extra={"ca": ca.subject},
         )

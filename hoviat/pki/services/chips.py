@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.db import transaction
 
 from hoviat.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from hoviat.core.text import persian_digits
 from hoviat.pki import chip
 from hoviat.pki.models import EmulatedChip
 from hoviat.pki.services._shared import _chip_secret
@@ -78,7 +79,9 @@ class PukBlocked(DomainError):
 
 class PinInvalid(ValidationFailed):
     code = "PIN_FORMAT_INVALID"
-    default_detail = f"رمز باید {chip.PIN_MIN} تا {chip.PIN_MAX} رقم باشد."
+    default_detail = (
+        f"رمز باید {persian_digits(chip.PIN_MIN)} تا {persian_digits(chip.PIN_MAX)} رقم باشد."
+    )
 
 
 PIN_TRIES = 3
@@ -126,7 +129,7 @@ def _pin_try(*, csn: str, slot: str, pin: str) -> EmulatedChip:
             extra={"pin_kind": slot},
         )
     raise PinWrong(
-        f"{_PIN_KINDS[slot]} نادرست است؛ {tries} بار دیگر می‌توانید تلاش کنید.",
+        f"{_PIN_KINDS[slot]} نادرست است؛ {persian_digits(tries)} بار دیگر می‌توانید تلاش کنید.",
         extra={"pin_kind": slot, "tries_left": tries},
     )
 
@@ -177,7 +180,8 @@ def chip_unblock(*, csn: str, puk: str, new_pin: str, pin_kind: str = "id") -> N
     if tries == 0:
         raise PukBlocked()
     raise PukWrong(
-        f"کد PUK نادرست است؛ {tries} بار دیگر می‌توانید تلاش کنید.", extra={"tries_left": tries}
+        f"کد PUK نادرست است؛ {persian_digits(tries)} بار دیگر می‌توانید تلاش کنید.",
+        extra={"tries_left": tries},
     )
 
 
@@ -197,7 +201,8 @@ def chip_pins_choose(*, csn: str, id_pin: str, sign_pin: str, nmoc_pin: str) -> 
     for slot, pin in chosen.items():
         if not chip.pin_format_ok(pin):
             raise PinInvalid(
-                f"{_PIN_KINDS[slot]} باید {chip.PIN_MIN} تا {chip.PIN_MAX} رقم باشد.",
+                f"{_PIN_KINDS[slot]} باید {persian_digits(chip.PIN_MIN)} تا "
+                f"{persian_digits(chip.PIN_MAX)} رقم باشد.",
                 extra={"pin_kind": slot},
             )
     secret = _chip_secret()

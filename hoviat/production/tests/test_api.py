@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hoviat.applications.models import Application
-from hoviat.production.models import Card, Shipment
+from hoviat.production.models import Card, PersonalisationRun, Shipment
 from hoviat.production.services import stock_deliver
 from hoviat.production.tests.conftest import enrolled
 
@@ -32,7 +32,8 @@ def test_an_office_operator_may_not_touch_production(reza_api):
     assert reza_api.get(API_PREFIX + "/production/queue").status_code == 403
 
 
-def test_a_run_with_no_stock_is_a_clear_conflict(kaveh_api, pki):
+def test_a_run_with_no_stock_is_a_clear_conflict(kaveh_api, pki, bushehr_post_office, reza):
+    enrolled(bushehr_post_office, reza, n=1)
     response = post(kaveh_api, "/production/runs", {"date": "2026-11-21"})
     assert response.status_code == 409
     assert response.json()["code"] == "NO_CARD_BODIES"
@@ -88,3 +89,15 @@ def test_a_queue_page_beyond_any_queue_is_refused_not_a_server_error(kaveh_api):
 
     assert response.status_code == 422
     assert response.json()["code"] == "VALIDATION_FAILED"
+
+
+def test_a_run_on_an_empty_queue_is_refused_with_a_stable_code_and_a_persian_reason(
+    kaveh_api, kaveh, pki
+):
+    stock_deliver(quantity=10, lot="L", actor=kaveh)
+    response = post(kaveh_api, "/production/runs", {"date": "2026-11-21"})
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "PRODUCTION_QUEUE_EMPTY"
+    assert "صف تولید خالی است" in response.json()["detail"]
+    assert not PersonalisationRun.objects.exists()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,3 +31,32 @@ def test_the_production_operator_takes_a_delivery_and_runs_the_queue(
 
     page.get_by_role("link", name="محموله‌ها").click()
     expect(page.get_by_text("اداره پست مرکزی بوشهر")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_running_run_moves_its_progress_bar_without_a_reload(
+    page, kaveh, reza, bushehr_post_office, pki
+):
+    from hoviat.core.jalali import today_local
+    from hoviat.production.models import PersonalisationRun
+    from hoviat.production.services import production_run_start, stock_deliver
+
+    enrolled(bushehr_post_office, reza, n=2)
+    stock_deliver(quantity=10, lot="L", actor=kaveh)
+    run = production_run_start(date=today_local(), actor=kaveh)  # started, no worker yet
+
+    page.goto("/accounts/login/?next=/production/runs/")
+    browser_sign_in(page, "kaveh", PASSWORD)
+    box = page.get_by_test_id("run-progress")
+    expect(box).to_contain_text("۰ از ۲ کارت")
+    page.evaluate("window.__notReloaded = true")
+
+    PersonalisationRun.objects.filter(pk=run.pk).update(personalised=1)
+    expect(box).to_contain_text("۱ از ۲ کارت (۵۰٪)", timeout=10_000)
+    expect(page.locator("#run-progress-bar")).to_have_attribute("value", "50")
+
+    PersonalisationRun.objects.filter(pk=run.pk).update(personalised=2, status="completed")
+    expect(box).to_contain_text("پایان یافته", timeout=10_000)
+    expect(box).to_have_class(re.compile("alert-success"))
+    assert page.evaluate("window.__notReloaded") is True

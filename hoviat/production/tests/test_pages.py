@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+import shutil
+import subprocess
 
 from django.test import Client
 
+from hoviat.core.jalali import format_jalali
 from hoviat.core.tests.factories import staff_sign_in
 from hoviat.production.models import Shipment
 from hoviat.production.services import production_run, stock_deliver
@@ -47,9 +52,25 @@ def test_a_shipment_manifest_masks_national_codes(kaveh, pki, bushehr_post_offic
     text = client.get(f"/production/shipments/{shipment.pk}/manifest.csv").content.decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 3
+    # Machines read the ISO expiry, people the Jalali one beside it; the file name is Jalali.
+    header = rows[0]
+    expires = dt.date.fromisoformat(rows[1][header.index("expires_on")])
+    assert rows[1][header.index("expires_on_jalali")] == format_jalali(expires, persian=False)
+    day = format_jalali(Shipment.objects.get().created_at, persian=False).replace("/", "-")
+    assert client.get(f"/production/shipments/{shipment.pk}/manifest.csv")[
+        "Content-Disposition"
+    ] == (f'attachment; filename="manifest-{shipment.pk}-{day}.csv"')
     code = apps[0].citizen.national_code
     assert code not in text and f"{code[:3]}****{code[-3:]}" in text
     pdf = client.get(f"/production/shipments/{shipment.pk}/manifest.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        words = subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+        ).stdout.decode()
+        assert format_jalali(expires) in words  # ۱۴۱۲/۰۹/۰۱, not 2033-11-21
+        assert expires.isoformat() not in words
+        plain = re.sub("[\u202a-\u202e]", "", words)  # pdftotext's direction marks
+        assert re.search("۱ *از *۱", plain)  # the page number in Persian
     client.post(f"/production/shipments/{shipment.pk}/dispatch/")
     assert Shipment.objects.get().status == "dispatched"

@@ -55,7 +55,7 @@ def test_it_loads_good_rows_and_reports_bad_ones_with_line_numbers(places, write
         ("8", "DATE_IMPOSSIBLE"),
         ("9", "NAME_NOT_PERSIAN"),
     ]
-    assert "سطر 2" in report[3]["reason"]  # the duplicate names the line it repeats
+    assert "سطر ۲" in report[3]["reason"]  # the duplicate names the line it repeats
     assert report[1]["first_name"] == "Ali"  # the row is reported as it was read
 
 

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from hoviat.core.jalali import today_local
+from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.tests.factories import staff_sign_in
 from hoviat.reports import exports, selectors
 
@@ -33,16 +33,22 @@ def test_the_province_csv_holds_the_province_its_counties_and_offices(client, wo
     response = client.get("/reports/province/IR-06/export.csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert 'attachment; filename="hoviat-IR-06-' in response["Content-Disposition"]
+    as_of = today_local()
+    jalali_name = format_jalali(as_of, persian=False).replace("/", "-")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="hoviat-IR-06-{jalali_name}.csv"'
+    )
     rows = _csv_rows(response)
-    assert rows[0][:4] == ["سطح", "کد", "نام", "تاریخ گزارش"]
+    assert rows[0][:5] == ["سطح", "کد", "نام", "تاریخ گزارش", "تاریخ گزارش (میلادی، ISO)"]
     assert "پوشش (٪)" in rows[0]
     records = _by_header(rows)
     as_of = today_local()
     province = selectors.figures_for(level="province", code="IR-06", as_of=as_of)
     first = records[0]
     assert (first["سطح"], first["کد"], first["نام"]) == ("استان", "IR-06", "بوشهر")
-    assert first["تاریخ گزارش"] == as_of.isoformat()
+    # People read the Jalali date, machines the ISO one beside it.
+    assert first["تاریخ گزارش"] == format_jalali(as_of) and first["تاریخ گزارش"].startswith("۱۴")
+    assert first["تاریخ گزارش (میلادی، ISO)"] == as_of.isoformat()
     assert int(first["درخواست‌ها"]) == province.requested > 0
     assert int(first["جمعیت واجد شرایط"]) == province.eligible
     assert int(first["کارت‌های تحویل‌شده"]) == province.issued
@@ -53,7 +59,7 @@ def test_the_province_csv_holds_the_province_its_counties_and_offices(client, wo
     assert [r["سطح"] for r in records[1:]] == ["شهرستان"] * len(counties) + ["دفتر"] * len(offices)
     assert world.bushehr_office.code in [r["کد"] for r in records]
     # ASCII digits only in the data.
-    assert not any(ch in "۰۱۲۳۴۵۶۷۸۹" for r in rows[1:] for cell in r[3:] for ch in cell)
+    assert not any(ch in "۰۱۲۳۴۵۶۷۸۹" for r in rows[1:] for cell in r[4:] for ch in cell)
 
 
 def test_the_national_csv_has_the_nation_and_31_provinces(client, world, nasrin):
@@ -64,8 +70,12 @@ def test_the_national_csv_has_the_nation_and_31_provinces(client, world, nasrin)
     assert records[0]["سطح"] == "کشور"
     provinces = selectors.provinces_figures(as_of=today_local())
     assert [r["کد"] for r in records[1:]] == [f.code for f in provinces]
-    assert [int(r["رتبه"]) for r in records[1:]] == [f.rank for f in provinces]
+    # Provinces with nobody eligible are not ranked: an empty cell, not a shared last rank.
+    assert [int(r["رتبه"]) if r["رتبه"] else None for r in records[1:]] == [
+        f.rank for f in provinces
+    ]
     assert records[1]["رتبه"] == "1"
+    assert all(r["رتبه"] == "" for r in records[1:] if r["جمعیت واجد شرایط"] == "0")
 
 
 def test_the_province_xlsx_is_right_to_left_with_numbers_as_numbers(client, world, nasrin):
@@ -81,6 +91,8 @@ def test_the_province_xlsx_is_right_to_left_with_numbers_as_numbers(client, worl
     values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     province = selectors.figures_for(level="province", code="IR-06", as_of=today_local())
     assert values["کد"] == "IR-06"
+    assert values["تاریخ گزارش"] == format_jalali(today_local())
+    assert values["تاریخ گزارش (میلادی، ISO)"].date() == today_local()
     assert values["درخواست‌ها"] == province.requested
     assert isinstance(values["درخواست‌ها"], int)
     assert values["بدون اقدام"] == province.no_action

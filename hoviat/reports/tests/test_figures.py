@@ -1,6 +1,7 @@
 """The figures read from the maintained aggregates, checked against the records themselves."""
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -74,8 +75,9 @@ def test_provinces_are_ranked_by_coverage(two_provinces):
     assert [f.code for f in ranked[:2]] == ["IR-06", "IR-14"]  # 86.67% before 75.00%
     assert [f.rank for f in ranked[:2]] == [1, 2]
     assert ranked[0].coverage_pct == Decimal("86.67")
-    # Provinces with nobody eligible share the last rank.
-    assert ranked[2].rank == ranked[-1].rank == 3
+    # Provinces with nobody eligible have no coverage to compare: no rank, and they say why.
+    assert all(f.rank is None and f.eligible == 0 for f in ranked[2:])
+    assert all(f.notes["rank"] == selectors.NO_RANK_NOTE for f in ranked[2:])
     assert figures_for(level="province", code="ir-14", as_of=TODAY()).rank == 2
 
 
@@ -144,7 +146,7 @@ def test_the_queue_series_ends_at_todays_queue(two_provinces):
 def test_no_show_and_sms_failure_rates_are_read_over_the_months_before(two_provinces):
     office = two_provinces
     app = Application.objects.filter(citizen__residence_province__code="IR-06").first()
-    last_month = TODAY().replace(day=1) - dt.timedelta(days=10)  # inside the rate window
+    last_month = selectors.rate_window(TODAY())[1] - dt.timedelta(days=5)  # inside the window
     yesterday = last_month
     for i, status in enumerate(["attended", "attended", "attended", "missed"]):
         starts = timezone.make_aware(dt.datetime.combine(yesterday, dt.time(8 + i)))
@@ -292,12 +294,64 @@ def test_an_unknown_area_is_not_found_even_for_a_director(two_provinces, maryam)
         access_report_area_for(maryam, level="province", code="IR-99")
 
 
-def test_the_rate_window_is_the_three_whole_months_before_the_as_of_month():
+def test_the_rate_window_is_the_three_whole_jalali_months_before_the_as_of_month():
+    # 1 Azar 1405 → Shahrivar, Mehr and Aban 1405 (1 Shahrivar … 30 Aban).
     assert selectors.rate_window(dt.date(2026, 11, 22)) == (
-        dt.date(2026, 8, 1),
-        dt.date(2026, 10, 31),
+        dt.date(2026, 8, 23),
+        dt.date(2026, 11, 21),
     )
-    assert selectors.rate_window(dt.date(2026, 1, 1)) == (
-        dt.date(2025, 10, 1),
-        dt.date(2025, 12, 31),
+    assert selectors.rate_window_text(dt.date(2026, 11, 22)) == "شهریور تا آبان ۱۴۰۵"
+    # 30 Aban 1405 is still in Aban: Mordad to Mehr.
+    assert selectors.rate_window(dt.date(2026, 11, 21)) == (
+        dt.date(2026, 7, 23),
+        dt.date(2026, 10, 22),
     )
+    # Across the Jalali new year: as of 10 Farvardin 1405, Dey 1404 to Esfand 1404.
+    first, last = selectors.rate_window(dt.date(2026, 3, 30))
+    assert (first, last) == (dt.date(2025, 12, 22), dt.date(2026, 3, 20))
+    assert selectors.rate_window_text(dt.date(2026, 3, 30)) == "دی تا اسفند ۱۴۰۴"
+
+
+def test_every_gregorian_month_holds_exactly_one_jalali_first():
+    from hoviat.reports.services import jalali_month_first, jalali_month_table
+
+    table = jalali_month_table()
+    months = [g for g, _s, _p in table]
+    assert len(months) == len(set(months))
+    assert all((b - a).days in (28, 29, 30, 31) for a, b in itertools.pairwise(months))
+    for g, first, before in table[::37]:
+        assert first.replace(day=1) == g and 19 <= first.day <= 24
+        assert jalali_month_first(first) == first
+        assert jalali_month_first(first - dt.timedelta(days=1)) == before
+
+
+def test_a_rate_counts_an_event_by_its_jalali_month_not_its_gregorian_one(two_provinces):
+    """An appointment on 25 Aban 1405 (16 Nov 2026) is in Aban: in the window as of 1 Azar
+    (Shahrivar–Aban), which a Gregorian window (Aug–Oct) would have missed."""
+    office = two_provinces
+    app = Application.objects.filter(citizen__residence_province__code="IR-06").first()
+    day = dt.date(2026, 11, 16)
+    starts = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+    slot = Slot.objects.create(
+        office=office,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(minutes=15),
+        date=day,
+        capacity=1,
+        taken=1,
+    )
+    Booking.objects.create(application=app, slot=slot, status="missed")
+    reports_refresh(full=True)
+    as_of = dt.date(2026, 11, 22)
+    if as_of > TODAY():  # pragma: no cover (the suite's clock is past it)
+        pytest.skip("needs a clock after 1 Azar 1405")
+    first, last = selectors.rate_window(as_of)
+    assert first <= day <= last and day.month == 11  # a Gregorian window would end 31 Oct
+    marked = Booking.objects.filter(
+        slot__office=office, slot__date__gte=first, slot__date__lte=last
+    ).values_list("status", flat=True)
+    missed = sum(s == "missed" for s in marked)
+    attended = sum(s == "attended" for s in marked)
+    office_figures = figures_for(level="office", code=office.code, as_of=as_of)
+    assert missed >= 1
+    assert office_figures.no_show_pct == selectors.percent(missed, missed + attended)
