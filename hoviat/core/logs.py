@@ -1,0 +1,215 @@
+"""Structured logs: one JSON line per request and per job (structlog over the stdlib logging).
+
+Every log line, ours or a library's, goes through the same formatter (settings.LOGGING):
+JSON with `timestamp`, `level`, `logger`, `event`, the request id bound for the request or
+the job, and the event's own fields. `HOVIAT_LOG_FORMAT=text` gives readable lines instead.
+
+- `RequestLogMiddleware` (early in MIDDLEWARE): a request id (the proxy's `X-Request-ID` when it
+  looks like one, else a new one; sent back in the answer), bound for every line logged while
+  the request runs; at the end one `request` line (endpoint = the route's name, method,
+  status, duration_ms, user_id or partner_id) and the request metrics (core/metrics.py).
+- Jobs (huey signals, `jobs_observe`): a job enqueued during a request carries the request's id
+  in its task id; one `job` line per run (job, outcome, duration_ms, request_id). Periodic
+  jobs log at DEBUG unless they fail, so a worker at INFO is quiet every minute.
+- Personal data never goes in a field: ids only, never a national code, mobile or PIN. As a
+  second guard, the JSON formatter masks anything that looks like a valid national code or a
+  mobile number (`personal_data_in`), and the test suite fails if any log record carries one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+from hoviat.core.national_code import check_digit
+
+_NATIONAL_CODE = re.compile(r"(?<!\d)\d{10}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+98|0098|98|0)?9\d{9}(?!\d)")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+request_logger = structlog.get_logger("hoviat.request")
+job_logger = structlog.get_logger("hoviat.job")
+
+
+def _is_national_code(digits: str) -> bool:
+    return len(set(digits)) > 1 and check_digit(digits[:9]) == int(digits[9])
+
+
+def personal_data_in(text: str) -> list[str]:
+    """National codes (10 digits, valid check digit) and Iranian mobiles found in `text`."""
+    found = [m for m in _NATIONAL_CODE.findall(text) if _is_national_code(m)]
+    found += _MOBILE.findall(text)
+    return found
+
+
+def personal_data_masked(text: str) -> str:
+    text = _NATIONAL_CODE.sub(
+        lambda m: "**********" if _is_national_code(m.group()) else m.group(), text
+    )
+    return _MOBILE.sub("09*********", text)
+
+
+class _MaskingJSONRenderer(structlog.processors.JSONRenderer):
+    def __call__(self, logger: Any, name: str, event_dict: Any) -> str:  # type: ignore[override]
+        return personal_data_masked(str(super().__call__(logger, name, event_dict)))
+
+
+_SHARED = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def _configure_structlog() -> None:
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_SHARED,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def formatter(format: str = "json") -> logging.Formatter:
+    """The formatter of settings.LOGGING's handler (called by logging.config)."""
+    _configure_structlog()
+    renderer: Any
+    if format == "json":
+        renderer = _MaskingJSONRenderer(ensure_ascii=False)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+
+
+def endpoint_of(request: HttpRequest) -> str:
+    """The route's name (or pattern), never the raw path."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"
+    return match.view_name or match.route or "unnamed"
+
+
+def _who(request: HttpRequest) -> dict[str, Any]:
+    # Only what the request already loaded: asking for request.user would read the session.
+    who: dict[str, Any] = {}
+    user = request.__dict__.get("_cached_user")
+    if user is not None and user.is_authenticated:
+        who["user_id"] = user.pk
+    partner_id = getattr(getattr(request, "auth", None), "partner_id", None)
+    if partner_id is not None:
+        who["partner_id"] = partner_id
+    return who
+
+
+class RequestLogMiddleware:
+    """One `request` line and the request metrics for every request; the request id."""
+
+    def __init__(self, get_response):
+        from hoviat.core import metrics
+
+        self.get_response = get_response
+        self.metrics = metrics
+        self.enabled = logging.getLogger("hoviat.request").isEnabledFor(logging.INFO)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        start = time.perf_counter()
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            self.metrics.exception_observed(endpoint_of(request))
+            raise
+        finally:
+            structlog.contextvars.clear_contextvars()
+        seconds = time.perf_counter() - start
+        endpoint = endpoint_of(request)
+        self.metrics.request_observed(endpoint, request.method or "", response.status_code, seconds)
+        response["X-Request-ID"] = request_id
+        if self.enabled:
+            request_logger.info(
+                "request",
+                request_id=request_id,
+                endpoint=endpoint,
+                method=request.method,
+                status=response.status_code,
+                duration_ms=round(seconds * 1000, 2),
+                **_who(request),
+            )
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        self.metrics.exception_observed(endpoint_of(request))
+
+
+# --- Jobs -------------------------------------------------------------------------------------
+
+_started: dict[str, float] = {}
+
+
+def _request_id_of(task_id: str) -> str | None:
+    request_id, sep, _ = task_id.rpartition(".")
+    return request_id if sep else None
+
+
+def jobs_observe(huey: Any) -> None:
+    """Connects the job lines and the request-id hand-over to huey's signals."""
+    from huey import signals
+    from huey.api import PeriodicTask
+
+    @huey.signal(signals.SIGNAL_ENQUEUED)
+    def _enqueued(signal: str, task: Any, *args: Any) -> None:
+        # The request's id goes with the task inside its id (huey's message has no other field
+        # to carry it): "<request id>.<uuid>".
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        if request_id and "." not in task.id:
+            task.id = f"{request_id}.{task.id}"
+            task.revoke_id = f"r:{task.id}"
+
+    @huey.signal(signals.SIGNAL_EXECUTING)
+    def _executing(signal: str, task: Any, *args: Any) -> None:
+        _started[task.id] = time.perf_counter()
+
+    @huey.signal(
+        signals.SIGNAL_COMPLETE,
+        signals.SIGNAL_ERROR,
+        signals.SIGNAL_CANCELED,
+        signals.SIGNAL_TIMEOUT,
+        signals.SIGNAL_LOCKED,
+        signals.SIGNAL_RETRYING,
+    )
+    def _finished(signal: str, task: Any, *args: Any) -> None:
+        started = _started.pop(task.id, None)
+        failed = signal != signals.SIGNAL_COMPLETE
+        level = logging.DEBUG if isinstance(task, PeriodicTask) and not failed else logging.INFO
+        if failed and signal != signals.SIGNAL_RETRYING:
+            level = logging.WARNING
+        fields: dict[str, Any] = {"job": task.name, "outcome": signal, "task_id": task.id}
+        request_id = _request_id_of(task.id)
+        if request_id and "request_id" not in structlog.contextvars.get_contextvars():
+            fields["request_id"] = request_id
+        if started is not None:
+            fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        if args and isinstance(args[0], BaseException):
+            fields["error"] = type(args[0]).__name__
+        job_logger.log(level, "job", **fields)
