@@ -297,6 +297,19 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
+# --- Serving (`hoviat serve`, `hoviat worker`; docs/deploy.md) ---------------------------------
+SERVE_BIND = env_str("HOVIAT_SERVE_BIND", "127.0.0.1:8000")
+# 0: one worker process per usable CPU, at least two.
+SERVE_WORKERS = env_int("HOVIAT_SERVE_WORKERS", 0, minimum=0)
+SERVE_THREADS = env_int("HOVIAT_SERVE_THREADS", 8, minimum=1)
+SERVE_TIMEOUT = env_int("HOVIAT_SERVE_TIMEOUT", 30, minimum=5)
+# Longer than the proxy's idle timeout towards us, so gunicorn never closes first.
+SERVE_KEEP_ALIVE = env_int("HOVIAT_SERVE_KEEP_ALIVE", 75, minimum=1)
+SERVE_MAX_REQUESTS = env_int("HOVIAT_SERVE_MAX_REQUESTS", 20_000, minimum=0)
+# Emptied at each start: the workers' metric files (prometheus_client multiprocess mode).
+SERVE_METRICS_DIR = env_str("HOVIAT_SERVE_METRICS_DIR", str(VAR_DIR / "metrics"))
+WORKER_THREADS = env_int("HOVIAT_WORKER_THREADS", 2, minimum=1)
+
 # --- Notifications ----------------------------------------------------------------------------
 SMS_BACKEND = env_choice("SMS_BACKEND", "file", ["console", "file", "kavenegar"])
 SMS_FILE_PATH = VAR_DIR / "sms.jsonl"
