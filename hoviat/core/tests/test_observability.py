@@ -158,7 +158,7 @@ def test_one_request_line_with_its_id_route_status_and_duration(caplog):
     assert "path" not in line and "user_id" not in line
     # A request id that is not one (too short, odd characters) is replaced.
     answer = Client().get("/track/", HTTP_X_REQUEST_ID="x\n")
-    assert len(answer["X-Request-ID"]) == 32
+    assert len(answer["X-Request-ID"]) == 24
 
 
 @pytest.mark.django_db
@@ -178,8 +178,28 @@ def test_a_job_enqueued_by_a_request_logs_with_the_requests_id(caplog):
     [job] = [r.msg for r in caplog.records if r.name == "hoviat.job"]
     assert job["job"] == "observed_job"
     assert job["outcome"] == "complete"
-    assert job["task_id"].startswith("req-1234567890.")
+    assert job["request_id"] == "req-1234567890"
     assert job["duration_ms"] >= 0
+
+
+def test_a_queued_task_carries_the_request_id_in_its_id():
+    """On a real queue the job runs in another process: the id travels inside the task id."""
+    import structlog
+
+    from hoviat.core.logs import _request_id_of
+
+    @HUEY.task()
+    def carried():
+        return None
+
+    task = carried.s()
+    structlog.contextvars.bind_contextvars(request_id="req-abcdefgh")
+    try:
+        HUEY._emit("enqueued", task)
+    finally:
+        structlog.contextvars.clear_contextvars()
+    assert _request_id_of(task.id) == "req-abcdefgh"
+    assert task.revoke_id == f"r:{task.id}"
 
 
 def test_json_lines_carry_the_bound_request_id_and_mask_personal_data():
