@@ -1,7 +1,8 @@
 """`hoviat worker`: the job consumer (huey) with every periodic job of hoviat/schedules.py.
 
-One per site is enough for the schedules (each periodic job is enqueued by the one consumer
-that runs the scheduler); more workers (threads) for more jobs at once: HOVIAT_WORKER_THREADS.
+Run exactly one worker that runs the schedules per site (each consumer with the scheduler on
+enqueues every periodic job); more workers for more jobs at once take `--no-periodic`.
+Threads per worker: HOVIAT_WORKER_THREADS.
 """
 
 from django.conf import settings
@@ -12,9 +13,17 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Run the background jobs and the periodic schedules (huey consumer)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="do not enqueue the periodic jobs (every worker but one)",
+        )
+
+    def handle(self, *args, no_periodic: bool, **options):
         call_command(
             "run_huey",
             workers=settings.WORKER_THREADS,
             worker_type="thread",
+            periodic=not no_periodic,
         )
