@@ -7,7 +7,7 @@ Threads per worker: HOVIAT_WORKER_THREADS.
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -21,6 +21,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_periodic: bool, **options):
+        from hoviat.core.health import migrations
+
+        try:
+            migrations()
+        except Exception as error:
+            raise CommandError(f"the database is not ready: {error} (run `hoviat migrate`)")
         call_command(
             "run_huey",
             workers=settings.WORKER_THREADS,
