@@ -66,6 +66,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("national codes or mobiles in log lines", red=True)
         for line in sorted(set(personal_data_watch.found))[:50]:
             terminalreporter.line(line)
+
+
 PASSWORD = "correct horse battery"  # noqa: S105 (test personas only)
 
 

@@ -63,11 +63,11 @@ def personal_data_masked(text: str) -> str:
 
 
 class _MaskingJSONRenderer(structlog.processors.JSONRenderer):
-    def __call__(self, logger: Any, name: str, event_dict: Any) -> str:  # type: ignore[override]
+    def __call__(self, logger: Any, name: str, event_dict: Any) -> str:
         return personal_data_masked(str(super().__call__(logger, name, event_dict)))
 
 
-_SHARED = [
+_SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,

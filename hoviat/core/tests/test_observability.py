@@ -273,7 +273,11 @@ def test_deploy_doc_names_every_environment_variable_the_settings_read():
     import re
 
     settings_source = (ROOT / "hoviat" / "settings.py").read_text()
-    read = set(re.findall(r'(?:env_\w+|secret_from_env_or_file)\(\s*"([A-Z0-9_]+)"', settings_source))
-    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", (ROOT / "docs" / "deploy.md").read_text(), re.M))
+    read = set(
+        re.findall(r'(?:env_\w+|secret_from_env_or_file)\(\s*"([A-Z0-9_]+)"', settings_source)
+    )
+    documented = set(
+        re.findall(r"^\| `([A-Z0-9_]+)` \|", (ROOT / "docs" / "deploy.md").read_text(), re.M)
+    )
     assert read, "no variables found: the pattern no longer matches settings.py"
     assert read - documented == set(), "add these to the table in docs/deploy.md"

@@ -96,7 +96,7 @@ def pg_binaries_missing() -> str | None:
 
 
 def get(url: str, headers: dict | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
             return answer.status, answer.read()
@@ -157,7 +157,9 @@ def served():
 
 
 def _count(text: str, endpoint: str) -> float:
-    pattern = rf'^hoviat_http_requests_total{{([^}}]*endpoint="{re.escape(endpoint)}"[^}}]*)}} (\S+)$'
+    pattern = (
+        rf'^hoviat_http_requests_total{{([^}}]*endpoint="{re.escape(endpoint)}"[^}}]*)}} (\S+)$'
+    )
     return sum(float(m.group(2)) for m in re.finditer(pattern, text, re.M))
 
 

@@ -68,16 +68,18 @@ class Command(BaseCommand):
         try:
             migrations()
         except Exception as error:
-            raise CommandError(f"the database is not ready: {error} (run `hoviat migrate`)")
+            raise CommandError(
+                f"the database is not ready: {error} (run `hoviat migrate`)"
+            ) from None
         connections.close_all()  # never share the master's connection with the workers
         workers = settings.SERVE_WORKERS or max(2, usable_cpus())
         threads = settings.SERVE_THREADS
-        args = gunicorn_arguments(
+        argv = gunicorn_arguments(
             bind=bind or settings.SERVE_BIND, workers=workers, threads=threads
         )
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         if print:
-            self.stdout.write(" ".join(["gunicorn", *args]))
+            self.stdout.write(" ".join(["gunicorn", *argv]))
             return
         metrics_dir = Path(settings.SERVE_METRICS_DIR)
         shutil.rmtree(metrics_dir, ignore_errors=True)  # the last run's workers are gone
@@ -85,4 +87,4 @@ class Command(BaseCommand):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
         sys.stdout.flush()
-        os.execv(gunicorn, [gunicorn, *args])  # noqa: S606 (our own venv's gunicorn)
+        os.execv(gunicorn, [gunicorn, *argv])  # noqa: S606 (our own venv's gunicorn)

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             migrations()
         except Exception as error:
-            raise CommandError(f"the database is not ready: {error} (run `hoviat migrate`)")
+            raise CommandError(
+                f"the database is not ready: {error} (run `hoviat migrate`)"
+            ) from None
         call_command(
             "run_huey",
             workers=settings.WORKER_THREADS,
