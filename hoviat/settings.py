@@ -521,6 +521,10 @@ if not BIOMETRIC_KEYS and not GENERATE_DEV_SECRETS:
         "(HOVIAT_DEBUG=false); set it, or set HOVIAT_DEBUG=true on a developer's machine"
     )
 BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
+# `hoviat backup` copies these folders beside the database dump (core/backup.py); the keys'
+# folder is added here by name once it exists.
+BACKUP_FILE_DIRS = {"biometrics": BIOMETRIC_DIR}
+BACKUP_DIR = Path(env_str("HOVIAT_BACKUP_DIR", str(VAR_DIR / "backups")))
 BIOMETRIC_MAX_UPLOAD_BYTES = env_int(
     "HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024
 )
