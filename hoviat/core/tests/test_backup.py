@@ -52,7 +52,7 @@ def test_backup_then_restore_brings_back_the_rows_and_the_files(folders):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_damaged_backup_is_refused_naming_the_files_and_nothing_is_restored(folders):
-    biometrics, _keys, destination = folders
+    _biometrics, _keys, destination = folders
     ProvinceFactory(code="IR-06")
     made = backup_create(destination=destination)
     ProvinceFactory(code="IR-07")

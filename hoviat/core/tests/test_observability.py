@@ -158,7 +158,8 @@ def test_one_request_line_with_its_id_route_status_and_duration(caplog):
     assert "path" not in line and "user_id" not in line
     # A request id that is not one (too short, odd characters) is replaced.
     answer = Client().get("/track/", HTTP_X_REQUEST_ID="x\n")
-    assert len(answer["X-Request-ID"]) == 24
+    assert len(answer["X-Request-ID"]) == 32
+    assert answer["X-Request-ID"].isalpha()
 
 
 @pytest.mark.django_db
