@@ -8,12 +8,14 @@ post office, director Maryam of Bushehr province, admin Nasrin, production opera
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 
 import pytest
 from django.db import connection
 
+from hoviat.core.logs import personal_data_in
 from hoviat.core.models import Role
 from hoviat.offices.models import OfficeKind
 from tests.factories import (
@@ -26,6 +28,46 @@ from tests.factories import (
 )
 
 CHROMIUM = os.environ.get("HOVIAT_CHROMIUM", "/usr/bin/chromium")
+
+
+class PersonalDataWatch(logging.Handler):
+    """Reads every log record of the run; the run fails if one carries a national code (10
+    digits, valid check digit) or a mobile number (hoviat.core.logs.personal_data_in)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:
+            text = f"{record.msg} {record.args}"
+        if hits := personal_data_in(text):
+            self.found.append(f"{record.name} ({record.pathname}:{record.lineno}): {hits}")
+
+
+personal_data_watch = PersonalDataWatch()
+
+
+def pytest_sessionstart(session):
+    # After Django's logging configuration (dictConfig replaces the root's handlers).
+    for name in ("", "huey"):
+        logging.getLogger(name).addHandler(personal_data_watch)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if personal_data_watch.found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if personal_data_watch.found:
+        terminalreporter.section("national codes or mobiles in log lines", red=True)
+        for line in sorted(set(personal_data_watch.found))[:50]:
+            terminalreporter.line(line)
+
+
 PASSWORD = "correct horse battery"  # noqa: S105 (test personas only)
 
 

@@ -10,4 +10,10 @@ class ProjectConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the periodic jobs with huey; schedules.py imports every app's services.
+        from huey.contrib.djhuey import HUEY
+
         import hoviat.schedules  # noqa: F401
+        from hoviat.core.logs import jobs_observe
+
+        # One log line per job, with the id of the request that enqueued it.
+        jobs_observe(HUEY)

@@ -2,6 +2,7 @@
 
 import copy
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,6 +42,24 @@ ALLOWED_HOSTS = env_list(
     ["127.0.0.1", "localhost", "testserver"] if DEBUG else [env_str("HOVIAT_ALLOWED_HOSTS")],
 )
 CSRF_TRUSTED_ORIGINS = env_list("HOVIAT_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: behind them the
+# rate limits and logs see the client's address, not the proxy's (core/client_address.py).
+TRUSTED_PROXIES = env_list("HOVIAT_TRUSTED_PROXIES", [])
+# Who may read /metrics (addresses or networks, the socket's own peer; core/health.py).
+METRICS_ALLOWED_ADDRESSES = env_list("HOVIAT_METRICS_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
+for _name, _networks in (
+    ("HOVIAT_TRUSTED_PROXIES", TRUSTED_PROXIES),
+    ("HOVIAT_METRICS_ALLOWED_ADDRESSES", METRICS_ALLOWED_ADDRESSES),
+):
+    for _network in _networks:
+        try:
+            ipaddress.ip_network(_network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{_name}: {_network!r} is not an address or network"
+            ) from None
+# The domain's gauges, read from the database at each scrape (hoviat/metrics.py).
+METRICS_COLLECTORS = ["hoviat.metrics.DomainCollector"]
 
 # --- Transport and browser security (`hoviat check --deploy` is silent in production) -------
 # Behind a TLS-terminating proxy, HOVIAT_SECURE_PROXY_SSL_HEADER names the header it sets
@@ -121,6 +140,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answered before the HTTPS redirect, the host check,
+    # sessions and rate limits (core/health.py).
+    "hoviat.core.health.ProbeMiddleware",
+    # The client's address behind HOVIAT_TRUSTED_PROXIES, before anything reads it.
+    "hoviat.core.client_address.ClientAddressMiddleware",
+    # The request id, one JSON line and the metrics per request, whatever answers it.
+    "hoviat.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every answer carries it, even one a later middleware makes (a redirect
     # to the second factor, a refused upload).
@@ -169,7 +195,12 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 # SQLite is the embedded default; PostgreSQL 15 through DATABASE_URL in production.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hoviat.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections (seconds; 0 closes after each request). Must stay 0 with HOVIAT_DB_POOL.
+DB_CONN_MAX_AGE = env_int("HOVIAT_DB_CONN_MAX_AGE", 0, minimum=0)
+# Behind PgBouncer in transaction mode (docs/deploy.md): no server-side cursors, no prepared
+# statements (PgBouncer before 1.21 does not carry them from one transaction to the next).
+DB_PGBOUNCER = env_bool("HOVIAT_DB_PGBOUNCER", default=False)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one of
@@ -185,8 +216,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
+    # A stopped or unreachable server fails a request (and /readyz) in seconds, not minutes.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env_int(
+        "HOVIAT_DB_CONNECT_TIMEOUT", 5, minimum=1
+    )
+    # Django's own pool (psycopg_pool) in each web process: connections kept open and shared
+    # by the threads; HOVIAT_DB_POOL_MAX_SIZE per process (workers × this ≤ max_connections).
     if env_bool("HOVIAT_DB_POOL", default=False):
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 10}
+        if DB_CONN_MAX_AGE:
+            raise ImproperlyConfigured("HOVIAT_DB_POOL needs HOVIAT_DB_CONN_MAX_AGE=0 (unset)")
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": env_int("HOVIAT_DB_POOL_MIN_SIZE", 1, minimum=0),
+            "max_size": env_int("HOVIAT_DB_POOL_MAX_SIZE", 10, minimum=1),
+            "timeout": env_int("HOVIAT_DB_POOL_TIMEOUT", 10, minimum=1),
+        }
+    if DB_PGBOUNCER:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # Read replica: reads wrapped in hoviat.core.dbrouter.use_replica() (the inquiry API) go to a
@@ -252,6 +297,19 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
+# --- Serving (`hoviat serve`, `hoviat worker`; docs/deploy.md) ---------------------------------
+SERVE_BIND = env_str("HOVIAT_SERVE_BIND", "127.0.0.1:8000")
+# 0: one worker process per usable CPU, at least two.
+SERVE_WORKERS = env_int("HOVIAT_SERVE_WORKERS", 0, minimum=0)
+SERVE_THREADS = env_int("HOVIAT_SERVE_THREADS", 8, minimum=1)
+SERVE_TIMEOUT = env_int("HOVIAT_SERVE_TIMEOUT", 30, minimum=5)
+# Longer than the proxy's idle timeout towards us, so gunicorn never closes first.
+SERVE_KEEP_ALIVE = env_int("HOVIAT_SERVE_KEEP_ALIVE", 75, minimum=1)
+SERVE_MAX_REQUESTS = env_int("HOVIAT_SERVE_MAX_REQUESTS", 20_000, minimum=0)
+# Emptied at each start: the workers' metric files (prometheus_client multiprocess mode).
+SERVE_METRICS_DIR = env_str("HOVIAT_SERVE_METRICS_DIR", str(VAR_DIR / "metrics"))
+WORKER_THREADS = env_int("HOVIAT_WORKER_THREADS", 2, minimum=1)
+
 # --- Notifications ----------------------------------------------------------------------------
 SMS_BACKEND = env_choice("SMS_BACKEND", "file", ["console", "file", "kavenegar"])
 SMS_FILE_PATH = VAR_DIR / "sms.jsonl"
@@ -282,17 +340,29 @@ MOBILE_OWNERSHIP_TIMEOUT_SECONDS = env_float(
     "HOVIAT_MOBILE_OWNERSHIP_TIMEOUT_SECONDS", 3.0, minimum=0.1, maximum=30.0
 )
 
+# One JSON line per event on standard error (core/logs.py); `text` for a developer's terminal.
+LOG_FORMAT = env_choice("HOVIAT_LOG_FORMAT", "text" if DEBUG else "json", ["json", "text"])
+LOG_LEVEL = env_choice(
+    "HOVIAT_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {
-        "handlers": ["console"],
-        "level": env_choice(
-            "HOVIAT_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-        ),
-    },
+    "formatters": {"structured": {"()": "hoviat.core.logs.formatter", "format": LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Huey's own lines once (its command adds a handler only to a logger that has none),
+        # and its every-minute "Executing …" lines only at DEBUG: core/logs.py writes one line
+        # per job, periodic ones at DEBUG unless they fail.
+        "huey": {
+            "handlers": ["console"],
+            "propagate": False,
+            "level": "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING",
+        },
+        # Django's own access lines duplicate hoviat.request's.
+        "django.server": {"level": "WARNING"},
+        "gunicorn.access": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
@@ -452,7 +522,7 @@ INQUIRY_CERT_MAX_BYTES = env_int("HOVIAT_INQUIRY_CERT_MAX_BYTES", 8192, minimum=
 # process applies at once; in the other processes within this delay.
 INQUIRY_KEY_CACHE_SECONDS = env_int("HOVIAT_INQUIRY_KEY_CACHE_SECONDS", 5, minimum=0)
 # Prepared statements for the inquiry hot path on PostgreSQL (see hoviat/inquiry/db.py).
-INQUIRY_DB_PREPARE = env_bool("HOVIAT_INQUIRY_DB_PREPARE", default=True)
+INQUIRY_DB_PREPARE = env_bool("HOVIAT_INQUIRY_DB_PREPARE", default=not DB_PGBOUNCER)
 
 # --- Enrolment -------------------------------------------------------------------------------
 # A citizen with no appointment here today is seen if a slot later today still has room.
@@ -469,6 +539,10 @@ if not BIOMETRIC_KEYS and not GENERATE_DEV_SECRETS:
         "(HOVIAT_DEBUG=false); set it, or set HOVIAT_DEBUG=true on a developer's machine"
     )
 BIOMETRIC_DIR = Path(env_str("HOVIAT_BIOMETRIC_DIR", str(VAR_DIR / "biometrics")))
+# `hoviat backup` copies these folders beside the database dump (core/backup.py); the keys'
+# folder is added here by name once it exists.
+BACKUP_FILE_DIRS = {"biometrics": BIOMETRIC_DIR}
+BACKUP_DIR = Path(env_str("HOVIAT_BACKUP_DIR", str(VAR_DIR / "backups")))
 BIOMETRIC_MAX_UPLOAD_BYTES = env_int(
     "HOVIAT_BIOMETRIC_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024
 )

@@ -25,3 +25,9 @@ _._key_rotate
 _._key_revoke
 _.log_message  # http.server's handler interface (the fake Kavenegar in the tests)
 _.do_POST
+_.process_exception  # Django's middleware interface (core.logs.RequestLogMiddleware)
+_._enqueued  # huey signal handlers, registered by decorator (core.logs.jobs_observe)
+_._executing
+_._finished
+_.child_exit  # gunicorn's server hook (hoviat/gunicorn_conf.py)
+_.DomainCollector  # settings.METRICS_COLLECTORS: a dotted path

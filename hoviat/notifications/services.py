@@ -178,9 +178,8 @@ def _after_failure(message: SmsMessage, error: str, *, permanent: bool) -> SmsMe
         SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(
             status=SmsStatus.QUEUED, last_error=error[:255], next_attempt_at=timezone.now() + delay
         )
-    logger.warning(
-        "SMS %s to %s failed (attempt %s): %s", message.pk, message.to, message.attempts, error
-    )
+    # The message's id, never its number (no mobile in a log line).
+    logger.warning("SMS %s failed (attempt %s): %s", message.pk, message.attempts, error)
     message.refresh_from_db()
     return message
 

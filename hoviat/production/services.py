@@ -197,9 +197,13 @@ def _run_process_died(run: PersonalisationRun) -> bool:
     lock any more. A run still waiting for its worker is not dead; SQLite: never known."""
     if connection.vendor != "postgresql" or run.heartbeat_at <= run.started_at:
         return False
-    if not _run_lock_take(run.pk):
-        return False
-    _run_lock_release(run.pk)
+    # Take and give back in one transaction: behind PgBouncer in transaction mode both then
+    # reach the same server connection (a lock taken on one and "released" on another would
+    # stay held there).
+    with transaction.atomic():
+        if not _run_lock_take(run.pk):
+            return False
+        _run_lock_release(run.pk)
     return True
 
 
