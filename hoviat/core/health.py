@@ -83,11 +83,20 @@ def job_queue() -> None:
     HUEY.storage.queue_size()
 
 
+def audit_log() -> None:
+    """The audit witness directory exists and is writable, the signing key loads and is the
+    recorded one, and the witness's newest checkpoint verifies."""
+    from hoviat.core.audit_tree import audit_ready
+
+    audit_ready()
+
+
 # One line per check; each is called in order on every /readyz.
 READINESS_CHECKS: list[Check] = [
     database,
     migrations,
     job_queue,
+    audit_log,
 ]
 
 

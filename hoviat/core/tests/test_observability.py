@@ -57,6 +57,25 @@ def test_readyz_names_the_failing_checks_and_nothing_else(monkeypatch, caplog):
 
 
 @pytest.mark.django_db
+def test_readyz_fails_when_the_audit_witness_or_key_is_not_right(settings, tmp_path):
+    settings.AUDIT_WITNESS_DIR = tmp_path / "missing"
+    settings.AUDIT_WITNESS_DIR_CREATE = False
+    answer = Client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["failing"] == ["audit_log"]
+    settings.AUDIT_WITNESS_DIR = tmp_path
+    assert Client().get("/readyz").status_code == 200
+    from hoviat.core.audit import audit_record
+    from hoviat.core.audit_tree import audit_checkpoint
+
+    audit_record(actor=None, action="probe.test")
+    audit_checkpoint()  # records the key in the witness directory
+    assert Client().get("/readyz").status_code == 200
+    settings.AUDIT_SIGNING_KEY = "a-key-changed-without-a-recorded-rotation"
+    assert Client().get("/readyz").json()["failing"] == ["audit_log"]
+
+
+@pytest.mark.django_db
 def test_readyz_fails_on_a_migration_not_applied(monkeypatch):
     monkeypatch.setattr(health, "_migrated", False)
     monkeypatch.setattr(
