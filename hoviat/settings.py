@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.contrib.messages import constants as message_levels
 from django.core.exceptions import ImproperlyConfigured
 
 from hoviat.core.env import (
@@ -161,10 +162,19 @@ TEMPLATES = [
                 "hoviat.core.context_processors.today",
                 "hoviat.core.context_processors.roles",
             ],
-            "builtins": ["hoviat.core.templatetags.persian"],
+            "builtins": ["hoviat.core.templatetags.persian", "hoviat.core.templatetags.forms"],
         },
     },
 ]
+
+# Every message level names a Bootstrap alert class (Bootstrap has no `alert-error`).
+MESSAGE_TAGS = {
+    message_levels.DEBUG: "secondary",
+    message_levels.INFO: "info",
+    message_levels.SUCCESS: "success",
+    message_levels.WARNING: "warning",
+    message_levels.ERROR: "danger",
+}
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite is the embedded default; PostgreSQL 15 through DATABASE_URL in production.

@@ -43,8 +43,9 @@ from hoviat.core.ratelimit import (
     rate_limit_check,
     rate_limit_hit,
     rate_limit_refund,
+    rate_limit_remaining,
 )
-from hoviat.core.text import normalize_code, normalize_text
+from hoviat.core.text import normalize_code, normalize_text, persian_digits
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.registry.models import Citizen, OwnershipSource
@@ -259,10 +260,40 @@ def citizen_session_mobile(raw_token: str) -> str | None:
 # --- Pre-registration --------------------------------------------------------------------
 
 
+# What to compare with the shenasnameh when the registry does not match: every field the form
+# checks, never which one differed (that would help someone guess another person's data).
+REGISTRY_CHECKLIST = (
+    "کد ملی (۱۰ رقم، بدون خط تیره)",
+    "سری و سریال شناسنامه (عدد سری، حرف سری و سریال ۶ رقمی)",
+    "تاریخ تولد به تقویم شمسی (روز و ماه جابه‌جا نشده باشد)",
+    "نام کوچک مادر، همان‌گونه که در شناسنامه نوشته شده",
+    "جنسیت",
+)
+
+
 class RegistryMismatch(ValidationFailed):
     code = "REGISTRY_MISMATCH"
     # Deliberately vague: which field differs would help someone guess another's data.
     default_detail = "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد."
+
+
+def _registry_mismatch(*, mobile: str) -> RegistryMismatch:
+    """The mismatch answer: what to check against the shenasnameh and how many tries remain."""
+    left = rate_limit_remaining(
+        scope="pre-register",
+        subject=mobile,
+        limit=settings.PRE_REGISTRATION_TRIES_PER_HOUR,
+        window=dt.timedelta(hours=1),
+    )
+    if left:
+        tries = f"در این ساعت {persian_digits(left)} بار دیگر می‌توانید تلاش کنید."
+    else:
+        tries = "تلاش‌های این ساعت تمام شد؛ یک ساعت دیگر دوباره تلاش کنید."
+    detail = (
+        f"{RegistryMismatch.default_detail} این موارد را با شناسنامه مقایسه کنید: "
+        f"{'، '.join(REGISTRY_CHECKLIST)}. {tries}"
+    )
+    return RegistryMismatch(detail, extra={"check": list(REGISTRY_CHECKLIST), "tries_left": left})
 
 
 class MobileNotOwner(AccessDenied):
@@ -429,7 +460,7 @@ def application_pre_register(
         mother_name=mother_name,
         gender=gender,
     ):
-        raise RegistryMismatch()
+        raise _registry_mismatch(mobile=mobile)
     _check_may_open(citizen, kind=kind)
     return _application_open(
         citizen=citizen,
