@@ -36,16 +36,16 @@ def choose(request, tracking_code: str):
         application = _application(request, tracking_code)
     except DomainError as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
-    error = ""
+    error, error_field = "", ""
     today = timezone.localdate()
     province = request.GET.get("province") or application.citizen.residence_province.code
     kind = request.GET.get("kind") or ""
     try:
         day = parse_date(request.GET["date"]) if request.GET.get("date") else today
     except DomainError as exc:
-        error, day = exc.detail, today
+        error, error_field, day = exc.detail, "date", today
     if day < today:
-        error, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", today
+        error, error_field, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", "date", today
     offices, slots, office = [], [], None
     try:
         offices = selectors.offices_by_free_capacity(
@@ -82,6 +82,7 @@ def choose(request, tracking_code: str):
             "day": day,
             "day_text": format_jalali(day),
             "error": error,
+            "error_field": error_field,
             "current": selectors.booking_current(application=application),
             "bookable": application.status in CHANGEABLE_STATUSES,
         },

@@ -44,15 +44,19 @@ def report(request, csn: str):
         card = selectors.access_card_for_citizen(mobile=request.citizen_mobile, csn=csn)
     except DomainError as exc:
         return _message(request, exc.detail, status=exc.status)
-    error = ""
+    error, error_field = "", ""
+    kind = request.POST.get("kind", "") if request.method == "POST" else ""
     if request.method == "POST":
-        if request.POST.get("confirm") != "yes":
-            error = "برای ثبت گزارش، درستی آن را تأیید کنید."
+        # No answer is chosen for the person: each missing one is said beside its field.
+        if kind not in LossKind.values:
+            error, error_field = "بگویید کارت گم شده است یا به سرقت رفته است.", "kind_lost"
+        elif request.POST.get("confirm") != "yes":
+            error, error_field = "برای ثبت گزارش، درستی آن را تأیید کنید.", "confirm"
         else:
             try:
                 outcome = services.card_report_loss(
                     csn=card.csn,
-                    kind=request.POST.get("kind", ""),
+                    kind=kind,
                     actor=None,
                     channel=LossChannel.CITIZEN,
                     mobile=request.citizen_mobile,
@@ -64,7 +68,15 @@ def report(request, csn: str):
     return render(
         request,
         "delivery/cards_report.html",
-        {"view": selectors.card_view(card=card), "kinds": LossKind.choices, "error": error},
+        {
+            "view": selectors.card_view(card=card),
+            "kinds": LossKind.choices,
+            "kind": kind,
+            "error": error,
+            "error_field": error_field,
+            # Said before the report, not after: what the replacement card will cost.
+            "replacement_fee": selectors.replacement_fee_for(card=card),
+        },
         status=422 if error else 200,
     )
 

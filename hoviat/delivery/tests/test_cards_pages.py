@@ -170,3 +170,24 @@ def test_in_the_browser_nasrin_records_an_extension_in_jalali_dates(nasrin, page
     assert "تمدید اعتبار ثبت شد" in page.get_by_role("alert").first.inner_text()
     assert "۱۴۰۵/۱۲/۲۹" in page.get_by_test_id("extensions").inner_text()
     assert ValidityExtension.objects.get().reference == "مصوبه هیئت وزیران"
+
+
+def test_the_report_page_shows_the_replacement_fee_and_chooses_nothing(
+    saras_active_card, sara_page
+):
+    url = f"/cards/{saras_active_card.csn}/report/"
+    html = sara_page.get(url).content.decode()
+    fee = django_settings.FEE_LOST_RIALS[0]
+    assert f"{fee:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in html
+    assert "checked" not in html
+
+    nothing = sara_page.post(url, {"confirm": "yes"})
+    page = nothing.content.decode()
+    assert nothing.status_code == 422
+    assert "data-error-summary" in page and 'href="#kind_lost"' in page
+    assert 'id="kind_error"' in page and 'aria-invalid="true"' in page
+    unconfirmed = sara_page.post(url, {"kind": "lost"}).content.decode()
+    assert 'href="#confirm"' in unconfirmed
+    # The answer given stays chosen.
+    assert 'value="lost" checked' in unconfirmed
+    assert Card.objects.get(pk=saras_active_card.pk).status == "active"
