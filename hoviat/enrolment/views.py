@@ -59,10 +59,24 @@ def _to_enrolment(enrolment_id: int, anchor: str = ""):
 @operator_required
 @require_GET
 def home(request):
+    return _home(request)
+
+
+def _home(request, *, error: str = "", error_field: str = "", status: int = 200):
+    """The desk; a refused check-in or counter application comes back here with its error
+    beside the field it is about (and in the summary at the top), the typed values kept."""
     user = request.user
     office = user.office if permissions.is_office_operator(user) else None
     day = today_local()
-    context = {"office": office, "day": day, "appointments": [], "walk_ins": []}
+    context = {
+        "office": office,
+        "day": day,
+        "appointments": [],
+        "walk_ins": [],
+        "error": error,
+        "error_field": error_field,
+        "typed": request.POST if error else {},
+    }
     if office is not None:
         appointments = selectors.office_appointments(office_id=office.pk, date=day)
         booked_ids = {a.enrolment_id for a in appointments if a.enrolment_id}
@@ -72,7 +86,18 @@ def home(request):
             for e in selectors.enrolments_of_office_on(office_id=office.pk, date=day)
             if e.pk not in booked_ids
         ]
-    return render(request, "enrolment/home.html", context)
+    return render(request, "enrolment/home.html", context, status=status)
+
+
+def _counter_field(code: str) -> str:
+    """Which field of the counter form an error is about."""
+    if code.startswith("MOBILE"):
+        return "id_counter_mobile"
+    if code == "IDENTITY_DOCUMENT_REQUIRED":
+        return "id_counter_document"
+    if code.startswith("NATIONAL_CODE") or code == "CITIZEN_NOT_FOUND":
+        return "id_counter_national_code"
+    return ""
 
 
 @operator_required
@@ -88,13 +113,14 @@ def counter_open(request):
             document=request.POST.get("document", ""),
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request,
-            f"درخواست {application.citizen.full_name} ثبت شد؛ کد رهگیری: "
-            f"{application.tracking_code} (به شماره همراه پیامک شد).",
+        return _home(
+            request, error=exc.detail, error_field=_counter_field(exc.code), status=exc.status
         )
+    messages.success(
+        request,
+        f"درخواست {application.citizen.full_name} ثبت شد؛ کد رهگیری: "
+        f"{application.tracking_code} (به شماره همراه پیامک شد).",
+    )
     return redirect("office:home")
 
 
@@ -112,8 +138,7 @@ def check_in(request):
             national_code=key if by_national else None,
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("office:home")
+        return _home(request, error=exc.detail, error_field="id_code", status=exc.status)
     return _to_enrolment(enrolment.pk)
 
 
