@@ -154,7 +154,16 @@ def test_a_citizen_who_cancels_at_the_bank_is_offered_another_try(
     page.get_by_role("button", name="انصراف").click()
 
     expect(page.get_by_test_id("payment-result")).to_contain_text("پرداخت انجام نشد")
+    expect(page.get_by_test_id("failure-reason")).to_have_text("پرداخت را در صفحه بانک لغو کردید.")
     expect(page.get_by_role("link", name="تلاش دوباره برای پرداخت")).to_be_visible()
+
+
+@pytest.mark.django_db
+def test_a_card_without_funds_is_said_to_be_the_reason(client, bank_url):
+    back = client.post(bank_url, {**card_form(), "pan": "6037990000000002", "action": "pay"})
+    html = client.get(path_of(back["Location"])).content.decode()
+    assert "پرداخت انجام نشد" in html
+    assert "موجودی کارت برای این پرداخت کافی نبود." in html
 
 
 @pytest.mark.django_db
