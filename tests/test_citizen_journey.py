@@ -49,7 +49,9 @@ def test_sara_pre_registers_books_pays_and_tracks(browser, live_server, sara, bu
     close_date_picker(page)
     page.get_by_role("button", name="جست‌وجوی دفاتر").click()
     page.get_by_role("link", name=office.name).click()
-    page.locator("button[name=slot_id]:not([disabled])").first.click()
+    page.locator("a[data-slot]").first.click()
+    expect(page.get_by_test_id("booking-check")).to_contain_text(office.name)
+    page.get_by_role("button", name="درست است؛ گرفتن نوبت").click()
     expect(page.get_by_role("alert").first).to_contain_text("نگه داشته شد")
 
     # Pay in the sandbox bank; the held seat becomes a booking.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -46,7 +47,7 @@ def choose(request, tracking_code: str):
         error, error_field, day = exc.detail, "date", today
     if day < today:
         error, error_field, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", "date", today
-    offices, slots, office = [], [], None
+    offices, slots, office, calendar, chosen = [], [], None, [], None
     try:
         offices = selectors.offices_by_free_capacity(
             province_code=province, kind=kind or None, date=day
@@ -65,6 +66,12 @@ def choose(request, tracking_code: str):
             slots = list(
                 selectors.slots_of_office(office_id=office.pk, start=day, end=day, office=office)
             )
+            calendar = selectors.office_free_days(
+                office_id=office.pk, start=today, days=DAYS_TO_LOOK_AHEAD, office=office
+            )
+            # A time picked: shown for checking before the seat is taken (check your answers).
+            picked = request.GET.get("slot", "")
+            chosen = next((s for s in slots if str(s["id"]) == picked and s["free"] > 0), None)
     except (DomainError, ValueError) as exc:
         error = getattr(exc, "detail", "دفتر انتخاب‌شده معتبر نیست.")
     return render(
@@ -83,6 +90,9 @@ def choose(request, tracking_code: str):
             "day_text": format_jalali(day),
             "error": error,
             "error_field": error_field,
+            "calendar": calendar,
+            "chosen": chosen,
+            "hold_minutes": settings.BOOKING_HOLD_MINUTES,
             "current": selectors.booking_current(application=application),
             "bookable": application.status in CHANGEABLE_STATUSES,
         },
