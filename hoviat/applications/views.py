@@ -63,6 +63,7 @@ def sign_in(request):
             form.add_error("mobile", exc.detail)
         else:
             request.session["otp_mobile"] = challenge.mobile
+            request.session["otp_expires_at"] = challenge.expires_at.isoformat()
             return redirect(f"{reverse('citizen:verify')}?next={_safe_next(request, '')}")
     return render(
         request,
@@ -90,6 +91,7 @@ def verify(request):
             request.session[SESSION_KEY] = mobile
             request.session.set_expiry(settings.CITIZEN_SESSION_HOURS * 3600)
             request.session.pop("otp_mobile", None)
+            request.session.pop("otp_expires_at", None)
             return redirect(_safe_next(request, reverse("citizen:home")))
     return render(
         request,
@@ -99,6 +101,7 @@ def verify(request):
             "mobile": mobile,
             "next": _safe_next(request, ""),
             "ttl_minutes": settings.OTP_TTL_SECONDS // 60,
+            "expires_at": request.session.get("otp_expires_at", ""),
         },
     )
 
@@ -201,8 +204,27 @@ def application_detail(request, tracking_code: str):
             "track": tracking_view(application),
             "urls": _next_step_urls(application),
             "step": journey_step(application.status),
+            "visit": _visit(application),
         },
     )
+
+
+def _visit(application) -> dict | None:
+    """The held or booked seat, for the portal: office address, hold deadline."""
+    booking = (
+        application.bookings.select_related("slot__office")
+        .filter(status__in=("held", "booked"))  # booking.models.SEAT_HOLDING (a later app)
+        .first()
+    )
+    if booking is None:
+        return None
+    return {
+        "status": booking.status,
+        "starts_at": booking.slot.starts_at,
+        "office_name": booking.slot.office.name,
+        "office_address": booking.slot.office.address,
+        "hold_expires_at": booking.hold_expires_at,
+    }
 
 
 _STEP_OF_STATUS = {"pre_registered": 2, "paid": 3, "booked": 4, "delivered": 6}
@@ -220,7 +242,11 @@ def journey_step(status: str) -> int:
 def _next_step_urls(application) -> dict[str, str]:
     """Links to the payment and booking steps, where those apps are installed."""
     urls = {}
-    for name, route in (("pay", "payments:start"), ("book", "booking:choose")):
+    for name, route in (
+        ("pay", "payments:start"),
+        ("book", "booking:choose"),
+        ("receipt", "citizen_receipt_pdf"),
+    ):
         with contextlib.suppress(NoReverseMatch):
             urls[name] = reverse(route, args=[application.tracking_code])
     return urls

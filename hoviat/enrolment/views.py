@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from hoviat.applications.services import application_open_at_counter
+from hoviat.applications.views import citizen_required
 from hoviat.core import permissions
+from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.enrolment import selectors, services
@@ -351,6 +353,26 @@ def receipt_pdf(request, receipt_number: str):
     pdf = services.receipt_pdf_render(receipt=receipt, viewer=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{receipt_number}.pdf"'
+    return _private(response)
+
+
+@citizen_required
+@require_GET
+def citizen_receipt_pdf(request, tracking_code: str):
+    """The citizen's own receipt, from the portal, once enrolled (it stands in for the card
+    until hand-over); only the owner's signed-in mobile reaches it."""
+    try:
+        receipt = selectors.access_receipt_for_citizen(
+            mobile=request.citizen_mobile, tracking_code=tracking_code
+        )
+    except ReceiptNotFound as exc:
+        return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
+    citizen = receipt.application.citizen
+    pdf = services.receipt_pdf_render(
+        receipt=receipt, viewer=Actor("citizen", citizen.national_code, "citizen")
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.receipt_number}.pdf"'
     return _private(response)
 
 
