@@ -95,6 +95,22 @@ class PreRegistrationForm(forms.Form):
         return text
 
 
+class LostCodeForm(forms.Form):
+    national_code = forms.CharField(
+        label="کد ملی",
+        max_length=20,
+        help_text="کد رهگیری به شماره همراهی پیامک می‌شود که هنگام پیش‌ثبت‌نام داده شده است.",
+        widget=forms.TextInput(attrs=_LTR),
+        error_messages={"required": "کد ملی را وارد کنید."},
+    )
+
+    def clean_national_code(self):
+        try:
+            return parse_national_code(self.cleaned_data["national_code"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail, code=exc.code) from None
+
+
 class TrackForm(forms.Form):
     national_code = forms.CharField(
         label="کد ملی", max_length=20, widget=forms.TextInput(attrs=_LTR)

@@ -421,6 +421,45 @@ def _application_open(
     return application
 
 
+def tracking_code_resend(*, national_code: str, client_address: str) -> None:
+    """Send the tracking code of the person's open application again, by SMS, to the mobile
+    registered on it. Says nothing back: whether the code has an application is not told to
+    whoever typed it (the page answers the same either way); limited per address and per
+    national code (counted whether or not it exists, so the limit tells nothing either)."""
+    rate_limit_hit(
+        scope="tracking-resend-ip",
+        subject=client_address,
+        limit=settings.TRACKING_RATE_PER_MINUTE,
+        window=dt.timedelta(minutes=1),
+    )
+    code = parse_national_code(national_code)
+    rate_limit_hit(
+        scope="tracking-resend",
+        subject=code,
+        limit=settings.TRACKING_RESEND_PER_DAY,
+        window=dt.timedelta(days=1),
+    )
+    application = (
+        Application.objects.filter(citizen__national_code=code, status__in=OPEN_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+    if application is None:
+        return
+    with transaction.atomic():
+        sms_queue(
+            to=application.mobile,
+            template="tracking_code_resent",
+            params={"tracking_code": application.tracking_code},
+            related=application,
+        )
+        audit_record(
+            actor=Actor("citizen", code, "citizen"),
+            action="application.tracking_code_resent",
+            obj=application,
+        )
+
+
 def application_pre_register(
     *,
     mobile: str,

@@ -252,6 +252,29 @@ def _next_step_urls(application) -> dict[str, str]:
     return urls
 
 
+def lost_code(request):
+    """A lost tracking code, sent again by SMS to the mobile registered on the application.
+    The answer is the same whether or not the national code has an application."""
+    form = forms.LostCodeForm(request.POST if request.method == "POST" else None)
+    sent, status = False, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tracking_code_resend(
+                national_code=form.cleaned_data["national_code"],
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as exc:
+            form.add_error("national_code", exc.detail)
+            status = exc.status
+        else:
+            sent = True
+    elif form.is_bound:
+        status = 422
+    return render(
+        request, "applications/lost_code.html", {"form": form, "sent": sent}, status=status
+    )
+
+
 def track(request):
     form = forms.TrackForm(request.GET or None)
     result = None
