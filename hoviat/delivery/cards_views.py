@@ -121,6 +121,7 @@ def office_required(view):
 def office(request):
     action = request.POST.get("action")
     status = 200
+    error, error_field = "", ""
     if request.method == "POST":
         csn = request.POST.get("csn", "")
         national_code = request.POST.get("national_code", "")
@@ -143,16 +144,32 @@ def office(request):
                     text += f" کد رهگیری کارت جایگزین: {outcome.replacement.tracking_code}"
                 messages.success(request, text)
         except DomainError as exc:
-            messages.error(request, exc.detail)
+            error, error_field = exc.detail, _office_field(action, exc.code)
             status = exc.status
         else:
             return redirect("cards:office")
     return render(
         request,
         "delivery/cards_office.html",
-        {"kinds": LossKind.choices, "posted": request.POST},
+        {
+            "kinds": LossKind.choices,
+            "posted": request.POST,
+            "action": action,
+            "error": error,
+            "error_field": error_field,
+        },
         status=status,
     )
+
+
+def _office_field(action: str | None, code: str) -> str:
+    """The id of the counter form's field an error is about (the card's serial otherwise)."""
+    prefix = "f" if action == "found" else "r"
+    if code.startswith("NATIONAL_CODE"):
+        return f"{prefix}_nc"
+    if code == "LOSS_KIND_INVALID":
+        return "r_kind"
+    return f"{prefix}_csn"
 
 
 # --- National policy ------------------------------------------------------------------------

@@ -191,3 +191,20 @@ def test_the_report_page_shows_the_replacement_fee_and_chooses_nothing(
     # The answer given stays chosen.
     assert 'value="lost" checked' in unconfirmed
     assert Card.objects.get(pk=saras_active_card.pk).status == "active"
+
+
+def test_a_counter_report_without_a_kind_marks_the_kind_and_keeps_what_was_typed(
+    saras_active_card, reza
+):
+    response = _office(reza).post(
+        "/cards/office/",
+        {"action": "report", "csn": saras_active_card.csn, "national_code": "0499370899"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "data-error-summary" in html and 'href="#r_kind"' in html
+    assert 'id="r_kind_error"' in html and 'aria-describedby="r_kind_error"' in html
+    assert f'value="{saras_active_card.csn}"' in html
+    assert "selected" not in html
+    assert Card.objects.get(pk=saras_active_card.pk).status == "active"
