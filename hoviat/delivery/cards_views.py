@@ -192,23 +192,24 @@ def admin_required(view):
 @require_http_methods(["GET", "POST"])
 def policy(request):
     status = 200
+    error, error_field = "", ""
     if request.method == "POST":
         data = request.POST
         try:
             action = data.get("action")
             if action == "extension":
                 services.validity_extension_record(
-                    expiring_before=parse_date(data.get("expiring_before", "")),
-                    valid_until=parse_date(data.get("valid_until", "")),
-                    effective_from=parse_date(data.get("effective_from", "")),
+                    expiring_before=_date(data, "expiring_before", "e_before"),
+                    valid_until=_date(data, "valid_until", "e_until"),
+                    effective_from=_date(data, "effective_from", "e_from"),
                     reference=data.get("reference", ""),
                     actor=request.user,
                 )
                 messages.success(request, "تمدید اعتبار ثبت شد.")
             elif action == "cutoff":
                 services.paper_cutoff_record(
-                    accepted_until=parse_date(data.get("accepted_until", "")),
-                    effective_from=parse_date(data.get("effective_from", "")),
+                    accepted_until=_date(data, "accepted_until", "c_until"),
+                    effective_from=_date(data, "effective_from", "c_from"),
                     reference=data.get("reference", ""),
                     actor=request.user,
                 )
@@ -224,11 +225,9 @@ def policy(request):
                 )
                 messages.success(request, "مهلت پذیرش کارت قدیمی لغو شد.")
         except DomainError as exc:
-            messages.error(request, exc.detail)
-            status = exc.status
+            error, error_field, status = exc.detail, exc.extra.get("field", ""), exc.status
         except ValueError:
-            messages.error(request, "شناسه مصوبه نامعتبر است.")
-            status = 422
+            error, status = "شناسه مصوبه نامعتبر است.", 422
         else:
             return redirect(reverse("cards:policy"))
     from django.utils import timezone
@@ -242,6 +241,18 @@ def policy(request):
             "cutoffs": selectors.cutoffs_all()[:100],
             "standing": selectors.paper_card_standing(on=today),
             "posted": request.POST,
+            "action": request.POST.get("action"),
+            "error": error,
+            "error_field": error_field,
         },
         status=status,
     )
+
+
+def _date(data, name: str, field_id: str):
+    """A Jalali (or ISO) date of the policy form; its error names the field it is about."""
+    try:
+        return parse_date(data.get(name, ""))
+    except DomainError as exc:
+        exc.extra["field"] = field_id
+        raise
