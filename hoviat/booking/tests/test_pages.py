@@ -112,3 +112,14 @@ def test_a_picked_time_is_shown_for_checking_before_the_seat_is_taken(
     assert not Booking.objects.filter(application=application).exists()
     sara_signed_in.post(f"{url}book/", {"slot_id": slot.pk})
     assert Booking.objects.get(application=application).slot_id == slot.pk
+
+
+def test_booking_before_paying_does_not_show_the_payment_step_as_done(
+    sara_signed_in, sara, bushehr_post_office
+):
+    application = _application(sara)
+    page = sara_signed_in.get(f"/citizen/book/{application.tracking_code}/").content.decode()
+    start = page.index('data-testid="steps"')
+    steps = page[start : page.index("</nav>", start)]
+    assert steps.count("(انجام شد)") == 1  # pre-registration only
+    assert 'aria-current="step"' in steps
