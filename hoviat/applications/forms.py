@@ -99,7 +99,7 @@ class LostCodeForm(forms.Form):
     national_code = forms.CharField(
         label="کد ملی",
         max_length=20,
-        help_text="کد رهگیری به شماره همراهی پیامک می‌شود که هنگام پیش‌ثبت‌نام داده شده است.",
+        help_text="۱۰ رقم، مانند ۰۰۱۲۳۴۵۶۷۸",
         widget=forms.TextInput(attrs=_LTR),
         error_messages={"required": "کد ملی را وارد کنید."},
     )
