@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from playwright.sync_api import expect
 
 from hoviat.applications.models import Application
 from hoviat.core.tests.factories import browser_sign_in, staff_sign_in
@@ -147,6 +148,14 @@ def test_in_the_browser_sara_reports_her_card_lost(saras_active_card, sara, page
 
     page.goto(f"{live_server.url}/cards/")
     page.get_by_role("link", name="گزارش مفقودی یا سرقت").click()
+    page.get_by_label("تأیید می‌کنم").check()
+    page.get_by_role("button", name="ثبت گزارش").click()
+    # Nothing was chosen for her: the summary, focused, links to the first option.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").click()
+    expect(page.locator("#kind_lost")).to_be_focused()
+    page.locator("#kind_lost").check()
     page.get_by_label("تأیید می‌کنم").check()
     page.get_by_role("button", name="ثبت گزارش").click()
 
