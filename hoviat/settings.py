@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.contrib.messages import constants as message_levels
 from django.core.exceptions import ImproperlyConfigured
 
 from hoviat.core.env import (
@@ -187,10 +188,19 @@ TEMPLATES = [
                 "hoviat.core.context_processors.today",
                 "hoviat.core.context_processors.roles",
             ],
-            "builtins": ["hoviat.core.templatetags.persian"],
+            "builtins": ["hoviat.core.templatetags.persian", "hoviat.core.templatetags.forms"],
         },
     },
 ]
+
+# Every message level names a Bootstrap alert class (Bootstrap has no `alert-error`).
+MESSAGE_TAGS = {
+    message_levels.DEBUG: "secondary",
+    message_levels.INFO: "info",
+    message_levels.SUCCESS: "success",
+    message_levels.WARNING: "warning",
+    message_levels.ERROR: "danger",
+}
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite is the embedded default; PostgreSQL 15 through DATABASE_URL in production.
@@ -425,6 +435,9 @@ MISSED_APPOINTMENT_GRACE_DAYS = env_int("HOVIAT_MISSED_APPOINTMENT_GRACE_DAYS", 
 # after enrolment (the organisation's stated average service time).
 DEFAULT_LEAD_WORKING_DAYS = env_int("HOVIAT_DEFAULT_LEAD_WORKING_DAYS", 20, minimum=1)
 TRACKING_RATE_PER_MINUTE = env_int("HOVIAT_TRACKING_RATE_PER_MINUTE", 10, minimum=1)
+# A lost tracking code sent again by SMS: this many per national code a day (and the tracking
+# rate per address), so the form cannot be used to flood someone's phone.
+TRACKING_RESEND_PER_DAY = env_int("HOVIAT_TRACKING_RESEND_PER_DAY", 3, minimum=1)
 PAYMENT_GATEWAY = env_choice("HOVIAT_PAYMENT_GATEWAY", "sandbox", ["sandbox"])
 SANDBOX_GATEWAY_SECRET = secret_from_env_or_file(
     "HOVIAT_SANDBOX_GATEWAY_SECRET",

@@ -6,6 +6,7 @@ from hoviat.api import api
 from hoviat.applications import views as application_views
 from hoviat.core import views as core_views
 from hoviat.delivery import views as delivery_views
+from hoviat.enrolment import views as enrolment_views
 
 
 def _partner_calls_first(urls):
@@ -38,6 +39,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("citizen/", include("hoviat.applications.urls")),
     path("citizen/book/", include("hoviat.booking.urls")),
+    path(
+        "citizen/applications/<str:tracking_code>/receipt.pdf",
+        enrolment_views.citizen_receipt_pdf,
+        name="citizen_receipt_pdf",
+    ),
     path("track/", application_views.track, name="track"),
     path("track/card-mobile/", delivery_views.notice_mobile, name="track_card_mobile"),
     path("payments/", include("hoviat.payments.urls")),

@@ -36,9 +36,11 @@ def test_sara_pre_registers_books_pays_and_tracks(browser, live_server, sara, bu
     page.get_by_label("سری و سریال شناسنامه").fill("۲۰/الف ۱۲۳۴۵۶")
     page.get_by_label("تاریخ تولد").fill("۱۳۷۰/۰۵/۱۴")
     close_date_picker(page)
-    page.get_by_label("نام مادر").fill("مریم")
-    page.get_by_label("جنسیت").select_option("female")
-    page.get_by_role("button", name="ثبت و دریافت کد رهگیری").click()
+    page.get_by_label("نام کوچک مادر").fill("مریم")
+    page.get_by_role("radio", name="زن").check()
+    page.get_by_role("radio", name="صدور نخستین کارت").check()
+    page.get_by_role("button", name="ادامه").click()
+    page.get_by_role("button", name="درست است؛ ثبت و دریافت کد رهگیری").click()
     expect(page.get_by_test_id("status")).to_have_text("پیش‌ثبت‌نام شده")
 
     # Book: the office list for the wished day, most free seats first; then a time.
@@ -47,7 +49,9 @@ def test_sara_pre_registers_books_pays_and_tracks(browser, live_server, sara, bu
     close_date_picker(page)
     page.get_by_role("button", name="جست‌وجوی دفاتر").click()
     page.get_by_role("link", name=office.name).click()
-    page.locator("button[name=slot_id]:not([disabled])").first.click()
+    page.locator("a[data-slot]").first.click()
+    expect(page.get_by_test_id("booking-check")).to_contain_text(office.name)
+    page.get_by_role("button", name="درست است؛ گرفتن نوبت").click()
     expect(page.get_by_role("alert").first).to_contain_text("نگه داشته شد")
 
     # Pay in the sandbox bank; the held seat becomes a booking.

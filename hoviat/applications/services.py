@@ -43,8 +43,9 @@ from hoviat.core.ratelimit import (
     rate_limit_check,
     rate_limit_hit,
     rate_limit_refund,
+    rate_limit_remaining,
 )
-from hoviat.core.text import normalize_code, normalize_text
+from hoviat.core.text import normalize_code, normalize_text, persian_digits
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
 from hoviat.registry.models import Citizen, OwnershipSource
@@ -259,10 +260,40 @@ def citizen_session_mobile(raw_token: str) -> str | None:
 # --- Pre-registration --------------------------------------------------------------------
 
 
+# What to compare with the shenasnameh when the registry does not match: every field the form
+# checks, never which one differed (that would help someone guess another person's data).
+REGISTRY_CHECKLIST = (
+    "کد ملی (۱۰ رقم، بدون خط تیره)",
+    "سری و سریال شناسنامه (عدد سری، حرف سری و سریال ۶ رقمی)",
+    "تاریخ تولد به تقویم شمسی (روز و ماه جابه‌جا نشده باشد)",
+    "نام کوچک مادر، همان‌گونه که در شناسنامه نوشته شده",
+    "جنسیت",
+)
+
+
 class RegistryMismatch(ValidationFailed):
     code = "REGISTRY_MISMATCH"
     # Deliberately vague: which field differs would help someone guess another's data.
     default_detail = "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد."
+
+
+def _registry_mismatch(*, mobile: str) -> RegistryMismatch:
+    """The mismatch answer: what to check against the shenasnameh and how many tries remain."""
+    left = rate_limit_remaining(
+        scope="pre-register",
+        subject=mobile,
+        limit=settings.PRE_REGISTRATION_TRIES_PER_HOUR,
+        window=dt.timedelta(hours=1),
+    )
+    if left:
+        tries = f"در این ساعت {persian_digits(left)} بار دیگر می‌توانید تلاش کنید."
+    else:
+        tries = "تلاش‌های این ساعت تمام شد؛ یک ساعت دیگر دوباره تلاش کنید."
+    detail = (
+        f"{RegistryMismatch.default_detail} این موارد را با شناسنامه مقایسه کنید: "
+        f"{'، '.join(REGISTRY_CHECKLIST)}. {tries}"
+    )
+    return RegistryMismatch(detail, extra={"check": list(REGISTRY_CHECKLIST), "tries_left": left})
 
 
 class MobileNotOwner(AccessDenied):
@@ -390,6 +421,45 @@ def _application_open(
     return application
 
 
+def tracking_code_resend(*, national_code: str, client_address: str) -> None:
+    """Send the tracking code of the person's open application again, by SMS, to the mobile
+    registered on it. Says nothing back: whether the code has an application is not told to
+    whoever typed it (the page answers the same either way); limited per address and per
+    national code (counted whether or not it exists, so the limit tells nothing either)."""
+    rate_limit_hit(
+        scope="tracking-resend-ip",
+        subject=client_address,
+        limit=settings.TRACKING_RATE_PER_MINUTE,
+        window=dt.timedelta(minutes=1),
+    )
+    code = parse_national_code(national_code)
+    rate_limit_hit(
+        scope="tracking-resend",
+        subject=code,
+        limit=settings.TRACKING_RESEND_PER_DAY,
+        window=dt.timedelta(days=1),
+    )
+    application = (
+        Application.objects.filter(citizen__national_code=code, status__in=OPEN_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+    if application is None:
+        return
+    with transaction.atomic():
+        sms_queue(
+            to=application.mobile,
+            template="tracking_code_resent",
+            params={"tracking_code": application.tracking_code},
+            related=application,
+        )
+        audit_record(
+            actor=Actor("citizen", code, "citizen"),
+            action="application.tracking_code_resent",
+            obj=application,
+        )
+
+
 def application_pre_register(
     *,
     mobile: str,
@@ -429,7 +499,7 @@ def application_pre_register(
         mother_name=mother_name,
         gender=gender,
     ):
-        raise RegistryMismatch()
+        raise _registry_mismatch(mobile=mobile)
     _check_may_open(citizen, kind=kind)
     return _application_open(
         citizen=citizen,

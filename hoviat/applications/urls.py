@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/verify/", views.verify, name="verify"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("apply/", views.apply, name="apply"),
+    path("lost-code/", views.lost_code, name="lost_code"),
     path("applications/<str:tracking_code>/", views.application_detail, name="application"),
     path("applications/<str:tracking_code>/cancel/", views.cancel, name="cancel"),
 ]

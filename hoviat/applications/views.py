@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hoviat.applications import forms, selectors, services
 from hoviat.applications.api import tracking_view
+from hoviat.applications.models import CARD_UNDER_WAY_STATUSES
 from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date
@@ -45,7 +46,7 @@ def _safe_next(request, default: str) -> str:
 
 
 def sign_in(request):
-    form = forms.MobileForm(request.POST or None)
+    form = forms.MobileForm(request.POST if request.method == "POST" else None)
     pow_challenge = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,6 +63,7 @@ def sign_in(request):
             form.add_error("mobile", exc.detail)
         else:
             request.session["otp_mobile"] = challenge.mobile
+            request.session["otp_expires_at"] = challenge.expires_at.isoformat()
             return redirect(f"{reverse('citizen:verify')}?next={_safe_next(request, '')}")
     return render(
         request,
@@ -74,7 +76,7 @@ def verify(request):
     mobile = request.session.get("otp_mobile")
     if not mobile:
         return redirect("citizen:sign_in")
-    form = forms.OtpForm(request.POST or None)
+    form = forms.OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.otp_verify(
@@ -89,6 +91,7 @@ def verify(request):
             request.session[SESSION_KEY] = mobile
             request.session.set_expiry(settings.CITIZEN_SESSION_HOURS * 3600)
             request.session.pop("otp_mobile", None)
+            request.session.pop("otp_expires_at", None)
             return redirect(_safe_next(request, reverse("citizen:home")))
     return render(
         request,
@@ -98,6 +101,7 @@ def verify(request):
             "mobile": mobile,
             "next": _safe_next(request, ""),
             "ttl_minutes": settings.OTP_TTL_SECONDS // 60,
+            "expires_at": request.session.get("otp_expires_at", ""),
         },
     )
 
@@ -120,8 +124,16 @@ def home(request):
 
 @citizen_required
 def apply(request):
-    form = forms.PreRegistrationForm(request.POST or None)
+    """The form, then a check-your-answers page, then the registry check (GOV.UK pattern)."""
+    form = forms.PreRegistrationForm(request.POST if request.method == "POST" else None)
+    context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
+        if request.POST.get("step") == "edit":
+            return render(request, "applications/apply.html", context)
+        if request.POST.get("step") != "confirm":
+            return render(
+                request, "applications/apply_check.html", {"form": form, "answers": _answers(form)}
+            )
         data = form.cleaned_data
         try:
             application = services.application_pre_register(
@@ -134,14 +146,28 @@ def apply(request):
                 kind=data["kind"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.detail)
-            # Someone else's national code is a refusal, not a typo: said with its own status.
-            if isinstance(exc, services.MobileNotOwner):
-                return render(request, "applications/apply.html", {"form": form}, status=403)
+            context["status"] = exc.status
+            if isinstance(exc, services.RegistryMismatch):
+                # The summary says what to check, never which field differed.
+                context["mismatch"] = exc.extra
+                form.add_error(None, services.RegistryMismatch.default_detail)
+            else:
+                form.add_error(None, exc.detail)
         else:
             messages.success(request, "پیش‌ثبت‌نام انجام شد. کد رهگیری را نگه دارید.")
             return redirect("citizen:application", tracking_code=application.tracking_code)
-    return render(request, "applications/apply.html", {"form": form})
+    # Someone else's national code is a refusal, not a typo: said with its own status.
+    return render(request, "applications/apply.html", context, status=context.pop("status", 200))
+
+
+def _answers(form) -> list[tuple[str, str]]:
+    """(label, the answer as the person will read it) for the check-your-answers page."""
+    answers = []
+    for field in form:
+        value = form.cleaned_data.get(field.name, "")
+        choices = dict(getattr(field.field, "choices", []) or [])
+        answers.append((field.label, str(choices.get(value, value))))
+    return answers
 
 
 @require_POST
@@ -177,17 +203,76 @@ def application_detail(request, tracking_code: str):
             "application": application,
             "track": tracking_view(application),
             "urls": _next_step_urls(application),
+            "step": journey_step(application.status),
+            "visit": _visit(application),
         },
     )
+
+
+def _visit(application) -> dict | None:
+    """The held or booked seat, for the portal: office address, hold deadline."""
+    booking = (
+        application.bookings.select_related("slot__office")
+        .filter(status__in=("held", "booked"))  # booking.models.SEAT_HOLDING (a later app)
+        .first()
+    )
+    if booking is None:
+        return None
+    return {
+        "status": booking.status,
+        "starts_at": booking.slot.starts_at,
+        "office_name": booking.slot.office.name,
+        "office_address": booking.slot.office.address,
+        "hold_expires_at": booking.hold_expires_at,
+    }
+
+
+_STEP_OF_STATUS = {"pre_registered": 2, "paid": 3, "booked": 4, "delivered": 6}
+
+
+def journey_step(status: str) -> int:
+    """Where an application is on pre-register → pay → book → attend → card (1–5, 6 = done)."""
+    if status in _STEP_OF_STATUS:
+        return _STEP_OF_STATUS[status]
+    if status in CARD_UNDER_WAY_STATUSES or status == "enrolled":
+        return 5
+    return 0
 
 
 def _next_step_urls(application) -> dict[str, str]:
     """Links to the payment and booking steps, where those apps are installed."""
     urls = {}
-    for name, route in (("pay", "payments:start"), ("book", "booking:choose")):
+    for name, route in (
+        ("pay", "payments:start"),
+        ("book", "booking:choose"),
+        ("receipt", "citizen_receipt_pdf"),
+    ):
         with contextlib.suppress(NoReverseMatch):
             urls[name] = reverse(route, args=[application.tracking_code])
     return urls
+
+
+def lost_code(request):
+    """A lost tracking code, sent again by SMS to the mobile registered on the application.
+    The answer is the same whether or not the national code has an application."""
+    form = forms.LostCodeForm(request.POST if request.method == "POST" else None)
+    sent, status = False, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tracking_code_resend(
+                national_code=form.cleaned_data["national_code"],
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as exc:
+            form.add_error("national_code", exc.detail)
+            status = exc.status
+        else:
+            sent = True
+    elif form.is_bound:
+        status = 422
+    return render(
+        request, "applications/lost_code.html", {"form": form, "sent": sent}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

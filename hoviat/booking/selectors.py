@@ -131,6 +131,19 @@ def slots_of_office(
     )
 
 
+def office_free_days(
+    *, office_id: int, start: dt.date, days: int, office: Office | None = None
+) -> list[dict]:
+    """The office's working days from start, `days` long, each {"date", "free"}: the calendar
+    of the booking page (a full day is listed with free 0; a closed day not at all)."""
+    totals: dict[dt.date, int] = {}
+    for slot in slots_of_office(
+        office_id=office_id, start=start, end=start + dt.timedelta(days=days - 1), office=office
+    ):
+        totals[slot["date"]] = totals.get(slot["date"], 0) + max(0, slot["free"])
+    return [{"date": day, "free": free} for day, free in sorted(totals.items())]
+
+
 def booking_current(*, application: Application) -> Booking | None:
     """The application's held or booked seat, with its slot and office, or None."""
     return (

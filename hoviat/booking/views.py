@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,17 +37,17 @@ def choose(request, tracking_code: str):
         application = _application(request, tracking_code)
     except DomainError as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
-    error = ""
+    error, error_field = "", ""
     today = timezone.localdate()
     province = request.GET.get("province") or application.citizen.residence_province.code
     kind = request.GET.get("kind") or ""
     try:
         day = parse_date(request.GET["date"]) if request.GET.get("date") else today
     except DomainError as exc:
-        error, day = exc.detail, today
+        error, error_field, day = exc.detail, "date", today
     if day < today:
-        error, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", today
-    offices, slots, office = [], [], None
+        error, error_field, day = "تاریخ گذشته را نمی‌توان انتخاب کرد.", "date", today
+    offices, slots, office, calendar, chosen = [], [], None, [], None
     try:
         offices = selectors.offices_by_free_capacity(
             province_code=province, kind=kind or None, date=day
@@ -65,6 +66,12 @@ def choose(request, tracking_code: str):
             slots = list(
                 selectors.slots_of_office(office_id=office.pk, start=day, end=day, office=office)
             )
+            calendar = selectors.office_free_days(
+                office_id=office.pk, start=today, days=DAYS_TO_LOOK_AHEAD, office=office
+            )
+            # A time picked: shown for checking before the seat is taken (check your answers).
+            picked = request.GET.get("slot", "")
+            chosen = next((s for s in slots if str(s["id"]) == picked and s["free"] > 0), None)
     except (DomainError, ValueError) as exc:
         error = getattr(exc, "detail", "دفتر انتخاب‌شده معتبر نیست.")
     return render(
@@ -82,6 +89,10 @@ def choose(request, tracking_code: str):
             "day": day,
             "day_text": format_jalali(day),
             "error": error,
+            "error_field": error_field,
+            "calendar": calendar,
+            "chosen": chosen,
+            "hold_minutes": settings.BOOKING_HOLD_MINUTES,
             "current": selectors.booking_current(application=application),
             "bookable": application.status in CHANGEABLE_STATUSES,
         },

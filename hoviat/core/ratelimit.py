@@ -62,6 +62,14 @@ def rate_limit_check(*, scope: str, subject: str, limit: int, window: dt.timedel
         raise _limited(bucket.window_start + window, now)
 
 
+def rate_limit_remaining(*, scope: str, subject: str, limit: int, window: dt.timedelta) -> int:
+    """How many hits the bucket still allows in its current window (read only)."""
+    bucket = RateBucket.objects.filter(key=_bucket_key(scope, subject)).first()
+    if bucket is None or timezone.now() - bucket.window_start >= window:
+        return limit
+    return max(0, limit - bucket.count)
+
+
 def rate_limit_refund(*, scope: str, subject: str) -> None:
     """Give back one hit (a counted attempt turned out to be a success)."""
     RateBucket.objects.filter(key=_bucket_key(scope, subject), count__gt=0).update(

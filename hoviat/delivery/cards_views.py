@@ -44,15 +44,19 @@ def report(request, csn: str):
         card = selectors.access_card_for_citizen(mobile=request.citizen_mobile, csn=csn)
     except DomainError as exc:
         return _message(request, exc.detail, status=exc.status)
-    error = ""
+    error, error_field = "", ""
+    kind = request.POST.get("kind", "") if request.method == "POST" else ""
     if request.method == "POST":
-        if request.POST.get("confirm") != "yes":
-            error = "برای ثبت گزارش، درستی آن را تأیید کنید."
+        # No answer is chosen for the person: each missing one is said beside its field.
+        if kind not in LossKind.values:
+            error, error_field = "بگویید کارت گم شده است یا به سرقت رفته است.", "kind_lost"
+        elif request.POST.get("confirm") != "yes":
+            error, error_field = "برای ثبت گزارش، درستی آن را تأیید کنید.", "confirm"
         else:
             try:
                 outcome = services.card_report_loss(
                     csn=card.csn,
-                    kind=request.POST.get("kind", ""),
+                    kind=kind,
                     actor=None,
                     channel=LossChannel.CITIZEN,
                     mobile=request.citizen_mobile,
@@ -64,7 +68,15 @@ def report(request, csn: str):
     return render(
         request,
         "delivery/cards_report.html",
-        {"view": selectors.card_view(card=card), "kinds": LossKind.choices, "error": error},
+        {
+            "view": selectors.card_view(card=card),
+            "kinds": LossKind.choices,
+            "kind": kind,
+            "error": error,
+            "error_field": error_field,
+            # Said before the report, not after: what the replacement card will cost.
+            "replacement_fee": selectors.replacement_fee_for(card=card),
+        },
         status=422 if error else 200,
     )
 
@@ -109,6 +121,7 @@ def office_required(view):
 def office(request):
     action = request.POST.get("action")
     status = 200
+    error, error_field = "", ""
     if request.method == "POST":
         csn = request.POST.get("csn", "")
         national_code = request.POST.get("national_code", "")
@@ -131,16 +144,32 @@ def office(request):
                     text += f" کد رهگیری کارت جایگزین: {outcome.replacement.tracking_code}"
                 messages.success(request, text)
         except DomainError as exc:
-            messages.error(request, exc.detail)
+            error, error_field = exc.detail, _office_field(action, exc.code)
             status = exc.status
         else:
             return redirect("cards:office")
     return render(
         request,
         "delivery/cards_office.html",
-        {"kinds": LossKind.choices, "posted": request.POST},
+        {
+            "kinds": LossKind.choices,
+            "posted": request.POST,
+            "action": action,
+            "error": error,
+            "error_field": error_field,
+        },
         status=status,
     )
+
+
+def _office_field(action: str | None, code: str) -> str:
+    """The id of the counter form's field an error is about (the card's serial otherwise)."""
+    prefix = "f" if action == "found" else "r"
+    if code.startswith("NATIONAL_CODE"):
+        return f"{prefix}_nc"
+    if code == "LOSS_KIND_INVALID":
+        return "r_kind"
+    return f"{prefix}_csn"
 
 
 # --- National policy ------------------------------------------------------------------------
@@ -163,23 +192,24 @@ def admin_required(view):
 @require_http_methods(["GET", "POST"])
 def policy(request):
     status = 200
+    error, error_field = "", ""
     if request.method == "POST":
         data = request.POST
         try:
             action = data.get("action")
             if action == "extension":
                 services.validity_extension_record(
-                    expiring_before=parse_date(data.get("expiring_before", "")),
-                    valid_until=parse_date(data.get("valid_until", "")),
-                    effective_from=parse_date(data.get("effective_from", "")),
+                    expiring_before=_date(data, "expiring_before", "e_before"),
+                    valid_until=_date(data, "valid_until", "e_until"),
+                    effective_from=_date(data, "effective_from", "e_from"),
                     reference=data.get("reference", ""),
                     actor=request.user,
                 )
                 messages.success(request, "تمدید اعتبار ثبت شد.")
             elif action == "cutoff":
                 services.paper_cutoff_record(
-                    accepted_until=parse_date(data.get("accepted_until", "")),
-                    effective_from=parse_date(data.get("effective_from", "")),
+                    accepted_until=_date(data, "accepted_until", "c_until"),
+                    effective_from=_date(data, "effective_from", "c_from"),
                     reference=data.get("reference", ""),
                     actor=request.user,
                 )
@@ -195,11 +225,9 @@ def policy(request):
                 )
                 messages.success(request, "مهلت پذیرش کارت قدیمی لغو شد.")
         except DomainError as exc:
-            messages.error(request, exc.detail)
-            status = exc.status
+            error, error_field, status = exc.detail, exc.extra.get("field", ""), exc.status
         except ValueError:
-            messages.error(request, "شناسه مصوبه نامعتبر است.")
-            status = 422
+            error, status = "شناسه مصوبه نامعتبر است.", 422
         else:
             return redirect(reverse("cards:policy"))
     from django.utils import timezone
@@ -213,6 +241,18 @@ def policy(request):
             "cutoffs": selectors.cutoffs_all()[:100],
             "standing": selectors.paper_card_standing(on=today),
             "posted": request.POST,
+            "action": request.POST.get("action"),
+            "error": error,
+            "error_field": error_field,
         },
         status=status,
     )
+
+
+def _date(data, name: str, field_id: str):
+    """A Jalali (or ISO) date of the policy form; its error names the field it is about."""
+    try:
+        return parse_date(data.get(name, ""))
+    except DomainError as exc:
+        exc.extra["field"] = field_id
+        raise

@@ -20,7 +20,9 @@ from hoviat.applications.models import (
     Application,
     ApplicationStatus,
 )
+from hoviat.applications.selectors import access_application_for_citizen
 from hoviat.booking.models import Booking, BookingStatus
+from hoviat.core.errors import DomainError
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.permissions import is_national_admin, operator_office
 from hoviat.core.permissions import (
@@ -114,6 +116,21 @@ def access_receipt_for(user: Any, receipt_number: str) -> Receipt:
         )
     if receipt is None:
         raise ReceiptNotFound()
+    return receipt
+
+
+def access_receipt_for_citizen(*, mobile: str, tracking_code: str) -> Receipt:
+    """The current receipt of the citizen's own application (the owner check is the
+    applications app's); one 404 for another's application, an unknown code and no receipt."""
+    try:
+        application = access_application_for_citizen(mobile=mobile, tracking_code=tracking_code)
+    except DomainError:
+        raise ReceiptNotFound("رسیدی برای این درخواست یافت نشد.") from None
+    receipt = receipt_current(application=application)
+    if receipt is None:
+        raise ReceiptNotFound(
+            "رسید پس از ثبت‌نام حضوری صادر می‌شود؛ برای این درخواست هنوز رسیدی نیست."
+        )
     return receipt
 
 

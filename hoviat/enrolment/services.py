@@ -31,7 +31,7 @@ from hoviat.booking.services import (
     booking_hold,
     booking_reschedule,
 )
-from hoviat.core.audit import audit_record
+from hoviat.core.audit import Actor, audit_record
 from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.models import User
@@ -855,7 +855,7 @@ def biometric_image_read(*, biometric: BiometricFile, viewer: User) -> bytes:
     return data
 
 
-def receipt_pdf_render(*, receipt: Receipt, viewer: User) -> bytes:
+def receipt_pdf_render(*, receipt: Receipt, viewer: User | Actor) -> bytes:
     """The receipt's PDF (it carries the face photo, so the look is audited)."""
     pdf = receipt_pdf(receipt)
     audit_record(

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from hoviat.applications.services import application_open_at_counter
+from hoviat.applications.views import citizen_required
 from hoviat.core import permissions
+from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.enrolment import selectors, services
@@ -59,10 +61,24 @@ def _to_enrolment(enrolment_id: int, anchor: str = ""):
 @operator_required
 @require_GET
 def home(request):
+    return _home(request)
+
+
+def _home(request, *, error: str = "", error_field: str = "", status: int = 200):
+    """The desk; a refused check-in or counter application comes back here with its error
+    beside the field it is about (and in the summary at the top), the typed values kept."""
     user = request.user
     office = user.office if permissions.is_office_operator(user) else None
     day = today_local()
-    context = {"office": office, "day": day, "appointments": [], "walk_ins": []}
+    context = {
+        "office": office,
+        "day": day,
+        "appointments": [],
+        "walk_ins": [],
+        "error": error,
+        "error_field": error_field,
+        "typed": request.POST if error else {},
+    }
     if office is not None:
         appointments = selectors.office_appointments(office_id=office.pk, date=day)
         booked_ids = {a.enrolment_id for a in appointments if a.enrolment_id}
@@ -72,7 +88,18 @@ def home(request):
             for e in selectors.enrolments_of_office_on(office_id=office.pk, date=day)
             if e.pk not in booked_ids
         ]
-    return render(request, "enrolment/home.html", context)
+    return render(request, "enrolment/home.html", context, status=status)
+
+
+def _counter_field(code: str) -> str:
+    """Which field of the counter form an error is about."""
+    if code.startswith("MOBILE"):
+        return "id_counter_mobile"
+    if code == "IDENTITY_DOCUMENT_REQUIRED":
+        return "id_counter_document"
+    if code.startswith("NATIONAL_CODE") or code == "CITIZEN_NOT_FOUND":
+        return "id_counter_national_code"
+    return ""
 
 
 @operator_required
@@ -88,13 +115,14 @@ def counter_open(request):
             document=request.POST.get("document", ""),
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request,
-            f"درخواست {application.citizen.full_name} ثبت شد؛ کد رهگیری: "
-            f"{application.tracking_code} (به شماره همراه پیامک شد).",
+        return _home(
+            request, error=exc.detail, error_field=_counter_field(exc.code), status=exc.status
         )
+    messages.success(
+        request,
+        f"درخواست {application.citizen.full_name} ثبت شد؛ کد رهگیری: "
+        f"{application.tracking_code} (به شماره همراه پیامک شد).",
+    )
     return redirect("office:home")
 
 
@@ -112,8 +140,7 @@ def check_in(request):
             national_code=key if by_national else None,
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("office:home")
+        return _home(request, error=exc.detail, error_field="id_code", status=exc.status)
     return _to_enrolment(enrolment.pk)
 
 
@@ -326,6 +353,26 @@ def receipt_pdf(request, receipt_number: str):
     pdf = services.receipt_pdf_render(receipt=receipt, viewer=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{receipt_number}.pdf"'
+    return _private(response)
+
+
+@citizen_required
+@require_GET
+def citizen_receipt_pdf(request, tracking_code: str):
+    """The citizen's own receipt, from the portal, once enrolled (it stands in for the card
+    until hand-over); only the owner's signed-in mobile reaches it."""
+    try:
+        receipt = selectors.access_receipt_for_citizen(
+            mobile=request.citizen_mobile, tracking_code=tracking_code
+        )
+    except ReceiptNotFound as exc:
+        return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
+    citizen = receipt.application.citizen
+    pdf = services.receipt_pdf_render(
+        receipt=receipt, viewer=Actor("citizen", citizen.national_code, "citizen")
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.receipt_number}.pdf"'
     return _private(response)
 
 

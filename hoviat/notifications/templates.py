@@ -135,6 +135,13 @@ _ALL = (
         params={"tracking_code": digits},
     ),
     SmsTemplate(
+        name="tracking_code_resent",
+        kind="tracking_code_resent",
+        body="هویت: کد رهگیری درخواست کارت ملی هوشمند شما {tracking_code} است. "
+        "اگر شما آن را نخواسته‌اید، این پیامک را نادیده بگیرید.",
+        params={"tracking_code": digits},
+    ),
+    SmsTemplate(
         name="pre_registration_expired",
         kind="pre_registration_expired",
         body="هویت: پیش‌ثبت‌نام شما با کد رهگیری {tracking_code} چون هزینه در مهلت {days} روزه "

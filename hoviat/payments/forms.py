@@ -8,6 +8,7 @@ from hoviat.core.text import fold_digits
 from hoviat.payments.sandbox_bank import DYNAMIC_PASSWORD, CardInput
 
 _SEPARATORS = re.compile(r"[\s\-‐–]")
+_NUMERIC = {"class": "form-control ltr", "dir": "ltr", "inputmode": "numeric"}
 
 
 def _digits(value: str) -> str:
@@ -17,12 +18,45 @@ def _digits(value: str) -> str:
 class SandboxCardForm(forms.Form):
     """The sandbox bank's card form, as strict as a real one about what it accepts."""
 
-    pan = forms.CharField(label="شماره کارت", max_length=24)
-    cvv2 = forms.CharField(label="CVV2", max_length=4)
-    expiry_month = forms.CharField(label="ماه انقضا", max_length=2)
-    expiry_year = forms.CharField(label="سال انقضا", max_length=2)
+    pan = forms.CharField(
+        label="شماره کارت",
+        max_length=24,
+        error_messages={"required": "شماره ۱۶ رقمی کارت را وارد کنید."},
+        widget=forms.TextInput(
+            attrs={
+                **_NUMERIC,
+                "autocomplete": "cc-number",
+                "placeholder": "6037-9900-0000-0000",
+                "maxlength": "24",
+            }
+        ),
+    )
+    cvv2 = forms.CharField(
+        label="CVV2",
+        max_length=4,
+        error_messages={"required": "CVV2 پشت کارت را وارد کنید."},
+        widget=forms.TextInput(attrs={**_NUMERIC, "autocomplete": "cc-csc", "maxlength": "4"}),
+    )
+    expiry_month = forms.CharField(
+        label="ماه انقضا",
+        max_length=2,
+        error_messages={"required": "ماه انقضای کارت را وارد کنید."},
+        widget=forms.TextInput(attrs={**_NUMERIC, "placeholder": "۱۲", "maxlength": "2"}),
+    )
+    expiry_year = forms.CharField(
+        label="سال انقضا",
+        max_length=2,
+        error_messages={"required": "سال انقضای کارت را وارد کنید."},
+        widget=forms.TextInput(attrs={**_NUMERIC, "placeholder": "۰۸", "maxlength": "2"}),
+    )
     password = forms.CharField(
-        label="رمز دوم پویا", max_length=12, widget=forms.PasswordInput(render_value=False)
+        label="رمز دوم پویا",
+        max_length=12,
+        error_messages={"required": "رمز دوم پویا را وارد کنید."},
+        widget=forms.PasswordInput(
+            render_value=False,
+            attrs={**_NUMERIC, "autocomplete": "one-time-code", "maxlength": "12"},
+        ),
     )
 
     def clean_pan(self) -> str:

@@ -49,6 +49,12 @@ class CallbackData:
     authority: str
     ok: bool
     signature_valid: bool
+    # Why the bank did not pay, from a fixed list (FAILURE_REASONS); "" when it does not say.
+    reason: str = ""
+
+
+# What a bank may say about a payment it did not make; anything else is read as "".
+FAILURE_REASONS = frozenset({"cancelled", "insufficient_funds"})
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,13 @@ class SandboxGateway:
             and status in (STATUS_OK, STATUS_NOK)
             and hmac.compare_digest(given.encode(), expected.encode())
         )
-        return CallbackData(authority=authority, ok=status == STATUS_OK, signature_valid=valid)
+        reason = str(params.get("Reason") or "")
+        return CallbackData(
+            authority=authority,
+            ok=status == STATUS_OK,
+            signature_valid=valid,
+            reason=reason if reason in FAILURE_REASONS else "",
+        )
 
     def verify(self, *, authority: str, amount_rials: int) -> VerifyResult:
         with transaction.atomic():

@@ -59,15 +59,16 @@ def sandbox_transaction_open(*, authority: str) -> SandboxTransaction:
 def sandbox_return_url(row: SandboxTransaction) -> str:
     """The merchant's callback with the signed result, as the bank sends the browser back."""
     status = STATUS_OK if row.status == SandboxStatus.PAID else STATUS_NOK
-    query = urlencode(
-        {
-            "Authority": row.authority,
-            "Status": status,
-            "Signature": sandbox_signature(
-                authority=row.authority, status=status, amount_rials=row.amount_rials
-            ),
-        }
-    )
+    params = {
+        "Authority": row.authority,
+        "Status": status,
+        "Signature": sandbox_signature(
+            authority=row.authority, status=status, amount_rials=row.amount_rials
+        ),
+    }
+    if status == STATUS_NOK and row.failure_reason:
+        params["Reason"] = row.failure_reason  # like a PSP's state code: why it did not pay
+    query = urlencode(params)
     parts = urlsplit(row.callback_url)
     joined = f"{parts.query}&{query}" if parts.query else query
     return urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))

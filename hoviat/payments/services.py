@@ -281,7 +281,8 @@ def payment_callback_handle(*, params: Mapping[str, str], client_ip: str = "") -
         if payment.status in FINAL_PAYMENT_STATUSES:
             return payment  # a replay (reload, back button, a second tab): already decided
         if not data.ok:
-            return _fail(payment, actor=actor, reason="bank_nok")
+            reason = f"bank_nok:{data.reason}" if data.reason else "bank_nok"
+            return _fail(payment, actor=actor, reason=reason)
         result = gateway.verify(authority=payment.authority, amount_rials=payment.amount_rials)
         if not result.ok:
             return _fail(payment, actor=actor, reason=f"verify_{result.code}")

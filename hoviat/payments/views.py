@@ -14,7 +14,7 @@ from hoviat.applications.views import citizen_required
 from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError
 from hoviat.core.ratelimit import rate_limit_hit
-from hoviat.payments import sandbox_bank, services
+from hoviat.payments import sandbox_bank, selectors, services
 from hoviat.payments.forms import SandboxCardForm
 
 # A citizen's browser comes back once per payment; more than this from one address is a
@@ -88,7 +88,13 @@ def callback(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return render(request, "payments/result.html", {"error": exc}, status=exc.status)
     return render(
-        request, "payments/result.html", {"payment": payment, "application": payment.application}
+        request,
+        "payments/result.html",
+        {
+            "payment": payment,
+            "application": payment.application,
+            "failure": selectors.payment_failure_text(payment.failure_reason),
+        },
     )
 
 

@@ -77,7 +77,9 @@ def test_the_apply_page_refuses_someone_elses_code_with_403(client, sara):
     session.save()
 
     response = client.post(
-        "/citizen/apply/", {**SARA_FORM, "birth_date": "1370/05/14"}, follow=False
+        "/citizen/apply/",
+        {**SARA_FORM, "birth_date": "1370/05/14", "step": "confirm"},
+        follow=False,
     )
 
     assert response.status_code == 403

@@ -51,9 +51,12 @@ def test_sara_signs_in_pre_registers_and_tracks_on_a_phone(browser, live_server,
     page.get_by_label("سری و سریال شناسنامه").fill("۲۰/الف ۱۲۳۴۵۶")
     page.get_by_label("تاریخ تولد").fill("۱۳۷۰/۰۵/۱۴")
     close_date_picker(page)
-    page.get_by_label("نام مادر").fill("مريم")  # Arabic yeh: normalised, still matches
-    page.get_by_label("جنسیت").select_option("female")
-    page.get_by_role("button", name="ثبت و دریافت کد رهگیری").click()
+    page.get_by_label("نام کوچک مادر").fill("مريم")  # Arabic yeh: normalised, still matches
+    page.get_by_role("radio", name="زن").check()
+    page.get_by_role("radio", name="صدور نخستین کارت").check()
+    page.get_by_role("button", name="ادامه").click()
+    expect(page.get_by_test_id("answers")).to_contain_text("زن")
+    page.get_by_role("button", name="درست است؛ ثبت و دریافت کد رهگیری").click()
 
     expect(page.get_by_test_id("status")).to_have_text("پیش‌ثبت‌نام شده")
     tracking = page.locator("strong.ltr").first.inner_text().translate(PERSIAN_TO_ASCII)
@@ -78,13 +81,35 @@ def test_a_registry_mismatch_is_shown_in_persian_without_saying_which_field(page
     page.get_by_label("سری و سریال شناسنامه").fill("۲۰/الف ۱۲۳۴۵۶")
     page.get_by_label("تاریخ تولد").fill("1370/05/14")
     close_date_picker(page)
-    page.get_by_label("نام مادر").fill("زهرا")
-    page.get_by_label("جنسیت").select_option("female")
-    page.get_by_role("button", name="ثبت و دریافت کد رهگیری").click()
+    page.get_by_label("نام کوچک مادر").fill("زهرا")
+    page.get_by_role("radio", name="زن").check()
+    page.get_by_role("radio", name="صدور نخستین کارت").check()
+    page.get_by_role("button", name="ادامه").click()
+    page.get_by_role("button", name="درست است؛ ثبت و دریافت کد رهگیری").click()
 
-    expect(page.get_by_role("alert")).to_have_text(
-        "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد."
-    )
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد.")
+    expect(summary).to_be_focused()
+    expect(page.get_by_test_id("mismatch-check")).to_contain_text("نام کوچک مادر")
+    expect(page.get_by_test_id("tries-left")).to_contain_text("بار دیگر")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_error_summary_is_focused_and_its_links_move_to_the_fields(page, sara):
+    sign_in(page)
+    page.goto("/citizen/apply/")
+    page.get_by_label("کد ملی").fill("0499370899")
+    page.get_by_role("button", name="ادامه").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("مشکلی پیش آمده است")
+    summary.get_by_role("link", name="جنسیت را همان‌گونه که در شناسنامه آمده انتخاب کنید.").click()
+    expect(page.locator("#id_gender_0")).to_be_focused()
+    expect(page.locator("#id_mother_name")).to_have_attribute("aria-invalid", "true")
+    # Nothing is chosen for her.
+    expect(page.locator("input[type=radio]:checked")).to_have_count(0)
 
 
 @pytest.mark.browser

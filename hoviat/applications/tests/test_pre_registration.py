@@ -1,11 +1,14 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from hoviat.applications.codes import tracking_code_is_valid
 from hoviat.applications.models import Application
+from hoviat.applications.services import REGISTRY_CHECKLIST
 from hoviat.applications.tests.conftest import SARA_FORM
 from hoviat.core.models import AuditEntry
+from hoviat.core.text import persian_digits
 from hoviat.notifications.models import SmsMessage
 from hoviat.registry.tests.factories import CitizenFactory
 
@@ -50,8 +53,13 @@ def test_a_mismatch_says_only_that_the_data_do_not_match(as_sara, sara, changes)
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "REGISTRY_MISMATCH"
-    # No hint of which field: the same text whatever was wrong.
-    assert body["detail"] == "اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد."
+    # No hint of which field: the same text whatever was wrong; it lists every field to check
+    # against the shenasnameh and how many tries this hour remain.
+    assert body["detail"].startswith("اطلاعات واردشده با سوابق ثبت احوال مطابقت ندارد.")
+    assert body["check"] == list(REGISTRY_CHECKLIST)
+    left = settings.PRE_REGISTRATION_TRIES_PER_HOUR - 1
+    assert body["tries_left"] == left
+    assert f"{persian_digits(left)} بار دیگر" in body["detail"]
     assert not Application.objects.exists()
 
 

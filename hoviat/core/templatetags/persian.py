@@ -3,8 +3,9 @@
 import datetime as dt
 
 from django import template
+from django.utils import timezone
 
-from hoviat.core.jalali import format_jalali
+from hoviat.core.jalali import WEEKDAYS, format_jalali
 from hoviat.core.text import persian_digits
 
 register = template.Library()
@@ -16,6 +17,17 @@ def jdate(value, style="short"):
     if not isinstance(value, dt.date):
         return ""
     return format_jalali(value, long=(style == "long"))
+
+
+@register.filter
+def jweekday(value):
+    """{{ day|jweekday }} → «سه‌شنبه» (the Persian week starts on Saturday)."""
+    if not isinstance(value, dt.date):
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    return WEEKDAYS[(value.weekday() + 2) % 7]
 
 
 @register.filter

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from hoviat.applications.models import ApplicationStatus
+from hoviat.applications.models import ApplicationKind, ApplicationStatus
+from hoviat.applications.services import fee_for
 from hoviat.core.errors import AccessDenied, DomainError
 from hoviat.core.national_code import InvalidNationalCode, parse_national_code
 from hoviat.core.permissions import is_national_admin, is_office_operator
@@ -34,6 +35,7 @@ __all__ = [
     "cards_of_mobile",
     "earlier_losses_of",
     "open_loss_report",
+    "replacement_fee_for",
 ]
 
 
@@ -115,6 +117,15 @@ def earlier_losses_of(*, citizen_id: int, excluding: int | None = None) -> int:
     if excluding is not None:
         reports = reports.exclude(pk=excluding)
     return reports.count()
+
+
+def replacement_fee_for(*, card: Card) -> int:
+    """What the replacement of this card would cost if it were reported lost or stolen now
+    (the fee card_report_loss charges; it grows with the holder's earlier losses)."""
+    return fee_for(
+        kind=ApplicationKind.REPLACEMENT,
+        earlier_losses=earlier_losses_of(citizen_id=card.application.citizen_id),
+    )
 
 
 def biometrics_reusable(*, card: Card, on: dt.date | None = None):

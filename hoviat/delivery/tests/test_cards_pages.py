@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from playwright.sync_api import expect
 
 from hoviat.applications.models import Application
 from hoviat.core.tests.factories import browser_sign_in, staff_sign_in
@@ -149,6 +150,14 @@ def test_in_the_browser_sara_reports_her_card_lost(saras_active_card, sara, page
     page.get_by_role("link", name="گزارش مفقودی یا سرقت").click()
     page.get_by_label("تأیید می‌کنم").check()
     page.get_by_role("button", name="ثبت گزارش").click()
+    # Nothing was chosen for her: the summary, focused, links to the first option.
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").click()
+    expect(page.locator("#kind_lost")).to_be_focused()
+    page.locator("#kind_lost").check()
+    page.get_by_label("تأیید می‌کنم").check()
+    page.get_by_role("button", name="ثبت گزارش").click()
 
     assert "معلق شد" in page.get_by_test_id("reported").inner_text()
     assert Card.objects.get(pk=saras_active_card.pk).status == "suspended"
@@ -170,3 +179,41 @@ def test_in_the_browser_nasrin_records_an_extension_in_jalali_dates(nasrin, page
     assert "تمدید اعتبار ثبت شد" in page.get_by_role("alert").first.inner_text()
     assert "۱۴۰۵/۱۲/۲۹" in page.get_by_test_id("extensions").inner_text()
     assert ValidityExtension.objects.get().reference == "مصوبه هیئت وزیران"
+
+
+def test_the_report_page_shows_the_replacement_fee_and_chooses_nothing(
+    saras_active_card, sara_page
+):
+    url = f"/cards/{saras_active_card.csn}/report/"
+    html = sara_page.get(url).content.decode()
+    fee = django_settings.FEE_LOST_RIALS[0]
+    assert f"{fee:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in html
+    assert "checked" not in html
+
+    nothing = sara_page.post(url, {"confirm": "yes"})
+    page = nothing.content.decode()
+    assert nothing.status_code == 422
+    assert "data-error-summary" in page and 'href="#kind_lost"' in page
+    assert 'id="kind_error"' in page and 'aria-invalid="true"' in page
+    unconfirmed = sara_page.post(url, {"kind": "lost"}).content.decode()
+    assert 'href="#confirm"' in unconfirmed
+    # The answer given stays chosen.
+    assert 'value="lost" checked' in unconfirmed
+    assert Card.objects.get(pk=saras_active_card.pk).status == "active"
+
+
+def test_a_counter_report_without_a_kind_marks_the_kind_and_keeps_what_was_typed(
+    saras_active_card, reza
+):
+    response = _office(reza).post(
+        "/cards/office/",
+        {"action": "report", "csn": saras_active_card.csn, "national_code": "0499370899"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "data-error-summary" in html and 'href="#r_kind"' in html
+    assert 'id="r_kind_error"' in html and 'aria-describedby="r_kind_error"' in html
+    assert f'value="{saras_active_card.csn}"' in html
+    assert "selected" not in html
+    assert Card.objects.get(pk=saras_active_card.pk).status == "active"

@@ -50,6 +50,26 @@ def test_nasrin_records_an_extension_on_the_policy_page_in_jalali_dates(nasrin):
     assert "مصوبه هیئت وزیران" in listing and "۱۴۰۵/۱۲/۲۹" in listing
 
 
+def test_a_wrong_date_is_said_beside_its_field_and_the_others_are_kept(nasrin):
+    response = _signed_in(nasrin).post(
+        "/cards/policy/",
+        {
+            "action": "extension",
+            "expiring_before": "1404/01/01",
+            "valid_until": "1405/13/40",
+            "effective_from": "1403/10/01",
+            "reference": "مصوبه",
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "data-error-summary" in html and 'href="#e_until"' in html
+    assert 'id="e_until_error"' in html and 'aria-describedby="e_until_error"' in html
+    assert 'value="1404/01/01"' in html and 'value="مصوبه"' in html
+    assert not ValidityExtension.objects.exists()
+
+
 def test_it_refuses_an_extension_that_would_shorten_validity_with_a_clear_message(nasrin):
     response = _signed_in(nasrin).post(
         "/cards/policy/",

@@ -191,3 +191,31 @@ def test_an_operator_enrols_a_citizen_and_the_downloaded_receipts_qr_verifies(
     assert verdict.status == "valid"
     assert verdict.claims.receipt_number == receipt.receipt_number
     assert verdict.claims.national_code == "0499370899"
+
+
+@pytest.mark.django_db
+def test_a_refused_check_in_is_said_beside_the_code_field_with_the_code_kept(reza, sara_booked):
+    client = signed_in(reza)
+
+    response = client.post("/office/check-in/", {"code": "999999999999"})
+
+    html = response.content.decode()
+    assert response.status_code >= 400
+    assert "data-error-summary" in html and 'href="#id_code"' in html
+    assert 'id="id_code_error"' in html
+    assert 'aria-describedby="id_code_error"' in html and "is-invalid" in html
+    assert 'value="999999999999"' in html
+
+
+@pytest.mark.django_db
+def test_a_counter_application_without_a_document_marks_the_document_field(reza, sara):
+    client = signed_in(reza)
+
+    response = client.post(
+        "/office/counter/applications/",
+        {"national_code": sara.national_code, "mobile": "09350000000", "document": ""},
+    )
+
+    html = response.content.decode()
+    assert 'href="#id_counter_document"' in html
+    assert 'id="id_counter_document_error"' in html

@@ -33,6 +33,7 @@ PAYMENT = {"amount_rials": 3500000, "ref_id": "204718365092", "tracking_code": T
 SAMPLES = {
     "otp": {"code": "048213", "minutes": 2},
     "pre_registered": {"tracking_code": TRACKING},
+    "tracking_code_resent": {"tracking_code": TRACKING},
     "pre_registration_expired": {"tracking_code": TRACKING, "days": 7},
     "booking_confirmed": {"appointment": APPOINTMENT, **OFFICE, "tracking_code": TRACKING},
     "booking_moved": {"appointment": APPOINTMENT, **OFFICE, "tracking_code": TRACKING},
@@ -69,6 +70,13 @@ EXPECTED = {
         (
             "هویت: پیش‌ثبت‌نام کارت ملی هوشمند انجام شد. کد رهگیری: ۷۳۹۱۰۴۸۲۶۵۵۱. "
             "برای پرداخت هزینه و گرفتن نوبت به سامانه مراجعه کنید."
+        ),
+    ),
+    "tracking_code_resent": (
+        "tracking_code_resent",
+        (
+            "هویت: کد رهگیری درخواست کارت ملی هوشمند شما ۷۳۹۱۰۴۸۲۶۵۵۱ است. "
+            "اگر شما آن را نخواسته‌اید، این پیامک را نادیده بگیرید."
         ),
     ),
     "pre_registration_expired": (
@@ -243,6 +251,7 @@ EXPECTED = {
 KINDS_BEFORE = {
     "otp",
     "pre_registered",
+    "tracking_code_resent",  # a lost tracking code sent again (applications.lost_code)
     "pre_registration_expired",
     "booking_confirmed",
     "booking_moved",

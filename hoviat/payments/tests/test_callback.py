@@ -132,7 +132,8 @@ def test_a_nok_callback_fails_the_payment_and_leaves_the_application_pre_registe
     payment.refresh_from_db()
     assert response.status_code == 200
     assert "پرداخت انجام نشد" in response.content.decode()
-    assert payment.status == "failed" and payment.failure_reason == "bank_nok"
+    assert payment.status == "failed" and payment.failure_reason == "bank_nok:insufficient_funds"
+    assert "موجودی کارت برای این پرداخت کافی نبود." in response.content.decode()
     assert Application.objects.get(pk=payment.application_id).status == "pre_registered"
     assert audit_actions("payment.failed") == ["payment.failed"]
     assert not audit_actions("application.paid")
@@ -145,6 +146,19 @@ def test_cancelling_at_the_bank_fails_the_payment(started, pay_at_bank):
 
     payment.refresh_from_db()
     assert payment.status == "failed"
+    assert payment.failure_reason == "bank_nok:cancelled"
+
+
+def test_an_unknown_reason_from_the_bank_is_not_kept(started):
+    payment, _ = started
+    signature = sandbox_signature(
+        authority=payment.authority, status="NOK", amount_rials=payment.amount_rials
+    )
+    params = {"Authority": payment.authority, "Status": "NOK", "Signature": signature}
+
+    result = payment_callback_handle(params={**params, "Reason": "<script>"})
+
+    assert result.failure_reason == "bank_nok"
 
 
 def test_a_signed_ok_is_not_enough_when_the_bank_does_not_verify(started):

@@ -1,5 +1,6 @@
 """The sandbox bank's page, the citizen's pay button, and one payment in a real browser."""
 
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -153,4 +154,24 @@ def test_a_citizen_who_cancels_at_the_bank_is_offered_another_try(
     page.get_by_role("button", name="انصراف").click()
 
     expect(page.get_by_test_id("payment-result")).to_contain_text("پرداخت انجام نشد")
+    expect(page.get_by_test_id("failure-reason")).to_have_text("پرداخت را در صفحه بانک لغو کردید.")
     expect(page.get_by_role("link", name="تلاش دوباره برای پرداخت")).to_be_visible()
+
+
+@pytest.mark.django_db
+def test_a_card_without_funds_is_said_to_be_the_reason(client, bank_url):
+    back = client.post(bank_url, {**card_form(), "pan": "6037990000000002", "action": "pay"})
+    html = client.get(path_of(back["Location"])).content.decode()
+    assert "پرداخت انجام نشد" in html
+    assert "موجودی کارت برای این پرداخت کافی نبود." in html
+
+
+@pytest.mark.django_db
+def test_a_card_form_with_mistakes_gets_a_summary_and_marked_fields(client, bank_url):
+    html = client.post(bank_url, {"action": "pay", "pan": "1234"}).content.decode()
+    assert "data-error-summary" in html
+    for name in ("pan", "cvv2", "expiry_month", "expiry_year", "password"):
+        assert f'href="#id_{name}"' in html
+        assert f'id="id_{name}_error"' in html
+    assert "شماره کارت باید ۱۶ رقم باشد." in html
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="id_pan"', html)
