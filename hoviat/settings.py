@@ -376,6 +376,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes announces its version at every start of every command.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 STAFF_TOKEN_HOURS = env_int("HOVIAT_STAFF_TOKEN_HOURS", 12, minimum=1)
