@@ -62,6 +62,7 @@ def tab_to(page, locator, *, limit: int = 40) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_sara_signs_in_and_pre_registers_with_the_keyboard_alone(page, sara):
+    """Tab to each control, type, Enter to submit (arrows only inside the gender list)."""
     from playwright.sync_api import expect
 
     from hoviat.applications.tests.test_pages import _last_sms_code
@@ -98,8 +99,12 @@ def test_sara_signs_in_and_pre_registers_with_the_keyboard_alone(page, sara):
     page.keyboard.type("مریم")
     page.keyboard.press("Tab")
     expect(page.get_by_label("جنسیت")).to_be_focused()
-    page.keyboard.type("ز")  # a closed select picks the option its typed letter starts
-    expect(page.get_by_label("جنسیت")).to_have_value("female")
+    gender = page.get_by_label("جنسیت")
+    for _ in range(4):  # a closed select steps through its options with the arrow keys
+        if gender.input_value() == "female":
+            break
+        page.keyboard.press("ArrowDown")
+    expect(gender).to_have_value("female")
     tab_to(page, page.get_by_role("button", name="ثبت و دریافت کد رهگیری"))
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("status")).to_have_text("پیش‌ثبت‌نام شده")

@@ -9,6 +9,7 @@ README's table belongs here too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -163,10 +164,9 @@ def walk(
             response = page.goto(stop.path.format(**data))
             if response is None or not response.ok:
                 raise AssertionError(f"{stop.name}: {response and response.status}")
-            try:  # scripts' own requests (charts' data, htmx) done, as far as they end
+            # Scripts' own requests (charts' data, htmx) done, as far as they end.
+            with contextlib.suppress(PlaywrightTimeout):
                 page.wait_for_load_state("networkidle", timeout=5_000)
-            except PlaywrightTimeout:
-                pass
             yield page, stop
     finally:
         if context is not None:
