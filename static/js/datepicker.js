@@ -26,6 +26,7 @@
       .replace(/[٠-٩]/g, (d) => String("٠١٢٣٤٥٦٧٨٩".indexOf(d)));
   let open = null; // the field the calendar was last opened for, and the date it shows
   let showing = "";
+  let closed = false; // Tab or Escape closed it: it stays closed until the person types again
 
   // Under its own field, in the page's flow (the library appends it to <body>).
   function placeUnder(input) {
@@ -34,8 +35,9 @@
     if (box && anchor.nextElementSibling !== box) anchor.insertAdjacentElement("afterend", box);
   }
 
-  // Open at the typed year and month: the library reads only Latin digits from the field, so
-  // it is shown the Latin form for the moment it opens, then the person's own text is back.
+  // Open at the typed date. The library reads only Latin digits from the field: a date in
+  // Persian digits is shown to it in Latin ones for the moment it opens, then the person's own
+  // text and cursor are put back.
   function followTyping(input) {
     const match = /^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{1,2}))?\s*$/.exec(
       latin(input.value)
@@ -44,28 +46,51 @@
     const [, year, month, day] = match.map(Number);
     if (month < 1 || month > 12 || (open === input && showing === `${year}/${month}/${day}`)) return;
     const typed = input.value;
-    const [start, end] = [input.selectionStart, input.selectionEnd];
-    input.value = `${year}/${String(month).padStart(2, "0")}/${String(day || 1).padStart(2, "0")}`;
-    picker.show(input);
-    input.value = typed;
-    input.setSelectionRange(start, end);
+    const plain = `${year}/${String(month).padStart(2, "0")}/${String(day || 1).padStart(2, "0")}`;
+    if (typed.trim() === plain) {
+      picker.show(input);
+    } else {
+      const [start, end, direction] = [
+        input.selectionStart,
+        input.selectionEnd,
+        input.selectionDirection,
+      ];
+      input.value = plain;
+      picker.show(input);
+      input.value = typed;
+      if (document.activeElement === input) input.setSelectionRange(start, end, direction);
+    }
     placeUnder(input);
     open = input;
     showing = `${year}/${month}/${day}`;
   }
 
-  // After the library's own focusin handler (on <body>) has opened the calendar.
+  // After the library's own focusin handler (on <body>) has opened the calendar; the date
+  // already in the field is followed once the focus has settled.
   document.addEventListener("focusin", (event) => {
-    if (!isDateField(event.target)) return;
-    open = event.target;
+    const field = event.target;
+    if (!isDateField(field)) return;
+    open = field;
     showing = "";
-    placeUnder(event.target);
-    followTyping(event.target);
+    closed = false;
+    placeUnder(field);
+    setTimeout(() => {
+      if (document.activeElement === field && !closed) followTyping(field);
+    }, 0);
   });
   document.addEventListener("input", (event) => {
-    if (isDateField(event.target) && open === event.target) followTyping(event.target);
+    if (!isDateField(event.target) || open !== event.target) return;
+    closed = false;
+    followTyping(event.target);
   });
+  // Tab and Escape close the calendar; again once any opening still under way is over (the
+  // library finishes each one 300 ms after it starts, and would show the calendar again).
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Tab" && isDateField(event.target)) picker.hide();
+    if ((event.key !== "Tab" && event.key !== "Escape") || !isDateField(event.target)) return;
+    closed = true;
+    picker.hide();
+    setTimeout(() => {
+      if (closed) picker.hide();
+    }, 350);
   });
 })();
