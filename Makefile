@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 HOVIAT := $(BIN)/hoviat
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: run test lint audit audit-deps format bench migrate demo clean
+.PHONY: run test lint audit audit-deps format bench migrate demo clean screenshots
 
 # The development targets run with debug pages, generated secrets in var/ and the simulator
 # device; HOVIAT_DEBUG is off everywhere else (a server sets its own variables).
@@ -75,3 +75,8 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) var/staticfiles
+
+# Every page of README's table (tests/tour.py) at phone (390×844) and desktop (1366×900) size,
+# signed in as its person on fresh demo data, as PNGs in var/screenshots/.
+screenshots: $(VENV)/.installed-test
+	HOVIAT_SCREENSHOTS=var/screenshots $(BIN)/pytest tests/test_tour.py -k screenshots -p no:cacheprovider -q

@@ -1,0 +1,200 @@
+"""The page tour: every page of README's "Where things are" table (and the pages one click
+away that a person works in), who signs in to see it, and the demo data that fills it.
+
+`make screenshots` walks it at phone and desktop size and writes PNGs to var/screenshots/
+(tests/test_tour.py, HOVIAT_SCREENSHOTS); the browser tests walk the same list for
+horizontal overflow on a phone and for axe-core's accessibility rules. A page added to the
+README's table belongs here too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management import call_command
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+CITIZEN = "citizen"  # Sara, signed in by SMS code
+ANYONE = ""
+
+
+@dataclass(frozen=True)
+class Stop:
+    name: str  # the screenshot's file name
+    path: str  # may name {tracking_code}, {shipment}, {office}, {province}
+    who: str = ANYONE  # ANYONE, CITIZEN or a demo staff username
+    ours: bool = True  # False: a page drawn by a library (Swagger UI, Django's admin)
+
+
+TOUR: tuple[Stop, ...] = (
+    Stop("home", "/"),
+    Stop("track", "/track/"),
+    Stop("track-card-mobile", "/track/card-mobile/"),
+    Stop("pki-verify", "/pki/verify/"),
+    Stop("inquiry-guide", "/inquiry/"),
+    Stop("staff-sign-in", "/accounts/login/"),
+    Stop("citizen-sign-in", "/citizen/"),
+    Stop("api-docs", "/api/v1/docs", ours=False),
+    Stop("citizen-home", "/citizen/", CITIZEN),
+    Stop("citizen-apply", "/citizen/apply/", CITIZEN),
+    Stop("citizen-application", "/citizen/applications/{tracking_code}/", CITIZEN),
+    Stop("citizen-book", "/citizen/book/{tracking_code}/", CITIZEN),
+    Stop("citizen-cards", "/cards/", CITIZEN),
+    Stop("office", "/office/", "reza"),
+    Stop("delivery", "/office/delivery/", "reza"),
+    Stop("delivery-receive", "/office/delivery/shipments/{shipment}/receive/", "reza"),
+    Stop("delivery-waiting", "/office/delivery/waiting/", "reza"),
+    Stop("delivery-handover", "/office/delivery/handover/", "reza"),
+    Stop("cards-office", "/cards/office/", "reza"),
+    Stop("production-queue", "/production/", "kaveh"),
+    Stop("production-stock", "/production/stock/", "kaveh"),
+    Stop("production-runs", "/production/runs/", "kaveh"),
+    Stop("production-shipments", "/production/shipments/", "kaveh"),
+    Stop("reports-province-director", "/reports/", "maryam"),
+    Stop("reports-office", "/reports/office/{office}/", "maryam"),
+    Stop("reports-province-charts", "/reports/province/{province}/charts/", "maryam"),
+    Stop("reports-nation", "/reports/", "admin"),
+    Stop("reports-nation-charts", "/reports/charts/", "admin"),
+    Stop("reports-province", "/reports/province/{province}/", "admin"),
+    Stop("cards-policy", "/cards/policy/", "admin"),
+    Stop("inquiry-log", "/inquiry/log/", "admin"),
+    Stop("admin", "/admin/", "admin", ours=False),
+)
+
+
+def tour_data() -> dict[str, Any]:
+    """`hoviat demo` (small), then what a newcomer does first: Reza receives the shipment,
+    Sara pre-registers, and a bank asks about two cards. Returns the values the paths name."""
+    from hoviat.applications.services import application_pre_register
+    from hoviat.core.models import User
+    from hoviat.delivery.services import shipment_receive
+    from hoviat.inquiry.services import api_key_create, card_inquire, partner_create
+    from hoviat.production.models import Card, Shipment
+    from hoviat.reports.services import reports_refresh
+
+    call_command("demo", citizens=20, stdout=io.StringIO())
+    reza = User.objects.get(username="reza")
+    shipment = Shipment.objects.filter(office__code="POST-0601").latest("pk")
+    serials = list(Card.objects.filter(shipment=shipment).values_list("csn", flat=True))
+    shipment_receive(shipment_id=shipment.pk, card_serials=serials, actor=reza)
+    application = application_pre_register(
+        mobile="09171234567",
+        national_code="0499370899",
+        shenasnameh_serial="۲۰/الف ۱۲۳۴۵۶",
+        birth_date=dt.date(1991, 8, 5),
+        mother_name="مریم",
+        gender="female",
+    )
+    partner = partner_create(name="بانک نمونه", scopes=["card", "receipt"])
+    _, key = api_key_create(partner_id=partner.pk)
+    card = Card.objects.filter(shipment=shipment).select_related("application__citizen").first()
+    if card is not None:
+        card_inquire(
+            key=key,
+            national_code=card.application.citizen.national_code,
+            card_serial=card.csn,
+            purpose="BANK_ACCOUNT_OPENING",
+        )
+    card_inquire(
+        key=key,
+        national_code="0499370899",
+        card_serial="IR0000009999",
+        purpose="BANK_ACCOUNT_OPENING",
+    )
+    reports_refresh(full=True)
+    return {
+        "tracking_code": application.tracking_code,
+        "shipment": shipment.pk,
+        "office": "POST-0601",
+        "province": "IR-06",
+    }
+
+
+def sign_in_as(page, who: str) -> None:
+    """Sign the page's browser context in as the stop's person (nothing for ANYONE)."""
+    from hoviat.applications.tests.test_pages import sign_in
+    from hoviat.core.tests.factories import browser_sign_in
+    from hoviat.offices.demo import DEMO_PASSWORD
+
+    if who == CITIZEN:
+        sign_in(page)
+    elif who:
+        page.goto("/accounts/login/")
+        browser_sign_in(page, who, DEMO_PASSWORD)
+
+
+def walk(
+    browser,
+    base_url: str,
+    data: dict[str, Any],
+    *,
+    viewport: dict[str, int],
+    stops: tuple[Stop, ...] = TOUR,
+) -> Iterator[tuple[Any, Stop]]:
+    """Open each stop in a browser of that size, signed in as its person; yields (page, stop)
+    with the page loaded. One browser context per person, in the tour's order."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    phone = viewport["width"] < 768
+    context = None
+    who: str | None = None
+    try:
+        for stop in stops:
+            if context is None or stop.who != who:
+                if context is not None:
+                    context.close()
+                context = browser.new_context(
+                    locale="fa-IR",
+                    base_url=base_url,
+                    viewport=viewport,
+                    is_mobile=phone,
+                    has_touch=phone,
+                )
+                context.set_default_timeout(15_000)
+                page = context.new_page()
+                sign_in_as(page, stop.who)
+                who = stop.who
+            response = page.goto(stop.path.format(**data))
+            if response is None or not response.ok:
+                raise AssertionError(f"{stop.name}: {response and response.status}")
+            # Scripts' own requests (charts' data, htmx) done, as far as they end.
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_load_state("networkidle", timeout=5_000)
+            yield page, stop
+    finally:
+        if context is not None:
+            context.close()
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the window (0: no page-level scroll)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them.
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_problems(page, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations of those impacts on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": WCAG_AA_TAGS},
+            "resultTypes": ["violations"],
+        },
+    )
+    return [
+        f"{v['id']} ({v['impact']}): " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in impacts
+    ]
