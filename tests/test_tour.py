@@ -95,17 +95,22 @@ def test_sara_signs_in_and_pre_registers_with_the_keyboard_alone(page, sara):
     assert calendar.bounding_box()["y"] >= field_box["y"] + field_box["height"]
     page.keyboard.press("Tab")
     expect(calendar).to_be_hidden()
-    expect(page.get_by_label("نام مادر")).to_be_focused()
+    expect(page.get_by_label("نام کوچک مادر")).to_be_focused()
     page.keyboard.type("مریم")
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("جنسیت")).to_be_focused()
-    gender = page.get_by_label("جنسیت")
-    for _ in range(4):  # a closed select steps through its options with the arrow keys
-        if gender.input_value() == "female":
-            break
-        page.keyboard.press("ArrowDown")
-    expect(gender).to_have_value("female")
-    tab_to(page, page.get_by_role("button", name="ثبت و دریافت کد رهگیری"))
+    # Gender and the kind of request are radios with nothing chosen: Tab enters a group,
+    # the arrow keys move inside it and choose.
+    for label in ("زن", "صدور نخستین کارت"):
+        choice = page.get_by_role("radio", name=label)
+        page.keyboard.press("Tab")
+        for _ in range(4):
+            if choice.is_checked():
+                break
+            page.keyboard.press("ArrowDown")
+        expect(choice).to_be_checked()
+    tab_to(page, page.get_by_role("button", name="ادامه"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("answers")).to_contain_text("زن")
+    tab_to(page, page.get_by_role("button", name="درست است؛ ثبت و دریافت کد رهگیری"))
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("status")).to_have_text("پیش‌ثبت‌نام شده")
 

@@ -138,6 +138,7 @@ def test_services_through_pgbouncer_in_transaction_mode(bouncer, tmp_path):
         "DATABASE_URL": bouncer,
         "HOVIAT_DB_PGBOUNCER": "1",
         "HOVIAT_VAR_DIR": str(tmp_path),
+        "HOVIAT_AUDIT_WITNESS_DIR_CREATE": "1",
         "HOVIAT_DEBUG": "0",
         "HOVIAT_SECURE_SSL_REDIRECT": "0",
         "HOVIAT_LOAD_REFERENCE_DATA": "1",

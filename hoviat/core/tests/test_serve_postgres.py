@@ -117,6 +117,7 @@ def served():
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": cluster.url,
         "HOVIAT_VAR_DIR": str(var),
+        "HOVIAT_AUDIT_WITNESS_DIR_CREATE": "1",  # var/audit-witness, as a first start makes it
         "HOVIAT_DEBUG": "0",
         "HOVIAT_SECURE_SSL_REDIRECT": "0",
         "HOVIAT_LOAD_REFERENCE_DATA": "0",

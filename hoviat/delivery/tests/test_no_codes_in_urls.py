@@ -137,18 +137,26 @@ def test_no_page_puts_a_national_code_tracking_code_or_mobile_in_a_url(sara_read
     desk.get("/office/delivery/waiting/")
     waiting = desk.get("/office/delivery/handover/", {"card_serial": sara_ready.card.csn})
     assert waiting.status_code == 200
-    done = desk.post(
+    # The counter's two steps: the operator's check, then the holder's PIN pad.
+    checked = desk.post(
         "/office/delivery/handover/",
         {
             **codes,
-            "step": "handover",
+            "step": "verify",
             "card_serial": sara_ready.card.csn,
             "capture": "simulator",
             "finger_position": "1",
-            "id_pin": "4321",
-            "sign_pin": "8765",
-            "nmoc_pin": "1357",
-            "id_pin_confirmation": "4321",
+        },
+    )
+    assert checked.status_code == 302  # to the pad; the Location names the card, not the person
+    desk.get(checked["Location"])
+    done = desk.post(
+        f"/office/delivery/handover/{sara_ready.card.csn}/pad/",
+        {
+            "pad_id_pin": "4321",
+            "pad_sign_pin": "8765",
+            "pad_nmoc_pin": "1357",
+            "pad_id_pin_confirmation": "4321",
         },
     )
     assert done.status_code == 302  # handed over; the Location names the card, not the person
