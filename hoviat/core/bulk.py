@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 from django.db import connection
+from django.db.models import JSONField, Model
 
 
 def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
@@ -16,6 +20,7 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         with (
+            connection.wrap_database_errors,  # IntegrityError and the like, as the ORM raises
             connection.connection.cursor() as raw,
             raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
@@ -26,3 +31,65 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         # Table and column names come from the model, never from input.
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608  # nosec B608
+
+
+def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
+    """`bulk_create` for hot paths: the same rows (defaults, auto_now_add and auto_now
+    included), without the ORM's per-value SQL compiling; with `ids`, each object's id set.
+
+    PostgreSQL: the ids are taken from the table's sequence in one query and the rows go in
+    by COPY; SQLite: one prepared INSERT per row, in-process (one executemany without `ids`).
+    Only plain values: fields whose database value is the Python value itself, dates and
+    datetimes, and JSON (no custom field types).
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if f is not pk]
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    adapt_date = connection.ops.adapt_datefield_value
+    json_fields = {f.attname: f.encoder for f in fields if isinstance(f, JSONField)}
+
+    def value(field, obj):
+        v = field.pre_save(obj, True)  # defaults are set already; auto_now fields fill in here
+        if field.attname in json_fields:
+            return None if v is None else json.dumps(v, cls=json_fields[field.attname])
+        if isinstance(v, dt.datetime):
+            return adapt_datetime(v)
+        if isinstance(v, dt.date):
+            return adapt_date(v)
+        return v
+
+    rows = [tuple(value(f, obj) for f in fields) for obj in objs]
+    if not ids:
+        rows_insert(model, [f.attname for f in fields], rows)
+        return
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(objs)],
+            )
+            new_ids = [row[0] for row in cursor.fetchall()]
+        rows_insert(
+            model,
+            [pk.attname, *(f.attname for f in fields)],
+            [(pk_value, *row) for pk_value, row in zip(new_ids, rows, strict=True)],
+        )
+    else:
+        names = ", ".join(quote(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
+        new_ids = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                cursor.execute(sql, row)
+                new_ids.append(cursor.lastrowid)
+    for obj, pk_value in zip(objs, new_ids, strict=True):
+        setattr(obj, pk.attname, pk_value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
