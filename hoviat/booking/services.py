@@ -23,6 +23,7 @@ from hoviat.applications.models import CHANGEABLE_STATUSES, Application, Applica
 from hoviat.applications.services import application_status_change, applications_status_change_many
 from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
+from hoviat.core.bulk import columns_sql, for_update_sql, object_from_row, objects_insert
 from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.transitions import transition, transition_many
@@ -175,51 +176,71 @@ def slots_generate_all(*, days_ahead: int | None = None) -> int:
 # --- Helpers shared by the writes ------------------------------------------------------------
 
 
+# Every write here starts with the same few reads of one row each: plain SQL, written once,
+# so a booking does not pay the ORM's compiling of each query (about a millisecond of CPU
+# apiece) several times over. The rows come back as model instances all the same.
+def _application_sql() -> str:
+    return (
+        f"SELECT {columns_sql(Application)} FROM {Application._meta.db_table} "  # noqa: S608 (names from the models; values are parameters)  # nosec B608
+        f"WHERE id = %s{for_update_sql()}"
+    )
+
+
+def _seat_sql() -> str:
+    return (
+        f"SELECT {columns_sql(Booking)} FROM {Booking._meta.db_table} "  # noqa: S608  # nosec B608
+        f"WHERE application_id = %s AND status IN (%s, %s){for_update_sql()}"
+    )
+
+
+def _slot_sql() -> str:
+    """The slot, its office, and whether a holiday or a closure of the office falls on it."""
+    return (
+        f"SELECT {columns_sql(Slot, 's')}, {columns_sql(Office, 'o')}, "  # noqa: S608  # nosec B608
+        f"EXISTS (SELECT 1 FROM {Holiday._meta.db_table} h WHERE h.date = s.date) "
+        f"OR EXISTS (SELECT 1 FROM {OfficeClosure._meta.db_table} c "
+        "WHERE c.office_id = s.office_id AND c.date = s.date) "
+        f"FROM {Slot._meta.db_table} s JOIN {Office._meta.db_table} o ON o.id = s.office_id "
+        "WHERE s.id = %s"
+    )
+
+
 def _lock_application(application: Application) -> Application:
     """The application row, locked: the first lock of every write here (see lock order)."""
-    return Application.objects.select_for_update().get(pk=application.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(_application_sql(), [application.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Application.DoesNotExist(f"application {application.pk}")
+    return object_from_row(Application, row)
 
 
 def _seat_of(application: Application) -> Booking | None:
     """The application's held or booked booking, locked (there is at most one)."""
-    try:
-        return Booking.objects.select_for_update().get(
-            application_id=application.pk, status__in=SEAT_HOLDING
-        )
-    except Booking.DoesNotExist:
-        return None
-
-
-_CLOSED_SQL = (
-    f"SELECT EXISTS (SELECT 1 FROM {Holiday._meta.db_table} WHERE date = %s) "  # noqa: S608 (table names from the models; values are parameters)  # nosec B608
-    f"OR EXISTS (SELECT 1 FROM {OfficeClosure._meta.db_table} "
-    "WHERE office_id = %s AND date = %s)"
-)
-
-
-def _closed_on(*, office_id: int, date: dt.date) -> bool:
-    """A holiday, or a closure of the office, on that date.
-
-    Plain SQL on purpose: it runs in every booking, and the same check through the ORM (two
-    EXISTS subqueries) cost a millisecond of CPU more each time, a seventh of a booking.
-    """
     with connection.cursor() as cursor:
-        cursor.execute(_CLOSED_SQL, [date, office_id, date])
-        return bool(cursor.fetchone()[0])
+        cursor.execute(_seat_sql(), [application.pk, *SEAT_HOLDING])
+        row = cursor.fetchone()
+    return None if row is None else object_from_row(Booking, row)
 
 
 def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
-    """The slot if a seat in it may be taken now: it exists, is ahead, and its office is open."""
-    try:
-        slot = Slot.objects.select_related("office").get(pk=slot_id)
-    except Slot.DoesNotExist:
-        raise SlotNotFound() from None
+    """The slot if a seat in it may be taken now: it exists, is ahead, and its office is open.
+
+    One query reads the slot, its office and the calendar: a holiday or closure may have been
+    added after the slots were made, or the office deactivated, so it is read at booking time.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_slot_sql(), [slot_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise SlotNotFound()
+    width = len(Slot._meta.concrete_fields)
+    slot = object_from_row(Slot, row[:width])
+    office = object_from_row(Office, row[width:-1])
+    slot.office = office
+    closed = bool(row[-1])
     if slot.starts_at <= now:
         raise SlotInPast()
-    office = slot.office
-    # The calendar is read again at booking time: a holiday or closure may have been added
-    # after the slots were made, or the office deactivated.
-    closed = _closed_on(office_id=office.pk, date=slot.date)
     hours = hours_on(
         office=office,
         date=slot.date,
@@ -234,6 +255,11 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     if start < opens_at or end > closes_at:
         raise OfficeClosed("این دفتر در ساعت این نوبت باز نیست؛ ساعت دیگری انتخاب کنید.")
     return slot
+
+
+def _claim_sql() -> str:
+    table = Slot._meta.db_table
+    return f"UPDATE {table} SET taken = taken + 1 WHERE id = %s AND taken < capacity"  # noqa: S608  # nosec B608
 
 
 def _seats_move(*, claim: int | None, release: int | None) -> None:
@@ -251,8 +277,10 @@ def _seats_move(*, claim: int | None, release: int | None) -> None:
     for pk, delta in steps:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
-            if not Slot.objects.filter(pk=pk, taken__lt=F("capacity")).update(taken=F("taken") + 1):
-                raise SlotFull()
+            with connection.cursor() as cursor:
+                cursor.execute(_claim_sql(), [pk])
+                if cursor.rowcount == 0:
+                    raise SlotFull()
         else:
             _seats_give_back({pk: 1})
 
@@ -369,7 +397,7 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
                 current, to=BookingStatus.RELEASED, actor=actor, reason="another_slot_chosen"
             )
         paid = app.status == ApplicationStatus.PAID
-        booking = Booking.objects.create(
+        booking = Booking(
             application=app,
             slot=slot,
             status=BookingStatus.BOOKED if paid else BookingStatus.HELD,
@@ -377,6 +405,7 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             if paid
             else now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         )
+        objects_insert([booking])
         if paid:
             _book(application=app, slot=slot, actor=actor)
         _audit_created(

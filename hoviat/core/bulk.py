@@ -33,6 +33,11 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608  # nosec B608
 
 
+# Up to this many rows, PostgreSQL gets one INSERT ... RETURNING (one round trip) rather than
+# ids from the sequence and a COPY (two).
+FEW = 8
+
+
 def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
     """`bulk_create` for hot paths: the same rows (defaults, auto_now_add and auto_now
     included), without the ORM's per-value SQL compiling; with `ids`, each object's id set.
@@ -68,7 +73,17 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
         return
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(rows) <= FEW:
+        names = ", ".join(quote(f.column) for f in fields)
+        marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {marks} "  # noqa: S608  # nosec B608
+                f"RETURNING {quote(pk.column)}",
+                [v for row in rows for v in row],
+            )
+            new_ids = [row[0] for row in cursor.fetchall()]
+    elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -93,3 +108,48 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+# --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
+
+
+def columns_sql(model, alias: str = "") -> str:
+    """Every concrete column of `model`, in field order (as `objects_from_row` reads them)."""
+    quote = connection.ops.quote_name
+    prefix = f"{quote(alias)}." if alias else ""
+    return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def for_update_sql() -> str:
+    """' FOR UPDATE' where the database locks rows (PostgreSQL); '' on SQLite, which locks
+    the whole database for a writing transaction anyway."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+_CONVERTERS: dict[tuple[type, str], list[tuple[int, list, object]]] = {}
+
+
+def _converters(model) -> list[tuple[int, list, object]]:
+    key = (model, connection.vendor)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = []
+        for n, field in enumerate(model._meta.concrete_fields):
+            col = field.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if converters:
+                found.append((n, converters, col))
+        _CONVERTERS[key] = found
+    return found
+
+
+def object_from_row(model, row) -> Model:
+    """A model instance from the values of `columns_sql(model)`, converted as the ORM would
+    (datetimes made aware on SQLite, JSON decoded, ...)."""
+    values = list(row)
+    for n, converters, col in _converters(model):
+        value = values[n]
+        for converter in converters:
+            value = converter(value, col, connection)
+        values[n] = value
+    return model.from_db(connection.alias, None, values)
