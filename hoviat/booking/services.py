@@ -23,7 +23,13 @@ from hoviat.applications.models import CHANGEABLE_STATUSES, Application, Applica
 from hoviat.applications.services import application_status_change, applications_status_change_many
 from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
-from hoviat.core.bulk import columns_sql, for_update_sql, object_from_row, objects_insert
+from hoviat.core.bulk import (
+    columns_sql,
+    for_update_sql,
+    object_from_row,
+    objects_insert,
+    sql_once,
+)
 from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.transitions import transition, transition_many
@@ -179,21 +185,21 @@ def slots_generate_all(*, days_ahead: int | None = None) -> int:
 # Every write here starts with the same few reads of one row each: plain SQL, written once,
 # so a booking does not pay the ORM's compiling of each query (about a millisecond of CPU
 # apiece) several times over. The rows come back as model instances all the same.
-def _application_sql() -> str:
+def _application_sql_make() -> str:
     return (
         f"SELECT {columns_sql(Application)} FROM {Application._meta.db_table} "  # noqa: S608 (names from the models; values are parameters)  # nosec B608
         f"WHERE id = %s{for_update_sql()}"
     )
 
 
-def _seat_sql() -> str:
+def _seat_sql_make() -> str:
     return (
         f"SELECT {columns_sql(Booking)} FROM {Booking._meta.db_table} "  # noqa: S608  # nosec B608
         f"WHERE application_id = %s AND status IN (%s, %s){for_update_sql()}"
     )
 
 
-def _slot_sql() -> str:
+def _slot_sql_make() -> str:
     """The slot, its office, and whether a holiday or a closure of the office falls on it."""
     return (
         f"SELECT {columns_sql(Slot, 's')}, {columns_sql(Office, 'o')}, "  # noqa: S608  # nosec B608
@@ -208,7 +214,7 @@ def _slot_sql() -> str:
 def _lock_application(application: Application) -> Application:
     """The application row, locked: the first lock of every write here (see lock order)."""
     with connection.cursor() as cursor:
-        cursor.execute(_application_sql(), [application.pk])
+        cursor.execute(sql_once(("_application_sql",), _application_sql_make), [application.pk])
         row = cursor.fetchone()
     if row is None:
         raise Application.DoesNotExist(f"application {application.pk}")
@@ -218,7 +224,7 @@ def _lock_application(application: Application) -> Application:
 def _seat_of(application: Application) -> Booking | None:
     """The application's held or booked booking, locked (there is at most one)."""
     with connection.cursor() as cursor:
-        cursor.execute(_seat_sql(), [application.pk, *SEAT_HOLDING])
+        cursor.execute(sql_once(("_seat_sql",), _seat_sql_make), [application.pk, *SEAT_HOLDING])
         row = cursor.fetchone()
     return None if row is None else object_from_row(Booking, row)
 
@@ -230,7 +236,7 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     added after the slots were made, or the office deactivated, so it is read at booking time.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_slot_sql(), [slot_id])
+        cursor.execute(sql_once(("_slot_sql",), _slot_sql_make), [slot_id])
         row = cursor.fetchone()
     if row is None:
         raise SlotNotFound()
@@ -257,7 +263,7 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     return slot
 
 
-def _claim_sql() -> str:
+def _claim_sql_make() -> str:
     table = Slot._meta.db_table
     return f"UPDATE {table} SET taken = taken + 1 WHERE id = %s AND taken < capacity"  # noqa: S608  # nosec B608
 
@@ -278,7 +284,7 @@ def _seats_move(*, claim: int | None, release: int | None) -> None:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
             with connection.cursor() as cursor:
-                cursor.execute(_claim_sql(), [pk])
+                cursor.execute(sql_once(("_claim_sql",), _claim_sql_make), [pk])
                 if cursor.rowcount == 0:
                     raise SlotFull()
         else:
@@ -363,6 +369,7 @@ def _book(*, application: Application, slot: Slot, actor: Any) -> None:
         to=ApplicationStatus.BOOKED,
         actor=actor,
         audit_data={"slot_id": slot.pk, "office_id": slot.office_id},
+        locked=application,  # locked first thing by the caller (_lock_application)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import JSONField, Model
@@ -73,13 +74,19 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
         return
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql" and len(rows) <= FEW:
-        names = ", ".join(quote(f.column) for f in fields)
-        marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+
+        def insert_returning() -> str:
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+            return (
+                f"INSERT INTO {table} ({names}) VALUES {marks} "  # noqa: S608  # nosec B608
+                f"RETURNING {quote(pk.column)}"
+            )
+
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {marks} "  # noqa: S608  # nosec B608
-                f"RETURNING {quote(pk.column)}",
+                sql_once(("insert", model, len(rows)), insert_returning),
                 [v for row in rows for v in row],
             )
             new_ids = [row[0] for row in cursor.fetchall()]
@@ -96,7 +103,6 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
             [(pk_value, *row) for pk_value, row in zip(new_ids, rows, strict=True)],
         )
     else:
-        names = ", ".join(quote(f.column) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
         new_ids = []
@@ -113,8 +119,20 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
 
 
+_SQL: dict[tuple, str] = {}
+
+
+def sql_once(key: tuple, make: Callable[[], str]) -> str:
+    """A statement built once per process and database vendor, from the models' names."""
+    key = (connection.vendor, *key)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = make()
+    return sql
+
+
 def columns_sql(model, alias: str = "") -> str:
-    """Every concrete column of `model`, in field order (as `objects_from_row` reads them)."""
+    """Every concrete column of `model`, in field order (as `object_from_row` reads them)."""
     quote = connection.ops.quote_name
     prefix = f"{quote(alias)}." if alias else ""
     return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)

@@ -191,7 +191,5 @@ def cards_personalise(cards: Sequence[Mapping[str, Any]]) -> list[CardPersonalis
             data_object=data_object,
             pins=pins,
         )
-        for emulated, (auth_serial, sign_serial, data_object, pins) in zip(
-            chips, made, strict=True
-        )
+        for emulated, (auth_serial, sign_serial, data_object, pins) in zip(chips, made, strict=True)
     ]
