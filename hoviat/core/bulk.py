@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import JSONField, Model
+
+M = TypeVar("M", bound=Model)
 
 
 def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
@@ -39,7 +42,7 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
 FEW = 8
 
 
-def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
+def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     """`bulk_create` for hot paths: the same rows (defaults, auto_now_add and auto_now
     included), without the ORM's per-value SQL compiling; with `ids`, each object's id set.
 
@@ -53,6 +56,9 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
     model = type(objs[0])
     meta = model._meta
     pk = meta.pk
+    if pk is None or pk.column is None:
+        raise TypeError(f"{meta.label} has no primary key column")
+    pk_column: str = pk.column
     fields = [f for f in meta.concrete_fields if f is not pk]
     adapt_datetime = connection.ops.adapt_datetimefield_value
     adapt_date = connection.ops.adapt_datefield_value
@@ -74,14 +80,14 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
         return
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(str(f.column)) for f in fields)
     if connection.vendor == "postgresql" and len(rows) <= FEW:
 
         def insert_returning() -> str:
             marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
             return (
                 f"INSERT INTO {table} ({names}) VALUES {marks} "  # noqa: S608  # nosec B608
-                f"RETURNING {quote(pk.column)}"
+                f"RETURNING {quote(pk_column)}"
             )
 
         with connection.cursor() as cursor:
@@ -94,7 +100,7 @@ def objects_insert(objs: list[Model], *, ids: bool = True) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk.column, len(objs)],
+                [table, pk_column, len(objs)],
             )
             new_ids = [row[0] for row in cursor.fetchall()]
         rows_insert(
@@ -161,7 +167,7 @@ def _converters(model) -> list[tuple[int, list, object]]:
     return found
 
 
-def object_from_row(model, row) -> Model:
+def object_from_row(model: type[M], row: Sequence) -> M:
     """A model instance from the values of `columns_sql(model)`, converted as the ORM would
     (datetimes made aware on SQLite, JSON decoded, ...)."""
     values = list(row)
@@ -170,4 +176,4 @@ def object_from_row(model, row) -> Model:
         for converter in converters:
             value = converter(value, col, connection)
         values[n] = value
-    return model.from_db(connection.alias, None, values)
+    return model.from_db(connection.alias, (), values)  # every field, in order: no names needed

@@ -5,7 +5,7 @@ in an allowed state, one audit row each through the batch append, side effects a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
@@ -42,14 +42,14 @@ def _save_fields(obj: models.Model, names: list[str]) -> None:
         obj.save(update_fields=names)
         return
     opts = model._meta
-    fields = [opts.get_field(name) for name in dict.fromkeys(names)]
+    fields = [cast(models.Field, opts.get_field(name)) for name in dict.fromkeys(names)]
 
     def make() -> str:
         quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
         return (
             f"UPDATE {quote(opts.db_table)} SET {assignments} "  # noqa: S608 (names from the model; values are parameters)  # nosec B608
-            f"WHERE {quote(opts.pk.column)} = %s"
+            f"WHERE {quote(str(opts.pk.column))} = %s"
         )
 
     # pre_save: auto_now fields take the time now, as save() gives them.

@@ -87,7 +87,7 @@ def cards_personalise(cards: Sequence[Mapping[str, Any]]) -> list[CardPersonalis
     ca, issuer = _issuing_for_issuance(max(spans[c["expires_on"]][1] for c in cards))
     secret = _chip_secret()
     chips: list[EmulatedChip] = []
-    certificates: list[tuple[int, int, int, x509.Certificate]] = []  # (card, kind, serial, cert)
+    certificates: list[tuple[int, str, int, x509.Certificate]] = []  # (card, kind, serial, cert)
     made: list[tuple[int, int, bytes, PinMailer]] = []
     for n, card in enumerate(cards):
         csn, crn = card["csn"], card["crn"]
