@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from functools import partial
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import DateField, JSONField, Model
 
 M = TypeVar("M", bound=Model)
 
@@ -62,19 +64,35 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     fields = [f for f in meta.concrete_fields if f is not pk]
     adapt_datetime = connection.ops.adapt_datetimefield_value
     adapt_date = connection.ops.adapt_datefield_value
-    json_fields = {f.attname: f.encoder for f in fields if isinstance(f, JSONField)}
 
-    def value(field, obj):
-        v = field.pre_save(obj, True)  # defaults are set already; auto_now fields fill in here
-        if field.attname in json_fields:
-            return None if v is None else json.dumps(v, cls=json_fields[field.attname])
-        if isinstance(v, dt.datetime):
-            return adapt_datetime(v)
-        if isinstance(v, dt.date):
-            return adapt_date(v)
-        return v
+    # One reader per field, chosen once: most fields are the attribute as it is.
+    def reader(field) -> Callable[[Model], Any]:
+        get: Callable[[Model], Any]
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            get = partial(field.pre_save, add=True)  # the time now, as save() gives it
+        else:
+            get = attrgetter(field.attname)  # defaults were set when the object was made
+        if isinstance(field, JSONField):
+            encoder = field.encoder
 
-    rows = [tuple(value(f, obj) for f in fields) for obj in objs]
+            def as_json(obj: Model) -> Any:
+                v = get(obj)
+                return None if v is None else json.dumps(v, cls=encoder)
+
+            return as_json
+
+        def adapted(obj: Model) -> Any:
+            v = get(obj)
+            if isinstance(v, dt.datetime):
+                return adapt_datetime(v)
+            if isinstance(v, dt.date):
+                return adapt_date(v)
+            return v
+
+        return adapted if isinstance(field, DateField) else get
+
+    readers = [reader(f) for f in fields]
+    rows = [tuple(read(obj) for read in readers) for obj in objs]
     if not ids:
         rows_insert(model, [f.attname for f in fields], rows)
         return
