@@ -1,8 +1,11 @@
 """Writes of booking: slots from the office calendar, holds, appointments, and the sweep.
 
 Lock order, the same in every transaction here, so two of them never wait on each other:
-application rows → booking rows → slot rows (by id) → the audit head (audit_record, always
-last). A transaction that took the audit head never waits for a booking or slot row after it.
+application rows → booking rows → slot rows (by id). Audit rows are plain inserts that lock
+nothing shared (hoviat.core.audit).
+
+A hold or booking runs on every citizen's click: its reads and writes of single rows are plain
+SQL built once (hoviat.core.bulk), not ORM queries compiled on each call.
 """
 
 from __future__ import annotations
@@ -359,9 +362,8 @@ def _sms_confirmed(application: Application, slot: Slot, *, moved: bool = False)
 def _book(*, application: Application, slot: Slot, actor: Any) -> None:
     """The application paid → booked, with the confirmation SMS queued.
 
-    Called after every row write and before the booking's own audit rows: from its audit row
-    on, the transaction holds the audit chain's head, which every transaction needs, so the
-    less it does after that point, the more bookings per second the chain lets through.
+    Called after every row write and before the booking's own audit rows. The application
+    is the row the caller locked first; it is moved in place, not read and locked again.
     """
     _sms_confirmed(application, slot)
     application_status_change(
