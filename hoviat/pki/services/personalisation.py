@@ -11,10 +11,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from hoviat.core.bulk import objects_insert
+from hoviat.core.bulk import objects_insert, rows_insert
 from hoviat.core.errors import ValidationFailed
 from hoviat.pki import chip, profiles
 from hoviat.pki.cards import CardPersonalisation, PinMailer, cose_sign1, data_object_payload
@@ -158,21 +158,33 @@ def cards_personalise(cards: Sequence[Mapping[str, Any]]) -> list[CardPersonalis
     try:
         with transaction.atomic():
             objects_insert(chips)  # sets each chip's id
-            objects_insert(
+            # The certificates as plain rows (no model instance each): the given columns,
+            # and the model's defaults for the rest (good, not revoked).
+            at = connection.ops.adapt_datetimefield_value
+            given = ["issuer", "chip", "serial", "kind", "csn", "not_before", "not_after", "der"]
+            rest = [
+                f
+                for f in IssuedCertificate._meta.concrete_fields
+                if not f.primary_key and f.name not in given
+            ]
+            defaults = [f.get_default() for f in rest]
+            rows_insert(
+                IssuedCertificate,
+                given + [f.name for f in rest],
                 [
-                    IssuedCertificate(
-                        issuer=ca,
-                        chip=chips[n],
-                        serial=format(serial, "x"),
-                        kind=kind,
-                        csn=chips[n].csn,
-                        not_before=spans[cards[n]["issued_on"]][0],
-                        not_after=spans[cards[n]["expires_on"]][1],
-                        der=cert.public_bytes(serialization.Encoding.DER),
+                    (
+                        ca.pk,
+                        chips[n].pk,
+                        format(serial, "x"),
+                        str(kind),
+                        chips[n].csn,
+                        at(spans[cards[n]["issued_on"]][0]),
+                        at(spans[cards[n]["expires_on"]][1]),
+                        cert.public_bytes(serialization.Encoding.DER),
+                        *defaults,
                     )
                     for n, kind, serial, cert in certificates
                 ],
-                ids=False,
             )
     except IntegrityError:
         taken = (
