@@ -352,17 +352,60 @@ def _child(application_ids: list[int], slot_ids: list[int], threads: int, barrie
         threading.Thread(target=work, args=(applications[i::threads],)) for i in range(threads)
     ]
     barrier.wait()
+    cpu = time.process_time()  # the whole process: every thread's CPU
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    results.put((outcomes, latencies))
+    results.put((outcomes, latencies, time.process_time() - cpu))
+
+
+class _BackendCpu(threading.Thread):
+    """CPU of this database's PostgreSQL backends while the race runs (the server on this
+    machine): each backend's /proc CPU from when it is first seen to when it is last seen,
+    polled; a backend that ends between two polls loses at most one interval."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+        from django.db import connection
+
+        params = connection.settings_dict
+        with psycopg.connect(
+            host=params["HOST"] or None,
+            port=params["PORT"] or None,
+            user=params["USER"],
+            dbname=params["NAME"],
+            autocommit=True,
+        ) as conn:
+            while True:
+                pids = conn.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchall()
+                for (pid,) in pids:
+                    cpu = _backend_cpu_seconds(pid)
+                    if cpu is not None:
+                        self.first.setdefault(pid, cpu)
+                        self.last[pid] = cpu
+                if self.done.wait(self.interval):
+                    return
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def _race(
     *, application_ids: list[int], slot_ids: list[int], processes: int, threads: int
-) -> tuple[float, dict, list]:
-    """threads × processes workers at once; (seconds, outcomes, latencies in ms)."""
+) -> tuple[float, dict, list, float, float]:
+    """threads × processes workers at once; (seconds, outcomes, latencies in ms, CPU seconds
+    of the worker processes, CPU seconds of their PostgreSQL backends)."""
     import multiprocessing
 
     from django.db import connections
@@ -384,19 +427,25 @@ def _race(
     ]
     for child in children:
         child.start()
+    backends = _BackendCpu()
+    backends.start()
     barrier.wait()
     began = time.perf_counter()
     outcomes: dict[str, int] = {}
     latencies: list[float] = []
+    python_cpu = 0.0
     for _ in children:
-        theirs, times = results.get()
+        theirs, times, cpu = results.get()
         for key, value in theirs.items():
             outcomes[key] = outcomes.get(key, 0) + value
         latencies.extend(times)
+        python_cpu += cpu
     took = time.perf_counter() - began
     for child in children:
         child.join()
-    return took, outcomes, latencies
+    backends.done.set()
+    backends.join()
+    return took, outcomes, latencies, python_cpu, backends.seconds()
 
 
 def _overbooked() -> tuple[int, int]:
@@ -452,7 +501,7 @@ def _contention(
     # Hot slots at offices that open that day; seats for about 85% of the attempts, so most
     # succeed while the last ones meet full slots, as in the first hours of a new month.
     _vacuum()
-    _cost(after=day)
+    cost_ms = _cost(after=day)
     slots = list(Slot.objects.filter(date=day).order_by("?")[:hot_slots])
     per_slot = min(32_000, max(1, int(attempts * 0.85 / hot_slots)))
     Slot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=per_slot)
@@ -468,7 +517,7 @@ def _contention(
         Slot.objects.filter(pk__in=slot_ids).update(taken=0)
         application_ids = [a.pk for a in _applications(attempts, status, tag)]
         _vacuum()
-        took, outcomes, latencies = _race(
+        took, outcomes, latencies, python_cpu, server_cpu = _race(
             application_ids=application_ids, slot_ids=slot_ids, processes=processes, threads=threads
         )
         booked = outcomes.get("ok", 0)
@@ -483,6 +532,22 @@ def _contention(
         print(
             f"  {rate:,.0f} bookings/s, {attempts / took:,.0f} attempts/s; outcomes "
             f"{dict(sorted(outcomes.items()))}; latency {_percentiles(latencies)}"
+        )
+        # On a machine shared with other work, wall time says little: the CPU the race used
+        # says what it cost. Against the one-connection cost, what contention adds.
+        race_cpu_ms = (python_cpu + server_cpu) * 1000
+        per_cpu_second = booked / (python_cpu + server_cpu) if race_cpu_ms else 0.0
+        against = (
+            f"; the one-connection cost of a hold allows {1000 / cost_ms:,.0f}: "
+            f"{per_cpu_second * cost_ms / 10:.0f}% of it"
+            if status == "pre_registered"
+            else ""
+        )
+        print(
+            f"  CPU under contention: {python_cpu * 1000 / attempts:.1f} ms in Python + "
+            f"{server_cpu * 1000 / attempts:.1f} ms in PostgreSQL per attempt, "
+            f"{race_cpu_ms / max(booked, 1):.1f} ms per booking: {per_cpu_second:,.0f} bookings "
+            f"per CPU second{against}"
         )
         print(
             f"  seats taken {taken} = successes {booked}: {taken == booked}; "

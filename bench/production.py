@@ -5,7 +5,8 @@ ledger, audit rows, shipment packing) over N enrolled applications.
 
 Reports cards/s of wall time and per CPU second of this process (the PostgreSQL server's
 CPU is not counted). Builds a fresh database each time: hoviat_bench_production.sqlite3 in
-the temporary folder, or the hoviat_bench_production PostgreSQL database.
+the temporary folder, or the hoviat_bench_production PostgreSQL database (--database NAME
+for another name).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _setup(db: str) -> None:
+def _setup(db: str, name: str) -> None:
     from _common import fresh_database
 
-    fresh_database("hoviat_bench_production", db)
+    fresh_database(name, db)
 
 
 def _build(n: int):
@@ -111,8 +112,14 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=10_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--qc-fail-rate", type=float, default=0.002)
+    parser.add_argument(
+        "--database",
+        default="hoviat_bench_production",
+        help="the database (or SQLite file) it builds afresh, so that runs side by side "
+        "do not drop each other's",
+    )
     args = parser.parse_args()
-    _setup(args.db)
+    _setup(args.db, args.database)
     from django.conf import settings
 
     from hoviat.pki.services import ca_init

@@ -647,11 +647,18 @@ def application_status_change(
     updates: Mapping[str, Any] | None = None,
     action: str | None = None,
     audit_data: dict[str, Any] | None = None,
+    locked: Application | None = None,
 ) -> Application:
-    """Move one application (locked) to `to`, from the states its TRANSITIONS allow."""
+    """Move one application (locked) to `to`, from the states its TRANSITIONS allow.
+
+    `locked`: the application row the caller has already read with select_for_update in this
+    transaction; it is changed in place instead of being read and locked again."""
+    if locked is not None and locked.pk != application_id:
+        raise ValueError(f"locked is application {locked.pk}, not {application_id}")
     return transition(
         Application,
         pk=application_id,
+        obj=locked,
         to=to,
         actor=actor,
         allowed_from=allowed_from,

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from hoviat.core.bulk import rows_insert
+from hoviat.core.bulk import objects_insert, rows_insert
 from hoviat.core.models import AuditEntry
 
 SYSTEM = ("system", "", "سامانه")
@@ -68,7 +68,7 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         at=timezone.now(),
         actor_kind=who.kind,
         actor_id=who.id,
@@ -81,6 +81,10 @@ def audit_record(
         reason=reason,
         data=_storable(data),
     )
+    # One plain INSERT ... RETURNING: the ORM's create compiles the statement every time, and
+    # this runs in every audited write.
+    objects_insert([entry])
+    return entry
 
 
 _COLUMNS = [

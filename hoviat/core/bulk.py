@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from functools import partial
+from operator import attrgetter
+from typing import Any, TypeVar
+
 from django.db import connection
+from django.db.models import DateField, JSONField, Model
+
+M = TypeVar("M", bound=Model)
 
 
 def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
@@ -16,6 +26,7 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         with (
+            connection.wrap_database_errors,  # IntegrityError and the like, as the ORM raises
             connection.connection.cursor() as raw,
             raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
@@ -26,3 +37,161 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         # Table and column names come from the model, never from input.
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608  # nosec B608
+
+
+# Up to this many rows, PostgreSQL gets one INSERT ... RETURNING (one round trip) rather than
+# ids from the sequence and a COPY (two).
+FEW = 8
+
+
+def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
+    """`bulk_create` for hot paths: the same rows (defaults, auto_now_add and auto_now
+    included), without the ORM's per-value SQL compiling; with `ids`, each object's id set.
+
+    PostgreSQL: the ids are taken from the table's sequence in one query and the rows go in
+    by COPY; SQLite: one prepared INSERT per row, in-process (one executemany without `ids`).
+    Only plain values: fields whose database value is the Python value itself, dates and
+    datetimes, and JSON (no custom field types).
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    pk = meta.pk
+    if pk is None or pk.column is None:
+        raise TypeError(f"{meta.label} has no primary key column")
+    pk_column: str = pk.column
+    fields = [f for f in meta.concrete_fields if f is not pk]
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    adapt_date = connection.ops.adapt_datefield_value
+
+    # One reader per field, chosen once: most fields are the attribute as it is.
+    def reader(field) -> Callable[[Model], Any]:
+        get: Callable[[Model], Any]
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            get = partial(field.pre_save, add=True)  # the time now, as save() gives it
+        else:
+            get = attrgetter(field.attname)  # defaults were set when the object was made
+        if isinstance(field, JSONField):
+            encoder = field.encoder
+
+            def as_json(obj: Model) -> Any:
+                v = get(obj)
+                return None if v is None else json.dumps(v, cls=encoder)
+
+            return as_json
+
+        def adapted(obj: Model) -> Any:
+            v = get(obj)
+            if isinstance(v, dt.datetime):
+                return adapt_datetime(v)
+            if isinstance(v, dt.date):
+                return adapt_date(v)
+            return v
+
+        return adapted if isinstance(field, DateField) else get
+
+    readers = [reader(f) for f in fields]
+    rows = [tuple(read(obj) for read in readers) for obj in objs]
+    if not ids:
+        rows_insert(model, [f.attname for f in fields], rows)
+        return
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    names = ", ".join(quote(str(f.column)) for f in fields)
+    if connection.vendor == "postgresql" and len(rows) <= FEW:
+
+        def insert_returning() -> str:
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+            return (
+                f"INSERT INTO {table} ({names}) VALUES {marks} "  # noqa: S608  # nosec B608
+                f"RETURNING {quote(pk_column)}"
+            )
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql_once(("insert", model, len(rows)), insert_returning),
+                [v for row in rows for v in row],
+            )
+            new_ids = [row[0] for row in cursor.fetchall()]
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk_column, len(objs)],
+            )
+            new_ids = [row[0] for row in cursor.fetchall()]
+        rows_insert(
+            model,
+            [pk.attname, *(f.attname for f in fields)],
+            [(pk_value, *row) for pk_value, row in zip(new_ids, rows, strict=True)],
+        )
+    else:
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
+        new_ids = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                cursor.execute(sql, row)
+                new_ids.append(cursor.lastrowid)
+    for obj, pk_value in zip(objs, new_ids, strict=True):
+        setattr(obj, pk.attname, pk_value)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+# --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
+
+
+_SQL: dict[tuple, str] = {}
+
+
+def sql_once(key: tuple, make: Callable[[], str]) -> str:
+    """A statement built once per process and database vendor, from the models' names."""
+    key = (connection.vendor, *key)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = make()
+    return sql
+
+
+def columns_sql(model, alias: str = "") -> str:
+    """Every concrete column of `model`, in field order (as `object_from_row` reads them)."""
+    quote = connection.ops.quote_name
+    prefix = f"{quote(alias)}." if alias else ""
+    return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def for_update_sql() -> str:
+    """' FOR UPDATE' where the database locks rows (PostgreSQL); '' on SQLite, which locks
+    the whole database for a writing transaction anyway."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+_CONVERTERS: dict[tuple[type, str], list[tuple[int, list, object]]] = {}
+
+
+def _converters(model) -> list[tuple[int, list, object]]:
+    key = (model, connection.vendor)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = []
+        for n, field in enumerate(model._meta.concrete_fields):
+            col = field.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if converters:
+                found.append((n, converters, col))
+        _CONVERTERS[key] = found
+    return found
+
+
+def object_from_row(model: type[M], row: Sequence) -> M:
+    """A model instance from the values of `columns_sql(model)`, converted as the ORM would
+    (datetimes made aware on SQLite, JSON decoded, ...)."""
+    values = list(row)
+    for n, converters, col in _converters(model):
+        value = values[n]
+        for converter in converters:
+            value = converter(value, col, connection)
+        values[n] = value
+    return model.from_db(connection.alias, (), values)  # every field, in order: no names needed

@@ -5,13 +5,15 @@ in an allowed state, one audit row each through the batch append, side effects a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from hoviat.core.audit import audit_many, audit_record
+from hoviat.core.bulk import sql_once
 from hoviat.core.errors import InvalidTransition, NotFound
 from hoviat.core.text import persian_digits
 
@@ -26,6 +28,35 @@ def _allowed(model: type[models.Model], to: str, allowed_from: Iterable[str] | N
         allowed_from = table[to]
     # A lone state written as a string is one state, not a set of its letters.
     return frozenset((allowed_from,) if isinstance(allowed_from, str) else allowed_from)
+
+
+def _save_fields(obj: models.Model, names: list[str]) -> None:
+    """`obj.save(update_fields=names)` as one plain UPDATE built once per model and fields:
+    the ORM's save compiles the statement every time, and this runs in every transition.
+    A model with save signals listened to keeps the ORM's save, so they still fire."""
+    model = type(obj)
+    if (
+        pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+        or model.save is not models.Model.save
+    ):
+        obj.save(update_fields=names)
+        return
+    opts = model._meta
+    fields = [cast(models.Field, opts.get_field(name)) for name in dict.fromkeys(names)]
+
+    def make() -> str:
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+        return (
+            f"UPDATE {quote(opts.db_table)} SET {assignments} "  # noqa: S608 (names from the model; values are parameters)  # nosec B608
+            f"WHERE {quote(str(opts.pk.column))} = %s"
+        )
+
+    # pre_save: auto_now fields take the time now, as save() gives them.
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql_once(("save", model, tuple(names)), make), [*values, obj.pk])
 
 
 def transition(
@@ -70,7 +101,7 @@ def transition(
             changed.append(name)
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
             changed.append("updated_at")
-        obj.save(update_fields=changed)
+        _save_fields(obj, changed)
         audit_record(
             actor=actor,
             action=action or f"{model._meta.model_name}.{to}",

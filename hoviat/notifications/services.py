@@ -13,7 +13,7 @@ from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hoviat.core.bulk import rows_insert
+from hoviat.core.bulk import objects_insert, rows_insert
 from hoviat.notifications.backends import SmsSendError, get_backend
 from hoviat.notifications.models import SmsMessage, SmsStatus
 from hoviat.notifications.templates import sms_template
@@ -35,7 +35,7 @@ def sms_queue(
     """Write a message from a named template (notifications.templates) to the outbox; it is
     handed to the backend after the commit."""
     chosen = sms_template(template)
-    message = SmsMessage.objects.create(
+    message = SmsMessage(
         to=to,
         body=chosen.render(params),
         kind=chosen.kind,
@@ -43,6 +43,7 @@ def sms_queue(
         object_id=str(related.pk) if related is not None else "",
         next_attempt_at=timezone.now(),
     )
+    objects_insert([message])  # one plain INSERT: this runs in every booking and OTP
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
 

@@ -64,7 +64,8 @@ def pin_matches(secret: str, salt: bytes, slot: str, pin: str, stored: bytes | m
 
 
 def random_digits(count: int) -> str:
-    return "".join(secrets.choice("0123456789") for _ in range(count))
+    """`count` uniformly random decimal digits (leading zeros kept), from one CSPRNG draw."""
+    return str(secrets.randbelow(10**count)).zfill(count)
 
 
 def pin_format_ok(pin: str) -> bool:

@@ -61,8 +61,8 @@ def test_sara_asks_again_for_her_voided_card_and_it_goes_to_production_once_paid
     from hoviat.production.services import production_run, stock_deliver
 
     chips = []
-    real = pki.card_personalise
-    monkeypatch.setattr(pki, "card_personalise", lambda **kw: chips.append(kw) or real(**kw))
+    real = pki.cards_personalise
+    monkeypatch.setattr(pki, "cards_personalise", lambda cards: chips.extend(cards) or real(cards))
     stock_deliver(quantity=10, lot="RE", actor=kaveh)
     production_run(date=timezone.localdate(), actor=kaveh)
     new_card = Card.objects.get(application=application)

@@ -51,6 +51,9 @@ class FakePki:
             FakePins(),
         )
 
+    def cards_personalise(self, cards) -> list[FakePersonalisation]:
+        return [self.card_personalise(**card) for card in cards]
+
     def card_certificates_revoke(self, *, csn: str, reason: str, actor) -> int:
         self.revoked.append(csn)
         return 2
@@ -63,6 +66,7 @@ def pki(monkeypatch):
 
     fake = FakePki()
     monkeypatch.setattr(pki_services, "card_personalise", fake.card_personalise, raising=False)
+    monkeypatch.setattr(pki_services, "cards_personalise", fake.cards_personalise, raising=False)
     monkeypatch.setattr(
         pki_services, "card_certificates_revoke", fake.card_certificates_revoke, raising=False
     )
