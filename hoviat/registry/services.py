@@ -41,6 +41,7 @@ from tqdm import tqdm
 
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.places.models import Province
+from hoviat.registry.late import NationalCodesExhausted, NewCitizen, citizens_register
 from hoviat.registry.models import Citizen, MobileOwnership, OldCard, OwnershipSource
 from hoviat.registry.ownership import MobileOwnershipUnavailable
 from hoviat.registry.population import (
@@ -63,7 +64,10 @@ __all__ = [
     "GenerateResult",
     "ImportResult",
     "MobileOwnershipUnavailable",
+    "NationalCodesExhausted",
+    "NewCitizen",
     "citizen_row_validate",
+    "citizens_register",
     "mobile_ownership_record",
     "mobile_ownerships_fill",
     "population_generate",
