@@ -137,7 +137,7 @@ class Case(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["person_key"],
-                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
                 name="citizenship_one_open_case_per_person",
             ),
         ]

@@ -128,7 +128,7 @@ class NationalCodeSequence(models.Model):
     stepped over."""
 
     prefix = models.CharField("پیشوند کد ملی", max_length=3)
-    next_sequence = models.PositiveIntegerField("دنبالهٔ بعدی", default=0)
+    next_sequence = models.PositiveIntegerField("دنبالهٔ بعدی", default=1)
 
     class Meta:
         verbose_name = "دنبالهٔ کد ملی"

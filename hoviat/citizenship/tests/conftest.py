@@ -27,7 +27,9 @@ APPLICANT_MOBILE = "09151234567"
 @pytest.fixture
 def sistan(db):
     return ProvinceFactory(
-        code="IR-13", name_fa="سیستان و بلوچستان", name_en="Sistan and Baluchestan",
+        code="IR-13",
+        name_fa="سیستان و بلوچستان",
+        name_en="Sistan and Baluchestan",
         population_1395=2775014,
     )
 

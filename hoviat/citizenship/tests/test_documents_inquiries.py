@@ -64,9 +64,7 @@ def test_a_document_too_large_is_refused(hamid_api, case, settings):
 
 
 def test_an_attestation_names_its_witnesses(hamid_api, case):
-    answer = upload(
-        hamid_api, case, "local_attestation", witnesses="غلام ریگی\nعیسی نارویی\n"
-    )
+    answer = upload(hamid_api, case, "local_attestation", witnesses="غلام ریگی\nعیسی نارویی\n")
     assert answer.status_code == 201
     assert answer.json()["witnesses"] == ["غلام ریگی", "عیسی نارویی"]
 
@@ -138,7 +136,9 @@ def test_only_the_agencys_user_answers_and_only_with_its_outcomes(
     assert wrong_outcome.status_code == 422 and wrong_outcome.json()["code"] == "OUTCOME_INVALID"
     assert Inquiry.objects.get().status == "ordered"
 
-    done = police_api.post(url, {"outcome": "confirmed", "note": "هویت تأیید شد"}, "application/json")
+    done = police_api.post(
+        url, {"outcome": "confirmed", "note": "هویت تأیید شد"}, "application/json"
+    )
     assert done.status_code == 200 and done.json()["status"] == "answered"
     twice = police_api.post(url, {"outcome": "confirmed"}, "application/json")
     assert twice.status_code == 409 and twice.json()["code"] == "INVALID_TRANSITION"

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ("prefix", models.CharField(max_length=3, verbose_name="پیشوند کد ملی")),
                 (
                     "next_sequence",
-                    models.PositiveIntegerField(default=0, verbose_name="دنبالهٔ بعدی"),
+                    models.PositiveIntegerField(default=1, verbose_name="دنبالهٔ بعدی"),
                 ),
             ],
             options={
