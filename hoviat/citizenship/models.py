@@ -221,8 +221,8 @@ class Agency(models.TextChoices):
     FORENSIC = "forensic", "آزمایش DNA پزشکی قانونی"
 
 
-REQUIRED_AGENCIES = (Agency.POLICE, Agency.SECURITY)
-ANSWER_FUNCTION = {
+REQUIRED_AGENCIES: tuple[str, ...] = (Agency.POLICE, Agency.SECURITY)
+ANSWER_FUNCTION: dict[str, str] = {
     Agency.POLICE: Function.POLICE,
     Agency.SECURITY: Function.SECURITY,
     Agency.FORENSIC: Function.FORENSIC,
@@ -242,7 +242,7 @@ class Outcome(models.TextChoices):
 
 
 # Which outcomes each agency may give.
-OUTCOMES_OF = {
+OUTCOMES_OF: dict[str, set[str]] = {
     Agency.POLICE: {Outcome.CONFIRMED, Outcome.NOT_CONFIRMED},
     Agency.SECURITY: {Outcome.CONFIRMED, Outcome.NOT_CONFIRMED},
     Agency.FORENSIC: {Outcome.MATCH, Outcome.NO_MATCH},

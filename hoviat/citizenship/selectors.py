@@ -90,7 +90,7 @@ def inquiries_pending(case: Case) -> list[str]:
     waiting = set(
         case.inquiries.filter(status=InquiryStatus.ORDERED).values_list("agency", flat=True)
     )
-    pending = [agency for agency in REQUIRED_AGENCIES if agency not in answered]
+    pending: list[str] = [agency for agency in REQUIRED_AGENCIES if agency not in answered]
     pending += sorted(a for a in waiting if a not in pending)
     return pending
 

@@ -188,11 +188,13 @@ def _checked(intake: CaseIntake) -> dict[str, Any]:
             raise ValidationFailed("اطلاعات اعضای خانواده معتبر نیست.", code="FAMILY_INVALID")
         if member.birth_date > today_local():
             raise ValidationFailed("تاریخ تولد در آینده است.", code="BIRTH_DATE_INVALID")
-    values = {
-        "first_name": _name(intake.first_name, "نام"),
-        "last_name": _name(intake.last_name, "نام خانوادگی"),
-        "father_name": _name(intake.father_name, "نام پدر"),
-        "mother_name": _name(intake.mother_name, "نام مادر"),
+    first, last = _name(intake.first_name, "نام"), _name(intake.last_name, "نام خانوادگی")
+    father, mother = _name(intake.father_name, "نام پدر"), _name(intake.mother_name, "نام مادر")
+    values: dict[str, Any] = {
+        "first_name": first,
+        "last_name": last,
+        "father_name": father,
+        "mother_name": mother,
         "grandfather_name": _name(intake.grandfather_name, "نام پدربزرگ")
         if intake.grandfather_name
         else "",
@@ -209,14 +211,7 @@ def _checked(intake: CaseIntake) -> dict[str, Any]:
         "grandfather_national_code": _code_or_blank(intake.grandfather_national_code),
         "mobile": intake.mobile,
     }
-    values["person_key"] = _person_key(
-        values["first_name"],
-        values["last_name"],
-        values["father_name"],
-        values["mother_name"],
-        intake.gender,
-        year,
-    )
+    values["person_key"] = _person_key(first, last, father, mother, intake.gender, year)
     return values
 
 
@@ -347,7 +342,7 @@ def document_add(
 
 # --- Inquiries ----------------------------------------------------------------------------
 
-_DAYS_SETTING = {
+_DAYS_SETTING: dict[str, str] = {
     Agency.POLICE: "CITIZENSHIP_POLICE_DAYS",
     Agency.SECURITY: "CITIZENSHIP_SECURITY_DAYS",
     Agency.FORENSIC: "CITIZENSHIP_FORENSIC_DAYS",
