@@ -203,9 +203,7 @@ def _case_out(case: Case) -> dict:
             for m in family
             if m.citizen is not None
         ]
-    decided = case.status in (CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.ISSUED) or (
-        case.status == CaseStatus.MORE_EVIDENCE
-    )
+    decided = case.status != CaseStatus.INTAKE
     return {
         "case_number": case.case_number,
         "temporary_id": case.temporary_id,
@@ -467,6 +465,48 @@ def case_vote(request, case_number: str, payload: VoteIn):
         reasons=payload.reasons,
     )
     # The decision letter (PDF with a signed QR) is not built yet.
+    return {"status": case.status, "decision_letter_url": None}
+
+
+class AppealIn(Schema):
+    grounds: str = Field("", max_length=8000)
+
+
+@router.post(
+    "/citizenship/cases/{case_number}/appeal",
+    response={200: CaseFiledOut, 404: Problem, 409: Problem, 422: Problem},
+    auth=[staff_auth, citizen_auth],
+    summary="Appeal a refusal to a court, within the window",
+    description="409 `APPEAL_WINDOW_CLOSED` after the setting's days; 422 `GROUNDS_REQUIRED`.",
+)
+def case_appeal(request, case_number: str, payload: AppealIn):
+    _case_for(request, case_number)
+    return services.case_appeal(
+        case_number=case_number, grounds=payload.grounds, actor=_actor(request)
+    )
+
+
+class CourtRulingIn(Schema):
+    outcome: str = Field(..., pattern="^(upheld|overturned)$")
+    ruling_number: str = Field(max_length=32)
+    date: str = Field(max_length=20, description="ISO or Jalali")
+
+
+@router.post(
+    "/citizenship/cases/{case_number}/court-ruling",
+    response={200: VotedOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="A registry lawyer records the court's ruling on an appeal",
+    description="`overturned` approves the case and registers the people at once.",
+)
+def case_court_ruling(request, case_number: str, payload: CourtRulingIn):
+    case = services.case_court_ruling(
+        case_number=case_number,
+        lawyer=request.auth,
+        outcome=payload.outcome,
+        ruling_number=payload.ruling_number,
+        ruling_date=parse_date(payload.date),
+    )
     return {"status": case.status, "decision_letter_url": None}
 
 

@@ -25,6 +25,7 @@ class Function(models.TextChoices):
     POLICE = "police", "کاربر انتظامی (احراز هویت)"
     SECURITY = "security", "کاربر استعلام امنیتی"
     FORENSIC = "forensic", "کاربر پزشکی قانونی"
+    REGISTRY_LAWYER = "registry_lawyer", "حقوقدان ثبت احوال (ثبت حکم دادگاه)"
 
 
 class Post(models.Model):
@@ -64,10 +65,18 @@ class CaseStatus(models.TextChoices):
     APPROVED = "approved", "تأیید تابعیت"
     REFUSED = "refused", "رد"
     ISSUED = "issued", "صدور شناسنامه"
+    APPEALED = "appealed", "اعتراض در دادگاه"
+    REFUSAL_UPHELD = "refusal_upheld", "تأیید رد در دادگاه"
 
 
 OPEN_STATUSES = frozenset(
-    {CaseStatus.INTAKE, CaseStatus.AWAITING_DECISION, CaseStatus.MORE_EVIDENCE, CaseStatus.APPROVED}
+    {
+        CaseStatus.INTAKE,
+        CaseStatus.AWAITING_DECISION,
+        CaseStatus.MORE_EVIDENCE,
+        CaseStatus.APPROVED,
+        CaseStatus.APPEALED,
+    }
 )
 DECIDED_STATUSES = frozenset({CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.ISSUED})
 
@@ -76,9 +85,12 @@ class Case(models.Model):
     TRANSITIONS = {
         CaseStatus.AWAITING_DECISION: {CaseStatus.INTAKE, CaseStatus.MORE_EVIDENCE},
         CaseStatus.MORE_EVIDENCE: {CaseStatus.AWAITING_DECISION},
-        CaseStatus.APPROVED: {CaseStatus.AWAITING_DECISION},
+        # A court ruling that overturns a refusal approves the case as the council would have.
+        CaseStatus.APPROVED: {CaseStatus.AWAITING_DECISION, CaseStatus.APPEALED},
         CaseStatus.REFUSED: {CaseStatus.AWAITING_DECISION},
         CaseStatus.ISSUED: {CaseStatus.APPROVED},
+        CaseStatus.APPEALED: {CaseStatus.REFUSED},
+        CaseStatus.REFUSAL_UPHELD: {CaseStatus.APPEALED},
     }
 
     case_number = models.CharField("شمارهٔ پرونده", max_length=10)
@@ -121,6 +133,11 @@ class Case(models.Model):
     decision_reasons = models.TextField("دلایل تصمیم", blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
+    appeal_grounds = models.TextField("دلایل اعتراض", blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    court_outcome = models.CharField("نتیجهٔ حکم دادگاه", max_length=12, blank=True)
+    court_ruling_number = models.CharField("شمارهٔ دادنامه", max_length=32, blank=True)
+    court_ruling_date = models.DateField("تاریخ دادنامه", null=True, blank=True)
     citizen = models.ForeignKey(
         "registry.Citizen", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -41,6 +41,7 @@ from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import AccessDenied, Conflict, DomainError, ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.national_code import parse_national_code
+from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import is_persian_name, normalize_text, persian_digits
 from hoviat.core.transitions import transition
 from hoviat.notifications.services import sms_queue
@@ -52,6 +53,8 @@ __all__ = [
     "CaseDuplicate",
     "CaseIntake",
     "FamilyIn",
+    "case_appeal",
+    "case_court_ruling",
     "case_file",
     "case_submit",
     "case_vote",
@@ -89,6 +92,11 @@ class NotCouncilMember(AccessDenied):
 class AlreadyVoted(Conflict):
     code = "ALREADY_VOTED"
     default_detail = "شما در این نوبت به این پرونده رأی داده‌اید."
+
+
+class AppealWindowClosed(Conflict):
+    code = "APPEAL_WINDOW_CLOSED"
+    default_detail = "مهلت اعتراض به این تصمیم گذشته است."
 
 
 class ReasonsRequired(ValidationFailed):
@@ -235,6 +243,14 @@ def case_file(*, intake: CaseIntake, actor: Any, filed_by: Any = None, online: b
             "شما کارشناس پرونده‌های تابعیت این شهرستان نیستید.", code="NOT_CASE_OFFICER"
         )
     values = _checked(intake)
+    if online:
+        # Each filing is a look at whether someone has an open case: counted, like tries.
+        rate_limit_hit(
+            scope="citizenship-file",
+            subject=intake.mobile,
+            limit=settings.CITIZENSHIP_ONLINE_FILINGS_PER_DAY,
+            window=dt.timedelta(days=1),
+        )
     family = [
         FamilyMember(
             relation=m.relation,
@@ -447,6 +463,7 @@ _DECISION_TEXT = {
     CaseStatus.APPROVED: "تأیید تابعیت و صدور شناسنامه",
     CaseStatus.REFUSED: "رد درخواست (امکان اعتراض در دادگاه)",
     CaseStatus.MORE_EVIDENCE: "نیاز به مدارک بیشتر",
+    CaseStatus.REFUSAL_UPHELD: "رد اعتراض در دادگاه",
 }
 
 
@@ -562,3 +579,92 @@ def _issue(case: Case, *, actor: Any) -> Case:
         action="citizenship_case.issued",
         audit_data={"national_codes": [c.national_code for c in citizens]},
     )
+
+
+# --- Appeal and the court's ruling -------------------------------------------------------------
+
+
+def appeal_closes_on(case: Case) -> dt.date | None:
+    """The last day a refusal may be appealed (the decision's local date + the setting)."""
+    if case.decided_at is None:
+        return None
+    decided_on = timezone.localtime(case.decided_at).date()
+    return decided_on + dt.timedelta(days=settings.CITIZENSHIP_APPEAL_DAYS)
+
+
+def case_appeal(*, case_number: str, grounds: str, actor: Any) -> Case:
+    """A refused applicant appeals to a court, within the window (APPEAL_WINDOW_CLOSED after)."""
+    grounds = normalize_text(grounds or "")
+    if len(grounds) < 10:
+        raise ValidationFailed("دلایل اعتراض را بنویسید.", code="GROUNDS_REQUIRED")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(
+            pk=selectors.case_by_number(case_number=case_number).pk
+        )
+        if case.status != CaseStatus.REFUSED:
+            raise Conflict("تنها به تصمیم رد می‌توان اعتراض کرد.", code="CASE_NOT_REFUSED")
+        closes = appeal_closes_on(case)
+        if closes is None or today_local() > closes:
+            raise AppealWindowClosed(extra={"closed_on": closes.isoformat() if closes else None})
+        return transition(
+            Case,
+            obj=case,
+            to=CaseStatus.APPEALED,
+            actor=actor,
+            reason=grounds,
+            updates={"appeal_grounds": grounds, "appealed_at": timezone.now()},
+            action="citizenship_case.appealed",
+        )
+
+
+def case_court_ruling(
+    *, case_number: str, lawyer: Any, outcome: str, ruling_number: str, ruling_date: dt.date
+) -> Case:
+    """A registry lawyer of the case's county records the court's ruling on the appeal; a
+    ruling that overturns the refusal approves the case and registers the people at once."""
+    if outcome not in ("upheld", "overturned"):
+        raise ValidationFailed("نتیجهٔ حکم معتبر نیست.", code="RULING_OUTCOME_INVALID")
+    number = normalize_text(ruling_number or "")
+    if not number:
+        raise ValidationFailed("شمارهٔ دادنامه را وارد کنید.", code="RULING_NUMBER_REQUIRED")
+    if ruling_date > today_local():
+        raise ValidationFailed("تاریخ دادنامه در آینده است.", code="RULING_DATE_INVALID")
+    with transaction.atomic():
+        found = selectors.case_by_number(case_number=case_number)
+        if not selectors.holds_post(
+            lawyer, county_id=found.residence_county_id, function=Function.REGISTRY_LAWYER
+        ):
+            raise AccessDenied(
+                "ثبت حکم دادگاه با حقوقدان ثبت احوال همین شهرستان است.", code="NOT_REGISTRY_LAWYER"
+            )
+        case = Case.objects.select_for_update().get(pk=found.pk)
+        if case.status != CaseStatus.APPEALED:
+            raise Conflict("این پرونده در انتظار حکم دادگاه نیست.", code="CASE_NOT_APPEALED")
+        to = CaseStatus.APPROVED if outcome == "overturned" else CaseStatus.REFUSAL_UPHELD
+        written = f"دادنامهٔ شمارهٔ {number} مورخ {ruling_date.isoformat()}: " + (
+            "رد تصمیم شورا و تأیید تابعیت." if to == CaseStatus.APPROVED else "تأیید تصمیم شورا."
+        )
+        case = transition(
+            Case,
+            obj=case,
+            to=to,
+            actor=lawyer,
+            reason=written,
+            updates={
+                "court_outcome": outcome,
+                "court_ruling_number": number,
+                "court_ruling_date": ruling_date,
+                "decision_reasons": f"{case.decision_reasons}\n{written}".strip(),
+                "decided_at": timezone.now(),
+            },
+            action=f"citizenship_case.court_{outcome}",
+        )
+        if to == CaseStatus.APPROVED:
+            case = _issue(case, actor=lawyer)
+        sms_queue(
+            to=case.mobile,
+            template="citizenship_decided",
+            params={"case_number": case.case_number, "outcome": _DECISION_TEXT[to]},
+            related=case,
+        )
+    return case

@@ -150,3 +150,18 @@ def test_bad_intake_is_refused_with_a_stable_code_and_nothing_written(
     assert answer["Content-Type"].startswith("application/problem+json")
     assert answer.json()["code"] == code
     assert not Case.objects.exists() and not SmsMessage.objects.exists()
+
+
+def test_online_filings_from_one_mobile_are_limited_a_day(applicant_api, zahedan, settings):
+    settings.CITIZENSHIP_ONLINE_FILINGS_PER_DAY = 2
+    names = ["حسن", "حسین", "علی"]
+    codes = [
+        applicant_api.post(
+            "/api/v1/citizenship/cases",
+            case_body(zahedan, first_name=name, family=[]),
+            "application/json",
+        ).status_code
+        for name in names
+    ]
+    assert codes == [201, 201, 429]
+    assert Case.objects.count() == 2
