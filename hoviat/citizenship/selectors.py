@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from hoviat.citizenship.models import (
+    OPEN_STATUSES,
     REQUIRED_AGENCIES,
     REQUIRED_DOCUMENTS,
     Case,
+    FamilyMember,
     Function,
     Inquiry,
     InquiryStatus,
@@ -130,3 +134,111 @@ def cases_list(
 
 def may_file_in(user: Any, *, county_id: int) -> bool:
     return holds_post(user, county_id=county_id, function=Function.CASE_OFFICER)
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+OPEN_STATUSES_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+APPROVED_STATUSES = frozenset({"approved", "issued"})
+REFUSED_STATUSES = frozenset({"refused", "appealed", "refusal_upheld"})
+DECIDED_WITHIN_DAYS = 90
+
+
+def _percentile(sorted_values: list[int], share: float) -> int | None:
+    """Nearest-rank percentile of already sorted values; None for none."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * int(share * 100) // 100))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def citizenship_figures(*, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per county, then per province (its counties together): open cases, age of the open
+    ones in days (p50, p90), overdue inquiries, decisions by outcome, people documented
+    (registered, family members included), the share of decided cases decided within 90
+    days. Read live from the cases (no aggregate table yet)."""
+    from django.db.models import Count
+
+    from hoviat.places.models import County
+
+    today = on or today_local()
+    counties = {
+        c.pk: c
+        for c in County.objects.filter(citizenship_cases__isnull=False)
+        .distinct()
+        .select_related("province")
+    }
+    groups: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def group(kind: str, key: int, name: str, code: str) -> dict[str, Any]:
+        return groups.setdefault(
+            (kind, key),
+            {
+                "level": kind,
+                "code": code,
+                "name": name,
+                "open": 0,
+                "ages": [],
+                "overdue_inquiries": 0,
+                "approved": 0,
+                "refused": 0,
+                "more_evidence": 0,
+                "people_documented": 0,
+                "decided": 0,
+                "decided_within_90": 0,
+            },
+        )
+
+    def both(county_id: int) -> list[dict[str, Any]]:
+        county = counties[county_id]
+        province = county.province
+        return [
+            group("county", county.pk, county.name_fa, f"{province.code}/{county.name_en}"),
+            group("province", province.pk, province.name_fa, province.code),
+        ]
+
+    family = dict(
+        FamilyMember.objects.filter(citizen__isnull=False)
+        .values_list("case_id")
+        .annotate(n=Count("pk"))
+        .values_list("case_id", "n")
+    )
+    rows = Case.objects.values_list(
+        "pk", "residence_county_id", "status", "created_at", "decided_at", "citizen_id"
+    )
+    for pk, county_id, status, created_at, decided_at, citizen_id in rows.iterator(2000):
+        for g in both(county_id):
+            if status in OPEN_STATUSES_VALUES:
+                g["open"] += 1
+                g["ages"].append((today - timezone.localtime(created_at).date()).days)
+            if status == "more_evidence":
+                g["more_evidence"] += 1
+            if status in APPROVED_STATUSES:
+                g["approved"] += 1
+            if status in REFUSED_STATUSES:
+                g["refused"] += 1
+            if citizen_id is not None:
+                g["people_documented"] += 1 + family.get(pk, 0)
+            if decided_at is not None and status in APPROVED_STATUSES | REFUSED_STATUSES:
+                g["decided"] += 1
+                if (decided_at - created_at).days <= DECIDED_WITHIN_DAYS:
+                    g["decided_within_90"] += 1
+    late = (
+        Inquiry.objects.filter(status=InquiryStatus.ORDERED, due_on__lt=today)
+        .values_list("case__residence_county_id")
+        .annotate(n=Count("pk"))
+        .values_list("case__residence_county_id", "n")
+    )
+    for county_id, n in late:
+        if county_id in counties:
+            for g in both(county_id):
+                g["overdue_inquiries"] += n
+    figures = []
+    for (_kind, _key), g in sorted(groups.items(), key=lambda item: (item[0][0], item[1]["code"])):
+        ages = sorted(g.pop("ages"))
+        g["open_age_p50_days"] = _percentile(ages, 0.5)
+        g["open_age_p90_days"] = _percentile(ages, 0.9)
+        within = g.pop("decided_within_90")
+        g["decided_within_90_pct"] = round(100 * within / g["decided"], 1) if g["decided"] else None
+        figures.append(g)
+    return figures

@@ -84,3 +84,51 @@ def test_a_ruling_needs_an_appeal(refused, lawyer_api):
     answer = ruling(lawyer_api, refused, "overturned")
     assert answer.status_code == 409 and answer.json()["code"] == "CASE_NOT_APPEALED"
     assert not Citizen.objects.exists()
+
+
+def test_the_figures_count_cases_people_and_overdue_inquiries_per_county_and_province(
+    refused, hamid_api, police_api, security_api, zahedan, council_apis
+):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from hoviat.citizenship.models import Inquiry
+
+    approved = awaiting_decision(
+        hamid_api, police_api, security_api, zahedan, first_name="حمید", family=[]
+    )
+    vote(council_apis[0], approved)
+    vote(council_apis[1], approved)
+    waiting = hamid_api.post(
+        "/api/v1/citizenship/cases",
+        {**_body(zahedan), "first_name": "رحیم"},
+        "application/json",
+    ).json()["case_number"]
+    hamid_api.post(
+        f"/api/v1/citizenship/cases/{waiting}/inquiries", {"agency": "police"}, "application/json"
+    )
+    Inquiry.objects.filter(case__case_number=waiting).update(
+        due_on=today_local() - dt.timedelta(days=1)
+    )
+    out = StringIO()
+    call_command("report", "citizenship", "--format", "json", stdout=out)
+    areas = {a["level"]: a for a in json.loads(out.getvalue())["areas"]}
+
+    for level in ("county", "province"):
+        area = areas[level]
+        assert area["open"] == 1 and area["open_age_p50_days"] == 0
+        assert area["overdue_inquiries"] == 1
+        assert (area["approved"], area["refused"]) == (1, 1)
+        assert area["people_documented"] == 1
+        assert area["decided_within_90_pct"] == 100.0
+    table = StringIO()
+    call_command("report", "citizenship", stdout=table)
+    assert "IR-13" in table.getvalue()
+
+
+def _body(county):
+    from hoviat.citizenship.tests.conftest import case_body
+
+    return case_body(county, family=[])
