@@ -223,14 +223,21 @@ def _checked(intake: CaseIntake) -> dict[str, Any]:
     return values
 
 
-def _duplicate(existing: Case, actor: Any, *, online: bool) -> CaseDuplicate:
-    """The second filing is linked to the open case (an audit row on it), not duplicated."""
+def _duplicate(existing: Case, actor: Any, *, online: bool, mobile: str) -> CaseDuplicate:
+    """The second filing is linked to the open case (an audit row on it), not duplicated.
+    Online, the case number is told only to the mobile the case was filed with: to anyone
+    else it would confirm that someone of these names has a case."""
     audit_record(
         actor=actor,
         action="citizenship_case.filed_again",
         obj=existing,
-        data={"online": online},
+        data={"online": online, "same_mobile": mobile == existing.mobile},
     )
+    if online and mobile != existing.mobile:
+        return CaseDuplicate(
+            "برای این شخص پیش‌تر پرونده‌ای باز شده است؛ برای پیگیری با شمارهٔ همراهی که پرونده "
+            "با آن تشکیل شده وارد شوید یا به ادارهٔ ثبت احوال شهرستان مراجعه کنید."
+        )
     return CaseDuplicate(extra={"case_number": existing.case_number})
 
 
@@ -267,7 +274,7 @@ def case_file(*, intake: CaseIntake, actor: Any, filed_by: Any = None, online: b
         person_key=values["person_key"], status__in=list(OPEN_STATUSES)
     ).first()
     if existing is not None:
-        raise _duplicate(existing, actor, online=online)
+        raise _duplicate(existing, actor, online=online, mobile=intake.mobile)
     try:
         with transaction.atomic():
             case = Case.objects.create(
@@ -300,7 +307,7 @@ def case_file(*, intake: CaseIntake, actor: Any, filed_by: Any = None, online: b
         ).first()
         if existing is None:
             raise
-        raise _duplicate(existing, actor, online=online) from None
+        raise _duplicate(existing, actor, online=online, mobile=intake.mobile) from None
     return case
 
 

@@ -165,3 +165,20 @@ def test_online_filings_from_one_mobile_are_limited_a_day(applicant_api, zahedan
     ]
     assert codes == [201, 201, 429]
     assert Case.objects.count() == 2
+
+
+def test_online_a_duplicate_names_the_case_only_to_the_mobile_it_was_filed_with(hamid_api, zahedan):
+    from django.test import Client
+
+    from tests.factories import CitizenSessionFactory
+
+    hamid_api.post("/api/v1/citizenship/cases", case_body(zahedan), "application/json")
+    stranger = CitizenSessionFactory(mobile="09159999999", token="stranger-token").token
+    answer = Client(headers={"Authorization": f"Bearer {stranger}"}).post(
+        "/api/v1/citizenship/cases",
+        case_body(zahedan, mobile="09159999999", family=[]),
+        "application/json",
+    )
+    assert answer.status_code == 409 and answer.json()["code"] == "CASE_DUPLICATE"
+    assert "case_number" not in answer.json()
+    assert Case.objects.count() == 1
