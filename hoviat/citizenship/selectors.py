@@ -132,6 +132,13 @@ def cases_list(
     return cases.order_by("-created_at", "-pk")
 
 
+def may_see_cases(user: Any) -> bool:
+    """A national admin, a provincial director, or staff with a citizenship post."""
+    return (
+        is_national_admin(user) or director_province(user) is not None or bool(post_counties(user))
+    )
+
+
 def may_file_in(user: Any, *, county_id: int) -> bool:
     return holds_post(user, county_id=county_id, function=Function.CASE_OFFICER)
 
@@ -152,21 +159,23 @@ def _percentile(sorted_values: list[int], share: float) -> int | None:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-def citizenship_figures(*, on: dt.date | None = None) -> list[dict[str, Any]]:
+def citizenship_figures(*, on: dt.date | None = None, user: Any = None) -> list[dict[str, Any]]:
     """Per county, then per province (its counties together): open cases, age of the open
     ones in days (p50, p90), overdue inquiries, decisions by outcome, people documented
     (registered, family members included), the share of decided cases decided within 90
-    days. Read live from the cases (no aggregate table yet)."""
+    days. Read live from the cases (no aggregate table yet). With `user`, only the cases that
+    member of staff may see (the command line passes none: everything)."""
     from django.db.models import Count
 
     from hoviat.places.models import County
 
     today = on or today_local()
+    cases = Case.objects.all() if user is None else cases_visible_to(user)
     counties = {
         c.pk: c
-        for c in County.objects.filter(citizenship_cases__isnull=False)
-        .distinct()
-        .select_related("province")
+        for c in County.objects.filter(pk__in=cases.values("residence_county_id")).select_related(
+            "province"
+        )
     }
     groups: dict[tuple[str, int], dict[str, Any]] = {}
 
@@ -203,7 +212,7 @@ def citizenship_figures(*, on: dt.date | None = None) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .values_list("case_id", "n")
     )
-    rows = Case.objects.values_list(
+    rows = cases.values_list(
         "pk", "residence_county_id", "status", "created_at", "decided_at", "citizen_id"
     )
     for pk, county_id, status, created_at, decided_at, citizen_id in rows.iterator(2000):
@@ -224,7 +233,9 @@ def citizenship_figures(*, on: dt.date | None = None) -> list[dict[str, Any]]:
                 if (decided_at - created_at).days <= DECIDED_WITHIN_DAYS:
                     g["decided_within_90"] += 1
     late = (
-        Inquiry.objects.filter(status=InquiryStatus.ORDERED, due_on__lt=today)
+        Inquiry.objects.filter(
+            status=InquiryStatus.ORDERED, due_on__lt=today, case__in=cases.values("pk")
+        )
         .values_list("case__residence_county_id")
         .annotate(n=Count("pk"))
         .values_list("case__residence_county_id", "n")
