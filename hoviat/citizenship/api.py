@@ -14,12 +14,12 @@ from ninja.security import HttpBearer
 from hoviat.citizenship import hooks, selectors, services
 from hoviat.citizenship.models import (
     REQUIRED_DOCUMENTS,
+    WAITING_INQUIRY_STATUSES,
     Agency,
     Basis,
     Case,
     CaseStatus,
     Inquiry,
-    InquiryStatus,
     Outcome,
     Relation,
     VoteOutcome,
@@ -177,7 +177,7 @@ def _inquiry_out(inquiry: Inquiry) -> dict:
         "agency": inquiry.agency,
         "status": inquiry.status,
         "due_on": inquiry.due_on,
-        "overdue": inquiry.status == InquiryStatus.ORDERED and inquiry.due_on < today_local(),
+        "overdue": inquiry.status in WAITING_INQUIRY_STATUSES and inquiry.due_on < today_local(),
         "outcome": inquiry.outcome,
         "answered_at": inquiry.answered_at,
     }
@@ -415,6 +415,16 @@ def inquiry_answer(request, inquiry_id: int, payload: AnswerIn):
         inquiry_id=inquiry_id, user=request.auth, outcome=payload.outcome, note=payload.note
     )
     return _inquiry_out(inquiry)
+
+
+@router.post(
+    "/citizenship/inquiries/{inquiry_id}/sample",
+    response={200: InquiryOut, 403: Problem, 409: Problem},
+    auth=staff_auth,
+    summary="The forensic user records that the DNA sample was taken",
+)
+def inquiry_sample(request, inquiry_id: int):
+    return _inquiry_out(services.inquiry_sample_taken(inquiry_id=inquiry_id, user=request.auth))
 
 
 @router.get(

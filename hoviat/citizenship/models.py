@@ -248,7 +248,12 @@ ANSWER_FUNCTION: dict[str, str] = {
 
 class InquiryStatus(models.TextChoices):
     ORDERED = "ordered", "ارسال‌شده"
+    SAMPLE_TAKEN = "sample_taken", "نمونه گرفته شد (آزمایش DNA)"
     ANSWERED = "answered", "پاسخ داده‌شده"
+
+
+# An inquiry still waiting for its answer (and so on the clock).
+WAITING_INQUIRY_STATUSES = ("ordered", "sample_taken")
 
 
 class Outcome(models.TextChoices):
@@ -267,15 +272,20 @@ OUTCOMES_OF: dict[str, set[str]] = {
 
 
 class Inquiry(models.Model):
-    TRANSITIONS = {InquiryStatus.ANSWERED: {InquiryStatus.ORDERED}}
+    # A forensic test is answered only once its sample was taken (services.inquiry_answer).
+    TRANSITIONS = {
+        InquiryStatus.SAMPLE_TAKEN: {InquiryStatus.ORDERED},
+        InquiryStatus.ANSWERED: {InquiryStatus.ORDERED, InquiryStatus.SAMPLE_TAKEN},
+    }
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="inquiries")
     agency = models.CharField("مرجع", max_length=10, choices=Agency.choices)
     status = models.CharField(
-        max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.ORDERED
+        max_length=12, choices=InquiryStatus.choices, default=InquiryStatus.ORDERED
     )
     ordered_at = models.DateTimeField()
     due_on = models.DateField("مهلت پاسخ")
+    sample_taken_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -289,7 +299,7 @@ class Inquiry(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "agency"],
-                condition=Q(status="ordered"),
+                condition=Q(status__in=WAITING_INQUIRY_STATUSES),
                 name="citizenship_one_open_inquiry_per_agency",
             )
         ]

@@ -12,6 +12,7 @@ from hoviat.citizenship.models import (
     OPEN_STATUSES,
     REQUIRED_AGENCIES,
     REQUIRED_DOCUMENTS,
+    WAITING_INQUIRY_STATUSES,
     Case,
     FamilyMember,
     Function,
@@ -92,7 +93,7 @@ def inquiries_pending(case: Case) -> list[str]:
         case.inquiries.filter(status=InquiryStatus.ANSWERED).values_list("agency", flat=True)
     )
     waiting = set(
-        case.inquiries.filter(status=InquiryStatus.ORDERED).values_list("agency", flat=True)
+        case.inquiries.filter(status__in=WAITING_INQUIRY_STATUSES).values_list("agency", flat=True)
     )
     pending: list[str] = [agency for agency in REQUIRED_AGENCIES if agency not in answered]
     pending += sorted(a for a in waiting if a not in pending)
@@ -103,7 +104,7 @@ def overdue_inquiries(user: Any) -> QuerySet[Inquiry]:
     """Inquiries still unanswered past their due date, of the cases this user may see."""
     return (
         Inquiry.objects.filter(
-            status=InquiryStatus.ORDERED,
+            status__in=WAITING_INQUIRY_STATUSES,
             due_on__lt=today_local(),
             case__in=cases_visible_to(user).values("pk"),
         )
@@ -126,7 +127,7 @@ def cases_list(
         cases = cases.filter(status=status)
     if overdue is not None:
         late = Inquiry.objects.filter(
-            case=OuterRef("pk"), status=InquiryStatus.ORDERED, due_on__lt=today_local()
+            case=OuterRef("pk"), status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today_local()
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
     return cases.order_by("-created_at", "-pk")
@@ -234,7 +235,7 @@ def citizenship_figures(*, on: dt.date | None = None, user: Any = None) -> list[
                     g["decided_within_90"] += 1
     late = (
         Inquiry.objects.filter(
-            status=InquiryStatus.ORDERED, due_on__lt=today, case__in=cases.values("pk")
+            status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today, case__in=cases.values("pk")
         )
         .values_list("case__residence_county_id")
         .annotate(n=Count("pk"))

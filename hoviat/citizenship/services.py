@@ -61,6 +61,7 @@ __all__ = [
     "document_add",
     "inquiry_answer",
     "inquiry_order",
+    "inquiry_sample_taken",
     "temporary_id_new",
 ]
 
@@ -275,11 +276,17 @@ def case_file(*, intake: CaseIntake, actor: Any, filed_by: Any = None, online: b
     ).first()
     if existing is not None:
         raise _duplicate(existing, actor, online=online, mobile=intake.mobile)
+    case_number, temporary_id = _case_number_new(), temporary_id_new()
+    # Random numbers from a space of 10^8 and 10^9: a collision is rare, never silent.
+    while Case.objects.filter(case_number=case_number).exists():
+        case_number = _case_number_new()
+    while Case.objects.filter(temporary_id=temporary_id).exists():
+        temporary_id = temporary_id_new()
     try:
         with transaction.atomic():
             case = Case.objects.create(
-                case_number=_case_number_new(),
-                temporary_id=temporary_id_new(),
+                case_number=case_number,
+                temporary_id=temporary_id,
                 filed_online=online,
                 filed_by=filed_by,
                 **values,
@@ -420,6 +427,10 @@ def inquiry_answer(*, inquiry_id: int, user: Any, outcome: str, note: str) -> In
         Inquiry,
         pk=inquiry.pk,
         to=InquiryStatus.ANSWERED,
+        # A DNA result comes from a sample: a forensic test is answered only after it.
+        allowed_from=(InquiryStatus.SAMPLE_TAKEN,)
+        if inquiry.agency == Agency.FORENSIC
+        else (InquiryStatus.ORDERED,),
         actor=user,
         updates={
             "outcome": outcome,
@@ -429,6 +440,30 @@ def inquiry_answer(*, inquiry_id: int, user: Any, outcome: str, note: str) -> In
         },
         action="citizenship_inquiry.answered",
         audit_data={"case": inquiry.case.case_number, "outcome": outcome},
+    )
+
+
+def inquiry_sample_taken(*, inquiry_id: int, user: Any) -> Inquiry:
+    """The forensic user records that the DNA sample was taken (the result comes later)."""
+    inquiry = Inquiry.objects.select_related("case").filter(pk=inquiry_id).first()
+    if (
+        inquiry is None
+        or inquiry.agency != Agency.FORENSIC
+        or not selectors.holds_post(
+            user, county_id=inquiry.case.residence_county_id, function=Function.FORENSIC
+        )
+    ):
+        raise AccessDenied(
+            "ثبت نمونه‌گیری با کاربر پزشکی قانونی شهرستان پرونده است.", code="NOT_AGENCY_USER"
+        )
+    return transition(
+        Inquiry,
+        pk=inquiry.pk,
+        to=InquiryStatus.SAMPLE_TAKEN,
+        actor=user,
+        updates={"sample_taken_at": timezone.now()},
+        action="citizenship_inquiry.sample_taken",
+        audit_data={"case": inquiry.case.case_number},
     )
 
 

@@ -175,3 +175,25 @@ def test_a_case_goes_to_the_council_only_with_its_documents_and_answers(
     assert sent.status_code == 200 and sent.json()["status"] == "awaiting_decision"
     late_document = upload(hamid_api, case, "mother_documents")
     assert late_document.status_code == 409
+
+
+def test_a_dna_test_is_ordered_sampled_then_answered_by_the_forensic_user(
+    hamid_api, case, forensic_api, police_api
+):
+    inquiry_id = hamid_api.post(
+        f"/api/v1/citizenship/cases/{case.case_number}/inquiries",
+        {"agency": "forensic"},
+        "application/json",
+    ).json()["inquiry_id"]
+    answer_url = f"/api/v1/citizenship/inquiries/{inquiry_id}/answer"
+    sample_url = f"/api/v1/citizenship/inquiries/{inquiry_id}/sample"
+
+    too_soon = forensic_api.post(answer_url, {"outcome": "match"}, "application/json")
+    assert too_soon.status_code == 409 and too_soon.json()["code"] == "INVALID_TRANSITION"
+    assert police_api.post(sample_url).json()["code"] == "NOT_AGENCY_USER"
+    sampled = forensic_api.post(sample_url)
+    assert sampled.status_code == 200 and sampled.json()["status"] == "sample_taken"
+    shown = hamid_api.get(f"/api/v1/citizenship/cases/{case.case_number}").json()
+    assert shown["inquiries"][0]["status"] == "sample_taken"
+    done = forensic_api.post(answer_url, {"outcome": "match"}, "application/json")
+    assert done.status_code == 200 and done.json()["outcome"] == "match"
