@@ -217,7 +217,7 @@ def _case_out(case: Case) -> dict:
         "residence_county": case.residence_county_id,
         "filed_online": case.filed_online,
         "created_at": case.created_at,
-        "documents": list(case.documents.order_by("pk")),
+        "documents": list(case.documents.defer("data").order_by("pk")),
         "documents_missing": selectors.documents_missing(case),
         "inquiries": [_inquiry_out(i) for i in case.inquiries.order_by("pk")],
         "decision": {

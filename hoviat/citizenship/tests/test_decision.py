@@ -195,3 +195,17 @@ def test_a_national_code_already_in_the_registry_is_stepped_over_and_none_is_reu
     second = Case.objects.get(pk=other.pk).citizen.national_code
     assert second == make_national_code(ZAHEDAN_PREFIX, 5)
     assert second not in first
+
+
+def test_an_approval_that_cannot_allocate_codes_writes_nothing(council_apis, case):
+    from hoviat.places.models import NationalCodePrefix
+
+    NationalCodePrefix.objects.filter(county=case.residence_county).delete()
+    vote(council_apis[0], case)
+    answer = vote(council_apis[1], case)
+
+    assert answer.status_code == 409 and answer.json()["code"] == "NATIONAL_CODES_EXHAUSTED"
+    assert Case.objects.get().status == "awaiting_decision"
+    assert Vote.objects.count() == 1  # the second vote went with the failed decision
+    assert not Citizen.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="citizenship_case.approved").exists()
