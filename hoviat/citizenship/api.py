@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
@@ -26,7 +26,7 @@ from hoviat.citizenship.models import (
 )
 from hoviat.core.api import Problem, staff_auth
 from hoviat.core.audit import Actor
-from hoviat.core.errors import ValidationFailed
+from hoviat.core.errors import NotFound, ValidationFailed
 from hoviat.core.jalali import parse_date, today_local
 from hoviat.core.text import normalize_code
 from hoviat.registry.models import Gender
@@ -105,6 +105,7 @@ class CaseFiledOut(Schema):
 
 
 class DocumentOut(Schema):
+    id: int
     kind: str
     content_type: str
     size: int
@@ -376,6 +377,22 @@ def document_add(
         uploader="citizen" if _is_citizen(request) else request.auth.get_username(),
     )
     return Status(201, document)
+
+
+@router.get(
+    "/citizenship/cases/{case_number}/documents/{document_id}",
+    response={200: None, 404: Problem},
+    auth=staff_auth,
+    summary="One scanned document of the case (staff who see the case; audited, never cached)",
+)
+def document_get(request, case_number: str, document_id: int):
+    case = selectors.access_case_for(request.auth, case_number=case_number)
+    document = case.documents.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("مدرکی با این شناسه در این پرونده نیست.", code="DOCUMENT_NOT_FOUND")
+    data = services.document_read(document=document, actor=request.auth)
+    # Cache-Control: no-store comes from core/headers.py, as for every page but public ones.
+    return HttpResponse(data, content_type=document.content_type)
 
 
 class InquiryIn(Schema):

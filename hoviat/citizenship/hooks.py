@@ -12,3 +12,12 @@ document_image_check = Hook(
     "check an uploaded document scan as enrolment checks images (data=bytes): its content "
     "type and sha256, or raises a ValidationFailed",
 )
+
+document_seal = Hook(
+    "document_seal",
+    "encrypt a document's bytes for keeping (data=bytes) → bytes, under the biometric keys",
+)
+document_unseal = Hook(
+    "document_unseal",
+    "decrypt what document_seal gave (token=bytes) → bytes; raises if it is damaged",
+)

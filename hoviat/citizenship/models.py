@@ -218,6 +218,7 @@ class Document(models.Model):
     content_type = models.CharField(max_length=16)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # Encrypted (services.document_add seals it through the document_seal hook).
     data = models.BinaryField()
     # A local attestation names its witnesses (at least two).
     witnesses = models.JSONField(default=list, blank=True)

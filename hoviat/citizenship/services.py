@@ -59,6 +59,7 @@ __all__ = [
     "case_submit",
     "case_vote",
     "document_add",
+    "document_read",
     "inquiry_answer",
     "inquiry_order",
     "inquiry_sample_taken",
@@ -350,6 +351,11 @@ def document_add(
     checked = hooks.document_image_check.first(data=data)
     if checked is None:  # nobody can check images: refuse rather than keep unchecked bytes
         raise DomainError("بررسی تصویر در دسترس نیست.", code="IMAGE_CHECK_UNAVAILABLE", status=503)
+    sealed = hooks.document_seal.first(data=data)
+    if sealed is None:  # never keep a person's documents in the clear
+        raise DomainError(
+            "نگهداری امن مدرک در دسترس نیست.", code="DOCUMENT_STORE_UNAVAILABLE", status=503
+        )
     with transaction.atomic():
         document = Document.objects.create(
             case=case,
@@ -357,7 +363,7 @@ def document_add(
             content_type=checked.content_type,
             size=len(data),
             sha256=checked.sha256,
-            data=data,
+            data=sealed,
             witnesses=names,
             uploaded_by=uploader[:150],
         )
@@ -368,6 +374,23 @@ def document_add(
             data={"case": case.case_number, "kind": kind, "sha256": checked.sha256},
         )
     return document
+
+
+def document_read(*, document: Document, actor: Any) -> bytes:
+    """The document's bytes, decrypted and checked against the hash kept; audited."""
+    try:
+        data = hooks.document_unseal.first(token=bytes(document.data))
+    except Exception:  # a damaged or foreign token: the cipher's own error says nothing useful
+        data = None
+    if data is None or hashlib.sha256(data).hexdigest() != document.sha256:
+        raise DomainError("فایل این مدرک آسیب دیده است.", code="DOCUMENT_DAMAGED", status=500)
+    audit_record(
+        actor=actor,
+        action="citizenship_document.viewed",
+        obj=document,
+        data={"case": document.case.case_number, "kind": document.kind},
+    )
+    return data
 
 
 # --- Inquiries ----------------------------------------------------------------------------

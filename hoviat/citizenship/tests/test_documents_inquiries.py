@@ -197,3 +197,22 @@ def test_a_dna_test_is_ordered_sampled_then_answered_by_the_forensic_user(
     assert shown["inquiries"][0]["status"] == "sample_taken"
     done = forensic_api.post(answer_url, {"outcome": "match"}, "application/json")
     assert done.status_code == 200 and done.json()["outcome"] == "match"
+
+
+def test_a_document_is_kept_encrypted_and_read_back_by_staff_only(
+    hamid_api, case, zabol_officer_api, applicant_api
+):
+    from hoviat.core.models import AuditEntry
+
+    data = scan()
+    document_id = upload(hamid_api, case, "father_documents", data).json()["id"]
+    kept = bytes(Document.objects.get(pk=document_id).data)
+    assert kept != data and b"PNG" not in kept
+
+    url = f"/api/v1/citizenship/cases/{case.case_number}/documents/{document_id}"
+    answer = hamid_api.get(url)
+    assert answer.status_code == 200 and answer.content == data
+    assert answer["Content-Type"] == "image/png" and "no-store" in answer["Cache-Control"]
+    assert AuditEntry.objects.filter(action="citizenship_document.viewed").count() == 1
+    assert zabol_officer_api.get(url).status_code == 404
+    assert applicant_api.get(url).status_code == 401
