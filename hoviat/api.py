@@ -12,6 +12,7 @@ from ninja.renderers import JSONRenderer
 
 from hoviat.applications.api import router as applications_router
 from hoviat.booking.api import router as booking_router
+from hoviat.citizenship.api import router as citizenship_router
 from hoviat.core.api import Problem, StrictJSONParser
 from hoviat.core.api import router as core_router
 from hoviat.core.errors import DomainError, ValidationFailed, problem
@@ -201,6 +202,7 @@ def on_unexpected_error(request, exc: Exception):
 def _register_routers() -> None:
     api.add_router("/", core_router)
     api.add_router("/places", places_router)
+    api.add_router("/", citizenship_router)
     api.add_router("/", applications_router)
     api.add_router("/", booking_router)
     api.add_router("/", payments_router)

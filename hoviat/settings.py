@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "hoviat.registry",
     "hoviat.offices",
     "hoviat.notifications",
+    # citizenship registers people the registry never had: after registry, before applications.
+    "hoviat.citizenship",
     "hoviat.applications",
     "hoviat.booking",
     "hoviat.payments",
@@ -332,6 +334,23 @@ KAVENEGAR_TIMEOUT_SECONDS = env_int("KAVENEGAR_TIMEOUT_SECONDS", 10, minimum=1)
 # --- Registry -------------------------------------------------------------------------------
 # Policy numbers live here so a decision changes a setting, not code.
 CARD_MINIMUM_AGE = env_int("HOVIAT_CARD_MINIMUM_AGE", 15, minimum=0)
+
+# Citizenship cases (people without a birth certificate): each inquiry's time to answer, in
+# days (police identity check 30; the county security council 3 months, as the 1398 law on
+# children of Iranian mothers gives; forensic DNA 45), and the council's quorum.
+CITIZENSHIP_POLICE_DAYS = env_int("HOVIAT_CITIZENSHIP_POLICE_DAYS", 30, minimum=1)
+CITIZENSHIP_SECURITY_DAYS = env_int("HOVIAT_CITIZENSHIP_SECURITY_DAYS", 90, minimum=1)
+CITIZENSHIP_FORENSIC_DAYS = env_int("HOVIAT_CITIZENSHIP_FORENSIC_DAYS", 45, minimum=1)
+CITIZENSHIP_COUNCIL_QUORUM = env_int("HOVIAT_CITIZENSHIP_COUNCIL_QUORUM", 2, minimum=1)
+# Cases an applicant may file online from one mobile a day (duplicates count too).
+CITIZENSHIP_ONLINE_FILINGS_PER_DAY = env_int(
+    "HOVIAT_CITIZENSHIP_ONLINE_FILINGS_PER_DAY", 3, minimum=1
+)
+# Days a refused applicant has to appeal to a court.
+CITIZENSHIP_APPEAL_DAYS = env_int("HOVIAT_CITIZENSHIP_APPEAL_DAYS", 30, minimum=1)
+CITIZENSHIP_DOCUMENT_MAX_BYTES = env_int(
+    "HOVIAT_CITIZENSHIP_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
 IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
 # `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
 # prefixes, cities, holidays) after migrating; the test suite builds its own places instead.

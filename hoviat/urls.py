@@ -37,6 +37,7 @@ urlpatterns = [
     # Under /accounts/ so a staff member who has given only a password can still reach them.
     path("accounts/passkeys/", include("hoviat.core.passkeys")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("citizenship/", include("hoviat.citizenship.urls")),
     path("citizen/", include("hoviat.applications.urls")),
     path("citizen/book/", include("hoviat.booking.urls")),
     path(

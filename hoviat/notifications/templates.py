@@ -119,6 +119,21 @@ _READY = {"csn": serial_tail, "office_name": text, "office_address": text, "hold
 _REPLACEMENT = {"csn": text, "tracking_code": digits, "fee_rials": rials, "next_step": next_step}
 
 _ALL = (
+    # citizenship
+    SmsTemplate(
+        name="citizenship_case_opened",
+        kind="citizenship_case_opened",
+        body="هویت: پروندهٔ تابعیت شما به شمارهٔ {case_number} تشکیل شد. شناسهٔ موقت شما "
+        "{temporary_id} است؛ تا پایان رسیدگی آن را نگه دارید.",
+        params={"case_number": text, "temporary_id": digits},
+    ),
+    SmsTemplate(
+        name="citizenship_decided",
+        kind="citizenship_decided",
+        body="هویت: دربارهٔ پروندهٔ تابعیت {case_number} تصمیم گرفته شد: {outcome}. "
+        "متن تصمیم و دلایل آن را در سامانه ببینید.",
+        params={"case_number": text, "outcome": text},
+    ),
     # applications
     SmsTemplate(
         name="otp",

@@ -118,3 +118,24 @@ class MobileOwnership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile} → {self.national_code}"
+
+
+class NationalCodeSequence(models.Model):
+    """The next unused 6-digit sequence of one county prefix, for codes the registry itself
+    allocates (late registration: `citizens_register`). Locked row by row while a code is
+    taken, so two registrations never take the same code; a sequence never moves back, so a
+    code is never reused, and codes already in `registry_citizen` (imported, generated) are
+    stepped over."""
+
+    prefix = models.CharField("پیشوند کد ملی", max_length=3)
+    next_sequence = models.PositiveIntegerField("دنبالهٔ بعدی", default=1)
+
+    class Meta:
+        verbose_name = "دنبالهٔ کد ملی"
+        verbose_name_plural = "دنباله‌های کد ملی"
+        constraints = [
+            models.UniqueConstraint(fields=["prefix"], name="national_code_sequence_unique_prefix")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.next_sequence}"

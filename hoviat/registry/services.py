@@ -42,6 +42,7 @@ from tqdm import tqdm
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.text import persian_digits
 from hoviat.places.models import Province
+from hoviat.registry.late import NationalCodesExhausted, NewCitizen, citizens_register
 from hoviat.registry.models import Citizen, MobileOwnership, OldCard, OwnershipSource
 from hoviat.registry.ownership import MobileOwnershipUnavailable
 from hoviat.registry.population import (
@@ -64,7 +65,10 @@ __all__ = [
     "GenerateResult",
     "ImportResult",
     "MobileOwnershipUnavailable",
+    "NationalCodesExhausted",
+    "NewCitizen",
     "citizen_row_validate",
+    "citizens_register",
     "mobile_ownership_record",
     "mobile_ownerships_fill",
     "population_generate",

@@ -32,6 +32,8 @@ REPLACEMENT = {"csn": "IR0000001234", "tracking_code": TRACKING, "fee_rials": 35
 PAYMENT = {"amount_rials": 3500000, "ref_id": "204718365092", "tracking_code": TRACKING}
 SAMPLES = {
     "otp": {"code": "048213", "minutes": 2},
+    "citizenship_case_opened": {"case_number": "CZ40718263", "temporary_id": "773918204657"},
+    "citizenship_decided": {"case_number": "CZ40718263", "outcome": "تأیید تابعیت و صدور شناسنامه"},
     "pre_registered": {"tracking_code": TRACKING},
     "tracking_code_resent": {"tracking_code": TRACKING},
     "pre_registration_expired": {"tracking_code": TRACKING, "days": 7},
@@ -61,6 +63,20 @@ SAMPLES = {
 
 # What the services wrote for SAMPLES before the templates (their f-strings, run once).
 EXPECTED = {
+    "citizenship_case_opened": (
+        "citizenship_case_opened",
+        (
+            "هویت: پروندهٔ تابعیت شما به شمارهٔ CZ40718263 تشکیل شد. شناسهٔ موقت شما "
+            "۷۷۳۹۱۸۲۰۴۶۵۷ است؛ تا پایان رسیدگی آن را نگه دارید."
+        ),
+    ),
+    "citizenship_decided": (
+        "citizenship_decided",
+        (
+            "هویت: دربارهٔ پروندهٔ تابعیت CZ40718263 تصمیم گرفته شد: تأیید تابعیت و صدور "
+            "شناسنامه. متن تصمیم و دلایل آن را در سامانه ببینید."
+        ),
+    ),
     "otp": (
         "otp",
         "هویت: کد ورود شما ۰۴۸۲۱۳ است. این کد تا ۲ دقیقه معتبر است. آن را به هیچ‌کس ندهید.",
@@ -272,6 +288,9 @@ KINDS_BEFORE = {
     "card_lost",
     "card_stolen",
     "card_found",
+    # added with citizenship cases (issue 17)
+    "citizenship_case_opened",
+    "citizenship_decided",
 }
 PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 ASCII_DIGIT = re.compile("[0-9]")

@@ -1,6 +1,7 @@
 """`hoviat report provinces [--as-of DATE] [--format table|csv|json]` prints every province's
 figures (the same numbers as the pages); `hoviat report refresh [--full]` brings the
-aggregates up to date."""
+aggregates up to date; `hoviat report citizenship [--format table|csv|json]` prints the
+citizenship cases' figures per county and province."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hoviat.citizenship.selectors import citizenship_figures
 from hoviat.core.errors import DomainError
 from hoviat.reports import selectors
 from hoviat.reports.services import reports_refresh
@@ -28,6 +30,24 @@ COLUMNS = (
     "issued_pct",
 )
 
+CITIZENSHIP_COLUMNS = (
+    "level",
+    "code",
+    "open",
+    "open_age_p50_days",
+    "open_age_p90_days",
+    "overdue_inquiries",
+    "approved",
+    "refused",
+    "people_documented",
+    "decided_within_90_pct",
+    "name",
+)
+CITIZENSHIP_HEADER = (
+    "level", "code", "open", "p50", "p90", "overdue", "approved", "refused", "people",
+    "≤90d%", "name",
+)  # fmt: skip
+
 
 class Command(BaseCommand):
     help = "Figures of the provinces, and the refresh of the aggregates they come from."
@@ -39,6 +59,10 @@ class Command(BaseCommand):
             "--as-of", dest="as_of", help="ISO (2026-11-22) or Jalali (1405/09/01); default today"
         )
         provinces.add_argument("--format", choices=("table", "csv", "json"), default="table")
+        citizenship = sub.add_parser(
+            "citizenship", help="citizenship cases per county and province"
+        )
+        citizenship.add_argument("--format", choices=("table", "csv", "json"), default="table")
         refresh = sub.add_parser("refresh", help="bring the aggregates up to date")
         refresh.add_argument(
             "--full", action="store_true", help="rebuild everything, not only the recent days"
@@ -46,11 +70,33 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         try:
+            if action == "citizenship":
+                return self._citizenship(options["format"])
             if action == "refresh":
                 return self._refresh(full=options["full"], verbosity=options["verbosity"])
             return self._provinces(options.get("as_of"), options["format"])
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.detail}") from None
+
+    def _citizenship(self, fmt: str) -> None:
+        figures = citizenship_figures()
+        if fmt == "json":
+            self.stdout.write(json.dumps({"areas": figures}, ensure_ascii=False, indent=2))
+            return
+        if fmt == "csv":
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerow(CITIZENSHIP_COLUMNS)
+            writer.writerows([[f[c] for c in CITIZENSHIP_COLUMNS] for f in figures])
+            return
+        widths = (8, 28, 6, 5, 5, 8, 9, 8, 8, 7, 0)
+        self.stdout.write(
+            " ".join(h.rjust(w) for h, w in zip(CITIZENSHIP_HEADER, widths, strict=True))
+        )
+        for f in figures:
+            values = ["" if f[c] is None else f[c] for c in CITIZENSHIP_COLUMNS]
+            self.stdout.write(
+                " ".join(str(v).rjust(w) for v, w in zip(values, widths, strict=True))
+            )
 
     def _refresh(self, *, full: bool, verbosity: int = 1) -> None:
         result = reports_refresh(full=full)

@@ -1,0 +1,23 @@
+"""Hooks citizenship declares for later stages (docs/architecture.md, "hooks")."""
+
+from hoviat.core.hooks import Hook
+
+citizen_token_mobile = Hook(
+    "citizen_token_mobile",
+    "the mobile a live citizen token proves, or None (applications owns citizen sign-in)",
+)
+
+document_image_check = Hook(
+    "document_image_check",
+    "check an uploaded document scan as enrolment checks images (data=bytes): its content "
+    "type and sha256, or raises a ValidationFailed",
+)
+
+document_seal = Hook(
+    "document_seal",
+    "encrypt a document's bytes for keeping (data=bytes) → bytes, under the biometric keys",
+)
+document_unseal = Hook(
+    "document_unseal",
+    "decrypt what document_seal gave (token=bytes) → bytes; raises if it is damaged",
+)
