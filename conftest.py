@@ -14,6 +14,7 @@ import shutil
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from hoviat.core.logs import personal_data_in
 from hoviat.core.models import Role
@@ -26,6 +27,11 @@ from tests.factories import (
     ProvinceFactory,
     UserFactory,
 )
+
+# Property tests check what is true, never how fast: Hypothesis' default 200 ms deadline per
+# example is a timed assertion, and fails on a busy machine.
+hypothesis_settings.register_profile("hoviat", deadline=None)
+hypothesis_settings.load_profile("hoviat")
 
 CHROMIUM = os.environ.get("HOVIAT_CHROMIUM", "/usr/bin/chromium")
 
