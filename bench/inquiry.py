@@ -448,7 +448,7 @@ def _probe(port: int, key: str, pairs: Path) -> None:
             f"http://127.0.0.1:{port}{path}", data=body, method=method,
             headers={"X-API-Key": key, "Content-Type": "application/json"},
         )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
             print(f"  probe {method} {path}: {response.status} {response.read()[:200]!r}")
 
 
