@@ -92,6 +92,11 @@ def _django(pg_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
     os.environ["HOVIAT_DEBUG"] = "0"
     os.environ.setdefault("HOVIAT_LOG_LEVEL", "WARNING")
+    # DEBUG off needs the site's names and its secrets: loopback names, plain HTTP (wrk speaks
+    # no TLS), and development's generated keys in var/. The servers inherit these.
+    os.environ.setdefault("HOVIAT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("HOVIAT_SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("HOVIAT_GENERATE_DEV_SECRETS", "1")
     sys.path.insert(0, str(ROOT))
     import django
 
