@@ -92,6 +92,11 @@ def _django(pg_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hoviat.settings")
     os.environ["HOVIAT_DEBUG"] = "0"
     os.environ.setdefault("HOVIAT_LOG_LEVEL", "WARNING")
+    # DEBUG off needs the site's names and its secrets: loopback names, plain HTTP (wrk speaks
+    # no TLS), and development's generated keys in var/. The servers inherit these.
+    os.environ.setdefault("HOVIAT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("HOVIAT_SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("HOVIAT_GENERATE_DEV_SECRETS", "1")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -448,7 +453,7 @@ def _probe(port: int, key: str, pairs: Path) -> None:
             f"http://127.0.0.1:{port}{path}", data=body, method=method,
             headers={"X-API-Key": key, "Content-Type": "application/json"},
         )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
             print(f"  probe {method} {path}: {response.status} {response.read()[:200]!r}")
 
 

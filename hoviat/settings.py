@@ -156,6 +156,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before anything can read the body (sessions, CSRF, the views).
     "hoviat.core.request_limits.RequestSizeLimitMiddleware",
+    # Banks' and agencies' API calls skip from here to the view, through the privacy headers,
+    # CommonMiddleware and Idempotency-Key only: no session, locale, CSRF, user or messages
+    # (core/partner_api.py; the CSP header is still sent, built once).
+    "hoviat.core.partner_api.PartnerApiMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files keep their long cache lifetimes.
@@ -172,6 +176,8 @@ MIDDLEWARE = [
     "hoviat.core.idempotency.IdempotencyMiddleware",
     # Last: turns a sign-in refused because of too many failures into the 429 answer.
     "axes.middleware.AxesMiddleware",
+    # Takes itself out of the chain once built: hands the view to PartnerApiMiddleware.
+    "hoviat.core.partner_api.PartnerApiEndMiddleware",
 ]
 
 ROOT_URLCONF = "hoviat.urls"

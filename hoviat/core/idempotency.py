@@ -12,6 +12,7 @@ from hoviat.core.errors import problem
 from hoviat.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+META_KEY = "HTTP_IDEMPOTENCY_KEY"
 
 
 def _principal(request: HttpRequest) -> str:
@@ -59,7 +60,8 @@ class IdempotencyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        key = request.headers.get(HEADER)
+        # META, not request.headers (which copies every header): this runs on every request.
+        key = request.META.get(META_KEY)
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
             return self.get_response(request)
         if len(key) > 128:

@@ -28,6 +28,11 @@ from hoviat.inquiry.signing import HEADER
 class PartnerKey(APIKeyHeader):
     param_name = "X-API-Key"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # From META, as request.headers would give it: building request.headers copies every
+        # header of the request, a twentieth of a no-op call's CPU.
+        return request.META.get("HTTP_X_API_KEY")
+
     def authenticate(self, request: HttpRequest, key: str | None):
         return selectors.api_key_for(key, address=request.META.get("REMOTE_ADDR", ""))
 
