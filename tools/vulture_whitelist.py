@@ -31,3 +31,4 @@ _._executing
 _._finished
 _.child_exit  # gunicorn's server hook (hoviat/gunicorn_conf.py)
 _.DomainCollector  # settings.METRICS_COLLECTORS: a dotted path
+_._get_key  # django-ninja's APIKeyHeader hook, overridden in inquiry/api.py (the key from META)

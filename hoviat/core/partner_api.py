@@ -52,10 +52,6 @@ Handler = Callable[[HttpRequest], HttpResponse]
 _building = threading.local()
 
 
-def is_partner_call(path: str) -> bool:
-    return path.startswith(PARTNER_PATHS)
-
-
 class PartnerApiEndMiddleware:
     """Last in MIDDLEWARE: passes the view's handler on, then leaves the chain."""
 

@@ -68,11 +68,6 @@ def _used_between(since: dt.datetime, end: dt.datetime | None) -> int:
     return -rows.aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
 
 
-def stock_daily_use(*, days: int = RATE_WINDOW_DAYS) -> float:
-    """Card bodies used a day (consumed or spoiled), averaged over the last `days` days."""
-    return _used_between(timezone.now() - dt.timedelta(days=days), None) / days
-
-
 # Beyond this the last 30 days' use says nothing about when the stock runs out: a handful of
 # demo cards against 5,000 bodies would read «۴۹٬۹۷۰ days».
 COVER_HORIZON_DAYS = 365

@@ -16,11 +16,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+
+_SHM = "/dev/shm"  # noqa: S108  # nosec B108 (gunicorn's heartbeat files, as its docs advise)
 
 
 def usable_cpus() -> int:
@@ -45,7 +48,8 @@ def gunicorn_arguments(*, bind: str, workers: int, threads: int) -> list[str]:
         "--graceful-timeout", str(settings.SERVE_TIMEOUT),
         "--max-requests", str(max_requests),
         "--max-requests-jitter", str(max_requests // 10),
-        "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp",  # noqa: S108
+        # gunicorn's heartbeat files (empty, per worker) in memory where there is /dev/shm.
+        "--worker-tmp-dir", _SHM if Path(_SHM).is_dir() else tempfile.gettempdir(),
         "--log-level", "warning",
         "--error-logfile", "-",
         # Requests are logged by hoviat.core.logs (one JSON line each), not a second time here.
