@@ -67,9 +67,15 @@ def migrations() -> None:
     global _migrated
     if _migrated:
         return
+    from django.db import DatabaseError
     from django.db.migrations.recorder import MigrationRecorder
 
-    applied = MigrationRecorder(connections[DEFAULT_DB_ALIAS]).applied_migrations()
+    try:
+        applied = MigrationRecorder(connections[DEFAULT_DB_ALIAS]).applied_migrations()
+    except DatabaseError:
+        # The database does not answer: `database` names that; each worker process asks
+        # once, so which worker a probe reaches must not change the answer.
+        return
     missing = _expected() - set(applied)
     if missing:
         raise RuntimeError(f"{len(missing)} migrations not applied, e.g. {sorted(missing)[0]}")
