@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from hoviat.notifications.models import SmsMessage
@@ -14,8 +15,16 @@ def _last_sms_code(mobile: str) -> str:
 
 
 def close_date_picker(page):
-    """Escape closes the Jalali picker once it has finished opening (it ignores it before)."""
+    """Escape closes the Jalali picker once it has finished opening (it ignores it before).
+
+    The picker opens a moment after the field takes the focus, under the field, pushing the
+    form down: wait for it first, or it opens after this returns and moves what is clicked next.
+    """
     picker = page.locator("jdp-container")
+    try:
+        picker.wait_for(state="visible", timeout=3000)
+    except PlaywrightTimeoutError:
+        return
     for _ in range(10):
         page.keyboard.press("Escape")
         if picker.is_hidden():
