@@ -10,7 +10,7 @@ the job, and the event's own fields. `HOVIAT_LOG_FORMAT=text` gives readable lin
   status, duration_ms, user_id or partner_id) and the request metrics (core/metrics.py).
 - Jobs (huey signals, `jobs_observe`): a job enqueued during a request carries the request's id
   in its task id; one `job` line per run (job, outcome, duration_ms, request_id). Periodic
-  jobs log at DEBUG unless they fail, so a worker at INFO is quiet every minute.
+  jobs and their `*_tick` tasks log at DEBUG unless they fail, so a worker at INFO is quiet.
 - Personal data never goes in a field: ids only, never a national code, mobile or PIN. As a
   second guard, the JSON formatter masks anything that looks like a valid national code or a
   mobile number (`personal_data_in`), and the test suite fails if any log record carries one.
@@ -254,7 +254,10 @@ def jobs_observe(huey: Any) -> None:
     def _finished(signal: str, task: Any, *args: Any) -> None:
         started = _started.pop(task.id, None)
         failed = signal != signals.SIGNAL_COMPLETE
-        level = logging.DEBUG if isinstance(task, PeriodicTask) and not failed else logging.INFO
+        # Periodic jobs, and the ticks they schedule between minutes (`*_tick`, such as the
+        # audit sequencer's every few seconds), are housekeeping: quiet unless they fail.
+        routine = isinstance(task, PeriodicTask) or task.name.endswith("_tick")
+        level = logging.DEBUG if routine and not failed else logging.INFO
         if failed and signal != signals.SIGNAL_RETRYING:
             level = logging.WARNING
         fields: dict[str, Any] = {"job": task.name, "outcome": signal}

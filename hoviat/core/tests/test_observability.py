@@ -202,6 +202,24 @@ def test_a_job_enqueued_by_a_request_logs_with_the_requests_id(caplog):
     assert job["duration_ms"] >= 0
 
 
+@pytest.mark.django_db
+def test_the_sequencer_tick_every_few_seconds_is_quiet_at_info_unless_it_fails(caplog):
+    @HUEY.task()
+    def housekeeping_tick():
+        return None
+
+    @HUEY.task()
+    def failing_tick():
+        raise RuntimeError("boom")
+
+    caplog.set_level(logging.INFO, logger="hoviat.job")
+    housekeeping_tick()
+    assert not [r for r in caplog.records if r.name == "hoviat.job"]
+    failing_tick()  # immediate mode: huey logs the error, the caller gets a result handle
+    [line] = [r.msg for r in caplog.records if r.name == "hoviat.job"]
+    assert line["job"] == "failing_tick" and line["outcome"] != "complete"
+
+
 def test_a_queued_task_carries_the_request_id_in_its_id():
     """On a real queue the job runs in another process: the id travels inside the task id."""
     import structlog
