@@ -298,14 +298,21 @@ def audit_ready() -> None:
     path = audit_key_check(create=settings.AUDIT_WITNESS_DIR_CREATE)
     if not os.access(path, os.W_OK | os.X_OK):
         raise AuditLogError(f"the audit witness directory {path} is not writable")
+    _witness_newest(path)
+
+
+def _witness_newest(path: Path) -> Checkpoint | None:
+    """The witness's newest checkpoint (its `checkpoint` file), verified; None before the first.
+    One file, whatever the log's age: the sequencer reads it every few seconds."""
     newest = path / "checkpoint"
-    if newest.exists():
-        records = witness_keys(path)
-        try:
-            text, _ = note_open(newest.read_text(encoding="utf-8"), [r.verifier for r in records])
-            checkpoint_parse(text)
-        except (NoteError, UnicodeDecodeError) as error:
-            raise AuditLogError(f"checkpoint {newest} does not verify: {error}") from None
+    if not newest.exists():
+        return None
+    records = witness_keys(path)
+    try:
+        text, _ = note_open(newest.read_text(encoding="utf-8"), [r.verifier for r in records])
+        return checkpoint_parse(text)
+    except (NoteError, UnicodeDecodeError) as error:
+        raise AuditLogError(f"checkpoint {newest} does not verify: {error}") from None
 
 
 def audit_rotate_key() -> str:
@@ -345,14 +352,15 @@ def _witness_sync(path: Path) -> int:
         gained = 0
         # The witness must continue the history it holds: its newest checkpoint must be one
         # of the database's, with the same root.
-        latest = _witness_checkpoints(path)
-        if latest:
-            last = latest[-1]
-            if not AuditCheckpoint.objects.filter(size=last.size, root=last.root.hex()).exists():
-                raise AuditLogError(
-                    f"the database has no checkpoint matching the witness's checkpoint of "
-                    f"{last.size} leaves: a different history; run `hoviat verify-audit`"
-                )
+        last = _witness_newest(path)
+        if (
+            last is not None
+            and not AuditCheckpoint.objects.filter(size=last.size, root=last.root.hex()).exists()
+        ):
+            raise AuditLogError(
+                f"the database has no checkpoint matching the witness's checkpoint of "
+                f"{last.size} leaves: a different history; run `hoviat verify-audit`"
+            )
         if size < newest.size:
             leaves = (
                 AuditEntry.objects.filter(leaf_index__gte=size, leaf_index__lt=newest.size)
