@@ -22,8 +22,10 @@ from hoviat.enrolment.api import router as enrolment_router
 from hoviat.inquiry.api import router as inquiry_router
 from hoviat.payments.api import router as payments_router
 from hoviat.places.api import router as places_router
+from hoviat.planning.api import router as planning_router
 from hoviat.production.api import router as production_router
 from hoviat.reports.api import router as reports_router
+from hoviat.selfservice.api import router as selfservice_router
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +213,9 @@ def _register_routers() -> None:
     api.add_router("/", delivery_router)
     api.add_router("/", cards_router)
     api.add_router("/", inquiry_router)
+    api.add_router("/", selfservice_router)
     api.add_router("/", reports_router)
+    api.add_router("/", planning_router)
 
 
 _register_routers()

@@ -137,7 +137,11 @@ INSTALLED_APPS = [
     "hoviat.delivery",
     # inquiry and reports only read the apps above.
     "hoviat.inquiry",
+    # selfservice reads the inquiry log and changes the card lock through inquiry's services.
+    "hoviat.selfservice",
     "hoviat.reports",
+    # planning reads every stage and writes only its own tables: last.
+    "hoviat.planning",
     # The project's wiring (hoviat/apps.py): loads the periodic jobs once every app is ready.
     "hoviat",
 ]

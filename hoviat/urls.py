@@ -55,5 +55,7 @@ urlpatterns = [
     path("cards/", include("hoviat.delivery.cards_urls")),
     path("inquiry/", include("hoviat.inquiry.urls")),
     path("reports/", include("hoviat.reports.urls")),
+    path("me/", include("hoviat.selfservice.urls")),
+    path("planning/", include("hoviat.planning.urls")),
     path("admin/", admin.site.urls),
 ]

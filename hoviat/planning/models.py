@@ -1,0 +1,1 @@
+"""Planning keeps its own tables: promises made to applications and how far they were off."""
