@@ -361,6 +361,12 @@ CITIZENSHIP_APPEAL_DAYS = env_int("HOVIAT_CITIZENSHIP_APPEAL_DAYS", 30, minimum=
 CITIZENSHIP_DOCUMENT_MAX_BYTES = env_int(
     "HOVIAT_CITIZENSHIP_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
+# Self-service complaints: days staff have to answer one; how many lookups of a complaint
+# one client may make a minute (numbers are random, and guessing them must stay slow); how
+# many complaints one mobile may file a day.
+GRIEVANCE_DUE_DAYS = env_int("HOVIAT_GRIEVANCE_DUE_DAYS", 7, minimum=1)
+GRIEVANCE_LOOKUP_RATE_PER_MINUTE = env_int("HOVIAT_GRIEVANCE_LOOKUP_RATE_PER_MINUTE", 20, minimum=1)
+GRIEVANCE_FILINGS_PER_DAY = env_int("HOVIAT_GRIEVANCE_FILINGS_PER_DAY", 10, minimum=1)
 IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
 # `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
 # prefixes, cities, holidays) after migrating; the test suite builds its own places instead.

@@ -320,6 +320,14 @@ _ALL = (
         "و هزینه {fee_rials} ریال ثبت شد؛ {next_step}",
         params=_REPLACEMENT,
     ),
+    # selfservice
+    SmsTemplate(
+        name="grievance_answered",
+        kind="grievance_answered",
+        body="هویت: به شکایت شما به شمارهٔ {number} پاسخ داده شد. پاسخ را در بخش «شکایت‌های "
+        "من» در درگاه هویت ببینید.",
+        params={"number": digits},
+    ),
     SmsTemplate(
         name="card_found",
         kind="card_found",

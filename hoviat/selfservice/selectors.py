@@ -1,0 +1,230 @@
+"""Reads of self-service: a citizen's own complaints and the events they may complain about,
+the complaints staff may see and answer, and the citizen's documents and residence.
+
+A citizen is the signed-in mobile; they reach what belongs to the national codes that mobile
+owns (the registry's Shahkar-like interface), as in the applications app. Anything else is
+one 404, the same as a number that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from hoviat.applications.models import Application
+from hoviat.applications.selectors import access_application_for_citizen
+from hoviat.core import permissions
+from hoviat.core.errors import DomainError, NotFound
+from hoviat.core.jalali import today_local
+from hoviat.enrolment.models import Enrolment
+from hoviat.inquiry.models import InquiryLog
+from hoviat.inquiry.services._answering import _subject_hash
+from hoviat.notifications.models import SmsMessage
+from hoviat.offices.models import Office
+from hoviat.places.models import Province
+from hoviat.production.models import Card
+from hoviat.registry.models import Citizen
+from hoviat.registry.selectors import national_codes_owned_by
+from hoviat.selfservice.codes import grievance_number_parse
+from hoviat.selfservice.models import AboutKind, Grievance, GrievanceStatus
+
+
+class GrievanceNotFound(NotFound):
+    code = "GRIEVANCE_NOT_FOUND"
+    # One answer for a number that does not exist and one that is someone else's.
+    default_detail = "شکایتی با این شماره برای شما یافت نشد."
+
+
+class EventNotFound(NotFound):
+    code = "EVENT_NOT_FOUND"
+    default_detail = (
+        "رویدادی که شکایت دربارهٔ آن است در سوابق شما یافت نشد. آن را از فهرست سوابق خود "
+        "برگزینید یا شکایت را بدون رویداد بنویسید."
+    )
+
+
+class NoCitizen(DomainError):
+    code = "MOBILE_OWNS_NO_NATIONAL_CODE"
+    status = 403
+    default_detail = (
+        "این شماره همراه به نام هیچ کد ملی ثبت نشده است؛ با شماره‌ای که به نام خودتان است وارد شوید."
+    )
+
+
+# --- The citizen ---------------------------------------------------------------------------
+
+
+def citizens_of_mobile(*, mobile: str) -> list[Citizen]:
+    """The registry's people whose national codes this mobile owns, by national code."""
+    codes = national_codes_owned_by(mobile=mobile)
+    return list(
+        Citizen.objects.select_related("residence_province", "residence_city__county")
+        .filter(national_code__in=codes)
+        .order_by("national_code")
+    )
+
+
+def citizen_of_mobile(*, mobile: str) -> Citizen:
+    """The signed-in citizen: the first person the mobile owns (a shared family line owns
+    several; their own page lists each person's things)."""
+    citizens = citizens_of_mobile(mobile=mobile)
+    if not citizens:
+        raise NoCitizen()
+    return citizens[0]
+
+
+# --- Events a complaint may be about -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedEvent:
+    """An event of the citizen's own history, with whom it concerns."""
+
+    kind: str
+    ref: str
+    citizen: Citizen
+    office: Office | None
+
+
+def _office_of_application(application: Application) -> Office | None:
+    """The office a late card or an application concerns: where its newest card waits,
+    else where it was enrolled."""
+    card = Card.objects.filter(application=application).order_by("-id").first()
+    if card is not None:
+        return card.office
+    enrolment = Enrolment.objects.filter(application=application).first()
+    return enrolment.office if enrolment is not None else None
+
+
+def event_resolve(*, mobile: str, about_event: str) -> ResolvedEvent:
+    """An `about_event` reference (`inquiry:<inquiry_id>`, `sms:<id>`,
+    `application:<tracking_code>`, `card:<serial>`), if it is in this citizen's own data."""
+    kind, _, ref = (about_event or "").strip().partition(":")
+    ref = ref.strip()
+    citizens = {c.national_code: c for c in citizens_of_mobile(mobile=mobile)}
+    if not citizens or not ref:
+        raise EventNotFound()
+    if kind == AboutKind.INQUIRY:
+        try:
+            inquiry_id = uuid.UUID(ref)
+        except ValueError:
+            raise EventNotFound() from None
+        hashes = {_subject_hash(code): code for code in citizens}
+        row = InquiryLog.objects.filter(inquiry_id=inquiry_id, subject_hash__in=hashes).first()
+        if row is None:
+            raise EventNotFound()
+        return ResolvedEvent(kind, str(inquiry_id), citizens[hashes[row.subject_hash]], None)
+    if kind == AboutKind.SMS:
+        if not ref.isdigit() or len(ref) > 18:
+            raise EventNotFound()
+        # A message to the signed-in number is theirs: it is what they are told about.
+        if not SmsMessage.objects.filter(pk=int(ref), to=mobile).exists():
+            raise EventNotFound()
+        return ResolvedEvent(kind, ref, next(iter(citizens.values())), None)
+    if kind == AboutKind.APPLICATION:
+        try:
+            application = access_application_for_citizen(mobile=mobile, tracking_code=ref)
+        except NotFound:
+            raise EventNotFound() from None
+        return ResolvedEvent(
+            kind,
+            application.tracking_code,
+            application.citizen,
+            _office_of_application(application),
+        )
+    if kind == AboutKind.CARD:
+        card = (
+            Card.objects.select_related("application__citizen", "office")
+            .filter(csn=ref[:16], application__citizen__national_code__in=citizens)
+            .first()
+        )
+        if card is None:
+            raise EventNotFound()
+        return ResolvedEvent(kind, card.csn, card.application.citizen, card.office)
+    raise EventNotFound()
+
+
+def province_of(*, office: Office | None, citizen: Citizen) -> Province:
+    """Where a complaint goes: the office's province, else the citizen's."""
+    if office is not None:
+        return office.city.province
+    return citizen.residence_province
+
+
+# --- Complaints, as their owner sees them --------------------------------------------------
+
+
+def grievances_of_mobile(*, mobile: str) -> QuerySet[Grievance]:
+    """The complaints of every person this mobile owns, newest first."""
+    return (
+        Grievance.objects.select_related("office", "province")
+        .filter(citizen__national_code__in=national_codes_owned_by(mobile=mobile))
+        .order_by("-created_at", "-id")
+    )
+
+
+def access_grievance_for_citizen(*, mobile: str, number: str) -> Grievance:
+    """The complaint, if it belongs to a person this mobile owns; else GRIEVANCE_NOT_FOUND."""
+    parsed = grievance_number_parse(number)
+    grievance = (
+        Grievance.objects.select_related("office", "province", "citizen")
+        .filter(number=parsed)
+        .first()
+        if parsed
+        else None
+    )
+    if grievance is None or grievance.citizen.national_code not in national_codes_owned_by(
+        mobile=mobile
+    ):
+        raise GrievanceNotFound()
+    return grievance
+
+
+# --- Complaints, as staff see them ---------------------------------------------------------
+
+
+def grievances_visible_to(user: Any) -> QuerySet[Grievance]:
+    """National admins: all; a provincial director: their province's; an office operator:
+    their office's. Nobody else: none."""
+    queryset = Grievance.objects.select_related("office", "province", "citizen")
+    if permissions.is_national_admin(user):
+        return queryset
+    province = permissions.director_province(user)
+    if province is not None:
+        return queryset.filter(province_id=province)
+    office = permissions.operator_office(user)
+    if office is not None:
+        return queryset.filter(office_id=office)
+    return queryset.none()
+
+
+def access_grievance_for(user: Any, number: str) -> Grievance:
+    """A complaint this member of staff may read and answer; else GRIEVANCE_NOT_FOUND."""
+    parsed = grievance_number_parse(number)
+    grievance = grievances_visible_to(user).filter(number=parsed).first() if parsed else None
+    if grievance is None:
+        raise GrievanceNotFound("شکایتی با این شماره در حوزهٔ شما یافت نشد.")
+    return grievance
+
+
+def grievances_open_for(user: Any) -> QuerySet[Grievance]:
+    """Open complaints in the user's reach, the most urgent first."""
+    return grievances_visible_to(user).filter(status=GrievanceStatus.OPEN).order_by("due_on", "id")
+
+
+def grievances_overdue_for(user: Any, *, today: dt.date | None = None) -> QuerySet[Grievance]:
+    """Open complaints past their due date, in the user's reach, the oldest first."""
+    today = today or today_local()
+    return grievances_open_for(user).filter(due_on__lt=today)
+
+
+def grievances_answered_for(user: Any) -> QuerySet[Grievance]:
+    return (
+        grievances_visible_to(user)
+        .filter(~Q(status=GrievanceStatus.OPEN))
+        .order_by("-answered_at", "-id")
+    )

@@ -1,0 +1,160 @@
+"""Self-service writes: a citizen files a complaint, staff answer it; a citizen changes their
+mobile and declares their residence county."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hoviat.core.audit import Actor, audit_record
+from hoviat.core.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from hoviat.core.jalali import today_local
+from hoviat.core.ratelimit import rate_limit_hit
+from hoviat.core.text import normalize_text, persian_digits
+from hoviat.core.transitions import transition
+from hoviat.notifications.services import sms_queue
+from hoviat.selfservice import selectors
+from hoviat.selfservice.codes import grievance_number_new
+from hoviat.selfservice.models import (
+    ANSWER_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    Grievance,
+    GrievanceStatus,
+)
+
+__all__ = [
+    "grievance_answer",
+    "grievance_file",
+    "grievance_lookup_count",
+]
+
+TEXT_MIN_CHARS = 10
+
+
+class TextRequired(ValidationFailed):
+    code = "GRIEVANCE_TEXT_REQUIRED"
+    default_detail = (
+        f"متن شکایت را بنویسید (دست‌کم {persian_digits(TEXT_MIN_CHARS)} نویسه): چه شد و چه "
+        "انتظاری دارید."
+    )
+
+
+class TextTooLong(ValidationFailed):
+    code = "GRIEVANCE_TEXT_TOO_LONG"
+    default_detail = f"متن شکایت بیش از {persian_digits(TEXT_MAX_CHARS)} نویسه است؛ کوتاه‌ترش کنید."
+
+
+class AnswerRequired(ValidationFailed):
+    code = "GRIEVANCE_ANSWER_REQUIRED"
+    default_detail = "متن پاسخ را بنویسید."
+
+
+class AnswerTooLong(ValidationFailed):
+    code = "GRIEVANCE_ANSWER_TOO_LONG"
+    default_detail = f"متن پاسخ بیش از {persian_digits(ANSWER_MAX_CHARS)} نویسه است."
+
+
+class AlreadyAnswered(Conflict):
+    code = "GRIEVANCE_ALREADY_ANSWERED"
+    default_detail = "به این شکایت پیش‌تر پاسخ داده شده است."
+
+
+def _clean_text(raw: str, *, required: type[DomainError], too_long: type[DomainError]) -> str:
+    text = normalize_text(raw or "").strip()
+    if len(text) > (TEXT_MAX_CHARS if too_long is TextTooLong else ANSWER_MAX_CHARS):
+        raise too_long()
+    if len(text) < (TEXT_MIN_CHARS if required is TextRequired else 1):
+        raise required()
+    return text
+
+
+def _citizen_actor(mobile: str) -> Actor:
+    return Actor("citizen", mobile[-4:], "citizen")
+
+
+def grievance_lookup_count(*, mobile: str, client_address: str) -> None:
+    """Count one lookup of a complaint by number, per client address and per mobile: the
+    numbers are random, and guessing them must stay slow (429 RATE_LIMITED past the limit)."""
+    window = dt.timedelta(minutes=1)
+    limit = settings.GRIEVANCE_LOOKUP_RATE_PER_MINUTE
+    rate_limit_hit(scope="grievance-lookup", subject=client_address, limit=limit, window=window)
+    rate_limit_hit(scope="grievance-lookup-mobile", subject=mobile, limit=limit, window=window)
+
+
+def grievance_file(*, mobile: str, text: str, about_event: str | None = None) -> Grievance:
+    """File a complaint from the signed-in mobile, about an event of the citizen's own
+    history or none; it goes to the office or province concerned with a due date."""
+    text = _clean_text(text, required=TextRequired, too_long=TextTooLong)
+    if about_event:
+        event = selectors.event_resolve(mobile=mobile, about_event=about_event)
+        citizen, office, kind, ref = event.citizen, event.office, event.kind, event.ref
+    else:
+        citizen, office, kind, ref = selectors.citizen_of_mobile(mobile=mobile), None, "", ""
+    rate_limit_hit(
+        scope="grievance-file",
+        subject=mobile,
+        limit=settings.GRIEVANCE_FILINGS_PER_DAY,
+        window=dt.timedelta(days=1),
+    )
+    province = selectors.province_of(office=office, citizen=citizen)
+    due_on = today_local() + dt.timedelta(days=settings.GRIEVANCE_DUE_DAYS)
+    for _ in range(5):  # a clash of two random 11-digit numbers is all but impossible
+        try:
+            with transaction.atomic():
+                grievance = Grievance.objects.create(
+                    number=grievance_number_new(),
+                    citizen=citizen,
+                    mobile=mobile,
+                    about_kind=kind,
+                    about_ref=ref,
+                    text=text,
+                    office=office,
+                    province=province,
+                    due_on=due_on,
+                )
+                audit_record(
+                    actor=_citizen_actor(mobile),
+                    action="grievance.filed",
+                    obj=grievance,
+                    to_state=GrievanceStatus.OPEN,
+                    data={
+                        "about": kind,
+                        "office": office.code if office else "",
+                        "province": province.code,
+                        "due_on": due_on.isoformat(),
+                    },
+                )
+            return grievance
+        except IntegrityError:
+            continue
+    raise DomainError("شمارهٔ پیگیری ساخته نشد؛ دوباره تلاش کنید.", code="GRIEVANCE_NUMBER_CLASH")
+
+
+def grievance_answer(*, grievance: Grievance, answer: str, user: Any) -> Grievance:
+    """Answer an open complaint (the caller has checked the user's reach); the citizen gets
+    an SMS after the commit."""
+    answer = _clean_text(answer, required=AnswerRequired, too_long=AnswerTooLong)
+    with transaction.atomic():
+        try:
+            answered = transition(
+                Grievance,
+                pk=grievance.pk,
+                to=GrievanceStatus.ANSWERED,
+                actor=user,
+                action="grievance.answered",
+                updates={"answer": answer, "answered_by": user, "answered_at": timezone.now()},
+                audit_data={"overdue": today_local() > grievance.due_on},
+            )
+        except InvalidTransition:  # another member of staff answered it a moment ago
+            raise AlreadyAnswered() from None
+        sms_queue(
+            to=answered.mobile,
+            template="grievance_answered",
+            params={"number": answered.number},
+            related=answered,
+        )
+    return answered
