@@ -56,6 +56,7 @@ urlpatterns = [
     path("inquiry/", include("hoviat.inquiry.urls")),
     path("reports/", include("hoviat.reports.urls")),
     path("me/", include("hoviat.selfservice.urls")),
+    path("office/grievances/", include("hoviat.selfservice.staff_urls")),
     path("planning/", include("hoviat.planning.urls")),
     path("admin/", admin.site.urls),
 ]

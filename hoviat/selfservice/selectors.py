@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from hoviat.applications.models import Application
 from hoviat.applications.selectors import access_application_for_citizen
 from hoviat.core import permissions
 from hoviat.core.errors import DomainError, NotFound
-from hoviat.core.jalali import today_local
+from hoviat.core.jalali import format_jalali, today_local
+from hoviat.core.text import persian_digits
 from hoviat.enrolment.models import Enrolment
 from hoviat.inquiry.models import InquiryLog
+from hoviat.inquiry.reasons import PURPOSES
 from hoviat.inquiry.services._answering import _subject_hash
 from hoviat.notifications.models import SmsMessage
 from hoviat.offices.models import Office
@@ -228,3 +231,67 @@ def grievances_answered_for(user: Any) -> QuerySet[Grievance]:
         .filter(~Q(status=GrievanceStatus.OPEN))
         .order_by("-answered_at", "-id")
     )
+
+
+# --- The events a citizen may pick on the complaint form -----------------------------------
+
+EVENTS_PER_KIND = 15
+
+
+def _at_local(moment: dt.datetime) -> str:
+    return format_jalali(timezone.localtime(moment), with_time=True)
+
+
+def complaint_events_of(*, mobile: str) -> list[tuple[str, str]]:
+    """(reference, Persian label) of the citizen's recent events, for the complaint form:
+    their applications and cards, SMS to the signed-in number, inquiries about them."""
+    citizens = citizens_of_mobile(mobile=mobile)
+    codes = [c.national_code for c in citizens]
+    events: list[tuple[str, str]] = []
+    applications = Application.objects.filter(citizen__national_code__in=codes).order_by(
+        "-created_at"
+    )[:EVENTS_PER_KIND]
+    for application in applications:
+        events.append(
+            (
+                f"{AboutKind.APPLICATION}:{application.tracking_code}",
+                f"درخواست کارت با کد رهگیری {persian_digits(application.tracking_code)} "
+                f"({application.get_status_display()})",
+            )
+        )
+    cards = Card.objects.filter(application__citizen__national_code__in=codes).order_by("-id")[
+        :EVENTS_PER_KIND
+    ]
+    for card in cards:
+        events.append(
+            (
+                f"{AboutKind.CARD}:{card.csn}",
+                f"کارت ملی با سریال پایانی {persian_digits(card.csn[-4:])} "
+                f"({card.get_status_display()})",
+            )
+        )
+    messages = SmsMessage.objects.filter(to=mobile).order_by("-created_at")[:EVENTS_PER_KIND]
+    for message in messages:
+        events.append(
+            (
+                f"{AboutKind.SMS}:{message.pk}",
+                f"پیامک {_at_local(message.created_at)}: {message.body[:40]}…",
+            )
+        )
+    hashes = [_subject_hash(code) for code in codes]
+    inquiries = (
+        InquiryLog.objects.select_related("partner")
+        .filter(subject_hash__in=hashes)
+        .order_by("-at")[:EVENTS_PER_KIND]
+        if hashes
+        else []
+    )
+    for row in inquiries:
+        purpose = PURPOSES.get(row.purpose, (row.purpose,))[0]
+        events.append(
+            (
+                f"{AboutKind.INQUIRY}:{row.inquiry_id}",
+                f"استعلام {row.partner.name} برای «{purpose}» در {_at_local(row.at)}",
+            )
+        )
+    return events

@@ -1,0 +1,179 @@
+"""Self-service pages: the citizen's complaints, documents and contact details (under /me/),
+and the staff's complaint pages (under /office/grievances/)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hoviat.applications.views import citizen_required
+from hoviat.core import permissions
+from hoviat.core.errors import DomainError
+from hoviat.core.jalali import today_local
+from hoviat.selfservice import forms, selectors, services
+from hoviat.selfservice.models import GrievanceStatus
+
+# Which form field a service's error belongs beside.
+_FIELD_OF_CODE = {
+    "GRIEVANCE_TEXT_REQUIRED": "text",
+    "GRIEVANCE_TEXT_TOO_LONG": "text",
+    "EVENT_NOT_FOUND": "about_event",
+    "GRIEVANCE_ANSWER_REQUIRED": "answer",
+    "GRIEVANCE_ANSWER_TOO_LONG": "answer",
+}
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _problem(request, exc: DomainError):
+    return render(request, "selfservice/problem.html", {"detail": exc.detail}, status=exc.status)
+
+
+# --- The citizen's complaints --------------------------------------------------------------
+
+
+@citizen_required
+@require_GET
+def grievances(request):
+    return render(
+        request,
+        "selfservice/grievances.html",
+        {"grievances": list(selectors.grievances_of_mobile(mobile=request.citizen_mobile)[:100])},
+    )
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def grievance_new(request):
+    mobile = request.citizen_mobile
+    events = selectors.complaint_events_of(mobile=mobile)
+    # From the history page a link may name an inquiry or a message (never a personal code).
+    initial = {}
+    about = request.GET.get("about", "")
+    if about.startswith(("inquiry:", "sms:")):
+        initial["about_event"] = about
+    is_post = request.method == "POST"
+    form = forms.GrievanceForm(request.POST if is_post else None, events=events, initial=initial)
+    status = 200
+    if is_post:
+        if form.is_valid():
+            try:
+                grievance = services.grievance_file(
+                    mobile=mobile,
+                    text=form.cleaned_data["text"],
+                    about_event=form.cleaned_data["about_event"] or None,
+                )
+            except DomainError as exc:
+                form.add_error(_FIELD_OF_CODE.get(exc.code), exc.detail)
+            else:
+                return redirect("selfservice:grievance", number=grievance.number)
+        status = 422 if form.errors else status
+    return render(request, "selfservice/grievance_new.html", {"form": form}, status=status)
+
+
+@citizen_required
+@require_GET
+def grievance_detail(request, number: str):
+    try:
+        services.grievance_lookup_count(mobile=request.citizen_mobile, client_address=_client(request))
+        grievance = selectors.access_grievance_for_citizen(
+            mobile=request.citizen_mobile, number=number
+        )
+    except DomainError as exc:
+        return _problem(request, exc)
+    return render(request, "selfservice/grievance_detail.html", {"grievance": grievance})
+
+
+# --- Staff: complaints of their office or province -----------------------------------------
+
+
+def staff_required(view):
+    """Office operators, provincial directors and national admins; their reach is decided by
+    the selectors."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (
+            permissions.is_office_operator(user)
+            or permissions.is_provincial_director(user)
+            or permissions.is_national_admin(user)
+        ):
+            return render(
+                request,
+                "selfservice/problem.html",
+                {"detail": "شما به شکایت‌های شهروندان دسترسی ندارید."},
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+@require_GET
+def staff_grievances(request):
+    return render(
+        request,
+        "selfservice/grievances_staff.html",
+        {
+            "open": list(selectors.grievances_open_for(request.user)[:200]),
+            "answered": list(selectors.grievances_answered_for(request.user)[:50]),
+            "may_see_overdue": _may_see_overdue(request.user),
+            "today": today_local(),
+        },
+    )
+
+
+def _may_see_overdue(user) -> bool:
+    return permissions.is_provincial_director(user) or permissions.is_national_admin(user)
+
+
+@staff_required
+@require_GET
+def staff_overdue(request):
+    if not _may_see_overdue(request.user):
+        return render(
+            request,
+            "selfservice/problem.html",
+            {"detail": "فهرست شکایت‌های دیرکرده برای مدیران استان است."},
+            status=403,
+        )
+    return render(
+        request,
+        "selfservice/grievances_overdue.html",
+        {"overdue": list(selectors.grievances_overdue_for(request.user)[:500]), "today": today_local()},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_grievance(request, number: str):
+    try:
+        grievance = selectors.access_grievance_for(request.user, number)
+    except DomainError as exc:
+        return _problem(request, exc)
+    form = forms.AnswerForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound and grievance.status == GrievanceStatus.OPEN and form.is_valid():
+        try:
+            services.grievance_answer(
+                grievance=grievance, answer=form.cleaned_data["answer"], user=request.user
+            )
+        except DomainError as exc:
+            form.add_error(_FIELD_OF_CODE.get(exc.code), exc.detail)
+            status = exc.status
+        else:
+            return redirect("office_grievances:detail", number=grievance.number)
+    return render(
+        request,
+        "selfservice/grievance_staff.html",
+        {"grievance": grievance, "form": form, "today": today_local()},
+        status=status,
+    )
