@@ -80,7 +80,9 @@ def grievance_new(request):
 @require_GET
 def grievance_detail(request, number: str):
     try:
-        services.grievance_lookup_count(mobile=request.citizen_mobile, client_address=_client(request))
+        services.grievance_lookup_count(
+            mobile=request.citizen_mobile, client_address=_client(request)
+        )
         grievance = selectors.access_grievance_for_citizen(
             mobile=request.citizen_mobile, number=number
         )
@@ -148,7 +150,10 @@ def staff_overdue(request):
     return render(
         request,
         "selfservice/grievances_overdue.html",
-        {"overdue": list(selectors.grievances_overdue_for(request.user)[:500]), "today": today_local()},
+        {
+            "overdue": list(selectors.grievances_overdue_for(request.user)[:500]),
+            "today": today_local(),
+        },
     )
 
 
