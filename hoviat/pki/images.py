@@ -14,6 +14,7 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from hoviat.core.errors import ValidationFailed
+from hoviat.pki.digital_cards import is_card_qr
 from hoviat.pki.receipts import PREFIX
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -113,6 +114,9 @@ def receipt_qr_text_from_image(*, data: bytes) -> str:
     ]
     if not found:
         raise UnreadableImage()
-    # A picture may hold other codes too (a bank's own sticker): prefer the receipt's.
-    ours = [text for text in found if text.strip()[: len(PREFIX)].upper() == PREFIX]
+    # A picture may hold other codes too (a bank's own sticker): prefer the receipt's or the
+    # digital card's.
+    ours = [
+        text for text in found if text.strip()[: len(PREFIX)].upper() == PREFIX or is_card_qr(text)
+    ]
     return (ours or found)[0]

@@ -246,15 +246,26 @@ def sign_receipt_qr(
     claims: ReceiptClaims, private_key: ec.EllipticCurvePrivateKey, *, kid: bytes | None = None
 ) -> str:
     """The QR text for `claims`, signed with `private_key` (kid computed unless given)."""
+    return cose_qr_sign(_payload(claims), private_key, kid=kid, prefix=PREFIX)
+
+
+def cose_qr_sign(
+    payload: bytes,
+    private_key: ec.EllipticCurvePrivateKey,
+    *,
+    kid: bytes | None = None,
+    prefix: str,
+) -> str:
+    """`prefix` + Base45(zlib(COSE_Sign1 over `payload`)): the envelope every signed QR of
+    this system uses (the receipt's, the digital card's), each with its own prefix."""
     if kid is None:
         kid = kid_of(private_key.public_key())
     protected = cbor2.dumps({COSE_HEADER_ALG: COSE_ALG_ES256, COSE_HEADER_KID: kid})
-    payload = _payload(claims)
     der = private_key.sign(_sig_structure(protected, payload), _ECDSA)
     r, s = decode_dss_signature(der)
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     cose = cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
-    return PREFIX + base45.b45encode(zlib.compress(cose, 9)).decode("ascii")
+    return prefix + base45.b45encode(zlib.compress(cose, 9)).decode("ascii")
 
 
 # --- Verifying -------------------------------------------------------------------------------
@@ -273,7 +284,7 @@ def _strict_loads(data: bytes) -> Any:
         raise _Malformed(f"not CBOR: {exc}") from None
 
 
-def _cose_bytes(text: str) -> bytes:
+def _cose_bytes(text: str, prefix: str = PREFIX) -> bytes:
     if not isinstance(text, str):
         raise _Malformed("the QR text must be a string")
     if len(text) > MAX_TEXT_CHARS:
@@ -281,10 +292,10 @@ def _cose_bytes(text: str) -> bytes:
     # Strip only around the whole text: inside, a space is a Base45 digit. Line breaks are
     # never Base45 digits, so those inside (a text wrapped for display) are dropped.
     text = text.strip().replace("\r", "").replace("\n", "")
-    if text[: len(PREFIX)].upper() != PREFIX:
-        raise _Malformed(f"does not start with {PREFIX}")
+    if text[: len(prefix)].upper() != prefix:
+        raise _Malformed(f"does not start with {prefix}")
     try:
-        compressed = base45.b45decode(text[len(PREFIX) :])
+        compressed = base45.b45decode(text[len(prefix) :])
     except ValueError:
         raise _Malformed("not Base45") from None
     inflater = zlib.decompressobj()
@@ -368,6 +379,47 @@ def _claims(payload: bytes) -> tuple[ReceiptClaims, int]:
     except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise _Malformed(f"the payload is not a receipt: {exc!r}") from None
     return claims, exp
+
+
+@dataclass(frozen=True)
+class OpenedQr:
+    """A signed QR text opened with the published keys: its payload (CBOR) only when the
+    signature holds, else why not (one of the verdicts' statuses)."""
+
+    status: ReceiptStatus | None  # None: the signature holds and `payload` is ours to read
+    payload: bytes | None
+    kid: str | None
+    reason: str = ""
+
+
+def cose_qr_open(
+    text: str, keys: Mapping[bytes, ec.EllipticCurvePublicKey], *, prefix: str
+) -> OpenedQr:
+    """Check a signed QR text's envelope and signature (never reading a forged payload)."""
+    try:
+        protected, payload, signature, kid = _cose_parts(_cose_bytes(text, prefix))
+    except _Malformed as exc:
+        return OpenedQr(ReceiptStatus.MALFORMED, None, None, str(exc))
+    kid_text = b64url(kid)
+    public_key = keys.get(kid)
+    if public_key is None:
+        return OpenedQr(
+            ReceiptStatus.UNKNOWN_KEY, None, kid_text, f"kid {kid_text} is not among the keys"
+        )
+    if not _signature_holds(public_key, protected, payload, signature):
+        return OpenedQr(
+            ReceiptStatus.TAMPERED, None, kid_text, "the signature does not match the content"
+        )
+    return OpenedQr(None, payload, kid_text)
+
+
+def strict_cbor_loads(data: bytes) -> Any:
+    """CBOR as our signers write it (definite lengths, no duplicate keys, shallow); ValueError
+    for anything else."""
+    try:
+        return _strict_loads(data)
+    except _Malformed as exc:
+        raise ValueError(str(exc)) from None
 
 
 def verify_receipt_qr(

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from hoviat.pki import keystore
+from hoviat.pki import hooks, keystore
+from hoviat.pki.digital_cards import CardVerdict, verify_card_qr
 from hoviat.pki.models import CaKind, CertificateAuthority, ReceiptSigningKey, RevocationList
 from hoviat.pki.receipts import (
     ReceiptVerdict,
@@ -65,6 +66,19 @@ def receipt_verification_keys() -> dict[bytes, ec.EllipticCurvePublicKey]:
 def receipt_qr_verify(*, text: str, now: dt.datetime | None = None) -> ReceiptVerdict:
     """Verify a receipt's QR text against the keys this system publishes."""
     return verify_receipt_qr(text, receipt_verification_keys(), now or timezone.now())
+
+
+def card_qr_verify(*, text: str, now: dt.datetime | None = None) -> CardVerdict:
+    """Verify a digital card's QR text against the keys this system publishes (offline)."""
+    return verify_card_qr(text, receipt_verification_keys(), now or timezone.now())
+
+
+def card_standing_online(
+    *, card_serial: str, today: dt.date | None = None
+) -> hooks.CardStanding | None:
+    """The card's status now, from the stage that keeps cards (the `card_standing` hook);
+    None when no stage answers."""
+    return hooks.card_standing.first(card_serial=card_serial, today=today or timezone.localdate())
 
 
 def ca_current(kind: str) -> CertificateAuthority | None:

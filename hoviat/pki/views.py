@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from hoviat.core.errors import RateLimited
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.pki import selectors, services
+from hoviat.pki.digital_cards import is_card_qr
 from hoviat.pki.forms import ReceiptVerifyForm
 
 
@@ -29,7 +30,8 @@ def receipt_keys(request):
 
 
 def verify(request):
-    verdict, error, status = None, "", 200
+    """A receipt's or a digital card's QR: the signature offline; for a card, its status now."""
+    verdict, card_verdict, standing, error, status = None, None, None, "", 200
     if request.method == "POST":
         form = ReceiptVerifyForm(request.POST, request.FILES)
         try:
@@ -46,13 +48,27 @@ def verify(request):
             error, status = exc.detail, 429
         else:
             if form.is_valid():
-                verdict = selectors.receipt_qr_verify(text=form.cleaned_data["qr_text"])
+                text = form.cleaned_data["qr_text"]
+                if is_card_qr(text):
+                    card_verdict = selectors.card_qr_verify(text=text)
+                    if card_verdict.claims is not None:
+                        standing = selectors.card_standing_online(
+                            card_serial=card_verdict.claims.card_serial
+                        )
+                else:
+                    verdict = selectors.receipt_qr_verify(text=text)
     else:
         form = ReceiptVerifyForm()
     return render(
         request,
         "pki/verify.html",
-        {"form": form, "verdict": verdict, "error": error},
+        {
+            "form": form,
+            "verdict": verdict,
+            "card_verdict": card_verdict,
+            "standing": standing,
+            "error": error,
+        },
         status=status,
     )
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from hoviat.applications.api import citizen_auth
 from hoviat.core.api import Problem, staff_auth
+from hoviat.core.audit import Actor
+from hoviat.enrolment.selectors import access_receipt_for_citizen as receipt_access_for_citizen
+from hoviat.enrolment.services import receipt_pdf_render
 from hoviat.selfservice import selectors, services
 from hoviat.selfservice.models import ANSWER_MAX_CHARS, TEXT_MAX_CHARS, Grievance
 
@@ -132,3 +136,115 @@ def grievance_answer(request, grievance_id: str, payload: AnswerIn):
     return _grievance_out(
         services.grievance_answer(grievance=grievance, answer=payload.answer, user=request.auth)
     )
+
+
+# --- My documents --------------------------------------------------------------------------
+
+
+class DocumentOut(Schema):
+    kind: str = Field(description="`receipt` (stands in for the card) or `digital_card`")
+    title: str
+    pdf_url: str | None = Field(description="null for a card that is no longer valid")
+    qr_url: str | None = None
+    tracking_code: str | None = None
+    receipt_number: str | None = None
+    card_serial: str | None = None
+    status: str
+    valid_until: dt.date
+
+
+class DocumentsOut(Schema):
+    documents: list[DocumentOut]
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@router.get(
+    "/me/documents",
+    response=DocumentsOut,
+    auth=citizen_auth,
+    summary="The signed-in citizen's documents: receipts that stand in, digital cards",
+    description="A receipt is listed while it stands in for the card (enrolled, not yet "
+    "delivered, not reissued, not expired); a card from hand-over on, with a digital copy "
+    "(PDF and signed QR, `HVC1:`) while it is active and not expired.",
+)
+def my_documents(request):
+    receipts, cards = selectors.documents_of_mobile(mobile=request.auth)
+    documents = [
+        {
+            "kind": "receipt",
+            "title": "رسید ثبت‌نام کارت ملی هوشمند",
+            "pdf_url": f"/api/v1/me/documents/receipts/{r.tracking_code}.pdf",
+            "tracking_code": r.tracking_code,
+            "receipt_number": r.receipt.receipt_number,
+            "status": "stands_in",
+            "valid_until": r.receipt.valid_until,
+        }
+        for r in receipts
+    ]
+    for c in cards:
+        base = f"/api/v1/me/documents/cards/{c.card.csn}"
+        documents.append(
+            {
+                "kind": "digital_card",
+                "title": "کارت ملی هوشمند دیجیتال",
+                "pdf_url": f"{base}.pdf" if c.available else None,
+                "qr_url": f"{base}/qr" if c.available else None,
+                "card_serial": c.card.csn,
+                "status": c.card.status,
+                "valid_until": c.card.expires_on,
+            }
+        )
+    return {"documents": documents}
+
+
+@router.get(
+    "/me/documents/receipts/{tracking_code}.pdf",
+    response={200: None, 404: Problem},
+    auth=citizen_auth,
+    summary="The citizen's own receipt as PDF",
+)
+def my_receipt_pdf(request, tracking_code: str):
+    receipt = receipt_access_for_citizen(mobile=request.auth, tracking_code=tracking_code)
+    pdf = receipt_pdf_render(receipt=receipt, viewer=Actor("citizen", request.auth[-4:], "citizen"))
+    return _pdf(pdf, f"receipt-{receipt.receipt_number}.pdf")
+
+
+@router.get(
+    "/me/documents/cards/{card_serial}.pdf",
+    response={200: None, 404: Problem, 409: Problem},
+    auth=citizen_auth,
+    summary="The digital card as PDF (signed QR inside)",
+    description="404 `CARD_NOT_FOUND` for anyone else's card; 409 `CARD_NOT_ACTIVE` for a "
+    "card that is suspended, revoked, expired or not yet handed over.",
+)
+def my_card_pdf(request, card_serial: str):
+    card = selectors.access_card_for_citizen(mobile=request.auth, card_serial=card_serial)
+    _, pdf = services.digital_card_issue(card=card, mobile=request.auth)
+    return _pdf(pdf, f"digital-card-{card.csn}.pdf")
+
+
+class CardQrOut(Schema):
+    qr_text: str = Field(description="HVC1:… (COSE_Sign1, Base45), verifiable offline")
+    card_serial: str
+    expires_on: dt.date
+
+
+@router.get(
+    "/me/documents/cards/{card_serial}/qr",
+    response={200: CardQrOut, 404: Problem, 409: Problem},
+    auth=citizen_auth,
+    summary="The digital card's signed QR text, for an app to show",
+)
+def my_card_qr(request, card_serial: str):
+    card = selectors.access_card_for_citizen(mobile=request.auth, card_serial=card_serial)
+    return {
+        "qr_text": services.digital_card_qr(card=card),
+        "card_serial": card.csn,
+        "expires_on": card.expires_on,
+    }

@@ -22,14 +22,16 @@ from hoviat.core import permissions
 from hoviat.core.errors import DomainError, NotFound
 from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.text import persian_digits
-from hoviat.enrolment.models import Enrolment
+from hoviat.enrolment.models import Enrolment, Receipt
+from hoviat.enrolment.selectors import receipt_standing
 from hoviat.inquiry.models import InquiryLog
 from hoviat.inquiry.reasons import PURPOSES
 from hoviat.inquiry.services._answering import _subject_hash
 from hoviat.notifications.models import SmsMessage
 from hoviat.offices.models import Office
+from hoviat.pki.hooks import CardStanding
 from hoviat.places.models import Province
-from hoviat.production.models import Card
+from hoviat.production.models import LIVE_CARD_STATUSES, Card, CardStatus
 from hoviat.registry.models import Citizen
 from hoviat.registry.selectors import national_codes_owned_by
 from hoviat.selfservice.codes import grievance_number_parse
@@ -295,3 +297,95 @@ def complaint_events_of(*, mobile: str) -> list[tuple[str, str]]:
             )
         )
     return events
+
+
+# --- My documents --------------------------------------------------------------------------
+
+
+class CardNotFound(NotFound):
+    code = "CARD_NOT_FOUND"
+    default_detail = "کارتی با این سریال برای شما یافت نشد."
+
+
+class CardNotActive(DomainError):
+    code = "CARD_NOT_ACTIVE"
+    status = 409
+    default_detail = "کارت ملی دیجیتال فقط برای کارتی صادر می‌شود که تحویل گرفته‌اید و فعال است."
+
+
+@dataclass(frozen=True)
+class ReceiptDocument:
+    """A receipt that stands in for the card today."""
+
+    receipt: Receipt
+    tracking_code: str
+
+
+@dataclass(frozen=True)
+class CardDocument:
+    """A card of the citizen's; a digital copy is offered while it is valid."""
+
+    card: Card
+    holder: Citizen
+    available: bool  # active and not past its expiry date
+
+
+def card_is_valid(card: Card, *, today: dt.date) -> bool:
+    """A card counts as valid only while active and not past its expiry date."""
+    return card.status == CardStatus.ACTIVE and card.expires_on >= today
+
+
+def documents_of_mobile(
+    *, mobile: str, today: dt.date | None = None
+) -> tuple[list[ReceiptDocument], list[CardDocument]]:
+    """The receipts that stand in for a card today and the cards in the citizen's hands, of
+    every person the mobile owns."""
+    today = today or today_local()
+    codes = [c.national_code for c in citizens_of_mobile(mobile=mobile)]
+    receipts = []
+    for receipt in (
+        Receipt.objects.select_related("application", "office")
+        .filter(application__citizen__national_code__in=codes, superseded_at__isnull=True)
+        .order_by("-issued_at")
+    ):
+        standing = receipt_standing(receipt_number=receipt.receipt_number, today=today)
+        if standing is not None and standing.stands_in:
+            receipts.append(ReceiptDocument(receipt, receipt.application.tracking_code))
+    cards = [
+        CardDocument(card, card.application.citizen, card_is_valid(card, today=today))
+        for card in Card.objects.select_related("application__citizen")
+        .filter(
+            application__citizen__national_code__in=codes,
+            status__in=[*LIVE_CARD_STATUSES, CardStatus.REVOKED, CardStatus.EXPIRED],
+        )
+        .order_by("-issued_on", "-id")
+    ]
+    return receipts, cards
+
+
+def access_card_for_citizen(*, mobile: str, card_serial: str, today: dt.date | None = None) -> Card:
+    """A valid card of a person this mobile owns, for its digital copy; CARD_NOT_FOUND for
+    anyone else's, CARD_NOT_ACTIVE for one that is not (or no longer) valid."""
+    codes = national_codes_owned_by(mobile=mobile)
+    card = (
+        Card.objects.select_related("application__citizen")
+        .filter(csn=(card_serial or "")[:16], application__citizen__national_code__in=codes)
+        .first()
+    )
+    if card is None:
+        raise CardNotFound()
+    if not card_is_valid(card, today=today or today_local()):
+        raise CardNotActive()
+    return card
+
+
+def card_standing_of(*, card_serial: str, today: dt.date) -> CardStanding | None:
+    """The `card_standing` hook of pki: a card's status now, for /pki/verify/."""
+    card = Card.objects.filter(csn=card_serial[:16]).only("status", "expires_on").first()
+    if card is None:
+        return None
+    valid = card_is_valid(card, today=today)
+    status = card.status
+    if status == CardStatus.ACTIVE and not valid:
+        status = CardStatus.EXPIRED  # past its date before the expiry sweep has run
+    return CardStanding(valid=valid, status=status, status_fa=CardStatus(status).label)

@@ -17,6 +17,9 @@ from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import normalize_text, persian_digits
 from hoviat.core.transitions import transition
 from hoviat.notifications.services import sms_queue
+from hoviat.pki.digital_cards import CardClaims
+from hoviat.pki.services import digital_card_qr_sign
+from hoviat.production.models import Card
 from hoviat.selfservice import selectors
 from hoviat.selfservice.codes import grievance_number_new
 from hoviat.selfservice.models import (
@@ -25,8 +28,11 @@ from hoviat.selfservice.models import (
     Grievance,
     GrievanceStatus,
 )
+from hoviat.selfservice.pdf import digital_card_pdf
 
 __all__ = [
+    "digital_card_issue",
+    "digital_card_qr",
     "grievance_answer",
     "grievance_file",
     "grievance_lookup_count",
@@ -158,3 +164,39 @@ def grievance_answer(*, grievance: Grievance, answer: str, user: Any) -> Grievan
             related=answered,
         )
     return answered
+
+
+# --- My documents --------------------------------------------------------------------------
+
+
+def digital_card_qr(*, card: Card) -> str:
+    """The signed QR text (HVC1:…) of a card's digital copy, signed now with pki's key."""
+    citizen = card.application.citizen
+    return digital_card_qr_sign(
+        claims=CardClaims(
+            national_code=citizen.national_code,
+            first_name=citizen.first_name,
+            last_name=citizen.last_name,
+            father_name=citizen.father_name,
+            birth_date=citizen.birth_date,
+            card_serial=card.csn,
+            card_number=card.crn,
+            issued_on=card.issued_on,
+            expires_on=card.expires_on,
+            signed_at=timezone.now(),
+        )
+    )
+
+
+def digital_card_issue(*, card: Card, mobile: str) -> tuple[str, bytes]:
+    """The digital card (its signed QR text and PDF) for its holder (the caller checked the
+    card is theirs and valid); each copy issued is audited."""
+    qr_text = digital_card_qr(card=card)
+    pdf = digital_card_pdf(card, qr_text=qr_text)
+    audit_record(
+        actor=_citizen_actor(mobile),
+        action="card.digital_copy_issued",
+        obj=card,
+        data={"csn": card.csn, "expires_on": card.expires_on.isoformat()},
+    )
+    return qr_text, pdf

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,6 +14,7 @@ from hoviat.applications.views import citizen_required
 from hoviat.core import permissions
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import today_local
+from hoviat.enrolment.pdf import qr_png_data_uri
 from hoviat.selfservice import forms, selectors, services
 from hoviat.selfservice.models import GrievanceStatus
 
@@ -182,3 +184,35 @@ def staff_grievance(request, number: str):
         {"grievance": grievance, "form": form, "today": today_local()},
         status=status,
     )
+
+
+# --- My documents --------------------------------------------------------------------------
+
+
+@citizen_required
+@require_GET
+def documents(request):
+    receipts, cards = selectors.documents_of_mobile(mobile=request.citizen_mobile)
+    shown = []
+    for document in cards:
+        qr = None
+        if document.available:
+            qr = qr_png_data_uri(services.digital_card_qr(card=document.card))
+        shown.append({"document": document, "qr": qr})
+    return render(request, "selfservice/documents.html", {"receipts": receipts, "cards": shown})
+
+
+@citizen_required
+@require_GET
+def document_card_pdf(request, card_serial: str):
+    try:
+        card = selectors.access_card_for_citizen(
+            mobile=request.citizen_mobile, card_serial=card_serial
+        )
+    except DomainError as exc:
+        return _problem(request, exc)
+    _, pdf = services.digital_card_issue(card=card, mobile=request.citizen_mobile)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="digital-card-{card.csn}.pdf"'
+    response["Cache-Control"] = "no-store, private"
+    return response

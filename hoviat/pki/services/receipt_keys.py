@@ -11,11 +11,13 @@ from django.conf import settings
 
 from hoviat.core.errors import DomainError
 from hoviat.pki import keystore, selectors
+from hoviat.pki.digital_cards import CardClaims, sign_card_qr
 from hoviat.pki.models import ReceiptSigningKey
 from hoviat.pki.receipts import ReceiptClaims, b64url_decode, sign_receipt_qr
 
 __all__ = [
     "ReceiptKeyMissing",
+    "digital_card_qr_sign",
     "receipt_key_active",
     "receipt_key_create",
     "receipt_key_init",
@@ -127,3 +129,10 @@ def receipt_qr_sign(*, claims: ReceiptClaims) -> str:
     """The QR text (HVR1:…) for a receipt, signed with the current receipt-signing key."""
     key = receipt_key_active()
     return sign_receipt_qr(claims, _private_key(key), kid=b64url_decode(key.kid))
+
+
+def digital_card_qr_sign(*, claims: CardClaims) -> str:
+    """The QR text (HVC1:…) of a digital card, signed with the current receipt-signing key
+    (the keys published at /pki/receipt-keys verify both)."""
+    key = receipt_key_active()
+    return sign_card_qr(claims, _private_key(key), kid=b64url_decode(key.kid))
