@@ -248,3 +248,134 @@ def my_card_qr(request, card_serial: str):
         "card_serial": card.csn,
         "expires_on": card.expires_on,
     }
+
+
+# --- My contact details --------------------------------------------------------------------
+
+
+class CountyOut(Schema):
+    id: int
+    name: str
+    province: str
+
+
+class OfficeSuggestedOut(Schema):
+    id: int
+    name: str
+    kind: str
+    city: str
+    address: str
+
+
+class ContactOut(Schema):
+    mobile: str
+    residence_county: CountyOut | None
+    suggested_offices: list[OfficeSuggestedOut]
+
+
+def _contact_out(mobile: str) -> dict:
+    view = selectors.contact_of_mobile(mobile=mobile)
+    county = view.residence_county
+    return {
+        "mobile": view.mobile,
+        "residence_county": (
+            {"id": county.pk, "name": county.name_fa, "province": county.province.code}
+            if county
+            else None
+        ),
+        "suggested_offices": [
+            {
+                "id": office.pk,
+                "name": office.name,
+                "kind": office.kind,
+                "city": office.city.name_fa,
+                "address": office.address,
+            }
+            for office in selectors.offices_suggested(county=county)
+        ],
+    }
+
+
+@router.get(
+    "/me/contact",
+    response={200: ContactOut, 403: Problem},
+    auth=citizen_auth,
+    summary="The citizen's contact mobile, residence county and offices suggested from it",
+)
+def my_contact(request):
+    return _contact_out(request.auth)
+
+
+class MobileChangeStartIn(Schema):
+    mobile: str = Field(max_length=20, description="the new mobile", examples=["09179876543"])
+    challenge_solution: str | None = Field(None, max_length=4000)
+
+
+class MobileChangeStartedOut(Schema):
+    detail: str
+    new_mobile: str
+
+
+@router.post(
+    "/me/contact/mobile",
+    response={202: MobileChangeStartedOut, 403: Problem, 422: Problem, 428: Problem, 429: Problem},
+    auth=citizen_auth,
+    summary="Start changing the mobile: codes to the old and the new number",
+    description="403 `MOBILE_NOT_OWNER` when the new number is not registered to the "
+    "citizen's national code (the registry's Shahkar-like interface); 422 `MOBILE_UNCHANGED`.",
+)
+def mobile_change_start(request, payload: MobileChangeStartIn):
+    new = services.contact_mobile_change_request(
+        mobile=request.auth,
+        new_mobile=payload.mobile,
+        client_address=_client(request),
+        challenge_solution=payload.challenge_solution,
+    )
+    return Status(
+        202,
+        {"detail": "کدی به شمارهٔ کنونی و کدی به شمارهٔ تازه پیامک شد.", "new_mobile": new},
+    )
+
+
+class MobileChangeIn(Schema):
+    mobile: str = Field(max_length=20, description="the new mobile")
+    code_old: str = Field(max_length=12, description="the code sent to the signed-in number")
+    code_new: str = Field(max_length=12, description="the code sent to the new number")
+
+
+class MobileChangedOut(ContactOut):
+    applications_changed: list[str]
+
+
+@router.put(
+    "/me/contact/mobile",
+    response={200: MobileChangedOut, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+    auth=citizen_auth,
+    summary="Change the mobile with both codes (applications before enrolment follow)",
+    description="401 `OTP_INVALID` for a wrong or expired code; 403 `MOBILE_NOT_OWNER`.",
+)
+def mobile_change(request, payload: MobileChangeIn):
+    contact, changed = services.contact_mobile_change(
+        mobile=request.auth,
+        new_mobile=payload.mobile,
+        code_old=payload.code_old,
+        code_new=payload.code_new,
+        client_address=_client(request),
+    )
+    return {**_contact_out(contact.mobile), "applications_changed": changed}
+
+
+class ResidenceIn(Schema):
+    county_id: int
+
+
+@router.put(
+    "/me/contact/residence",
+    response={200: ContactOut, 403: Problem, 422: Problem},
+    auth=citizen_auth,
+    summary="Set the residence county; offices are suggested from it",
+    description="422 `COUNTY_NOT_FOUND`.",
+)
+def residence_set(request, payload: ResidenceIn):
+    services.contact_residence_set(mobile=request.auth, county_id=payload.county_id)
+    return _contact_out(request.auth)

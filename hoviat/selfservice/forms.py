@@ -37,3 +37,53 @@ class AnswerForm(forms.Form):
         f"حداکثر {persian_digits(ANSWER_MAX_CHARS)} نویسه.",
         widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
     )
+
+
+_LTR = {"dir": "ltr", "class": "form-control", "inputmode": "numeric", "autocomplete": "off"}
+
+
+class MobileStartForm(forms.Form):
+    step = forms.CharField(widget=forms.HiddenInput, initial="mobile_start")
+    mobile = forms.CharField(
+        label="شمارهٔ همراه تازه",
+        max_length=20,
+        help_text="خطی که به نام خود شماست، مانند ۰۹۱۷۱۲۳۴۵۶۷. کدی به این شماره و کدی به شمارهٔ "
+        "کنونی پیامک می‌شود.",
+        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "tel"}),
+        error_messages={"required": "شمارهٔ همراه تازه را بنویسید."},
+    )
+
+
+class MobileVerifyForm(forms.Form):
+    step = forms.CharField(widget=forms.HiddenInput, initial="mobile_verify")
+    mobile = forms.CharField(widget=forms.HiddenInput)
+    code_old = forms.CharField(
+        label="کد پیامک‌شده به شمارهٔ کنونی",
+        max_length=12,
+        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "one-time-code"}),
+        error_messages={"required": "کد پیامک‌شده به شمارهٔ کنونی را بنویسید."},
+    )
+    code_new = forms.CharField(
+        label="کد پیامک‌شده به شمارهٔ تازه",
+        max_length=12,
+        widget=forms.TextInput(attrs=_LTR),
+        error_messages={"required": "کد پیامک‌شده به شمارهٔ تازه را بنویسید."},
+    )
+
+
+class ResidenceForm(forms.Form):
+    step = forms.CharField(widget=forms.HiddenInput, initial="residence")
+    county = forms.TypedChoiceField(
+        label="شهرستان محل سکونت",
+        coerce=int,
+        help_text="دفترهای نزدیک شما از روی آن پیشنهاد می‌شود.",
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "required": "شهرستان محل سکونت را برگزینید.",
+            "invalid_choice": "شهرستان محل سکونت را از فهرست برگزینید.",
+        },
+    )
+
+    def __init__(self, *args, counties: list[tuple[str, list[tuple[int, str]]]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", "برگزینید…"), *counties]

@@ -1,5 +1,5 @@
-"""Self-service keeps its own tables (complaints, a citizen's declared residence); the card
-lock is the inquiry app's state."""
+"""Self-service keeps its own tables (complaints, a citizen's contact details); the card lock
+is the inquiry app's state."""
 
 from __future__ import annotations
 
@@ -84,21 +84,28 @@ class Grievance(models.Model):
         return f"شکایت {self.number}"
 
 
-class ResidenceDeclaration(models.Model):
-    """The residence county a citizen declared here (the registry's own residence is the
-    registry's: this is what the citizen told us, for suggesting offices near them)."""
+class ContactDetails(models.Model):
+    """What a citizen told us here: the mobile their messages go to (proven by codes to the
+    old and the new number, and owned by their national code) and their residence county, for
+    suggesting offices near them. The registry's own records are the registry's."""
 
     citizen = models.OneToOneField(
-        "registry.Citizen", on_delete=models.PROTECT, related_name="residence_declaration"
+        "registry.Citizen", on_delete=models.PROTECT, related_name="contact_details"
     )
-    county = models.ForeignKey(
-        "places.County", verbose_name="شهرستان محل سکونت", on_delete=models.PROTECT
+    mobile = models.CharField("تلفن همراه", max_length=11, blank=True, default="")
+    residence_county = models.ForeignKey(
+        "places.County",
+        verbose_name="شهرستان محل سکونت",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "محل سکونت اعلام‌شده"
-        verbose_name_plural = "محل‌های سکونت اعلام‌شده"
+        verbose_name = "اطلاعات تماس"
+        verbose_name_plural = "اطلاعات تماس شهروندان"
 
     def __str__(self) -> str:
-        return f"{self.citizen_id} → {self.county_id}"
+        return f"اطلاعات تماس {self.citizen_id}"

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.utils import timezone
 
 from hoviat.applications.models import Application
@@ -28,14 +28,14 @@ from hoviat.inquiry.models import InquiryLog
 from hoviat.inquiry.reasons import PURPOSES
 from hoviat.inquiry.services._answering import _subject_hash
 from hoviat.notifications.models import SmsMessage
-from hoviat.offices.models import Office
+from hoviat.offices.models import Office, OfficeKind
 from hoviat.pki.hooks import CardStanding
-from hoviat.places.models import Province
+from hoviat.places.models import County, Province
 from hoviat.production.models import LIVE_CARD_STATUSES, Card, CardStatus
 from hoviat.registry.models import Citizen
 from hoviat.registry.selectors import national_codes_owned_by
 from hoviat.selfservice.codes import grievance_number_parse
-from hoviat.selfservice.models import AboutKind, Grievance, GrievanceStatus
+from hoviat.selfservice.models import AboutKind, ContactDetails, Grievance, GrievanceStatus
 
 
 class GrievanceNotFound(NotFound):
@@ -389,3 +389,64 @@ def card_standing_of(*, card_serial: str, today: dt.date) -> CardStanding | None
     if status == CardStatus.ACTIVE and not valid:
         status = CardStatus.EXPIRED  # past its date before the expiry sweep has run
     return CardStanding(valid=valid, status=status, status_fa=CardStatus(status).label)
+
+
+# --- My contact details --------------------------------------------------------------------
+
+SUGGESTED_OFFICES = 5
+
+
+@dataclass(frozen=True)
+class ContactView:
+    citizen: Citizen
+    mobile: str  # where messages go: the proven contact mobile, else the signed-in one
+    residence_county: County | None  # declared here, else the registry's residence city's
+
+
+def contact_of_mobile(*, mobile: str) -> ContactView:
+    citizen = citizen_of_mobile(mobile=mobile)
+    contact = (
+        ContactDetails.objects.select_related("residence_county__province")
+        .filter(citizen=citizen)
+        .first()
+    )
+    county = contact.residence_county if contact and contact.residence_county_id else None
+    if county is None and citizen.residence_city_id:
+        county = citizen.residence_city.county
+    return ContactView(
+        citizen=citizen,
+        mobile=contact.mobile if contact and contact.mobile else mobile,
+        residence_county=county,
+    )
+
+
+def offices_suggested(*, county: County | None) -> list[Office]:
+    """Active offices of the county, else of its province, registration offices first."""
+    if county is None:
+        return []
+    offices = Office.objects.select_related("city").filter(is_active=True)
+    kind_order = Case(
+        When(kind=OfficeKind.REGISTRATION, then=0),
+        When(kind=OfficeKind.COUNTER, then=1),
+        default=2,
+    )
+    in_county = list(
+        offices.filter(city__county=county).order_by(kind_order, "name")[:SUGGESTED_OFFICES]
+    )
+    if in_county:
+        return in_county
+    return list(
+        offices.filter(city__province_id=county.province_id).order_by(kind_order, "name")[
+            :SUGGESTED_OFFICES
+        ]
+    )
+
+
+def counties_by_province() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Every county, grouped under its province, for the residence form."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for county in County.objects.select_related("province").order_by(
+        "province__name_fa", "name_fa"
+    ):
+        groups.setdefault(county.province.name_fa, []).append((county.pk, county.name_fa))
+    return list(groups.items())

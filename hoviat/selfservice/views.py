@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from hoviat.applications.views import citizen_required
 from hoviat.core import permissions
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import today_local
+from hoviat.core.text import persian_digits
 from hoviat.enrolment.pdf import qr_png_data_uri
 from hoviat.selfservice import forms, selectors, services
 from hoviat.selfservice.models import GrievanceStatus
@@ -216,3 +218,102 @@ def document_card_pdf(request, card_serial: str):
     response["Content-Disposition"] = f'attachment; filename="digital-card-{card.csn}.pdf"'
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+# --- My contact details --------------------------------------------------------------------
+
+_CONTACT_FIELD_OF_CODE = {
+    "MOBILE_INVALID": "mobile",
+    "MOBILE_NOT_OWNER": "mobile",
+    "MOBILE_UNCHANGED": "mobile",
+    "COUNTY_NOT_FOUND": "county",
+}
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    """The contact page: the mobile (two steps: the new number, then both codes) and the
+    residence county, each its own form posting here with `step`."""
+    mobile = request.citizen_mobile
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    data = request.POST if step else None
+    start_form = forms.MobileStartForm(data if step == "mobile_start" else None)
+    verify_form = None
+    residence_form = forms.ResidenceForm(
+        data if step == "residence" else None, counties=selectors.counties_by_province()
+    )
+    status = 200
+    try:
+        if step == "mobile_start" and start_form.is_valid():
+            new = services.contact_mobile_change_request(
+                mobile=mobile,
+                new_mobile=start_form.cleaned_data["mobile"],
+                client_address=_client(request),
+            )
+            verify_form = forms.MobileVerifyForm(initial={"mobile": new})
+        elif step == "mobile_verify":
+            verify_form = forms.MobileVerifyForm(data)
+            if verify_form.is_valid():
+                contact_details, changed = services.contact_mobile_change(
+                    mobile=mobile,
+                    new_mobile=verify_form.cleaned_data["mobile"],
+                    code_old=verify_form.cleaned_data["code_old"],
+                    code_new=verify_form.cleaned_data["code_new"],
+                    client_address=_client(request),
+                )
+                # From now on the citizen is signed in with the number just proven.
+                request.session.cycle_key()
+                request.session["citizen_mobile"] = contact_details.mobile
+                messages.success(request, _mobile_changed_message(changed))
+                return redirect("selfservice:contact")
+        elif step == "residence" and residence_form.is_valid():
+            services.contact_residence_set(
+                mobile=mobile, county_id=residence_form.cleaned_data["county"]
+            )
+            messages.success(request, "شهرستان محل سکونت ثبت شد.")
+            return redirect("selfservice:contact")
+    except DomainError as exc:
+        status = exc.status
+        if step == "mobile_verify" and verify_form is not None:
+            which = exc.extra.get("which")
+            verify_form.add_error(f"code_{which}" if which else None, exc.detail)
+        elif step == "residence":
+            residence_form.add_error(_CONTACT_FIELD_OF_CODE.get(exc.code), exc.detail)
+        else:
+            start_form.add_error(_CONTACT_FIELD_OF_CODE.get(exc.code), exc.detail)
+    if (
+        step
+        and status == 200
+        and any(f.errors for f in (start_form, residence_form, verify_form) if f is not None)
+    ):
+        status = 422
+    view = selectors.contact_of_mobile(mobile=mobile)
+    if view.residence_county and not residence_form.is_bound:
+        residence_form.initial["county"] = view.residence_county.pk
+    errored = next(
+        (f for f in (verify_form, start_form, residence_form) if f is not None and f.errors),
+        None,
+    )
+    return render(
+        request,
+        "selfservice/contact.html",
+        {
+            "contact": view,
+            "offices": selectors.offices_suggested(county=view.residence_county),
+            "start_form": start_form,
+            "verify_form": verify_form,
+            "residence_form": residence_form,
+            "form": errored,  # the error summary's form
+        },
+        status=status,
+    )
+
+
+def _mobile_changed_message(changed: list[str]) -> str:
+    if not changed:
+        return "شمارهٔ همراه تغییر کرد؛ از این پس پیامک‌ها به شمارهٔ تازه می‌رود."
+    return (
+        "شمارهٔ همراه تغییر کرد؛ پیامک‌های "
+        f"{persian_digits(len(changed))} درخواست باز شما هم به شمارهٔ تازه می‌رود."
+    )
