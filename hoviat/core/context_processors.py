@@ -17,6 +17,10 @@ def roles(request):
         return {
             "national_admin": national,
             "reports": national or permissions.is_provincial_director(user),
+            # Citizens' complaints: their office's, their province's, or all.
+            "grievances": national
+            or permissions.is_provincial_director(user)
+            or permissions.is_office_operator(user),
         }
 
     return {"roles": SimpleLazyObject(decide)}

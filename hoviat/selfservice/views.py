@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hoviat.applications.views import citizen_required
 from hoviat.core import permissions
 from hoviat.core.errors import DomainError
-from hoviat.core.jalali import today_local
 from hoviat.core.text import persian_digits
 from hoviat.enrolment.pdf import qr_png_data_uri
 from hoviat.selfservice import forms, selectors, services
@@ -132,7 +131,6 @@ def staff_grievances(request):
             "open": list(selectors.grievances_open_for(request.user)[:200]),
             "answered": list(selectors.grievances_answered_for(request.user)[:50]),
             "may_see_overdue": _may_see_overdue(request.user),
-            "today": today_local(),
         },
     )
 
@@ -156,7 +154,6 @@ def staff_overdue(request):
         "selfservice/grievances_overdue.html",
         {
             "overdue": list(selectors.grievances_overdue_for(request.user)[:500]),
-            "today": today_local(),
         },
     )
 
@@ -183,7 +180,7 @@ def staff_grievance(request, number: str):
     return render(
         request,
         "selfservice/grievance_staff.html",
-        {"grievance": grievance, "form": form, "today": today_local()},
+        {"grievance": grievance, "form": form},
         status=status,
     )
 
