@@ -119,7 +119,7 @@ def grievance_detail(request, grievance_id: str):
     )
 
 
-class AnswerIn(Schema):
+class GrievanceAnswerIn(Schema):
     answer: str = Field(max_length=ANSWER_MAX_CHARS * 2)
 
 
@@ -131,7 +131,7 @@ class AnswerIn(Schema):
     summary="Answer a complaint (staff of its office, its province's director)",
     description="The citizen gets an SMS. 409 `GRIEVANCE_ALREADY_ANSWERED`.",
 )
-def grievance_answer(request, grievance_id: str, payload: AnswerIn):
+def grievance_answer(request, grievance_id: str, payload: GrievanceAnswerIn):
     grievance = selectors.access_grievance_for(request.auth, grievance_id)
     return _grievance_out(
         services.grievance_answer(grievance=grievance, answer=payload.answer, user=request.auth)
@@ -141,7 +141,7 @@ def grievance_answer(request, grievance_id: str, payload: AnswerIn):
 # --- My documents --------------------------------------------------------------------------
 
 
-class DocumentOut(Schema):
+class MyDocumentOut(Schema):
     kind: str = Field(description="`receipt` (stands in for the card) or `digital_card`")
     title: str
     pdf_url: str | None = Field(description="null for a card that is no longer valid")
@@ -153,8 +153,8 @@ class DocumentOut(Schema):
     valid_until: dt.date
 
 
-class DocumentsOut(Schema):
-    documents: list[DocumentOut]
+class MyDocumentsOut(Schema):
+    documents: list[MyDocumentOut]
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
@@ -166,7 +166,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 @router.get(
     "/me/documents",
-    response=DocumentsOut,
+    response=MyDocumentsOut,
     auth=citizen_auth,
     summary="The signed-in citizen's documents: receipts that stand in, digital cards",
     description="A receipt is listed while it stands in for the card (enrolled, not yet "
@@ -229,7 +229,7 @@ def my_card_pdf(request, card_serial: str):
     return _pdf(pdf, f"digital-card-{card.csn}.pdf")
 
 
-class CardQrOut(Schema):
+class DigitalCardQrOut(Schema):
     qr_text: str = Field(description="HVC1:… (COSE_Sign1, Base45), verifiable offline")
     card_serial: str
     expires_on: dt.date
@@ -237,7 +237,7 @@ class CardQrOut(Schema):
 
 @router.get(
     "/me/documents/cards/{card_serial}/qr",
-    response={200: CardQrOut, 404: Problem, 409: Problem},
+    response={200: DigitalCardQrOut, 404: Problem, 409: Problem},
     auth=citizen_auth,
     summary="The digital card's signed QR text, for an app to show",
 )
@@ -253,7 +253,7 @@ def my_card_qr(request, card_serial: str):
 # --- My contact details --------------------------------------------------------------------
 
 
-class CountyOut(Schema):
+class ResidenceCountyOut(Schema):
     id: int
     name: str
     province: str
@@ -267,9 +267,9 @@ class OfficeSuggestedOut(Schema):
     address: str
 
 
-class ContactOut(Schema):
+class MyContactOut(Schema):
     mobile: str
-    residence_county: CountyOut | None
+    residence_county: ResidenceCountyOut | None
     suggested_offices: list[OfficeSuggestedOut]
 
 
@@ -298,7 +298,7 @@ def _contact_out(mobile: str) -> dict:
 
 @router.get(
     "/me/contact",
-    response={200: ContactOut, 403: Problem},
+    response={200: MyContactOut, 403: Problem},
     auth=citizen_auth,
     summary="The citizen's contact mobile, residence county and offices suggested from it",
 )
@@ -306,25 +306,25 @@ def my_contact(request):
     return _contact_out(request.auth)
 
 
-class MobileChangeStartIn(Schema):
+class ContactMobileStartIn(Schema):
     mobile: str = Field(max_length=20, description="the new mobile", examples=["09179876543"])
     challenge_solution: str | None = Field(None, max_length=4000)
 
 
-class MobileChangeStartedOut(Schema):
+class ContactMobileStartedOut(Schema):
     detail: str
     new_mobile: str
 
 
 @router.post(
     "/me/contact/mobile",
-    response={202: MobileChangeStartedOut, 403: Problem, 422: Problem, 428: Problem, 429: Problem},
+    response={202: ContactMobileStartedOut, 403: Problem, 422: Problem, 428: Problem, 429: Problem},
     auth=citizen_auth,
     summary="Start changing the mobile: codes to the old and the new number",
     description="403 `MOBILE_NOT_OWNER` when the new number is not registered to the "
     "citizen's national code (the registry's Shahkar-like interface); 422 `MOBILE_UNCHANGED`.",
 )
-def mobile_change_start(request, payload: MobileChangeStartIn):
+def mobile_change_start(request, payload: ContactMobileStartIn):
     new = services.contact_mobile_change_request(
         mobile=request.auth,
         new_mobile=payload.mobile,
@@ -337,24 +337,24 @@ def mobile_change_start(request, payload: MobileChangeStartIn):
     )
 
 
-class MobileChangeIn(Schema):
+class ContactMobileChangeIn(Schema):
     mobile: str = Field(max_length=20, description="the new mobile")
     code_old: str = Field(max_length=12, description="the code sent to the signed-in number")
     code_new: str = Field(max_length=12, description="the code sent to the new number")
 
 
-class MobileChangedOut(ContactOut):
+class ContactMobileChangedOut(MyContactOut):
     applications_changed: list[str]
 
 
 @router.put(
     "/me/contact/mobile",
-    response={200: MobileChangedOut, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+    response={200: ContactMobileChangedOut, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
     auth=citizen_auth,
     summary="Change the mobile with both codes (applications before enrolment follow)",
     description="401 `OTP_INVALID` for a wrong or expired code; 403 `MOBILE_NOT_OWNER`.",
 )
-def mobile_change(request, payload: MobileChangeIn):
+def mobile_change(request, payload: ContactMobileChangeIn):
     contact, changed = services.contact_mobile_change(
         mobile=request.auth,
         new_mobile=payload.mobile,
@@ -365,17 +365,17 @@ def mobile_change(request, payload: MobileChangeIn):
     return {**_contact_out(contact.mobile), "applications_changed": changed}
 
 
-class ResidenceIn(Schema):
+class ResidenceCountyIn(Schema):
     county_id: int
 
 
 @router.put(
     "/me/contact/residence",
-    response={200: ContactOut, 403: Problem, 422: Problem},
+    response={200: MyContactOut, 403: Problem, 422: Problem},
     auth=citizen_auth,
     summary="Set the residence county; offices are suggested from it",
     description="422 `COUNTY_NOT_FOUND`.",
 )
-def residence_set(request, payload: ResidenceIn):
+def residence_set(request, payload: ResidenceCountyIn):
     services.contact_residence_set(mobile=request.auth, county_id=payload.county_id)
     return _contact_out(request.auth)

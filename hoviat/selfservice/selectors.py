@@ -411,7 +411,7 @@ def contact_of_mobile(*, mobile: str) -> ContactView:
         .first()
     )
     county = contact.residence_county if contact and contact.residence_county_id else None
-    if county is None and citizen.residence_city_id:
+    if county is None and citizen.residence_city is not None:
         county = citizen.residence_city.county
     return ContactView(
         citizen=citizen,

@@ -59,6 +59,7 @@ SAMPLES = {
     "card_stolen_with_replacement": {**REPLACEMENT, "next_step": True},
     "card_found": {"csn": "IR0000001234"},
     "card_found_replacement_cancelled": {"csn": "IR0000001234"},
+    "grievance_answered": {"number": "359044012606"},
 }
 
 # What the services wrote for SAMPLES before the templates (their f-strings, run once).
@@ -254,6 +255,11 @@ EXPECTED = {
         "card_found",
         "هویت: کارت ملی هوشمند شما با شماره سریال IR0000001234 پیدا شد و دوباره فعال است.",
     ),
+    "grievance_answered": (
+        "grievance_answered",
+        "هویت: به شکایت شما به شمارهٔ ۳۵۹۰۴۴۰۱۲۶۰۶ پاسخ داده شد. پاسخ را در بخش «شکایت‌های "
+        "من» در درگاه هویت ببینید.",
+    ),
     "card_found_replacement_cancelled": (
         "card_found",
         (
@@ -291,6 +297,8 @@ KINDS_BEFORE = {
     # added with citizenship cases (issue 17)
     "citizenship_case_opened",
     "citizenship_decided",
+    # added with self-service complaints (issue 19)
+    "grievance_answered",
 }
 PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 ASCII_DIGIT = re.compile("[0-9]")
