@@ -180,3 +180,17 @@ def test_the_documents_page_shows_the_card_with_its_qr_and_the_pdf_link(client, 
     assert f"/me/documents/cards/{saras_card.csn}.pdf" in page
     pdf = client.get(f"/me/documents/cards/{saras_card.csn}.pdf")
     assert pdf.content.startswith(b"%PDF-")
+
+
+def test_the_verify_page_reads_the_digital_card_pdf_itself(client, sara_api, saras_card):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = sara_api.get(f"/api/v1/me/documents/cards/{saras_card.csn}.pdf").content
+
+    response = client.post(
+        "/pki/verify/", {"image": SimpleUploadedFile("card.pdf", pdf, "application/pdf")}
+    )
+
+    page = response.content.decode()
+    assert 'data-testid="card-verdict" data-status="valid" data-standing="active"' in page
+    assert "سارا محمدی" in page
