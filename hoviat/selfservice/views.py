@@ -60,6 +60,15 @@ def grievance_new(request):
     about = request.GET.get("about", "")
     if about.startswith(("inquiry:", "sms:")):
         initial["about_event"] = about
+    # An event older than the form lists, named by the link or posted: offered if it is theirs.
+    wanted = request.POST.get("about_event") or initial.get("about_event")
+    if wanted and wanted not in {value for value, _ in events}:
+        try:
+            selectors.event_resolve(mobile=mobile, about_event=wanted)
+        except DomainError:
+            pass
+        else:
+            events.append((wanted, "رویدادی که از سوابق خود برگزیدید"))
     is_post = request.method == "POST"
     form = forms.GrievanceForm(request.POST if is_post else None, events=events, initial=initial)
     status = 200

@@ -105,3 +105,21 @@ def test_the_director_sees_overdue_complaints_and_an_operator_does_not(client, s
     client.logout()
     staff_sign_in(client, reza)
     assert client.get("/office/grievances/overdue/").status_code == 403
+
+
+def test_the_history_page_can_link_a_complaint_to_an_older_message(client, sara):
+    from hoviat.notifications.models import SmsMessage as Sms
+
+    old = Sms.objects.create(to=sara.mobile, body="پیامک قدیمی", kind="booking_confirmed")
+    for n in range(20):  # newer messages push it off the form's own list
+        Sms.objects.create(to=sara.mobile, body=f"پیامک {n}", kind="otp")
+    sign_in_citizen(client, sara.mobile)
+
+    form = client.get(f"/me/grievances/new/?about=sms:{old.pk}").content.decode()
+    assert f'value="sms:{old.pk}" selected' in form
+    client.post(
+        "/me/grievances/new/",
+        {"about_event": f"sms:{old.pk}", "text": "پیامک نوبت من هیچ‌وقت نرسید."},
+    )
+
+    assert Grievance.objects.get().about_ref == str(old.pk)
