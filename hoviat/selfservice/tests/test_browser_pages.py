@@ -75,3 +75,22 @@ def test_a_director_sees_an_overdue_complaint_and_answers_it(page, sara, maryam)
     page.get_by_role("button", name="ثبت پاسخ و خبر دادن به شهروند").click()
     expect(page.get_by_test_id("answer")).to_contain_text("کارت شما در دفتر است")
     assert Grievance.objects.get(pk=late.pk).status == "answered"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_verify_page_says_a_suspended_digital_card_is_no_longer_valid(page, sara):
+    from hoviat.production.models import Card
+    from hoviat.selfservice.services import digital_card_qr
+
+    card = CardFactory(application__citizen=sara, status="active")
+    qr_text = digital_card_qr(card=card)
+    Card.objects.filter(pk=card.pk).update(status="suspended")
+
+    page.goto("/pki/verify/")
+    page.get_by_label("متن کد QR رسید").fill(qr_text)
+    page.get_by_role("button", name="بررسی رسید").click()
+
+    expect(page.get_by_test_id("card-verdict-title")).to_have_text("✖ این کارت دیگر معتبر نیست")
+    expect(page.get_by_test_id("card-standing")).to_contain_text("«معلق»")
+    _screenshot(page, "verify-suspended-card")
