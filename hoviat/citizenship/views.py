@@ -9,10 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hoviat.citizenship import forms, selectors, services
@@ -30,8 +28,10 @@ from hoviat.citizenship.models import (
 from hoviat.core.errors import DomainError, NotFound
 from hoviat.core.jalali import today_local
 from hoviat.core.templatetags.forms import error_summary_items
+from hoviat.core.text import persian_digits
 
 PAGE_SIZE = 50
+OVERDUE_SHOWN = 200  # the oldest first; the page says how many more there are
 
 # Which field a service's refusal is about (the message is shown beside it).
 _INTAKE_FIELDS = {
@@ -94,20 +94,27 @@ def case_list(request):
         status=chosen.get("status") or None,
         overdue=overdue,
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    # Newest first, a page at a time from the last case seen (no count, no offset: a page far
+    # down a county's tens of thousands of cases costs what the first does).
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        cases = cases.filter(pk__lt=int(before))
+    rows = list(cases[: PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
     late = selectors.cases_with_overdue_inquiries([c.pk for c in rows])
     for case in rows:
         case.is_overdue = case.pk in late
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("before", None)
     return render(
         request,
         "citizenship/case_list.html",
         {
             "filters": filters,
-            "page": page,
             "cases": rows,
+            "next_before": rows[-1].pk if has_next else None,
+            "is_first_page": not before.isdigit(),
             "query": query.urlencode(),
             "may_file": selectors.may_file_anywhere(request.user),
             "is_director": selectors.may_see_overdue(request.user),
@@ -177,8 +184,8 @@ def case_new(request):
         else:
             messages.success(
                 request,
-                f"پرونده تشکیل شد. شمارهٔ پرونده {case.case_number} و شناسهٔ موقت "
-                f"{case.temporary_id} به متقاضی پیامک شد.",
+                f"پرونده تشکیل شد. شمارهٔ پرونده {persian_digits(case.case_number)} و شناسهٔ "
+                f"موقت {persian_digits(case.temporary_id)} به متقاضی پیامک شد.",
             )
             return redirect("citizenship:case", case_number=case.case_number)
     status = 422 if request.method == "POST" else 200
@@ -396,12 +403,16 @@ def vote(request, case_number: str):
 def overdue(request):
     if not selectors.may_see_overdue(request.user):
         return _refused(request, "فهرست استعلام‌های معوق برای مدیر کل استان است.")
-    rows = list(selectors.overdue_inquiries(request.user)[:500])
+    late = selectors.overdue_inquiries(request.user)
+    rows = list(late[:OVERDUE_SHOWN])
     today = today_local()
     for inquiry in rows:
         inquiry.days_late = (today - inquiry.due_on).days
     return render(
         request,
         "citizenship/overdue.html",
-        {"inquiries": rows, "figures_url": reverse("reports:citizenship")},
+        {
+            "inquiries": rows,
+            "total": late.count() if len(rows) == OVERDUE_SHOWN else len(rows),
+        },
     )

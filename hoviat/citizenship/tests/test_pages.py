@@ -14,6 +14,7 @@ from hoviat.citizenship.tests.conftest import case_body, scan, staff
 from hoviat.core.jalali import today_local
 from hoviat.core.models import Role
 from hoviat.core.tests.factories import staff_sign_in
+from hoviat.core.text import persian_digits
 from hoviat.registry.models import Citizen
 from hoviat.reports.services import reports_refresh
 from tests.factories import UserFactory
@@ -65,9 +66,15 @@ def officer_client(client, hamid):
 
 @pytest.fixture
 def filed(officer_client, zahedan):
-    answer = officer_client.post("/citizenship/new/", intake_form(zahedan))
-    assert answer.status_code == 302, answer.content.decode()[:2000]
+    # Followed to the case page, which shows (and so uses up) the "case filed" message.
+    answer = officer_client.post("/citizenship/new/", intake_form(zahedan), follow=True)
+    assert answer.redirect_chain, answer.content.decode()[:2000]
     return Case.objects.get()
+
+
+def fa(number: str) -> str:
+    """A case number as the pages show it (Persian digits)."""
+    return persian_digits(number)
 
 
 def as_user(client, user):
@@ -144,12 +151,14 @@ def test_the_case_list_shows_the_countys_cases_and_filters_by_stage_and_overdue(
     Inquiry.objects.update(due_on=today_local() - dt.timedelta(days=2))
 
     listed = officer_client.get("/citizenship/").content.decode()
-    assert filed.case_number in listed and "استعلام معوق" in listed
+    assert fa(filed.case_number) in listed and "استعلام معوق" in listed
     overdue = officer_client.get("/citizenship/?overdue=yes").content.decode()
-    assert filed.case_number in overdue
-    assert filed.case_number not in officer_client.get("/citizenship/?overdue=no").content.decode()
+    assert fa(filed.case_number) in overdue
     assert (
-        filed.case_number
+        fa(filed.case_number) not in officer_client.get("/citizenship/?overdue=no").content.decode()
+    )
+    assert (
+        fa(filed.case_number)
         not in officer_client.get("/citizenship/?status=awaiting_decision").content.decode()
     )
 
@@ -158,7 +167,7 @@ def test_another_countys_officer_neither_lists_nor_opens_the_case(filed, zabol):
     client = Client()
     staff_sign_in(client, staff("zabol-officer", zabol, Function.CASE_OFFICER))
 
-    assert filed.case_number not in client.get("/citizenship/").content.decode()
+    assert fa(filed.case_number) not in client.get("/citizenship/").content.decode()
     assert client.get(f"/citizenship/{filed.case_number}/").status_code == 404
     assert client.get(f"/citizenship/{filed.case_number}/vote/").status_code == 404
 
@@ -282,7 +291,7 @@ def test_the_director_sees_the_provinces_overdue_inquiries(client, overdue_case,
 
     assert page.status_code == 200
     text = page.content.decode()
-    assert overdue_case in text and "احراز هویت انتظامی" in text and "۲ روز" in text
+    assert fa(overdue_case) in text and "احراز هویت انتظامی" in text and "۲ روز" in text
 
 
 def test_another_provinces_director_sees_none_of_it(client, overdue_case, bushehr):
@@ -290,8 +299,8 @@ def test_another_provinces_director_sees_none_of_it(client, overdue_case, busheh
         client,
         UserFactory(username="bushehr-director", role=Role.PROVINCIAL_DIRECTOR, province=bushehr),
     )
-    assert overdue_case not in client.get("/citizenship/overdue/").content.decode()
-    assert overdue_case not in client.get("/citizenship/").content.decode()
+    assert fa(overdue_case) not in client.get("/citizenship/overdue/").content.decode()
+    assert fa(overdue_case) not in client.get("/citizenship/").content.decode()
 
 
 def test_the_directors_figures_are_kept_by_the_refresh_and_shown_in_persian(
@@ -334,3 +343,19 @@ def test_staff_without_a_citizenship_role_are_refused(client, reza):
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     answer = client.get("/citizenship/")
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_the_case_list_pages_from_the_newest_to_older_cases(
+    officer_client, zahedan, filed, monkeypatch
+):
+    from hoviat.citizenship import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    officer_client.post("/citizenship/new/", intake_form(zahedan, first_name="رحیم"), follow=True)
+    newest = Case.objects.get(first_name="رحیم")
+
+    first = officer_client.get("/citizenship/").content.decode()
+    assert fa(newest.case_number) in first and fa(filed.case_number) not in first
+    older = officer_client.get(f"/citizenship/?before={newest.pk}").content.decode()
+    assert fa(filed.case_number) in older and fa(newest.case_number) not in older
+    assert f"before={newest.pk}" in first and "before=" not in older
