@@ -359,3 +359,20 @@ def test_the_case_list_pages_from_the_newest_to_older_cases(
     older = officer_client.get(f"/citizenship/?before={newest.pk}").content.decode()
     assert fa(filed.case_number) in older and fa(newest.case_number) not in older
     assert f"before={newest.pk}" in first and "before=" not in older
+
+
+def test_the_forensic_user_records_the_sample_then_the_dna_result(client, filed, hamid, zahedan):
+    from hoviat.citizenship import services
+
+    inquiry = services.inquiry_order(case=filed, agency="forensic", officer=hamid)
+    staff_sign_in(client, staff("forensic", zahedan, Function.FORENSIC))
+    url = f"/citizenship/{filed.case_number}/inquiries/{inquiry.pk}/"
+    assert "ثبت نمونه‌گیری" in client.get(url).content.decode()
+
+    assert client.post(url, {"action": "sample"}).status_code == 302
+    answer_form = client.get(url).content.decode()
+    assert "انطباق" in answer_form and "ثبت پاسخ" in answer_form
+    assert client.post(url, {"action": "answer", "outcome": "match"}).status_code == 302
+
+    inquiry.refresh_from_db()
+    assert (inquiry.status, inquiry.outcome) == ("answered", "match")
