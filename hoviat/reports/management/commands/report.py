@@ -12,6 +12,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from hoviat.core.errors import DomainError
+from hoviat.core.jalali import format_jalali
 from hoviat.reports import selectors
 from hoviat.reports.services import reports_refresh
 
@@ -80,16 +81,15 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.detail}") from None
 
     def _citizenship(self, fmt: str) -> None:
-        figures = [
-            {c: getattr(row, c) for c in CITIZENSHIP_COLUMNS}
-            for row in selectors.citizenship_figures_all()
-        ]
+        kept = selectors.citizenship_figures_all()
+        figures = [{c: getattr(row, c) for c in CITIZENSHIP_COLUMNS} for row in kept]
         if fmt == "json":
             refreshed = selectors.refreshed_at()
             self.stdout.write(
                 json.dumps(
                     {
                         "refreshed_at": refreshed.isoformat() if refreshed else None,
+                        "counted_on": kept[0].on.isoformat() if kept else None,
                         "areas": figures,
                     },
                     ensure_ascii=False,
@@ -102,6 +102,13 @@ class Command(BaseCommand):
             writer.writerow(CITIZENSHIP_COLUMNS)
             writer.writerows([[f[c] for c in CITIZENSHIP_COLUMNS] for f in figures])
             return
+        fresh = selectors.refreshed_at()
+        on = kept[0].on if kept else None
+        self.stdout.write(
+            "Citizenship cases"
+            + (f" counted on {on.isoformat()} ({format_jalali(on)})" if on else "")
+            + f" (figures refreshed {fresh.isoformat(timespec='seconds') if fresh else 'never'})"
+        )
         widths = (8, 28, 6, 5, 5, 8, 9, 8, 8, 8, 7, 0)
         self.stdout.write(
             " ".join(h.rjust(w) for h, w in zip(CITIZENSHIP_HEADER, widths, strict=True))
