@@ -28,7 +28,7 @@ ANYONE = ""
 @dataclass(frozen=True)
 class Stop:
     name: str  # the screenshot's file name
-    path: str  # may name {tracking_code}, {shipment}, {office}, {province}
+    path: str  # may name {tracking_code}, {shipment}, {office}, {province}, {cz_*}
     who: str = ANYONE  # ANYONE, CITIZEN or a demo staff username
     ours: bool = True  # False: a page drawn by a library (Swagger UI, Django's admin)
 
@@ -65,6 +65,14 @@ TOUR: tuple[Stop, ...] = (
     Stop("reports-province", "/reports/province/{province}/", "admin"),
     Stop("cards-policy", "/cards/policy/", "admin"),
     Stop("inquiry-log", "/inquiry/log/", "admin"),
+    Stop("citizenship-cases", "/citizenship/", "hamid"),
+    Stop("citizenship-new", "/citizenship/new/", "hamid"),
+    Stop("citizenship-case", "/citizenship/{cz_overdue}/", "hamid"),
+    Stop("citizenship-case-issued", "/citizenship/{cz_issued}/", "hamid"),
+    Stop("citizenship-answer", "/citizenship/{cz_overdue}/inquiries/{cz_inquiry}/", "police"),
+    Stop("citizenship-vote", "/citizenship/{cz_waiting}/vote/", "council2"),
+    Stop("citizenship-overdue", "/citizenship/overdue/", "soraya"),
+    Stop("reports-citizenship", "/reports/citizenship/", "soraya"),
     Stop("admin", "/admin/", "admin", ours=False),
 )
 
@@ -73,6 +81,7 @@ def tour_data() -> dict[str, Any]:
     """`hoviat demo` (small), then what a newcomer does first: Reza receives the shipment,
     Sara pre-registers, and a bank asks about two cards. Returns the values the paths name."""
     from hoviat.applications.services import application_pre_register
+    from hoviat.citizenship.models import Case, Inquiry
     from hoviat.core.models import User
     from hoviat.delivery.services import shipment_receive
     from hoviat.inquiry.services import api_key_create, card_inquire, partner_create
@@ -109,7 +118,14 @@ def tour_data() -> dict[str, Any]:
         purpose="BANK_ACCOUNT_OPENING",
     )
     reports_refresh(full=True)
+    cases = dict(
+        Case.objects.filter(mobile__startswith="0915000000").values_list("mobile", "case_number")
+    )
     return {
+        "cz_overdue": cases["09150000002"],
+        "cz_inquiry": Inquiry.objects.get(case__mobile="09150000002").pk,
+        "cz_waiting": cases["09150000003"],
+        "cz_issued": cases["09150000007"],
         "tracking_code": application.tracking_code,
         "shipment": shipment.pk,
         "office": "POST-0601",

@@ -14,11 +14,13 @@ from hoviat.citizenship.models import (
     REQUIRED_DOCUMENTS,
     WAITING_INQUIRY_STATUSES,
     Case,
+    DocumentKind,
     FamilyMember,
     Function,
     Inquiry,
     InquiryStatus,
     Post,
+    Vote,
 )
 from hoviat.core.errors import NotFound
 from hoviat.core.jalali import today_local
@@ -40,16 +42,27 @@ def holds_post(user: Any, *, county_id: int, function: str) -> bool:
     return county_id in post_counties(user, function)
 
 
+def visible_county_ids(user: Any) -> list[int] | None:
+    """The ids of the counties whose cases this member of staff sees: None for a national
+    admin (every county), the province's for its director, the counties where they hold a
+    post for everyone else. A plain list: the planner counts its rows right, where a join
+    to the counties would hide how many cases a province holds."""
+    from hoviat.places.models import County
+
+    if is_national_admin(user):
+        return None
+    province = director_province(user)
+    if province is not None:
+        return list(County.objects.filter(province_id=province).values_list("pk", flat=True))
+    return sorted(post_counties(user))
+
+
 def cases_visible_to(user: Any) -> QuerySet[Case]:
     """Every case a member of staff may see: all for a national admin, the province's for its
     director, the counties where they hold a post for everyone else."""
     cases = Case.objects.select_related("residence_county", "birth_county")
-    if is_national_admin(user):
-        return cases
-    province = director_province(user)
-    if province is not None:
-        return cases.filter(residence_county__province_id=province)
-    return cases.filter(residence_county_id__in=post_counties(user))
+    counties = visible_county_ids(user)
+    return cases if counties is None else cases.filter(residence_county_id__in=counties)
 
 
 def access_case_for(user: Any, *, case_number: str) -> Case:
@@ -102,15 +115,11 @@ def inquiries_pending(case: Case) -> list[str]:
 
 def overdue_inquiries(user: Any) -> QuerySet[Inquiry]:
     """Inquiries still unanswered past their due date, of the cases this user may see."""
-    return (
-        Inquiry.objects.filter(
-            status__in=WAITING_INQUIRY_STATUSES,
-            due_on__lt=today_local(),
-            case__in=cases_visible_to(user).values("pk"),
-        )
-        .select_related("case", "case__residence_county")
-        .order_by("due_on", "pk")
-    )
+    late = Inquiry.objects.filter(status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today_local())
+    counties = visible_county_ids(user)
+    if counties is not None:
+        late = late.filter(case__residence_county_id__in=counties)
+    return late.select_related("case", "case__residence_county").order_by("due_on", "pk")
 
 
 def cases_list(
@@ -130,7 +139,91 @@ def cases_list(
             case=OuterRef("pk"), status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today_local()
         )
         cases = cases.filter(Exists(late)) if overdue else cases.exclude(Exists(late))
-    return cases.order_by("-created_at", "-pk")
+    # Newest first by key (filed order): the primary key's index, no sort of a county's cases.
+    return cases.order_by("-pk")
+
+
+def cases_with_overdue_inquiries(case_ids: list[int]) -> set[int]:
+    """Which of these cases (a page of the list) wait on an inquiry past its due date."""
+    return set(
+        Inquiry.objects.filter(
+            case_id__in=case_ids, status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today_local()
+        ).values_list("case_id", flat=True)
+    )
+
+
+def counties_visible_to(user: Any) -> list[Any]:
+    """The counties whose cases this member of staff sees (for the list's county filter)."""
+    from hoviat.places.models import County
+
+    counties = County.objects.order_by("name_fa")
+    if is_national_admin(user):
+        return list(counties)
+    province = director_province(user)
+    if province is not None:
+        return list(counties.filter(province_id=province))
+    return list(counties.filter(pk__in=post_counties(user)))
+
+
+def counties_to_file_in(user: Any) -> list[Any]:
+    """The counties where this member of staff is a case officer."""
+    from hoviat.places.models import County
+
+    ids = post_counties(user, Function.CASE_OFFICER)
+    return list(County.objects.filter(pk__in=ids).order_by("name_fa"))
+
+
+def counties_of_provinces(province_ids: set[int]) -> list[Any]:
+    """Every county of these provinces (a person may have been born in a neighbouring one)."""
+    from hoviat.places.models import County
+
+    return list(County.objects.filter(province_id__in=province_ids).order_by("name_fa"))
+
+
+def may_file_anywhere(user: Any) -> bool:
+    return bool(post_counties(user, Function.CASE_OFFICER))
+
+
+def may_see_overdue(user: Any) -> bool:
+    """The overdue inquiries are listed for the provincial director (and a national admin)."""
+    return is_national_admin(user) or director_province(user) is not None
+
+
+def post_functions(user: Any, *, county_id: int) -> set[str]:
+    """What this member of staff does in this county's cases."""
+    if not is_signed_in(user):
+        return set()
+    return set(
+        Post.objects.filter(user=user, county_id=county_id).values_list("function", flat=True)
+    )
+
+
+DOCUMENT_LABELS = tuple((kind.value, kind.label) for kind in DocumentKind)
+
+
+def documents_checklist(case: Case) -> list[dict[str, Any]]:
+    """The case's checklist: each kind of document, whether its basis requires it, how many
+    are held."""
+    held: dict[str, int] = {}
+    for kind in case.documents.values_list("kind", flat=True):
+        held[kind] = held.get(kind, 0) + 1
+    required = REQUIRED_DOCUMENTS[case.basis]
+    return [
+        {"kind": kind, "label": label, "required": kind in required, "held": held.get(kind, 0)}
+        for kind, label in DOCUMENT_LABELS
+        if kind in required or kind in held
+    ]
+
+
+def case_votes(case: Case) -> list[Vote]:
+    """Every vote on the case, by round, with its member."""
+    return list(case.votes.select_related("member").order_by("round", "at", "pk"))
+
+
+def council_quorum() -> int:
+    from django.conf import settings
+
+    return int(settings.CITIZENSHIP_COUNCIL_QUORUM)
 
 
 def may_see_cases(user: Any) -> bool:
@@ -164,75 +257,97 @@ def citizenship_figures(*, on: dt.date | None = None, user: Any = None) -> list[
     """Per county, then per province (its counties together): open cases, age of the open
     ones in days (p50, p90), overdue inquiries, decisions by outcome, people documented
     (registered, family members included), the share of decided cases decided within 90
-    days. Read live from the cases (no aggregate table yet). With `user`, only the cases that
-    member of staff may see (the command line passes none: everything)."""
-    from django.db.models import Count
+    days. Counted by GROUP BY in the database; only the open cases' filing days come back
+    one by one, for the percentiles. With `user`, only the cases that member of staff may
+    see (reports_refresh passes none: everything)."""
+    from django.db.models import Count, F, Q
 
     from hoviat.places.models import County
 
     today = on or today_local()
     cases = Case.objects.all() if user is None else cases_visible_to(user)
+    cases = cases.order_by()
     counties = {
         c.pk: c
-        for c in County.objects.filter(pk__in=cases.values("residence_county_id")).select_related(
-            "province"
-        )
+        for c in County.objects.filter(
+            pk__in=cases.values("residence_county_id").distinct()
+        ).select_related("province")
     }
     groups: dict[tuple[str, int], dict[str, Any]] = {}
-
-    def group(kind: str, key: int, name: str, code: str) -> dict[str, Any]:
-        return groups.setdefault(
-            (kind, key),
-            {
-                "level": kind,
-                "code": code,
-                "name": name,
-                "open": 0,
-                "ages": [],
-                "overdue_inquiries": 0,
-                "approved": 0,
-                "refused": 0,
-                "more_evidence": 0,
-                "people_documented": 0,
-                "decided": 0,
-                "decided_within_90": 0,
-            },
-        )
+    ages: dict[tuple[str, int], list[int]] = {}
 
     def both(county_id: int) -> list[dict[str, Any]]:
         county = counties[county_id]
         province = county.province
+        keys = (
+            ("county", county.pk, province.pk, county.name_fa, f"{province.code}/{county.name_en}"),
+            ("province", province.pk, province.pk, province.name_fa, province.code),
+        )
         return [
-            group("county", county.pk, county.name_fa, f"{province.code}/{county.name_en}"),
-            group("province", province.pk, province.name_fa, province.code),
+            groups.setdefault(
+                (level, area),
+                {
+                    "level": level,
+                    "area": area,
+                    "province": province_id,
+                    "code": code,
+                    "name": name,
+                    "open": 0,
+                    "overdue_inquiries": 0,
+                    "approved": 0,
+                    "refused": 0,
+                    "more_evidence": 0,
+                    "people_documented": 0,
+                    "decided": 0,
+                    "decided_within_90": 0,
+                },
+            )
+            for level, area, province_id, name, code in keys
         ]
 
-    family = dict(
-        FamilyMember.objects.filter(citizen__isnull=False)
-        .values_list("case_id")
-        .annotate(n=Count("pk"))
-        .values_list("case_id", "n")
+    decided = Q(decided_at__isnull=False, status__in=sorted(APPROVED_STATUSES | REFUSED_STATUSES))
+    within = decided & Q(
+        decided_at__lt=F("created_at") + dt.timedelta(days=DECIDED_WITHIN_DAYS + 1)
     )
-    rows = cases.values_list(
-        "pk", "residence_county_id", "status", "created_at", "decided_at", "citizen_id"
+    counted = (
+        cases.values("residence_county_id", "status")
+        .annotate(
+            n=Count("pk"),
+            registered=Count("pk", filter=Q(citizen__isnull=False)),
+            decided=Count("pk", filter=decided),
+            within=Count("pk", filter=within),
+        )
+        .values_list("residence_county_id", "status", "n", "registered", "decided", "within")
     )
-    for pk, county_id, status, created_at, decided_at, citizen_id in rows.iterator(2000):
+    for county_id, status, n, registered, n_decided, n_within in counted:
         for g in both(county_id):
             if status in OPEN_STATUSES_VALUES:
-                g["open"] += 1
-                g["ages"].append((today - timezone.localtime(created_at).date()).days)
+                g["open"] += n
             if status == "more_evidence":
-                g["more_evidence"] += 1
+                g["more_evidence"] += n
             if status in APPROVED_STATUSES:
-                g["approved"] += 1
+                g["approved"] += n
             if status in REFUSED_STATUSES:
-                g["refused"] += 1
-            if citizen_id is not None:
-                g["people_documented"] += 1 + family.get(pk, 0)
-            if decided_at is not None and status in APPROVED_STATUSES | REFUSED_STATUSES:
-                g["decided"] += 1
-                if (decided_at - created_at).days <= DECIDED_WITHIN_DAYS:
-                    g["decided_within_90"] += 1
+                g["refused"] += n
+            g["people_documented"] += registered
+            g["decided"] += n_decided
+            g["decided_within_90"] += n_within
+    family = (
+        FamilyMember.objects.filter(citizen__isnull=False, case__in=cases.values("pk"))
+        .values_list("case__residence_county_id")
+        .annotate(n=Count("pk"))
+        .values_list("case__residence_county_id", "n")
+    )
+    for county_id, n in family:
+        for g in both(county_id):
+            g["people_documented"] += n
+    opened = cases.filter(status__in=sorted(OPEN_STATUSES_VALUES)).values_list(
+        "residence_county_id", "created_at"
+    )
+    for county_id, created_at in opened.iterator(5000):
+        age = (today - timezone.localtime(created_at).date()).days
+        for g in both(county_id):
+            ages.setdefault((g["level"], g["area"]), []).append(age)
     late = (
         Inquiry.objects.filter(
             status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today, case__in=cases.values("pk")
@@ -242,15 +357,16 @@ def citizenship_figures(*, on: dt.date | None = None, user: Any = None) -> list[
         .values_list("case__residence_county_id", "n")
     )
     for county_id, n in late:
-        if county_id in counties:
-            for g in both(county_id):
-                g["overdue_inquiries"] += n
+        for g in both(county_id):
+            g["overdue_inquiries"] += n
     figures = []
-    for (_kind, _key), g in sorted(groups.items(), key=lambda item: (item[0][0], item[1]["code"])):
-        ages = sorted(g.pop("ages"))
-        g["open_age_p50_days"] = _percentile(ages, 0.5)
-        g["open_age_p90_days"] = _percentile(ages, 0.9)
-        within = g.pop("decided_within_90")
-        g["decided_within_90_pct"] = round(100 * within / g["decided"], 1) if g["decided"] else None
+    for key, g in sorted(groups.items(), key=lambda item: (item[0][0], item[1]["code"])):
+        sorted_ages = sorted(ages.get(key, []))
+        g["open_age_p50_days"] = _percentile(sorted_ages, 0.5)
+        g["open_age_p90_days"] = _percentile(sorted_ages, 0.9)
+        n_within = g.pop("decided_within_90")
+        g["decided_within_90_pct"] = (
+            round(100 * n_within / g["decided"], 1) if g["decided"] else None
+        )
         figures.append(g)
     return figures

@@ -4,4 +4,12 @@ from hoviat.citizenship import views
 
 app_name = "citizenship"
 
-urlpatterns = [path("", views.overview, name="overview")]
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("<str:case_number>/", views.case_detail, name="case"),
+    path("<str:case_number>/vote/", views.vote, name="vote"),
+    path("<str:case_number>/inquiries/<int:inquiry_id>/", views.inquiry_answer, name="inquiry"),
+    path("<str:case_number>/documents/<int:document_id>/", views.document_file, name="document"),
+]

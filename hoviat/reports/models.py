@@ -80,3 +80,37 @@ class RefreshState(models.Model):
 
     def __str__(self) -> str:
         return f"refreshed {self.refreshed_at}"
+
+
+class CitizenshipFigure(models.Model):
+    """One area's citizenship-case figures (a county, or a province: its counties together),
+    rebuilt by reports_refresh from the cases (hoviat.citizenship.selectors.citizenship_figures)
+    so the directors' page reads a few rows, never the cases."""
+
+    level = models.CharField(max_length=8)  # "county" or "province"
+    area = models.IntegerField()  # the county's or the province's id
+    province = models.IntegerField()  # the area's province (itself for a province)
+    code = models.CharField(max_length=64)
+    name = models.CharField(max_length=128)
+    open = models.IntegerField()
+    open_age_p50_days = models.IntegerField(null=True)
+    open_age_p90_days = models.IntegerField(null=True)
+    overdue_inquiries = models.IntegerField()
+    approved = models.IntegerField()
+    refused = models.IntegerField()
+    more_evidence = models.IntegerField()
+    people_documented = models.IntegerField()
+    decided = models.IntegerField()
+    decided_within_90_pct = models.FloatField(null=True)
+    on = models.DateField()  # the day the ages and overdue inquiries were counted on
+
+    class Meta:
+        verbose_name = "آمار پرونده‌های تابعیت"
+        verbose_name_plural = "آمار پرونده‌های تابعیت"
+        constraints = [
+            models.UniqueConstraint(fields=["level", "area"], name="reports_citizenship_area")
+        ]
+        indexes = [models.Index(fields=["province", "level"], name="reports_citizenship_prov")]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.code}"

@@ -45,7 +45,7 @@ from hoviat.production.models import CardBodyLedger
 from hoviat.production.selectors import stock_cover
 from hoviat.registry.selectors import latest_birth_date_for_age
 from hoviat.reports.conf import conf
-from hoviat.reports.models import Fact, RefreshState
+from hoviat.reports.models import CitizenshipFigure, Fact, RefreshState
 
 LEVELS = ("nation", "province", "county", "office")
 NATION_CODE = "IR"
@@ -650,3 +650,25 @@ def lead_time_histogram(*, level: str, code: str, as_of: dt.date) -> list[tuple[
     for days, count in ready.items():
         buckets[days // 5 * 5] += count
     return [(start, buckets.get(start, 0)) for start in range(0, max(buckets) + 5, 5)]
+
+
+# --- Citizenship cases ------------------------------------------------------------------------
+
+
+def citizenship_figures_for(user: Any) -> list[CitizenshipFigure]:
+    """The citizenship figures a director may see: a national admin every province and
+    county (provinces first), a provincial director their province and its counties; nobody
+    else any (AreaForbidden). Rows kept by reports_refresh."""
+    if not is_signed_in(user):
+        raise AreaForbidden("برای دیدن آمار نخست وارد شوید.")
+    rows = CitizenshipFigure.objects.all()
+    if not is_national_admin(user):
+        if not is_provincial_director(user):
+            raise AreaForbidden()
+        rows = rows.filter(province=user.province_id)
+    return list(rows.order_by("-level", "province", "code"))
+
+
+def citizenship_figures_all() -> list[CitizenshipFigure]:
+    """Every area's citizenship figures (the command line), counties then provinces."""
+    return list(CitizenshipFigure.objects.order_by("level", "code"))

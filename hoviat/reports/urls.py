@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("charts/", views.charts, name="nation_charts"),
+    path("citizenship/", views.citizenship, name="citizenship"),
     path("provinces.csv", views.provinces_csv, name="provinces_csv"),
     path("provinces.xlsx", views.provinces_xlsx, name="provinces_xlsx"),
     path("province/<str:code>/", views.province, name="province"),

@@ -332,3 +332,19 @@ def provinces_xlsx(request):
     return _download(
         content, filename=exports.file_name("hoviat-provinces", as_of, "xlsx"), content_type=XLSX
     )
+
+
+@reports_page
+def citizenship(request):
+    """The citizenship cases' figures for directors: the province, then each county."""
+    rows = selectors.citizenship_figures_for(request.user)
+    return render(
+        request,
+        "reports/citizenship.html",
+        {
+            "provinces": [r for r in rows if r.level == "province"],
+            "counties": [r for r in rows if r.level == "county"],
+            "refreshed_at": selectors.refreshed_at(),
+            "on": rows[0].on if rows else None,
+        },
+    )

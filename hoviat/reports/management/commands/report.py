@@ -1,7 +1,8 @@
 """`hoviat report provinces [--as-of DATE] [--format table|csv|json]` prints every province's
 figures (the same numbers as the pages); `hoviat report refresh [--full]` brings the
 aggregates up to date; `hoviat report citizenship [--format table|csv|json]` prints the
-citizenship cases' figures per county and province."""
+citizenship cases' figures per county and province (the rows the refresh keeps, the same as
+the directors' page)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hoviat.citizenship.selectors import citizenship_figures
 from hoviat.core.errors import DomainError
+from hoviat.core.jalali import format_jalali
 from hoviat.reports import selectors
 from hoviat.reports.services import reports_refresh
 
@@ -39,13 +40,14 @@ CITIZENSHIP_COLUMNS = (
     "overdue_inquiries",
     "approved",
     "refused",
+    "more_evidence",
     "people_documented",
     "decided_within_90_pct",
     "name",
 )
 CITIZENSHIP_HEADER = (
-    "level", "code", "open", "p50", "p90", "overdue", "approved", "refused", "people",
-    "≤90d%", "name",
+    "level", "code", "open", "p50", "p90", "overdue", "approved", "refused", "more_ev",
+    "people", "≤90d%", "name",
 )  # fmt: skip
 
 
@@ -79,16 +81,35 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.detail}") from None
 
     def _citizenship(self, fmt: str) -> None:
-        figures = citizenship_figures()
+        kept = selectors.citizenship_figures_all()
+        figures = [{c: getattr(row, c) for c in CITIZENSHIP_COLUMNS} for row in kept]
         if fmt == "json":
-            self.stdout.write(json.dumps({"areas": figures}, ensure_ascii=False, indent=2))
+            refreshed = selectors.refreshed_at()
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "refreshed_at": refreshed.isoformat() if refreshed else None,
+                        "counted_on": kept[0].on.isoformat() if kept else None,
+                        "areas": figures,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
         if fmt == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(CITIZENSHIP_COLUMNS)
             writer.writerows([[f[c] for c in CITIZENSHIP_COLUMNS] for f in figures])
             return
-        widths = (8, 28, 6, 5, 5, 8, 9, 8, 8, 7, 0)
+        fresh = selectors.refreshed_at()
+        on = kept[0].on if kept else None
+        self.stdout.write(
+            "Citizenship cases"
+            + (f" counted on {on.isoformat()} ({format_jalali(on)})" if on else "")
+            + f" (figures refreshed {fresh.isoformat(timespec='seconds') if fresh else 'never'})"
+        )
+        widths = (8, 28, 6, 5, 5, 8, 9, 8, 8, 8, 7, 0)
         self.stdout.write(
             " ".join(h.rjust(w) for h, w in zip(CITIZENSHIP_HEADER, widths, strict=True))
         )
