@@ -13,7 +13,5 @@ class PlanningConfig(AppConfig):
 
         # Booking, enrolment and production start move the application: each is a
         # prediction point, promised after the move commits.
-        hooks.application_status_changed.register(
-            promises_on_status_change, key="planning.promise"
-        )
+        hooks.application_status_changed.register(promises_on_status_change, key="planning.promise")
         hooks.tracking_extras.register(tracking_promise, key="promise")

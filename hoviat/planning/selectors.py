@@ -47,7 +47,7 @@ MADE_STATUSES = frozenset(
     {ApplicationStatus.IN_PRODUCTION, ApplicationStatus.PRODUCED, ApplicationStatus.SHIPPED}
 )
 # The point each open status is re-forecast at.
-POINT_OF_STATUS = {
+POINT_OF_STATUS: dict[str, str] = {
     ApplicationStatus.BOOKED: PredictionPoint.BOOKING,
     ApplicationStatus.ENROLLED: PredictionPoint.ENROLMENT,
     ApplicationStatus.IN_PRODUCTION: PredictionPoint.PRODUCTION_START,
@@ -124,7 +124,10 @@ def transit_days_measured(*, province_id: int | None) -> list[float]:
     )
     return [
         float(
-            (timezone.localtime(arrived, OFFICE_TZ).date() - timezone.localtime(made, OFFICE_TZ).date()).days
+            (
+                timezone.localtime(arrived, OFFICE_TZ).date()
+                - timezone.localtime(made, OFFICE_TZ).date()
+            ).days
         )
         for arrived, made in rows
     ]
@@ -239,9 +242,7 @@ def pipeline_state_for(
         qc_fail_rate=pipeline.qc_fail_rate if point != PredictionPoint.PRODUCTION_START else 0.0,
         transit_days=tuple(pipeline.transit_days(whereabouts.province_id)),
         default_transit_days=float(settings.PRODUCTION_SHIPPING_WORKING_DAYS),
-        appointment_date=whereabouts.appointment_date
-        if point == PredictionPoint.BOOKING
-        else None,
+        appointment_date=whereabouts.appointment_date if point == PredictionPoint.BOOKING else None,
     )
 
 
@@ -369,7 +370,11 @@ def backtest_report() -> dict[str, Any]:
     return {
         "points": {point: acc.as_dict() for point, acc in accuracy_by_point().items()},
         "model_versions": sorted(
-            set(CardPromise.objects.filter(outcome__isnull=False).values_list("model_version", flat=True))
+            set(
+                CardPromise.objects.filter(outcome__isnull=False).values_list(
+                    "model_version", flat=True
+                )
+            )
         ),
     }
 
@@ -407,11 +412,11 @@ def accuracy_table(*, province_ids: list[int] | None) -> list[AccuracyRow]:
                 error_sum=total.error_sum + one.error_sum,
                 in_interval=total.in_interval + one.in_interval,
             )
-        year, month = key.split("-")
+        year_text, month_text = key.split("-")
         rows.append(
             AccuracyRow(
-                province=names.get(province_id, "نامشخص"),
-                month=format_jalali_month(int(year), int(month)),
+                province=names.get(province_id, "نامشخص") if province_id else "نامشخص",
+                month=format_jalali_month(int(year_text), int(month_text)),
                 month_key=key,
                 point=point,
                 accuracy=total,

@@ -34,7 +34,7 @@ from hoviat.planning.selectors import (
 )
 
 # The status an application reaches at each prediction point.
-STATUS_OF_POINT = {
+STATUS_OF_POINT: dict[str, str] = {
     PredictionPoint.BOOKING: ApplicationStatus.BOOKED,
     PredictionPoint.ENROLMENT: ApplicationStatus.ENROLLED,
     PredictionPoint.PRODUCTION_START: ApplicationStatus.IN_PRODUCTION,
@@ -324,9 +324,7 @@ def promises_reforecast(*, today: dt.date | None = None, limit: int = CHUNK) -> 
                 )
                 for r in live
             ]
-            slips += _forecasts_write(
-                forecasts, today=today, now=timezone.now(), told_anew=set()
-            )
+            slips += _forecasts_write(forecasts, today=today, now=timezone.now(), told_anew=set())
             reforecast += len(forecasts)
     return ReforecastSummary(reforecast=reforecast, closed=closed, slips_told=slips)
 

@@ -5,83 +5,184 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0002_event_time_indexes'),
-        ('places', '0001_initial'),
+        ("applications", "0002_event_time_indexes"),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CardPromise',
+            name="CardPromise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('point', models.CharField(choices=[('booking', 'هنگام گرفتن نوبت'), ('enrolment', 'هنگام ثبت\u200cنام حضوری'), ('production_start', 'هنگام آغاز تولید')], max_length=20, verbose_name='نقطهٔ پیش\u200cبینی')),
-                ('date', models.DateField(verbose_name='تاریخ وعده')),
-                ('earliest', models.DateField(verbose_name='زودترین')),
-                ('latest', models.DateField(verbose_name='دیرترین')),
-                ('model_version', models.CharField(max_length=32, verbose_name='نسخهٔ مدل')),
-                ('made_at', models.DateTimeField(verbose_name='زمان وعده')),
-                ('basis', models.JSONField(default=dict, verbose_name='مبنا')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_promises', to='applications.application')),
-                ('province', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "point",
+                    models.CharField(
+                        choices=[
+                            ("booking", "هنگام گرفتن نوبت"),
+                            ("enrolment", "هنگام ثبت\u200cنام حضوری"),
+                            ("production_start", "هنگام آغاز تولید"),
+                        ],
+                        max_length=20,
+                        verbose_name="نقطهٔ پیش\u200cبینی",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="تاریخ وعده")),
+                ("earliest", models.DateField(verbose_name="زودترین")),
+                ("latest", models.DateField(verbose_name="دیرترین")),
+                ("model_version", models.CharField(max_length=32, verbose_name="نسخهٔ مدل")),
+                ("made_at", models.DateTimeField(verbose_name="زمان وعده")),
+                ("basis", models.JSONField(default=dict, verbose_name="مبنا")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_promises",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'وعدهٔ کارت',
-                'verbose_name_plural': 'وعده\u200cهای کارت',
+                "verbose_name": "وعدهٔ کارت",
+                "verbose_name_plural": "وعده\u200cهای کارت",
             },
         ),
         migrations.CreateModel(
-            name='PromiseOutcome',
+            name="PromiseOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('point', models.CharField(choices=[('booking', 'هنگام گرفتن نوبت'), ('enrolment', 'هنگام ثبت\u200cنام حضوری'), ('production_start', 'هنگام آغاز تولید')], max_length=20)),
-                ('ready_on', models.DateField(db_index=True, verbose_name='روز آماده\u200cشدن')),
-                ('error_days', models.IntegerField(verbose_name='خطا (روز؛ مثبت: دیرتر از وعده)')),
-                ('within_interval', models.BooleanField(verbose_name='درون بازهٔ ۹ از ۱۰')),
-                ('recorded_at', models.DateTimeField()),
-                ('promise', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='outcome', to='planning.cardpromise')),
-                ('province', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "point",
+                    models.CharField(
+                        choices=[
+                            ("booking", "هنگام گرفتن نوبت"),
+                            ("enrolment", "هنگام ثبت\u200cنام حضوری"),
+                            ("production_start", "هنگام آغاز تولید"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("ready_on", models.DateField(db_index=True, verbose_name="روز آماده\u200cشدن")),
+                ("error_days", models.IntegerField(verbose_name="خطا (روز؛ مثبت: دیرتر از وعده)")),
+                ("within_interval", models.BooleanField(verbose_name="درون بازهٔ ۹ از ۱۰")),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "promise",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outcome",
+                        to="planning.cardpromise",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'نتیجهٔ وعده',
-                'verbose_name_plural': 'نتیجه\u200cهای وعده',
+                "verbose_name": "نتیجهٔ وعده",
+                "verbose_name_plural": "نتیجه\u200cهای وعده",
             },
         ),
         migrations.CreateModel(
-            name='CardForecast',
+            name="CardForecast",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('point', models.CharField(choices=[('booking', 'هنگام گرفتن نوبت'), ('enrolment', 'هنگام ثبت\u200cنام حضوری'), ('production_start', 'هنگام آغاز تولید')], max_length=20, verbose_name='آخرین نقطهٔ پیش\u200cبینی')),
-                ('date', models.DateField(verbose_name='تاریخ پیش\u200cبینی')),
-                ('earliest', models.DateField(verbose_name='زودترین')),
-                ('latest', models.DateField(verbose_name='دیرترین')),
-                ('model_version', models.CharField(max_length=32, verbose_name='نسخهٔ مدل')),
-                ('made_at', models.DateTimeField(verbose_name='زمان پیش\u200cبینی')),
-                ('forecast_on', models.DateField(db_index=True, verbose_name='روز آخرین بازبینی')),
-                ('told_date', models.DateField(verbose_name='تاریخ گفته\u200cشده به شهروند')),
-                ('slips_told', models.PositiveSmallIntegerField(default=0, verbose_name='پیامک\u200cهای تأخیر')),
-                ('closed', models.BooleanField(default=False)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='card_forecast', to='applications.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "point",
+                    models.CharField(
+                        choices=[
+                            ("booking", "هنگام گرفتن نوبت"),
+                            ("enrolment", "هنگام ثبت\u200cنام حضوری"),
+                            ("production_start", "هنگام آغاز تولید"),
+                        ],
+                        max_length=20,
+                        verbose_name="آخرین نقطهٔ پیش\u200cبینی",
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="تاریخ پیش\u200cبینی")),
+                ("earliest", models.DateField(verbose_name="زودترین")),
+                ("latest", models.DateField(verbose_name="دیرترین")),
+                ("model_version", models.CharField(max_length=32, verbose_name="نسخهٔ مدل")),
+                ("made_at", models.DateTimeField(verbose_name="زمان پیش\u200cبینی")),
+                ("forecast_on", models.DateField(db_index=True, verbose_name="روز آخرین بازبینی")),
+                ("told_date", models.DateField(verbose_name="تاریخ گفته\u200cشده به شهروند")),
+                (
+                    "slips_told",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="پیامک\u200cهای تأخیر"
+                    ),
+                ),
+                ("closed", models.BooleanField(default=False)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_forecast",
+                        to="applications.application",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'پیش\u200cبینی جاری کارت',
-                'verbose_name_plural': 'پیش\u200cبینی\u200cهای جاری کارت',
-                'indexes': [models.Index(condition=models.Q(('closed', False)), fields=['forecast_on'], name='forecast_open_due')],
+                "verbose_name": "پیش\u200cبینی جاری کارت",
+                "verbose_name_plural": "پیش\u200cبینی\u200cهای جاری کارت",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("closed", False)),
+                        fields=["forecast_on"],
+                        name="forecast_open_due",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='cardpromise',
-            constraint=models.UniqueConstraint(fields=('application', 'point'), name='one_promise_per_point'),
+            model_name="cardpromise",
+            constraint=models.UniqueConstraint(
+                fields=("application", "point"), name="one_promise_per_point"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardpromise',
-            constraint=models.CheckConstraint(condition=models.Q(('earliest__lte', models.F('date')), ('date__lte', models.F('latest'))), name='promise_interval_holds_date'),
+            model_name="cardpromise",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("earliest__lte", models.F("date")), ("date__lte", models.F("latest"))
+                ),
+                name="promise_interval_holds_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='promiseoutcome',
-            index=models.Index(fields=['province', 'ready_on'], name='outcome_province_ready'),
+            model_name="promiseoutcome",
+            index=models.Index(fields=["province", "ready_on"], name="outcome_province_ready"),
         ),
     ]

@@ -33,7 +33,10 @@ def track(client, application) -> dict:
     response = post(
         client,
         "/api/v1/track",
-        {"national_code": application.citizen.national_code, "tracking_code": application.tracking_code},
+        {
+            "national_code": application.citizen.national_code,
+            "tracking_code": application.tracking_code,
+        },
     )
     assert response.status_code == 200, response.content
     return response.json()
