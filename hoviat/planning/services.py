@@ -39,6 +39,16 @@ STATUS_OF_POINT: dict[str, str] = {
     PredictionPoint.ENROLMENT: ApplicationStatus.ENROLLED,
     PredictionPoint.PRODUCTION_START: ApplicationStatus.IN_PRODUCTION,
 }
+# The statuses in which a point's promise is still worth making when its task runs: a run
+# makes the card and moves it on to produced in one go, before the hook's task runs.
+STILL_AT_POINT: dict[str, tuple[str, ...]] = {
+    PredictionPoint.BOOKING: (ApplicationStatus.BOOKED,),
+    PredictionPoint.ENROLMENT: (ApplicationStatus.ENROLLED,),
+    PredictionPoint.PRODUCTION_START: (
+        ApplicationStatus.IN_PRODUCTION,
+        ApplicationStatus.PRODUCED,
+    ),
+}
 CHUNK = 500
 
 
@@ -103,7 +113,7 @@ def promises_make(
     for start in range(0, len(ids), CHUNK):
         applications = list(
             Application.objects.filter(
-                pk__in=ids[start : start + CHUNK], status=STATUS_OF_POINT[point]
+                pk__in=ids[start : start + CHUNK], status__in=STILL_AT_POINT[point]
             ).select_related("citizen", "enrolment__office__city")
         )
         forecasts = [_forecast(a, point=point, pipeline=pipeline) for a in applications]

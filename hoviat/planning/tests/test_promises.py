@@ -16,11 +16,14 @@ from hoviat.core.models import AuditEntry
 from hoviat.enrolment.tests.conftest import full_payload
 from hoviat.notifications.models import SmsMessage
 from hoviat.offices.selectors import OFFICE_TZ
+from hoviat.pki import services as pki_services
 from hoviat.planning.models import CardForecast, CardPromise
 from hoviat.planning.services import promises_make, promises_reforecast
 from hoviat.planning.tests.conftest import NOW, SATURDAY
 from hoviat.production.models import CardBodyLedger, LedgerKind
-from tests.factories import ApplicationFactory
+from hoviat.production.services import capacity_set, production_run, stock_deliver
+from hoviat.production.tests.conftest import FakePki
+from tests.factories import ApplicationFactory, enrolled_applications
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +203,33 @@ def test_a_card_that_became_ready_is_no_longer_forecast(office, sara, bodies, cl
 
     assert (summary.reforecast, summary.closed) == (0, 1)
     assert CardForecast.objects.get(application=application).closed
+
+
+def test_the_production_run_promises_again_from_the_day_the_card_was_made(
+    bushehr_post_office,
+    reza,
+    kaveh,
+    clock,
+    monkeypatch,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.PRODUCTION_QC_FAIL_RATE = 0.0  # no card fails QC: the day it is made is known
+    fake = FakePki()
+    monkeypatch.setattr(pki_services, "cards_personalise", fake.cards_personalise, raising=False)
+    first, second = enrolled_applications(bushehr_post_office, reza, n=2)
+    stock_deliver(quantity=10, lot="L1", actor=kaveh)
+    capacity_set(daily_capacity=1, actor=kaveh)
+    promises_make(application_ids=[first.pk, second.pk], point="enrolment")
+    waiting = CardPromise.objects.get(application=second, point="enrolment")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        production_run(date=SATURDAY, actor=kaveh)
+
+    made = CardPromise.objects.get(application=first, point="production_start")
+    # Made today; with no transit measured yet it travels the configured shipping days.
+    assert made.date == SATURDAY + dt.timedelta(days=5)
+    assert made.earliest <= made.date <= made.latest
+    assert not CardPromise.objects.filter(application=second, point="production_start").exists()
+    # The second waits a day behind the first: its enrolment promise is the later one.
+    assert waiting.date > CardPromise.objects.get(application=first, point="enrolment").date
