@@ -34,6 +34,7 @@ from hoviat.production.models import (
     CardBodyLedger,
     LedgerKind,
     PersonalisationRun,
+    RunStatus,
 )
 from hoviat.production.selectors import cards_made_on, queue_applications, queue_position
 from hoviat.production.selectors import settings_current as production_settings
@@ -81,8 +82,8 @@ class Pipeline:
 
 def capacity_calendar(*, start: dt.date, days: int = CALENDAR_DAYS) -> dict[dt.date, int]:
     """Cards the line makes on each day from `start`: the production settings' daily capacity
-    on working days, half on Thursdays, none on Fridays and official holidays; today only what
-    is left after the runs already made today."""
+    on working days, half on Thursdays, none on Fridays and official holidays; today nothing
+    once the day's run has ended, else what is left of it."""
     daily = production_settings().daily_capacity
     end = start + dt.timedelta(days=days - 1)
     holidays = holiday_dates(start=start, end=end)
@@ -93,7 +94,13 @@ def capacity_calendar(*, start: dt.date, days: int = CALENDAR_DAYS) -> dict[dt.d
             continue
         calendar[day] = daily // 2 if day.weekday() == THURSDAY else daily
     if start in calendar:
-        calendar[start] = max(0, calendar[start] - cards_made_on(date=start))
+        # The day's run (nightly, hoviat/schedules.py) has made what it will make: a card
+        # enrolled after it waits for the next working day's run.
+        ended = PersonalisationRun.objects.filter(date=start).exclude(status=RunStatus.RUNNING)
+        if ended.exists():
+            calendar[start] = 0
+        else:
+            calendar[start] = max(0, calendar[start] - cards_made_on(date=start))
     return calendar
 
 
@@ -122,12 +129,17 @@ def transit_days_measured(*, province_id: int | None) -> list[float]:
         .order_by("-arrived_at")
         .values_list("arrived_at", "card__created_at")[: settings.PLANNING_TRANSIT_SAMPLE]
     )
+    # A card recorded as arriving before it was made (a clock or data-entry error) is a
+    # same-day arrival, not a negative transit that would promise a day already past.
     return [
         float(
-            (
-                timezone.localtime(arrived, OFFICE_TZ).date()
-                - timezone.localtime(made, OFFICE_TZ).date()
-            ).days
+            max(
+                0,
+                (
+                    timezone.localtime(arrived, OFFICE_TZ).date()
+                    - timezone.localtime(made, OFFICE_TZ).date()
+                ).days,
+            )
         )
         for arrived, made in rows
     ]

@@ -18,6 +18,7 @@ from hoviat.offices.selectors import OFFICE_TZ
 from hoviat.places.tests.factories import ProvinceFactory
 from hoviat.planning.models import CardPromise, PromiseOutcome
 from hoviat.planning.sweeps import run as planning_sweep
+from hoviat.production.models import Card
 from tests.factories import ApplicationFactory, CollectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +30,13 @@ def _ready_card_with_promises(office, province, *, ready_on: dt.date, errors: di
     """A card that reached `office` on `ready_on`, whose promises were off by `errors` days
     (positive: the card came later than promised)."""
     application = ApplicationFactory(status="ready_at_office")
-    CollectionFactory(
-        card__application=application,
-        card__office=office,
-        office=office,
-        arrived_at=dt.datetime.combine(ready_on, dt.time(10), tzinfo=OFFICE_TZ),
+    arrived_at = dt.datetime.combine(ready_on, dt.time(10), tzinfo=OFFICE_TZ)
+    collection = CollectionFactory(
+        card__application=application, card__office=office, office=office, arrived_at=arrived_at
+    )
+    # Made a few days before it arrived: the province's measured transit.
+    Card.objects.filter(pk=collection.card_id).update(
+        created_at=arrived_at - dt.timedelta(days=4 + application.pk % 4)
     )
     for point, error in errors.items():
         promised = ready_on - dt.timedelta(days=error)

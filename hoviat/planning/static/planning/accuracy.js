@@ -7,16 +7,17 @@
   const fa = new Intl.NumberFormat("fa-IR", {maximumFractionDigits: 1});
   Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
   new Chart(canvas, {
-    type: "line",
+    type: "bar",
     data: {
       labels: data.labels,
       datasets: data.datasets.map((d) => ({
         label: d.label, data: d.values, borderColor: d.colour, backgroundColor: d.colour,
-        spanGaps: true, tension: 0.2,
       })),
     },
     options: {
       responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
       plugins: {
         legend: {rtl: true, position: "bottom"},
         tooltip: {rtl: true, callbacks: {label: (ctx) => ctx.dataset.label + ": " + fa.format(ctx.parsed.y) + "٪"}},
