@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from hoviat.core.permissions import (
 )
 from hoviat.core.text import persian_digits
 from hoviat.delivery.models import Collection
+from hoviat.enrolment.models import Enrolment
 from hoviat.offices.selectors import FRIDAY, OFFICE_TZ, THURSDAY, holiday_dates
 from hoviat.places.models import Province
 from hoviat.planning.engine.promise import PipelineState
@@ -36,7 +37,8 @@ from hoviat.production.models import (
     PersonalisationRun,
     RunStatus,
 )
-from hoviat.production.selectors import cards_made_on, queue_applications, queue_position
+from hoviat.production.selectors import cards_made_on as production_made_on
+from hoviat.production.selectors import queue_applications, queue_position
 from hoviat.production.selectors import settings_current as production_settings
 
 # How far ahead the capacity calendar is spelled out day by day; beyond it the engine carries
@@ -100,7 +102,7 @@ def capacity_calendar(*, start: dt.date, days: int = CALENDAR_DAYS) -> dict[dt.d
         if ended.exists():
             calendar[start] = 0
         else:
-            calendar[start] = max(0, calendar[start] - cards_made_on(date=start))
+            calendar[start] = max(0, calendar[start] - production_made_on(date=start))
     return calendar
 
 
@@ -179,38 +181,41 @@ class Whereabouts:
     appointment_date: dt.date | None
 
 
-def application_whereabouts(*, application: Application) -> Whereabouts:
-    """The office of the appointment (or enrolment) decides the province; the applicant's
-    residence when neither is known."""
-    booking = (
+def whereabouts_of(*, application_ids: list[int]) -> dict[int, Whereabouts]:
+    """Where each application's card goes and when its appointment is, in three queries for
+    any number of applications: the office of the newest live appointment (or of the
+    enrolment) decides the province; the applicant's residence when neither is known."""
+    found: dict[int, Whereabouts] = {}
+    for pk, province_id in Application.objects.filter(pk__in=application_ids).values_list(
+        "pk", "citizen__residence_province_id"
+    ):
+        found[pk] = Whereabouts(province_id, None)
+    for pk, province_id in Enrolment.objects.filter(application_id__in=application_ids).values_list(
+        "application_id", "office__city__province_id"
+    ):
+        found[pk] = Whereabouts(province_id, None)
+    bookings = (
         Booking.objects.filter(
-            application=application,
+            application_id__in=application_ids,
             status__in=(BookingStatus.HELD, BookingStatus.BOOKED, BookingStatus.ATTENDED),
         )
-        .select_related("slot__office__city")
-        .order_by("-id")
-        .first()
+        .order_by("id")  # the newest last: it wins
+        .values_list("application_id", "slot__office__city__province_id", "slot__starts_at")
     )
-    if booking is not None:
-        return Whereabouts(
-            booking.slot.office.city.province_id,
-            timezone.localtime(booking.slot.starts_at, OFFICE_TZ).date(),
-        )
-    enrolment = getattr(application, "enrolment", None)
-    if enrolment is not None:
-        return Whereabouts(enrolment.office.city.province_id, None)
-    return Whereabouts(application.citizen.residence_province_id, None)
+    for pk, province_id, starts_at in bookings:
+        found[pk] = Whereabouts(province_id, timezone.localtime(starts_at, OFFICE_TZ).date())
+    return found
 
 
-def card_made_on(*, application: Application) -> dt.date | None:
-    """The day the application's newest card was made (None before production)."""
-    made = (
-        Card.objects.filter(application=application)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
+def cards_made_on(*, application_ids: list[int]) -> dict[int, dt.date]:
+    """The day each application's newest card was made (absent before production)."""
+    rows = (
+        Card.objects.filter(application_id__in=application_ids)
+        .values("application_id")
+        .annotate(made=Max("created_at"))
+        .values_list("application_id", "made")
     )
-    return timezone.localtime(made, OFFICE_TZ).date() if made is not None else None
+    return {pk: timezone.localtime(made, OFFICE_TZ).date() for pk, made in rows}
 
 
 def pipeline_state_for(
@@ -220,6 +225,7 @@ def pipeline_state_for(
     pipeline: Pipeline,
     whereabouts: Whereabouts,
     queue_ahead: int | None = None,
+    made_on: dt.date | None = None,
 ) -> PipelineState:
     """The model's view of one application at one prediction point.
 
@@ -240,8 +246,7 @@ def pipeline_state_for(
         # Made already (or being made today): the walk starts on the making day, with room
         # for this one card whatever the calendar says of that day.
         ahead = 0
-        made_on = card_made_on(application=application) or today
-        today = min(made_on, today)
+        today = min(made_on or today, today)
         capacity = {**capacity, today: max(1, capacity.get(today, 0))}
         stock = max(1, stock)
     return PipelineState(

@@ -8,7 +8,8 @@ its messages through the notifications app's outbox.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +26,15 @@ from hoviat.offices.selectors import OFFICE_TZ
 from hoviat.planning.engine.promise import promise
 from hoviat.planning.models import CardForecast, CardPromise, PredictionPoint, PromiseOutcome
 from hoviat.planning.selectors import (
+    MADE_STATUSES,
     POINT_OF_STATUS,
     Pipeline,
-    application_whereabouts,
+    Whereabouts,
+    cards_made_on,
     pipeline_read,
     pipeline_state_for,
     queue_ahead_by_application,
+    whereabouts_of,
 )
 
 # The status an application reaches at each prediction point.
@@ -50,6 +54,8 @@ STILL_AT_POINT: dict[str, tuple[str, ...]] = {
     ),
 }
 CHUNK = 500
+# From this many applications at once, the queue is read whole instead of counted for each.
+QUEUE_READ_FROM = 20
 
 
 @dataclass(frozen=True)
@@ -69,15 +75,17 @@ def _forecast(
     *,
     point: str,
     pipeline: Pipeline,
+    whereabouts: Whereabouts,
     queue_ahead: int | None = None,
+    made_on: dt.date | None = None,
 ) -> _Made:
-    whereabouts = application_whereabouts(application=application)
     state = pipeline_state_for(
         application=application,
         point=point,
         pipeline=pipeline,
         whereabouts=whereabouts,
         queue_ahead=queue_ahead,
+        made_on=made_on,
     )
     answer = promise(state)
     # A card made long ago and still on its way is not promised for a day already past.
@@ -95,6 +103,31 @@ def _forecast(
     )
 
 
+def _forecasts_of(
+    applications: list[Application],
+    *,
+    pipeline: Pipeline,
+    point_of: Callable[[Application], str],
+    queue_ahead: dict[int, int] | None = None,
+) -> list[_Made]:
+    """The forecasts of a chunk of applications, with their whereabouts and making days read
+    for the whole chunk at once."""
+    ids = [a.pk for a in applications]
+    places = whereabouts_of(application_ids=ids)
+    made = cards_made_on(application_ids=[a.pk for a in applications if a.status in MADE_STATUSES])
+    return [
+        _forecast(
+            a,
+            point=point_of(a),
+            pipeline=pipeline,
+            whereabouts=places.get(a.pk, Whereabouts(None, None)),
+            queue_ahead=queue_ahead.get(a.pk) if queue_ahead is not None else None,
+            made_on=made.get(a.pk),
+        )
+        for a in applications
+    ]
+
+
 def promises_make(
     *, application_ids: Iterable[int], point: str, today: dt.date | None = None
 ) -> int:
@@ -109,14 +142,22 @@ def promises_make(
     if not ids:
         return 0
     pipeline = pipeline_read(today=today)
+    # Many at once (a bulk enrolment): the queue read once, not one count per application.
+    ahead = (
+        queue_ahead_by_application()
+        if point == PredictionPoint.ENROLMENT and len(ids) > QUEUE_READ_FROM
+        else None
+    )
     made = 0
     for start in range(0, len(ids), CHUNK):
         applications = list(
             Application.objects.filter(
                 pk__in=ids[start : start + CHUNK], status__in=STILL_AT_POINT[point]
-            ).select_related("citizen", "enrolment__office__city")
+            )
         )
-        forecasts = [_forecast(a, point=point, pipeline=pipeline) for a in applications]
+        forecasts = _forecasts_of(
+            applications, pipeline=pipeline, point_of=lambda a: point, queue_ahead=ahead
+        )
         made += _promises_store(forecasts, today=pipeline.today)
     return made
 
@@ -184,9 +225,13 @@ def _forecasts_write(
             application_id__in=[f.application.pk for f in forecasts]
         )
     }
-    new_rows, changed, slipped = [], [], []
+    new_rows, slipped = [], []
+    # Changed rows grouped by what they become: one UPDATE per group (a queue shares few
+    # dates), not Django's bulk_update with a CASE per row.
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for f in forecasts:
         row = existing.get(f.application.pk)
+        shown = (f.point, f.date, f.earliest, f.latest, f.model_version)
         if row is None:
             new_rows.append(
                 CardForecast(
@@ -201,37 +246,29 @@ def _forecasts_write(
                     told_date=f.date,
                 )
             )
-            continue
-        row.point, row.date, row.earliest, row.latest = f.point, f.date, f.earliest, f.latest
-        row.model_version, row.made_at, row.forecast_on, row.closed = (
-            f.model_version,
-            now,
-            today,
-            False,
-        )
-        if f.application.pk in told_anew:
-            row.told_date = f.date
+        elif f.application.pk in told_anew:
+            groups[(*shown, f.date, row.slips_told)].append(row.pk)
         elif (f.date - row.told_date).days > settings.PLANNING_SLIP_DAYS:
-            row.told_date = f.date
-            row.slips_told += 1
+            groups[(*shown, f.date, row.slips_told + 1)].append(row.pk)
             slipped.append(f)
-        changed.append(row)
+        else:
+            groups[shown].append(row.pk)
     CardForecast.objects.bulk_create(new_rows, ignore_conflicts=True)
-    CardForecast.objects.bulk_update(
-        changed,
-        [
-            "point",
-            "date",
-            "earliest",
-            "latest",
-            "model_version",
-            "made_at",
-            "forecast_on",
-            "closed",
-            "told_date",
-            "slips_told",
-        ],
-    )
+    for values, pks in groups.items():
+        point, date, earliest, latest, version, *told = values
+        fields: dict[str, Any] = {
+            "point": point,
+            "date": date,
+            "earliest": earliest,
+            "latest": latest,
+            "model_version": version,
+            "made_at": now,
+            "forecast_on": today,
+            "closed": False,
+        }
+        if told:
+            fields.update(told_date=told[0], slips_told=told[1])
+        CardForecast.objects.filter(pk__in=pks).update(**fields)
     _slips_tell(slipped)
     return len(slipped)
 
@@ -312,11 +349,7 @@ def promises_reforecast(*, today: dt.date | None = None, limit: int = CHUNK) -> 
             claimed = _claim(today, limit)
             if not claimed:
                 break
-            rows = list(
-                CardForecast.objects.filter(pk__in=claimed).select_related(
-                    "application__citizen", "application__enrolment__office__city"
-                )
-            )
+            rows = list(CardForecast.objects.filter(pk__in=claimed).select_related("application"))
             done = [r.pk for r in rows if r.application.status not in POINT_OF_STATUS]
             if done:
                 closed += CardForecast.objects.filter(pk__in=done).update(closed=True)
@@ -325,15 +358,12 @@ def promises_reforecast(*, today: dt.date | None = None, limit: int = CHUNK) -> 
                 r.application.status == ApplicationStatus.ENROLLED for r in live
             ):
                 ahead = queue_ahead_by_application()
-            forecasts = [
-                _forecast(
-                    r.application,
-                    point=POINT_OF_STATUS[r.application.status],
-                    pipeline=pipeline,
-                    queue_ahead=(ahead or {}).get(r.application.pk),
-                )
-                for r in live
-            ]
+            forecasts = _forecasts_of(
+                [r.application for r in live],
+                pipeline=pipeline,
+                point_of=lambda a: POINT_OF_STATUS[a.status],
+                queue_ahead=ahead,
+            )
             slips += _forecasts_write(forecasts, today=today, now=timezone.now(), told_anew=set())
             reforecast += len(forecasts)
     return ReforecastSummary(reforecast=reforecast, closed=closed, slips_told=slips)
