@@ -1,4 +1,5 @@
-"""`hoviat planning backtest [--format json|table]`: how far the card promises were off."""
+"""`hoviat planning backtest [--format json|table]`: how far the card promises were off;
+`hoviat planning sweep`: the nightly job now (outcomes, then the re-forecast)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from hoviat.planning import selectors
+from hoviat.planning.sweeps import run as planning_sweep
 
 
 def _table(report: dict) -> str:
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             help="per prediction point: share within ±2 days, mean absolute error, bias",
         )
         backtest.add_argument("--format", choices=["json", "table"], default="table")
+        sub.add_parser(
+            "sweep",
+            help="record the outcomes of cards that became ready, then re-forecast every "
+            "open promise (one SMS per slip); the nightly schedule runs the same",
+        )
 
     def handle(self, *args, **options):
         if options["action"] == "backtest":
@@ -40,3 +47,5 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
             else:
                 self.stdout.write(_table(report))
+        elif options["action"] == "sweep":
+            self.stdout.write(planning_sweep())
