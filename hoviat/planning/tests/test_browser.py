@@ -17,6 +17,7 @@ from hoviat.planning.tests.test_accuracy import history  # noqa: F401  (fixture)
 from hoviat.production.models import CardBodyLedger, LedgerKind
 from hoviat.reports.tests.conftest import PASSWORD
 from tests.factories import ApplicationFactory
+from tests.tour import PHONE, axe_problems, horizontal_overflow
 
 # Set HOVIAT_SCREENSHOTS to a directory to keep the pages as pictures (phone and desktop).
 SHOTS = os.environ.get("HOVIAT_SCREENSHOTS")
@@ -49,6 +50,10 @@ def test_maryam_reads_the_accuracy_chart_and_sara_her_promise(page, history, mar
     assert page.evaluate("Object.keys(Chart.instances).length") == 1
     expect(page.get_by_test_id("accuracy-table")).to_contain_text("آذر ۱۴۰۵")
     _shoot(page, "accuracy")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)
+    assert horizontal_overflow(page) == 0
+    assert axe_problems(page) == []
 
     CardBodyLedger.objects.create(
         kind=LedgerKind.DELIVERY, quantity=100, at=timezone.now() - dt.timedelta(days=1)
@@ -61,4 +66,5 @@ def test_maryam_reads_the_accuracy_chart_and_sara_her_promise(page, history, mar
     page.get_by_role("button", name="پیگیری").click()
     expect(page.get_by_test_id("promise")).to_contain_text("با اطمینان ۹ از ۱۰ بین")
     _shoot(page, "promise")
+    assert axe_problems(page) == []
     assert errors == []
