@@ -45,6 +45,9 @@ from hoviat.production.selectors import settings_current as production_settings
 # the last month's rate on.
 CALENDAR_DAYS = 180
 QC_WINDOW_DAYS = 90
+# The capacity the walk is given on the day a card was made: it is made that day in every
+# scenario (slow or fast), whatever that day's calendar says.
+MADE_ALREADY = 10**9
 # Statuses of a card in production or on its way: the promise counts from the card's making.
 MADE_STATUSES = frozenset(
     {ApplicationStatus.IN_PRODUCTION, ApplicationStatus.PRODUCED, ApplicationStatus.SHIPPED}
@@ -247,7 +250,7 @@ def pipeline_state_for(
         # for this one card whatever the calendar says of that day.
         ahead = 0
         today = min(made_on or today, today)
-        capacity = {**capacity, today: max(1, capacity.get(today, 0))}
+        capacity = {**capacity, today: MADE_ALREADY}
         stock = max(1, stock)
     return PipelineState(
         point=str(point),
