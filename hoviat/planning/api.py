@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from hoviat.core.api import Problem, staff_auth
 from hoviat.core.text import fold_digits
@@ -14,7 +14,9 @@ router = Router(tags=["planning"])
 class AccuracyOut(Schema):
     count: int
     within_days: int
-    share_within: float | None
+    share: float | None = Field(
+        description="share of cards ready within ± within_days of the promise"
+    )
     mae_days: float | None
     bias_days: float | None
     interval_share: float | None
@@ -28,7 +30,7 @@ class AccuracyRowOut(Schema):
 
 
 class AccuracyReportOut(Schema):
-    points: dict[str, AccuracyOut]
+    promise: dict[str, AccuracyOut] = Field(description="by prediction point")
     rows: list[AccuracyRowOut]
 
 
@@ -45,7 +47,7 @@ def accuracy(request, province: str | None = None):
     province_ids = selectors.access_accuracy_for(request.auth, province_code=code)
     points = selectors.accuracy_by_point(province_ids=province_ids)
     return {
-        "points": {point: acc.as_dict() for point, acc in points.items()},
+        "promise": {point: acc.as_dict() for point, acc in points.items()},
         "rows": [
             {
                 "province": row.province,

@@ -338,7 +338,7 @@ class Accuracy:
         return {
             "count": self.count,
             "within_days": settings.PLANNING_SLIP_DAYS,
-            "share_within": _round(self.share_within, 4),
+            "share": _round(self.share_within, 4),
             "mae_days": _round(self.mae_days, 2),
             "bias_days": _round(self.bias_days, 2),
             "interval_share": _round(self.interval_share, 4),
@@ -388,7 +388,7 @@ def accuracy_by_point(*, province_ids: list[int] | None = None) -> dict[str, Acc
 def backtest_report() -> dict[str, Any]:
     """`hoviat planning backtest`: per prediction point, over every recorded outcome."""
     return {
-        "points": {point: acc.as_dict() for point, acc in accuracy_by_point().items()},
+        "promise": {point: acc.as_dict() for point, acc in accuracy_by_point().items()},
         "model_versions": sorted(
             set(
                 CardPromise.objects.filter(outcome__isnull=False).values_list(

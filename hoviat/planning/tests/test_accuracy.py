@@ -91,18 +91,18 @@ def test_the_nightly_job_records_each_promise_once_and_the_backtest_reports_per_
 
     report = json.loads(_backtest("--format", "json"))
 
-    enrolment = report["points"]["enrolment"]
+    enrolment = report["promise"]["enrolment"]
     assert enrolment["count"] == 4
     assert enrolment["within_days"] == 2
-    assert enrolment["share_within"] == 0.5  # 0 and +1; not -3 nor +5
+    assert enrolment["share"] == 0.5  # 0 and +1; not -3 nor +5
     assert enrolment["mae_days"] == 2.25  # (0 + 1 + 3 + 5) / 4
     assert enrolment["bias_days"] == 0.75  # (0 + 1 - 3 + 5) / 4: later than promised
     assert enrolment["interval_share"] == 0.5
-    booking = report["points"]["booking"]
-    assert (booking["count"], booking["share_within"], booking["mae_days"]) == (2, 1.0, 2.0)
+    booking = report["promise"]["booking"]
+    assert (booking["count"], booking["share"], booking["mae_days"]) == (2, 1.0, 2.0)
     assert booking["bias_days"] == 0.0
-    assert report["points"]["production_start"]["count"] == 0
-    assert report["points"]["production_start"]["share_within"] is None
+    assert report["promise"]["production_start"]["count"] == 0
+    assert report["promise"]["production_start"]["share"] is None
     assert report["model_versions"] == ["test-1"]
 
 
@@ -185,7 +185,7 @@ def test_the_accuracy_api_answers_directors_for_their_province_only(
         "/api/v1/planning/accuracy", {"province": "IR-06"}, HTTP_AUTHORIZATION=f"Bearer {raw}"
     )
     assert mine.status_code == 200
-    assert mine.json()["points"]["enrolment"]["share_within"] == 0.5
+    assert mine.json()["promise"]["enrolment"]["share"] == 0.5
     assert {row["month"] for row in mine.json()["rows"]} == {"1405-09"}
 
     raw, _ = staff_token_issue(user=khuzestan_director)

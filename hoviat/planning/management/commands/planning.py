@@ -12,11 +12,11 @@ from hoviat.planning.sweeps import run as planning_sweep
 
 
 def _table(report: dict) -> str:
-    within = next(iter(report["points"].values()))["within_days"]
+    within = next(iter(report["promise"].values()))["within_days"]
     head = f"{'point':<18}{'cards':>8}{f'within ±{within}d':>14}{'MAE (d)':>10}{'bias (d)':>10}"
     lines = [head, "-" * len(head)]
-    for point, row in report["points"].items():
-        share = f"{row['share_within']:.1%}" if row["share_within"] is not None else "-"
+    for point, row in report["promise"].items():
+        share = f"{row['share']:.1%}" if row["share"] is not None else "-"
         mae = f"{row['mae_days']:.2f}" if row["mae_days"] is not None else "-"
         bias = f"{row['bias_days']:+.2f}" if row["bias_days"] is not None else "-"
         lines.append(f"{point:<18}{row['count']:>8}{share:>14}{mae:>10}{bias:>10}")
