@@ -412,10 +412,38 @@ def promise_outcomes_record(*, limit: int = 5000) -> int:
             return written
 
 
+def promise_renew(*, application_id: int, today: dt.date | None = None) -> bool:
+    """The shown forecast of one application made again now and told as new (the citizen
+    moved her appointment: a later card is her choice, not a slip). The promise made at the
+    point stays as it was made. False when the application has no open forecast."""
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None or application.status not in POINT_OF_STATUS:
+        return False
+    if not CardForecast.objects.filter(application_id=application_id, closed=False).exists():
+        return False
+    pipeline = pipeline_read(today=today)
+    forecasts = _forecasts_of(
+        [application], pipeline=pipeline, point_of=lambda a: POINT_OF_STATUS[a.status]
+    )
+    with transaction.atomic():
+        _forecasts_write(
+            forecasts, today=pipeline.today, now=timezone.now(), told_anew={application_id}
+        )
+    return True
+
+
 def planning_nightly(*, today: dt.date | None = None) -> tuple[int, ReforecastSummary]:
     """The nightly job: outcomes of the cards that became ready, then the re-forecast."""
     recorded = promise_outcomes_record()
     return recorded, promises_reforecast(today=today or today_local())
+
+
+def promise_on_appointment_moved(*, application_id: int) -> Any:
+    """Registered on the booking app's `appointment_moved` hook: the forecast from the new
+    appointment day, in the background."""
+    from hoviat.planning.tasks import promise_renew_task
+
+    return promise_renew_task(application_id)
 
 
 def promises_on_status_change(*, application_ids: list[int], to: str) -> Any:

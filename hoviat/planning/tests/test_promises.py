@@ -237,3 +237,32 @@ def test_the_production_run_promises_again_from_the_day_the_card_was_made(
     assert not CardPromise.objects.filter(application=second, point="production_start").exists()
     # The second waits a day behind the first: its enrolment promise is the later one.
     assert waiting.date > CardPromise.objects.get(application=first, point="enrolment").date
+
+
+def test_a_citizen_who_moves_her_appointment_later_is_promised_again_without_a_slip_sms(
+    office, sara, sara_client, bodies, clock, client, django_capture_on_commit_callbacks
+):
+    application = ApplicationFactory(citizen=sara, status=ApplicationStatus.PAID)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(sara_client, application, slot_at(office, SATURDAY + dt.timedelta(days=1), 9))
+    first = CardForecast.objects.get(application=application).date
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = sara_client.put(
+            f"/api/v1/applications/{application.tracking_code}/appointment",
+            json.dumps({"slot_id": slot_at(office, SATURDAY + dt.timedelta(days=7), 9).pk}),
+            content_type="application/json",
+        )
+    assert moved.status_code == 200, moved.content
+
+    renewed = CardForecast.objects.get(application=application)
+    assert (renewed.date - first).days > 2
+    assert renewed.told_date == renewed.date
+    assert track(client, application)["promise"]["date"] == renewed.date.isoformat()
+    # The night after, nothing slipped from what she was told: no SMS.
+    clock.move_to(NOW + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        promises_reforecast()
+    assert _slip_sms(application) == []
+    # The promise made when she first booked is kept as made: its accuracy is measured.
+    assert CardPromise.objects.get(application=application, point="booking").date == first
