@@ -163,6 +163,8 @@ def promises_make(
 
 
 def _promises_store(forecasts: list[_Made], *, today: dt.date) -> int:
+    if not forecasts:
+        return 0
     now = timezone.now()
     with transaction.atomic():
         already = set(
