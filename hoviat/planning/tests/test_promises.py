@@ -142,51 +142,56 @@ def _slip_sms(application) -> list[SmsMessage]:
 def test_a_slip_is_told_once_and_again_only_when_it_slips_further_than_two_days_from_what_was_told(
     office, sara, bodies, clock, client, django_capture_on_commit_callbacks
 ):
+    # Enrolled on Saturday 21 Nov, made today (nobody ahead, no run yet today), five days of
+    # transit (none measured yet): Thursday 26 Nov.
     application = ApplicationFactory(citizen=sara, status=ApplicationStatus.ENROLLED)
     promises_make(application_ids=[application.pk], point="enrolment")
-    promised = CardPromise.objects.get(application=application).date
+    assert CardPromise.objects.get(application=application).date == dt.date(2026, 11, 26)
 
-    # A stock-out: the bodies on hand are spoiled, the next delivery comes in a week.
+    # A stock-out: the bodies on hand are spoiled, the next delivery comes on Tuesday 24th.
     CardBodyLedger.objects.create(
         kind=LedgerKind.ADJUSTMENT, quantity=-1000, at=timezone.now(), note="spoiled"
     )
     delivery = CardBodyLedger.objects.create(
-        kind=LedgerKind.DELIVERY, quantity=1000, at=NOW + dt.timedelta(days=7)
+        kind=LedgerKind.DELIVERY, quantity=1000, at=NOW + dt.timedelta(days=3)
     )
 
+    # Sunday's re-forecast: made on the 24th, ready on the 29th, three days late: told.
     clock.move_to(NOW + dt.timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
         summary = promises_reforecast()
     assert summary.reforecast == 1 and summary.slips_told == 1
     first = CardForecast.objects.get(application=application)
-    assert (first.date - promised).days > 2
+    assert first.date == dt.date(2026, 11, 29)
     [sms] = _slip_sms(application)
     assert sms.to == application.mobile
-    assert format_jalali(first.date, long=True) in sms.body
-    assert track(client, application)["promise"]["date"] == first.date.isoformat()
+    assert format_jalali(first.date, long=True) in sms.body  # «۸ آذر ۱۴۰۵»
+    assert track(client, application)["promise"]["date"] == "2026-11-29"
 
     # Run again the same day: every row was re-forecast already, nothing is done twice.
     assert promises_reforecast().reforecast == 0
 
-    # The next day the delivery is one day later: a further slip of a day is not told.
-    delivery.at += dt.timedelta(days=1)
+    # Monday: the delivery comes two days later (Thursday), so does the card (1 Dec): two
+    # days from what she was told is not more than two: no SMS, and she was told the 29th.
+    delivery.at += dt.timedelta(days=2)
     delivery.save()
     clock.move_to(NOW + dt.timedelta(days=2))
     with django_capture_on_commit_callbacks(execute=True):
         promises_reforecast()
     second = CardForecast.objects.get(application=application)
-    assert (second.date - first.date).days >= 1
+    assert second.date == dt.date(2026, 12, 1)
     assert len(_slip_sms(application)) == 1
     assert second.told_date == first.date
 
-    # A day later it slips three days more than what she was told: told again, once.
-    delivery.at += dt.timedelta(days=3)
+    # Tuesday: one day later still, a Friday, so made on Saturday and ready on 3 Dec: four
+    # days from what she was told: told again, once.
+    delivery.at += dt.timedelta(days=1)
     delivery.save()
     clock.move_to(NOW + dt.timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=True):
         promises_reforecast()
     third = CardForecast.objects.get(application=application)
-    assert (third.date - first.date).days > 2
+    assert third.date == dt.date(2026, 12, 3)
     assert len(_slip_sms(application)) == 2
     assert third.told_date == third.date and third.slips_told == 2
 
