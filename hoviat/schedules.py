@@ -24,6 +24,7 @@ from hoviat.inquiry.signing import signing_key_rotate_if_due
 from hoviat.notifications.services import sms_outbox_sweep
 from hoviat.payments.services import payments_abandon_sweep
 from hoviat.pki.services import crl_publish_if_due, receipt_key_rotate_if_due
+from hoviat.planning.services import planning_nightly
 from hoviat.production.services import production_run
 from hoviat.reports.services import reports_refresh
 
@@ -95,6 +96,13 @@ def inquiry_signing_key_rotate_if_due_daily() -> None:
 @db_periodic_task(crontab(hour="2", minute="40"))
 def delivery_sweep_daily() -> None:
     delivery_sweep()  # voids, reminders, destructions, expiries
+
+
+@db_periodic_task(crontab(hour="3", minute="5"))
+def planning_nightly_daily() -> None:
+    # After the night's production run: outcomes of the cards that became ready, then every
+    # open promise re-forecast (a slip beyond HOVIAT_PLANNING_SLIP_DAYS told once by SMS).
+    planning_nightly()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -688,3 +688,10 @@ REPORTS_REFRESH_MARGIN_DAYS = env_int("HOVIAT_REPORTS_REFRESH_MARGIN_DAYS", 2, m
 REPORTS_ELIGIBLE_MAX_AGE_HOURS = env_int("HOVIAT_REPORTS_ELIGIBLE_MAX_AGE_HOURS", 24, minimum=1)
 # Lead times longer than this are counted in this last bucket.
 REPORTS_LEAD_CAP_DAYS = env_int("HOVIAT_REPORTS_LEAD_CAP_DAYS", 365, minimum=1)
+
+# --- Planning (the card promise) -------------------------------------------------------------
+# A promise that slips by more than this many days from what the citizen was last told is told
+# once by SMS; the same number is the "within ± days" of the accuracy figures.
+PLANNING_SLIP_DAYS = env_int("HOVIAT_PLANNING_SLIP_DAYS", 2, minimum=0)
+# Transit to a province is measured over this many cards that last arrived at its offices.
+PLANNING_TRANSIT_SAMPLE = env_int("HOVIAT_PLANNING_TRANSIT_SAMPLE", 200, minimum=1)

@@ -63,6 +63,7 @@ TOUR: tuple[Stop, ...] = (
     Stop("reports-nation", "/reports/", "admin"),
     Stop("reports-nation-charts", "/reports/charts/", "admin"),
     Stop("reports-province", "/reports/province/{province}/", "admin"),
+    Stop("planning-accuracy", "/planning/accuracy/", "maryam"),
     Stop("cards-policy", "/cards/policy/", "admin"),
     Stop("inquiry-log", "/inquiry/log/", "admin"),
     Stop("citizenship-cases", "/citizenship/", "hamid"),

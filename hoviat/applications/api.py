@@ -264,6 +264,17 @@ class CardWaitingOut(Schema):
     )
 
 
+class PromiseOut(Schema):
+    """The card-ready date promised (re-forecast daily), with its 9-in-10 interval."""
+
+    date: dt.date
+    earliest: dt.date
+    latest: dt.date
+    made_at: dt.datetime
+    point: str = Field(description="booking, enrolment or production_start")
+    text: str = Field(description="the interval in Persian, as the tracking page says it")
+
+
 class TrackOut(Schema):
     tracking_code: str
     status: str
@@ -274,6 +285,7 @@ class TrackOut(Schema):
     expected_ready_basis: str
     expected_ready_reason: str = ""
     card_waiting: CardWaitingOut | None = None
+    promise: PromiseOut | None = None
 
 
 def tracking_view(application) -> dict:

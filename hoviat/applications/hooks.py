@@ -7,6 +7,11 @@ application_paid = Hook(
     "an application became paid (called after commit with application_id): delivery sends a "
     "paid replacement whose biometrics are reused straight to production",
 )
+application_status_changed = Hook(
+    "application_status_changed",
+    "applications moved to a status (called after commit with application_ids and to, for "
+    "every status): planning makes its card promise at booking, enrolment and production start",
+)
 expected_ready = Hook(
     "expected_ready",
     "when the card of `application` should be ready, or None: production answers from its "

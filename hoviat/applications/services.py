@@ -629,12 +629,15 @@ def application_change_mobile(
 # --- Status changes asked for by the later stages ---------------------------------------------
 # Payments, booking, enrolment, production and delivery move an application through these:
 # the applications app alone writes its table, and an application that becomes paid is
-# announced to the later stages through the `application_paid` hook after commit.
+# announced to the later stages through the `application_paid` hook after commit (every move
+# through `application_status_changed`).
 
 
-def _announce_paid(application_ids: list[int]) -> None:
-    for pk in application_ids:
-        hooks.application_paid.call(application_id=pk)
+def _announce_moved(application_ids: list[int], to: str) -> None:
+    if to == ApplicationStatus.PAID:
+        for pk in application_ids:
+            hooks.application_paid.call(application_id=pk)
+    hooks.application_status_changed.call(application_ids=application_ids, to=str(to))
 
 
 def application_status_change(
@@ -666,7 +669,7 @@ def application_status_change(
         updates=updates,
         action=action,
         audit_data=audit_data,
-        after_commit=(lambda a: _announce_paid([a.pk])) if to == ApplicationStatus.PAID else None,
+        after_commit=lambda a: _announce_moved([a.pk], to),
     )
 
 
@@ -694,9 +697,7 @@ def applications_status_change_many(
         action=action,
         audit_data=audit_data,
         expect_all=expect_all,
-        after_commit=(lambda moved: _announce_paid(list(moved)))
-        if to == ApplicationStatus.PAID
-        else None,
+        after_commit=lambda moved: _announce_moved(list(moved), to),
     )
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from hoviat.applications.models import CHANGEABLE_STATUSES, Application, ApplicationStatus
 from hoviat.applications.services import application_status_change, applications_status_change_many
+from hoviat.booking import hooks
 from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
 from hoviat.core.bulk import (
@@ -507,6 +508,7 @@ def booking_reschedule(*, application: Application, slot_id: int, actor: Any) ->
         )
         if was == BookingStatus.BOOKED:
             _sms_confirmed(app, slot, moved=True)
+            transaction.on_commit(lambda: hooks.appointment_moved.call(application_id=app.pk))
         _audit_created(
             booking,
             actor=actor,

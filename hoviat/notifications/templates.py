@@ -341,6 +341,14 @@ _ALL = (
         "درخواست کارت جایگزین لغو شد.",
         params={"csn": text},
     ),
+    # planning
+    SmsTemplate(
+        name="card_promise_slipped",
+        kind="card_promise_slipped",
+        body="هویت: آماده شدن کارت ملی هوشمند درخواست {tracking_code} دیرتر از وعدهٔ پیشین "
+        "است. تاریخ تازه: {date}؛ با اطمینان ۹ از ۱۰ بین {earliest} و {latest}.",
+        params={"tracking_code": digits, "date": day, "earliest": day, "latest": day},
+    ),
 )
 
 TEMPLATES: Mapping[str, SmsTemplate] = {t.name: t for t in _ALL}

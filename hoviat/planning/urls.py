@@ -1,3 +1,9 @@
+from django.urls import path
+
+from hoviat.planning import views
+
 app_name = "planning"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("accuracy/", views.accuracy, name="accuracy"),
+]

@@ -37,7 +37,9 @@ def test_the_later_stages_register_from_their_app_configs():
 
     assert described["application_paid"] == ["delivery.release_prepared"]
     assert described["expected_ready"] == ["production.queue"]
-    assert described["tracking_extras"] == ["card_waiting"]
+    assert described["tracking_extras"] == ["card_waiting", "promise"]
+    assert described["application_status_changed"] == ["planning.promise"]
+    assert described["appointment_moved"] == ["planning.promise_renew"]
     assert described["application_closing"] == ["booking.seat_give_back"]
     assert application_hooks.tracking_extras.implementations()["card_waiting"].__module__ == (
         "hoviat.delivery.selectors.office"

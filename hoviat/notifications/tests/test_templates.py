@@ -60,6 +60,12 @@ SAMPLES = {
     "card_found": {"csn": "IR0000001234"},
     "card_found_replacement_cancelled": {"csn": "IR0000001234"},
     "grievance_answered": {"number": "359044012606"},
+    "card_promise_slipped": {
+        "tracking_code": TRACKING,
+        "date": dt.date(2026, 12, 10),
+        "earliest": dt.date(2026, 12, 7),
+        "latest": dt.date(2026, 12, 14),
+    },
 }
 
 # What the services wrote for SAMPLES before the templates (their f-strings, run once).
@@ -267,6 +273,13 @@ EXPECTED = {
             "فعال است. درخواست کارت جایگزین لغو شد."
         ),
     ),
+    "card_promise_slipped": (
+        "card_promise_slipped",
+        (
+            "هویت: آماده شدن کارت ملی هوشمند درخواست ۷۳۹۱۰۴۸۲۶۵۵۱ دیرتر از وعدهٔ پیشین است. "
+            "تاریخ تازه: ۱۹ آذر ۱۴۰۵؛ با اطمینان ۹ از ۱۰ بین ۱۶ آذر ۱۴۰۵ و ۲۳ آذر ۱۴۰۵."
+        ),
+    ),
 }
 
 # The kinds stored on messages before the templates; reports and pages count by them.
@@ -299,6 +312,8 @@ KINDS_BEFORE = {
     "citizenship_decided",
     # added with self-service complaints (issue 19)
     "grievance_answered",
+    # added with the card promise (issue 18)
+    "card_promise_slipped",
 }
 PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 ASCII_DIGIT = re.compile("[0-9]")
