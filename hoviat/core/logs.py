@@ -30,8 +30,9 @@ from django.http import HttpRequest, HttpResponse
 
 from hoviat.core.national_code import check_digit
 
-_NATIONAL_CODE = re.compile(r"(?<!\d)\d{10}(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+98|0098|98|0)?9\d{9}(?!\d)")
+# Not after a Latin letter: a card serial (IR + ten digits) is neither a code nor a mobile.
+_NATIONAL_CODE = re.compile(r"(?<![\dA-Za-z])\d{10}(?!\d)")
+_MOBILE = re.compile(r"(?<![\dA-Za-z])(?:\+98|0098|98|0)?9\d{9}(?!\d)")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 # The request line goes through the stdlib logger with its fields as a dict, and the formatter

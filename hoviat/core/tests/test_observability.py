@@ -261,6 +261,9 @@ def test_personal_data_detection():
     ]
     # Ten digits with a wrong check digit, a repeated code, and longer numbers are not codes.
     assert personal_data_in("0499370898 1111111111 04993708991 took 12.5 ms") == []
+    # A card serial is IR and ten digits: neither a code nor a mobile (9 and nine digits).
+    assert personal_data_in("Not Found: /api/v1/cards/IR9171234567/report") == []
+    assert personal_data_in("/cards/IR0499370899") == []
     assert personal_data_masked("mobile +989171234567") == "mobile 09*********"
 
 
