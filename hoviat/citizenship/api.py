@@ -140,6 +140,7 @@ class DecisionOut(Schema):
     status: str
     reasons: str
     decided_at: dt.datetime | None
+    letter_url: str | None
 
 
 class CaseOut(Schema):
@@ -225,6 +226,7 @@ def _case_out(case: Case) -> dict:
             "status": case.status,
             "reasons": case.decision_reasons,
             "decided_at": case.decided_at,
+            "letter_url": selectors.decision_letter_url(case) if case.letters.exists() else None,
         }
         if decided and case.decided_at
         else None,
@@ -476,6 +478,14 @@ class VotedOut(Schema):
     decision_letter_url: str | None
 
 
+def _decided_out(case: Case) -> dict:
+    decided = case.status != CaseStatus.AWAITING_DECISION
+    return {
+        "status": case.status,
+        "decision_letter_url": selectors.decision_letter_url(case) if decided else None,
+    }
+
+
 @router.post(
     "/citizenship/cases/{case_number}/votes",
     response={200: VotedOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
@@ -491,8 +501,7 @@ def case_vote(request, case_number: str, payload: VoteIn):
         outcome=payload.outcome,
         reasons=payload.reasons,
     )
-    # The decision letter (PDF with a signed QR) is not built yet.
-    return {"status": case.status, "decision_letter_url": None}
+    return _decided_out(case)
 
 
 class AppealIn(Schema):
@@ -534,7 +543,27 @@ def case_court_ruling(request, case_number: str, payload: CourtRulingIn):
         ruling_number=payload.ruling_number,
         ruling_date=parse_date(payload.date),
     )
-    return {"status": case.status, "decision_letter_url": None}
+    return _decided_out(case)
+
+
+@router.get(
+    "/citizenship/cases/{case_number}/decision-letter.pdf",
+    response={200: None, 404: Problem},
+    auth=[staff_auth, citizen_auth],
+    summary="The decision letter (PDF, Persian, with a QR signed like the receipt's)",
+    description="The letter of the case's newest decision, for the applicant (their own case "
+    "only) and the staff who see the case; 404 `CASE_NOT_FOUND` for anyone else, "
+    "`LETTER_NOT_FOUND` before a decision. Each download is audited.",
+)
+def decision_letter_pdf(request, case_number: str):
+    case = _case_for(request, case_number)
+    letter = selectors.decision_letter_latest(case=case)
+    pdf = services.decision_letter_render(letter=letter, viewer=_actor(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="decision-{case.case_number}-{letter.letter_number}.pdf"'
+    )
+    return response
 
 
 @router.get(

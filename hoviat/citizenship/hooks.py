@@ -21,3 +21,10 @@ document_unseal = Hook(
     "document_unseal",
     "decrypt what document_seal gave (token=bytes) → bytes; raises if it is damaged",
 )
+
+decision_letter_sign = Hook(
+    "decision_letter_sign",
+    "sign a decision letter's claims (claims=dict of letter_number, case_number, "
+    "temporary_id, first_name, last_name, outcome, decided_on, appeal_closes_on, "
+    "reasons_digest, national_codes, issued_at) → its QR text (HVD1:…, pki/letters.py)",
+)

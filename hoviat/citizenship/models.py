@@ -335,3 +335,37 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.member_id} {self.outcome}"
+
+
+class LetterOutcome(models.TextChoices):
+    APPROVED = "approved", "تأیید تابعیت"
+    REFUSED = "refused", "رد درخواست"
+    MORE_EVIDENCE = "more_evidence", "نیاز به مدارک بیشتر"
+    REFUSAL_UPHELD = "refusal_upheld", "تأیید رد در دادگاه"
+
+
+class DecisionLetter(models.Model):
+    """The Persian letter that tells the applicant a decision (the council's, or a court's on
+    appeal): the outcome, the written reasons, the route and window of appeal, and a QR
+    signed like the enrolment receipt's (pki/letters.py). One per decision; the newest of a
+    case is the one that stands. Rendered to PDF on demand from this row (pdf.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="letters")
+    letter_number = models.CharField("شمارهٔ نامه", max_length=10)
+    outcome = models.CharField("تصمیم", max_length=16, choices=LetterOutcome.choices)
+    reasons = models.TextField("دلایل")
+    decided_at = models.DateTimeField()
+    appeal_closes_on = models.DateField("آخرین روز اعتراض", null=True, blank=True)
+    national_codes = models.JSONField(default=list, blank=True)
+    qr_text = models.TextField()
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "نامهٔ تصمیم"
+        verbose_name_plural = "نامه‌های تصمیم"
+        constraints = [
+            models.UniqueConstraint(fields=["letter_number"], name="citizenship_letter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_number} {self.outcome}"

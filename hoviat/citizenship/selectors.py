@@ -14,6 +14,7 @@ from hoviat.citizenship.models import (
     REQUIRED_DOCUMENTS,
     WAITING_INQUIRY_STATUSES,
     Case,
+    DecisionLetter,
     FamilyMember,
     Function,
     Inquiry,
@@ -142,6 +143,24 @@ def may_see_cases(user: Any) -> bool:
 
 def may_file_in(user: Any, *, county_id: int) -> bool:
     return holds_post(user, county_id=county_id, function=Function.CASE_OFFICER)
+
+
+def decision_letter_latest(*, case: Case) -> DecisionLetter:
+    """The letter of the case's newest decision (the one that stands); LETTER_NOT_FOUND
+    before any decision. The caller has already fetched the case through an access check."""
+    letter = (
+        DecisionLetter.objects.select_related("case", "case__residence_county", "case__citizen")
+        .filter(case=case)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+    if letter is None:
+        raise NotFound("برای این پرونده هنوز نامهٔ تصمیمی صادر نشده است.", code="LETTER_NOT_FOUND")
+    return letter
+
+
+def decision_letter_url(case: Case) -> str:
+    return f"/api/v1/citizenship/cases/{case.case_number}/decision-letter.pdf"
 
 
 # --- Figures ------------------------------------------------------------------------------

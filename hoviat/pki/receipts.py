@@ -273,7 +273,9 @@ def _strict_loads(data: bytes) -> Any:
         raise _Malformed(f"not CBOR: {exc}") from None
 
 
-def _cose_bytes(text: str) -> bytes:
+def _cose_bytes(text: str, prefix: str = PREFIX) -> bytes:
+    """The COSE bytes inside a QR text that starts with `prefix` (decision letters use the
+    same layout under their own prefix, letters.py)."""
     if not isinstance(text, str):
         raise _Malformed("the QR text must be a string")
     if len(text) > MAX_TEXT_CHARS:
@@ -281,10 +283,10 @@ def _cose_bytes(text: str) -> bytes:
     # Strip only around the whole text: inside, a space is a Base45 digit. Line breaks are
     # never Base45 digits, so those inside (a text wrapped for display) are dropped.
     text = text.strip().replace("\r", "").replace("\n", "")
-    if text[: len(PREFIX)].upper() != PREFIX:
-        raise _Malformed(f"does not start with {PREFIX}")
+    if text[: len(prefix)].upper() != prefix:
+        raise _Malformed(f"does not start with {prefix}")
     try:
-        compressed = base45.b45decode(text[len(PREFIX) :])
+        compressed = base45.b45decode(text[len(prefix) :])
     except ValueError:
         raise _Malformed("not Base45") from None
     inflater = zlib.decompressobj()

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from hoviat.pki import keystore
+from hoviat.pki.letters import LetterVerdict, verify_letter_qr
 from hoviat.pki.models import CaKind, CertificateAuthority, ReceiptSigningKey, RevocationList
 from hoviat.pki.receipts import (
     ReceiptVerdict,
@@ -65,6 +66,11 @@ def receipt_verification_keys() -> dict[bytes, ec.EllipticCurvePublicKey]:
 def receipt_qr_verify(*, text: str, now: dt.datetime | None = None) -> ReceiptVerdict:
     """Verify a receipt's QR text against the keys this system publishes."""
     return verify_receipt_qr(text, receipt_verification_keys(), now or timezone.now())
+
+
+def decision_letter_qr_verify(*, text: str) -> LetterVerdict:
+    """Verify a citizenship decision letter's QR text against the keys this system publishes."""
+    return verify_letter_qr(text, receipt_verification_keys())
 
 
 def ca_current(kind: str) -> CertificateAuthority | None:
