@@ -361,6 +361,15 @@ CITIZENSHIP_APPEAL_DAYS = env_int("HOVIAT_CITIZENSHIP_APPEAL_DAYS", 30, minimum=
 CITIZENSHIP_DOCUMENT_MAX_BYTES = env_int(
     "HOVIAT_CITIZENSHIP_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
+# The matcher a case's face and fingers are looked up with (a dotted path; the simulator pairs
+# with enrolment's simulator device), and the score (0-100) from which a candidate is a
+# possible duplicate the case's officer must link or clear.
+CITIZENSHIP_BIOMETRIC_MATCHER = env_str(
+    "HOVIAT_CITIZENSHIP_BIOMETRIC_MATCHER", "hoviat.citizenship.matching.SimulatorMatcher"
+)
+CITIZENSHIP_BIOMETRIC_MATCH_THRESHOLD = env_int(
+    "HOVIAT_CITIZENSHIP_BIOMETRIC_MATCH_THRESHOLD", 40, minimum=1, maximum=100
+)
 IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
 # `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
 # prefixes, cities, holidays) after migrating; the test suite builds its own places instead.

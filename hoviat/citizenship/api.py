@@ -3,9 +3,12 @@ applicant signed in by SMS code, documents, inquiries with due dates, the counci
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -21,6 +24,7 @@ from hoviat.citizenship.models import (
     CaseStatus,
     Inquiry,
     Outcome,
+    PossibleDuplicate,
     Relation,
     VoteOutcome,
 )
@@ -143,6 +147,34 @@ class DecisionOut(Schema):
     letter_url: str | None
 
 
+class DuplicateOut(Schema):
+    id: int
+    case_number: str
+    other_case_number: str | None
+    national_code: str | None = Field(description="an enrolled citizen of the registry")
+    score: int
+    positions: list[int]
+    status: str
+    reason: str
+    found_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+def _duplicate_out(duplicate: PossibleDuplicate) -> dict:
+    return {
+        "id": duplicate.pk,
+        "case_number": duplicate.case.case_number,
+        "other_case_number": duplicate.other_case.case_number if duplicate.other_case else None,
+        "national_code": duplicate.citizen.national_code if duplicate.citizen else None,
+        "score": duplicate.score,
+        "positions": duplicate.positions,
+        "status": duplicate.status,
+        "reason": duplicate.reason,
+        "found_at": duplicate.found_at,
+        "resolved_at": duplicate.resolved_at,
+    }
+
+
 class CaseOut(Schema):
     case_number: str
     temporary_id: str
@@ -162,6 +194,8 @@ class CaseOut(Schema):
     decision: DecisionOut | None
     family: list[FamilyOut]
     people: list[PersonOut]
+    biometrics_captured: list[int] = Field(description="positions kept: 0 face, 1–10 fingers")
+    possible_duplicates: list[DuplicateOut] = Field(description="staff only; [] for a citizen")
 
 
 class CaseRowOut(Schema):
@@ -185,7 +219,7 @@ def _inquiry_out(inquiry: Inquiry) -> dict:
     }
 
 
-def _case_out(case: Case) -> dict:
+def _case_out(case: Case, *, staff: bool) -> dict:
     family = list(case.family.select_related("citizen").order_by("pk"))
     people = []
     if case.citizen_id is not None:
@@ -232,6 +266,19 @@ def _case_out(case: Case) -> dict:
         else None,
         "family": family,
         "people": people,
+        "biometrics_captured": list(
+            case.biometrics.exclude(sha256="")
+            .order_by("position")
+            .values_list("position", flat=True)
+        ),
+        "possible_duplicates": [
+            _duplicate_out(d)
+            for d in PossibleDuplicate.objects.filter(Q(case=case) | Q(other_case=case))
+            .select_related("case", "other_case", "citizen")
+            .order_by("pk")
+        ]
+        if staff
+        else [],
     }
 
 
@@ -350,7 +397,7 @@ def cases_list(
     summary="One case: its stage, documents, inquiries with due dates, decision, family",
 )
 def case_detail(request, case_number: str):
-    return _case_out(_case_for(request, case_number))
+    return _case_out(_case_for(request, case_number), staff=not _is_citizen(request))
 
 
 @router.post(
@@ -395,6 +442,117 @@ def document_get(request, case_number: str, document_id: int):
     data = services.document_read(document=document, actor=request.auth)
     # Cache-Control: no-store comes from core/headers.py, as for every page but public ones.
     return HttpResponse(data, content_type=document.content_type)
+
+
+class FingerIn(Schema):
+    position: int = Field(description="ISO/IEC 19794-4: 1 right thumb … 10 left little")
+    image: str | None = Field(None, description="base64 JPEG or PNG")
+    missing: str | None = Field(None, description="AMPUTATED | BANDAGED | UNABLE_TO_CAPTURE")
+
+
+class BiometricsIn(Schema):
+    device: bool = Field(False, description="capture all through the office's device")
+    face_image: str | None = Field(None, description="base64 JPEG or PNG, portrait 3:4")
+    fingerprints: list[FingerIn] = Field(default_factory=list, max_length=10)
+
+
+class BiometricsOut(Schema):
+    captured: list[int]
+    possible_duplicates: list[DuplicateOut]
+
+
+def _image(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    if text.startswith("data:"):
+        _, _, text = text.partition(",")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("تصویر به صورت base64 معتبر نیست.", code="IMAGE_BASE64") from None
+
+
+@router.post(
+    "/citizenship/cases/{case_number}/biometrics",
+    response={201: BiometricsOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="Capture the applicant's face and fingers (as enrolment), and search for duplicates",
+    description="Images as enrolment takes them (base64, each finger an image or a `missing` "
+    "reason), or `device: true` to capture through the office's device. The matcher searches "
+    "the registry's enrolments and the other open cases: each candidate is a possible "
+    "duplicate that blocks the council (409 `DUPLICATE_UNRESOLVED` on submit) until the case "
+    "officer links or clears it. 409 `BIOMETRICS_ALREADY_CAPTURED`; 422 `FACE_REQUIRED`, "
+    "`FINGERS_INCOMPLETE`, `IMAGE_*`.",
+)
+def case_biometrics(request, case_number: str, payload: BiometricsIn):
+    selectors.access_case_for(request.auth, case_number=case_number)
+    duplicates = services.case_biometrics_capture(
+        case_number=case_number,
+        biometrics=services.BiometricsIn(
+            device=payload.device,
+            face=_image(payload.face_image),
+            fingers={
+                f.position: image
+                for f in payload.fingerprints
+                if (image := _image(f.image)) is not None
+            },
+            missing={f.position: f.missing for f in payload.fingerprints if f.missing},
+        ),
+        officer=request.auth,
+    )
+    captured = selectors.case_by_number(case_number=case_number).biometrics.exclude(sha256="")
+    return Status(
+        201,
+        {
+            "captured": sorted(captured.values_list("position", flat=True)),
+            "possible_duplicates": [_duplicate_out(d) for d in duplicates],
+        },
+    )
+
+
+@router.get(
+    "/citizenship/duplicates",
+    response={200: list[DuplicateOut]},
+    auth=staff_auth,
+    summary="The review queue: possible duplicates of the cases in the officer's counties",
+)
+def duplicates_queue(request, status: str = "open"):
+    rows = selectors.possible_duplicates_for(request.auth, status=status or None)
+    return [_duplicate_out(d) for d in rows[:500]]
+
+
+class ResolveIn(Schema):
+    reason: str = Field("", max_length=4000)
+
+
+def _resolve(request, duplicate_id: int, payload: ResolveIn, *, link: bool):
+    duplicate = services.duplicate_resolve(
+        duplicate_id=duplicate_id, officer=request.auth, link=link, reason=payload.reason
+    )
+    return _duplicate_out(duplicate)
+
+
+@router.post(
+    "/citizenship/duplicates/{duplicate_id}/link",
+    response={200: DuplicateOut, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="The same person: link the case to the other case or citizen (written reasons)",
+    description="422 `RESOLUTION_REASON_REQUIRED`; 404 `DUPLICATE_NOT_FOUND` outside the "
+    "officer's counties; 409 once resolved.",
+)
+def duplicate_link(request, duplicate_id: int, payload: ResolveIn):
+    return _resolve(request, duplicate_id, payload, link=True)
+
+
+@router.post(
+    "/citizenship/duplicates/{duplicate_id}/clear",
+    response={200: DuplicateOut, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="Someone else: clear the possible duplicate (written reasons)",
+    description="422 `RESOLUTION_REASON_REQUIRED`; 404 `DUPLICATE_NOT_FOUND`; 409 once resolved.",
+)
+def duplicate_clear(request, duplicate_id: int, payload: ResolveIn):
+    return _resolve(request, duplicate_id, payload, link=False)
 
 
 class InquiryIn(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hoviat.citizenship.models import (
@@ -15,10 +15,12 @@ from hoviat.citizenship.models import (
     WAITING_INQUIRY_STATUSES,
     Case,
     DecisionLetter,
+    DuplicateStatus,
     FamilyMember,
     Function,
     Inquiry,
     InquiryStatus,
+    PossibleDuplicate,
     Post,
 )
 from hoviat.core.errors import NotFound
@@ -143,6 +145,37 @@ def may_see_cases(user: Any) -> bool:
 
 def may_file_in(user: Any, *, county_id: int) -> bool:
     return holds_post(user, county_id=county_id, function=Function.CASE_OFFICER)
+
+
+def duplicates_unresolved(case: Case) -> list[int]:
+    """The ids of the possible duplicates still open that name this case, on either side:
+    while any is, the case does not go to the council."""
+    return list(
+        PossibleDuplicate.objects.filter(
+            Q(case=case) | Q(other_case=case), status=DuplicateStatus.OPEN
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def possible_duplicates_for(user: Any, *, status: str | None = DuplicateStatus.OPEN):
+    """The review queue: possible duplicates of the cases in the counties where this member
+    of staff is a case officer, oldest first (all states with status=None)."""
+    rows = PossibleDuplicate.objects.filter(
+        case__residence_county_id__in=post_counties(user, Function.CASE_OFFICER)
+    )
+    if status:
+        rows = rows.filter(status=status)
+    return rows.select_related("case", "other_case", "citizen").order_by("found_at", "pk")
+
+
+def access_duplicate_for(user: Any, *, duplicate_id: int) -> PossibleDuplicate:
+    """A possible duplicate of a case in the officer's own county; otherwise NOT_FOUND."""
+    duplicate = possible_duplicates_for(user, status=None).filter(pk=duplicate_id).first()
+    if duplicate is None:
+        raise NotFound("این مورد در صف بررسی شما نیست.", code="DUPLICATE_NOT_FOUND")
+    return duplicate
 
 
 def decision_letter_latest(*, case: Case) -> DecisionLetter:

@@ -18,22 +18,29 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hoviat.citizenship import hooks, selectors
+from hoviat.citizenship.matching import matcher
 from hoviat.citizenship.models import (
     ANSWER_FUNCTION,
+    FACE_POSITION,
+    FINGER_POSITIONS,
+    MISSING_FINGER_REASONS,
     OPEN_STATUSES,
     OUTCOMES_OF,
     Agency,
     Basis,
     Case,
+    CaseBiometric,
     CaseStatus,
     DecisionLetter,
     Document,
     DocumentKind,
+    DuplicateStatus,
     FamilyMember,
     Function,
     Inquiry,
     InquiryStatus,
     LetterOutcome,
+    PossibleDuplicate,
     Relation,
     Vote,
     VoteOutcome,
@@ -49,14 +56,16 @@ from hoviat.core.text import is_persian_name, normalize_text, persian_digits
 from hoviat.core.transitions import transition
 from hoviat.notifications.services import sms_queue
 from hoviat.places.models import County
-from hoviat.registry.models import OwnershipSource
+from hoviat.registry.models import Citizen, OwnershipSource
 from hoviat.registry.services import NewCitizen, citizens_register, mobile_ownership_record
 
 __all__ = [
+    "BiometricsIn",
     "CaseDuplicate",
     "CaseIntake",
     "FamilyIn",
     "case_appeal",
+    "case_biometrics_capture",
     "case_court_ruling",
     "case_file",
     "case_submit",
@@ -64,6 +73,7 @@ __all__ = [
     "decision_letter_number_new",
     "document_add",
     "document_read",
+    "duplicate_resolve",
     "inquiry_answer",
     "inquiry_order",
     "inquiry_sample_taken",
@@ -98,6 +108,14 @@ class NotCouncilMember(AccessDenied):
 class AlreadyVoted(Conflict):
     code = "ALREADY_VOTED"
     default_detail = "شما در این نوبت به این پرونده رأی داده‌اید."
+
+
+class DuplicateUnresolved(Conflict):
+    code = "DUPLICATE_UNRESOLVED"
+    default_detail = (
+        "برای این پرونده احتمال تکرار (همان شخص در پرونده‌ای دیگر یا در ثبت احوال) بررسی نشده "
+        "است؛ تا کارشناس پرونده آن را پیوند ندهد یا رد نکند، پرونده به شورا نمی‌رود."
+    )
 
 
 class AppealWindowClosed(Conflict):
@@ -397,6 +415,182 @@ def document_read(*, document: Document, actor: Any) -> bytes:
     return data
 
 
+# --- Biometrics and possible duplicates ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BiometricsIn:
+    """What the office captured: the face and the fingers (position → image), each finger
+    not taken with its reason; or `device=True` to capture all through enrolment's device."""
+
+    face: bytes | None = None
+    fingers: dict[int, bytes] = field(default_factory=dict)
+    missing: dict[int, str] = field(default_factory=dict)
+    device: bool = False
+
+
+def _captured(case: Case, given: BiometricsIn) -> tuple[dict[int, bytes], dict[int, str], str]:
+    """position → image, position → missing reason, and the source; checked as enrolment
+    checks its captures (every finger accounted for)."""
+    if given.device:
+        initials = f"{case.first_name[:1]}. {case.last_name[:1]}."
+        captured = hooks.biometric_device_capture.first(person=case.temporary_id, initials=initials)
+        if captured is None:
+            raise DomainError(
+                "دستگاه ثبت زیست‌سنجی در دسترس نیست.", code="DEVICE_UNAVAILABLE", status=503
+            )
+        images = {FACE_POSITION: captured["face"], **captured["fingers"]}
+        missing = {p: "UNABLE_TO_CAPTURE" for p in FINGER_POSITIONS if p not in images}
+        return images, missing, "device"
+    if not given.face:
+        raise ValidationFailed("عکس چهره گرفته نشده است.", code="FACE_REQUIRED")
+    for position in [*given.fingers, *given.missing]:
+        if position not in FINGER_POSITIONS:
+            raise ValidationFailed(
+                "شمارهٔ انگشت باید از ۱ تا ۱۰ باشد.",
+                code="FINGER_POSITION_INVALID",
+                extra={"position": position},
+            )
+    for reason in given.missing.values():
+        if reason not in MISSING_FINGER_REASONS:
+            raise ValidationFailed(
+                "دلیل ثبت‌نشدن انگشت معتبر نیست.",
+                code="MISSING_REASON_INVALID",
+                extra={"reasons": list(MISSING_FINGER_REASONS)},
+            )
+    both = set(given.fingers) & set(given.missing)
+    unaccounted = [p for p in FINGER_POSITIONS if p not in given.fingers and p not in given.missing]
+    if both or unaccounted:
+        raise ValidationFailed(
+            "برای هر ده انگشت یا تصویر یا دلیل ثبت‌نشدن لازم است (نه هر دو).",
+            code="FINGERS_INCOMPLETE",
+            extra={"positions": sorted(both) + unaccounted},
+        )
+    return {FACE_POSITION: given.face, **given.fingers}, dict(given.missing), "upload"
+
+
+def case_biometrics_capture(
+    *, case_number: str, biometrics: BiometricsIn, officer: Any
+) -> list[PossibleDuplicate]:
+    """Keep the applicant's face and fingers (checked like enrolment's, sealed like the
+    documents) and search them with the matcher against the registry's enrolments and the
+    other open cases; each candidate over the threshold is a possible duplicate, found here
+    and audited. Once per case. Returns the possible duplicates found."""
+    found = selectors.case_by_number(case_number=case_number)
+    if not selectors.holds_post(
+        officer, county_id=found.residence_county_id, function=Function.CASE_OFFICER
+    ):
+        raise AccessDenied("شما کارشناس پرونده‌های این شهرستان نیستید.", code="NOT_CASE_OFFICER")
+    if found.status not in (CaseStatus.INTAKE, CaseStatus.MORE_EVIDENCE):
+        raise Conflict("در این مرحلهٔ پرونده زیست‌سنجی گرفته نمی‌شود.", code="CASE_NOT_OPEN")
+    images, missing, source = _captured(found, biometrics)
+    checked = {}
+    for position, data in images.items():
+        kind = "face" if position == FACE_POSITION else "finger"
+        checked[position] = hooks.biometric_image_check.first(data=data, kind=kind)
+        if checked[position] is None:
+            raise DomainError(
+                "بررسی تصویر در دسترس نیست.", code="IMAGE_CHECK_UNAVAILABLE", status=503
+            )
+    sealed = {position: hooks.document_seal.first(data=data) for position, data in images.items()}
+    if any(token is None for token in sealed.values()):
+        raise DomainError(
+            "نگهداری امن زیست‌سنجی در دسترس نیست.", code="DOCUMENT_STORE_UNAVAILABLE", status=503
+        )
+    uploader = officer.get_username()[:150]
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=found.pk)
+        if case.biometrics.exists():
+            raise Conflict(
+                "زیست‌سنجی این پرونده پیش‌تر گرفته شده است.", code="BIOMETRICS_ALREADY_CAPTURED"
+            )
+        rows = [
+            CaseBiometric(
+                case=case,
+                position=position,
+                source=source,
+                content_type=checked[position].content_type,
+                size=len(images[position]),
+                sha256=checked[position].sha256,
+                data=sealed[position],
+                captured_by=uploader,
+            )
+            for position in sorted(images)
+        ] + [
+            CaseBiometric(
+                case=case,
+                position=position,
+                source=source,
+                missing_reason=reason,
+                captured_by=uploader,
+            )
+            for position, reason in sorted(missing.items())
+        ]
+        CaseBiometric.objects.bulk_create(rows)
+        audit_record(
+            actor=officer,
+            action="citizenship_biometrics.captured",
+            obj=case,
+            data={"source": source, "captured": sorted(images), "missing": missing},
+        )
+        templates = {position: checked[position].sha256 for position in images}
+        duplicates = []
+        for candidate in matcher().search(case_id=case.pk, templates=templates):
+            if candidate.score < settings.CITIZENSHIP_BIOMETRIC_MATCH_THRESHOLD:
+                continue
+            citizen = (
+                Citizen.objects.filter(national_code=candidate.national_code).first()
+                if candidate.national_code
+                else None
+            )
+            if candidate.other_case_id is None and citizen is None:
+                continue  # an enrolment of a citizen the registry no longer holds
+            duplicate = PossibleDuplicate.objects.create(
+                case=case,
+                other_case_id=candidate.other_case_id,
+                citizen=citizen,
+                score=candidate.score,
+                positions=list(candidate.positions),
+            )
+            audit_record(
+                actor=officer,
+                action="citizenship_duplicate.found",
+                obj=duplicate,
+                data={
+                    "case": case.case_number,
+                    "other_case": candidate.other_case_id,
+                    "citizen": citizen.pk if citizen else None,
+                    "score": candidate.score,
+                },
+            )
+            duplicates.append(duplicate)
+    return duplicates
+
+
+def duplicate_resolve(
+    *, duplicate_id: int, officer: Any, link: bool, reason: str
+) -> PossibleDuplicate:
+    """An officer of the case's county links the possible duplicate (the same person) or
+    clears it (someone else), with written reasons (RESOLUTION_REASON_REQUIRED without)."""
+    duplicate = selectors.access_duplicate_for(officer, duplicate_id=duplicate_id)
+    reason = normalize_text(reason or "")
+    if len(reason) < 10:
+        raise ValidationFailed(
+            "دلیل پیوند یا رفع احتمال تکرار را بنویسید.", code="RESOLUTION_REASON_REQUIRED"
+        )
+    to = DuplicateStatus.LINKED if link else DuplicateStatus.CLEARED
+    return transition(
+        PossibleDuplicate,
+        pk=duplicate.pk,
+        to=to,
+        actor=officer,
+        reason=reason,
+        updates={"reason": reason, "resolved_at": timezone.now(), "resolved_by": officer},
+        action=f"citizenship_duplicate.{to}",
+        audit_data={"case": duplicate.case.case_number},
+    )
+
+
 # --- Inquiries ----------------------------------------------------------------------------
 
 _DAYS_SETTING: dict[str, str] = {
@@ -514,6 +708,9 @@ def case_submit(*, case_number: str, officer: Any) -> Case:
         pending = selectors.inquiries_pending(case)
         if pending:
             raise InquiriesPending(extra={"pending": pending})
+        unresolved = selectors.duplicates_unresolved(case)
+        if unresolved:
+            raise DuplicateUnresolved(extra={"possible_duplicates": unresolved})
         return transition(
             Case,
             obj=case,
@@ -558,6 +755,9 @@ def case_vote(*, case_number: str, member: Any, outcome: str, reasons: str) -> C
             )
         if Vote.objects.filter(case=case, member=member, round=case.decision_round).exists():
             raise AlreadyVoted()
+        unresolved = selectors.duplicates_unresolved(case)
+        if unresolved:  # flagged by another case's capture after this one was submitted
+            raise DuplicateUnresolved(extra={"possible_duplicates": unresolved})
         vote = Vote.objects.create(
             case=case, member=member, round=case.decision_round, outcome=outcome, reasons=reasons
         )
