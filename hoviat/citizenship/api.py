@@ -125,6 +125,7 @@ class InquiryOut(Schema):
     overdue: bool
     outcome: str
     answered_at: dt.datetime | None
+    overdue_flagged_at: dt.datetime | None
 
 
 class FamilyOut(Schema):
@@ -216,6 +217,7 @@ def _inquiry_out(inquiry: Inquiry) -> dict:
         "overdue": inquiry.status in WAITING_INQUIRY_STATUSES and inquiry.due_on < today_local(),
         "outcome": inquiry.outcome,
         "answered_at": inquiry.answered_at,
+        "overdue_flagged_at": inquiry.overdue_flagged_at,
     }
 
 
@@ -611,7 +613,7 @@ def inquiry_sample(request, inquiry_id: int):
     summary="Unanswered inquiries past their due date (the provincial director's list)",
 )
 def inquiries_overdue(request):
-    return [_inquiry_out(i) for i in selectors.overdue_inquiries(request.auth)[:500]]
+    return [_inquiry_out(i) for i in selectors.overdue_inquiries_for(user=request.auth)[:500]]
 
 
 @router.post(

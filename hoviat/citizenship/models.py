@@ -293,6 +293,8 @@ class Inquiry(models.Model):
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     note = models.TextField(blank=True)
+    # When the overdue sweep flagged it to the provincial director (once; services).
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "استعلام"

@@ -105,13 +105,21 @@ def inquiries_pending(case: Case) -> list[str]:
 
 def overdue_inquiries(user: Any) -> QuerySet[Inquiry]:
     """Inquiries still unanswered past their due date, of the cases this user may see."""
+    return overdue_inquiries_for(user=user)
+
+
+def overdue_inquiries_for(*, user: Any) -> QuerySet[Inquiry]:
+    """The overdue list for a page: inquiries still unanswered past their due date, of the
+    cases this user may see (a provincial director: the province's), longest overdue first,
+    with the case, its county and province at hand. `overdue_flagged_at` says when the sweep
+    (services.inquiries_overdue_flag) flagged each to the director; None until it runs."""
     return (
         Inquiry.objects.filter(
             status__in=WAITING_INQUIRY_STATUSES,
             due_on__lt=today_local(),
             case__in=cases_visible_to(user).values("pk"),
         )
-        .select_related("case", "case__residence_county")
+        .select_related("case", "case__residence_county", "case__residence_county__province")
         .order_by("due_on", "pk")
     )
 

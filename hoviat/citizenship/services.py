@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from hoviat.citizenship.models import (
     MISSING_FINGER_REASONS,
     OPEN_STATUSES,
     OUTCOMES_OF,
+    WAITING_INQUIRY_STATUSES,
     Agency,
     Basis,
     Case,
@@ -46,7 +48,7 @@ from hoviat.citizenship.models import (
     VoteOutcome,
 )
 from hoviat.citizenship.pdf import decision_letter_pdf
-from hoviat.core.audit import audit_record
+from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import AccessDenied, Conflict, DomainError, ValidationFailed
 from hoviat.core.jalali import today_local
@@ -58,6 +60,8 @@ from hoviat.notifications.services import sms_queue
 from hoviat.places.models import County
 from hoviat.registry.models import Citizen, OwnershipSource
 from hoviat.registry.services import NewCitizen, citizens_register, mobile_ownership_record
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "BiometricsIn",
@@ -74,6 +78,7 @@ __all__ = [
     "document_add",
     "document_read",
     "duplicate_resolve",
+    "inquiries_overdue_flag",
     "inquiry_answer",
     "inquiry_order",
     "inquiry_sample_taken",
@@ -686,6 +691,68 @@ def inquiry_sample_taken(*, inquiry_id: int, user: Any) -> Inquiry:
         action="citizenship_inquiry.sample_taken",
         audit_data={"case": inquiry.case.case_number},
     )
+
+
+@dataclass(frozen=True)
+class OverdueFlagged:
+    """What one overdue sweep flagged: the inquiries, and how many in each province."""
+
+    inquiry_ids: list[int]
+    by_province: dict[str, int]
+
+    def __str__(self) -> str:
+        per = ", ".join(f"{code}: {n}" for code, n in sorted(self.by_province.items()))
+        return f"overdue inquiries flagged: {len(self.inquiry_ids)}" + (f" ({per})" if per else "")
+
+
+def inquiries_overdue_flag(*, on: dt.date | None = None) -> OverdueFlagged:
+    """Flag to their provincial directors the inquiries still unanswered past their due date
+    that no sweep flagged before: each is marked once (overdue_flagged_at) with an audit row;
+    the director's list (selectors.overdue_inquiries_for) shows them, newest flags first, and
+    each province's count goes to the log as a warning after the commit (staff have no SMS
+    number in Hoviat). Running it again flags nothing new; two at once skip each other's rows."""
+    today = on or today_local()
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Inquiry.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status__in=WAITING_INQUIRY_STATUSES,
+                due_on__lt=today,
+                overdue_flagged_at__isnull=True,
+            )
+            .select_related("case__residence_county__province")
+            .order_by("pk")
+        )
+        if not rows:
+            return OverdueFlagged(inquiry_ids=[], by_province={})
+        ids = [row.pk for row in rows]
+        Inquiry.objects.filter(pk__in=ids).update(overdue_flagged_at=now)
+        audit_many(
+            actor=None,
+            rows=[
+                {
+                    "action": "citizenship_inquiry.overdue_flagged",
+                    "object_type": "citizenship.inquiry",
+                    "object_id": row.pk,
+                    "data": {
+                        "case": row.case.case_number,
+                        "agency": row.agency,
+                        "due_on": row.due_on.isoformat(),
+                        "province": row.case.residence_county.province.code,
+                    },
+                }
+                for row in rows
+            ],
+        )
+        by_province = dict(Counter(row.case.residence_county.province.code for row in rows))
+
+        def tell() -> None:
+            for code, n in sorted(by_province.items()):
+                logger.warning("citizenship: %s inquiries newly overdue in %s", n, code)
+
+        transaction.on_commit(tell)
+    return OverdueFlagged(inquiry_ids=ids, by_province=by_province)
 
 
 # --- To the council, and its decision -------------------------------------------------------
