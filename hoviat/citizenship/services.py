@@ -51,7 +51,7 @@ from hoviat.citizenship.pdf import decision_letter_pdf
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import AccessDenied, Conflict, DomainError, ValidationFailed
-from hoviat.core.jalali import today_local
+from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import is_persian_name, normalize_text, persian_digits
@@ -972,7 +972,9 @@ def case_court_ruling(
         if case.status != CaseStatus.APPEALED:
             raise Conflict("این پرونده در انتظار حکم دادگاه نیست.", code="CASE_NOT_APPEALED")
         to = CaseStatus.APPROVED if outcome == "overturned" else CaseStatus.REFUSAL_UPHELD
-        written = f"دادنامهٔ شمارهٔ {number} مورخ {ruling_date.isoformat()}: " + (
+        # Read by people (the letter, the case page): Persian digits and the Jalali date.
+        on = format_jalali(ruling_date, long=True)
+        written = f"دادنامهٔ شمارهٔ {persian_digits(number)} مورخ {on}: " + (
             "رد تصمیم شورا و تأیید تابعیت." if to == CaseStatus.APPROVED else "تأیید تصمیم شورا."
         )
         case = transition(
