@@ -232,3 +232,31 @@ def test_without_a_letter_signer_no_decision_is_taken(council_apis, case, monkey
     assert Vote.objects.count() == 1
     assert not Citizen.objects.exists() and not DecisionLetter.objects.exists()
     assert not SmsMessage.objects.filter(kind="citizenship_decided").exists()
+
+
+def test_hoviat_letter_verify_reads_the_pdf_and_checks_it_against_a_saved_key_list(
+    council_apis, case, applicant_api, client, tmp_path
+):
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    vote(council_apis[0], case, "refuse", REFUSAL)
+    vote(council_apis[1], case, "refuse", REFUSAL)
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(applicant_api.get(letter_url(case)).content)
+    keys = tmp_path / "receipt-keys.json"
+    keys.write_text(json.dumps(client.get("/pki/receipt-keys").json()))
+    out = io.StringIO()
+
+    call_command("letter", "verify", "--image", str(pdf), "--keys", str(keys), stdout=out)
+
+    printed = out.getvalue()
+    assert "status:         valid" in printed
+    assert case.case_number in printed and "refused" in printed
+    letter = DecisionLetter.objects.get()
+    assert f"appeal until:   {letter.appeal_closes_on.isoformat()}" in printed
+    with pytest.raises(CommandError) as raised:
+        call_command("letter", "verify", letter.qr_text[:-6], stdout=io.StringIO())
+    assert raised.value.returncode == 1
