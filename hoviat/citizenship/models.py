@@ -422,7 +422,7 @@ class DuplicateStatus(models.TextChoices):
 
 class PossibleDuplicate(models.Model):
     """The matcher found the case's biometrics in another open case or in an enrolment of the
-    registry. Until an officer of the case's county links it (the same person) or clears it
+    registry. Until a case officer of either case's county links it (the same person) or clears it
     (someone else), with written reasons, neither case goes to the council."""
 
     TRANSITIONS = {

@@ -168,10 +168,11 @@ def duplicates_unresolved(case: Case) -> list[int]:
 
 
 def possible_duplicates_for(user: Any, *, status: str | None = DuplicateStatus.OPEN):
-    """The review queue: possible duplicates of the cases in the counties where this member
-    of staff is a case officer, oldest first (all states with status=None)."""
+    """The review queue: possible duplicates naming a case (on either side) in a county where
+    this member of staff is a case officer, oldest first (all states with status=None)."""
+    counties = post_counties(user, Function.CASE_OFFICER)
     rows = PossibleDuplicate.objects.filter(
-        case__residence_county_id__in=post_counties(user, Function.CASE_OFFICER)
+        Q(case__residence_county_id__in=counties) | Q(other_case__residence_county_id__in=counties)
     )
     if status:
         rows = rows.filter(status=status)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hoviat.citizenship import hooks, selectors
@@ -474,6 +474,19 @@ def _captured(case: Case, given: BiometricsIn) -> tuple[dict[int, bytes], dict[i
     return {FACE_POSITION: given.face, **given.fingers}, dict(given.missing), "upload"
 
 
+# Two captures of the same person at once would each search before the other's rows are
+# committed and find nothing: on PostgreSQL a transaction-level advisory lock makes the
+# keep-and-search step of captures take turns (a capture is seconds at a counter; the search
+# is short). SQLite takes its one write lock at the first insert, which has the same effect.
+_BIOMETRIC_SEARCH_LOCK = 0x43495A42  # "CIZB"
+
+
+def _biometric_search_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BIOMETRIC_SEARCH_LOCK])
+
+
 def case_biometrics_capture(
     *, case_number: str, biometrics: BiometricsIn, officer: Any
 ) -> list[PossibleDuplicate]:
@@ -488,6 +501,10 @@ def case_biometrics_capture(
         raise AccessDenied("شما کارشناس پرونده‌های این شهرستان نیستید.", code="NOT_CASE_OFFICER")
     if found.status not in (CaseStatus.INTAKE, CaseStatus.MORE_EVIDENCE):
         raise Conflict("در این مرحلهٔ پرونده زیست‌سنجی گرفته نمی‌شود.", code="CASE_NOT_OPEN")
+    if found.biometrics.exists():  # again under the lock below; here before costly checks
+        raise Conflict(
+            "زیست‌سنجی این پرونده پیش‌تر گرفته شده است.", code="BIOMETRICS_ALREADY_CAPTURED"
+        )
     images, missing, source = _captured(found, biometrics)
     checked = {}
     for position, data in images.items():
@@ -504,6 +521,7 @@ def case_biometrics_capture(
         )
     uploader = officer.get_username()[:150]
     with transaction.atomic():
+        _biometric_search_lock()
         case = Case.objects.select_for_update().get(pk=found.pk)
         if case.biometrics.exists():
             raise Conflict(
@@ -575,7 +593,7 @@ def case_biometrics_capture(
 def duplicate_resolve(
     *, duplicate_id: int, officer: Any, link: bool, reason: str
 ) -> PossibleDuplicate:
-    """An officer of the case's county links the possible duplicate (the same person) or
+    """An officer of either case's county links the possible duplicate (the same person) or
     clears it (someone else), with written reasons (RESOLUTION_REASON_REQUIRED without)."""
     duplicate = selectors.access_duplicate_for(officer, duplicate_id=duplicate_id)
     reason = normalize_text(reason or "")

@@ -263,3 +263,32 @@ def test_an_officer_of_another_county_neither_sees_nor_resolves_the_queue(hamid_
     )
     assert answer.status_code == 404 and answer.json()["code"] == "DUPLICATE_NOT_FOUND"
     assert PossibleDuplicate.objects.get().status == "open"
+
+
+def test_a_duplicate_across_two_counties_is_in_both_officers_queues(
+    hamid_api, ready, zabol_officer_api, zabol
+):
+    here = ready()
+    capture(hamid_api, here, body_of("one person"))
+    number = zabol_officer_api.post(
+        "/api/v1/citizenship/cases",
+        case_body(zabol, first_name="عبدالرحمن", family=[]),
+        "application/json",
+    ).json()["case_number"]
+    there = Case.objects.get(case_number=number)
+
+    found = capture(zabol_officer_api, there, body_of("one person")).json()
+    duplicate = found["possible_duplicates"][0]
+
+    assert duplicate["other_case_number"] == here.case_number
+    for api in (hamid_api, zabol_officer_api):
+        assert [d["id"] for d in api.get("/api/v1/citizenship/duplicates").json()] == [
+            duplicate["id"]
+        ]
+    cleared = hamid_api.post(
+        f"/api/v1/citizenship/duplicates/{duplicate['id']}/clear",
+        {"reason": CLEARED},
+        "application/json",
+    )
+    assert cleared.status_code == 200
+    assert submit(hamid_api, here).json()["status"] == "awaiting_decision"

@@ -1,18 +1,30 @@
-"""Races on PostgreSQL: the same person filed twice at once, and the council's last votes cast
-at once (one decision, one letter, one set of national codes)."""
+"""Races on PostgreSQL: the same person filed twice at once, the council's last votes cast at
+once (one decision, one letter, one set of national codes), and one person's biometrics
+captured in two cases at once (still found)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 
 import pytest
 
-from hoviat.citizenship.models import Case, DecisionLetter, Vote
-from hoviat.citizenship.services import CaseDuplicate, CaseIntake, FamilyIn, case_file, case_vote
-from hoviat.citizenship.tests.conftest import APPLICANT_MOBILE
+from hoviat.citizenship.models import Case, DecisionLetter, PossibleDuplicate, Vote
+from hoviat.citizenship.services import (
+    BiometricsIn,
+    CaseDuplicate,
+    CaseIntake,
+    FamilyIn,
+    case_biometrics_capture,
+    case_file,
+    case_vote,
+)
+from hoviat.citizenship.tests.conftest import APPLICANT_MOBILE, case_body
 from hoviat.citizenship.tests.test_decision import REASONS, awaiting_decision
 from hoviat.citizenship.tests.test_issuance_race import _race
 from hoviat.core.errors import Conflict
+from hoviat.enrolment.devices import SimulatorDevice, capture_all
 from hoviat.notifications.models import SmsMessage
 from hoviat.registry.models import Citizen
 
@@ -79,3 +91,44 @@ def test_the_last_votes_cast_at_once_decide_once(
     assert Citizen.objects.count() == 3
     assert DecisionLetter.objects.count() == 1
     assert SmsMessage.objects.filter(kind="citizenship_decided").count() == 1
+
+
+def test_the_same_person_captured_in_two_cases_at_once_is_still_found(
+    hamid_api, zahedan, hamid, monkeypatch
+):
+    from hoviat.citizenship.matching import SimulatorMatcher
+
+    search = SimulatorMatcher.search
+    both_written = threading.Barrier(2)
+
+    def slow_search(self, **kwargs):
+        # Without the search lock both captures would be here together, each with its rows
+        # written and not committed; with it, the first gives up waiting and goes on alone.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_written.wait(timeout=2)
+        return search(self, **kwargs)
+
+    monkeypatch.setattr(SimulatorMatcher, "search", slow_search)
+    cases = [
+        Case.objects.get(
+            case_number=hamid_api.post(
+                "/api/v1/citizenship/cases",
+                case_body(zahedan, first_name=name, family=[]),
+                "application/json",
+            ).json()["case_number"]
+        )
+        for name in ("حسن", "حسین")
+    ]
+    captured = capture_all(SimulatorDevice(person="one person"))
+    given = BiometricsIn(face=captured["face"], fingers=captured["fingers"])
+
+    results = _race(
+        2,
+        lambda i: case_biometrics_capture(
+            case_number=cases[i].case_number, biometrics=given, officer=hamid
+        ),
+    )
+
+    assert all(isinstance(r, list) for r in results), results
+    duplicate = PossibleDuplicate.objects.get()
+    assert {duplicate.case_id, duplicate.other_case_id} == {c.pk for c in cases}
