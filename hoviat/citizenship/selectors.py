@@ -167,6 +167,23 @@ def duplicates_unresolved(case: Case) -> list[int]:
     )
 
 
+def linked_registrations(case: Case) -> list[str]:
+    """The national codes this case's applicant already holds, by the officers' links: an
+    enrolled citizen linked to the case, or the person registered by a linked case (on either
+    side). Approving the case would give them a second code."""
+    codes: set[str] = set()
+    linked = PossibleDuplicate.objects.filter(
+        Q(case=case) | Q(other_case=case), status=DuplicateStatus.LINKED
+    ).select_related("citizen", "case__citizen", "other_case__citizen")
+    for duplicate in linked:
+        if duplicate.citizen is not None:
+            codes.add(duplicate.citizen.national_code)
+        other = duplicate.other_case if duplicate.case_id == case.pk else duplicate.case
+        if other is not None and other.citizen is not None:
+            codes.add(other.citizen.national_code)
+    return sorted(codes)
+
+
 def possible_duplicates_for(user: Any, *, status: str | None = DuplicateStatus.OPEN):
     """The review queue: possible duplicates naming a case (on either side) in a county where
     this member of staff is a case officer, oldest first (all states with status=None)."""

@@ -123,6 +123,14 @@ class DuplicateUnresolved(Conflict):
     )
 
 
+class PersonAlreadyRegistered(Conflict):
+    code = "PERSON_ALREADY_REGISTERED"
+    default_detail = (
+        "متقاضی همان شخصی شناخته شده که پیش‌تر در ثبت احوال ثبت شده است؛ تأیید تابعیت به او "
+        "کد ملی دوم می‌داد. پرونده را رد کنید یا پیوند را بازبینی کنید."
+    )
+
+
 class AppealWindowClosed(Conflict):
     code = "APPEAL_WINDOW_CLOSED"
     default_detail = "مهلت اعتراض به این تصمیم گذشته است."
@@ -843,6 +851,9 @@ def case_vote(*, case_number: str, member: Any, outcome: str, reasons: str) -> C
         unresolved = selectors.duplicates_unresolved(case)
         if unresolved:  # flagged by another case's capture after this one was submitted
             raise DuplicateUnresolved(extra={"possible_duplicates": unresolved})
+        registered = selectors.linked_registrations(case)
+        if outcome == VoteOutcome.APPROVE and registered:
+            raise PersonAlreadyRegistered(extra={"national_codes": registered})
         vote = Vote.objects.create(
             case=case, member=member, round=case.decision_round, outcome=outcome, reasons=reasons
         )

@@ -197,7 +197,9 @@ def test_the_same_person_in_two_open_cases_waits_for_review_before_the_council(
     assert vote(council_apis[0], first).status_code == 200
 
 
-def test_an_enrolled_citizen_filing_again_is_found_in_the_registry_and_linked(hamid_api, ready):
+def test_an_enrolled_citizen_filing_again_is_found_in_the_registry_and_linked(
+    hamid_api, ready, council_apis
+):
     citizen = CitizenFactory()
     enrolment = EnrolmentFactory(application__citizen=citizen)
     captured = capture_all(simulator_for(citizen=citizen))
@@ -236,6 +238,9 @@ def test_an_enrolled_citizen_filing_again_is_found_in_the_registry_and_linked(ha
     shown = hamid_api.get(f"/api/v1/citizenship/cases/{case.case_number}").json()
     assert shown["possible_duplicates"][0]["national_code"] == citizen.national_code
     assert AuditEntry.objects.filter(action="citizenship_duplicate.linked").count() == 1
+    assert submit(hamid_api, case).status_code == 200
+    refused = vote(council_apis[0], case)
+    assert refused.status_code == 409 and refused.json()["code"] == "PERSON_ALREADY_REGISTERED"
 
 
 def test_a_low_score_is_not_a_possible_duplicate(hamid_api, ready, settings):
@@ -292,3 +297,31 @@ def test_a_duplicate_across_two_counties_is_in_both_officers_queues(
     )
     assert cleared.status_code == 200
     assert submit(hamid_api, here).json()["status"] == "awaiting_decision"
+
+
+def test_a_case_linked_to_a_registered_person_cannot_be_approved_only_refused(
+    hamid_api, ready, council_apis
+):
+    first, second = ready(), ready(first_name="عبدالرحمن", family=[])
+    capture(hamid_api, first, body_of("one person"))
+    duplicate = capture(hamid_api, second, body_of("one person")).json()["possible_duplicates"][0]
+    hamid_api.post(
+        f"/api/v1/citizenship/duplicates/{duplicate['id']}/link",
+        {"reason": "همان شخص با دو نام: چهره و ده انگشت یکی است."},
+        "application/json",
+    )
+    assert submit(hamid_api, first).status_code == 200
+    vote(council_apis[0], first)
+    assert vote(council_apis[1], first).json()["status"] == "issued"
+    code = Case.objects.get(pk=first.pk).citizen.national_code
+
+    assert submit(hamid_api, second).status_code == 200
+    refused = vote(council_apis[0], second)
+
+    assert refused.status_code == 409, refused.content
+    assert refused.json()["code"] == "PERSON_ALREADY_REGISTERED"
+    assert refused.json()["national_codes"] == [code]
+    assert Case.objects.get(pk=second.pk).status == "awaiting_decision"
+    reasons = "این شخص پیش‌تر با پروندهٔ دیگری ثبت شده است."
+    vote(council_apis[0], second, "refuse", reasons)
+    assert vote(council_apis[1], second, "refuse", reasons).json()["status"] == "refused"
