@@ -446,19 +446,19 @@ def document_get(request, case_number: str, document_id: int):
     return HttpResponse(data, content_type=document.content_type)
 
 
-class FingerIn(Schema):
+class CaseFingerIn(Schema):
     position: int = Field(description="ISO/IEC 19794-4: 1 right thumb … 10 left little")
     image: str | None = Field(None, description="base64 JPEG or PNG")
     missing: str | None = Field(None, description="AMPUTATED | BANDAGED | UNABLE_TO_CAPTURE")
 
 
-class BiometricsIn(Schema):
+class CaseBiometricsIn(Schema):
     device: bool = Field(False, description="capture all through the office's device")
     face_image: str | None = Field(None, description="base64 JPEG or PNG, portrait 3:4")
-    fingerprints: list[FingerIn] = Field(default_factory=list, max_length=10)
+    fingerprints: list[CaseFingerIn] = Field(default_factory=list, max_length=10)
 
 
-class BiometricsOut(Schema):
+class CaseBiometricsOut(Schema):
     captured: list[int]
     possible_duplicates: list[DuplicateOut]
 
@@ -476,7 +476,7 @@ def _image(text: str | None) -> bytes | None:
 
 @router.post(
     "/citizenship/cases/{case_number}/biometrics",
-    response={201: BiometricsOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    response={201: CaseBiometricsOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     auth=staff_auth,
     summary="Capture the applicant's face and fingers (as enrolment), and search for duplicates",
     description="Images as enrolment takes them (base64, each finger an image or a `missing` "
@@ -486,7 +486,7 @@ def _image(text: str | None) -> bytes | None:
     "officer links or clears it. 409 `BIOMETRICS_ALREADY_CAPTURED`; 422 `FACE_REQUIRED`, "
     "`FINGERS_INCOMPLETE`, `IMAGE_*`.",
 )
-def case_biometrics(request, case_number: str, payload: BiometricsIn):
+def case_biometrics(request, case_number: str, payload: CaseBiometricsIn):
     selectors.access_case_for(request.auth, case_number=case_number)
     duplicates = services.case_biometrics_capture(
         case_number=case_number,
