@@ -621,7 +621,9 @@ def inquiries_overdue(request):
     response={200: CaseFiledOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     auth=staff_auth,
     summary="Send the case to the county council (documents complete, inquiries answered)",
-    description="422 `DOCUMENTS_MISSING` (with `missing`) or `INQUIRIES_PENDING` (`pending`).",
+    description="422 `DOCUMENTS_MISSING` (with `missing`) or `INQUIRIES_PENDING` (`pending`); "
+    "409 `DUPLICATE_UNRESOLVED` (with `possible_duplicates`) while a possible duplicate of the "
+    "case waits for review.",
 )
 def case_submit(request, case_number: str):
     selectors.access_case_for(request.auth, case_number=case_number)
@@ -651,8 +653,12 @@ def _decided_out(case: Case) -> dict:
     response={200: VotedOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     auth=staff_auth,
     summary="A council member's vote (written reasons required); decided at the quorum",
-    description="403 `NOT_COUNCIL_MEMBER`, 409 `ALREADY_VOTED`, 422 `REASONS_REQUIRED`. On "
-    "approval the person and family are registered at once (see `people` on the case).",
+    description="403 `NOT_COUNCIL_MEMBER`, 409 `ALREADY_VOTED`, `DUPLICATE_UNRESOLVED`, "
+    "`PERSON_ALREADY_REGISTERED` (an approval of a case linked to someone registered), 422 "
+    "`REASONS_REQUIRED`. On approval the person and family are registered at once (see "
+    "`people` on the case). Each decision writes the applicant's letter "
+    "(`decision_letter_url`, a PDF with a signed QR) and an SMS; with no key to sign it, 503 "
+    "and nothing is decided.",
 )
 def case_vote(request, case_number: str, payload: VoteIn):
     case = services.case_vote(
