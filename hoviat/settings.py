@@ -614,6 +614,8 @@ REQUEST_UPLOAD_MAX_BYTES = env_int(
 )
 REQUEST_UPLOAD_PATHS = [
     r"/api/v1/enrolments(/|$)",
+    # A citizenship case's scanned documents and its face and ten fingers (as enrolment's).
+    r"/api/v1/citizenship/cases/[^/]+/(documents|biometrics)$",
     r"/api/v1/.*/handover(/|$)",
     r"/office/enrolments/",
     r"/office/delivery/handover/",

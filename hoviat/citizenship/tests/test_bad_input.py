@@ -120,3 +120,49 @@ def test_an_appeal_is_taken_up_to_the_windows_last_day_and_not_after(
         assert Case.objects.get().status == "refused" and Case.objects.get().appeal_grounds == ""
     else:
         assert Case.objects.get().status == "appealed"
+
+
+def noisy_png(width: int, height: int) -> bytes:
+    """A scan that does not compress: random pixels, several megabytes as PNG."""
+    import io
+    import os
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_scan_of_a_few_megabytes_is_taken_as_enrolment_takes_its_images(filed, hamid_api):
+    # Over the 1 MB every other API request is held to, under the document limit (5 MB).
+    data = noisy_png(900, 1200)
+    assert 1024 * 1024 < len(data) < 5 * 1024 * 1024
+
+    answer = hamid_api.post(
+        f"/api/v1/citizenship/cases/{filed.case_number}/documents",
+        {"kind": "father_documents", "file": SimpleUploadedFile("scan.png", data)},
+    )
+
+    assert answer.status_code == 201, answer.content[:300]
+    assert Document.objects.get().size == len(data)
+
+
+def test_a_capture_of_more_than_a_megabyte_is_taken(filed, hamid_api):
+    import base64
+
+    from hoviat.citizenship.models import CaseBiometric
+
+    face = noisy_png(600, 800)
+    finger = base64.b64encode(noisy_png(400, 500)).decode()
+    body = {
+        "face_image": base64.b64encode(face).decode(),
+        "fingerprints": [{"position": p, "image": finger} for p in range(1, 11)],
+    }
+
+    answer = hamid_api.post(
+        f"/api/v1/citizenship/cases/{filed.case_number}/biometrics", body, "application/json"
+    )
+
+    assert answer.status_code == 201, answer.content[:300]
+    assert CaseBiometric.objects.filter(case=filed).count() == 11
