@@ -13,6 +13,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from hoviat.applications.services import applications_expire_unpaid
 from hoviat.booking.services import bookings_sweep, slots_generate_all
+from hoviat.citizenship.services import inquiries_overdue_flag
 from hoviat.core.audit_tree import audit_checkpoint
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import today_local
@@ -70,6 +71,12 @@ def bookings_sweep_every_minute() -> None:
 @db_periodic_task(crontab(hour="0", minute="30"))
 def slots_generate_daily() -> None:
     slots_generate_all()
+
+
+@db_periodic_task(crontab(hour="6", minute="5"))
+def citizenship_overdue_flag_daily() -> None:
+    # Due dates are whole days: once a morning, before the directors' working day.
+    inquiries_overdue_flag()
 
 
 @db_periodic_task(crontab(hour="2", minute="10"))

@@ -367,6 +367,15 @@ CITIZENSHIP_DOCUMENT_MAX_BYTES = env_int(
 GRIEVANCE_DUE_DAYS = env_int("HOVIAT_GRIEVANCE_DUE_DAYS", 7, minimum=1)
 GRIEVANCE_LOOKUP_RATE_PER_MINUTE = env_int("HOVIAT_GRIEVANCE_LOOKUP_RATE_PER_MINUTE", 20, minimum=1)
 GRIEVANCE_FILINGS_PER_DAY = env_int("HOVIAT_GRIEVANCE_FILINGS_PER_DAY", 10, minimum=1)
+# The matcher a case's face and fingers are looked up with (a dotted path; the simulator pairs
+# with enrolment's simulator device), and the score (0-100) from which a candidate is a
+# possible duplicate the case's officer must link or clear.
+CITIZENSHIP_BIOMETRIC_MATCHER = env_str(
+    "HOVIAT_CITIZENSHIP_BIOMETRIC_MATCHER", "hoviat.citizenship.matching.SimulatorMatcher"
+)
+CITIZENSHIP_BIOMETRIC_MATCH_THRESHOLD = env_int(
+    "HOVIAT_CITIZENSHIP_BIOMETRIC_MATCH_THRESHOLD", 40, minimum=1, maximum=100
+)
 IMPORT_BATCH_SIZE = env_int("HOVIAT_IMPORT_BATCH_SIZE", 5000, minimum=1)
 # `hoviat migrate` loads the shipped reference data (provinces, counties, national-code
 # prefixes, cities, holidays) after migrating; the test suite builds its own places instead.
@@ -611,6 +620,8 @@ REQUEST_UPLOAD_MAX_BYTES = env_int(
 )
 REQUEST_UPLOAD_PATHS = [
     r"/api/v1/enrolments(/|$)",
+    # A citizenship case's scanned documents and its face and ten fingers (as enrolment's).
+    r"/api/v1/citizenship/cases/[^/]+/(documents|biometrics)$",
     r"/api/v1/.*/handover(/|$)",
     r"/office/enrolments/",
     r"/office/delivery/handover/",

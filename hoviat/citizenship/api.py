@@ -3,9 +3,12 @@ applicant signed in by SMS code, documents, inquiries with due dates, the counci
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -21,6 +24,7 @@ from hoviat.citizenship.models import (
     CaseStatus,
     Inquiry,
     Outcome,
+    PossibleDuplicate,
     Relation,
     VoteOutcome,
 )
@@ -121,6 +125,7 @@ class InquiryOut(Schema):
     overdue: bool
     outcome: str
     answered_at: dt.datetime | None
+    overdue_flagged_at: dt.datetime | None
 
 
 class FamilyOut(Schema):
@@ -140,6 +145,35 @@ class DecisionOut(Schema):
     status: str
     reasons: str
     decided_at: dt.datetime | None
+    letter_url: str | None
+
+
+class DuplicateOut(Schema):
+    id: int
+    case_number: str
+    other_case_number: str | None
+    national_code: str | None = Field(description="an enrolled citizen of the registry")
+    score: int
+    positions: list[int]
+    status: str
+    reason: str
+    found_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+def _duplicate_out(duplicate: PossibleDuplicate) -> dict:
+    return {
+        "id": duplicate.pk,
+        "case_number": duplicate.case.case_number,
+        "other_case_number": duplicate.other_case.case_number if duplicate.other_case else None,
+        "national_code": duplicate.citizen.national_code if duplicate.citizen else None,
+        "score": duplicate.score,
+        "positions": duplicate.positions,
+        "status": duplicate.status,
+        "reason": duplicate.reason,
+        "found_at": duplicate.found_at,
+        "resolved_at": duplicate.resolved_at,
+    }
 
 
 class CaseOut(Schema):
@@ -161,6 +195,8 @@ class CaseOut(Schema):
     decision: DecisionOut | None
     family: list[FamilyOut]
     people: list[PersonOut]
+    biometrics_captured: list[int] = Field(description="positions kept: 0 face, 1–10 fingers")
+    possible_duplicates: list[DuplicateOut] = Field(description="staff only; [] for a citizen")
 
 
 class CaseRowOut(Schema):
@@ -181,10 +217,11 @@ def _inquiry_out(inquiry: Inquiry) -> dict:
         "overdue": inquiry.status in WAITING_INQUIRY_STATUSES and inquiry.due_on < today_local(),
         "outcome": inquiry.outcome,
         "answered_at": inquiry.answered_at,
+        "overdue_flagged_at": inquiry.overdue_flagged_at,
     }
 
 
-def _case_out(case: Case) -> dict:
+def _case_out(case: Case, *, staff: bool) -> dict:
     family = list(case.family.select_related("citizen").order_by("pk"))
     people = []
     if case.citizen_id is not None:
@@ -225,11 +262,25 @@ def _case_out(case: Case) -> dict:
             "status": case.status,
             "reasons": case.decision_reasons,
             "decided_at": case.decided_at,
+            "letter_url": selectors.decision_letter_url(case) if case.letters.exists() else None,
         }
         if decided and case.decided_at
         else None,
         "family": family,
         "people": people,
+        "biometrics_captured": list(
+            case.biometrics.exclude(sha256="")
+            .order_by("position")
+            .values_list("position", flat=True)
+        ),
+        "possible_duplicates": [
+            _duplicate_out(d)
+            for d in PossibleDuplicate.objects.filter(Q(case=case) | Q(other_case=case))
+            .select_related("case", "other_case", "citizen")
+            .order_by("pk")
+        ]
+        if staff
+        else [],
     }
 
 
@@ -348,7 +399,7 @@ def cases_list(
     summary="One case: its stage, documents, inquiries with due dates, decision, family",
 )
 def case_detail(request, case_number: str):
-    return _case_out(_case_for(request, case_number))
+    return _case_out(_case_for(request, case_number), staff=not _is_citizen(request))
 
 
 @router.post(
@@ -393,6 +444,117 @@ def document_get(request, case_number: str, document_id: int):
     data = services.document_read(document=document, actor=request.auth)
     # Cache-Control: no-store comes from core/headers.py, as for every page but public ones.
     return HttpResponse(data, content_type=document.content_type)
+
+
+class CaseFingerIn(Schema):
+    position: int = Field(description="ISO/IEC 19794-4: 1 right thumb … 10 left little")
+    image: str | None = Field(None, description="base64 JPEG or PNG")
+    missing: str | None = Field(None, description="AMPUTATED | BANDAGED | UNABLE_TO_CAPTURE")
+
+
+class CaseBiometricsIn(Schema):
+    device: bool = Field(False, description="capture all through the office's device")
+    face_image: str | None = Field(None, description="base64 JPEG or PNG, portrait 3:4")
+    fingerprints: list[CaseFingerIn] = Field(default_factory=list, max_length=10)
+
+
+class CaseBiometricsOut(Schema):
+    captured: list[int]
+    possible_duplicates: list[DuplicateOut]
+
+
+def _image(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    if text.startswith("data:"):
+        _, _, text = text.partition(",")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("تصویر به صورت base64 معتبر نیست.", code="IMAGE_BASE64") from None
+
+
+@router.post(
+    "/citizenship/cases/{case_number}/biometrics",
+    response={201: CaseBiometricsOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="Capture the applicant's face and fingers (as enrolment), and search for duplicates",
+    description="Images as enrolment takes them (base64, each finger an image or a `missing` "
+    "reason), or `device: true` to capture through the office's device. The matcher searches "
+    "the registry's enrolments and the other open cases: each candidate is a possible "
+    "duplicate that blocks the council (409 `DUPLICATE_UNRESOLVED` on submit) until the case "
+    "officer links or clears it. 409 `BIOMETRICS_ALREADY_CAPTURED`; 422 `FACE_REQUIRED`, "
+    "`FINGERS_INCOMPLETE`, `IMAGE_*`.",
+)
+def case_biometrics(request, case_number: str, payload: CaseBiometricsIn):
+    selectors.access_case_for(request.auth, case_number=case_number)
+    duplicates = services.case_biometrics_capture(
+        case_number=case_number,
+        biometrics=services.BiometricsIn(
+            device=payload.device,
+            face=_image(payload.face_image),
+            fingers={
+                f.position: image
+                for f in payload.fingerprints
+                if (image := _image(f.image)) is not None
+            },
+            missing={f.position: f.missing for f in payload.fingerprints if f.missing},
+        ),
+        officer=request.auth,
+    )
+    captured = selectors.case_by_number(case_number=case_number).biometrics.exclude(sha256="")
+    return Status(
+        201,
+        {
+            "captured": sorted(captured.values_list("position", flat=True)),
+            "possible_duplicates": [_duplicate_out(d) for d in duplicates],
+        },
+    )
+
+
+@router.get(
+    "/citizenship/duplicates",
+    response={200: list[DuplicateOut]},
+    auth=staff_auth,
+    summary="The review queue: possible duplicates of the cases in the officer's counties",
+)
+def duplicates_queue(request, status: str = "open"):
+    rows = selectors.possible_duplicates_for(request.auth, status=status or None)
+    return [_duplicate_out(d) for d in rows[:500]]
+
+
+class ResolveIn(Schema):
+    reason: str = Field("", max_length=4000)
+
+
+def _resolve(request, duplicate_id: int, payload: ResolveIn, *, link: bool):
+    duplicate = services.duplicate_resolve(
+        duplicate_id=duplicate_id, officer=request.auth, link=link, reason=payload.reason
+    )
+    return _duplicate_out(duplicate)
+
+
+@router.post(
+    "/citizenship/duplicates/{duplicate_id}/link",
+    response={200: DuplicateOut, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="The same person: link the case to the other case or citizen (written reasons)",
+    description="422 `RESOLUTION_REASON_REQUIRED`; 404 `DUPLICATE_NOT_FOUND` outside the "
+    "officer's counties; 409 once resolved.",
+)
+def duplicate_link(request, duplicate_id: int, payload: ResolveIn):
+    return _resolve(request, duplicate_id, payload, link=True)
+
+
+@router.post(
+    "/citizenship/duplicates/{duplicate_id}/clear",
+    response={200: DuplicateOut, 404: Problem, 409: Problem, 422: Problem},
+    auth=staff_auth,
+    summary="Someone else: clear the possible duplicate (written reasons)",
+    description="422 `RESOLUTION_REASON_REQUIRED`; 404 `DUPLICATE_NOT_FOUND`; 409 once resolved.",
+)
+def duplicate_clear(request, duplicate_id: int, payload: ResolveIn):
+    return _resolve(request, duplicate_id, payload, link=False)
 
 
 class InquiryIn(Schema):
@@ -451,7 +613,7 @@ def inquiry_sample(request, inquiry_id: int):
     summary="Unanswered inquiries past their due date (the provincial director's list)",
 )
 def inquiries_overdue(request):
-    return [_inquiry_out(i) for i in selectors.overdue_inquiries(request.auth)[:500]]
+    return [_inquiry_out(i) for i in selectors.overdue_inquiries_for(user=request.auth)[:500]]
 
 
 @router.post(
@@ -459,7 +621,9 @@ def inquiries_overdue(request):
     response={200: CaseFiledOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     auth=staff_auth,
     summary="Send the case to the county council (documents complete, inquiries answered)",
-    description="422 `DOCUMENTS_MISSING` (with `missing`) or `INQUIRIES_PENDING` (`pending`).",
+    description="422 `DOCUMENTS_MISSING` (with `missing`) or `INQUIRIES_PENDING` (`pending`); "
+    "409 `DUPLICATE_UNRESOLVED` (with `possible_duplicates`) while a possible duplicate of the "
+    "case waits for review.",
 )
 def case_submit(request, case_number: str):
     selectors.access_case_for(request.auth, case_number=case_number)
@@ -476,13 +640,25 @@ class VotedOut(Schema):
     decision_letter_url: str | None
 
 
+def _decided_out(case: Case) -> dict:
+    decided = case.status != CaseStatus.AWAITING_DECISION
+    return {
+        "status": case.status,
+        "decision_letter_url": selectors.decision_letter_url(case) if decided else None,
+    }
+
+
 @router.post(
     "/citizenship/cases/{case_number}/votes",
     response={200: VotedOut, 403: Problem, 404: Problem, 409: Problem, 422: Problem},
     auth=staff_auth,
     summary="A council member's vote (written reasons required); decided at the quorum",
-    description="403 `NOT_COUNCIL_MEMBER`, 409 `ALREADY_VOTED`, 422 `REASONS_REQUIRED`. On "
-    "approval the person and family are registered at once (see `people` on the case).",
+    description="403 `NOT_COUNCIL_MEMBER`, 409 `ALREADY_VOTED`, `DUPLICATE_UNRESOLVED`, "
+    "`PERSON_ALREADY_REGISTERED` (an approval of a case linked to someone registered), 422 "
+    "`REASONS_REQUIRED`. On approval the person and family are registered at once (see "
+    "`people` on the case). Each decision writes the applicant's letter "
+    "(`decision_letter_url`, a PDF with a signed QR) and an SMS; with no key to sign it, 503 "
+    "and nothing is decided.",
 )
 def case_vote(request, case_number: str, payload: VoteIn):
     case = services.case_vote(
@@ -491,8 +667,7 @@ def case_vote(request, case_number: str, payload: VoteIn):
         outcome=payload.outcome,
         reasons=payload.reasons,
     )
-    # The decision letter (PDF with a signed QR) is not built yet.
-    return {"status": case.status, "decision_letter_url": None}
+    return _decided_out(case)
 
 
 class AppealIn(Schema):
@@ -534,7 +709,27 @@ def case_court_ruling(request, case_number: str, payload: CourtRulingIn):
         ruling_number=payload.ruling_number,
         ruling_date=parse_date(payload.date),
     )
-    return {"status": case.status, "decision_letter_url": None}
+    return _decided_out(case)
+
+
+@router.get(
+    "/citizenship/cases/{case_number}/decision-letter.pdf",
+    response={200: None, 404: Problem},
+    auth=[staff_auth, citizen_auth],
+    summary="The decision letter (PDF, Persian, with a QR signed like the receipt's)",
+    description="The letter of the case's newest decision, for the applicant (their own case "
+    "only) and the staff who see the case; 404 `CASE_NOT_FOUND` for anyone else, "
+    "`LETTER_NOT_FOUND` before a decision. Each download is audited.",
+)
+def decision_letter_pdf(request, case_number: str):
+    case = _case_for(request, case_number)
+    letter = selectors.decision_letter_latest(case=case)
+    pdf = services.decision_letter_render(letter=letter, viewer=_actor(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="decision-{case.case_number}-{letter.letter_number}.pdf"'
+    )
+    return response
 
 
 @router.get(

@@ -293,6 +293,8 @@ class Inquiry(models.Model):
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     note = models.TextField(blank=True)
+    # When the overdue sweep flagged it to the provincial director (once; services).
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "استعلام"
@@ -335,3 +337,138 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.member_id} {self.outcome}"
+
+
+class LetterOutcome(models.TextChoices):
+    APPROVED = "approved", "تأیید تابعیت"
+    REFUSED = "refused", "رد درخواست"
+    MORE_EVIDENCE = "more_evidence", "نیاز به مدارک بیشتر"
+    REFUSAL_UPHELD = "refusal_upheld", "تأیید رد در دادگاه"
+
+
+class DecisionLetter(models.Model):
+    """The Persian letter that tells the applicant a decision (the council's, or a court's on
+    appeal): the outcome, the written reasons, the route and window of appeal, and a QR
+    signed like the enrolment receipt's (pki/letters.py). One per decision; the newest of a
+    case is the one that stands. Rendered to PDF on demand from this row (pdf.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="letters")
+    letter_number = models.CharField("شمارهٔ نامه", max_length=10)
+    outcome = models.CharField("تصمیم", max_length=16, choices=LetterOutcome.choices)
+    reasons = models.TextField("دلایل")
+    decided_at = models.DateTimeField()
+    appeal_closes_on = models.DateField("آخرین روز اعتراض", null=True, blank=True)
+    national_codes = models.JSONField(default=list, blank=True)
+    qr_text = models.TextField()
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "نامهٔ تصمیم"
+        verbose_name_plural = "نامه‌های تصمیم"
+        constraints = [
+            models.UniqueConstraint(fields=["letter_number"], name="citizenship_letter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_number} {self.outcome}"
+
+
+# --- Biometrics and possible duplicates -------------------------------------------------------
+
+FACE_POSITION = 0  # as enrolment: 0 the face, 1–10 the fingers (ISO/IEC 19794-4)
+FINGER_POSITIONS = tuple(range(1, 11))
+MISSING_FINGER_REASONS = ("AMPUTATED", "BANDAGED", "UNABLE_TO_CAPTURE")
+
+
+class CaseBiometric(models.Model):
+    """The applicant's face (position 0) or one finger (1–10), captured at the office through
+    enrolment's device interface or uploaded; kept sealed like the documents. A finger the
+    device could not take has no image, only its reason."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="biometrics")
+    position = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=8)  # device | upload
+    content_type = models.CharField(max_length=16, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    # Of the plain image: the simulator matcher's template, and checked on every read.
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    data = models.BinaryField(blank=True)
+    missing_reason = models.CharField(max_length=20, blank=True)
+    captured_by = models.CharField(max_length=150)
+    captured_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "زیست‌سنجی پرونده"
+        verbose_name_plural = "زیست‌سنجی‌های پرونده"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "position"], name="citizenship_biometric_one_per_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=0, position__lte=10),
+                name="citizenship_biometric_position",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.position}"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", "در انتظار بررسی"
+    LINKED = "linked", "همان شخص (پیوند داده شد)"
+    CLEARED = "cleared", "شخص دیگری است (رفع احتمال)"
+
+
+class PossibleDuplicate(models.Model):
+    """The matcher found the case's biometrics in another open case or in an enrolment of the
+    registry. Until a case officer of either case's county links it (the same person) or clears it
+    (someone else), with written reasons, neither case goes to the council."""
+
+    TRANSITIONS = {
+        DuplicateStatus.LINKED: {DuplicateStatus.OPEN},
+        DuplicateStatus.CLEARED: {DuplicateStatus.OPEN},
+    }
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="possible_duplicates")
+    other_case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="duplicated_by"
+    )
+    citizen = models.ForeignKey(
+        "registry.Citizen", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField()  # 0–100, the matcher's
+    positions = models.JSONField(default=list)  # the positions that matched
+    status = models.CharField(
+        max_length=8, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    reason = models.TextField("دلایل", blank=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "احتمال تکرار"
+        verbose_name_plural = "احتمال‌های تکرار"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(other_case__isnull=False) | Q(citizen__isnull=False),
+                name="citizenship_duplicate_names_someone",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "other_case"],
+                condition=Q(other_case__isnull=False),
+                name="citizenship_duplicate_case_once",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "citizen"],
+                condition=Q(citizen__isnull=False),
+                name="citizenship_duplicate_citizen_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "found_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.other_case_id or self.citizen_id} {self.status}"

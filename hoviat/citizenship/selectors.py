@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hoviat.citizenship.models import (
@@ -14,11 +14,14 @@ from hoviat.citizenship.models import (
     REQUIRED_DOCUMENTS,
     WAITING_INQUIRY_STATUSES,
     Case,
+    DecisionLetter,
     DocumentKind,
+    DuplicateStatus,
     FamilyMember,
     Function,
     Inquiry,
     InquiryStatus,
+    PossibleDuplicate,
     Post,
     Vote,
 )
@@ -115,11 +118,22 @@ def inquiries_pending(case: Case) -> list[str]:
 
 def overdue_inquiries(user: Any) -> QuerySet[Inquiry]:
     """Inquiries still unanswered past their due date, of the cases this user may see."""
+    return overdue_inquiries_for(user=user)
+
+
+def overdue_inquiries_for(*, user: Any) -> QuerySet[Inquiry]:
+    """The overdue list for a page: inquiries still unanswered past their due date, of the
+    cases this user may see (a provincial director: the province's), longest overdue first,
+    with the case, its county and province at hand. `overdue_flagged_at` says when the sweep
+    (services.inquiries_overdue_flag) flagged each to the director; None until it runs."""
     late = Inquiry.objects.filter(status__in=WAITING_INQUIRY_STATUSES, due_on__lt=today_local())
+    # A plain list of county ids: a join to the counties made PostgreSQL plan a slow scan.
     counties = visible_county_ids(user)
     if counties is not None:
         late = late.filter(case__residence_county_id__in=counties)
-    return late.select_related("case", "case__residence_county").order_by("due_on", "pk")
+    return late.select_related(
+        "case", "case__residence_county", "case__residence_county__province"
+    ).order_by("due_on", "pk")
 
 
 def cases_list(
@@ -235,6 +249,73 @@ def may_see_cases(user: Any) -> bool:
 
 def may_file_in(user: Any, *, county_id: int) -> bool:
     return holds_post(user, county_id=county_id, function=Function.CASE_OFFICER)
+
+
+def duplicates_unresolved(case: Case) -> list[int]:
+    """The ids of the possible duplicates still open that name this case, on either side:
+    while any is, the case does not go to the council."""
+    return list(
+        PossibleDuplicate.objects.filter(
+            Q(case=case) | Q(other_case=case), status=DuplicateStatus.OPEN
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def linked_registrations(case: Case) -> list[str]:
+    """The national codes this case's applicant already holds, by the officers' links: an
+    enrolled citizen linked to the case, or the person registered by a linked case (on either
+    side). Approving the case would give them a second code."""
+    codes: set[str] = set()
+    linked = PossibleDuplicate.objects.filter(
+        Q(case=case) | Q(other_case=case), status=DuplicateStatus.LINKED
+    ).select_related("citizen", "case__citizen", "other_case__citizen")
+    for duplicate in linked:
+        if duplicate.citizen is not None:
+            codes.add(duplicate.citizen.national_code)
+        other = duplicate.other_case if duplicate.case_id == case.pk else duplicate.case
+        if other is not None and other.citizen is not None:
+            codes.add(other.citizen.national_code)
+    return sorted(codes)
+
+
+def possible_duplicates_for(user: Any, *, status: str | None = DuplicateStatus.OPEN):
+    """The review queue: possible duplicates naming a case (on either side) in a county where
+    this member of staff is a case officer, oldest first (all states with status=None)."""
+    counties = post_counties(user, Function.CASE_OFFICER)
+    rows = PossibleDuplicate.objects.filter(
+        Q(case__residence_county_id__in=counties) | Q(other_case__residence_county_id__in=counties)
+    )
+    if status:
+        rows = rows.filter(status=status)
+    return rows.select_related("case", "other_case", "citizen").order_by("found_at", "pk")
+
+
+def access_duplicate_for(user: Any, *, duplicate_id: int) -> PossibleDuplicate:
+    """A possible duplicate of a case in the officer's own county; otherwise NOT_FOUND."""
+    duplicate = possible_duplicates_for(user, status=None).filter(pk=duplicate_id).first()
+    if duplicate is None:
+        raise NotFound("این مورد در صف بررسی شما نیست.", code="DUPLICATE_NOT_FOUND")
+    return duplicate
+
+
+def decision_letter_latest(*, case: Case) -> DecisionLetter:
+    """The letter of the case's newest decision (the one that stands); LETTER_NOT_FOUND
+    before any decision. The caller has already fetched the case through an access check."""
+    letter = (
+        DecisionLetter.objects.select_related("case", "case__residence_county", "case__citizen")
+        .filter(case=case)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+    if letter is None:
+        raise NotFound("برای این پرونده هنوز نامهٔ تصمیمی صادر نشده است.", code="LETTER_NOT_FOUND")
+    return letter
+
+
+def decision_letter_url(case: Case) -> str:
+    return f"/api/v1/citizenship/cases/{case.case_number}/decision-letter.pdf"
 
 
 # --- Figures ------------------------------------------------------------------------------

@@ -8,58 +8,77 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hoviat.citizenship import hooks, selectors
+from hoviat.citizenship.matching import matcher
 from hoviat.citizenship.models import (
     ANSWER_FUNCTION,
+    FACE_POSITION,
+    FINGER_POSITIONS,
+    MISSING_FINGER_REASONS,
     OPEN_STATUSES,
     OUTCOMES_OF,
+    WAITING_INQUIRY_STATUSES,
     Agency,
     Basis,
     Case,
+    CaseBiometric,
     CaseStatus,
+    DecisionLetter,
     Document,
     DocumentKind,
+    DuplicateStatus,
     FamilyMember,
     Function,
     Inquiry,
     InquiryStatus,
+    LetterOutcome,
+    PossibleDuplicate,
     Relation,
     Vote,
     VoteOutcome,
 )
-from hoviat.core.audit import audit_record
+from hoviat.citizenship.pdf import decision_letter_pdf
+from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import AccessDenied, Conflict, DomainError, ValidationFailed
-from hoviat.core.jalali import today_local
+from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.national_code import parse_national_code
 from hoviat.core.ratelimit import rate_limit_hit
 from hoviat.core.text import is_persian_name, normalize_text, persian_digits
 from hoviat.core.transitions import transition
 from hoviat.notifications.services import sms_queue
 from hoviat.places.models import County
-from hoviat.registry.models import OwnershipSource
+from hoviat.registry.models import Citizen, OwnershipSource
 from hoviat.registry.services import NewCitizen, citizens_register, mobile_ownership_record
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
+    "BiometricsIn",
     "CaseDuplicate",
     "CaseIntake",
     "FamilyIn",
     "case_appeal",
+    "case_biometrics_capture",
     "case_court_ruling",
     "case_file",
     "case_submit",
     "case_vote",
+    "decision_letter_number_new",
     "document_add",
     "document_read",
+    "duplicate_resolve",
+    "inquiries_overdue_flag",
     "inquiry_answer",
     "inquiry_order",
     "inquiry_sample_taken",
@@ -94,6 +113,22 @@ class NotCouncilMember(AccessDenied):
 class AlreadyVoted(Conflict):
     code = "ALREADY_VOTED"
     default_detail = "شما در این نوبت به این پرونده رأی داده‌اید."
+
+
+class DuplicateUnresolved(Conflict):
+    code = "DUPLICATE_UNRESOLVED"
+    default_detail = (
+        "برای این پرونده احتمال تکرار (همان شخص در پرونده‌ای دیگر یا در ثبت احوال) بررسی نشده "
+        "است؛ تا کارشناس پرونده آن را پیوند ندهد یا رد نکند، پرونده به شورا نمی‌رود."
+    )
+
+
+class PersonAlreadyRegistered(Conflict):
+    code = "PERSON_ALREADY_REGISTERED"
+    default_detail = (
+        "متقاضی همان شخصی شناخته شده که پیش‌تر در ثبت احوال ثبت شده است؛ تأیید تابعیت به او "
+        "کد ملی دوم می‌داد. پرونده را رد کنید یا پیوند را بازبینی کنید."
+    )
 
 
 class AppealWindowClosed(Conflict):
@@ -393,6 +428,200 @@ def document_read(*, document: Document, actor: Any) -> bytes:
     return data
 
 
+# --- Biometrics and possible duplicates ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BiometricsIn:
+    """What the office captured: the face and the fingers (position → image), each finger
+    not taken with its reason; or `device=True` to capture all through enrolment's device."""
+
+    face: bytes | None = None
+    fingers: dict[int, bytes] = field(default_factory=dict)
+    missing: dict[int, str] = field(default_factory=dict)
+    device: bool = False
+
+
+def _captured(case: Case, given: BiometricsIn) -> tuple[dict[int, bytes], dict[int, str], str]:
+    """position → image, position → missing reason, and the source; checked as enrolment
+    checks its captures (every finger accounted for)."""
+    if given.device:
+        initials = f"{case.first_name[:1]}. {case.last_name[:1]}."
+        captured = hooks.biometric_device_capture.first(person=case.temporary_id, initials=initials)
+        if captured is None:
+            raise DomainError(
+                "دستگاه ثبت زیست‌سنجی در دسترس نیست.", code="DEVICE_UNAVAILABLE", status=503
+            )
+        images = {FACE_POSITION: captured["face"], **captured["fingers"]}
+        missing = {p: "UNABLE_TO_CAPTURE" for p in FINGER_POSITIONS if p not in images}
+        return images, missing, "device"
+    if not given.face:
+        raise ValidationFailed("عکس چهره گرفته نشده است.", code="FACE_REQUIRED")
+    for position in [*given.fingers, *given.missing]:
+        if position not in FINGER_POSITIONS:
+            raise ValidationFailed(
+                "شمارهٔ انگشت باید از ۱ تا ۱۰ باشد.",
+                code="FINGER_POSITION_INVALID",
+                extra={"position": position},
+            )
+    for reason in given.missing.values():
+        if reason not in MISSING_FINGER_REASONS:
+            raise ValidationFailed(
+                "دلیل ثبت‌نشدن انگشت معتبر نیست.",
+                code="MISSING_REASON_INVALID",
+                extra={"reasons": list(MISSING_FINGER_REASONS)},
+            )
+    both = set(given.fingers) & set(given.missing)
+    unaccounted = [p for p in FINGER_POSITIONS if p not in given.fingers and p not in given.missing]
+    if both or unaccounted:
+        raise ValidationFailed(
+            "برای هر ده انگشت یا تصویر یا دلیل ثبت‌نشدن لازم است (نه هر دو).",
+            code="FINGERS_INCOMPLETE",
+            extra={"positions": sorted(both) + unaccounted},
+        )
+    return {FACE_POSITION: given.face, **given.fingers}, dict(given.missing), "upload"
+
+
+# Two captures of the same person at once would each search before the other's rows are
+# committed and find nothing: on PostgreSQL a transaction-level advisory lock makes the
+# keep-and-search step of captures take turns (a capture is seconds at a counter; the search
+# is short). SQLite takes its one write lock at the first insert, which has the same effect.
+_BIOMETRIC_SEARCH_LOCK = 0x43495A42  # "CIZB"
+
+
+def _biometric_search_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BIOMETRIC_SEARCH_LOCK])
+
+
+def case_biometrics_capture(
+    *, case_number: str, biometrics: BiometricsIn, officer: Any
+) -> list[PossibleDuplicate]:
+    """Keep the applicant's face and fingers (checked like enrolment's, sealed like the
+    documents) and search them with the matcher against the registry's enrolments and the
+    other open cases; each candidate over the threshold is a possible duplicate, found here
+    and audited. Once per case. Returns the possible duplicates found."""
+    found = selectors.case_by_number(case_number=case_number)
+    if not selectors.holds_post(
+        officer, county_id=found.residence_county_id, function=Function.CASE_OFFICER
+    ):
+        raise AccessDenied("شما کارشناس پرونده‌های این شهرستان نیستید.", code="NOT_CASE_OFFICER")
+    if found.status not in (CaseStatus.INTAKE, CaseStatus.MORE_EVIDENCE):
+        raise Conflict("در این مرحلهٔ پرونده زیست‌سنجی گرفته نمی‌شود.", code="CASE_NOT_OPEN")
+    if found.biometrics.exists():  # again under the lock below; here before costly checks
+        raise Conflict(
+            "زیست‌سنجی این پرونده پیش‌تر گرفته شده است.", code="BIOMETRICS_ALREADY_CAPTURED"
+        )
+    images, missing, source = _captured(found, biometrics)
+    checked = {}
+    for position, data in images.items():
+        kind = "face" if position == FACE_POSITION else "finger"
+        checked[position] = hooks.biometric_image_check.first(data=data, kind=kind)
+        if checked[position] is None:
+            raise DomainError(
+                "بررسی تصویر در دسترس نیست.", code="IMAGE_CHECK_UNAVAILABLE", status=503
+            )
+    sealed = {position: hooks.document_seal.first(data=data) for position, data in images.items()}
+    if any(token is None for token in sealed.values()):
+        raise DomainError(
+            "نگهداری امن زیست‌سنجی در دسترس نیست.", code="DOCUMENT_STORE_UNAVAILABLE", status=503
+        )
+    uploader = officer.get_username()[:150]
+    with transaction.atomic():
+        _biometric_search_lock()
+        case = Case.objects.select_for_update().get(pk=found.pk)
+        if case.biometrics.exists():
+            raise Conflict(
+                "زیست‌سنجی این پرونده پیش‌تر گرفته شده است.", code="BIOMETRICS_ALREADY_CAPTURED"
+            )
+        rows = [
+            CaseBiometric(
+                case=case,
+                position=position,
+                source=source,
+                content_type=checked[position].content_type,
+                size=len(images[position]),
+                sha256=checked[position].sha256,
+                data=sealed[position],
+                captured_by=uploader,
+            )
+            for position in sorted(images)
+        ] + [
+            CaseBiometric(
+                case=case,
+                position=position,
+                source=source,
+                missing_reason=reason,
+                captured_by=uploader,
+            )
+            for position, reason in sorted(missing.items())
+        ]
+        CaseBiometric.objects.bulk_create(rows)
+        audit_record(
+            actor=officer,
+            action="citizenship_biometrics.captured",
+            obj=case,
+            data={"source": source, "captured": sorted(images), "missing": missing},
+        )
+        templates = {position: checked[position].sha256 for position in images}
+        duplicates = []
+        for candidate in matcher().search(case_id=case.pk, templates=templates):
+            if candidate.score < settings.CITIZENSHIP_BIOMETRIC_MATCH_THRESHOLD:
+                continue
+            citizen = (
+                Citizen.objects.filter(national_code=candidate.national_code).first()
+                if candidate.national_code
+                else None
+            )
+            if candidate.other_case_id is None and citizen is None:
+                continue  # an enrolment of a citizen the registry no longer holds
+            duplicate = PossibleDuplicate.objects.create(
+                case=case,
+                other_case_id=candidate.other_case_id,
+                citizen=citizen,
+                score=candidate.score,
+                positions=list(candidate.positions),
+            )
+            audit_record(
+                actor=officer,
+                action="citizenship_duplicate.found",
+                obj=duplicate,
+                data={
+                    "case": case.case_number,
+                    "other_case": candidate.other_case_id,
+                    "citizen": citizen.pk if citizen else None,
+                    "score": candidate.score,
+                },
+            )
+            duplicates.append(duplicate)
+    return duplicates
+
+
+def duplicate_resolve(
+    *, duplicate_id: int, officer: Any, link: bool, reason: str
+) -> PossibleDuplicate:
+    """An officer of either case's county links the possible duplicate (the same person) or
+    clears it (someone else), with written reasons (RESOLUTION_REASON_REQUIRED without)."""
+    duplicate = selectors.access_duplicate_for(officer, duplicate_id=duplicate_id)
+    reason = normalize_text(reason or "")
+    if len(reason) < 10:
+        raise ValidationFailed(
+            "دلیل پیوند یا رفع احتمال تکرار را بنویسید.", code="RESOLUTION_REASON_REQUIRED"
+        )
+    to = DuplicateStatus.LINKED if link else DuplicateStatus.CLEARED
+    return transition(
+        PossibleDuplicate,
+        pk=duplicate.pk,
+        to=to,
+        actor=officer,
+        reason=reason,
+        updates={"reason": reason, "resolved_at": timezone.now(), "resolved_by": officer},
+        action=f"citizenship_duplicate.{to}",
+        audit_data={"case": duplicate.case.case_number},
+    )
+
+
 # --- Inquiries ----------------------------------------------------------------------------
 
 _DAYS_SETTING: dict[str, str] = {
@@ -490,6 +719,68 @@ def inquiry_sample_taken(*, inquiry_id: int, user: Any) -> Inquiry:
     )
 
 
+@dataclass(frozen=True)
+class OverdueFlagged:
+    """What one overdue sweep flagged: the inquiries, and how many in each province."""
+
+    inquiry_ids: list[int]
+    by_province: dict[str, int]
+
+    def __str__(self) -> str:
+        per = ", ".join(f"{code}: {n}" for code, n in sorted(self.by_province.items()))
+        return f"overdue inquiries flagged: {len(self.inquiry_ids)}" + (f" ({per})" if per else "")
+
+
+def inquiries_overdue_flag(*, on: dt.date | None = None) -> OverdueFlagged:
+    """Flag to their provincial directors the inquiries still unanswered past their due date
+    that no sweep flagged before: each is marked once (overdue_flagged_at) with an audit row;
+    the director's list (selectors.overdue_inquiries_for) shows them, newest flags first, and
+    each province's count goes to the log as a warning after the commit (staff have no SMS
+    number in Hoviat). Running it again flags nothing new; two at once skip each other's rows."""
+    today = on or today_local()
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Inquiry.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status__in=WAITING_INQUIRY_STATUSES,
+                due_on__lt=today,
+                overdue_flagged_at__isnull=True,
+            )
+            .select_related("case__residence_county__province")
+            .order_by("pk")
+        )
+        if not rows:
+            return OverdueFlagged(inquiry_ids=[], by_province={})
+        ids = [row.pk for row in rows]
+        Inquiry.objects.filter(pk__in=ids).update(overdue_flagged_at=now)
+        audit_many(
+            actor=None,
+            rows=[
+                {
+                    "action": "citizenship_inquiry.overdue_flagged",
+                    "object_type": "citizenship.inquiry",
+                    "object_id": row.pk,
+                    "data": {
+                        "case": row.case.case_number,
+                        "agency": row.agency,
+                        "due_on": row.due_on.isoformat(),
+                        "province": row.case.residence_county.province.code,
+                    },
+                }
+                for row in rows
+            ],
+        )
+        by_province = dict(Counter(row.case.residence_county.province.code for row in rows))
+
+        def tell() -> None:
+            for code, n in sorted(by_province.items()):
+                logger.warning("citizenship: %s inquiries newly overdue in %s", n, code)
+
+        transaction.on_commit(tell)
+    return OverdueFlagged(inquiry_ids=ids, by_province=by_province)
+
+
 # --- To the council, and its decision -------------------------------------------------------
 
 
@@ -510,6 +801,9 @@ def case_submit(*, case_number: str, officer: Any) -> Case:
         pending = selectors.inquiries_pending(case)
         if pending:
             raise InquiriesPending(extra={"pending": pending})
+        unresolved = selectors.duplicates_unresolved(case)
+        if unresolved:
+            raise DuplicateUnresolved(extra={"possible_duplicates": unresolved})
         return transition(
             Case,
             obj=case,
@@ -554,6 +848,12 @@ def case_vote(*, case_number: str, member: Any, outcome: str, reasons: str) -> C
             )
         if Vote.objects.filter(case=case, member=member, round=case.decision_round).exists():
             raise AlreadyVoted()
+        unresolved = selectors.duplicates_unresolved(case)
+        if unresolved:  # flagged by another case's capture after this one was submitted
+            raise DuplicateUnresolved(extra={"possible_duplicates": unresolved})
+        registered = selectors.linked_registrations(case)
+        if outcome == VoteOutcome.APPROVE and registered:
+            raise PersonAlreadyRegistered(extra={"national_codes": registered})
         vote = Vote.objects.create(
             case=case, member=member, round=case.decision_round, outcome=outcome, reasons=reasons
         )
@@ -584,12 +884,7 @@ def case_vote(*, case_number: str, member: Any, outcome: str, reasons: str) -> C
         )
         if decided == CaseStatus.APPROVED:
             case = _issue(case, actor=member)
-        sms_queue(
-            to=case.mobile,
-            template="citizenship_decided",
-            params={"case_number": case.case_number, "outcome": _DECISION_TEXT[decided]},
-            related=case,
-        )
+        _letter_issue(case, outcome=decided, actor=member)
     return case
 
 
@@ -706,7 +1001,9 @@ def case_court_ruling(
         if case.status != CaseStatus.APPEALED:
             raise Conflict("این پرونده در انتظار حکم دادگاه نیست.", code="CASE_NOT_APPEALED")
         to = CaseStatus.APPROVED if outcome == "overturned" else CaseStatus.REFUSAL_UPHELD
-        written = f"دادنامهٔ شمارهٔ {number} مورخ {ruling_date.isoformat()}: " + (
+        # Read by people (the letter, the case page): Persian digits and the Jalali date.
+        on = format_jalali(ruling_date, long=True)
+        written = f"دادنامهٔ شمارهٔ {persian_digits(number)} مورخ {on}: " + (
             "رد تصمیم شورا و تأیید تابعیت." if to == CaseStatus.APPROVED else "تأیید تصمیم شورا."
         )
         case = transition(
@@ -726,10 +1023,100 @@ def case_court_ruling(
         )
         if to == CaseStatus.APPROVED:
             case = _issue(case, actor=lawyer)
-        sms_queue(
-            to=case.mobile,
-            template="citizenship_decided",
-            params={"case_number": case.case_number, "outcome": _DECISION_TEXT[to]},
-            related=case,
-        )
+        _letter_issue(case, outcome=to, actor=lawyer)
     return case
+
+
+# --- The decision letter --------------------------------------------------------------------
+
+
+class LetterSigningUnavailable(DomainError):
+    code = "LETTER_SIGNING_UNAVAILABLE"
+    status = 503
+    title = "Letter signing unavailable"
+    default_detail = "امضای نامهٔ تصمیم در دسترس نیست؛ تصمیم ثبت نشد. دوباره تلاش کنید."
+
+
+def decision_letter_number_new() -> str:
+    """9 digits: 8 random and a Damm check digit (no other number Hoviat gives has 9)."""
+    body = str(secrets.randbelow(9) + 1) + "".join(secrets.choice("0123456789") for _ in range(7))
+    return body + str(damm_digit(body))
+
+
+def _letter_issue(case: Case, *, outcome: str, actor: Any) -> DecisionLetter:
+    """The letter of the decision just taken (caller holds the case lock, inside its
+    transaction): its QR signed through the decision_letter_sign hook, audited, and an SMS
+    to the applicant after the commit. No signer, no decision (LETTER_SIGNING_UNAVAILABLE)."""
+    assert case.decided_at is not None
+    letter_outcome = LetterOutcome(outcome)
+    appeal = appeal_closes_on(case) if letter_outcome == LetterOutcome.REFUSED else None
+    codes: list[str] = []
+    if case.citizen is not None:
+        family_codes = (
+            case.family.filter(citizen__isnull=False)
+            .order_by("pk")
+            .values_list("citizen__national_code", flat=True)
+        )
+        codes = [case.citizen.national_code, *family_codes]
+    number = decision_letter_number_new()
+    while DecisionLetter.objects.filter(letter_number=number).exists():
+        number = decision_letter_number_new()
+    now = timezone.now()
+    reasons = case.decision_reasons
+    qr_text = hooks.decision_letter_sign.first(
+        claims={
+            "letter_number": number,
+            "case_number": case.case_number,
+            "temporary_id": case.temporary_id,
+            "first_name": case.first_name,
+            "last_name": case.last_name,
+            "outcome": str(letter_outcome),
+            "decided_on": timezone.localtime(case.decided_at).date(),
+            "appeal_closes_on": appeal,
+            "reasons_digest": hashlib.sha256(reasons.encode("utf-8")).hexdigest()[:16],
+            "national_codes": codes,
+            "issued_at": now,
+        }
+    )
+    if qr_text is None:
+        raise LetterSigningUnavailable()
+    letter = DecisionLetter.objects.create(
+        case=case,
+        letter_number=number,
+        outcome=letter_outcome,
+        reasons=reasons,
+        decided_at=case.decided_at,
+        appeal_closes_on=appeal,
+        national_codes=codes,
+        qr_text=qr_text,
+        issued_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="citizenship_letter.issued",
+        obj=letter,
+        data={"case": case.case_number, "outcome": letter_outcome, "letter": number},
+    )
+    sms_queue(
+        to=case.mobile,
+        template="citizenship_decided",
+        params={
+            "case_number": case.case_number,
+            "outcome": _DECISION_TEXT[CaseStatus(letter_outcome)],
+            "letter_number": number,
+        },
+        related=case,
+    )
+    return letter
+
+
+def decision_letter_render(*, letter: DecisionLetter, viewer: Any) -> bytes:
+    """The letter's PDF (rendered on demand from its row); each rendering is audited."""
+    pdf = decision_letter_pdf(letter)
+    audit_record(
+        actor=viewer,
+        action="citizenship_letter.rendered",
+        obj=letter,
+        data={"case": letter.case.case_number, "letter": letter.letter_number},
+    )
+    return pdf

@@ -135,3 +135,13 @@ def simulator_for(*, citizen, missing: dict[int, str] | None = None) -> Simulato
     return SimulatorDevice(
         person=citizen.national_code, initials=initials, missing=dict(missing or {})
     )
+
+
+def capture_all(device: BiometricDevice) -> dict:
+    """A face and the ten fingers from one device (a finger it cannot take is left out)."""
+    fingers = {}
+    for position in FingerPosition.values:
+        image = device.capture_finger(position)
+        if isinstance(image, bytes):
+            fingers[position] = image
+    return {"face": device.capture_face(), "fingers": fingers}

@@ -384,3 +384,17 @@ def receipt_standing(*, receipt_number: str, today: dt.date) -> ReceiptStanding 
     else:
         reason = ""
     return ReceiptStanding(receipt=receipt, stands_in=not reason, reason_code=reason)
+
+
+def enrolled_biometrics_with_hashes(*, sha256s: list[str]) -> list[dict]:
+    """Enrolled faces and fingers whose image hashes are among these, with whose they are
+    (citizenship's simulator matcher looks a case's biometrics up in the registry here)."""
+    if not sha256s:
+        return []
+    rows = BiometricFile.objects.filter(sha256__in=sha256s).values_list(
+        "enrolment__application__citizen__national_code", "position", "sha256"
+    )
+    return [
+        {"national_code": code, "position": position, "sha256": sha256}
+        for code, position, sha256 in rows
+    ]

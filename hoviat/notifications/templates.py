@@ -131,8 +131,9 @@ _ALL = (
         name="citizenship_decided",
         kind="citizenship_decided",
         body="هویت: دربارهٔ پروندهٔ تابعیت {case_number} تصمیم گرفته شد: {outcome}. "
-        "متن تصمیم و دلایل آن را در سامانه ببینید.",
-        params={"case_number": text, "outcome": text},
+        "نامهٔ تصمیم به شمارهٔ {letter_number} با دلایل و راه اعتراض آماده است؛ آن را در "
+        "سامانه دریافت کنید.",
+        params={"case_number": text, "outcome": text, "letter_number": digits},
     ),
     # applications
     SmsTemplate(

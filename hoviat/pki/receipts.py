@@ -285,6 +285,8 @@ def _strict_loads(data: bytes) -> Any:
 
 
 def _cose_bytes(text: str, prefix: str = PREFIX) -> bytes:
+    """The COSE bytes inside a QR text that starts with `prefix` (decision letters use the
+    same layout under their own prefix, letters.py)."""
     if not isinstance(text, str):
         raise _Malformed("the QR text must be a string")
     if len(text) > MAX_TEXT_CHARS:

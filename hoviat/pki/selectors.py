@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from hoviat.pki import hooks, keystore
 from hoviat.pki.digital_cards import CardVerdict, verify_card_qr
+from hoviat.pki.letters import LetterVerdict, verify_letter_qr
 from hoviat.pki.models import CaKind, CertificateAuthority, ReceiptSigningKey, RevocationList
 from hoviat.pki.receipts import (
     ReceiptVerdict,
@@ -79,6 +80,11 @@ def card_standing_online(
     """The card's status now, from the stage that keeps cards (the `card_standing` hook);
     None when no stage answers."""
     return hooks.card_standing.first(card_serial=card_serial, today=today or timezone.localdate())
+
+
+def decision_letter_qr_verify(*, text: str) -> LetterVerdict:
+    """Verify a citizenship decision letter's QR text against the keys this system publishes."""
+    return verify_letter_qr(text, receipt_verification_keys())
 
 
 def ca_current(kind: str) -> CertificateAuthority | None:

@@ -60,7 +60,7 @@ def test_an_overturned_refusal_registers_the_family(applicant_api, refused, lawy
     assert decided.json()["status"] == "issued"
     assert Citizen.objects.count() == 3
     shown = applicant_api.get(f"/api/v1/citizenship/cases/{refused.case_number}").json()
-    assert "140509970001" in shown["decision"]["reasons"]
+    assert "۱۴۰۵۰۹۹۷۰۰۰۱" in shown["decision"]["reasons"]  # written for people: Persian digits
     assert len(shown["people"]) == 3
 
 

@@ -216,3 +216,61 @@ def test_a_document_is_kept_encrypted_and_read_back_by_staff_only(
     assert AuditEntry.objects.filter(action="citizenship_document.viewed").count() == 1
     assert zabol_officer_api.get(url).status_code == 404
     assert applicant_api.get(url).status_code == 401
+
+
+def test_the_sweep_flags_each_overdue_inquiry_to_the_director_once(
+    hamid_api, case, sistan, police_api, caplog, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from hoviat.citizenship.selectors import overdue_inquiries_for
+    from hoviat.citizenship.services import inquiries_overdue_flag
+    from hoviat.citizenship.tests.conftest import token_client
+    from hoviat.core.models import AuditEntry, Role
+    from tests.factories import ProvinceFactory, UserFactory
+
+    for agency in ("police", "security"):
+        hamid_api.post(
+            f"/api/v1/citizenship/cases/{case.case_number}/inquiries",
+            {"agency": agency},
+            "application/json",
+        )
+    police = Inquiry.objects.get(agency="police")
+    Inquiry.objects.filter(pk=police.pk).update(due_on=today_local() - dt.timedelta(days=1))
+    director = UserFactory(username="sistan-dir", role=Role.PROVINCIAL_DIRECTOR, province=sistan)
+    elsewhere = UserFactory(
+        username="tehran-dir", role=Role.PROVINCIAL_DIRECTOR, province=ProvinceFactory()
+    )
+    assert [i.overdue_flagged_at for i in overdue_inquiries_for(user=director)] == [None]
+
+    with (
+        caplog.at_level("WARNING", logger="hoviat.citizenship.services"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = inquiries_overdue_flag()
+
+    assert "1 inquiries newly overdue in IR-13" in caplog.text
+
+    assert first.inquiry_ids == [police.pk] and first.by_province == {"IR-13": 1}
+    flagged = overdue_inquiries_for(user=director).get()
+    assert flagged.pk == police.pk and flagged.overdue_flagged_at is not None
+    assert not overdue_inquiries_for(user=elsewhere).exists()
+    entry = AuditEntry.objects.get(action="citizenship_inquiry.overdue_flagged")
+    assert entry.object_id == str(police.pk) and entry.data["province"] == "IR-13"
+    # Run again (the schedule, or `hoviat sweep`): nothing new is flagged or audited.
+    assert inquiries_overdue_flag().inquiry_ids == []
+    call_command("sweep")
+    assert AuditEntry.objects.filter(action="citizenship_inquiry.overdue_flagged").count() == 1
+    assert Inquiry.objects.get(pk=police.pk).overdue_flagged_at == flagged.overdue_flagged_at
+    shown = token_client(director).get("/api/v1/citizenship/inquiries/overdue").json()
+    assert [i["inquiry_id"] for i in shown] == [police.pk]
+    assert shown[0]["overdue_flagged_at"] is not None
+    # Once answered, it leaves the list; a new overdue one is flagged on the next run.
+    police_api.post(
+        f"/api/v1/citizenship/inquiries/{police.pk}/answer",
+        {"outcome": "confirmed"},
+        "application/json",
+    )
+    assert not overdue_inquiries_for(user=director).exists()
+    Inquiry.objects.filter(agency="security").update(due_on=today_local() - dt.timedelta(days=2))
+    assert len(inquiries_overdue_flag().inquiry_ids) == 1

@@ -41,6 +41,7 @@ def test_hoviat_sweep_runs_every_apps_sweep_and_says_what_each_did(sara, bushehr
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "notifications",
+        "citizenship",  # overdue inquiries flagged to the provincial directors
         "applications",
         "booking",
         "payments",

@@ -33,7 +33,11 @@ PAYMENT = {"amount_rials": 3500000, "ref_id": "204718365092", "tracking_code": T
 SAMPLES = {
     "otp": {"code": "048213", "minutes": 2},
     "citizenship_case_opened": {"case_number": "CZ40718263", "temporary_id": "773918204657"},
-    "citizenship_decided": {"case_number": "CZ40718263", "outcome": "تأیید تابعیت و صدور شناسنامه"},
+    "citizenship_decided": {
+        "case_number": "CZ40718263",
+        "outcome": "تأیید تابعیت و صدور شناسنامه",
+        "letter_number": "418203657",
+    },
     "pre_registered": {"tracking_code": TRACKING},
     "tracking_code_resent": {"tracking_code": TRACKING},
     "pre_registration_expired": {"tracking_code": TRACKING, "days": 7},
@@ -81,7 +85,8 @@ EXPECTED = {
         "citizenship_decided",
         (
             "هویت: دربارهٔ پروندهٔ تابعیت CZ40718263 تصمیم گرفته شد: تأیید تابعیت و صدور "
-            "شناسنامه. متن تصمیم و دلایل آن را در سامانه ببینید."
+            "شناسنامه. نامهٔ تصمیم به شمارهٔ ۴۱۸۲۰۳۶۵۷ با دلایل و راه اعتراض آماده است؛ آن را در "
+            "سامانه دریافت کنید."
         ),
     ),
     "otp": (

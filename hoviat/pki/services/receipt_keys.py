@@ -12,11 +12,13 @@ from django.conf import settings
 from hoviat.core.errors import DomainError
 from hoviat.pki import keystore, selectors
 from hoviat.pki.digital_cards import CardClaims, sign_card_qr
+from hoviat.pki.letters import LetterClaims, sign_letter_qr
 from hoviat.pki.models import ReceiptSigningKey
 from hoviat.pki.receipts import ReceiptClaims, b64url_decode, sign_receipt_qr
 
 __all__ = [
     "ReceiptKeyMissing",
+    "decision_letter_qr_sign",
     "digital_card_qr_sign",
     "receipt_key_active",
     "receipt_key_create",
@@ -136,3 +138,10 @@ def digital_card_qr_sign(*, claims: CardClaims) -> str:
     (the keys published at /pki/receipt-keys verify both)."""
     key = receipt_key_active()
     return sign_card_qr(claims, _private_key(key), kid=b64url_decode(key.kid))
+
+
+def decision_letter_qr_sign(*, claims: LetterClaims) -> str:
+    """The QR text (HVD1:…) of a citizenship decision letter, signed with the current
+    receipt-signing key (published with the others, so a letter verifies offline)."""
+    key = receipt_key_active()
+    return sign_letter_qr(claims, _private_key(key), kid=b64url_decode(key.kid))
