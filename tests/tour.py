@@ -28,7 +28,7 @@ ANYONE = ""
 @dataclass(frozen=True)
 class Stop:
     name: str  # the screenshot's file name
-    path: str  # may name {tracking_code}, {shipment}, {office}, {province}
+    path: str  # may name {application} (its public id), {shipment}, {office}, {province}
     who: str = ANYONE  # ANYONE, CITIZEN or a demo staff username
     ours: bool = True  # False: a page drawn by a library (Swagger UI, Django's admin)
 
@@ -44,8 +44,8 @@ TOUR: tuple[Stop, ...] = (
     Stop("api-docs", "/api/v1/docs", ours=False),
     Stop("citizen-home", "/citizen/", CITIZEN),
     Stop("citizen-apply", "/citizen/apply/", CITIZEN),
-    Stop("citizen-application", "/citizen/applications/{tracking_code}/", CITIZEN),
-    Stop("citizen-book", "/citizen/book/{tracking_code}/", CITIZEN),
+    Stop("citizen-application", "/citizen/applications/{application}/", CITIZEN),
+    Stop("citizen-book", "/citizen/book/{application}/", CITIZEN),
     Stop("citizen-cards", "/cards/", CITIZEN),
     Stop("office", "/office/", "reza"),
     Stop("delivery", "/office/delivery/", "reza"),
@@ -110,7 +110,7 @@ def tour_data() -> dict[str, Any]:
     )
     reports_refresh(full=True)
     return {
-        "tracking_code": application.tracking_code,
+        "application": application.public_id,
         "shipment": shipment.pk,
         "office": "POST-0601",
         "province": "IR-06",
