@@ -12,7 +12,7 @@ from django import forms
 
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date
-from hoviat.core.text import fold_digits, persian_digits
+from hoviat.core.text import fold_digits, persian_number
 from hoviat.production.services import MAX_CAPACITY, MAX_DELIVERY
 
 _NUMBER = {"class": "form-control ltr", "dir": "ltr", "inputmode": "numeric"}
@@ -24,8 +24,7 @@ def _count(value: str, *, maximum: int, what: str) -> int:
     text = _SEPARATORS.sub("", fold_digits(value or ""))
     if not text.isascii() or not text.isdigit() or not 0 < int(text) <= maximum:
         raise forms.ValidationError(
-            f"{what} را به عدد صحیح، از ۱ تا {persian_digits(f'{maximum:,}').replace(',', '٬')}"
-            " وارد کنید."
+            f"{what} را به عدد صحیح، از ۱ تا {persian_number(maximum)} وارد کنید."
         )
     return int(text)
 

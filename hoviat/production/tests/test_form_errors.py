@@ -108,3 +108,10 @@ def test_a_run_refused_as_a_whole_is_in_the_summary_with_no_field_marked(kaveh_c
     assert "صف تولید خالی است" in _summary(html)
     assert "aria-invalid" not in _input(html, "id_date")
     assert not PersonalisationRun.objects.exists()
+
+
+def test_the_stock_page_writes_thousands_with_the_persian_separator(kaveh_client, kaveh):
+    stock_deliver(quantity=4997, lot="L-1", actor=kaveh)
+    html = kaveh_client.get("/production/stock/").content.decode()
+    assert '<div class="h3" data-testid="stock">۴\u066c۹۹۷</div>' in html
+    assert not re.search(r"[۰-۹],[۰-۹]", html)  # never a Latin comma between Persian digits
