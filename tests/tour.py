@@ -178,6 +178,35 @@ def horizontal_overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+# Where ASCII digits are what people should see: code samples and keys (<code>, <kbd>,
+# <samp>, <pre>), and values that are typed or matched character for character — card
+# serials, lot numbers, office codes — which a page marks with translate="no".
+_ASCII_DIGITS_JS = """
+() => {
+  const exempt = "code, kbd, samp, pre, script, style, noscript, template, [translate=no]";
+  const shown = (el) => el.checkVisibility ? el.checkVisibility() : !!el.offsetParent;
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest(exempt) || !shown(el)) continue;
+    const text = node.textContent.trim();
+    if (/[0-9]/.test(text)) found.push(text.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("[placeholder]")) {
+    if (!el.closest(exempt) && shown(el) && /[0-9]/.test(el.placeholder))
+      found.push("placeholder: " + el.placeholder);
+  }
+  return found;
+}
+"""
+
+
+def ascii_digits_shown(page) -> list[str]:
+    """Visible text (and placeholders) with ASCII digits, outside what is exempt above."""
+    return page.evaluate(_ASCII_DIGITS_JS)
+
+
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them.
 WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 

@@ -13,7 +13,7 @@ class MobileForm(forms.Form):
     mobile = forms.CharField(
         label="شماره تلفن همراه",
         max_length=20,
-        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "tel", "placeholder": "09xxxxxxxxx"}),
+        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "tel", "placeholder": "۰۹۱۲۳۴۵۶۷۸۹"}),
     )
     # Filled by static/js/pow.js once the browser has solved the proof-of-work challenge.
     challenge_solution = forms.CharField(
@@ -53,7 +53,7 @@ class PreRegistrationForm(forms.Form):
                 "class": "form-control ltr",
                 "data-jdp": "",
                 "autocomplete": "off",
-                "placeholder": "1370/05/14",
+                "placeholder": "۱۳۷۰/۰۵/۱۴",
             }
         ),
         error_messages={"required": "تاریخ تولد را وارد کنید."},
