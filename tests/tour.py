@@ -197,13 +197,15 @@ _ASCII_DIGITS_JS = """
     if (!el.closest(exempt) && shown(el) && /[0-9]/.test(el.placeholder))
       found.push("placeholder: " + el.placeholder);
   }
+  if (/[0-9]/.test(document.title)) found.push("title: " + document.title);
   return found;
 }
 """
 
 
 def ascii_digits_shown(page) -> list[str]:
-    """Visible text (and placeholders) with ASCII digits, outside what is exempt above."""
+    """Visible text (placeholders and the title too) with ASCII digits, outside what is exempt
+    above."""
     return page.evaluate(_ASCII_DIGITS_JS)
 
 
