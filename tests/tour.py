@@ -174,8 +174,13 @@ def walk(
 
 
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the window (0: no page-level scroll)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    """How many CSS pixels the page is wider than the window (0: no page-level scroll).
+
+    Measured against the root's clientWidth (the device width), not window.innerWidth: a
+    phone browser widens innerWidth to fit content that overflows, which hid the overflow."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
 
 
 # Where ASCII digits are what people should see: code samples and keys (<code>, <kbd>,
