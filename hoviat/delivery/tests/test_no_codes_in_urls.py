@@ -27,6 +27,7 @@ from hoviat.applications.tests.conftest import SARA_FORM
 from hoviat.booking.services import slots_generate
 from hoviat.core.jalali import format_jalali
 from hoviat.core.tests.factories import staff_sign_in
+from hoviat.core.text import persian_digits
 from hoviat.notifications.models import SmsMessage
 from hoviat.payments.tests.conftest import card_form
 
@@ -208,7 +209,8 @@ def test_the_citizens_own_pages_name_her_application_without_its_tracking_code(
     detail_path = _one(_CITIZEN_LINK.pattern, home)
     detail = walk.get(detail_path)
     assert detail.status_code == 200
-    assert application.tracking_code in detail.content.decode()  # shown on the page, not the URL
+    # Shown on the page (in Persian digits), never in the URL.
+    assert persian_digits(application.tracking_code) in detail.content.decode()
 
     book_path = _one(r'href="(/citizen/book/[^"?]+/)"', detail.content.decode())
     offices = walk.get(book_path, {"date": format_jalali(day, persian=False)})
