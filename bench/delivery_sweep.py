@@ -33,7 +33,7 @@ def _setup(db: str) -> None:
 
 
 def _sql(vendor: str) -> dict[str, str]:
-    """Backend spellings: the numbers 1..N, zero-padded text, and a true value."""
+    """Backend spellings: the numbers 1..N, zero-padded text, a true value, a random uuid."""
     if vendor == "postgresql":
         return {
             "numbers": "SELECT g FROM generate_series(1, %(n)s) AS g",
@@ -44,6 +44,7 @@ def _sql(vendor: str) -> dict[str, str]:
             "text": "g::text",
             "true": "true",
             "json": "'{}'::jsonb",
+            "uuid": "gen_random_uuid()",
         }
     return {
         "numbers": (
@@ -57,6 +58,7 @@ def _sql(vendor: str) -> dict[str, str]:
         "text": "CAST(g AS TEXT)",
         "true": "1",
         "json": "'{}'",
+        "uuid": "lower(hex(randomblob(16)))",  # Django keeps a UUIDField as 32 hex digits
     }
 
 
@@ -111,9 +113,10 @@ def _build(n: int, overdue: float) -> dt.date:
             '0917' || {s["pad7"]}, {s["true"]}, {s["true"]}, %(now)s, %(now)s
             FROM ({s["numbers"]}) AS numbers""",
         f"""INSERT INTO applications_application (id, tracking_code, citizen_id, kind, status,
-            fee_rials, mobile, created_at, updated_at)
+            fee_rials, mobile, created_at, updated_at, public_id)
             SELECT g, '9' || {s["pad11"]}, g, 'first', 'ready_at_office', 1450000,
-            '0917' || {s["pad7"]}, %(now)s, %(now)s FROM ({s["numbers"]}) AS numbers""",
+            '0917' || {s["pad7"]}, %(now)s, %(now)s, {s["uuid"]}
+            FROM ({s["numbers"]}) AS numbers""",
         f"""INSERT INTO production_card (id, csn, crn, application_id, status, run_id, office_id,
             issued_on, expires_on, chip_id, auth_cert_serial, sign_cert_serial,
             data_object_sha256, pin_hashes, created_at, updated_at)

@@ -162,10 +162,10 @@ def _generate(cards: int) -> dict[str, float]:
             """
             INSERT INTO applications_application
                 (tracking_code, citizen_id, kind, status, fee_rials, mobile,
-                 created_at, updated_at, paid_at, enrolled_at, closed_at)
+                 created_at, updated_at, paid_at, enrolled_at, closed_at, public_id)
             SELECT 'B' || lpad(c.id::text, 11, '0'), c.id, 'first', 'delivered', 1450000,
                    CASE WHEN c.mobile = '' THEN '09170000000' ELSE c.mobile END,
-                   %s, %s, %s, %s, %s
+                   %s, %s, %s, %s, %s, gen_random_uuid()
             FROM registry_citizen c ORDER BY c.id
             """,
             [now, now, now, now, now],

@@ -161,9 +161,9 @@ def _generate(applications: int) -> dict:
     seconds["applications"] = _timed(
         "applications",
         "INSERT INTO applications_application (tracking_code, citizen_id, kind, status, "
-        "fee_rials, mobile, created_at, updated_at, paid_at, enrolled_at, closed_at) "
+        "fee_rials, mobile, created_at, updated_at, paid_at, enrolled_at, closed_at, public_id) "
         "SELECT tracking_code, id, 'first', status, 1450000, mobile, created, "
-        "COALESCE(closed, enrolled, created), created, enrolled, closed "
+        "COALESCE(closed, enrolled, created), created, enrolled, closed, gen_random_uuid() "
         "FROM (SELECT 'B' || lpad(id::text, 11, '0') AS tracking_code, id, status, mobile, "
         "created, "
         "CASE WHEN status <> 'paid' THEN LEAST(created + (1 + id %% 20) * interval '1 day', "
@@ -405,9 +405,10 @@ def _new_day(count: int) -> None:
     """A day's worth of new pre-registrations, for the incremental refresh."""
     _sql(
         "INSERT INTO applications_application (tracking_code, citizen_id, kind, status, "
-        "fee_rials, mobile, created_at, updated_at, paid_at) "
+        "fee_rials, mobile, created_at, updated_at, paid_at, public_id) "
         "SELECT 'N' || lpad(c.id::text, 11, '0'), c.id, 'first', 'paid', 1450000, c.mobile, "
-        "now(), now(), now() FROM registry_citizen c WHERE c.id %% 5 = 0 AND NOT EXISTS "
+        "now(), now(), now(), gen_random_uuid() "
+        "FROM registry_citizen c WHERE c.id %% 5 = 0 AND NOT EXISTS "
         "(SELECT 1 FROM applications_application a WHERE a.citizen_id = c.id) LIMIT %s",
         [count],
     )

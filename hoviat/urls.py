@@ -41,7 +41,7 @@ urlpatterns = [
     path("citizen/", include("hoviat.applications.urls")),
     path("citizen/book/", include("hoviat.booking.urls")),
     path(
-        "citizen/applications/<str:tracking_code>/receipt.pdf",
+        "citizen/applications/<uuid:public_id>/receipt.pdf",
         enrolment_views.citizen_receipt_pdf,
         name="citizen_receipt_pdf",
     ),

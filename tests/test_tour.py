@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.tour import DESKTOP, PHONE, axe_problems, horizontal_overflow, tour_data, walk
+from tests.tour import (
+    DESKTOP,
+    PHONE,
+    ascii_digits_shown,
+    axe_problems,
+    horizontal_overflow,
+    tour_data,
+    walk,
+)
 
 
 @pytest.mark.browser
@@ -21,6 +29,20 @@ def test_every_page_fits_a_phone_without_a_page_level_horizontal_scroll(browser,
         if stop.ours and (overflow := horizontal_overflow(page)) > 0
     }
     assert too_wide == {}, "pages wider than a phone (px): " + str(too_wide)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_no_page_shows_ascii_digits_where_people_read_persian(browser, live_server):
+    """Persian digits in text, hints and examples (placeholders); ASCII only in code samples
+    and in values typed or matched character for character (marked translate="no")."""
+    data = tour_data()
+    found = {
+        stop.name: digits
+        for page, stop in walk(browser, live_server.url, data, viewport=PHONE)
+        if stop.ours and (digits := ascii_digits_shown(page))
+    }
+    assert found == {}, "\n".join(f"{name}: {digits}" for name, digits in found.items())
 
 
 @pytest.mark.browser

@@ -28,7 +28,7 @@ ANYONE = ""
 @dataclass(frozen=True)
 class Stop:
     name: str  # the screenshot's file name
-    path: str  # may name {tracking_code}, {shipment}, {office}, {province}, {cz_*}
+    path: str  # may name {application} (its public id), {shipment}, {office}, {province}, {cz_*}
     who: str = ANYONE  # ANYONE, CITIZEN or a demo staff username
     ours: bool = True  # False: a page drawn by a library (Swagger UI, Django's admin)
 
@@ -44,8 +44,8 @@ TOUR: tuple[Stop, ...] = (
     Stop("api-docs", "/api/v1/docs", ours=False),
     Stop("citizen-home", "/citizen/", CITIZEN),
     Stop("citizen-apply", "/citizen/apply/", CITIZEN),
-    Stop("citizen-application", "/citizen/applications/{tracking_code}/", CITIZEN),
-    Stop("citizen-book", "/citizen/book/{tracking_code}/", CITIZEN),
+    Stop("citizen-application", "/citizen/applications/{application}/", CITIZEN),
+    Stop("citizen-book", "/citizen/book/{application}/", CITIZEN),
     Stop("citizen-cards", "/cards/", CITIZEN),
     Stop("office", "/office/", "reza"),
     Stop("delivery", "/office/delivery/", "reza"),
@@ -127,7 +127,7 @@ def tour_data() -> dict[str, Any]:
         "cz_inquiry": Inquiry.objects.get(case__mobile="09150000002").pk,
         "cz_waiting": cases["09150000003"],
         "cz_issued": cases["09150000007"],
-        "tracking_code": application.tracking_code,
+        "application": application.public_id,
         "shipment": shipment.pk,
         "office": "POST-0601",
         "province": "IR-06",
@@ -191,8 +191,44 @@ def walk(
 
 
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the window (0: no page-level scroll)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    """How many CSS pixels the page is wider than the window (0: no page-level scroll).
+
+    Measured against the root's clientWidth (the device width), not window.innerWidth: a
+    phone browser widens innerWidth to fit content that overflows, which hid the overflow."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+# Where ASCII digits are what people should see: code samples and keys (<code>, <kbd>,
+# <samp>, <pre>), and values that are typed or matched character for character — card
+# serials, lot numbers, office codes — which a page marks with translate="no".
+_ASCII_DIGITS_JS = """
+() => {
+  const exempt = "code, kbd, samp, pre, script, style, noscript, template, [translate=no]";
+  const shown = (el) => el.checkVisibility ? el.checkVisibility() : !!el.offsetParent;
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest(exempt) || !shown(el)) continue;
+    const text = node.textContent.trim();
+    if (/[0-9]/.test(text)) found.push(text.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("[placeholder]")) {
+    if (!el.closest(exempt) && shown(el) && /[0-9]/.test(el.placeholder))
+      found.push("placeholder: " + el.placeholder);
+  }
+  if (/[0-9]/.test(document.title)) found.push("title: " + document.title);
+  return found;
+}
+"""
+
+
+def ascii_digits_shown(page) -> list[str]:
+    """Visible text (placeholders and the title too) with ASCII digits, outside what is exempt
+    above."""
+    return page.evaluate(_ASCII_DIGITS_JS)
 
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them.

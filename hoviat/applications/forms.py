@@ -13,7 +13,9 @@ class MobileForm(forms.Form):
     mobile = forms.CharField(
         label="شماره تلفن همراه",
         max_length=20,
-        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "tel", "placeholder": "09xxxxxxxxx"}),
+        # The example is a hint, never a placeholder: grey text in the box reads as filled in.
+        help_text="۱۱ رقم، مانند ۰۹۱۲۳۴۵۶۷۸۹",
+        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "tel"}),
     )
     # Filled by static/js/pow.js once the browser has solved the proof-of-work challenge.
     challenge_solution = forms.CharField(
@@ -53,7 +55,6 @@ class PreRegistrationForm(forms.Form):
                 "class": "form-control ltr",
                 "data-jdp": "",
                 "autocomplete": "off",
-                "placeholder": "1370/05/14",
             }
         ),
         error_messages={"required": "تاریخ تولد را وارد کنید."},

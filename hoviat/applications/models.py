@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -66,6 +68,10 @@ class Application(models.Model):
     """A citizen's request for a card, from pre-registration to hand-over."""
 
     tracking_code = models.CharField("کد رهگیری", max_length=12, unique=True)
+    # What the citizen's own pages put in their addresses instead of the tracking code: the
+    # tracking code with a national code opens the application to anyone, so it never goes
+    # into a URL (history, logs, Referer); this random id says nothing about anyone.
+    public_id = models.UUIDField("شناسه صفحه", default=uuid.uuid4, unique=True, editable=False)
     citizen = models.ForeignKey(
         "registry.Citizen", on_delete=models.PROTECT, related_name="applications"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,21 +26,26 @@ class TrackingNotFound(NotFound):
     default_detail = "درخواستی با این کد ملی و کد رهگیری یافت نشد."
 
 
-def access_application_for_citizen(*, mobile: str, tracking_code: str) -> Application:
+def access_application_for_citizen(
+    *, mobile: str, tracking_code: str = "", public_id: uuid.UUID | None = None
+) -> Application:
     """The application, if the signed-in citizen's mobile owns its national code (Shahkar):
     the owner reaches an application opened from any mobile; no other mobile reaches it, not
-    even the one it was opened from."""
-    code = tracking_code_parse(tracking_code)
-    application = (
-        Application.objects.select_related("citizen").filter(tracking_code=code).first()
-        if code
-        else None
-    )
+    even the one it was opened from. Named by its tracking code (the API) or by its public id
+    (the citizen's pages, whose addresses never carry the tracking code)."""
+    found = Application.objects.select_related("citizen")
+    if public_id is not None:
+        found = found.filter(public_id=public_id)
+    else:
+        code = tracking_code_parse(tracking_code)
+        found = found.filter(tracking_code=code) if code else found.none()
+    application = found.first()
     # One answer for "no such code" and "not yours": nothing confirms someone else's code.
     if application is None or not mobile_owns(
         mobile=mobile, national_code=application.citizen.national_code
     ):
-        raise NotFound("درخواستی با این کد رهگیری برای شما یافت نشد.", code="APPLICATION_NOT_FOUND")
+        named = "این نشانی" if public_id is not None else "این کد رهگیری"
+        raise NotFound(f"درخواستی با {named} برای شما یافت نشد.", code="APPLICATION_NOT_FOUND")
     return application
 
 

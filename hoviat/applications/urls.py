@@ -11,6 +11,8 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("apply/", views.apply, name="apply"),
     path("lost-code/", views.lost_code, name="lost_code"),
-    path("applications/<str:tracking_code>/", views.application_detail, name="application"),
-    path("applications/<str:tracking_code>/cancel/", views.cancel, name="cancel"),
+    # The citizen's own pages are addressed by the application's public id, never by its
+    # tracking code (personal data; it would land in history, logs and the Referer header).
+    path("applications/<uuid:public_id>/", views.application_detail, name="application"),
+    path("applications/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
 ]

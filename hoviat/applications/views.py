@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import uuid
 from functools import wraps
 
 from django.conf import settings
@@ -155,7 +156,7 @@ def apply(request):
                 form.add_error(None, exc.detail)
         else:
             messages.success(request, "پیش‌ثبت‌نام انجام شد. کد رهگیری را نگه دارید.")
-            return redirect("citizen:application", tracking_code=application.tracking_code)
+            return redirect("citizen:application", public_id=application.public_id)
     # Someone else's national code is a refusal, not a typo: said with its own status.
     return render(request, "applications/apply.html", context, status=context.pop("status", 200))
 
@@ -172,10 +173,10 @@ def _answers(form) -> list[tuple[str, str]]:
 
 @require_POST
 @citizen_required
-def cancel(request, tracking_code: str):
+def cancel(request, public_id: uuid.UUID):
     try:
         application = selectors.access_application_for_citizen(
-            mobile=request.citizen_mobile, tracking_code=tracking_code
+            mobile=request.citizen_mobile, public_id=public_id
         )
         services.application_cancel(
             application=application,
@@ -185,14 +186,14 @@ def cancel(request, tracking_code: str):
     except DomainError as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=exc.status)
     messages.success(request, "درخواست لغو شد.")
-    return redirect("citizen:application", tracking_code=application.tracking_code)
+    return redirect("citizen:application", public_id=application.public_id)
 
 
 @citizen_required
-def application_detail(request, tracking_code: str):
+def application_detail(request, public_id: uuid.UUID):
     try:
         application = selectors.access_application_for_citizen(
-            mobile=request.citizen_mobile, tracking_code=tracking_code
+            mobile=request.citizen_mobile, public_id=public_id
         )
     except DomainError as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
@@ -248,7 +249,7 @@ def _next_step_urls(application) -> dict[str, str]:
         ("receipt", "citizen_receipt_pdf"),
     ):
         with contextlib.suppress(NoReverseMatch):
-            urls[name] = reverse(route, args=[application.tracking_code])
+            urls[name] = reverse(route, args=[application.public_id])
     return urls
 
 

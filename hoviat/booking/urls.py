@@ -5,7 +5,7 @@ from hoviat.booking import views
 app_name = "booking"
 
 urlpatterns = [
-    path("<str:tracking_code>/", views.choose, name="choose"),
-    path("<str:tracking_code>/book/", views.book, name="book"),
-    path("<str:tracking_code>/cancel/", views.cancel, name="cancel"),
+    path("<uuid:public_id>/", views.choose, name="choose"),
+    path("<uuid:public_id>/book/", views.book, name="book"),
+    path("<uuid:public_id>/cancel/", views.cancel, name="cancel"),
 ]

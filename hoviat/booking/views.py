@@ -4,6 +4,7 @@ then a time at the chosen office."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,16 +26,14 @@ from hoviat.places.models import Province
 DAYS_TO_LOOK_AHEAD = 14
 
 
-def _application(request, tracking_code):
-    return access_application_for_citizen(
-        mobile=request.citizen_mobile, tracking_code=tracking_code
-    )
+def _application(request, public_id: uuid.UUID):
+    return access_application_for_citizen(mobile=request.citizen_mobile, public_id=public_id)
 
 
 @citizen_required
-def choose(request, tracking_code: str):
+def choose(request, public_id: uuid.UUID):
     try:
-        application = _application(request, tracking_code)
+        application = _application(request, public_id)
     except DomainError as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)
     error, error_field = "", ""
@@ -101,9 +100,9 @@ def choose(request, tracking_code: str):
 
 @require_POST
 @citizen_required
-def book(request, tracking_code: str):
+def book(request, public_id: uuid.UUID):
     try:
-        application = _application(request, tracking_code)
+        application = _application(request, public_id)
         actor = Actor("citizen", application.citizen.national_code, "citizen")
         slot_id = int(request.POST.get("slot_id", "0"))
         if application.status == ApplicationStatus.BOOKED:
@@ -121,14 +120,14 @@ def book(request, tracking_code: str):
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "detail", "نوبت انتخاب‌شده معتبر نیست."))
         return redirect(request.META.get("HTTP_REFERER") or "citizen:home")
-    return redirect("citizen:application", tracking_code=application.tracking_code)
+    return redirect("citizen:application", public_id=application.public_id)
 
 
 @require_POST
 @citizen_required
-def cancel(request, tracking_code: str):
+def cancel(request, public_id: uuid.UUID):
     try:
-        application = _application(request, tracking_code)
+        application = _application(request, public_id)
         services.booking_cancel(
             application=application,
             actor=Actor("citizen", application.citizen.national_code, "citizen"),
@@ -137,4 +136,4 @@ def cancel(request, tracking_code: str):
         messages.error(request, exc.detail)
     else:
         messages.success(request, "نوبت لغو شد. هر زمان خواستید نوبت تازه بگیرید.")
-    return redirect("citizen:application", tracking_code=tracking_code)
+    return redirect("citizen:application", public_id=public_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 ZWNJ = "\u200c"
 
@@ -49,6 +50,24 @@ def fold_digits(value: str) -> str:
 def persian_digits(value: object) -> str:
     """ASCII digits to Persian, for display."""
     return str(value).translate(_TO_PERSIAN)
+
+
+THOUSANDS_SEPARATOR = "\u066c"  # ٬ ARABIC THOUSANDS SEPARATOR, as Persian writes numbers
+DECIMAL_SEPARATOR = "\u066b"  # ٫ ARABIC DECIMAL SEPARATOR
+
+
+def persian_number(value: int | float | Decimal, places: int | None = None) -> str:
+    """A number as people read it: Persian digits, ٬ between thousands, ٫ before decimals
+    (۱٬۲۳۴٬۵۶۷ · ۳۰٫۵). `places` None: an int as it is, anything else with two decimals.
+    Every number formatted for people goes through here (pages, SMS, exports, messages)."""
+    if places is None:
+        text = f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+    elif isinstance(value, Decimal):
+        text = f"{value:,.{places}f}"
+    else:
+        text = f"{float(value):,.{places}f}"
+    swap = str.maketrans({",": THOUSANDS_SEPARATOR, ".": DECIMAL_SEPARATOR})
+    return persian_digits(text.translate(swap))
 
 
 def normalize_text(value: str) -> str:

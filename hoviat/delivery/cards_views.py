@@ -97,7 +97,7 @@ def reissue(request, csn: str):
             else "پس از پرداخت هزینه، برای ثبت‌نام حضوری نوبت بگیرید."
         ),
     )
-    return redirect("citizen:application", tracking_code=outcome.application.tracking_code)
+    return redirect("citizen:application", public_id=outcome.application.public_id)
 
 
 # --- Office counter ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ office only; a national admin sees all; anyone else nothing. Whatever is out of 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +120,11 @@ def access_receipt_for(user: Any, receipt_number: str) -> Receipt:
     return receipt
 
 
-def access_receipt_for_citizen(*, mobile: str, tracking_code: str) -> Receipt:
+def access_receipt_for_citizen(*, mobile: str, public_id: uuid.UUID) -> Receipt:
     """The current receipt of the citizen's own application (the owner check is the
     applications app's); one 404 for another's application, an unknown code and no receipt."""
     try:
-        application = access_application_for_citizen(mobile=mobile, tracking_code=tracking_code)
+        application = access_application_for_citizen(mobile=mobile, public_id=public_id)
     except DomainError:
         raise ReceiptNotFound("رسیدی برای این درخواست یافت نشد.") from None
     receipt = receipt_current(application=application)

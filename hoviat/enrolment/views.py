@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 
 from django.conf import settings
@@ -358,12 +359,12 @@ def receipt_pdf(request, receipt_number: str):
 
 @citizen_required
 @require_GET
-def citizen_receipt_pdf(request, tracking_code: str):
+def citizen_receipt_pdf(request, public_id: uuid.UUID):
     """The citizen's own receipt, from the portal, once enrolled (it stands in for the card
     until hand-over); only the owner's signed-in mobile reaches it."""
     try:
         receipt = selectors.access_receipt_for_citizen(
-            mobile=request.citizen_mobile, tracking_code=tracking_code
+            mobile=request.citizen_mobile, public_id=public_id
         )
     except ReceiptNotFound as exc:
         return render(request, "applications/error.html", {"detail": exc.detail}, status=404)

@@ -198,7 +198,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "CERT_MALFORMED": (422, "گواهی PEM خوانا نیست.", "certificate_pem is not a PEM certificate."),
     "SIGNATURE_MALFORMED": (
         422,
-        "امضا باید base64 باشد.",
+        "امضا باید به کدگذاری بیس‌۶۴ باشد.",
         "signature is not base64 of a DER or r‖s ECDSA signature.",
     ),
     "AUTH_FAILED": (

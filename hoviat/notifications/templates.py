@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from hoviat.core.jalali import WEEKDAYS, format_jalali
-from hoviat.core.text import persian_digits
+from hoviat.core.text import persian_digits, persian_number
 from hoviat.offices.selectors import OFFICE_TZ
 
 __all__ = ["TEMPLATES", "SmsTemplate", "SmsTemplateError", "sms_render", "sms_template"]
@@ -40,7 +40,7 @@ def digits(value: Any) -> str:
 
 def rials(value: int) -> str:
     """An amount, Persian digits with the Persian thousands separator: ۱۵۰٬۰۰۰."""
-    return persian_digits(f"{value:,}".replace(",", "٬"))
+    return persian_number(value)
 
 
 def day(value: dt.date | dt.datetime) -> str:

@@ -26,7 +26,7 @@ class SandboxCardForm(forms.Form):
             attrs={
                 **_NUMERIC,
                 "autocomplete": "cc-number",
-                "placeholder": "6037-9900-0000-0000",
+                "placeholder": "۶۰۳۷-۹۹۰۰-۰۰۰۰-۰۰۰۰",
                 "maxlength": "24",
             }
         ),

@@ -6,6 +6,6 @@ app_name = "payments"
 
 urlpatterns = [
     path("callback", views.callback, name="callback"),
-    path("start/<str:tracking_code>", views.start, name="start"),
+    path("start/<uuid:public_id>", views.start, name="start"),
     path("sandbox/pay/<str:authority>", views.sandbox_pay, name="sandbox_pay"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -100,11 +101,11 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @citizen_required
-def start(request: HttpRequest, tracking_code: str) -> HttpResponse:
+def start(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The «پرداخت هزینه» button of the citizen's application page: off to the bank."""
     try:
         application = access_application_for_citizen(
-            mobile=request.citizen_mobile, tracking_code=tracking_code
+            mobile=request.citizen_mobile, public_id=public_id
         )
     except DomainError as exc:
         return render(request, "payments/result.html", {"error": exc}, status=exc.status)
@@ -117,5 +118,5 @@ def start(request: HttpRequest, tracking_code: str) -> HttpResponse:
         )
     except DomainError as exc:
         messages.warning(request, exc.detail)
-        return redirect("citizen:application", tracking_code=application.tracking_code)
+        return redirect("citizen:application", public_id=application.public_id)
     return SeeOther(url)

@@ -15,7 +15,8 @@ class ReceiptVerifyForm(forms.Form):
                 "class": "form-control font-monospace",
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "HVR1:…",
+                "placeholder": "HVR1:…",  # the QR text's own prefix, as the scanner reads it
+                "translate": "no",
             }
         ),
     )

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hoviat.core.errors import DomainError, NotFound
-from hoviat.core.jalali import format_jalali, parse_date, today_local
+from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.text import persian_digits
-from hoviat.production import manifest, selectors, services
+from hoviat.production import forms, manifest, selectors, services
 from hoviat.production.models import LedgerKind, RunStatus
 from hoviat.production.tasks import production_run_task
 
@@ -32,54 +32,68 @@ def production_staff_required(view):
     return wrapper
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int((text or "").strip())
-    except ValueError:
-        return None
+def _queue_page(request, capacity_form: forms.CapacityForm | None = None, status: int = 200):
+    summary = selectors.queue_summary()
+    form = capacity_form or forms.CapacityForm(
+        initial={"daily_capacity": persian_digits(summary.daily_capacity)}
+    )
+    return render(
+        request,
+        "production/queue.html",
+        {
+            "summary": summary,
+            "rows": selectors.queue_page(limit=100),
+            "form": form,
+            "active": "queue",
+        },
+        status=status,
+    )
 
 
 @production_staff_required
 @require_GET
 def queue(request):
-    return render(
-        request,
-        "production/queue.html",
-        {
-            "summary": selectors.queue_summary(),
-            "rows": selectors.queue_page(limit=100),
-            "active": "queue",
-        },
-    )
+    return _queue_page(request)
 
 
 @production_staff_required
 @require_POST
 def capacity(request):
-    try:
-        services.capacity_set(
-            daily_capacity=_int(request.POST.get("daily_capacity")), actor=request.user
-        )
-        messages.success(request, "ظرفیت روزانه ذخیره شد.")
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    return redirect("production:queue")
+    """The queue page's capacity form; a wrong value is answered by the queue page itself,
+    the message beside the field and in the error summary (nothing is saved)."""
+    form = forms.CapacityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.capacity_set(
+                daily_capacity=form.cleaned_data["daily_capacity"], actor=request.user
+            )
+        except DomainError as exc:
+            forms.add_service_error(form, exc)
+        else:
+            messages.success(request, "ظرفیت روزانه ذخیره شد.")
+            return redirect("production:queue")
+    return _queue_page(request, form, status=422)
 
 
 @production_staff_required
 @require_http_methods(["GET", "POST"])
 def stock(request):
-    if request.method == "POST":
-        try:
-            services.stock_deliver(
-                quantity=_int(request.POST.get("quantity")),
-                lot=request.POST.get("lot", ""),
-                actor=request.user,
-            )
-            messages.success(request, "تحویل بدنه کارت ثبت شد.")
-            return redirect("production:stock")
-        except DomainError as exc:
-            messages.error(request, exc.detail)
+    form = forms.StockDeliveryForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            try:
+                services.stock_deliver(
+                    quantity=form.cleaned_data["quantity"],
+                    lot=form.cleaned_data["lot"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                forms.add_service_error(form, exc)
+            else:
+                messages.success(request, "تحویل بدنه کارت ثبت شد.")
+                return redirect("production:stock")
+        status = 422
     stock_now = selectors.stock_current()
     series = selectors.stock_series()
     cover = selectors.stock_cover(stock=stock_now)
@@ -87,6 +101,7 @@ def stock(request):
         request,
         "production/stock.html",
         {
+            "form": form,
             "stock": stock_now,
             "days_of_cover": cover.days,
             "cover_reason": cover.reason,
@@ -99,36 +114,47 @@ def stock(request):
             },
             "active": "stock",
         },
+        status=status,
     )
 
 
 @production_staff_required
 @require_http_methods(["GET", "POST"])
 def runs(request):
-    if request.method == "POST":
-        from django.db import transaction
+    form = forms.RunStartForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            from django.db import transaction
 
-        try:
-            text = (request.POST.get("date") or "").strip()
-            run = services.production_run_start(
-                date=parse_date(text) if text else today_local(), actor=request.user
-            )
-            user_id = request.user.pk
-            transaction.on_commit(lambda: production_run_task(run.pk, user_id))
-            messages.success(request, "اجرای شخصی‌سازی آغاز شد.")
-            return redirect("production:runs")
-        except DomainError as exc:
-            messages.error(request, exc.detail)
+            try:
+                run = services.production_run_start(
+                    date=form.cleaned_data["date"] or today_local(), actor=request.user
+                )
+            except DomainError as exc:
+                # A refusal about the run as a whole (empty queue, no stock, one running)
+                # is the form's, not the date's.
+                forms.add_service_error(form, exc)
+                status = exc.status
+            else:
+                user_id = request.user.pk
+                transaction.on_commit(lambda: production_run_task(run.pk, user_id))
+                messages.success(request, "اجرای شخصی‌سازی آغاز شد.")
+                return redirect("production:runs")
+        else:
+            status = 422
     return render(
         request,
         "production/runs.html",
         {
+            "form": form,
             "runs": selectors.runs_recent(),
             "running": (running := selectors.run_running()),
             "progress": run_progress_data(running) if running else None,
             "today": today_local(),
             "active": "runs",
         },
+        status=status,
     )
 
 

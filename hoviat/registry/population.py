@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import jdatetime
 
 from hoviat.core.errors import ValidationFailed
-from hoviat.core.text import persian_digits
+from hoviat.core.text import persian_number
 from hoviat.places.models import City, NationalCodePrefix, Province
 from hoviat.places.selectors import province_get
 from hoviat.registry.models import Gender
@@ -120,7 +120,7 @@ def population_rows(*, places: ProvincePlaces, size: int, seed: int) -> Iterator
     capacity = len(places.prefixes) * SEQUENCES_PER_PREFIX
     if not 0 <= size <= capacity:
         raise PopulationRefused(
-            f"اندازهٔ جمعیت باید بین ۰ و {persian_digits(f'{capacity:,}').replace(',', '٬')} "
+            f"اندازهٔ جمعیت باید بین ۰ و {persian_number(capacity)} "
             "باشد (ظرفیت پیشوندهای کد ملی استان).",
             code="POPULATION_SIZE_INVALID",
         )

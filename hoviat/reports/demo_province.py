@@ -21,6 +21,7 @@ import hashlib
 import json
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
@@ -36,6 +37,7 @@ from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.jalali import today_local
 from hoviat.core.models import Role, User
+from hoviat.core.text import persian_number
 from hoviat.delivery.conf import conf as delivery_conf
 from hoviat.delivery.models import Collection, Handover, VerificationMethod
 from hoviat.enrolment.models import Enrolment, EnrolmentStatus
@@ -293,6 +295,8 @@ def _pg(value):
 
 
 def _sqlite(value):
+    if isinstance(value, uuid.UUID):
+        return value.hex  # as Django keeps a UUIDField on SQLite
     if isinstance(value, dt.datetime):
         return connection.ops.adapt_datetimefield_value(value)
     if isinstance(value, dt.date):
@@ -303,7 +307,8 @@ def _sqlite(value):
 
 
 _APP_FIELDS = ["id", "tracking_code", "citizen", "kind", "status", "fee_rials", "mobile",
-               "created_at", "updated_at", "paid_at", "enrolled_at", "closed_at"]  # fmt: skip
+               "created_at", "updated_at", "paid_at", "enrolled_at", "closed_at",
+               "public_id"]  # fmt: skip
 _ENROLMENT_FIELDS = ["application", "office", "operator", "status", "walk_in", "started_at",
                      "completed_at", "shenasnameh_original", "old_card_surrendered",
                      "form_confirmed", "face_sha256", "fingerprints", "updated_at"]  # fmt: skip
@@ -337,6 +342,7 @@ def _store_chunk(plans: list[_Plan], *, operator: User, runs: _Runs, writer: _Wr
                 None if plan.stage == "pre" else plan.created,
                 plan.enrolled,
                 plan.handed,
+                uuid.uuid4(),  # random, not seeded: it names the citizen's pages
             )
             for app_id, plan in zip(app_ids, plans, strict=True)
         ],
@@ -439,7 +445,8 @@ def _tracking_code(citizen_id: int) -> str:
 def _refuse_if_below(name: str, target: int, current: int) -> None:
     if target < current:
         raise DemoRefused(
-            f"استان هم‌اکنون {current:,} «{name}» دارد، بیش از {target:,} خواسته‌شده؛ "
+            f"استان هم‌اکنون {persian_number(current)} «{name}» دارد، بیش از "
+            f"{persian_number(target)} خواسته‌شده؛ "
             "این فرمان تنها می‌افزاید و چیزی پاک نمی‌کند.",
             code="DEMO_PROVINCE_ALREADY_ABOVE",
         )
@@ -500,7 +507,8 @@ def province_build(
     new_queue = round(rest * QUEUE_SHARE) if in_queue is None else in_queue - now.in_queue
     if new_queue > rest:
         raise DemoRefused(
-            f"در صف تولید تنها {rest:,} درخواست تازه جا دارد.", code="DEMO_PROVINCE_INCONSISTENT"
+            f"در صف تولید تنها {persian_number(rest)} درخواست تازه جا دارد.",
+            code="DEMO_PROVINCE_INCONSISTENT",
         )
 
     say(f"citizens: {now.eligible:,} eligible, adding {eligible - now.eligible:,}")
@@ -517,8 +525,8 @@ def province_build(
     )
     if len(candidates) < new_requested:
         raise DemoRefused(
-            f"تنها {len(candidates):,} شهروند واجد شرایط بی‌درخواست در استان هست و "
-            f"{new_requested:,} درخواست تازه لازم است.",
+            f"تنها {persian_number(len(candidates))} شهروند واجد شرایط بی‌درخواست در استان هست و "
+            f"{persian_number(new_requested)} درخواست تازه لازم است.",
             code="DEMO_PROVINCE_INCONSISTENT",
         )
     rng = random.Random(f"{seed}:{target.code}:applications")

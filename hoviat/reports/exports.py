@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from hoviat.core.jalali import format_jalali
-from hoviat.core.text import persian_digits
+from hoviat.core.text import persian_digits, persian_number
 from hoviat.enrolment.pdf import _font_urls
 
 LEVELS = {"nation": "کشور", "province": "استان", "county": "شهرستان", "office": "دفتر"}
@@ -333,14 +333,12 @@ def cell_text(value, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "int":
-        text = f"{int(value):,}"
-    elif kind == "pct":
-        text = f"{Decimal(value):,.2f}"
-    elif kind == "days":
-        text = f"{float(value):,.1f}"
-    else:
-        return persian_digits(value)
-    return persian_digits(text.replace(",", "٬").replace(".", "٫"))
+        return persian_number(int(value))
+    if kind == "pct":
+        return persian_number(Decimal(value), 2)
+    if kind == "days":
+        return persian_number(float(value), 1)
+    return persian_digits(value)
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def _common(request, figures, as_of) -> dict:
         "f": figures,
         "headline": exports.headline(figures),
         "as_of": as_of,
-        "as_of_input": format_jalali(as_of, persian=False),
+        "as_of_input": format_jalali(as_of),  # Persian digits, as the date picker writes them
         "refreshed_at": figures.refreshed_at,
         "table_columns": [exports.COLUMN[a] for a in exports.TABLE_ATTRS],
         "definitions": exports.definitions(),

@@ -122,7 +122,7 @@ def test_the_rate_limit_says_how_long_to_wait_in_persian_digits(signed_in, setti
 
 def test_an_error_flash_is_a_bootstrap_danger_alert(signed_in):
     signed_in.post("/citizen/apply/", CONFIRM)
-    code = Application.objects.get().tracking_code
+    code = Application.objects.get().public_id
     # Cancelling a booking there is not: refused with messages.error, shown on the next page.
     html = signed_in.post(f"/citizen/book/{code}/cancel/", follow=True).content.decode()
     assert re.search(r'<div class="alert alert-danger" role="alert">[^<]+</div>', html)

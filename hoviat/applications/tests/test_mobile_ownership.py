@@ -168,10 +168,10 @@ def test_the_owner_cancels_from_the_application_page(client, sara, opened_elsewh
     session = client.session
     session["citizen_mobile"] = sara.mobile
     session.save()
-    page = client.get(f"/citizen/applications/{opened_elsewhere.tracking_code}/")
+    page = client.get(f"/citizen/applications/{opened_elsewhere.public_id}/")
     assert "لغو درخواست" in page.content.decode()
 
-    response = client.post(f"/citizen/applications/{opened_elsewhere.tracking_code}/cancel/")
+    response = client.post(f"/citizen/applications/{opened_elsewhere.public_id}/cancel/")
 
     assert response.status_code == 302
     opened_elsewhere.refresh_from_db()

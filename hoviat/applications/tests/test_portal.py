@@ -46,7 +46,7 @@ def test_the_booked_page_shows_the_weekday_and_what_to_bring(client, sara):
     application = _booking(sara)
     html = (
         _citizen(client, sara.mobile)
-        .get(f"/citizen/applications/{application.tracking_code}/")
+        .get(f"/citizen/applications/{application.public_id}/")
         .content.decode()
     )
     visit = html[html.index('data-testid="visit"') :]
@@ -65,7 +65,7 @@ def test_a_held_seat_shows_a_countdown_to_its_deadline(client, sara):
     application = _booking(sara, status="held", hold_expires_at=deadline)
     html = (
         _citizen(client, sara.mobile)
-        .get(f"/citizen/applications/{application.tracking_code}/")
+        .get(f"/citizen/applications/{application.public_id}/")
         .content.decode()
     )
     assert f'data-countdown-until="{deadline.isoformat()}"' in html
@@ -85,7 +85,7 @@ def test_countdowns_tick_in_persian_digits_and_say_when_time_is_up(page, sara):
     page.get_by_label("کد پیامک‌شده").fill(_last_sms_code(sara.mobile))
     page.get_by_role("button", name="ورود").click()
     gone = _booking(sara, status="held", hold_expires_at=timezone.now() - dt.timedelta(seconds=1))
-    page.goto(f"/citizen/applications/{gone.tracking_code}/")
+    page.goto(f"/citizen/applications/{gone.public_id}/")
     expect(page.get_by_test_id("hold-countdown").locator("[data-countdown-until]")).to_have_text(
         "پایان مهلت؛ نوبت آزاد شد"
     )

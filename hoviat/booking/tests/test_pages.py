@@ -32,7 +32,7 @@ def test_the_booking_page_offers_the_first_day_with_room_when_today_is_full(
     later = add_working_days(start=timezone.localdate(), days=3, office=bushehr_post_office)
     slots_generate(office=bushehr_post_office, start=later, end=later)
 
-    response = sara_signed_in.get(f"/citizen/book/{application.tracking_code}/")
+    response = sara_signed_in.get(f"/citizen/book/{application.public_id}/")
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -51,8 +51,8 @@ def test_another_citizens_application_cannot_be_booked(sara_signed_in, bushehr_c
         fee_rials=1,
         mobile="09120000000",
     )
-    assert sara_signed_in.get(f"/citizen/book/{theirs.tracking_code}/").status_code == 404
-    response = sara_signed_in.post(f"/citizen/book/{theirs.tracking_code}/book/", {"slot_id": 1})
+    assert sara_signed_in.get(f"/citizen/book/{theirs.public_id}/").status_code == 404
+    response = sara_signed_in.post(f"/citizen/book/{theirs.public_id}/book/", {"slot_id": 1})
     assert theirs.bookings.count() == 0
     assert response.status_code == 302
 
@@ -73,7 +73,7 @@ def test_an_office_shows_a_calendar_of_days_with_free_seats_and_weekdays(
     application = _application(sara)
     later = add_working_days(start=timezone.localdate(), days=3, office=bushehr_post_office)
     slots_generate(office=bushehr_post_office, start=later, end=later)
-    url = f"/citizen/book/{application.tracking_code}/"
+    url = f"/citizen/book/{application.public_id}/"
 
     page = sara_signed_in.get(
         url, {"office": bushehr_post_office.pk, "date": format_jalali(later, persian=False)}
@@ -97,7 +97,7 @@ def test_a_picked_time_is_shown_for_checking_before_the_seat_is_taken(
     later = add_working_days(start=timezone.localdate(), days=3, office=bushehr_post_office)
     slots_generate(office=bushehr_post_office, start=later, end=later)
     slot = Slot.objects.filter(office=bushehr_post_office, date=later).order_by("starts_at").first()
-    url = f"/citizen/book/{application.tracking_code}/"
+    url = f"/citizen/book/{application.public_id}/"
     query = {"office": bushehr_post_office.pk, "date": format_jalali(later, persian=False)}
 
     listed = sara_signed_in.get(url, query).content.decode()
@@ -118,7 +118,7 @@ def test_booking_before_paying_does_not_show_the_payment_step_as_done(
     sara_signed_in, sara, bushehr_post_office
 ):
     application = _application(sara)
-    page = sara_signed_in.get(f"/citizen/book/{application.tracking_code}/").content.decode()
+    page = sara_signed_in.get(f"/citizen/book/{application.public_id}/").content.decode()
     start = page.index('data-testid="steps"')
     steps = page[start : page.index("</nav>", start)]
     assert steps.count("(انجام شد)") == 1  # pre-registration only

@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 
 from hoviat.core.jalali import WEEKDAYS, format_jalali
-from hoviat.core.text import persian_digits
+from hoviat.core.text import persian_digits, persian_number
 
 register = template.Library()
 
@@ -48,10 +48,9 @@ def fa_number(value):
     if value is None or value == "":
         return ""
     try:
-        text = f"{value:,}" if isinstance(value, int) else f"{float(value):,.2f}"
+        return persian_number(value)
     except (TypeError, ValueError):
         return persian_digits(value)
-    return persian_digits(text.replace(",", "٬").replace(".", "٫"))
 
 
 @register.filter
@@ -60,10 +59,9 @@ def fa_decimal(value, places=1):
     if value is None or value == "":
         return ""
     try:
-        text = f"{float(value):,.{int(places)}f}"
+        return persian_number(float(value), int(places))
     except (TypeError, ValueError):
         return persian_digits(value)
-    return persian_digits(text.replace(",", "٬").replace(".", "٫"))
 
 
 @register.filter

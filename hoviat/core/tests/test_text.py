@@ -11,6 +11,7 @@ from hoviat.core.text import (
     normalize_code,
     normalize_text,
     persian_digits,
+    persian_number,
 )
 
 
@@ -166,3 +167,18 @@ def test_normalized_text_has_no_doubled_separators_or_loose_ends(text):
 def test_normalize_code_is_idempotent(text):
     once = normalize_code(text)
     assert normalize_code(once) == once
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_a_number_for_people_has_persian_digits_and_the_persian_thousands_separator(value):
+    shown = persian_number(value)
+    assert not any(c in shown for c in "0123456789,.")
+    # ٬ (U+066C) between every three digits, and nothing else added: it reads back exactly.
+    assert int(fold_digits(shown.replace("\u066c", ""))) == value
+    if abs(value) >= 1000:
+        assert "\u066c" in shown
+
+
+def test_a_decimal_for_people_has_the_persian_decimal_separator():
+    assert persian_number(4997.25, 1) == "۴\u066c۹۹۷\u066b۲"
+    assert persian_number(1234567) == "۱\u066c۲۳۴\u066c۵۶۷"

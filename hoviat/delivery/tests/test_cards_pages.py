@@ -80,7 +80,7 @@ def test_sara_asks_again_for_her_voided_card_on_the_page(saras_card_at_office, s
 
     assert response.status_code == 302
     application = Application.objects.get(status="pre_registered", citizen=card.application.citizen)
-    assert response["Location"] == f"/citizen/applications/{application.tracking_code}/"
+    assert response["Location"] == f"/citizen/applications/{application.public_id}/"
     followed = sara_page.get(response["Location"]).content.decode()
     assert "بدون مراجعه حضوری" in followed
 

@@ -24,7 +24,7 @@ def saras_receipt(sara):
 
 
 def test_the_owner_downloads_her_receipt_from_the_portal(sara, saras_receipt):
-    code = saras_receipt.application.tracking_code
+    code = saras_receipt.application.public_id
     page = _citizen(sara.mobile).get(f"/citizen/applications/{code}/").content.decode()
     assert f"/citizen/applications/{code}/receipt.pdf" in page
 
@@ -39,7 +39,7 @@ def test_the_owner_downloads_her_receipt_from_the_portal(sara, saras_receipt):
 
 
 def test_another_mobile_gets_a_404_and_no_pdf(sara, saras_receipt):
-    code = saras_receipt.application.tracking_code
+    code = saras_receipt.application.public_id
     response = _citizen("09350000000").get(f"/citizen/applications/{code}/receipt.pdf")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
@@ -47,7 +47,7 @@ def test_another_mobile_gets_a_404_and_no_pdf(sara, saras_receipt):
 
 def test_before_enrolment_there_is_no_receipt_link_and_a_404(sara):
     application = ApplicationFactory(citizen=sara, mobile=sara.mobile, status="booked")
-    code = application.tracking_code
+    code = application.public_id
     page = _citizen(sara.mobile).get(f"/citizen/applications/{code}/").content.decode()
     assert "receipt.pdf" not in page
     response = _citizen(sara.mobile).get(f"/citizen/applications/{code}/receipt.pdf")
@@ -56,6 +56,6 @@ def test_before_enrolment_there_is_no_receipt_link_and_a_404(sara):
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(saras_receipt):
-    code = saras_receipt.application.tracking_code
+    code = saras_receipt.application.public_id
     response = Client().get(f"/citizen/applications/{code}/receipt.pdf")
     assert response.status_code == 302 and "/citizen/sign-in/" in response["Location"]

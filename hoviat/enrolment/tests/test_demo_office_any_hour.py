@@ -89,14 +89,14 @@ def test_sara_books_tonight_on_the_page_and_is_enrolled_by_the_demo_operator(
     session["citizen_mobile"] = sara.mobile
     session.save()
 
-    page = client.get(f"/citizen/book/{application.tracking_code}/")
+    page = client.get(f"/citizen/book/{application.public_id}/")
     assert page.status_code == 200
     text = page.content.decode()
     assert demo_office.name in text and 'data-testid="demo-office"' in text
     assert format_jalali(TODAY) in text  # today is offered, not tomorrow
 
     slot = demo_office.slots.get(starts_at=at(23, 45))
-    client.post(f"/citizen/book/{application.tracking_code}/book/", {"slot_id": slot.pk})
+    client.post(f"/citizen/book/{application.public_id}/book/", {"slot_id": slot.pk})
     application.refresh_from_db()
     assert application.status == ApplicationStatus.BOOKED
 

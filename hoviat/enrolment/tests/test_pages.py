@@ -203,7 +203,7 @@ def test_a_refused_check_in_is_said_beside_the_code_field_with_the_code_kept(rez
     assert response.status_code >= 400
     assert "data-error-summary" in html and 'href="#id_code"' in html
     assert 'id="id_code_error"' in html
-    assert 'aria-describedby="id_code_error"' in html and "is-invalid" in html
+    assert 'aria-describedby="id_code_help id_code_error"' in html and "is-invalid" in html
     assert 'value="999999999999"' in html
 
 

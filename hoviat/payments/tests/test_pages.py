@@ -92,7 +92,7 @@ def test_cancel_sends_the_browser_back_with_a_signed_nok(client, bank_url):
 
 @pytest.mark.django_db
 def test_the_pay_button_of_the_application_page_goes_to_the_bank(signed_in, application):
-    response = signed_in.post(f"/payments/start/{application.tracking_code}")
+    response = signed_in.post(f"/payments/start/{application.public_id}")
 
     payment = Payment.objects.get()
     assert response.status_code == 303
@@ -103,7 +103,7 @@ def test_the_pay_button_of_the_application_page_goes_to_the_bank(signed_in, appl
 def test_the_pay_button_of_a_paid_application_explains_instead(signed_in, application):
     Application.objects.filter(pk=application.pk).update(status="paid")
 
-    response = signed_in.post(f"/payments/start/{application.tracking_code}", follow=True)
+    response = signed_in.post(f"/payments/start/{application.public_id}", follow=True)
 
     assert "پیش‌تر پرداخت شده" in response.content.decode()
     assert not Payment.objects.exists()
@@ -111,7 +111,7 @@ def test_the_pay_button_of_a_paid_application_explains_instead(signed_in, applic
 
 @pytest.mark.django_db
 def test_the_pay_button_needs_a_signed_in_citizen(client, application):
-    response = client.post(f"/payments/start/{application.tracking_code}")
+    response = client.post(f"/payments/start/{application.public_id}")
 
     assert response.status_code == 302 and "/citizen/sign-in/" in response["Location"]
     assert not Payment.objects.exists()

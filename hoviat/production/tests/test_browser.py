@@ -60,3 +60,32 @@ def test_a_running_run_moves_its_progress_bar_without_a_reload(
     expect(box).to_contain_text("پایان یافته", timeout=10_000)
     expect(box).to_have_class(re.compile("alert-success"))
     assert page.evaluate("window.__notReloaded") is True
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_wrong_delivery_is_summarised_and_each_summary_line_leads_to_its_field(page, kaveh):
+    import os
+    from pathlib import Path
+
+    from tests.tour import DESKTOP, PHONE, axe_problems
+
+    page.goto("/accounts/login/?next=/production/stock/")
+    browser_sign_in(page, "kaveh", PASSWORD)
+    page.get_by_label("شماره محموله").fill("LOT-7")
+    page.get_by_label("تعداد").fill("-۴")
+    page.get_by_role("button", name="ثبت").click()
+
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(page.get_by_label("تعداد")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("شماره محموله")).to_have_value("LOT-7")
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("تعداد")).to_be_focused()
+    assert axe_problems(page) == []
+    if folder := os.environ.get("HOVIAT_SCREENSHOTS"):
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            page.screenshot(
+                path=Path(folder) / f"production-stock-error-{label}.png", full_page=True
+            )

@@ -40,7 +40,7 @@ def test_a_delivery_typed_on_the_stock_page_is_recorded_and_charted(kaveh):
     client.post("/production/stock/", {"lot": "L-9", "quantity": "120"})
     page = client.get("/production/stock/").text
     assert "stock-data" in page and "chart.umd.min.js" in page
-    assert client.post("/production/stock/", {"lot": "L", "quantity": "-4"}).status_code == 200
+    assert client.post("/production/stock/", {"lot": "L", "quantity": "-4"}).status_code == 422
 
 
 def test_a_shipment_manifest_masks_national_codes(kaveh, pki, bushehr_post_office, reza):

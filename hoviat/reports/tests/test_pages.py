@@ -166,3 +166,13 @@ def test_it_gives_the_chart_page_a_year_of_jalali_months(client, world, maryam):
     assert sum(data["monthly"]["values"]) > 0
     assert len(data["queue"]["labels"]) == len(data["queue"]["values"]) > 0
     assert all(re.fullmatch("[۰-۹]+–[۰-۹]+", label) for label in data["lead"]["labels"])
+
+
+def test_the_report_date_field_shows_the_date_in_persian_digits_and_takes_it_back(
+    client, world, maryam
+):
+    staff_sign_in(client, maryam)
+    day = today_local() - dt.timedelta(days=3)
+    page = _text(client.get("/reports/province/IR-06/", {"as_of": format_jalali(day)}))
+    assert f'id="as_of" name="as_of" value="{format_jalali(day)}"' in page
+    assert re.search(r'id="as_of" name="as_of" value="[۰-۹/]+"', page)
