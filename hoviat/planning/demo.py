@@ -50,4 +50,6 @@ def _nation(command: BaseCommand, options: dict[str, Any]) -> None:
         "requests by month: "
         + ", ".join(f"{y}-{m:02d}: {n:,}" for y, m, n in result.monthly_requests)
     )
-    command.stdout.write(command.style.SUCCESS(f"National history ready in {result.seconds:.0f} s."))
+    command.stdout.write(
+        command.style.SUCCESS(f"National history ready in {result.seconds:.0f} s.")
+    )

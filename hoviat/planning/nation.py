@@ -245,8 +245,10 @@ def _day_weights(days: list[dt.date], holidays: set[dt.date]) -> dict[dt.date, f
         months[(j.year, j.month)].append(day)
     shares: dict[dt.date, float] = {}
     for (year, month), members in months.items():
-        length = jdatetime.j_days_in_month[month - 1] if month < 12 else (
-            30 if jdatetime.date(year, 1, 1).isleap() else 29
+        length = (
+            jdatetime.j_days_in_month[month - 1]
+            if month < 12
+            else (30 if jdatetime.date(year, 1, 1).isleap() else 29)
         )
         # Whole-month weight, so a month cut by the window keeps its daily level.
         total = sum(raw[d] for d in members) * length / len(members)
@@ -521,7 +523,11 @@ class _Simulation:
         card.voided = card.updated = _at(day, 2 * 60)
         card.status = CardStatus.VOIDED.value
         app = card.app
-        app.status, app.closed, app.updated = ApplicationStatus.VOIDED.value, card.voided, card.voided
+        app.status, app.closed, app.updated = (
+            ApplicationStatus.VOIDED.value,
+            card.voided,
+            card.voided,
+        )
 
     def lose(self, card: _Card, day: dt.date) -> None:
         stolen = self.rng.random() < STOLEN_SHARE
