@@ -26,6 +26,13 @@ def subcommand_add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--scale", type=float, default=0.001, help="share of Iran's people (default 0.001)"
     )
     nation.add_argument("--seed", dest="nation_seed", type=int, default=1405)
+    nation.add_argument(
+        "--sms",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write the cards' 'ready' SMS too (default: on PostgreSQL only; on SQLite the "
+        "figures' refresh then takes many minutes at 1:1000)",
+    )
     nation.set_defaults(demo_run=_nation)
 
 
@@ -34,6 +41,7 @@ def _nation(command: BaseCommand, options: dict[str, Any]) -> None:
         result = nation_build(
             scale=options["scale"],
             seed=options["nation_seed"],
+            sms=options["sms"],
             progress=lambda message: command.stdout.write(message),
         )
     except DomainError as exc:

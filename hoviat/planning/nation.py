@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import jdatetime
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -64,6 +64,8 @@ from hoviat.delivery.models import (
     VerificationMethod,
 )
 from hoviat.enrolment.models import Enrolment, EnrolmentStatus
+from hoviat.notifications.models import SmsMessage, SmsStatus
+from hoviat.notifications.templates import sms_render
 from hoviat.offices.models import Holiday, Office, OfficeKind
 from hoviat.payments.models import Payment, PaymentStatus
 from hoviat.places.models import City, Province
@@ -78,7 +80,7 @@ from hoviat.production.models import (
     ShipmentStatus,
 )
 from hoviat.registry.selectors import eligible_citizens
-from hoviat.reports.demo_province import _operator, _top_up_citizens, _Writer
+from hoviat.reports.demo_province import _operator, _pg, _sqlite, _top_up_citizens, _Writer
 from hoviat.reports.services import reports_refresh
 
 AUDIT_ACTION = "planning.demo_nation"
@@ -93,7 +95,10 @@ NOWRUZ_DAYS = 13  # 1–13 Farvardin: offices shut, few requests; the peak comes
 # Office seats a working day, as a share of the province's eligible people: about half the
 # seats are taken in an average month, the Farvardin peak and the year-end surge queue.
 SEATS_SHARE = 0.0016
-NATIONAL_MONTHLY_CAPACITY = 2_250_000  # cards a month (seed facts: 2–2.5 million)
+NATIONAL_MONTHLY_CAPACITY = 2_000_000  # cards a month (seed facts: 2–2.5 million)
+# Enrolled data is checked centrally (registry and police inquiries) before the card can be
+# made: some working days, so a card is ready in about the "20 working days" of the sources.
+CHECK_DAYS = (3, 14)
 PRODUCTION_DAYS_A_MONTH = 26
 UNPAID_SHARE = 0.06
 NO_SHOW_SHARE = 0.07
@@ -150,6 +155,7 @@ class _Card:
     voided: dt.datetime | None = None
     updated: dt.datetime | None = None
     run_id: int | None = None
+    sms_failed: bool = False  # the "card ready" SMS never reached the phone
 
 
 @dataclass
@@ -182,6 +188,7 @@ class _App:
     status: str = ApplicationStatus.PRE_REGISTERED.value
     paid: dt.datetime | None = None
     enrolled: dt.datetime | None = None
+    checked: dt.datetime | None = None  # joined the production queue
     closed: dt.datetime | None = None
     updated: dt.datetime | None = None
     bookings: list[_Booking] = field(default_factory=list)
@@ -287,6 +294,7 @@ class _Simulation:
         self.ledger: list[tuple[str, str, int, int | None, dt.datetime, str]] = []
         self.stock = 0
         self.made_recently: list[int] = []
+        self.lot_unit = max(1, round(100_000 * scale))  # lots in hundred-thousands, scaled
         self.stock_out: tuple[dt.date, dt.date] | None = None
         self.daily_capacity = max(
             1, round(NATIONAL_MONTHLY_CAPACITY * scale / PRODUCTION_DAYS_A_MONTH)
@@ -388,7 +396,8 @@ class _Simulation:
                 app.closed = app.updated = _at(closed, 10 * 60)
                 return
         app.status = ApplicationStatus.ENROLLED.value
-        heapq.heappush(self.queue, (app.enrolled, app.id, app))
+        checked = app.enrolled + dt.timedelta(days=self.rng.randint(*CHECK_DAYS))
+        heapq.heappush(self.queue, (checked, app.id, app))
 
     def deliver_stock(self, day: dt.date, quantity: int, lot: str) -> None:
         self.stock += quantity
@@ -411,7 +420,7 @@ class _Simulation:
         if stock_out_from <= index and (self.stock_out is None or self.stock_out[1] > day):
             return  # the late lot
         if index % 30 == 0 and self.stock < target:
-            self.deliver_stock(day, -(-(target - self.stock) // 500) * 500, lot)
+            self.deliver_stock(day, -(-(target - self.stock) // self.lot_unit) * self.lot_unit, lot)
 
     def produce(self, day: dt.date) -> None:
         self.made_recently.append(0)
@@ -429,7 +438,9 @@ class _Simulation:
         limit = min(self.daily_capacity, self.stock)
         taken: list[_App] = []
         while self.queue and len(taken) < limit and self.queue[0][0] < midnight:
-            taken.append(heapq.heappop(self.queue)[2])
+            checked, _pk, app = heapq.heappop(self.queue)
+            taken.append(app)
+            app.checked = checked
         if not taken:
             return
         good = bad = 0
@@ -444,7 +455,7 @@ class _Simulation:
             if self.rng.random() < self.qc_rate:
                 bad += 1
                 card.status = CardStatus.QC_FAILED.value
-                heapq.heappush(self.queue, (app.enrolled, app.id, app))  # keeps its place
+                heapq.heappush(self.queue, (app.checked, app.id, app))  # keeps its place
                 app.status = ApplicationStatus.ENROLLED.value
                 continue
             good += 1
@@ -492,6 +503,8 @@ class _Simulation:
         card.app.status = ApplicationStatus.READY_AT_OFFICE.value
         card.app.updated = card.arrived
         r = self.rng.random()
+        # A changed or blocked number: the commonest reason a card lies uncollected (seed 003).
+        card.sms_failed = self.rng.random() < (0.4 if r < NEVER_COLLECTED_SHARE else 0.02)
         if r < NEVER_COLLECTED_SHARE:
             void_day = day + dt.timedelta(days=self.hold_days + 1)
             if void_day <= self.end:
@@ -568,7 +581,36 @@ class _Simulation:
 # --- Writing -------------------------------------------------------------------------------
 
 
-def _write(sim: _Simulation, writer: _Writer, operator_id: int, say: Callable[[str], None]) -> None:
+class _QuotedWriter(_Writer):
+    """demo_province's writer, with quoted column names (the SMS table has a column `to`)."""
+
+    def write(self, model, fields: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([_pg(value) for value in row])
+                return
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names from the model (demo builder))  # nosec B608
+                f"VALUES ({', '.join(['%s'] * len(fields))})",
+                [[_sqlite(value) for value in row] for row in rows],
+            )
+
+
+def _write(
+    sim: _Simulation,
+    writer: _QuotedWriter,
+    operator_id: int,
+    say: Callable[[str], None],
+    *,
+    sms: bool,
+) -> None:
     apps = sorted(sim.apps, key=lambda a: a.id)
     with transaction.atomic():
         for start in range(0, len(apps), CHUNK):
@@ -660,6 +702,8 @@ def _write(sim: _Simulation, writer: _Writer, operator_id: int, say: Callable[[s
               timezone.localdate(c.arrived) + dt.timedelta(days=sim.hold_days),
               0 if c.handed else 1, c.handed, c.voided) for c in arrived],
         )  # fmt: skip
+        if sms:
+            _write_notices(sim, arrived, writer)
         writer.write(
             Handover,
             ["card", "application", "office", "operator", "handed_over_at", "verification",
@@ -676,9 +720,46 @@ def _write(sim: _Simulation, writer: _Writer, operator_id: int, say: Callable[[s
              for a in apps if a.replaces is not None and a.loss is not None],
         )  # fmt: skip
         say(f"cards {len(cards):,}")
+        if writer.postgres:
+            # The simulation numbered these rows itself: the sequences move past them.
+            with connection.cursor() as cursor:
+                for model in (Application, Card, Shipment):
+                    table = model._meta.db_table
+                    top = f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}"  # noqa: S608 (a model's table)  # nosec B608
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({top}))", [table]
+                    )
 
 
-def _write_bookings(apps: list[_App], writer: _Writer) -> None:
+def _write_notices(sim: _Simulation, arrived: list[_Card], writer: _QuotedWriter) -> None:
+    """The "card ready" SMS of each card that reached its office, as the outbox sent it."""
+    offices = {o.pk: o for p in sim.provinces for o in p.offices}
+    rows = []
+    for c in arrived:
+        assert c.arrived is not None
+        office = offices[c.app.office_id]
+        hold = timezone.localdate(c.arrived) + dt.timedelta(days=sim.hold_days)
+        body = sms_render(
+            template="card_ready",
+            params={"csn": f"DN{c.id:014d}", "office_name": office.name,
+                    "office_address": office.address, "hold_until": hold},
+        )  # fmt: skip
+        sent = c.arrived + dt.timedelta(minutes=3)
+        status = SmsStatus.UNDELIVERABLE if c.sms_failed else SmsStatus.DELIVERED
+        rows.append(
+            (c.app.mobile, body, "card_ready", status.value, 1, None, f"demo-nation-{c.id}",
+             "تلفن همراه در دسترس نیست" if c.sms_failed else "", "applications.application",
+             str(c.app.id), c.arrived, sent, None if c.sms_failed else sent)
+        )  # fmt: skip
+    writer.write(
+        SmsMessage,
+        ["to", "body", "kind", "status", "attempts", "next_attempt_at", "provider_message_id",
+         "last_error", "object_type", "object_id", "created_at", "sent_at", "delivered_at"],
+        rows,
+    )  # fmt: skip
+
+
+def _write_bookings(apps: list[_App], writer: _QuotedWriter) -> None:
     """One slot per office and quarter hour used; a slot the booking app already made for
     an office (its generated days ahead) is reused and its seats counted."""
     wanted: dict[tuple[int, dt.datetime], list[tuple[_App, _Booking]]] = defaultdict(list)
@@ -750,10 +831,20 @@ def _offices_ensure(province: Province) -> list[Office]:
 
 
 def nation_build(
-    *, scale: float = 0.001, seed: int = 1405, progress: Callable[[str], None] | None = None
+    *,
+    scale: float = 0.001,
+    seed: int = 1405,
+    sms: bool | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> NationResult:
-    """Fill the database with a simulated 24-month national history at `scale`."""
+    """Fill the database with a simulated 24-month national history at `scale`.
+
+    `sms`: write the "card ready" messages too (None: on PostgreSQL only). On SQLite the
+    figures' SMS join (reports: `s.object_id = CAST(a.id AS TEXT)`) scans every application
+    for each message, which turns a one-minute build into many minutes at 1:1000."""
     started = time.perf_counter()
+    if sms is None:
+        sms = connection.vendor == "postgresql"
     say = progress or (lambda _message: None)
     if not 0 < scale <= 0.01:
         raise NationDemoRefused("مقیاس باید بیشتر از صفر و حداکثر ۰٫۰۱ باشد.")
@@ -815,7 +906,7 @@ def nation_build(
         )
     say(f"citizens: +{created:,} (scale 1:{round(1 / scale):,})")
 
-    writer = _Writer()
+    writer = _QuotedWriter()
     sim = _Simulation(
         provinces=simulated, days=days, holidays=holidays, scale=scale, rng=rng, ids=writer.ids
     )
@@ -823,7 +914,7 @@ def nation_build(
     sim.run(stock_out_from=int(len(days) * 0.42))
     say(f"simulated {len(days)} days: {len(sim.apps):,} applications, {len(sim.cards):,} cards")
     operator = _operator(simulated[0].offices[0])
-    _write(sim, writer, operator.pk, say)
+    _write(sim, writer, operator.pk, say, sms=sms)
     refresh = reports_refresh(full=True)
     say(f"figures computed ({refresh.rows:,} rows, {refresh.seconds:.1f} s)")
 
