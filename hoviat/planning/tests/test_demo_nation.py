@@ -11,8 +11,9 @@ import jdatetime
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max, Min
+from django.test import override_settings
 from django.utils import timezone
 
 from hoviat.applications.models import Application
@@ -25,14 +26,26 @@ from hoviat.reports import selectors
 SCALE = "0.0001"  # some 6,000 eligible people, 3,000 applications
 
 
-@pytest.fixture
-def nation(db, settings):
-    # QC fails one card in a hundred here, so a few thousand cards surely show some.
-    settings.PRODUCTION_QC_FAIL_RATE = 0.01
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """One build for the module, in a transaction rolled back after its last test (each
+    test's own transaction nests in it)."""
     out = StringIO()
-    call_command("demo", citizens=50, stdout=out)
-    call_command("demo", "nation", "--scale", SCALE, stdout=out)
-    return out.getvalue()
+    # QC fails one card in a hundred here, so a few thousand cards surely show some.
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PRODUCTION_QC_FAIL_RATE=0.01),
+        transaction.atomic(),
+    ):
+        call_command("demo", citizens=50, stdout=out)
+        call_command("demo", "nation", "--scale", SCALE, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def nation(built, db):
+    return built
 
 
 def _last_full_month_end(today: dt.date) -> dt.date:
