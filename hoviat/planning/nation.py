@@ -22,7 +22,10 @@ are then lived day by day through the pipeline, with every stage's own rules:
 - some handed-over cards are later reported lost or stolen, and their replacement
   applications go through the same pipeline.
 
-The records are written with the historic dates the simulation gave them, in bulk (the
+Services used as they are: the registry's generator and writer (through demo_province's
+top-up) and `mobile_ownerships_fill` for the people, `capacity_set` for the production
+capacity the queue's expected dates count on, `reports_refresh` for the figures. The
+lifecycle records are written with the historic dates the simulation gave them, in bulk (the
 writer of hoviat/reports/demo_province.py: COPY on PostgreSQL, executemany on SQLite): the
 lifecycle services stamp `now` and personalise every card with PKI keys, which neither gives
 a history nor fits in minutes. Cards get generated serials (CSN `DN…`, CRN `8…`), no chip
@@ -79,7 +82,9 @@ from hoviat.production.models import (
     Shipment,
     ShipmentStatus,
 )
+from hoviat.production.services import capacity_set
 from hoviat.registry.selectors import eligible_citizens
+from hoviat.registry.services import mobile_ownerships_fill
 from hoviat.reports.demo_province import _operator, _pg, _sqlite, _top_up_citizens, _Writer
 from hoviat.reports.services import reports_refresh
 
@@ -884,6 +889,8 @@ def nation_build(
             created += _top_up_citizens(
                 province=province, needed=target - have, seed=seed + 7, today=today
             )
+        # Their mobiles answer for them in the simulated SIM registry, so they can sign in.
+        mobile_ownerships_fill(province=province)
         pool = list(
             eligible_citizens(on=today, province=province)
             .filter(~Exists(has_application))
@@ -915,6 +922,9 @@ def nation_build(
     say(f"simulated {len(days)} days: {len(sim.apps):,} applications, {len(sim.cards):,} cards")
     operator = _operator(simulated[0].offices[0])
     _write(sim, writer, operator.pk, say, sms=sms)
+    # The queue's expected dates count on the capacity the history was made with.
+    capacity_set(daily_capacity=sim.daily_capacity, actor=None)
+    say(f"production capacity set to {sim.daily_capacity:,} cards a day")
     refresh = reports_refresh(full=True)
     say(f"figures computed ({refresh.rows:,} rows, {refresh.seconds:.1f} s)")
 

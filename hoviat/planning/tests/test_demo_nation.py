@@ -16,7 +16,8 @@ from django.db.models import Max, Min
 from django.test import override_settings
 from django.utils import timezone
 
-from hoviat.applications.models import Application
+from hoviat.applications.models import Application, ApplicationStatus
+from hoviat.applications.selectors import application_expected_ready
 from hoviat.core.jalali import today_local
 from hoviat.core.tests.factories import staff_sign_in
 from hoviat.delivery.models import Collection, LossReport
@@ -118,6 +119,16 @@ def test_the_national_dashboard_and_a_province_page_show_the_history(client, nat
     shown = re.search(r'data-figure="requested">([^<]*)<', page).group(1)
     assert shown != "۰"
     assert figures.requested > 0
+
+
+def test_queued_applications_get_expected_dates_from_the_simulated_capacity(nation):
+    today = today_local()
+    queued = Application.objects.filter(status=ApplicationStatus.ENROLLED)[:20]
+    assert queued
+    for application in queued:
+        expected = application_expected_ready(application=application, appointment_date=None)
+        assert expected.basis == "production_queue"
+        assert today <= expected.date <= today + dt.timedelta(days=30)
 
 
 def test_it_refuses_to_build_the_history_twice(nation):
