@@ -898,7 +898,9 @@ def nation_build(
             .values_list("pk", "mobile")
         )
         rng.shuffle(pool)
-        eligible = max(target, 1)
+        # Demand follows the people the province holds (the base demo may have more than
+        # its share), so coverage compares across provinces.
+        eligible = max(target, have, 1)
         simulated.append(
             _Province(
                 id=index,
