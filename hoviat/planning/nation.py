@@ -55,7 +55,7 @@ from hoviat.booking.models import Booking, BookingStatus, Slot
 from hoviat.core.audit import audit_record
 from hoviat.core.checkdigits import damm_digit
 from hoviat.core.errors import ValidationFailed
-from hoviat.core.jalali import today_local
+from hoviat.core.jalali import format_jalali, today_local
 from hoviat.core.models import AuditEntry
 from hoviat.delivery.models import (
     Collection,
@@ -855,10 +855,10 @@ def nation_build(
         raise NationDemoRefused("مقیاس باید بیشتر از صفر و حداکثر ۰٫۰۱ باشد.")
     previous = AuditEntry.objects.filter(action=AUDIT_ACTION).order_by("at").first()
     if previous is not None:
+        when = format_jalali(timezone.localtime(previous.at), with_time=True)
         raise NationDemoRefused(
-            "تاریخچهٔ نمایشی کشور پیش‌تر در این پایگاه داده ساخته شده است "
-            f"({timezone.localtime(previous.at):%Y-%m-%d %H:%M}); برای ساختن دوباره، "
-            "پایگاه دادهٔ تازه‌ای بسازید.",
+            f"تاریخچهٔ نمایشی کشور پیش‌تر در این پایگاه داده ساخته شده است ({when}); "
+            "برای ساختن دوباره، پایگاه دادهٔ تازه‌ای بسازید.",
             code="DEMO_NATION_ALREADY_LOADED",
         )
     provinces = list(Province.objects.order_by("code"))
