@@ -6,11 +6,11 @@ PIP := $(BIN)/python -m pip
 HOVIAT := $(BIN)/hoviat
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: run test lint audit audit-deps format bench migrate demo clean screenshots
+.PHONY: run test lint audit audit-deps format bench migrate demo demo-nation clean screenshots
 
 # The development targets run with debug pages, generated secrets in var/ and the simulator
 # device; HOVIAT_DEBUG is off everywhere else (a server sets its own variables).
-run migrate demo var/.demo-loaded: export HOVIAT_DEBUG = true
+run migrate demo demo-nation var/.demo-loaded: export HOVIAT_DEBUG = true
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ var/.demo-loaded: | migrate
 
 demo: migrate
 	$(HOVIAT) demo
+
+# A simulated 24-month history of all 31 provinces at 1:1000 (SCALE=0.0001 for less) on top
+# of the demo data, so every dashboard shows realistic figures; refused if already loaded.
+demo-nation: migrate
+	$(HOVIAT) demo
+	$(HOVIAT) demo nation --scale $${SCALE:-0.001}
 
 # The demo signs staff in with a password alone (README: Demo accounts); production never.
 run: migrate var/.demo-loaded
