@@ -39,6 +39,7 @@ import heapq
 import math
 import random
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -623,9 +624,10 @@ def _write(
             writer.write(
                 Application,
                 ["id", "tracking_code", "citizen", "kind", "status", "fee_rials", "mobile",
-                 "created_at", "updated_at", "paid_at", "enrolled_at", "closed_at"],
+                 "created_at", "updated_at", "paid_at", "enrolled_at", "closed_at", "public_id"],
+                # public_id random, not seeded: it names the citizen's pages.
                 [(a.id, _tracking_code(a.id), a.citizen_id, a.kind, a.status, a.fee, a.mobile,
-                  a.created, a.updated or a.created, a.paid, a.enrolled, a.closed)
+                  a.created, a.updated or a.created, a.paid, a.enrolled, a.closed, uuid.uuid4())
                  for a in part],
             )  # fmt: skip
             writer.write(
