@@ -6,6 +6,7 @@ from django import forms
 
 from hoviat.core.errors import DomainError
 from hoviat.core.national_code import parse_national_code
+from hoviat.core.text import normalize_code
 from hoviat.inquiry.models import LOCK_KINDS
 from hoviat.inquiry.services import LOCK_MAX_MINUTES
 from hoviat.selfservice.history import LOCK_KIND_FA
@@ -33,19 +34,29 @@ class WhoForm(forms.Form):
 
 
 class _Duration(forms.Form):
-    minutes = forms.IntegerField(
-        label="چند دقیقه",
+    # Text, not type=number: a Persian keyboard types Persian digits, which number inputs refuse.
+    minutes = forms.CharField(
+        label="مدت به دقیقه",
         required=False,
-        min_value=1,
-        max_value=LOCK_MAX_MINUTES,
+        max_length=12,
         help_text="از ۱ تا ۴۳٬۲۰۰ دقیقه (۳۰ روز)",
-        widget=forms.NumberInput(attrs=_LTR),
-        error_messages={
-            "min_value": "مدت باید دست‌کم ۱ دقیقه باشد.",
-            "max_value": "مدت نمی‌تواند بیش از ۴۳٬۲۰۰ دقیقه (۳۰ روز) باشد.",
-            "invalid": "مدت را به عدد و به دقیقه بنویسید.",
-        },
+        widget=forms.TextInput(attrs=_LTR),
     )
+
+    def clean_minutes(self):
+        text = normalize_code(self.cleaned_data.get("minutes") or "")
+        if not text:
+            return None
+        if not text.isdigit():
+            raise forms.ValidationError("مدت را به عدد و به دقیقه بنویسید.", code="invalid")
+        minutes = int(text)
+        if minutes < 1:
+            raise forms.ValidationError("مدت باید دست‌کم ۱ دقیقه باشد.", code="min_value")
+        if minutes > LOCK_MAX_MINUTES:
+            raise forms.ValidationError(
+                "مدت نمی‌تواند بیش از ۴۳٬۲۰۰ دقیقه (۳۰ روز) باشد.", code="max_value"
+            )
+        return minutes
 
     def clean(self):
         data = super().clean()
