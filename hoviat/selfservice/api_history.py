@@ -16,7 +16,7 @@ from hoviat.applications.api import citizen_auth
 from hoviat.core.api import Problem
 from hoviat.selfservice import history, locking
 
-history_router = Router(tags=["selfservice"])
+router = Router(tags=["selfservice"])
 
 NATIONAL_CODE = Header(
     ...,
@@ -44,7 +44,7 @@ class InquiryOut(Schema):
     reason_code: str = Field(description="empty when the answer needed none; see the reasons")
 
 
-@history_router.get(
+@router.get(
     "/me/inquiries",
     response={200: list[InquiryOut], 404: Problem, 422: Problem},
     auth=citizen_auth,
@@ -91,7 +91,7 @@ def _lock_out(holder: history.Holder) -> history.LockView:
     return history.holder_lock_view(holder=holder)
 
 
-@history_router.get(
+@router.get(
     "/me/lock",
     response={200: LockOut, 404: Problem},
     auth=citizen_auth,
@@ -105,7 +105,7 @@ class SentOut(Schema):
     detail: str
 
 
-@history_router.post(
+@router.post(
     "/me/lock/otp",
     response={202: SentOut, 404: Problem, 429: Problem},
     auth=citizen_auth,
@@ -126,7 +126,7 @@ class LockIn(Schema):
     code: str | None = Field(None, max_length=12, description="the code from /me/lock/otp")
 
 
-@history_router.post(
+@router.post(
     "/me/lock",
     response={200: LockOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     auth=citizen_auth,
@@ -155,7 +155,7 @@ class UnlockIn(Schema):
     code: str | None = Field(None, max_length=12, description="the code from /me/lock/otp")
 
 
-@history_router.delete(
+@router.delete(
     "/me/lock",
     response={200: LockOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     auth=citizen_auth,

@@ -14,14 +14,20 @@ from hoviat.selfservice.history import LOCK_KIND_FA
 _LTR = {"class": "form-control ltr", "dir": "ltr", "inputmode": "numeric"}
 
 DURATION = [("forever", "تا وقتی خودم باز کنم"), ("minutes", "برای چند دقیقه")]
-UNLOCK_DURATION = [("forever", "برای همیشه"), ("minutes", "فقط برای چند دقیقه (بعد خودش قفل می‌شود)")]
+UNLOCK_DURATION = [
+    ("forever", "برای همیشه"),
+    ("minutes", "فقط برای چند دقیقه (بعد خودش قفل می‌شود)"),
+]
 
 
 class WhoForm(forms.Form):
     national_code = forms.CharField(
         label="کد ملی",
         max_length=20,
-        help_text="۱۰ رقم، مانند ۰۰۱۲۳۴۵۶۷۸؛ شمارهٔ همراهی که با آن وارد شده‌اید باید به نام همین کد ملی باشد.",
+        help_text=(
+            "۱۰ رقم، مانند ۰۰۱۲۳۴۵۶۷۸؛ شمارهٔ همراهی که با آن وارد شده‌اید باید به نام "
+            "همین کد ملی باشد."
+        ),
         widget=forms.TextInput(attrs=_LTR),
         error_messages={"required": "کد ملی را وارد کنید."},
     )
@@ -60,7 +66,11 @@ class _Duration(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("duration") == "minutes" and not data.get("minutes") and "minutes" not in self.errors:
+        if (
+            data.get("duration") == "minutes"
+            and not data.get("minutes")
+            and "minutes" not in self.errors
+        ):
             self.add_error("minutes", "بنویسید برای چند دقیقه.")
         if data.get("duration") == "forever":
             data["minutes"] = None

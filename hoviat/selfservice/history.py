@@ -67,7 +67,7 @@ def access_holder_for(*, mobile: str, national_code: str) -> Holder:
 # --- Inquiries, newest first, by keyset ------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class InquiryEntry:
     id: int
     at: dt.datetime
@@ -77,25 +77,13 @@ class InquiryEntry:
     result: str
     reason_code: str
 
-    @property
-    def purpose_fa(self) -> str:
-        return _PURPOSE_FA.get(self.purpose, self.purpose)
-
-    @property
-    def kind_fa(self) -> str:
-        return KIND_FA.get(self.kind, self.kind)
-
-    @property
-    def result_fa(self) -> str:
-        return RESULTS.get(self.result, self.result)
-
-    @property
-    def reason_fa(self) -> str:
-        return reason_fa(self.reason_code)
-
-    @property
-    def locked(self) -> bool:
-        return self.reason_code == "LOCKED_BY_HOLDER"
+    def __post_init__(self) -> None:
+        # How people read the codes (the page, and purpose_fa in the API).
+        self.purpose_fa = _PURPOSE_FA.get(self.purpose, self.purpose)
+        self.kind_fa = KIND_FA.get(self.kind, self.kind)
+        self.result_fa = RESULTS.get(self.result, self.result)
+        self.reason_fa = reason_fa(self.reason_code)
+        self.locked = self.reason_code == "LOCKED_BY_HOLDER"
 
 
 @dataclass(frozen=True)
@@ -144,16 +132,15 @@ def holder_inquiries(*, holder: Holder, page: str | None = None) -> InquiryPage:
 # --- Lock changes, and the lock as it stands ----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class LockEventEntry:
     at: dt.datetime
     action: str
     kinds: list[str]
     minutes: int | None
 
-    @property
-    def kinds_fa(self) -> list[str]:
-        return [LOCK_KIND_FA.get(k, k) for k in self.kinds]
+    def __post_init__(self) -> None:
+        self.kinds_fa = [LOCK_KIND_FA.get(k, k) for k in self.kinds]
 
 
 def holder_lock_events(
@@ -171,7 +158,7 @@ def holder_lock_events(
     ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class LockView:
     """The lock as it stands now, for the page and GET /me/lock."""
 
@@ -180,9 +167,8 @@ class LockView:
     locked_until: dt.datetime | None
     paused_until: dt.datetime | None
 
-    @property
-    def kinds_fa(self) -> list[str]:
-        return [LOCK_KIND_FA.get(k, k) for k in self.kinds]
+    def __post_init__(self) -> None:
+        self.kinds_fa = [LOCK_KIND_FA.get(k, k) for k in self.kinds]
 
 
 def holder_lock_view(*, holder: Holder) -> LockView:
@@ -215,7 +201,9 @@ class HistoryItem:
     lock_event: LockEventEntry | None = None
 
 
-def holder_history(*, holder: Holder, page: str | None = None) -> tuple[list[HistoryItem], str | None]:
+def holder_history(
+    *, holder: Holder, page: str | None = None
+) -> tuple[list[HistoryItem], str | None]:
     """A page of the history: its inquiries, and the lock changes made between its newest and
     oldest inquiry (the first page also takes the newer ones, the last page the older), so
     every change shows on exactly one page."""
@@ -241,7 +229,9 @@ class MonthSummary:
     partners: list[str]  # the most frequent first
 
 
-def holder_month_summary(*, subject_hash: str, start: dt.datetime, end: dt.datetime) -> MonthSummary:
+def holder_month_summary(
+    *, subject_hash: str, start: dt.datetime, end: dt.datetime
+) -> MonthSummary:
     rows = InquiryLog.objects.filter(subject_hash=subject_hash, at__gte=start, at__lt=end)
     names: Counter[str] = Counter()
     locked = 0

@@ -66,7 +66,9 @@ def card_lock_clear(
     """Unlock for good, or for `minutes` after which the lock returns by itself."""
     lock_minutes_check(minutes)
     _prove(holder, code, client_address)
-    return holder_lock_clear(subject_hash=holder.subject_hash, minutes=minutes, actor=_actor(holder))
+    return holder_lock_clear(
+        subject_hash=holder.subject_hash, minutes=minutes, actor=_actor(holder)
+    )
 
 
 def inquiry_digest_set(*, holder: Holder, on: bool) -> bool:

@@ -55,7 +55,9 @@ def _done_message(pending: dict) -> str:
     minutes = pending.get("minutes")
     if pending["action"] == "lock":
         how = f"برای {persian_digits(minutes)} دقیقه" if minutes else "تا وقتی خودتان باز کنید"
-        return f"کارت شما قفل شد ({how}). از این لحظه استعلام‌ها «قفل‌شده به خواست دارنده» پاسخ می‌گیرند."
+        return (
+            f"کارت شما قفل شد ({how}). از این لحظه استعلام‌ها «قفل‌شده به خواست دارنده» پاسخ می‌گیرند."
+        )
     if minutes:
         return f"قفل برای {persian_digits(minutes)} دقیقه باز شد و پس از آن خودبه‌خود برمی‌گردد."
     return "قفل کارت شما باز شد."

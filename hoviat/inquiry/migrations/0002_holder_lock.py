@@ -4,62 +4,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inquiry', '0001_initial'),
+        ("inquiry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HolderDigest',
+            name="HolderDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_hash', models.CharField(max_length=32, unique=True)),
-                ('mobile', models.CharField(max_length=11)),
-                ('opted_in_at', models.DateTimeField()),
-                ('last_month', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_hash", models.CharField(max_length=32, unique=True)),
+                ("mobile", models.CharField(max_length=11)),
+                ("opted_in_at", models.DateTimeField()),
+                ("last_month", models.DateField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='HolderLock',
+            name="HolderLock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_hash', models.CharField(max_length=32, unique=True)),
-                ('kinds', models.JSONField(default=list)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
-                ('paused_until', models.DateTimeField(blank=True, null=True)),
-                ('generation', models.BigIntegerField(db_index=True)),
-                ('changed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_hash", models.CharField(max_length=32, unique=True)),
+                ("kinds", models.JSONField(default=list)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
+                ("paused_until", models.DateTimeField(blank=True, null=True)),
+                ("generation", models.BigIntegerField(db_index=True)),
+                ("changed_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'قفل دارنده',
-                'verbose_name_plural': 'قفل\u200cهای دارندگان',
+                "verbose_name": "قفل دارنده",
+                "verbose_name_plural": "قفل\u200cهای دارندگان",
             },
         ),
         migrations.CreateModel(
-            name='HolderLockClock',
+            name="HolderLockClock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('generation', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("generation", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='HolderLockEvent',
+            name="HolderLockEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_hash', models.CharField(max_length=32)),
-                ('at', models.DateTimeField()),
-                ('action', models.CharField(choices=[('lock', 'قفل'), ('unlock', 'بازکردن')], max_length=8)),
-                ('kinds', models.JSONField(default=list)),
-                ('minutes', models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_hash", models.CharField(max_length=32)),
+                ("at", models.DateTimeField()),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("lock", "قفل"), ("unlock", "بازکردن")], max_length=8
+                    ),
+                ),
+                ("kinds", models.JSONField(default=list)),
+                ("minutes", models.PositiveIntegerField(blank=True, null=True)),
             ],
         ),
         migrations.AddIndex(
-            model_name='inquirylog',
-            index=models.Index(condition=models.Q(('subject_hash', ''), _negated=True), fields=['subject_hash', '-at', '-id'], name='inquiry_log_subject_at'),
+            model_name="inquirylog",
+            index=models.Index(
+                condition=models.Q(("subject_hash", ""), _negated=True),
+                fields=["subject_hash", "-at", "-id"],
+                name="inquiry_log_subject_at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='holderlockevent',
-            index=models.Index(fields=['subject_hash', 'at'], name='inquiry_lockevent_subject'),
+            model_name="holderlockevent",
+            index=models.Index(fields=["subject_hash", "at"], name="inquiry_lockevent_subject"),
         ),
     ]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from hoviat.inquiry import cardauth, selectors
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.errors import CardAuthFailed, InquiryProblem
-from hoviat.inquiry.models import ApiKey, CardChallenge
 from hoviat.inquiry.locks import holder_locked
+from hoviat.inquiry.models import ApiKey, CardChallenge
 from hoviat.inquiry.services._answering import (
     SignedAnswer,
     _admit,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from hoviat.core.audit import audit_record
@@ -25,6 +25,7 @@ from hoviat.inquiry.models import (
 __all__ = [
     "LOCK_MAX_MINUTES",
     "holder_digest_set",
+    "holder_digests_claim",
     "holder_lock_clear",
     "holder_lock_set",
     "lock_kinds_parse",
@@ -169,3 +170,22 @@ def holder_digest_set(*, subject_hash: str, mobile: str, on: bool, actor: Any) -
             object_id=subject_hash[:8],
         )
     return on
+
+
+def holder_digests_claim(
+    *, month: dt.date, opted_in_before: dt.datetime, limit: int = 500
+) -> list[tuple[str, str]]:
+    """Claim up to `limit` opted-in holders not yet summarised for `month` (its first day):
+    (subject_hash, mobile) pairs, marked as summarised in the caller's transaction, so the
+    SMS the caller queues in that transaction goes once a month, however often or in how many
+    processes the sweep runs (rows another sweep holds are skipped, not waited for)."""
+    with transaction.atomic():
+        due = list(
+            HolderDigest.objects.select_for_update(skip_locked=True)
+            .filter(opted_in_at__lt=opted_in_before)
+            .filter(models.Q(last_month__isnull=True) | models.Q(last_month__lt=month))
+            .order_by("id")
+            .values_list("id", "subject_hash", "mobile")[:limit]
+        )
+        HolderDigest.objects.filter(id__in=[row[0] for row in due]).update(last_month=month)
+    return [(subject, mobile) for _id, subject, mobile in due]

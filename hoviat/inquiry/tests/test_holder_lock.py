@@ -122,9 +122,10 @@ def test_an_unlock_for_good_answers_again_and_every_change_is_audited(bank, sara
     holder_lock_clear(subject_hash=subject_hash(SARA), actor=SARA_SELF)
 
     assert ask(bank, saras_card).json()["result"] == "valid"
-    assert list(
-        HolderLockEvent.objects.order_by("at").values_list("action", flat=True)
-    ) == ["lock", "unlock"]
+    assert list(HolderLockEvent.objects.order_by("at").values_list("action", flat=True)) == [
+        "lock",
+        "unlock",
+    ]
     assert list(
         AuditEntry.objects.filter(action__startswith="inquiry.holder_")
         .order_by("id")

@@ -32,6 +32,13 @@ REPLACEMENT = {"csn": "IR0000001234", "tracking_code": TRACKING, "fee_rials": 35
 PAYMENT = {"amount_rials": 3500000, "ref_id": "204718365092", "tracking_code": TRACKING}
 SAMPLES = {
     "otp": {"code": "048213", "minutes": 2},
+    "inquiry_digest": {
+        "month": "آبان ۱۴۰۵",
+        "count": 12,
+        "partners": "بانک ملی، همراه اول",
+        "locked": 1,
+    },
+    "inquiry_digest_none": {"month": "آبان ۱۴۰۵"},
     "citizenship_case_opened": {"case_number": "CZ40718263", "temporary_id": "773918204657"},
     "citizenship_decided": {"case_number": "CZ40718263", "outcome": "تأیید تابعیت و صدور شناسنامه"},
     "pre_registered": {"tracking_code": TRACKING},
@@ -76,6 +83,17 @@ EXPECTED = {
             "هویت: دربارهٔ پروندهٔ تابعیت CZ40718263 تصمیم گرفته شد: تأیید تابعیت و صدور "
             "شناسنامه. متن تصمیم و دلایل آن را در سامانه ببینید."
         ),
+    ),
+    "inquiry_digest": (
+        "inquiry_digest",
+        (
+            "هویت: در آبان ۱۴۰۵ ۱۲ بار دربارهٔ کارت و هویت شما استعلام شد (بانک ملی، همراه اول)؛ "
+            "۱ بار قفل شما پاسخ را بست. فهرست کامل در سامانه هویت، بخش «من»."
+        ),
+    ),
+    "inquiry_digest_none": (
+        "inquiry_digest",
+        "هویت: در آبان ۱۴۰۵ هیچ بانک یا سازمانی دربارهٔ کارت و هویت شما استعلام نکرد.",
     ),
     "otp": (
         "otp",
@@ -291,6 +309,8 @@ KINDS_BEFORE = {
     # added with citizenship cases (issue 17)
     "citizenship_case_opened",
     "citizenship_decided",
+    # added with the monthly summary of inquiries (issue 19)
+    "inquiry_digest",
 }
 PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 ASCII_DIGIT = re.compile("[0-9]")

@@ -141,7 +141,9 @@ def test_a_page_token_we_did_not_give_is_refused(as_sara):
 
 def sent_code(mobile: str) -> str:
     body = SmsMessage.objects.filter(to=mobile, kind="otp").latest("id").body
-    return re.search(r"[۰-۹]{6}", body).group(0).translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    return (
+        re.search(r"[۰-۹]{6}", body).group(0).translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    )
 
 
 def fresh_code(client, sara) -> str:

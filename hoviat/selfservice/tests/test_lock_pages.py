@@ -61,7 +61,9 @@ def test_a_citizen_locks_their_card_with_the_code_and_banks_are_told(sara_in, sa
 
 
 def test_a_temporary_unlock_from_the_page_says_when_the_lock_returns(sara_in, sara):
-    sara_in.post("/me/lock/", {"action": "lock", "lock-kinds": ["card"], "lock-duration": "forever"})
+    sara_in.post(
+        "/me/lock/", {"action": "lock", "lock-kinds": ["card"], "lock-duration": "forever"}
+    )
     sara_in.post("/me/lock/confirm/", {"code": sent_code(sara.mobile)})
 
     sara_in.post(
