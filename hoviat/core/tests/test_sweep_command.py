@@ -46,6 +46,7 @@ def test_hoviat_sweep_runs_every_apps_sweep_and_says_what_each_did(sara, bushehr
         "payments",
         "delivery",
         "inquiry",
+        "selfservice",
         "reports",
         "audit",  # last: the sweeps' own rows are in the checkpoint
     ]

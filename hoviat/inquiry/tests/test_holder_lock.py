@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -209,3 +210,45 @@ def test_a_lock_reaches_another_server_process_within_a_second(make_partner):
 def _url_of_test_database() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_while_a_lock_comes_and_goes_each_answer_and_its_log_row_agree(make_partner):
+    """Inquiries from other threads while the holder locks and unlocks: whichever state an
+    answer followed, its own log row (found by inquiry_id) carries the same reason."""
+    import threading
+
+    from django.db import connections
+
+    bank = make_partner("بانک پاسارگاد")
+    answers: list[dict] = []
+    stop = threading.Event()
+
+    def asking() -> None:
+        try:
+            while not stop.is_set():
+                answers.append(ask(bank, SimpleNamespace(csn="IR0000000001")).json())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=asking) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(3):
+            lock(["all"])
+            time.sleep(0.3)
+            holder_lock_clear(subject_hash=subject_hash(SARA), actor=SARA_SELF)
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+    logged = dict(
+        InquiryLog.objects.filter(endpoint="card").values_list("inquiry_id", "reason_code")
+    )
+    told = {answer["inquiry_id"]: answer["reason_code"] for answer in answers}
+    assert {str(k): v for k, v in logged.items()} == told
+    assert set(told.values()) == {"NOT_FOUND", "LOCKED_BY_HOLDER"}
