@@ -34,7 +34,7 @@ def _address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-class InquiryOut(Schema):
+class MyInquiryOut(Schema):
     at: dt.datetime
     partner: str = Field(description="the relying party that asked")
     purpose: str = Field(description="purpose code, e.g. BANK_ACCOUNT_OPENING")
@@ -46,7 +46,7 @@ class InquiryOut(Schema):
 
 @router.get(
     "/me/inquiries",
-    response={200: list[InquiryOut], 404: Problem, 422: Problem},
+    response={200: list[MyInquiryOut], 404: Problem, 422: Problem},
     auth=citizen_auth,
     summary="Who asked about me: every inquiry about my national code, newest first",
     description=(
@@ -80,7 +80,7 @@ def my_inquiries(
     ]
 
 
-class LockOut(Schema):
+class MyLockOut(Schema):
     locked: bool = Field(description="whether inquiries of `kinds` are refused right now")
     kinds: list[str]
     locked_until: dt.datetime | None = Field(description="null: until unlocked")
@@ -93,7 +93,7 @@ def _lock_out(holder: history.Holder) -> history.LockView:
 
 @router.get(
     "/me/lock",
-    response={200: LockOut, 404: Problem},
+    response={200: MyLockOut, 404: Problem},
     auth=citizen_auth,
     summary="My card's lock as it stands",
 )
@@ -101,13 +101,13 @@ def my_lock(request, national_code: str = NATIONAL_CODE):
     return _lock_out(_holder(request, national_code))
 
 
-class SentOut(Schema):
+class LockCodeSentOut(Schema):
     detail: str
 
 
 @router.post(
     "/me/lock/otp",
-    response={202: SentOut, 404: Problem, 429: Problem},
+    response={202: LockCodeSentOut, 404: Problem, 429: Problem},
     auth=citizen_auth,
     summary="Send a fresh code for a lock or an unlock to my mobile",
 )
@@ -117,7 +117,7 @@ def my_lock_code(request, national_code: str = NATIONAL_CODE):
     return Status(202, {"detail": "کد تأیید به شمارهٔ همراه شما پیامک شد."})
 
 
-class LockIn(Schema):
+class MyLockIn(Schema):
     kinds: list[str] = Field(
         description='["all"] or any of "card", "receipt", "identity", "card_auth"',
         examples=[["all"]],
@@ -128,7 +128,7 @@ class LockIn(Schema):
 
 @router.post(
     "/me/lock",
-    response={200: LockOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+    response={200: MyLockOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     auth=citizen_auth,
     summary="Lock remote use of my card and receipt (all, or chosen kinds)",
     description=(
@@ -138,7 +138,7 @@ class LockIn(Schema):
         'inquiries answer result "invalid", reason_code "LOCKED_BY_HOLDER" (within a second).'
     ),
 )
-def my_lock_set(request, payload: LockIn, national_code: str = NATIONAL_CODE):
+def my_lock_set(request, payload: MyLockIn, national_code: str = NATIONAL_CODE):
     holder = _holder(request, national_code)
     locking.card_lock_set(
         holder=holder,
@@ -150,19 +150,19 @@ def my_lock_set(request, payload: LockIn, national_code: str = NATIONAL_CODE):
     return _lock_out(holder)
 
 
-class UnlockIn(Schema):
+class MyUnlockIn(Schema):
     minutes: int | None = Field(None, description="unlock for this long only; none: for good")
     code: str | None = Field(None, max_length=12, description="the code from /me/lock/otp")
 
 
 @router.delete(
     "/me/lock",
-    response={200: LockOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+    response={200: MyLockOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     auth=citizen_auth,
     summary="Unlock my card, for good or for a number of minutes",
     description="Needs a fresh code like the lock (403 OTP_REQUIRED, 401 OTP_INVALID).",
 )
-def my_lock_clear(request, payload: UnlockIn, national_code: str = NATIONAL_CODE):
+def my_lock_clear(request, payload: MyUnlockIn, national_code: str = NATIONAL_CODE):
     holder = _holder(request, national_code)
     locking.card_lock_clear(
         holder=holder, minutes=payload.minutes, code=payload.code, client_address=_address(request)
