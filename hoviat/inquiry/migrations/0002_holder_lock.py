@@ -79,14 +79,6 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.AddIndex(
-            model_name="inquirylog",
-            index=models.Index(
-                condition=models.Q(("subject_hash", ""), _negated=True),
-                fields=["subject_hash", "-at", "-id"],
-                name="inquiry_log_subject_at",
-            ),
-        ),
-        migrations.AddIndex(
             model_name="holderlockevent",
             index=models.Index(fields=["subject_hash", "at"], name="inquiry_lockevent_subject"),
         ),
