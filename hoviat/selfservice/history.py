@@ -93,7 +93,7 @@ class InquiryPage:
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_TOKEN = re.compile(r"^(\d{1,20})-(\d{1,20})$")
+_TOKEN = re.compile(r"^(\d{1,17})-(\d{1,18})$")  # within bigint and datetime
 
 
 def _token(entry: InquiryEntry) -> str:

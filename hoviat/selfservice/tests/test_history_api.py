@@ -129,8 +129,9 @@ def test_pages_follow_each_other_without_gaps_or_repeats(as_sara):
     assert "X-Next-Page" not in second
 
 
-def test_a_page_token_we_did_not_give_is_refused(as_sara):
-    response = as_sara.get("/api/v1/me/inquiries?page=yesterday")
+@pytest.mark.parametrize("page", ["yesterday", "1-2-3", "1-", "1-" + "9" * 19])
+def test_a_page_token_we_did_not_give_is_refused(as_sara, page):
+    response = as_sara.get(f"/api/v1/me/inquiries?page={page}")
 
     assert response.status_code == 422
     assert response.json()["code"] == "PAGE_INVALID"
