@@ -3,6 +3,7 @@
     .venv/bin/python bench/inquiry.py [--cards 1000000] [--seconds 15] [--reuse] [--workers N]
         [--servers sync:2,gthread:2x4,gthread:2x8] [--connections 64,256] [--async-commit]
     .venv/bin/python bench/inquiry.py --reuse --profile 1000   # where one inquiry's CPU goes
+    .venv/bin/python bench/inquiry.py --reuse --profile 1000 --lock-check 200000  # + the lock
 
 1. Data (PostgreSQL `--pg-url`, dropped and made afresh unless --reuse finds it complete):
    migrate, the real places, `--cards` synthetic citizens of Bushehr (population_generate,
@@ -543,6 +544,81 @@ def _profile(key: str, pairs: Path, count: int) -> dict:
     }
 
 
+def _lock_check(count: int, others: int = 100_000) -> dict:
+    """What the holder's lock adds to one inquiry, measured alone (in CPU time; a whole
+    inquiry's CPU varies by more than this between runs): the check `_locked_answer` makes
+    before answering, with nobody's lock, then with `others` locks held by other people (the
+    process's copy of the locks is a dict), and the once-every-REFRESH_SECONDS look at the
+    lock clock that keeps the copy current (nothing changed: one indexed row)."""
+    import uuid
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from hoviat.inquiry import locks
+    from hoviat.inquiry.models import ApiKey, HolderLock, HolderLockClock
+    from hoviat.inquiry.services import subject_hash
+    from hoviat.inquiry.services._answering import _locked_answer
+
+    key = ApiKey.objects.select_related("partner").order_by("-id").first()
+    subject = subject_hash("0499370899")
+
+    def checks() -> float:
+        started = time.process_time()
+        for _ in range(count):
+            _locked_answer(
+                key=key,
+                endpoint="card",
+                purpose="BANK_ACCOUNT_OPENING",
+                subject=subject,
+                fields={"card_status": None, "expires_on": None},
+            )
+        return (time.process_time() - started) / count * 1000
+
+    HolderLock.objects.all().delete()
+    HolderLockClock.objects.all().delete()
+    locks.forget()
+    nobody = checks()
+    now = timezone.now()
+    with transaction.atomic():
+        HolderLock.objects.bulk_create(
+            HolderLock(
+                subject_hash=uuid.uuid4().hex,
+                kinds=["all"],
+                generation=1,
+                changed_at=now,
+            )
+            for _ in range(others)
+        )
+        HolderLockClock.objects.create(id=1, generation=1)
+    locks.forget()
+    started = time.process_time()
+    locks._current()  # a process's first look, or after a restart: every lock read once
+    load_ms = (time.process_time() - started) * 1000
+    with_others = checks()
+    clock_started = time.process_time()
+    for _ in range(1000):
+        locks._refresh()  # nothing changed: one indexed row
+    clock_ms = (time.process_time() - clock_started) / 1000 * 1000
+    HolderLock.objects.all().delete()
+    HolderLockClock.objects.all().delete()
+    locks.forget()
+    print(
+        f"lock check per inquiry, CPU: {nobody * 1000:.2f} µs with no lock anywhere, "
+        f"{with_others * 1000:.2f} µs with {others:,} locks held by others; the look at the "
+        f"lock clock every {locks.REFRESH_SECONDS} s per process: {clock_ms:.3f} ms CPU "
+        f"(in Python; {connection.vendor}); first read of {others:,} locks: {load_ms:.0f} ms"
+    )
+    return {
+        "check_us_no_locks": nobody * 1000,
+        "check_us_with_locks": with_others * 1000,
+        "others_locked": others,
+        "clock_look_ms": clock_ms,
+        "refresh_seconds": locks.REFRESH_SECONDS,
+        "first_load_ms": load_ms,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cards", type=int, default=1_000_000)
@@ -565,6 +641,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", type=int, metavar="N", help="profile N inquiries in-process, then stop"
+    )
+    parser.add_argument(
+        "--lock-check",
+        type=int,
+        metavar="N",
+        help="with --profile: also time the holder's-lock check alone, N times",
     )
     args = parser.parse_args()
     servers = args.servers.split(",")
@@ -599,6 +681,10 @@ def main() -> None:
     scripts = _scripts(workdir, pairs, key)
     if args.profile:
         report["profile"] = _profile(key, pairs, args.profile)
+        if args.lock_check:
+            report["lock_check"] = _lock_check(args.lock_check)
+        OUT.mkdir(exist_ok=True)
+        (OUT / "inquiry_profile.json").write_text(json.dumps(report, indent=2))
         return
     from django.db import connections
 

@@ -28,11 +28,19 @@ from hoviat.pki.services import crl_publish_if_due, receipt_key_rotate_if_due
 from hoviat.planning.services import planning_nightly
 from hoviat.production.services import production_run
 from hoviat.reports.services import reports_refresh
+from hoviat.selfservice.digest import inquiry_digests_send
 
 
 @db_periodic_task(crontab(minute="*"))
 def sms_outbox_sweep_every_minute() -> None:
     sms_outbox_sweep()
+
+
+@db_periodic_task(crontab(hour="10", minute="0"))
+def inquiry_digests_send_daily() -> None:
+    # Daily: the first run of a Jalali month sends last month's summaries, the others find
+    # everyone already summarised (one SMS a month per opted-in holder).
+    inquiry_digests_send()
 
 
 @db_periodic_task(crontab(minute="*/5"))

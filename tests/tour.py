@@ -22,6 +22,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 CITIZEN = "citizen"  # Sara, signed in by SMS code
+HOLDER = "holder"  # Sara, signed in by SMS code, who has named her national code on /me/
 ANYONE = ""
 
 
@@ -47,6 +48,9 @@ TOUR: tuple[Stop, ...] = (
     Stop("citizen-application", "/citizen/applications/{application}/", CITIZEN),
     Stop("citizen-book", "/citizen/book/{application}/", CITIZEN),
     Stop("citizen-cards", "/cards/", CITIZEN),
+    Stop("me-who", "/me/who/", CITIZEN),
+    Stop("me-history", "/me/", HOLDER),
+    Stop("me-lock", "/me/lock/", HOLDER),
     Stop("office", "/office/", "reza"),
     Stop("delivery", "/office/delivery/", "reza"),
     Stop("delivery-receive", "/office/delivery/shipments/{shipment}/receive/", "reza"),
@@ -140,8 +144,13 @@ def sign_in_as(page, who: str) -> None:
     from hoviat.core.tests.factories import browser_sign_in
     from hoviat.offices.demo import DEMO_PASSWORD
 
-    if who == CITIZEN:
+    if who in (CITIZEN, HOLDER):
         sign_in(page)
+        if who == HOLDER:
+            page.goto("/me/who/")
+            page.get_by_label("کد ملی").fill("0499370899")
+            page.get_by_role("button", name="ادامه").click()
+            page.wait_for_url("**/me/")
     elif who:
         page.goto("/accounts/login/")
         browser_sign_in(page, who, DEMO_PASSWORD)

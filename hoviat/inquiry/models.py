@@ -127,7 +127,15 @@ class InquiryLog(models.Model):
     class Meta:
         verbose_name = "استعلام"
         verbose_name_plural = "دفتر استعلام‌ها"
-        indexes = [models.Index(fields=["partner", "at"])]
+        indexes = [
+            models.Index(fields=["partner", "at"]),
+            # A holder's own history (selfservice): newest first, paged by (at, id).
+            models.Index(
+                fields=["subject_hash", "-at", "-id"],
+                name="inquiry_log_subject_at",
+                condition=~Q(subject_hash=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.result} {self.at:%Y-%m-%d %H:%M}"
@@ -182,3 +190,76 @@ class InquirySigningKey(models.Model):
 
     def __str__(self) -> str:
         return self.kid
+
+
+# --- The holder's own lock on remote use of their card and receipt ---------------------------
+
+# What a holder may lock: "all" or any of these endpoints (paper_card only under "all").
+LOCK_KINDS = ("card", "receipt", "identity", "card_auth")
+
+
+class HolderLock(models.Model):
+    """A holder's lock, one row per subject (the keyed hash of the national code, as in the
+    log). Locked at a moment when `kinds` is not empty, `locked_until` has not passed (null:
+    for good) and no temporary unlock (`paused_until`) is running. An unlock for good empties
+    `kinds` and keeps the row, so every process's cache learns of it (see locks.py).
+
+    `generation` comes from HolderLockClock, taken under its row lock in the same transaction:
+    generations therefore become visible in order, and a process that has read up to n reads
+    every later change with `generation > n`."""
+
+    subject_hash = models.CharField(max_length=32, unique=True)
+    kinds = models.JSONField(default=list)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    generation = models.BigIntegerField(db_index=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "قفل دارنده"
+        verbose_name_plural = "قفل‌های دارندگان"
+
+    def __str__(self) -> str:
+        return f"lock {self.subject_hash[:8]} {','.join(self.kinds) or '-'}"
+
+
+class HolderLockClock(models.Model):
+    """One row: the generation of the newest lock change (see HolderLock)."""
+
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"lock generation {self.generation}"
+
+
+class HolderLockEvent(models.Model):
+    """Every lock and unlock, append-only, for the holder's own history."""
+
+    class Action(models.TextChoices):
+        LOCK = "lock", "قفل"
+        UNLOCK = "unlock", "بازکردن"
+
+    subject_hash = models.CharField(max_length=32)
+    at = models.DateTimeField()
+    action = models.CharField(max_length=8, choices=Action.choices)
+    kinds = models.JSONField(default=list)
+    minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_hash", "at"], name="inquiry_lockevent_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject_hash[:8]} {self.at:%Y-%m-%d %H:%M}"
+
+
+class HolderDigest(models.Model):
+    """A holder's opt-in to a monthly SMS summary of the inquiries about them."""
+
+    subject_hash = models.CharField(max_length=32, unique=True)
+    mobile = models.CharField(max_length=11)
+    opted_in_at = models.DateTimeField()
+    # The first day of the last month summarised (Tehran), so one SMS per month at most.
+    last_month = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"digest {self.subject_hash[:8]}"

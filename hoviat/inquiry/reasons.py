@@ -133,6 +133,15 @@ REASONS: dict[str, Reason] = {
             "The challenge signature does not verify with the certificate's key.",
             (AUTH,),
         ),
+        Reason(
+            "LOCKED_BY_HOLDER",
+            "دارنده کارت استفادهٔ از راه دور از کارت و رسید خود را قفل کرده است؛ از او بخواهید "
+            "قفل را در سامانهٔ هویت (بخش «من») باز کند یا به‌طور حضوری احراز هویت کنید.",
+            "The holder has locked remote use of their card and receipt (all inquiries or this "
+            "kind); the answer says nothing about the card. Ask the holder to unlock it in "
+            "Hoviat's self-service (for good or for a few minutes), or identify them in person.",
+            (CARD, RECEIPT, PAPER, AUTH, IDENTITY),
+        ),
     )
 }
 

@@ -164,6 +164,20 @@ _ALL = (
         "پرداخت نشد منقضی شد. هر زمان خواستید دوباره پیش‌ثبت‌نام کنید.",
         params={"tracking_code": digits, "days": digits},
     ),
+    # selfservice: the monthly summary of inquiries about a holder who asked for it
+    SmsTemplate(
+        name="inquiry_digest",
+        kind="inquiry_digest",
+        body="هویت: در {month} {count} بار دربارهٔ کارت و هویت شما استعلام شد ({partners})؛ "
+        "{locked} بار قفل شما پاسخ را بست. فهرست کامل در سامانه هویت، بخش «من».",
+        params={"month": text, "count": digits, "partners": text, "locked": digits},
+    ),
+    SmsTemplate(
+        name="inquiry_digest_none",
+        kind="inquiry_digest",
+        body="هویت: در {month} هیچ بانک یا سازمانی دربارهٔ کارت و هویت شما استعلام نکرد.",
+        params={"month": text},
+    ),
     # booking
     SmsTemplate(
         name="booking_confirmed",

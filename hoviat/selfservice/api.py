@@ -379,3 +379,9 @@ class ResidenceCountyIn(Schema):
 def residence_set(request, payload: ResidenceCountyIn):
     services.contact_residence_set(mobile=request.auth, county_id=payload.county_id)
     return _contact_out(request.auth)
+
+
+# Who asked about me, and lock my card (hoviat/selfservice/api_history.py).
+from hoviat.selfservice.api_history import router as history_router  # noqa: E402
+
+router.add_router("", history_router)

@@ -47,6 +47,7 @@ def test_hoviat_sweep_runs_every_apps_sweep_and_says_what_each_did(sara, bushehr
         "payments",
         "delivery",
         "inquiry",
+        "selfservice",
         "reports",
         "planning",
         "audit",  # last: the sweeps' own rows are in the checkpoint

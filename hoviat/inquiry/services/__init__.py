@@ -12,6 +12,7 @@ matches its seal (`hoviat inquiry verify-log`), exactly as an edited audit row w
 
 from hoviat.inquiry.services._answering import *  # noqa: F403
 from hoviat.inquiry.services.authentication import *  # noqa: F403
+from hoviat.inquiry.services.holder import *  # noqa: F403
 from hoviat.inquiry.services.inquiries import *  # noqa: F403
 from hoviat.inquiry.services.log_seal import *  # noqa: F403
 from hoviat.inquiry.services.partners import *  # noqa: F403

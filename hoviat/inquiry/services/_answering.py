@@ -19,6 +19,7 @@ from django.utils import timezone
 from hoviat.inquiry import selectors
 from hoviat.inquiry.db import hot_cursor
 from hoviat.inquiry.errors import InquiryProblem
+from hoviat.inquiry.locks import holder_locked
 from hoviat.inquiry.models import ApiKey, InquiryLog
 from hoviat.inquiry.reasons import PURPOSES
 from hoviat.inquiry.signing import detached_signature
@@ -26,6 +27,7 @@ from hoviat.inquiry.usage import key_usage_count
 
 __all__ = [
     "SignedAnswer",
+    "subject_hash",
 ]
 
 
@@ -64,7 +66,9 @@ def _subject_secret(secret_key: str) -> bytes:
     return hashlib.sha256(b"hoviat-inquiry-subject:" + secret_key.encode()).digest()
 
 
-def _subject_hash(national_code: str | None) -> str:
+def subject_hash(national_code: str | None) -> str:
+    """The keyed hash the log keeps instead of a national code (also the holder's key in
+    their lock and their own history)."""
     # Keyed: an investigator holding a national code can find its inquiries; the log alone
     # does not give the codes back (10-digit codes under a bare hash would be found at once).
     if not national_code:
@@ -83,6 +87,7 @@ def _answer(
     national_code: str | None,
     fields: dict[str, Any],
     status: int = 200,
+    subject: str | None = None,
 ) -> SignedAnswer:
     inquiry_id = uuid.uuid4()
     now = timezone.now()
@@ -108,7 +113,7 @@ def _answer(
             purpose,
             result,
             "" if reason_code == "OK" else reason_code,
-            _subject_hash(national_code),
+            subject_hash(national_code) if subject is None else subject,
             hashlib.sha256(body).hexdigest(),
         ]
     )
@@ -161,3 +166,22 @@ def _log_write(values: list[Any]) -> None:
 
 def _shown(key: ApiKey, attribute: str, value: Any) -> Any:
     return value if selectors.shows(key, attribute) else None
+
+
+def _locked_answer(
+    *, key: ApiKey, endpoint: str, purpose: str, subject: str, fields: dict[str, Any]
+) -> SignedAnswer | None:
+    """The holder locked this kind of inquiry: `invalid`, LOCKED_BY_HOLDER, and the log row
+    says so. The lock state is the one read at this moment (locks.py: at most a second old)."""
+    if not holder_locked(subject_hash=subject, kind=endpoint, now=timezone.now()):
+        return None
+    return _answer(
+        key=key,
+        endpoint=endpoint,
+        purpose=purpose,
+        result="invalid",
+        reason_code="LOCKED_BY_HOLDER",
+        national_code=None,
+        subject=subject,
+        fields={**fields, "result": "invalid", "reason_code": "LOCKED_BY_HOLDER"},
+    )

@@ -12,8 +12,15 @@ from django.utils import timezone
 from hoviat.inquiry import cardauth, selectors
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.errors import CardAuthFailed, InquiryProblem
+from hoviat.inquiry.locks import holder_locked
 from hoviat.inquiry.models import ApiKey, CardChallenge
-from hoviat.inquiry.services._answering import SignedAnswer, _admit, _answer, _shown
+from hoviat.inquiry.services._answering import (
+    SignedAnswer,
+    _admit,
+    _answer,
+    _shown,
+    subject_hash,
+)
 from hoviat.pki.receipts import b64url, b64url_decode
 
 __all__ = [
@@ -100,6 +107,11 @@ def card_authenticate(
             csn=check.csn, today=timezone.localdate(now)
         )
         reason = standing.reason_code if not standing.valid else "OK"
+    subject = subject_hash(holder) if holder else ""
+    if holder and holder_locked(subject_hash=subject, kind="card_auth", now=now):
+        # The holder locked card authentication: refused, and logged under their subject so
+        # their own history shows who tried.
+        reason = "LOCKED_BY_HOLDER"
     if reason == "OK":
         return _answer(
             key=key,
@@ -108,6 +120,7 @@ def card_authenticate(
             result="authenticated",
             reason_code="OK",
             national_code=holder,
+            subject=subject,
             fields={
                 "authenticated": True,
                 "national_code": _shown(key, "national_code", holder),
@@ -124,6 +137,7 @@ def card_authenticate(
         result="refused",
         reason_code=reason,
         national_code=None,
+        subject=subject if reason == "LOCKED_BY_HOLDER" else "",
         fields=problem,
         status=failure.status,
     )

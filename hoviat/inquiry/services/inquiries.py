@@ -11,7 +11,15 @@ from hoviat.core.national_code import parse_national_code
 from hoviat.inquiry import selectors
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.models import ApiKey
-from hoviat.inquiry.services._answering import SignedAnswer, _admit, _answer, _purpose, _shown
+from hoviat.inquiry.services._answering import (
+    SignedAnswer,
+    _admit,
+    _answer,
+    _locked_answer,
+    _purpose,
+    _shown,
+    subject_hash,
+)
 from hoviat.inquiry.usage import subject_count
 
 __all__ = [
@@ -38,6 +46,16 @@ def card_inquire(
         row = selectors.card_row(read) if read is not None else None
     purpose = _purpose(purpose)
     code = parse_national_code(national_code)
+    subject = subject_hash(code)
+    locked = _locked_answer(
+        key=key,
+        endpoint="card",
+        purpose=purpose,
+        subject=subject,
+        fields={"card_status": None, "expires_on": None},
+    )
+    if locked is not None:
+        return locked
     standing = selectors.card_standing_of(row, national_code=code, today=timezone.localdate())
     result = "valid" if standing.valid else "invalid"
     return _answer(
@@ -47,6 +65,7 @@ def card_inquire(
         result=result,
         reason_code=standing.reason_code,
         national_code=code,
+        subject=subject,
         fields={
             "result": result,
             "card_status": _shown(key, "card_status", standing.card_status),
@@ -68,6 +87,16 @@ def receipt_inquire(
     _admit(key, "receipt")
     purpose = _purpose(purpose)
     code = parse_national_code(national_code)
+    subject = subject_hash(code)
+    locked = _locked_answer(
+        key=key,
+        endpoint="receipt",
+        purpose=purpose,
+        subject=subject,
+        fields={"application_status": None, "receipt_valid_until": None},
+    )
+    if locked is not None:
+        return locked
     answer = selectors.receipt_answer(
         national_code=code,
         tracking_code=tracking_code,
@@ -82,6 +111,7 @@ def receipt_inquire(
         result=result,
         reason_code=answer.reason_code,
         national_code=code,
+        subject=subject,
         fields={
             "result": result,
             "application_status": _shown(key, "application_status", answer.application_status),
@@ -104,6 +134,12 @@ def identity_inquire(
     _admit(key, "identity")
     purpose = _purpose(purpose)
     code = parse_national_code(national_code)
+    subject = subject_hash(code)
+    locked = _locked_answer(
+        key=key, endpoint="identity", purpose=purpose, subject=subject, fields={"match": None}
+    )
+    if locked is not None:
+        return locked
     subject_count(
         scope="identity",
         subject=code,
@@ -121,6 +157,7 @@ def identity_inquire(
         result="match" if match else "no_match",
         reason_code="",
         national_code=code,
+        subject=subject,
         fields={"match": match},
     )
 
@@ -132,6 +169,16 @@ def paper_card_inquire(
     _admit(key, "paper_card")
     purpose = _purpose(purpose)
     code = parse_national_code(national_code)
+    subject = subject_hash(code)
+    locked = _locked_answer(
+        key=key,
+        endpoint="paper_card",
+        purpose=purpose,
+        subject=subject,
+        fields={"accepted_until": None},
+    )
+    if locked is not None:
+        return locked
     answer = selectors.paper_card_answer(
         national_code=code, card_number=card_number, today=timezone.localdate()
     )
@@ -143,6 +190,7 @@ def paper_card_inquire(
         result=result,
         reason_code=answer.reason_code,
         national_code=code,
+        subject=subject,
         fields={
             "result": result,
             "accepted_until": _shown(key, "accepted_until", answer.accepted_until),

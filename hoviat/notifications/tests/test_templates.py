@@ -32,6 +32,13 @@ REPLACEMENT = {"csn": "IR0000001234", "tracking_code": TRACKING, "fee_rials": 35
 PAYMENT = {"amount_rials": 3500000, "ref_id": "204718365092", "tracking_code": TRACKING}
 SAMPLES = {
     "otp": {"code": "048213", "minutes": 2},
+    "inquiry_digest": {
+        "month": "آبان ۱۴۰۵",
+        "count": 12,
+        "partners": "بانک ملی، همراه اول",
+        "locked": 1,
+    },
+    "inquiry_digest_none": {"month": "آبان ۱۴۰۵"},
     "citizenship_case_opened": {"case_number": "CZ40718263", "temporary_id": "773918204657"},
     "citizenship_decided": {
         "case_number": "CZ40718263",
@@ -88,6 +95,17 @@ EXPECTED = {
             "شناسنامه. نامهٔ تصمیم به شمارهٔ ۴۱۸۲۰۳۶۵۷ با دلایل و راه اعتراض آماده است؛ آن را در "
             "سامانه دریافت کنید."
         ),
+    ),
+    "inquiry_digest": (
+        "inquiry_digest",
+        (
+            "هویت: در آبان ۱۴۰۵ ۱۲ بار دربارهٔ کارت و هویت شما استعلام شد (بانک ملی، همراه اول)؛ "
+            "۱ بار قفل شما پاسخ را بست. فهرست کامل در سامانه هویت، بخش «من»."
+        ),
+    ),
+    "inquiry_digest_none": (
+        "inquiry_digest",
+        "هویت: در آبان ۱۴۰۵ هیچ بانک یا سازمانی دربارهٔ کارت و هویت شما استعلام نکرد.",
     ),
     "otp": (
         "otp",
@@ -319,6 +337,8 @@ KINDS_BEFORE = {
     "grievance_answered",
     # added with the card promise (issue 18)
     "card_promise_slipped",
+    # added with the monthly summary of inquiries (issue 19)
+    "inquiry_digest",
 }
 PERSIAN_LETTER = re.compile("[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]")
 ASCII_DIGIT = re.compile("[0-9]")
