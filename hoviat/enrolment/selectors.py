@@ -120,11 +120,16 @@ def access_receipt_for(user: Any, receipt_number: str) -> Receipt:
     return receipt
 
 
-def access_receipt_for_citizen(*, mobile: str, public_id: uuid.UUID) -> Receipt:
-    """The current receipt of the citizen's own application (the owner check is the
-    applications app's); one 404 for another's application, an unknown code and no receipt."""
+def access_receipt_for_citizen(
+    *, mobile: str, public_id: uuid.UUID | None = None, tracking_code: str = ""
+) -> Receipt:
+    """The current receipt of the citizen's own application, named by its public id (pages)
+    or its tracking code (the API); the owner check is the applications app's. One 404 for
+    another's application, an unknown code and no receipt."""
     try:
-        application = access_application_for_citizen(mobile=mobile, public_id=public_id)
+        application = access_application_for_citizen(
+            mobile=mobile, public_id=public_id, tracking_code=tracking_code
+        )
     except DomainError:
         raise ReceiptNotFound("رسیدی برای این درخواست یافت نشد.") from None
     receipt = receipt_current(application=application)

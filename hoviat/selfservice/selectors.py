@@ -26,7 +26,7 @@ from hoviat.enrolment.models import Enrolment, Receipt
 from hoviat.enrolment.selectors import receipt_standing
 from hoviat.inquiry.models import InquiryLog
 from hoviat.inquiry.reasons import PURPOSES
-from hoviat.inquiry.services._answering import _subject_hash
+from hoviat.inquiry.services import subject_hash
 from hoviat.notifications.models import SmsMessage
 from hoviat.offices.models import Office, OfficeKind
 from hoviat.pki.hooks import CardStanding
@@ -118,7 +118,7 @@ def event_resolve(*, mobile: str, about_event: str) -> ResolvedEvent:
             inquiry_id = uuid.UUID(ref)
         except ValueError:
             raise EventNotFound() from None
-        hashes = {_subject_hash(code): code for code in citizens}
+        hashes = {subject_hash(code): code for code in citizens}
         row = InquiryLog.objects.filter(inquiry_id=inquiry_id, subject_hash__in=hashes).first()
         if row is None:
             raise EventNotFound()
@@ -280,7 +280,7 @@ def complaint_events_of(*, mobile: str) -> list[tuple[str, str]]:
                 f"پیامک {_at_local(message.created_at)}: {message.body[:40]}…",
             )
         )
-    hashes = [_subject_hash(code) for code in codes]
+    hashes = [subject_hash(code) for code in codes]
     inquiries = (
         InquiryLog.objects.select_related("partner")
         .filter(subject_hash__in=hashes)
