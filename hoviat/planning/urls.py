@@ -1,3 +1,10 @@
+from django.urls import path
+
+from hoviat.planning import plan_views
+
 app_name = "planning"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("plan/", plan_views.plan_page, name="plan"),
+    path("plan/runs/<int:run_id>/progress/", plan_views.plan_progress, name="plan_progress"),
+]

@@ -55,7 +55,7 @@ def worst_p95(report: dict[str, Any], quantile: float, months: int) -> float:
     return max(values, default=0.0)
 
 
-def _base_weekly_seats(scenario: Scenario) -> dict[str, float]:
+def base_weekly_seats(scenario: Scenario) -> dict[str, float]:
     seats = {}
     for code, province in scenario.provinces.items():
         if province.seats_per_day is not None:
@@ -91,7 +91,7 @@ def find_plan(
     if quantile not in (0.5, 0.95):
         raise ValueError("quantile must be 0.5 or 0.95")
     check_memory(scenario, months=months, scale=scale)
-    base_seats = _base_weekly_seats(scenario)
+    base_seats = base_weekly_seats(scenario)
     shift_cards = scenario.production_per_day / 2  # a shift makes half a full day
     evaluations = 0
     total_steps = len(SHIFT_OPTIONS) * (SEAT_STEPS + 2)
