@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-MODEL_VERSION = "queue-walk-2"
+MODEL_VERSION = "queue-walk-3"
 
 POINTS = ("booking", "enrolment", "production_start")
 
@@ -53,6 +53,10 @@ class PipelineState:
     # will join the production queue ahead of it, and the share of them that turn up.
     booked_ahead: int = 0
     show_rate: float = 1.0
+    # The same, day by day (enrolment day, appointments): a card enrolled on a day can be made
+    # from the next day on, so the bookings ahead join the queue as their days come. When
+    # given, it replaces `booked_ahead`.
+    booked_ahead_by_day: Sequence[tuple[dt.date, int]] = ()
     # The first day this card can be made (the day after enrolment); None: `today`.
     earliest_production: dt.date | None = None
 
@@ -69,12 +73,24 @@ class Promise:
 def _production_day(
     state: PipelineState, *, start: dt.date, capacity_factor: float, tail_rate: float, last: dt.date
 ) -> dt.date:
-    """The day the card is made: walk the calendar until the cards ahead (and this one) fit."""
-    needed = state.queue_ahead + state.booked_ahead * min(1.0, max(0.0, state.show_rate)) + 1
+    """The day the card is made: walk the calendar until the cards ahead (and this one) fit.
+
+    The cards ahead are those in the queue now and those booked to enrol before this one; a
+    card can be made from the day after its enrolment, this one from `earliest_production`.
+    """
+    show = min(1.0, max(0.0, state.show_rate))
+    joining = sorted(state.booked_ahead_by_day)
+    booked_total = sum(n for _, n in joining) if joining else state.booked_ahead
+    needed = state.queue_ahead + booked_total * show + 1
+    # Without a day-by-day schedule every card ahead counts as there already.
+    available = float(state.queue_ahead) + (0.0 if joining else booked_total * show)
+    earliest = state.earliest_production or start
+    own_joined = False
     good_share = max(0.01, 1.0 - state.qc_fail_rate)
     stock = float(state.stock_on_hand)
     arrivals = sorted(state.deliveries)
     arrival_index = 0
+    joining_index = 0
     day = start
     made = 0.0
     capacity = state.capacity_by_day
@@ -82,15 +98,21 @@ def _production_day(
         while arrival_index < len(arrivals) and arrivals[arrival_index][0] <= day:
             stock += arrivals[arrival_index][1]
             arrival_index += 1
+        while joining_index < len(joining) and joining[joining_index][0] < day:
+            available += joining[joining_index][1] * show
+            joining_index += 1
+        if not own_joined and day >= earliest:
+            available += 1
+            own_joined = True
         planned = capacity.get(day)
         if planned is None:
             # Beyond the planned calendar the last month's mean daily capacity continues.
             planned = tail_rate if day > last and day.weekday() != 4 else 0.0  # Friday
         # A failed card costs a body too: bodies used = attempts, good cards = attempts × share.
-        attempts = min(planned * capacity_factor, stock)
+        attempts = min(planned * capacity_factor, stock, max(0.0, available - made) / good_share)
         stock -= attempts
         made += attempts * good_share
-        if made >= needed - 1e-9:
+        if own_joined and made >= needed - 1e-9:
             return day
         day += dt.timedelta(days=1)
     return day
@@ -112,7 +134,8 @@ def promise(state: PipelineState) -> Promise:
         raise ValueError(f"unknown prediction point {state.point!r}")
     start = state.today
     earliest_made = state.earliest_production or state.today
-    if state.point == "booking" and state.appointment_date is not None and not state.booked_ahead:
+    known_ahead = state.booked_ahead or state.booked_ahead_by_day
+    if state.point == "booking" and state.appointment_date is not None and not known_ahead:
         # Nothing known about the bookings ahead: the queue as it stands, from the appointment.
         start = max(start, state.appointment_date)
     last = max(state.capacity_by_day, default=start)

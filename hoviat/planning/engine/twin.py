@@ -49,7 +49,9 @@ from hoviat.planning.engine.scenario import (
 # Relative demand by Jalali month (Farvardin's factor applies after Nowruz, see _demand_factor).
 SEASON = (2.6, 1.4, 1.0, 0.8, 0.6, 0.75, 1.0, 1.0, 0.9, 0.9, 1.0, 1.2)
 NOWRUZ_DAYS = 13  # 1–13 Farvardin: holidays and travel, few requests
-BYTES_PER_APPLICATION = 2_500  # measured with tracemalloc at 1:1000, rounded up
+# Peak traced memory per application (tracemalloc, 12 months at 1:2000): about 1.8 kB; with a
+# margin for the larger per-day arrays of longer runs.
+BYTES_PER_APPLICATION = 2_500
 WITHIN = {"booking": 5, "enrolment": 2, "production_start": 2}
 BOOKING_HORIZON_DAYS = 400  # seats are offered this far beyond the simulated period
 
@@ -227,15 +229,17 @@ class Twin:
 
     # -- the promise model, asked with what is known now ----------------------------------------
 
-    def _capacity_window(self, today: int) -> dict[dt.date, float]:
-        window = self.capacity_windows.get(today)
+    def _capacity_window(self, first: int) -> dict[dt.date, float]:
+        window = self.capacity_windows.get(first)
         if window is None:
             window = {
                 self.days[d].date: self.production_planned[d]
-                for d in range(today, min(today + 150, len(self.days)))
+                for d in range(first, min(first + 150, len(self.days)))
                 if self.production_planned[d] > 0
             }
-            self.capacity_windows = {today: window}
+            self.capacity_windows[first] = window
+            if len(self.capacity_windows) > 4:
+                self.capacity_windows.pop(next(iter(self.capacity_windows)))
         return window
 
     def _deliveries(self, today: int) -> list[tuple[dt.date, int]]:
@@ -265,10 +269,13 @@ class Twin:
         attempts = sum(a for a, _ in self.qc_seen)
         failures = sum(f for _, f in self.qc_seen)
         qc_rate = failures / attempts if attempts >= 50 else self.scenario.qc_fail_rate
+        # The line runs early in the day: by the time of a booking or an enrolment today's
+        # capacity is spent, so the cards ahead are made from tomorrow on.
+        first = today if point == "production_start" else today + 1
         state = promise_model.PipelineState(
             point=point,
             today=self.days[today].date,
-            capacity_by_day=self._capacity_window(today),
+            capacity_by_day=self._capacity_window(first),
             stock_on_hand=0 if today in self.stockout_days else self.stock,
             deliveries=self._deliveries(today),
             qc_fail_rate=qc_rate,
@@ -308,15 +315,21 @@ class Twin:
                 return
             app.appointment = self._book(app, today)
             show_rate = 1 - s.no_show_rate
-            ahead = sum(self.booked_national[today + 1 : app.appointment])
-            ahead += self.booked_national[app.appointment] // 2
+            ahead = [
+                (self.days[d].date, self.booked_national[d])
+                for d in range(today + 1, app.appointment)
+                if self.booked_national[d]
+            ]
+            ahead.append(
+                (self.days[app.appointment].date, self.booked_national[app.appointment] // 2)
+            )
             self._promise(
                 app,
                 "booking",
                 today,
                 queue_ahead=len(self.queue),
                 appointment_date=self.days[app.appointment].date,
-                booked_ahead=ahead,
+                booked_ahead_by_day=ahead,
                 show_rate=show_rate,
                 earliest_production=self.days[min(app.appointment + 1, len(self.days) - 1)].date,
             )
