@@ -17,8 +17,13 @@ from django.utils import timezone
 
 from hoviat.core.audit import audit_record
 from hoviat.core.transitions import transition
-from hoviat.planning.engine.plan import base_weekly_seats, find_plan
-from hoviat.planning.engine.scenario import CardBodyOrder, Plan, default_scenario
+from hoviat.planning.engine.plan import base_weekly_seats, find_plan, peak_windows
+from hoviat.planning.engine.scenario import (
+    CardBodyOrder,
+    Plan,
+    TemporarySeats,
+    default_scenario,
+)
 from hoviat.planning.engine.twin import Twin
 from hoviat.planning.models import PlanRun
 
@@ -39,19 +44,32 @@ def plan_run_start(*, actor: Any, kind: str, inputs: dict[str, Any]) -> PlanRun:
 
 
 def whatif_plan(inputs: dict[str, Any]) -> Plan:
-    """The plan a what-if form describes: shifts, a share of seats added, one order."""
+    """The plan a what-if form describes: shifts, shares of seats added (all year and at the
+    peaks), one card-body order."""
     scenario = default_scenario()
     share = inputs.get("seat_percent", 0) / 100
     orders = ()
     if inputs.get("order_count"):
         orders = (CardBodyOrder(order_day=inputs["order_day"], count=inputs["order_count"]),)
+    base = base_weekly_seats(scenario)
+    peak_share = inputs.get("peak_seat_percent", 0) / 100
+    months = int(inputs.get("months", 12))
     return Plan(
         production_shifts_per_week=inputs.get("shifts", 0),
         office_seats_per_week={
-            code: math.ceil(seats * share)
-            for code, seats in base_weekly_seats(scenario).items()
-            if share > 0
+            code: math.ceil(seats * share) for code, seats in base.items() if share > 0
         },
+        temporary_seats=tuple(
+            TemporarySeats(
+                from_day=first,
+                to_day=last,
+                office_seats_per_week={
+                    code: math.ceil(seats * peak_share) for code, seats in base.items()
+                },
+            )
+            for first, last in peak_windows(scenario, months)
+            if peak_share > 0
+        ),
         card_body_orders=orders,
     )
 

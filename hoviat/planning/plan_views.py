@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hoviat.core.jalali import MONTHS, format_jalali
 from hoviat.core.permissions import is_national_admin, is_provincial_director
 from hoviat.core.text import persian_digits
+from hoviat.planning.engine.calendar import jalali_start
 from hoviat.planning.engine.scenario import default_scenario
 from hoviat.planning.models import PlanRun
 from hoviat.planning.plan_services import plan_run_start
@@ -76,6 +77,13 @@ class WhatIfForm(forms.Form):
         maximum=500,
         initial=0,
     )
+    peak_seat_percent = _int_field(
+        "صندلی‌های افزوده فقط در اوج تقاضا (درصد ظرفیت کنونی)",
+        minimum=0,
+        maximum=500,
+        initial=0,
+        help_text="از دو هفته پیش از فروردین و ماه‌های هجوم تا یک ماه پس از آن‌ها.",
+    )
     order_count = _int_field(
         "سفارش بدنهٔ کارت از تأمین‌کنندهٔ دوم (تعداد)", minimum=0, maximum=50_000_000, initial=0
     )
@@ -113,11 +121,27 @@ def _charts(result: dict) -> dict:
 
 def _seat_rows(plan: dict) -> list[dict]:
     names = {code: p.name_fa for code, p in default_scenario().provinces.items()}
+    year_round = plan.get("office_seats_per_week", {})
+    peak: dict[str, int] = {}
+    for window in plan.get("temporary_seats", []):
+        for code, seats in window["office_seats_per_week"].items():
+            peak[code] = max(peak.get(code, 0), seats)
+    rows = [
+        {"name": names[code], "seats": year_round.get(code, 0), "peak": peak.get(code, 0)}
+        for code in set(year_round) | set(peak)
+    ]
+    return sorted(rows, key=lambda row: -(row["seats"] + row["peak"]))
+
+
+def _peak_windows(plan: dict) -> list[dict]:
+    first_day = jalali_start(default_scenario().start)
     return [
-        {"code": code, "name": names[code], "seats": seats}
-        for code, seats in sorted(
-            plan.get("office_seats_per_week", {}).items(), key=lambda i: -i[1]
-        )
+        {
+            "from": first_day + dt.timedelta(days=w["from_day"]),
+            "to": first_day + dt.timedelta(days=w["to_day"] - 1),
+            "seats": sum(w["office_seats_per_week"].values()),
+        }
+        for w in plan.get("temporary_seats", [])
     ]
 
 
@@ -160,6 +184,7 @@ def plan_page(request):
         "charts": _charts(shown.result) if shown else None,
         "seat_rows": _seat_rows(shown.result["plan"]) if shown else [],
         "seat_total": sum(shown.result["plan"]["office_seats_per_week"].values()) if shown else 0,
+        "peak_windows": _peak_windows(shown.result["plan"]) if shown else [],
         "months": [{**row, "label": _month_label(row["month"])} for row in shown.result["months"]]
         if shown
         else [],

@@ -85,16 +85,34 @@ class CardBodyOrder:
 
 
 @dataclass(frozen=True)
+class TemporarySeats:
+    """Seats added for a while only (a peak): from `from_day` to before `to_day`."""
+
+    from_day: int
+    to_day: int
+    office_seats_per_week: dict[str, int]  # full scale
+
+
+@dataclass(frozen=True)
 class Plan:
     production_shifts_per_week: int = 0  # added to the base 11 (two shifts, Thursday one)
-    office_seats_per_week: dict[str, int] = field(default_factory=dict)  # full scale
+    office_seats_per_week: dict[str, int] = field(default_factory=dict)  # full scale, all along
     card_body_orders: tuple[CardBodyOrder, ...] = ()
+    temporary_seats: tuple[TemporarySeats, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "production_shifts_per_week": self.production_shifts_per_week,
             "office_seats_per_week": dict(sorted(self.office_seats_per_week.items())),
+            "temporary_seats": [
+                {
+                    "from_day": t.from_day,
+                    "to_day": t.to_day,
+                    "office_seats_per_week": dict(sorted(t.office_seats_per_week.items())),
+                }
+                for t in self.temporary_seats
+            ],
             "card_body_orders": [
                 {"order_day": o.order_day, "count": o.count} for o in self.card_body_orders
             ],
@@ -286,24 +304,52 @@ def parse_plan(data: Any, *, where: str = "plan") -> Plan:
     obj = _object(
         data,
         where,
-        {"production_shifts_per_week", "office_seats_per_week", "card_body_orders", "meta"},
+        {
+            "production_shifts_per_week",
+            "office_seats_per_week",
+            "temporary_seats",
+            "card_body_orders",
+            "meta",
+        },
     )
     shifts = 0
     if "production_shifts_per_week" in obj:
         shifts = _integer(
             obj["production_shifts_per_week"], f"{where}.production_shifts_per_week", maximum=200
         )
-    seats: dict[str, int] = {}
-    if "office_seats_per_week" in obj:
-        given = obj["office_seats_per_week"]
+    known = load_provinces()
+
+    def seats_of(given: Any, where_seats: str) -> dict[str, int]:
         if not isinstance(given, dict):
-            raise ScenarioError(f"{where}.office_seats_per_week: expected an object by province")
-        known = load_provinces()
+            raise ScenarioError(f"{where_seats}: expected an object by province")
+        seats: dict[str, int] = {}
         for code, value in given.items():
-            here = f"{where}.office_seats_per_week.{code}"
+            here = f"{where_seats}.{code}"
             if code not in known:
                 raise ScenarioError(f"{here}: unknown province {code!r}")
             seats[code] = _integer(value, here, maximum=10_000_000)
+        return seats
+
+    seats: dict[str, int] = {}
+    if "office_seats_per_week" in obj:
+        seats = seats_of(obj["office_seats_per_week"], f"{where}.office_seats_per_week")
+    temporary = []
+    for i, item in enumerate(_list(obj.get("temporary_seats", []), f"{where}.temporary_seats")):
+        here = f"{where}.temporary_seats[{i}]"
+        item = _object(item, here, {"from_day", "to_day", "office_seats_per_week"})
+        if set(item) != {"from_day", "to_day", "office_seats_per_week"}:
+            raise ScenarioError(f"{here}: needs from_day, to_day and office_seats_per_week")
+        first = _integer(item["from_day"], f"{here}.from_day", maximum=20_000)
+        last = _integer(item["to_day"], f"{here}.to_day", minimum=first, maximum=20_000)
+        temporary.append(
+            TemporarySeats(
+                from_day=first,
+                to_day=last,
+                office_seats_per_week=seats_of(
+                    item["office_seats_per_week"], f"{here}.office_seats_per_week"
+                ),
+            )
+        )
     orders = []
     if "card_body_orders" in obj:
         for i, item in enumerate(_list(obj["card_body_orders"], f"{where}.card_body_orders")):
@@ -324,6 +370,7 @@ def parse_plan(data: Any, *, where: str = "plan") -> Plan:
         production_shifts_per_week=shifts,
         office_seats_per_week=seats,
         card_body_orders=tuple(orders),
+        temporary_seats=tuple(temporary),
         meta=meta,
     )
 

@@ -214,9 +214,12 @@ class Twin:
             else:
                 seats_full_day = per_day * 7 / work_per_week * s.seat_margin
             added = self.plan.office_seats_per_week.get(code, 0) * scale / work_per_week
-            self.seats[code] = _integerise(
-                [(seats_full_day + added) * day.work_share for day in self.days]
-            )
+            rates = [(seats_full_day + added) * day.work_share for day in self.days]
+            for temporary in self.plan.temporary_seats:
+                extra = temporary.office_seats_per_week.get(code, 0) * scale / work_per_week
+                for d in range(temporary.from_day, min(temporary.to_day, len(rates))):
+                    rates[d] += extra * self.days[d].work_share
+            self.seats[code] = _integerise(rates)
         self.surge_by_month = {surge.month: surge.factor for surge in s.surge}
 
     def _demand_factor(self, day: Day) -> float:

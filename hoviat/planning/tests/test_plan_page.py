@@ -28,6 +28,7 @@ def test_a_director_asks_a_what_if_follows_its_progress_and_sees_its_charts(nasr
             "action": "whatif",
             "whatif-shifts": "4",
             "whatif-seat_percent": "50",
+            "whatif-peak_seat_percent": "100",
             "whatif-order_count": "1500000",
             "whatif-order_day": "170",
             "whatif-months": "2",
@@ -45,6 +46,7 @@ def test_a_director_asks_a_what_if_follows_its_progress_and_sees_its_charts(nasr
     assert 'id="plan-chart-data"' in shown and "chart-cover" in shown
     assert "فروردین ۱۴۰۵" in shown  # Jalali months, Persian digits
     assert "۴" in shown and "every 2s" not in shown
+    assert 'data-testid="peak-window"' in shown  # seats added around Farvardin
 
 
 def test_it_refuses_a_negative_capacity_with_a_message_beside_the_field(nasrin):
@@ -55,6 +57,7 @@ def test_it_refuses_a_negative_capacity_with_a_message_beside_the_field(nasrin):
             "action": "whatif",
             "whatif-shifts": "-3",
             "whatif-seat_percent": "0",
+            "whatif-peak_seat_percent": "0",
             "whatif-order_count": "0",
             "whatif-order_day": "0",
             "whatif-months": "3",

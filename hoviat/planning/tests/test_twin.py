@@ -125,8 +125,40 @@ def test_it_refuses_a_bad_scenario_with_a_clear_message(data, message):
         ({"office_seats_per_week": {"XX": 5}}, "unknown province"),
         ({"card_body_orders": [{"order_day": 3, "count": -10}]}, "at least 0"),
         ({"shifts": 2}, "unknown key"),
+        (
+            {"temporary_seats": [{"from_day": 50, "to_day": 20, "office_seats_per_week": {}}]},
+            "to_day: must be at least 50",
+        ),
+        (
+            {
+                "temporary_seats": [
+                    {"from_day": 0, "to_day": 20, "office_seats_per_week": {"IR-0": 1}}
+                ]
+            },
+            "unknown province",
+        ),
+        ({"temporary_seats": [{"from_day": 0}]}, "needs from_day, to_day"),
     ],
 )
 def test_it_refuses_a_bad_plan_with_a_clear_message(data, message):
     with pytest.raises(ScenarioError, match=message):
         parse_plan(data)
+
+
+def test_seats_added_for_a_peak_only_shorten_the_wait_of_that_peak():
+    from hoviat.planning.engine.scenario import TemporarySeats
+
+    scenario = dataclasses.replace(default_scenario(), stockouts=(), surge=())
+    peak = Plan(
+        temporary_seats=(
+            TemporarySeats(
+                from_day=0,
+                to_day=45,
+                office_seats_per_week={code: 300_000 for code in scenario.provinces},
+            ),
+        )
+    )
+    without = simulate(scenario, seed=6, **SMALL)
+    with_peak = simulate(scenario, peak, seed=6, **SMALL)
+    assert with_peak["months"][0]["lead_time_p95"] < without["months"][0]["lead_time_p95"]
+    assert parse_plan(peak.to_json()).temporary_seats == peak.temporary_seats
