@@ -112,9 +112,15 @@ class Command(BaseCommand):
             json.dumps(result.plan.to_json(), ensure_ascii=False, indent=1), encoding="utf-8"
         )
         meta = result.plan.meta
+        peak = max(
+            (sum(t.office_seats_per_week.values()) for t in result.plan.temporary_seats),
+            default=0,
+        )
         summary = (
             f"+{result.plan.production_shifts_per_week} shifts a week, "
-            f"+{sum(result.plan.office_seats_per_week.values()):,} office seats a week, "
+            f"+{sum(result.plan.office_seats_per_week.values()):,} office seats a week all "
+            f"year, +{peak:,} a week around the peaks ({len(result.plan.temporary_seats)} "
+            "window(s)), "
             f"{len(result.plan.card_body_orders)} card-body order(s); worst monthly "
             f"p{round(options['quantile'] * 100)} {result.worst_p95} days "
             f"({meta['evaluations']} simulations); written to {out}"
