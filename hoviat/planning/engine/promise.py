@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-MODEL_VERSION = "queue-walk-1"
+MODEL_VERSION = "queue-walk-3"
 
 POINTS = ("booking", "enrolment", "production_start")
 
@@ -49,6 +49,16 @@ class PipelineState:
     # line made 90 % of plan on average.
     capacity_achieved: float = 1.0
     capacity_spread: float = 0.1  # relative spread of the achieved share (one sigma)
+    # At booking: appointments already booked (nationally) for before this one's day, which
+    # will join the production queue ahead of it, and the share of them that turn up.
+    booked_ahead: int = 0
+    show_rate: float = 1.0
+    # The same, day by day (enrolment day, appointments): a card enrolled on a day can be made
+    # from the next day on, so the bookings ahead join the queue as their days come. When
+    # given, it replaces `booked_ahead`.
+    booked_ahead_by_day: Sequence[tuple[dt.date, int]] = ()
+    # The first day this card can be made (the day after enrolment); None: `today`.
+    earliest_production: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -60,34 +70,49 @@ class Promise:
     basis: dict[str, float] = field(default_factory=dict)  # for the record: what it rested on
 
 
-def _production_day(state: PipelineState, *, start: dt.date, capacity_factor: float) -> dt.date:
-    """The day the card is made: walk the calendar until the cards ahead (and this one) fit."""
-    needed = state.queue_ahead + 1
+def _production_day(
+    state: PipelineState, *, start: dt.date, capacity_factor: float, tail_rate: float, last: dt.date
+) -> dt.date:
+    """The day the card is made: walk the calendar until the cards ahead (and this one) fit.
+
+    The cards ahead are those in the queue now and those booked to enrol before this one; a
+    card can be made from the day after its enrolment, this one from `earliest_production`.
+    """
+    show = min(1.0, max(0.0, state.show_rate))
+    joining = sorted(state.booked_ahead_by_day)
+    booked_total = sum(n for _, n in joining) if joining else state.booked_ahead
+    needed = state.queue_ahead + booked_total * show + 1
+    # Without a day-by-day schedule every card ahead counts as there already.
+    available = float(state.queue_ahead) + (0.0 if joining else booked_total * show)
+    earliest = state.earliest_production or start
+    own_joined = False
     good_share = max(0.01, 1.0 - state.qc_fail_rate)
-    stock = state.stock_on_hand
+    stock = float(state.stock_on_hand)
     arrivals = sorted(state.deliveries)
     arrival_index = 0
+    joining_index = 0
     day = start
-    last_planned = max(state.capacity_by_day, default=start)
     made = 0.0
-    # Beyond the planned calendar the last month's mean daily capacity continues.
-    tail = [c for d, c in state.capacity_by_day.items() if d > last_planned - dt.timedelta(31)]
-    tail_rate = (sum(tail) / max(1, len(tail))) if tail else 0.0
+    capacity = state.capacity_by_day
     for _ in range(3 * 366):
         while arrival_index < len(arrivals) and arrivals[arrival_index][0] <= day:
             stock += arrivals[arrival_index][1]
             arrival_index += 1
-        if day in state.capacity_by_day:
-            planned = state.capacity_by_day[day]
-        elif day > last_planned:
-            planned = tail_rate if day.weekday() != 4 else 0.0  # Friday
-        else:
-            planned = 0
+        while joining_index < len(joining) and joining[joining_index][0] < day:
+            available += joining[joining_index][1] * show
+            joining_index += 1
+        if not own_joined and day >= earliest:
+            available += 1
+            own_joined = True
+        planned = capacity.get(day)
+        if planned is None:
+            # Beyond the planned calendar the last month's mean daily capacity continues.
+            planned = tail_rate if day > last and day.weekday() != 4 else 0.0  # Friday
         # A failed card costs a body too: bodies used = attempts, good cards = attempts × share.
-        attempts = min(planned * capacity_factor, stock)
+        attempts = min(planned * capacity_factor, stock, max(0.0, available - made) / good_share)
         stock -= attempts
         made += attempts * good_share
-        if made >= needed:
+        if own_joined and made >= needed - 1e-9:
             return day
         day += dt.timedelta(days=1)
     return day
@@ -108,15 +133,26 @@ def promise(state: PipelineState) -> Promise:
     if state.point not in POINTS:
         raise ValueError(f"unknown prediction point {state.point!r}")
     start = state.today
-    if state.point == "booking" and state.appointment_date is not None:
+    earliest_made = state.earliest_production or state.today
+    known_ahead = state.booked_ahead or state.booked_ahead_by_day
+    if state.point == "booking" and state.appointment_date is not None and not known_ahead:
+        # Nothing known about the bookings ahead: the queue as it stands, from the appointment.
         start = max(start, state.appointment_date)
+    last = max(state.capacity_by_day, default=start)
+    tail = [c for d, c in state.capacity_by_day.items() if d > last - dt.timedelta(31)]
+    tail_rate = (sum(tail) / len(tail)) if tail else 0.0
     achieved = max(0.05, state.capacity_achieved)
     spread = max(0.0, state.capacity_spread)
-    made_on = _production_day(state, start=start, capacity_factor=achieved)
-    made_fast = _production_day(state, start=start, capacity_factor=achieved * (1 + 1.645 * spread))
-    made_slow = _production_day(
-        state, start=start, capacity_factor=max(0.05, achieved * (1 - 1.645 * spread))
-    )
+
+    def made(factor: float) -> dt.date:
+        day = _production_day(
+            state, start=start, capacity_factor=factor, tail_rate=tail_rate, last=last
+        )
+        return max(day, earliest_made)
+
+    made_on = made(achieved)
+    made_fast = made(achieved * (1 + 1.645 * spread))
+    made_slow = made(max(0.05, achieved * (1 - 1.645 * spread)))
     transit_mid = _quantile(state.transit_days, 0.5, state.default_transit_days)
     transit_low = _quantile(state.transit_days, 0.05, state.default_transit_days * 0.6)
     transit_high = _quantile(state.transit_days, 0.95, state.default_transit_days * 1.6)

@@ -51,3 +51,38 @@ def test_it_refuses_an_unknown_prediction_point():
                 point="someday", today=TODAY, queue_ahead=0, capacity_by_day={}, stock_on_hand=0
             )
         )
+
+
+def test_a_card_is_never_promised_before_the_day_after_its_enrolment():
+    state = PipelineState(
+        point="enrolment",
+        today=TODAY,
+        queue_ahead=0,
+        capacity_by_day=_calendar(1000),
+        stock_on_hand=100_000,
+        transit_days=[2],
+        earliest_production=TODAY + dt.timedelta(days=1),
+    )
+    assert promise(state).date == TODAY + dt.timedelta(days=1 + 2)
+
+
+def test_cards_booked_ahead_join_the_queue_on_their_day_and_hold_this_one_back():
+    appointment = TODAY + dt.timedelta(days=9)  # a Monday
+    common = dict(
+        point="booking",
+        today=TODAY,
+        queue_ahead=0,
+        capacity_by_day=_calendar(1000),
+        stock_on_hand=100_000,
+        transit_days=[1],
+        appointment_date=appointment,
+        earliest_production=appointment + dt.timedelta(days=1),
+    )
+    # 2,500 cards ahead, spread over the days before: all made before this one's appointment.
+    spread = [(TODAY + dt.timedelta(days=i), 500) for i in range(1, 6)]
+    early = promise(PipelineState(**common, booked_ahead_by_day=spread))
+    assert early.date == appointment + dt.timedelta(days=1 + 1)
+    # The same 2,500 all enrolling on the appointment day: they fill the next days' capacity.
+    same_day = [(appointment, 2500)]
+    late = promise(PipelineState(**common, booked_ahead_by_day=same_day))
+    assert late.date == appointment + dt.timedelta(days=3 + 1)
