@@ -82,7 +82,7 @@ class AuditLogError(Exception):
 def _leaf_text_sql(vendor: str, table: str = "", computed: bool = False) -> str:
     """SQL for a row's leaf text (the columns of `_LEAF_FIELDS`, length-prefixed).
     `computed` (PostgreSQL): the id, time and data spelled as text are read from the
-    columns `leaf_id`, `leaf_at` and `leaf_data` of `_LEAF_COMPUTED_SQL`, each computed once
+    columns `leaf_id`, `leaf_at` and `leaf_data` of `_LEAF_COLUMNS_SQL`, each computed once
     rather than twice (for the length and the text)."""
     parts = []
     prefix = f"{table}." if table else ""
@@ -104,12 +104,15 @@ def _leaf_text_sql(vendor: str, table: str = "", computed: bool = False) -> str:
 
 
 _COMPUTED_AS = {"id": "leaf_id", "at": "leaf_at", "data": "leaf_data"}
-# PostgreSQL: a LATERAL subquery that spells a row's id, time and data as text once. OFFSET 0
-# keeps the planner from folding it into the outer query (which would spell each twice).
-_LEAF_COMPUTED_SQL = (
-    "LATERAL (SELECT id::text AS leaf_id, "
-    """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS leaf_at, """
-    "data::text AS leaf_data OFFSET 0) AS leaf_text"
+# PostgreSQL: a select list with the row's id, time and data spelled as text once, under the
+# names `_leaf_text_sql(computed=True)` reads, and the other leaf columns as they are.
+_LEAF_COLUMNS_SQL = ", ".join(
+    [
+        "id::text AS leaf_id",
+        """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS leaf_at""",
+        "data::text AS leaf_data",
+        *(name for name in _LEAF_FIELDS if name not in _COMPUTED_AS),
+    ]
 )
 
 
@@ -610,15 +613,15 @@ def _recomputed(first: int, end: int, stored_too: bool) -> tuple[int, bytes, byt
         stored_sql = "string_agg(decode(leaf_hash, 'hex'), ''::bytea)" if stored_too else "NULL"
         with connection.cursor() as cursor:
             # The rows come in leaf order from the leaf_index index, so string_agg needs no
-            # sort of its own; the id, time and data are spelled as text once a row.
+            # sort of its own; the inner query (kept apart by its ORDER BY and OFFSET 0)
+            # spells each row's id, time and data as text once.
             cursor.execute(
                 f"""
-                SELECT count(*), min(leaf_index), string_agg(leaf, ''::bytea), {stored_sql}
+                SELECT count(*), min(leaf_index),
+                       string_agg({_leaf_hash_sql(computed=True)}, ''::bytea), {stored_sql}
                 FROM (
-                    SELECT leaf_index, leaf_hash, {_leaf_hash_sql(computed=True)} AS leaf
-                    FROM {_TABLE}, {_LEAF_COMPUTED_SQL}
-                    WHERE leaf_index >= %s AND leaf_index < %s
-                    ORDER BY leaf_index
+                    SELECT leaf_index, leaf_hash, {_LEAF_COLUMNS_SQL} FROM {_TABLE}
+                    WHERE leaf_index >= %s AND leaf_index < %s ORDER BY leaf_index OFFSET 0
                 ) AS leaves
                 """,  # noqa: S608  # nosec B608
                 [first, end],
