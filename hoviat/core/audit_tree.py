@@ -652,7 +652,8 @@ def _in_threads(
 ) -> Iterator[Iterator[tuple[int, bytes, bytes]]]:
     """`_recomputed` of each job in `workers` threads, each on one connection of its own for
     all its jobs, the results in job order; at most two results a thread wait ahead."""
-    futures: list[Future[tuple[int, bytes, bytes]]] = [Future() for _ in jobs]
+    # The reader drops each result once it has it (a worker has then let go of it too).
+    futures: dict[int, Future[tuple[int, bytes, bytes]]] = {n: Future() for n in range(len(jobs))}
     order = iter(range(len(jobs)))
     lock, room, stop = threading.Lock(), threading.Semaphore(2 * workers), threading.Event()
 
@@ -664,17 +665,19 @@ def _in_threads(
                     n = next(order, None)
                 if n is None or stop.is_set():
                     return
+                future = futures[n]
                 try:
-                    futures[n].set_result(_recomputed(*jobs[n]))
+                    future.set_result(_recomputed(*jobs[n]))
                 except Exception as error:  # handed to the reader, raised there
-                    futures[n].set_exception(error)
+                    future.set_exception(error)
         finally:
             connection.close()
 
     def results() -> Iterator[tuple[int, bytes, bytes]]:
-        for future in futures:
-            yield future.result()
+        for n in range(len(jobs)):
+            result = futures.pop(n).result()
             room.release()
+            yield result
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
     for thread in threads:
