@@ -613,8 +613,10 @@ def _recomputed(first: int, end: int, stored_too: bool) -> tuple[int, bytes, byt
         stored_sql = "string_agg(decode(leaf_hash, 'hex'), ''::bytea)" if stored_too else "NULL"
         with connection.cursor() as cursor:
             # The rows come in leaf order from the leaf_index index, so string_agg needs no
-            # sort of its own; the inner query (kept apart by its ORDER BY and OFFSET 0)
-            # spells each row's id, time and data as text once.
+            # sort of its own (PostgreSQL aggregates a sorted subquery's rows in its order;
+            # were it ever not to, a verification would fail, never pass wrongly); the inner
+            # query (kept apart by its ORDER BY and OFFSET 0) spells each row's id, time and
+            # data as text once.
             cursor.execute(
                 f"""
                 SELECT count(*), min(leaf_index),
