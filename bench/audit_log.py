@@ -5,7 +5,12 @@ of rows (issue 15 asks for 10,000,000 rows verified on PostgreSQL in 60 s at mos
 
 Rows are appended with audit_many (COPY on PostgreSQL) in batches as a production run would,
 sequenced with the worker's own function, then verified from scratch: every leaf recomputed
-from its row, held against the witness directory and every checkpoint.
+from its row, held against the witness directory and every checkpoint. The verification is
+reported as wall time, this process's CPU, the CPU of the database's PostgreSQL backends (a
+local server, read from /proc) and the load average, since the machine is shared.
+
+    make bench BENCH=audit_log BENCH_ARGS="--rows 10000000 --db postgres --sql-append --witness DIR"
+    make bench BENCH=audit_log BENCH_ARGS="--verify-only --witness DIR"   # again, same log
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +37,7 @@ def main() -> None:
         action="store_true",
         help="PostgreSQL: the rows written by INSERT ... SELECT instead of audit_many (faster)",
     )
+    parser.add_argument("--name", default="hoviat_bench_audit", help="the bench database's name")
     parser.add_argument("--witness", help="witness directory (default: a new temporary one)")
     parser.add_argument(
         "--verify-only",
@@ -45,9 +52,9 @@ def main() -> None:
     from _common import existing_database, fresh_database
 
     if args.verify_only:
-        existing_database("hoviat_bench_audit", args.db)
+        existing_database(args.name, args.db)
     else:
-        fresh_database("hoviat_bench_audit", args.db)
+        fresh_database(args.name, args.db)
     from django.db import connection
 
     from hoviat.core.audit import Actor, audit_many
@@ -58,15 +65,64 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE core_auditentry")
+    server = _ServerCpu(args.name) if connection.vendor == "postgresql" else None
     wall, cpu = time.perf_counter(), time.process_time()
     verdict = audit_verify()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    server_cpu = server.stop() if server else None
     assert verdict.ok, verdict.problem
     print(
         f"{args.db}: verify-audit over {verdict.checked:,} leaves ({verdict.checkpoints} signed "
         f"checkpoints, {verdict.witnessed:,} witnessed leaf hashes): {wall:.1f} s wall, "
-        f"{cpu:.1f} s CPU in this process ({verdict.checked / wall:,.0f} leaves/s)"
+        f"{cpu:.1f} s CPU in this process"
+        + (f", {server_cpu:.1f} s CPU in PostgreSQL" if server_cpu is not None else "")
+        + f" ({verdict.checked / wall:,.0f} leaves/s); load average {os.getloadavg()[0]:.1f}"
     )
+
+
+class _ServerCpu:
+    """The CPU time of this database's PostgreSQL backends (a local server: read from /proc
+    every 0.1 s, so a backend's last moments before it exits may be missed)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.seen, self.done = name, {}, threading.Event()
+        self.others: set[str] = set()
+        self.base = self._sample()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> dict[int, float]:
+        found = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or entry.name in self.others:
+                continue
+            try:
+                if int(entry.name) not in self.seen:
+                    command = (entry / "cmdline").read_bytes()
+                    if not command.startswith(b"postgres: "):
+                        # A backend just forked shows the server's command line for a moment.
+                        if b"postgres" not in command:
+                            self.others.add(entry.name)
+                        continue
+                    if self.name.encode() not in command:
+                        self.others.add(entry.name)
+                        continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    def _run(self) -> None:
+        while not self.done.wait(0.1):
+            self.seen.update(self._sample())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        self.seen.update(self._sample())
+        return sum(t - self.base.get(pid, 0.0) for pid, t in self.seen.items())
 
 
 def _append_sql(first: int, count: int) -> None:

@@ -23,13 +23,15 @@ are each named by the first leaf where they show.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import fcntl
 import os
 import struct
+import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,8 +79,11 @@ class AuditLogError(Exception):
 # --- Leaves ------------------------------------------------------------------------------------
 
 
-def _leaf_text_sql(vendor: str, table: str = "") -> str:
-    """SQL for a row's leaf text (the columns of `_LEAF_FIELDS`, length-prefixed)."""
+def _leaf_text_sql(vendor: str, table: str = "", computed: bool = False) -> str:
+    """SQL for a row's leaf text (the columns of `_LEAF_FIELDS`, length-prefixed).
+    `computed` (PostgreSQL): the id, time and data spelled as text are read from the
+    columns `leaf_id`, `leaf_at` and `leaf_data` of `_LEAF_COLUMNS_SQL`, each computed once
+    rather than twice (for the length and the text)."""
     parts = []
     prefix = f"{table}." if table else ""
     for field_name in _LEAF_FIELDS:
@@ -89,6 +94,8 @@ def _leaf_text_sql(vendor: str, table: str = "") -> str:
                 "at": f"""to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')""",
                 "data": f"{name}::text",
             }.get(field_name, name)
+            if computed and field_name in _COMPUTED_AS:
+                column = _COMPUTED_AS[field_name]
             parts.append(f"char_length({column})::text || ':' || {column}")
         else:
             column = f"CAST({name} AS TEXT)" if field_name == "id" else name
@@ -96,9 +103,22 @@ def _leaf_text_sql(vendor: str, table: str = "") -> str:
     return " || '\n' || ".join(parts)
 
 
-def _leaf_hash_sql(table: str = "") -> str:
+_COMPUTED_AS = {"id": "leaf_id", "at": "leaf_at", "data": "leaf_data"}
+# PostgreSQL: a select list with the row's id, time and data spelled as text once, under the
+# names `_leaf_text_sql(computed=True)` reads, and the other leaf columns as they are.
+_LEAF_COLUMNS_SQL = ", ".join(
+    [
+        "id::text AS leaf_id",
+        """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS leaf_at""",
+        "data::text AS leaf_data",
+        *(name for name in _LEAF_FIELDS if name not in _COMPUTED_AS),
+    ]
+)
+
+
+def _leaf_hash_sql(table: str = "", computed: bool = False) -> str:
     """PostgreSQL: the RFC 9162 leaf hash of a row, as bytea."""
-    text = _leaf_text_sql("postgresql", table)
+    text = _leaf_text_sql("postgresql", table, computed)
     return f"sha256('\\x00'::bytea || convert_to({text}, 'UTF8'))"
 
 
@@ -590,25 +610,25 @@ def _recomputed(first: int, end: int, stored_too: bool) -> tuple[int, bytes, byt
     """Leaves first..end-1 recomputed from their rows, and (if `stored_too`) as stored:
     (count, recomputed, stored), each the concatenated 32-byte hashes in leaf order."""
     if connection.vendor == "postgresql":
-        stored_sql = (
-            "string_agg(decode(leaf_hash, 'hex'), ''::bytea ORDER BY leaf_index)"
-            if stored_too
-            else "NULL"
-        )
+        stored_sql = "string_agg(decode(leaf_hash, 'hex'), ''::bytea)" if stored_too else "NULL"
         with connection.cursor() as cursor:
-            # The sort of a chunk's hashes stays in memory (the default spills it to disk).
-            cursor.execute("SET work_mem = '64MB'")
+            # The rows come in leaf order from the leaf_index index, so string_agg needs no
+            # sort of its own (PostgreSQL aggregates a sorted subquery's rows in its order;
+            # were it ever not to, a verification would fail, never pass wrongly); the inner
+            # query (kept apart by its ORDER BY and OFFSET 0) spells each row's id, time and
+            # data as text once.
             cursor.execute(
                 f"""
                 SELECT count(*), min(leaf_index),
-                       string_agg({_leaf_hash_sql()}, ''::bytea ORDER BY leaf_index),
-                       {stored_sql}
-                FROM {_TABLE} WHERE leaf_index >= %s AND leaf_index < %s
+                       string_agg({_leaf_hash_sql(computed=True)}, ''::bytea), {stored_sql}
+                FROM (
+                    SELECT leaf_index, leaf_hash, {_LEAF_COLUMNS_SQL} FROM {_TABLE}
+                    WHERE leaf_index >= %s AND leaf_index < %s ORDER BY leaf_index OFFSET 0
+                ) AS leaves
                 """,  # noqa: S608  # nosec B608
                 [first, end],
             )
             count, low, recomputed, stored = cursor.fetchone()
-            cursor.execute("RESET work_mem")
         if count and low != first:
             return 0, b"", b""
         return count, bytes(recomputed or b""), bytes(stored or b"")
@@ -628,11 +648,50 @@ def _recomputed(first: int, end: int, stored_too: bool) -> tuple[int, bytes, byt
     return len(recomputed) // 32, bytes(recomputed), bytes(stored)
 
 
-def _in_thread(first: int, end: int, stored_too: bool) -> tuple[int, bytes, bytes]:
+@contextlib.contextmanager
+def _in_threads(
+    jobs: list[tuple[int, int, bool]], workers: int
+) -> Iterator[Iterator[tuple[int, bytes, bytes]]]:
+    """`_recomputed` of each job in `workers` threads, each on one connection of its own for
+    all its jobs, the results in job order; at most two results a thread wait ahead."""
+    # The reader drops each result once it has it (a worker has then let go of it too).
+    futures: dict[int, Future[tuple[int, bytes, bytes]]] = {n: Future() for n in range(len(jobs))}
+    order = iter(range(len(jobs)))
+    lock, room, stop = threading.Lock(), threading.Semaphore(2 * workers), threading.Event()
+
+    def work() -> None:
+        try:
+            while True:
+                room.acquire()
+                with lock:
+                    n = next(order, None)
+                if n is None or stop.is_set():
+                    return
+                future = futures[n]
+                try:
+                    future.set_result(_recomputed(*jobs[n]))
+                except Exception as error:  # handed to the reader, raised there
+                    future.set_exception(error)
+        finally:
+            connection.close()
+
+    def results() -> Iterator[tuple[int, bytes, bytes]]:
+        for n in range(len(jobs)):
+            result = futures.pop(n).result()
+            room.release()
+            yield result
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
     try:
-        return _recomputed(first, end, stored_too)
+        yield results()
     finally:
-        connection.close()
+        stop.set()
+        for _ in threads:
+            room.release()
+        for thread in threads:
+            thread.join()
 
 
 def _row_at(leaf: int) -> int | None:
@@ -681,20 +740,19 @@ def audit_verify(*, workers: int = 2) -> AuditVerdict:
     pending = [w for w in witnessed if w.size > 0]
     db_roots = dict(AuditCheckpoint.objects.values_list("size", "root"))
     limit = max(db_size, w_size)
+    # The sizes at which the tree is held against a checkpoint (and one past the last).
+    stops = sorted({w.size for w in pending} | set(db_roots) | {db_size, limit + 1})
     # Threads hash on connections of their own, which cannot see a transaction still open
     # here (a test's): then one connection does it all.
     parallel = connection.vendor == "postgresql" and workers > 1 and not connection.in_atomic_block
-    pool = ThreadPoolExecutor(max_workers=workers) if parallel else None
-    try:
-        ranges = list(_chunks(0, limit))
-        # Leaves the witness holds are held against it; only those beyond it need the
-        # stored hashes.
-        jobs = [(first, end, end > w_size) for first, end in ranges]
-        results = (
-            pool.map(lambda job: _in_thread(*job), jobs)
-            if pool
-            else (_recomputed(*job) for job in jobs)
-        )
+    ranges = list(_chunks(0, limit))
+    # Leaves the witness holds are held against it; only those beyond it need the stored hashes.
+    jobs = [(first, end, end > w_size) for first, end in ranges]
+    with (
+        _in_threads(jobs, workers)
+        if parallel
+        else contextlib.nullcontext(_recomputed(*job) for job in jobs)
+    ) as results:
         for (first, end), (count, recomputed, stored) in zip(ranges, results, strict=True):
             expected = min(end, db_size) - first if first < db_size else 0
             if count < max(expected, 0) or (first >= db_size and count):
@@ -725,24 +783,21 @@ def audit_verify(*, workers: int = 2) -> AuditVerdict:
             if end > w_size and recomputed[beyond:] != stored[beyond:]:
                 leaf = first + _first_difference(recomputed, stored)
                 return fail(leaf, f"row {_row_at(leaf)} (leaf {leaf}) does not match its leaf hash")
-            # Build the tree, a 256-leaf block at a time unless a checkpoint falls inside one.
-            hashes = [recomputed[n : n + 32] for n in range(0, len(recomputed), 32)]
-            position = 0
-            while position < len(hashes):
-                size_now = frontier.size
-                if (
-                    size_now % 256 == 0
-                    and position + 256 <= len(hashes)
-                    and not any(size_now < w.size < size_now + 256 for w in pending)
-                    and not (size_now < db_size < size_now + 256)
-                ):
-                    frontier.append_subtree(
-                        8, merkle.perfect_root(hashes[position : position + 256])
+            # Build the tree in the largest aligned perfect subtrees that end at no size
+            # where a checkpoint is held against it.
+            chunk_end = first + len(recomputed) // 32
+            while frontier.size < chunk_end:
+                stop = min(chunk_end, stops[bisect.bisect_right(stops, frontier.size)])
+                while frontier.size < stop:
+                    size_now = frontier.size
+                    level = min(
+                        (size_now & -size_now).bit_length() - 1 if size_now else 63,
+                        (stop - size_now).bit_length() - 1,
                     )
-                    position += 256
-                else:
-                    frontier.append(hashes[position])
-                    position += 1
+                    start = 32 * (size_now - first)
+                    frontier.append_subtree(
+                        level, merkle.perfect_root_joined(recomputed[start : start + (32 << level)])
+                    )
                 while pending and pending[0].size == frontier.size:
                     w = pending.pop(0)
                     if frontier.root() != w.root:
@@ -758,9 +813,6 @@ def audit_verify(*, workers: int = 2) -> AuditVerdict:
                         "checkpoint of that size",
                     )
             verdict.checked = frontier.size
-    finally:
-        if pool:
-            pool.shutdown()
     verdict.checked = frontier.size
     if frontier.size < db_size:
         return fail(frontier.size, f"leaf {frontier.size} is missing from the database")

@@ -37,6 +37,17 @@ def perfect_root(hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+def perfect_root_joined(hashes: bytes) -> bytes:
+    """`perfect_root` of leaf hashes given joined (32 bytes each, a power of two of them): each
+    level is hashed from the one below as one buffer, without a list of leaves."""
+    level = hashes
+    while len(level) > 32:
+        level = b"".join(
+            [_sha256(b"\x01" + level[n : n + 64]).digest() for n in range(0, len(level), 64)]
+        )
+    return level
+
+
 def root_of(hashes: Sequence[bytes]) -> bytes:
     """MTH of the given leaf hashes (any count)."""
     frontier = Frontier()

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from hoviat.core import merkle
+from hoviat.core import audit_tree, merkle
 from hoviat.core.audit import Actor, audit_many, audit_record
 from hoviat.core.audit_tree import (
     AuditLogError,
@@ -499,6 +499,25 @@ def test_two_sequencers_and_many_writers_at_once_leave_one_contiguous_tree():
     leaves = sorted(AuditEntry.objects.values_list("leaf_index", flat=True))
     assert leaves == list(range(240))
     assert audit_log_verifies()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_hashing_on_parallel_connections_finds_an_edit_many_chunks_in(monkeypatch):
+    monkeypatch.setattr(audit_tree, "_VERIFY_CHUNK", 256)  # many chunks from a small log
+    actor = Actor("system", "", "سامانه")
+    audit_many(actor=actor, rows=[{"action": "a", "data": {"n": n}} for n in range(300)])
+    audit_checkpoint()  # a checkpoint inside the second chunk
+    audit_many(actor=actor, rows=[{"action": "b", "data": {"n": n}} for n in range(900)])
+    audit_checkpoint()
+    verdict = audit_verify(workers=2)
+    assert verdict.ok and verdict.checked == 1200, verdict.problem
+    edited = AuditEntry.objects.get(leaf_index=1000)
+    AuditEntry.objects.filter(pk=edited.pk).update(actor_label="کس دیگری")
+    rebuild_the_database_side()
+    verdict = audit_verify(workers=2)
+    assert not verdict.ok and "edited" in verdict.problem
+    assert (verdict.bad_leaf, verdict.bad_row, verdict.checked) == (1000, edited.pk, 1000)
 
 
 # --- The migration from the hash chain ------------------------------------------------------------
