@@ -207,7 +207,7 @@ def test_a_second_case_of_the_same_person_shows_its_possible_duplicate(
     capture(hamid_api, second, body_of(person))
     page = signed_in(hamid).get(f"/citizenship/{second.case_number}/").content.decode()
     assert persian_digits(first.case_number) in page
-    assert "در انتظار بررسی" in page and "/citizenship/duplicates/" in page
+    assert "در انتظار بررسی" in page and "صف بررسی احتمال تکرار</a>" in page
 
 
 def test_only_the_case_officer_gets_the_capture_button(
