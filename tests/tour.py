@@ -23,6 +23,8 @@ DESKTOP = {"width": 1366, "height": 900}
 
 CITIZEN = "citizen"  # Sara, signed in by SMS code
 HOLDER = "holder"  # Sara, signed in by SMS code, who has named her national code on /me/
+APPLICANT = "applicant"  # the demo's refused citizenship applicant, signed in by SMS code
+APPLICANT_MOBILE = "09150000005"
 ANYONE = ""
 
 
@@ -77,6 +79,12 @@ TOUR: tuple[Stop, ...] = (
     Stop("citizenship-answer", "/citizenship/{cz_overdue}/inquiries/{cz_inquiry}/", "police"),
     Stop("citizenship-vote", "/citizenship/{cz_waiting}/vote/", "council2"),
     Stop("citizenship-overdue", "/citizenship/overdue/", "soraya"),
+    Stop("citizenship-duplicates", "/citizenship/duplicates/", "hamid"),
+    Stop("citizenship-case-duplicate", "/citizenship/{cz_duplicate}/", "hamid"),
+    Stop("citizenship-case-refused", "/citizenship/{cz_refused}/", "hamid"),
+    Stop("citizenship-case-ruling", "/citizenship/{cz_appealed}/", "lawyer"),
+    Stop("citizenship-my-cases", "/citizenship/my/", APPLICANT),
+    Stop("citizenship-my-case", "/citizenship/my/{cz_refused}/", APPLICANT),
     Stop("reports-citizenship", "/reports/citizenship/", "soraya"),
     Stop("admin", "/admin/", "admin", ours=False),
 )
@@ -122,6 +130,7 @@ def tour_data() -> dict[str, Any]:
         card_serial="IR0000009999",
         purpose="BANK_ACCOUNT_OPENING",
     )
+    _citizenship_duplicate()
     reports_refresh(full=True)
     cases = dict(
         Case.objects.filter(mobile__startswith="0915000000").values_list("mobile", "case_number")
@@ -131,11 +140,49 @@ def tour_data() -> dict[str, Any]:
         "cz_inquiry": Inquiry.objects.get(case__mobile="09150000002").pk,
         "cz_waiting": cases["09150000003"],
         "cz_issued": cases["09150000007"],
+        "cz_refused": cases[APPLICANT_MOBILE],
+        "cz_appealed": cases["09150000006"],
+        "cz_duplicate": cases["09150000009"],
         "application": application.public_id,
         "shipment": shipment.pk,
         "office": "POST-0601",
         "province": "IR-06",
     }
+
+
+def _citizenship_duplicate() -> None:
+    """Two of the demo's open cases captured with the same person's face and fingers: the
+    second is a possible duplicate in Hamid's review queue."""
+    from hoviat.citizenship.models import Case
+    from hoviat.citizenship.services import BiometricsIn, case_biometrics_capture
+    from hoviat.core.models import User
+    from hoviat.enrolment.devices import SimulatorDevice, capture_all
+
+    hamid = User.objects.get(username="hamid")
+    captured = capture_all(SimulatorDevice(person="one person twice"))
+    for mobile in ("09150000001", "09150000009"):
+        case_biometrics_capture(
+            case_number=Case.objects.get(mobile=mobile).case_number,
+            biometrics=BiometricsIn(face=captured["face"], fingers=captured["fingers"]),
+            officer=hamid,
+        )
+
+
+def _applicant_sign_in(page, mobile: str) -> None:
+    """Sign in as a citizen does: the mobile, then the code the SMS brought."""
+    import re
+
+    from hoviat.core.text import normalize_code
+    from hoviat.notifications.models import SmsMessage
+
+    page.goto("/citizen/")
+    page.get_by_label("شماره تلفن همراه").fill(mobile)
+    page.get_by_role("button", name="دریافت کد").click()
+    page.get_by_label("کد پیامک‌شده").wait_for()
+    body = SmsMessage.objects.filter(to=mobile, kind="otp").latest("id").body
+    page.get_by_label("کد پیامک‌شده").fill(normalize_code(re.search(r"[۰-۹]{6}", body).group(0)))
+    page.get_by_role("button", name="ورود").click()
+    page.get_by_role("heading", name="درخواست‌های من").wait_for()
 
 
 def sign_in_as(page, who: str) -> None:
@@ -151,6 +198,8 @@ def sign_in_as(page, who: str) -> None:
             page.get_by_label("کد ملی").fill("0499370899")
             page.get_by_role("button", name="ادامه").click()
             page.wait_for_url("**/me/")
+    elif who == APPLICANT:
+        _applicant_sign_in(page, APPLICANT_MOBILE)
     elif who:
         page.goto("/accounts/login/")
         browser_sign_in(page, who, DEMO_PASSWORD)

@@ -13,3 +13,10 @@ class ApplicationsConfig(AppConfig):
         hooks.citizen_token_mobile.register(
             lambda *, token: citizen_session_mobile(token), key="applications.citizen_session"
         )
+        hooks.citizen_session_mobile.register(_session_mobile, key="applications.citizen_session")
+
+
+def _session_mobile(*, request):
+    from hoviat.applications.views import SESSION_KEY
+
+    return request.session.get(SESSION_KEY) or None

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hoviat.applications import forms, selectors, services
 from hoviat.applications.api import tracking_view
 from hoviat.applications.models import CARD_UNDER_WAY_STATUSES
+from hoviat.citizenship import selectors as citizenship_selectors
 from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError
 from hoviat.core.jalali import parse_date
@@ -119,7 +120,14 @@ def home(request):
     return render(
         request,
         "applications/home.html",
-        {"applications": applications, "mobile": request.citizen_mobile},
+        {
+            "applications": applications,
+            "mobile": request.citizen_mobile,
+            # A person without a birth certificate follows their citizenship case from here.
+            "citizenship_cases": citizenship_selectors.cases_of_mobile(
+                mobile=request.citizen_mobile
+            ),
+        },
     )
 
 

@@ -287,3 +287,54 @@ class VoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages=_required("دلایل رأی خود را بنویسید."),
     )
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label="دلایل اعتراض",
+        max_length=8000,
+        help_text="اعتراض به دادگاه فرستاده می‌شود؛ دلایل متقاضی را کامل بنویسید.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_required("دلایل اعتراض را بنویسید."),
+    )
+
+
+class CourtRulingForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="حکم دادگاه",
+        choices=[("overturned", "رد تصمیم شورا و تأیید تابعیت"), ("upheld", "تأیید تصمیم شورا")],
+        widget=forms.RadioSelect,
+        error_messages=_required("حکم دادگاه را انتخاب کنید."),
+    )
+    ruling_number = forms.CharField(
+        label="شمارهٔ دادنامه",
+        max_length=32,
+        widget=forms.TextInput(attrs=_LTR),
+        error_messages=_required("شمارهٔ دادنامه را وارد کنید."),
+    )
+    date = forms.CharField(
+        label="تاریخ دادنامه",
+        max_length=20,
+        help_text="شمسی، مانند ۱۴۰۵/۰۹/۱۴",
+        widget=forms.TextInput(attrs=_DATE),
+        error_messages=_required("تاریخ دادنامه را وارد کنید."),
+    )
+
+    def clean_date(self):
+        return _jalali(self.cleaned_data["date"])
+
+
+class ResolveForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="نتیجهٔ بررسی",
+        choices=[("link", "همان شخص است (پیوند)"), ("clear", "شخص دیگری است (رفع احتمال)")],
+        widget=forms.RadioSelect,
+        error_messages=_required("نتیجهٔ بررسی را انتخاب کنید."),
+    )
+    reason = forms.CharField(
+        label="دلیل مکتوب",
+        max_length=4000,
+        help_text="دست‌کم ده نویسه؛ دلیل در پرونده و سابقهٔ ممیزی می‌ماند.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_required("دلیل پیوند یا رفع احتمال تکرار را بنویسید."),
+    )

@@ -46,3 +46,9 @@ enrolled_biometrics_matching = Hook(
     "the registry's enrolled images with any of these SHA-256 hashes (sha256s=list[str]) → "
     "[{'national_code', 'position', 'sha256'}] (the simulator matcher's gallery)",
 )
+
+citizen_session_mobile = Hook(
+    "citizen_session_mobile",
+    "the mobile of the citizen signed in by SMS code on this request's session "
+    "(request=HttpRequest), or None (applications owns citizen sign-in)",
+)

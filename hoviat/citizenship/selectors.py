@@ -300,6 +300,30 @@ def access_duplicate_for(user: Any, *, duplicate_id: int) -> PossibleDuplicate:
     return duplicate
 
 
+def case_biometrics_captured(case: Case) -> list[int]:
+    """The positions of the case's biometrics kept as images (0 the face, 1–10 fingers)."""
+    return list(
+        case.biometrics.exclude(sha256="").order_by("position").values_list("position", flat=True)
+    )
+
+
+def case_duplicates(case: Case) -> list[PossibleDuplicate]:
+    """The matcher's possible duplicates naming this case, on either side, oldest first. The
+    caller has already fetched the case through an access check."""
+    return list(
+        PossibleDuplicate.objects.filter(Q(case=case) | Q(other_case=case))
+        .select_related("case", "other_case", "citizen", "resolved_by")
+        .order_by("found_at", "pk")
+    )
+
+
+def cases_of_mobile(*, mobile: str) -> list[Case]:
+    """The applicant's own cases (filed with their mobile), newest first."""
+    return list(
+        Case.objects.select_related("residence_county").filter(mobile=mobile).order_by("-pk")
+    )
+
+
 def decision_letter_latest(*, case: Case) -> DecisionLetter:
     """The letter of the case's newest decision (the one that stands); LETTER_NOT_FOUND
     before any decision. The caller has already fetched the case through an access check."""

@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hoviat.citizenship import forms, selectors, services
+from hoviat.citizenship import forms, hooks, selectors, services
 from hoviat.citizenship.models import (
     ANSWER_FUNCTION,
     OUTCOMES_OF,
@@ -25,6 +26,7 @@ from hoviat.citizenship.models import (
     InquiryStatus,
     Outcome,
 )
+from hoviat.core.audit import Actor
 from hoviat.core.errors import DomainError, NotFound
 from hoviat.core.jalali import today_local
 from hoviat.core.templatetags.forms import error_summary_items
@@ -48,6 +50,11 @@ _NAME_FIELDS = {
     "نام پدر": "father_name",
     "نام مادر": "mother_name",
     "نام پدربزرگ": "grandfather_name",
+}
+_RULING_FIELDS = {
+    "RULING_OUTCOME_INVALID": "outcome",
+    "RULING_NUMBER_REQUIRED": "ruling_number",
+    "RULING_DATE_INVALID": "date",
 }
 _DOCUMENT_FIELDS = {"DOCUMENT_KIND_INVALID": "kind", "WITNESSES_REQUIRED": "witnesses"}
 
@@ -212,6 +219,8 @@ def _case_context(request, case: Case) -> dict[str, Any]:
         )
         inquiry.outcome_label = Outcome(inquiry.outcome).label if inquiry.outcome else ""
     open_for_evidence = case.status in ("intake", "more_evidence")
+    closes = services.appeal_closes_on(case)
+    captured = selectors.case_biometrics_captured(case)
     return {
         "case": case,
         "family": list(case.family.select_related("citizen").order_by("pk")),
@@ -231,6 +240,17 @@ def _case_context(request, case: Case) -> dict[str, Any]:
         "is_director": selectors.may_see_overdue(user),
         "document_form": forms.DocumentForm(),
         "inquiry_form": forms.InquiryOrderForm(),
+        "may_appeal": is_officer
+        and case.status == "refused"
+        and closes is not None
+        and today <= closes,
+        "may_rule": case.status == "appealed" and Function.REGISTRY_LAWYER in functions,
+        "has_letter": case.letters.exists(),
+        "captured": captured,
+        "may_capture": is_officer and open_for_evidence and not captured,
+        "duplicates": selectors.case_duplicates(case),
+        "appeal_form": forms.AppealForm(),
+        "ruling_form": forms.CourtRulingForm(),
     }
 
 
@@ -266,6 +286,47 @@ def case_detail(request, case_number: str):
                 )
                 messages.success(request, f"استعلام «{inquiry.get_agency_display()}» فرستاده شد.")
                 return redirect("citizenship:case", case_number=case.case_number)
+        elif action == "appeal":
+            form = forms.AppealForm(request.POST)
+            context["appeal_form"] = form
+            if form.is_valid():
+                services.case_appeal(
+                    case_number=case.case_number,
+                    grounds=form.cleaned_data["grounds"],
+                    actor=request.user,
+                )
+                messages.success(request, "اعتراض ثبت شد؛ پرونده در انتظار حکم دادگاه است.")
+                return redirect("citizenship:case", case_number=case.case_number)
+        elif action == "ruling":
+            form = forms.CourtRulingForm(request.POST)
+            context["ruling_form"] = form
+            if form.is_valid():
+                ruled = services.case_court_ruling(
+                    case_number=case.case_number,
+                    lawyer=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    ruling_number=form.cleaned_data["ruling_number"],
+                    ruling_date=form.cleaned_data["date"],
+                )
+                messages.success(
+                    request, f"حکم دادگاه ثبت شد؛ پرونده «{ruled.get_status_display()}» شد."
+                )
+                return redirect("citizenship:case", case_number=case.case_number)
+        elif action == "biometrics":
+            found = services.case_biometrics_capture(
+                case_number=case.case_number,
+                biometrics=services.BiometricsIn(device=True),
+                officer=request.user,
+            )
+            if found:
+                messages.warning(
+                    request,
+                    f"زیست‌سنجی گرفته شد و {persian_digits(str(len(found)))} احتمال تکرار "
+                    "یافت شد؛ تا بررسی آن در صف احتمال تکرار، پرونده به شورا نمی‌رود.",
+                )
+            else:
+                messages.success(request, "زیست‌سنجی گرفته شد و تکراری یافت نشد.")
+            return redirect("citizenship:case", case_number=case.case_number)
         elif action == "submit":
             services.case_submit(case_number=case.case_number, officer=request.user)
             messages.success(request, "پرونده برای تصمیم به شورای تأمین شهرستان فرستاده شد.")
@@ -277,6 +338,11 @@ def case_detail(request, case_number: str):
             context["document_form"].add_error(_DOCUMENT_FIELDS.get(exc.code, "file"), exc.detail)
         elif action == "inquiry":
             context["inquiry_form"].add_error("agency", exc.detail)
+        elif action == "appeal":
+            context["appeal_form"].add_error("grounds", exc.detail)
+        elif action == "ruling":
+            field = _RULING_FIELDS.get(exc.code)
+            context["ruling_form"].add_error(field, exc.detail)
         else:
             context["error"] = exc.detail
             missing = exc.extra.get("missing") or []
@@ -284,6 +350,8 @@ def case_detail(request, case_number: str):
     context["summary_items"] = (
         error_summary_items(context["document_form"])
         + error_summary_items(context["inquiry_form"])
+        + error_summary_items(context["appeal_form"])
+        + error_summary_items(context["ruling_form"])
         + error_summary_items(None, context.get("error"))
     )
     return render(request, "citizenship/case.html", context, status=422)
@@ -416,3 +484,162 @@ def overdue(request):
             "total": late.count() if len(rows) == OVERDUE_SHOWN else len(rows),
         },
     )
+
+
+@require_GET
+@login_required
+def decision_letter(request, case_number: str):
+    """The decision letter for the staff who see the case (audited by the render)."""
+    case = _case(request, case_number)
+    return _letter_response(case, viewer=request.user)
+
+
+def _letter_response(case: Case, *, viewer: Any) -> HttpResponse:
+    try:
+        letter = selectors.decision_letter_latest(case=case)
+    except NotFound:
+        raise Http404 from None
+    pdf = services.decision_letter_render(letter=letter, viewer=viewer)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="decision-{case.case_number}-{letter.letter_number}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def duplicates(request):
+    """The county case officer's review queue: each possible duplicate with both sides, linked
+    (the same person) or cleared (someone else) with a written reason."""
+    if not selectors.may_file_anywhere(request.user):
+        return _refused(request, "صف احتمال تکرار با کارشناس پرونده‌های تابعیت شهرستان است.")
+    bound: forms.ResolveForm | None = None
+    bound_id = None
+    if request.method == "POST":
+        raw = request.POST.get("duplicate", "")
+        try:
+            duplicate = selectors.access_duplicate_for(
+                request.user, duplicate_id=int(raw) if raw.isdigit() else 0
+            )
+        except NotFound:
+            raise Http404 from None
+        bound_id = duplicate.pk
+        bound = forms.ResolveForm(request.POST, prefix=f"d{duplicate.pk}")
+        if bound.is_valid():
+            try:
+                resolved = services.duplicate_resolve(
+                    duplicate_id=duplicate.pk,
+                    officer=request.user,
+                    link=bound.cleaned_data["decision"] == "link",
+                    reason=bound.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                field = "reason" if exc.code == "RESOLUTION_REASON_REQUIRED" else None
+                bound.add_error(field, exc.detail)
+            else:
+                messages.success(
+                    request,
+                    f"بررسی ثبت شد: {resolved.get_status_display()} "
+                    f"(پروندهٔ {persian_digits(resolved.case.case_number)}).",
+                )
+                return redirect("citizenship:duplicates")
+    rows = list(selectors.possible_duplicates_for(request.user)[:OVERDUE_SHOWN])
+    for row in rows:
+        row.form = bound if row.pk == bound_id and bound else forms.ResolveForm(prefix=f"d{row.pk}")
+    recent = list(
+        selectors.possible_duplicates_for(request.user, status=None)
+        .exclude(status="open")
+        .select_related("resolved_by")
+        .order_by("-resolved_at", "-pk")[:20]
+    )
+    return render(
+        request,
+        "citizenship/duplicates.html",
+        {
+            "rows": rows,
+            "recent": recent,
+            "summary_items": error_summary_items(bound) if bound else [],
+            "may_file": True,
+            "is_director": selectors.may_see_overdue(request.user),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- The applicant's own pages ---------------------------------------------------------------
+
+
+def _citizen_mobile(request) -> str | None:
+    return hooks.citizen_session_mobile.first(request=request)
+
+
+def _citizen_sign_in(request):
+    return redirect(f"{reverse('citizen:sign_in')}?next={request.get_full_path()}")
+
+
+@require_GET
+def my_cases(request):
+    mobile = _citizen_mobile(request)
+    if not mobile:
+        return _citizen_sign_in(request)
+    return render(
+        request,
+        "citizenship/my_cases.html",
+        {"cases": selectors.cases_of_mobile(mobile=mobile), "mobile": mobile},
+    )
+
+
+def _own_case(request, case_number: str) -> Case:
+    try:
+        return selectors.access_case_for_citizen(
+            mobile=_citizen_mobile(request) or "", case_number=case_number
+        )
+    except NotFound:
+        raise Http404 from None
+
+
+@require_GET
+def my_case(request, case_number: str):
+    """The applicant's case: its stage, what it still lacks, where its inquiries stand (not
+    what they said), the decision with its letter and the appeal's last day. Another
+    person's case is a 404."""
+    if not _citizen_mobile(request):
+        return _citizen_sign_in(request)
+    case = _own_case(request, case_number)
+    labels = dict(selectors.DOCUMENT_LABELS)
+    inquiries = list(case.inquiries.order_by("ordered_at", "pk"))
+    closes = services.appeal_closes_on(case)
+    return render(
+        request,
+        "citizenship/my_case.html",
+        {
+            "case": case,
+            "missing": [labels[k] for k in selectors.documents_missing(case)],
+            "inquiries": [
+                {
+                    "agency": i.get_agency_display(),
+                    "done": i.status == InquiryStatus.ANSWERED,
+                    "due_on": i.due_on,
+                }
+                for i in inquiries
+            ],
+            "pending": [Agency(a).label for a in selectors.inquiries_pending(case)],
+            "has_letter": case.letters.exists(),
+            "appeal_closes_on": closes if case.status == "refused" else None,
+            "appeal_open": case.status == "refused"
+            and closes is not None
+            and today_local() <= closes,
+            "family": list(case.family.select_related("citizen").order_by("pk")),
+        },
+    )
+
+
+@require_GET
+def my_decision_letter(request, case_number: str):
+    mobile = _citizen_mobile(request)
+    if not mobile:
+        return _citizen_sign_in(request)
+    case = _own_case(request, case_number)
+    return _letter_response(case, viewer=Actor("citizen", mobile, "citizen"))
