@@ -4,6 +4,7 @@ tables; the promise shown to a citizen; the accuracy of past promises; who may s
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -45,6 +46,14 @@ from hoviat.production.selectors import settings_current as production_settings
 # the last month's rate on.
 CALENDAR_DAYS = 180
 QC_WINDOW_DAYS = 90
+# The window over which the share of planned capacity actually achieved is measured, and the
+# fewest measured days it needs (fewer: the model's assumption, 1.0 ± 0.1, stands).
+CAPACITY_WINDOW_DAYS = 90
+CAPACITY_MIN_DAYS = 5
+ASSUMED_CAPACITY_ACHIEVED = 1.0
+ASSUMED_CAPACITY_SPREAD = 0.1
+# A run that ended this way lost capacity the line had: the day it ran measures the line.
+BROKEN_RUN_STATUSES = frozenset({RunStatus.FAILED, RunStatus.INTERRUPTED})
 # The capacity the walk is given on the day a card was made: it is made that day in every
 # scenario (slow or fast), whatever that day's calendar says.
 MADE_ALREADY = 10**9
@@ -77,6 +86,8 @@ class Pipeline:
     deliveries: list[tuple[dt.date, int]]
     qc_fail_rate: float
     queue_length: int
+    capacity_achieved: float = ASSUMED_CAPACITY_ACHIEVED
+    capacity_spread: float = ASSUMED_CAPACITY_SPREAD
     _transit: dict[int | None, list[float]] = field(default_factory=dict)
 
     def transit_days(self, province_id: int | None) -> list[float]:
@@ -85,19 +96,65 @@ class Pipeline:
         return self._transit[province_id]
 
 
+def planned_capacity(*, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """The planned capacity of each working day from `start` to `end`: the production
+    settings' daily capacity, half on Thursdays; Fridays and official holidays are absent."""
+    daily = production_settings().daily_capacity
+    holidays = holiday_dates(start=start, end=end)
+    planned: dict[dt.date, int] = {}
+    day = start
+    while day <= end:
+        if day.weekday() != FRIDAY and day not in holidays:
+            planned[day] = daily // 2 if day.weekday() == THURSDAY else daily
+        day += dt.timedelta(days=1)
+    return planned
+
+
+def capacity_achieved_measured(*, today: dt.date) -> tuple[float, float]:
+    """The share of planned capacity the line actually achieved over the last
+    CAPACITY_WINDOW_DAYS (before today), and its relative spread (the standard deviation of
+    the daily ratio over its mean, one sigma: the model scales the share by 1 ± 1.645 × it).
+
+    A day's ratio is the cards it made (good and QC-failed: each took the line's time) over
+    that day's planned capacity. A day measures the line only when the line was the limit:
+    it made its full plan, or one of its runs failed or was interrupted. A day whose runs
+    ended early because the queue ran dry or the card bodies ran out (the model counts stock
+    apart) says nothing of the line, nor does a day without a run. Fewer than
+    CAPACITY_MIN_DAYS measured days: the assumption (1.0 ± 0.1) stands."""
+    start = today - dt.timedelta(days=CAPACITY_WINDOW_DAYS)
+    end = today - dt.timedelta(days=1)
+    made: dict[dt.date, int] = defaultdict(int)
+    broken: set[dt.date] = set()
+    for date, status, good, failed in (
+        PersonalisationRun.objects.filter(date__gte=start, date__lte=end)
+        .exclude(status=RunStatus.RUNNING)
+        .values_list("date", "status", "personalised", "qc_failed")
+    ):
+        made[date] += good + failed
+        if status in BROKEN_RUN_STATUSES:
+            broken.add(date)
+    if not made:
+        return ASSUMED_CAPACITY_ACHIEVED, ASSUMED_CAPACITY_SPREAD
+    planned = planned_capacity(start=min(made), end=end)
+    ratios = [
+        # More than planned: the capacity setting was raised since; the line made its plan.
+        min(1.0, made[day] / plan)
+        for day, plan in planned.items()
+        if plan > 0 and day in made and (made[day] >= plan or day in broken)
+    ]
+    if len(ratios) < CAPACITY_MIN_DAYS:
+        return ASSUMED_CAPACITY_ACHIEVED, ASSUMED_CAPACITY_SPREAD
+    mean = statistics.fmean(ratios)
+    if mean <= 0:
+        return 0.0, 0.0
+    return mean, statistics.pstdev(ratios) / mean
+
+
 def capacity_calendar(*, start: dt.date, days: int = CALENDAR_DAYS) -> dict[dt.date, int]:
     """Cards the line makes on each day from `start`: the production settings' daily capacity
     on working days, half on Thursdays, none on Fridays and official holidays; today nothing
     once the day's run has ended, else what is left of it."""
-    daily = production_settings().daily_capacity
-    end = start + dt.timedelta(days=days - 1)
-    holidays = holiday_dates(start=start, end=end)
-    calendar: dict[dt.date, int] = {}
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        if day.weekday() == FRIDAY or day in holidays:
-            continue
-        calendar[day] = daily // 2 if day.weekday() == THURSDAY else daily
+    calendar = planned_capacity(start=start, end=start + dt.timedelta(days=days - 1))
     if start in calendar:
         # The day's run (nightly, hoviat/schedules.py) has made what it will make: a card
         # enrolled after it waits for the next working day's run.
@@ -163,6 +220,7 @@ def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
         kind=LedgerKind.DELIVERY, at__gt=now
     ).values_list("at", "quantity"):
         ordered[timezone.localtime(at, OFFICE_TZ).date()] += quantity
+    achieved, spread = capacity_achieved_measured(today=today)
     return Pipeline(
         today=today,
         capacity_by_day=capacity_calendar(start=today),
@@ -170,6 +228,8 @@ def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
         deliveries=sorted(ordered.items()),
         qc_fail_rate=qc_fail_rate_measured(today=today),
         queue_length=Application.objects.filter(status=ApplicationStatus.ENROLLED).count(),
+        capacity_achieved=achieved,
+        capacity_spread=spread,
     )
 
 
@@ -263,6 +323,8 @@ def pipeline_state_for(
         transit_days=tuple(pipeline.transit_days(whereabouts.province_id)),
         default_transit_days=float(settings.PRODUCTION_SHIPPING_WORKING_DAYS),
         appointment_date=whereabouts.appointment_date if point == PredictionPoint.BOOKING else None,
+        capacity_achieved=pipeline.capacity_achieved,
+        capacity_spread=pipeline.capacity_spread,
     )
 
 
