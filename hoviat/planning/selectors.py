@@ -38,8 +38,8 @@ from hoviat.production.models import (
     PersonalisationRun,
     RunStatus,
 )
+from hoviat.production.selectors import card_body_orders_open, queue_applications, queue_position
 from hoviat.production.selectors import cards_made_on as production_made_on
-from hoviat.production.selectors import queue_applications, queue_position
 from hoviat.production.selectors import settings_current as production_settings
 
 # How far ahead the capacity calendar is spelled out day by day; beyond it the engine carries
@@ -214,8 +214,12 @@ def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
     on_hand = CardBodyLedger.objects.filter(at__lte=now).aggregate(
         total=Coalesce(Sum("quantity"), 0)
     )["total"]
-    # A supplier's delivery recorded ahead of its day is a delivery on order.
+    # Card bodies on order: production's open orders on their expected day (one overdue and
+    # not yet marked arrived is counted as coming today); and, from before orders were
+    # recorded, a supplier's delivery written into the ledger ahead of its day.
     ordered: dict[dt.date, int] = defaultdict(int)
+    for expected_on, quantity in card_body_orders_open().values_list("expected_on", "quantity"):
+        ordered[max(expected_on, today)] += quantity
     for at, quantity in CardBodyLedger.objects.filter(
         kind=LedgerKind.DELIVERY, at__gt=now
     ).values_list("at", "quantity"):
