@@ -67,11 +67,12 @@ class StockDeliveryForm(forms.Form):
 class CardBodyOrderForm(forms.Form):
     """Card bodies ordered and expected on a Jalali day (the stock page, prefix "order")."""
 
+    # Labelled apart from the delivery form's «تعداد» beside it (one name, one field).
     quantity = forms.CharField(
-        label="تعداد",
+        label="شمار بدنه‌های سفارش‌داده",
         max_length=20,
         widget=forms.TextInput(attrs=_NUMBER),
-        error_messages={"required": "تعداد بدنه‌های کارت سفارش‌داده را وارد کنید."},
+        error_messages={"required": "شمار بدنه‌های سفارش‌داده را وارد کنید."},
     )
     expected_on = forms.CharField(
         label="تاریخ تحویل پیش‌بینی‌شده",
@@ -91,7 +92,9 @@ class CardBodyOrderForm(forms.Form):
     )
 
     def clean_quantity(self) -> int:
-        return _count(self.cleaned_data["quantity"], maximum=MAX_DELIVERY, what="تعداد")
+        return _count(
+            self.cleaned_data["quantity"], maximum=MAX_DELIVERY, what="شمار بدنه‌های سفارش‌داده"
+        )
 
     def clean_expected_on(self):
         try:

@@ -135,7 +135,7 @@ def test_an_order_of_no_or_a_negative_count_is_refused_beside_the_count(kaveh_cl
         assert_field_marked(
             response.text,
             "id_order-quantity",
-            "تعداد را به عدد صحیح، از ۱ تا ۱۰٬۰۰۰٬۰۰۰ وارد کنید.",
+            "شمار بدنه‌های سفارش‌داده را به عدد صحیح، از ۱ تا ۱۰٬۰۰۰٬۰۰۰ وارد کنید.",
         )
     assert not CardBodyOrder.objects.exists()
 
