@@ -88,7 +88,17 @@ class Pipeline:
     queue_length: int
     capacity_achieved: float = ASSUMED_CAPACITY_ACHIEVED
     capacity_spread: float = ASSUMED_CAPACITY_SPREAD
+    # Enrolments expected on each day from today (the booked appointments), read the first
+    # time a booking promise asks; a caller may give them (a test, a simulation).
+    enrolments_expected: dict[dt.date, int] | None = None
     _transit: dict[int | None, list[float]] = field(default_factory=dict)
+
+    def expected_enrolments(self) -> dict[dt.date, int]:
+        if self.enrolments_expected is None:
+            self.enrolments_expected = enrolments_expected_by_day(
+                start=self.today, end=self.today + dt.timedelta(days=CALENDAR_DAYS - 1)
+            )
+        return self.enrolments_expected
 
     def transit_days(self, province_id: int | None) -> list[float]:
         if province_id not in self._transit:
@@ -207,6 +217,56 @@ def transit_days_measured(*, province_id: int | None) -> list[float]:
     ]
 
 
+def enrolments_expected_by_day(*, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Booked appointments (paid, not yet attended) on each day from start to end (the
+    slot's local day), counted in the database."""
+    rows = (
+        Booking.objects.filter(status=BookingStatus.BOOKED, slot__date__range=(start, end))
+        .values("slot__date")
+        .annotate(n=Count("id"))
+        .values_list("slot__date", "n")
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class QueueAtAppointment:
+    """The production line as a booked application will find it on its appointment day."""
+
+    queue_ahead: int
+    stock_on_hand: int
+    deliveries: tuple[tuple[dt.date, int], ...]
+
+
+def queue_at_appointment(*, pipeline: Pipeline, appointment: dt.date) -> QueueAtAppointment:
+    """The queue a booking will actually join: today's queue, plus the enrolments expected
+    on each day before the appointment, minus what production makes on each of those days
+    (its planned capacity times the share achieved, net of QC failures, never more than the
+    queue holds nor the card bodies allow); the card bodies left and the deliveries still to
+    come on the appointment day. The same day-by-day walk the model makes after it."""
+    queue = float(pipeline.queue_length)
+    stock = float(pipeline.stock_on_hand)
+    arrivals = sorted(pipeline.deliveries)
+    good_share = max(0.01, 1.0 - pipeline.qc_fail_rate)
+    achieved = max(0.05, pipeline.capacity_achieved)
+    expected = pipeline.expected_enrolments()
+    day = pipeline.today
+    while day < appointment:
+        while arrivals and arrivals[0][0] <= day:
+            stock += arrivals.pop(0)[1]
+        queue += expected.get(day, 0)
+        # The day's nightly run takes the day's enrolments too.
+        attempts = min(pipeline.capacity_by_day.get(day, 0) * achieved, stock, queue / good_share)
+        stock -= attempts
+        queue -= attempts * good_share
+        day += dt.timedelta(days=1)
+    return QueueAtAppointment(
+        queue_ahead=max(0, round(queue)),
+        stock_on_hand=max(0, round(stock)),
+        deliveries=tuple(arrivals),
+    )
+
+
 def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
     """The shared part of every promise, in a handful of queries."""
     today = today or today_local()
@@ -296,14 +356,22 @@ def pipeline_state_for(
 ) -> PipelineState:
     """The model's view of one application at one prediction point.
 
-    At booking the application joins the queue as it stands; at enrolment it stands behind the
-    cards ahead of it (an indexed count, or `queue_ahead` from a sweep that read the queue
-    once); from production start the card is made (that day) and only its transit is left."""
+    At booking the application joins the queue as it will stand on its appointment day (see
+    queue_at_appointment; the model walks production from that day); at enrolment it stands
+    behind the cards ahead of it (an indexed count, or `queue_ahead` from a sweep that read
+    the queue once); from production start the card is made (that day) and only its transit
+    is left."""
     today = pipeline.today
     capacity = pipeline.capacity_by_day
     stock = pipeline.stock_on_hand
+    deliveries = tuple(pipeline.deliveries)
     if point == PredictionPoint.BOOKING:
         ahead = pipeline.queue_length
+        if whereabouts.appointment_date is not None and whereabouts.appointment_date > today:
+            joins = queue_at_appointment(
+                pipeline=pipeline, appointment=whereabouts.appointment_date
+            )
+            ahead, stock, deliveries = joins.queue_ahead, joins.stock_on_hand, joins.deliveries
     elif point == PredictionPoint.ENROLMENT:
         if queue_ahead is None:
             position = queue_position(application=application)
@@ -322,7 +390,7 @@ def pipeline_state_for(
         queue_ahead=ahead,
         capacity_by_day=capacity,
         stock_on_hand=stock,
-        deliveries=tuple(pipeline.deliveries),
+        deliveries=deliveries,
         qc_fail_rate=pipeline.qc_fail_rate if point != PredictionPoint.PRODUCTION_START else 0.0,
         transit_days=tuple(pipeline.transit_days(whereabouts.province_id)),
         default_transit_days=float(settings.PRODUCTION_SHIPPING_WORKING_DAYS),

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from hoviat.offices.selectors import OFFICE_TZ
 from hoviat.planning.selectors import capacity_achieved_measured, pipeline_read
 from hoviat.planning.tests.conftest import SATURDAY
 from hoviat.production.models import PersonalisationRun, ProductionSettings, RunStatus
@@ -104,3 +105,171 @@ def test_it_keeps_the_assumption_on_too_few_measured_days(clock):
     for day in working_days_before(SATURDAY, 4):
         run_on(day, made=50, status=RunStatus.FAILED)
     assert capacity_achieved_measured(today=SATURDAY) == (1.0, 0.1)
+
+
+# --- The queue a booking joins -----------------------------------------------------------
+
+
+def weekly(start: dt.date, *, full: int, days: int = 180) -> dict[dt.date, int]:
+    """A per-day figure on working days: none on Fridays, half on Thursdays."""
+    found = {}
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        if day.weekday() != FRIDAY:
+            found[day] = full // 2 if day.weekday() == THURSDAY else full
+    return found
+
+
+def booking_and_enrolment_promises(*, queue: int, enrolling: int, appointment: dt.date):
+    """The promise a booking made today gets, and the one the same application gets at its
+    enrolment on the appointment day, the line having run (100 a day) in between while the
+    booked appointments (`enrolling` a day) joined the queue."""
+    from hoviat.planning.engine.promise import promise
+    from hoviat.planning.models import PredictionPoint
+    from hoviat.planning.selectors import Pipeline, Whereabouts, pipeline_state_for
+
+    capacity = weekly(SATURDAY, full=100)
+    expected = weekly(SATURDAY, full=enrolling)
+    stock = 1_000_000
+    today = Pipeline(
+        today=SATURDAY,
+        capacity_by_day=capacity,
+        stock_on_hand=stock,
+        deliveries=[],
+        qc_fail_rate=0.0,
+        queue_length=queue,
+        capacity_achieved=1.0,
+        capacity_spread=0.1,
+        enrolments_expected=expected,
+    )
+    booking = promise(
+        pipeline_state_for(
+            application=None,
+            point=PredictionPoint.BOOKING,
+            pipeline=today,
+            whereabouts=Whereabouts(None, appointment),
+        )
+    )
+    # The days in between, told plainly: each day's enrolments join, the night's run takes
+    # up to the day's capacity.
+    day = SATURDAY
+    while day < appointment:
+        queue += expected.get(day, 0)
+        made = min(queue, capacity.get(day, 0))
+        queue -= made
+        stock -= made
+        day += dt.timedelta(days=1)
+    on_the_day = Pipeline(
+        today=appointment,
+        capacity_by_day={d: c for d, c in capacity.items() if d >= appointment},
+        stock_on_hand=stock,
+        deliveries=[],
+        qc_fail_rate=0.0,
+        queue_length=queue,
+        capacity_achieved=1.0,
+        capacity_spread=0.1,
+    )
+    enrolment = promise(
+        pipeline_state_for(
+            application=None,
+            point=PredictionPoint.ENROLMENT,
+            pipeline=on_the_day,
+            whereabouts=Whereabouts(None, None),
+            queue_ahead=queue,  # the first to enrol that day stands behind the whole queue
+        )
+    )
+    return booking, enrolment, queue
+
+
+def test_a_booking_is_promised_what_its_enrolment_will_be_promised_in_a_steady_state():
+    # Enrolments match the line's capacity day by day: the queue holds at 250.
+    appointment = SATURDAY + dt.timedelta(days=9)  # across a Thursday and a Friday
+    booking, enrolment, queue = booking_and_enrolment_promises(
+        queue=250, enrolling=100, appointment=appointment
+    )
+    assert queue == 250
+    assert (booking.date, booking.earliest, booking.latest) == (
+        enrolment.date,
+        enrolment.earliest,
+        enrolment.latest,
+    )
+
+
+def test_a_booking_counts_the_queue_production_drains_before_its_appointment():
+    from dataclasses import replace
+
+    from hoviat.planning.engine.promise import promise
+
+    appointment = SATURDAY + dt.timedelta(days=9)
+    # Fewer enrolments than the line makes: the queue of 1000 shrinks by 60 a full day.
+    booking, enrolment, queue = booking_and_enrolment_promises(
+        queue=1000, enrolling=40, appointment=appointment
+    )
+    assert queue < 1000
+    assert booking.date == enrolment.date
+    # Joining the queue as it stands today would have promised it later.
+    stale = promise(
+        replace(_booking_state(queue=1000, enrolling=40, appointment=appointment), queue_ahead=1000)
+    )
+    assert stale.date > booking.date
+
+
+def _booking_state(*, queue: int, enrolling: int, appointment: dt.date):
+    from hoviat.planning.models import PredictionPoint
+    from hoviat.planning.selectors import Pipeline, Whereabouts, pipeline_state_for
+
+    return pipeline_state_for(
+        application=None,
+        point=PredictionPoint.BOOKING,
+        pipeline=Pipeline(
+            today=SATURDAY,
+            capacity_by_day=weekly(SATURDAY, full=100),
+            stock_on_hand=1_000_000,
+            deliveries=[],
+            qc_fail_rate=0.0,
+            queue_length=queue,
+            enrolments_expected=weekly(SATURDAY, full=enrolling),
+        ),
+        whereabouts=Whereabouts(None, appointment),
+    )
+
+
+def test_a_booking_joins_no_queue_the_card_bodies_cannot_drain():
+    from hoviat.planning.selectors import Pipeline, queue_at_appointment
+
+    pipeline = Pipeline(
+        today=SATURDAY,
+        capacity_by_day=weekly(SATURDAY, full=100),
+        stock_on_hand=30,
+        deliveries=[(SATURDAY + dt.timedelta(days=2), 50), (SATURDAY + dt.timedelta(days=20), 9)],
+        qc_fail_rate=0.0,
+        queue_length=500,
+        enrolments_expected={},
+    )
+    joins = queue_at_appointment(pipeline=pipeline, appointment=SATURDAY + dt.timedelta(days=7))
+    # 30 on hand and 50 delivered make 80 cards before the appointment, no more.
+    assert joins.queue_ahead == 420
+    assert joins.stock_on_hand == 0
+    assert joins.deliveries == ((SATURDAY + dt.timedelta(days=20), 9),)
+
+
+def test_the_enrolments_expected_are_the_booked_appointments_of_each_day(clock):
+    from hoviat.booking.models import BookingStatus
+    from hoviat.planning.selectors import enrolments_expected_by_day
+    from tests.factories import BookingFactory, SlotFactory
+
+    monday = SATURDAY + dt.timedelta(days=2)
+    slot = SlotFactory(
+        starts_at=dt.datetime.combine(monday, dt.time(9), tzinfo=OFFICE_TZ), capacity=5
+    )
+    BookingFactory(slot=slot)
+    BookingFactory(slot=slot)
+    BookingFactory(slot=slot, status=BookingStatus.HELD)  # not paid: not expected yet
+    BookingFactory(slot=slot, status=BookingStatus.CANCELLED)
+    later = SlotFactory(
+        office=slot.office,
+        starts_at=dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(10), tzinfo=OFFICE_TZ),
+    )
+    BookingFactory(slot=later)
+    found = enrolments_expected_by_day(start=SATURDAY, end=SATURDAY + dt.timedelta(days=30))
+    assert found == {monday: 2, monday + dt.timedelta(days=1): 1}
