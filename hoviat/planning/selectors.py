@@ -3,6 +3,7 @@ tables; the promise shown to a citizen; the accuracy of past promises; who may s
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from collections import defaultdict
@@ -92,6 +93,18 @@ class Pipeline:
     # time a booking promise asks; a caller may give them (a test, a simulation).
     enrolments_expected: dict[dt.date, int] | None = None
     _transit: dict[int | None, list[float]] = field(default_factory=dict)
+    _booked_starts: dict[dt.date, tuple[list[dt.datetime], list[int]]] | None = None
+
+    def booked_before(self, *, day: dt.date, at: dt.datetime) -> int:
+        """Booked appointments on `day` that start before `at` (at any office): those who
+        enrol ahead of an appointment at `at` on its day."""
+        if self._booked_starts is None:
+            self._booked_starts = booked_starts_by_day(
+                start=self.today, end=self.today + dt.timedelta(days=CALENDAR_DAYS - 1)
+            )
+        starts, running = self._booked_starts.get(day, ([], []))
+        index = bisect.bisect_left(starts, at)
+        return running[index - 1] if index else 0
 
     def expected_enrolments(self) -> dict[dt.date, int]:
         if self.enrolments_expected is None:
@@ -229,6 +242,26 @@ def enrolments_expected_by_day(*, start: dt.date, end: dt.date) -> dict[dt.date,
     return dict(rows)
 
 
+def booked_starts_by_day(
+    *, start: dt.date, end: dt.date
+) -> dict[dt.date, tuple[list[dt.datetime], list[int]]]:
+    """For each day, the start times of its booked appointments (ascending) and how many
+    start at or before each: grouped by start time in the database (a few dozen a day)."""
+    rows = (
+        Booking.objects.filter(status=BookingStatus.BOOKED, slot__date__range=(start, end))
+        .values("slot__date", "slot__starts_at")
+        .annotate(n=Count("id"))
+        .order_by("slot__date", "slot__starts_at")
+        .values_list("slot__date", "slot__starts_at", "n")
+    )
+    found: dict[dt.date, tuple[list[dt.datetime], list[int]]] = {}
+    for day, starts_at, n in rows:
+        starts, running = found.setdefault(day, ([], []))
+        starts.append(starts_at)
+        running.append((running[-1] if running else 0) + n)
+    return found
+
+
 @dataclass(frozen=True)
 class QueueAtAppointment:
     """The production line as a booked application will find it on its appointment day."""
@@ -306,6 +339,7 @@ class Whereabouts:
 
     province_id: int | None
     appointment_date: dt.date | None
+    appointment_at: dt.datetime | None = None  # the slot's start: who enrols before it that day
 
 
 def whereabouts_of(*, application_ids: list[int]) -> dict[int, Whereabouts]:
@@ -330,7 +364,9 @@ def whereabouts_of(*, application_ids: list[int]) -> dict[int, Whereabouts]:
         .values_list("application_id", "slot__office__city__province_id", "slot__starts_at")
     )
     for pk, province_id, starts_at in bookings:
-        found[pk] = Whereabouts(province_id, timezone.localtime(starts_at, OFFICE_TZ).date())
+        found[pk] = Whereabouts(
+            province_id, timezone.localtime(starts_at, OFFICE_TZ).date(), starts_at
+        )
     return found
 
 
@@ -372,6 +408,11 @@ def pipeline_state_for(
                 pipeline=pipeline, appointment=whereabouts.appointment_date
             )
             ahead, stock, deliveries = joins.queue_ahead, joins.stock_on_hand, joins.deliveries
+            if whereabouts.appointment_at is not None:
+                # Those booked earlier the same day enrol, and join the queue, ahead of it.
+                ahead += pipeline.booked_before(
+                    day=whereabouts.appointment_date, at=whereabouts.appointment_at
+                )
     elif point == PredictionPoint.ENROLMENT:
         if queue_ahead is None:
             position = queue_position(application=application)

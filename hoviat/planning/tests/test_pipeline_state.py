@@ -273,3 +273,43 @@ def test_the_enrolments_expected_are_the_booked_appointments_of_each_day(clock):
     BookingFactory(slot=later)
     found = enrolments_expected_by_day(start=SATURDAY, end=SATURDAY + dt.timedelta(days=30))
     assert found == {monday: 2, monday + dt.timedelta(days=1): 1}
+
+
+def test_a_booking_stands_behind_those_booked_earlier_on_its_day(clock):
+    from hoviat.planning.models import PredictionPoint
+    from hoviat.planning.selectors import Pipeline, pipeline_state_for, whereabouts_of
+    from tests.factories import BookingFactory, SlotFactory
+
+    monday = SATURDAY + dt.timedelta(days=2)
+
+    def slot_at(hour, office=None, capacity=5):
+        extra = {"office": office} if office else {}
+        return SlotFactory(
+            starts_at=dt.datetime.combine(monday, dt.time(hour), tzinfo=OFFICE_TZ),
+            capacity=capacity,
+            **extra,
+        )
+
+    early = slot_at(8)
+    BookingFactory(slot=early)
+    BookingFactory(slot=early)
+    BookingFactory(slot=slot_at(9, office=early.office))
+    mine = BookingFactory(slot=slot_at(10, office=early.office))
+    BookingFactory(slot=slot_at(11, office=early.office))  # after it: not ahead
+    pipeline = Pipeline(
+        today=SATURDAY,
+        capacity_by_day={},  # nothing made before: the queue only grows
+        stock_on_hand=0,
+        deliveries=[],
+        qc_fail_rate=0.0,
+        queue_length=7,
+        enrolments_expected={},
+    )
+    state = pipeline_state_for(
+        application=mine.application,
+        point=PredictionPoint.BOOKING,
+        pipeline=pipeline,
+        whereabouts=whereabouts_of(application_ids=[mine.application_id])[mine.application_id],
+    )
+    assert state.appointment_date == monday
+    assert state.queue_ahead == 7 + 3
