@@ -3,7 +3,9 @@ tables; the promise shown to a citizen; the accuracy of past promises; who may s
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,14 +39,22 @@ from hoviat.production.models import (
     PersonalisationRun,
     RunStatus,
 )
+from hoviat.production.selectors import card_body_orders_open, queue_applications, queue_position
 from hoviat.production.selectors import cards_made_on as production_made_on
-from hoviat.production.selectors import queue_applications, queue_position
 from hoviat.production.selectors import settings_current as production_settings
 
 # How far ahead the capacity calendar is spelled out day by day; beyond it the engine carries
 # the last month's rate on.
 CALENDAR_DAYS = 180
 QC_WINDOW_DAYS = 90
+# The window over which the share of planned capacity actually achieved is measured, and the
+# fewest measured days it needs (fewer: the model's assumption, 1.0 ± 0.1, stands).
+CAPACITY_WINDOW_DAYS = 90
+CAPACITY_MIN_DAYS = 5
+ASSUMED_CAPACITY_ACHIEVED = 1.0
+ASSUMED_CAPACITY_SPREAD = 0.1
+# A run that ended this way lost capacity the line had: the day it ran measures the line.
+BROKEN_RUN_STATUSES = frozenset({RunStatus.FAILED, RunStatus.INTERRUPTED})
 # The capacity the walk is given on the day a card was made: it is made that day in every
 # scenario (slow or fast), whatever that day's calendar says.
 MADE_ALREADY = 10**9
@@ -77,7 +87,31 @@ class Pipeline:
     deliveries: list[tuple[dt.date, int]]
     qc_fail_rate: float
     queue_length: int
+    capacity_achieved: float = ASSUMED_CAPACITY_ACHIEVED
+    capacity_spread: float = ASSUMED_CAPACITY_SPREAD
+    # Enrolments expected on each day from today (the booked appointments), read the first
+    # time a booking promise asks; a caller may give them (a test, a simulation).
+    enrolments_expected: dict[dt.date, int] | None = None
     _transit: dict[int | None, list[float]] = field(default_factory=dict)
+    _booked_starts: dict[dt.date, tuple[list[dt.datetime], list[int]]] | None = None
+
+    def booked_before(self, *, day: dt.date, at: dt.datetime) -> int:
+        """Booked appointments on `day` that start before `at` (at any office): those who
+        enrol ahead of an appointment at `at` on its day."""
+        if self._booked_starts is None:
+            self._booked_starts = booked_starts_by_day(
+                start=self.today, end=self.today + dt.timedelta(days=CALENDAR_DAYS - 1)
+            )
+        starts, running = self._booked_starts.get(day, ([], []))
+        index = bisect.bisect_left(starts, at)
+        return running[index - 1] if index else 0
+
+    def expected_enrolments(self) -> dict[dt.date, int]:
+        if self.enrolments_expected is None:
+            self.enrolments_expected = enrolments_expected_by_day(
+                start=self.today, end=self.today + dt.timedelta(days=CALENDAR_DAYS - 1)
+            )
+        return self.enrolments_expected
 
     def transit_days(self, province_id: int | None) -> list[float]:
         if province_id not in self._transit:
@@ -85,19 +119,65 @@ class Pipeline:
         return self._transit[province_id]
 
 
+def planned_capacity(*, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """The planned capacity of each working day from `start` to `end`: the production
+    settings' daily capacity, half on Thursdays; Fridays and official holidays are absent."""
+    daily = production_settings().daily_capacity
+    holidays = holiday_dates(start=start, end=end)
+    planned: dict[dt.date, int] = {}
+    day = start
+    while day <= end:
+        if day.weekday() != FRIDAY and day not in holidays:
+            planned[day] = daily // 2 if day.weekday() == THURSDAY else daily
+        day += dt.timedelta(days=1)
+    return planned
+
+
+def capacity_achieved_measured(*, today: dt.date) -> tuple[float, float]:
+    """The share of planned capacity the line actually achieved over the last
+    CAPACITY_WINDOW_DAYS (before today), and its relative spread (the standard deviation of
+    the daily ratio over its mean, one sigma: the model scales the share by 1 ± 1.645 × it).
+
+    A day's ratio is the cards it made (good and QC-failed: each took the line's time) over
+    that day's planned capacity. A day measures the line only when the line was the limit:
+    it made its full plan, or one of its runs failed or was interrupted. A day whose runs
+    ended early because the queue ran dry or the card bodies ran out (the model counts stock
+    apart) says nothing of the line, nor does a day without a run. Fewer than
+    CAPACITY_MIN_DAYS measured days: the assumption (1.0 ± 0.1) stands."""
+    start = today - dt.timedelta(days=CAPACITY_WINDOW_DAYS)
+    end = today - dt.timedelta(days=1)
+    made: dict[dt.date, int] = defaultdict(int)
+    broken: set[dt.date] = set()
+    for date, status, good, failed in (
+        PersonalisationRun.objects.filter(date__gte=start, date__lte=end)
+        .exclude(status=RunStatus.RUNNING)
+        .values_list("date", "status", "personalised", "qc_failed")
+    ):
+        made[date] += good + failed
+        if status in BROKEN_RUN_STATUSES:
+            broken.add(date)
+    if not made:
+        return ASSUMED_CAPACITY_ACHIEVED, ASSUMED_CAPACITY_SPREAD
+    planned = planned_capacity(start=min(made), end=end)
+    ratios = [
+        # More than planned: the capacity setting was raised since; the line made its plan.
+        min(1.0, made[day] / plan)
+        for day, plan in planned.items()
+        if plan > 0 and day in made and (made[day] >= plan or day in broken)
+    ]
+    if len(ratios) < CAPACITY_MIN_DAYS:
+        return ASSUMED_CAPACITY_ACHIEVED, ASSUMED_CAPACITY_SPREAD
+    mean = statistics.fmean(ratios)
+    if mean <= 0:
+        return 0.0, 0.0
+    return mean, statistics.pstdev(ratios) / mean
+
+
 def capacity_calendar(*, start: dt.date, days: int = CALENDAR_DAYS) -> dict[dt.date, int]:
     """Cards the line makes on each day from `start`: the production settings' daily capacity
     on working days, half on Thursdays, none on Fridays and official holidays; today nothing
     once the day's run has ended, else what is left of it."""
-    daily = production_settings().daily_capacity
-    end = start + dt.timedelta(days=days - 1)
-    holidays = holiday_dates(start=start, end=end)
-    calendar: dict[dt.date, int] = {}
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        if day.weekday() == FRIDAY or day in holidays:
-            continue
-        calendar[day] = daily // 2 if day.weekday() == THURSDAY else daily
+    calendar = planned_capacity(start=start, end=start + dt.timedelta(days=days - 1))
     if start in calendar:
         # The day's run (nightly, hoviat/schedules.py) has made what it will make: a card
         # enrolled after it waits for the next working day's run.
@@ -150,6 +230,76 @@ def transit_days_measured(*, province_id: int | None) -> list[float]:
     ]
 
 
+def enrolments_expected_by_day(*, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Booked appointments (paid, not yet attended) on each day from start to end (the
+    slot's local day), counted in the database."""
+    rows = (
+        Booking.objects.filter(status=BookingStatus.BOOKED, slot__date__range=(start, end))
+        .values("slot__date")
+        .annotate(n=Count("id"))
+        .values_list("slot__date", "n")
+    )
+    return dict(rows)
+
+
+def booked_starts_by_day(
+    *, start: dt.date, end: dt.date
+) -> dict[dt.date, tuple[list[dt.datetime], list[int]]]:
+    """For each day, the start times of its booked appointments (ascending) and how many
+    start at or before each: grouped by start time in the database (a few dozen a day)."""
+    rows = (
+        Booking.objects.filter(status=BookingStatus.BOOKED, slot__date__range=(start, end))
+        .values("slot__date", "slot__starts_at")
+        .annotate(n=Count("id"))
+        .order_by("slot__date", "slot__starts_at")
+        .values_list("slot__date", "slot__starts_at", "n")
+    )
+    found: dict[dt.date, tuple[list[dt.datetime], list[int]]] = {}
+    for day, starts_at, n in rows:
+        starts, running = found.setdefault(day, ([], []))
+        starts.append(starts_at)
+        running.append((running[-1] if running else 0) + n)
+    return found
+
+
+@dataclass(frozen=True)
+class QueueAtAppointment:
+    """The production line as a booked application will find it on its appointment day."""
+
+    queue_ahead: int
+    stock_on_hand: int
+    deliveries: tuple[tuple[dt.date, int], ...]
+
+
+def queue_at_appointment(*, pipeline: Pipeline, appointment: dt.date) -> QueueAtAppointment:
+    """The queue a booking will actually join: today's queue, plus the enrolments expected
+    on each day before the appointment, minus what production makes on each of those days
+    (its planned capacity times the share achieved, net of QC failures, never more than the
+    queue holds nor the card bodies allow); the card bodies left and the deliveries still to
+    come on the appointment day. The same day-by-day walk the model makes after it."""
+    queue = float(pipeline.queue_length)
+    stock = float(pipeline.stock_on_hand)
+    arrivals = sorted(pipeline.deliveries)
+    good_share = max(0.01, 1.0 - pipeline.qc_fail_rate)
+    achieved = max(0.05, pipeline.capacity_achieved)
+    expected = pipeline.expected_enrolments()
+    day = pipeline.today
+    while day < appointment:
+        while arrivals and arrivals[0][0] <= day:
+            stock += arrivals.pop(0)[1]
+        queue += expected.get(day, 0)
+        # The day's nightly run takes the day's enrolments too.
+        attempts = min(pipeline.capacity_by_day.get(day, 0) * achieved, stock, queue / good_share)
+        stock -= attempts
+        queue -= attempts * good_share
+        day += dt.timedelta(days=1)
+    return QueueAtAppointment(
+        queue_ahead=max(0, round(queue)),
+        stock_on_hand=max(0, round(stock)),
+        deliveries=tuple(arrivals),
+    )
+
+
 def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
     """The shared part of every promise, in a handful of queries."""
     today = today or today_local()
@@ -157,12 +307,17 @@ def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
     on_hand = CardBodyLedger.objects.filter(at__lte=now).aggregate(
         total=Coalesce(Sum("quantity"), 0)
     )["total"]
-    # A supplier's delivery recorded ahead of its day is a delivery on order.
+    # Card bodies on order: production's open orders on their expected day (one overdue and
+    # not yet marked arrived is counted as coming today); and, from before orders were
+    # recorded, a supplier's delivery written into the ledger ahead of its day.
     ordered: dict[dt.date, int] = defaultdict(int)
+    for expected_on, quantity in card_body_orders_open().values_list("expected_on", "quantity"):
+        ordered[max(expected_on, today)] += quantity
     for at, quantity in CardBodyLedger.objects.filter(
         kind=LedgerKind.DELIVERY, at__gt=now
     ).values_list("at", "quantity"):
         ordered[timezone.localtime(at, OFFICE_TZ).date()] += quantity
+    achieved, spread = capacity_achieved_measured(today=today)
     return Pipeline(
         today=today,
         capacity_by_day=capacity_calendar(start=today),
@@ -170,6 +325,8 @@ def pipeline_read(*, today: dt.date | None = None) -> Pipeline:
         deliveries=sorted(ordered.items()),
         qc_fail_rate=qc_fail_rate_measured(today=today),
         queue_length=Application.objects.filter(status=ApplicationStatus.ENROLLED).count(),
+        capacity_achieved=achieved,
+        capacity_spread=spread,
     )
 
 
@@ -182,6 +339,7 @@ class Whereabouts:
 
     province_id: int | None
     appointment_date: dt.date | None
+    appointment_at: dt.datetime | None = None  # the slot's start: who enrols before it that day
 
 
 def whereabouts_of(*, application_ids: list[int]) -> dict[int, Whereabouts]:
@@ -206,7 +364,9 @@ def whereabouts_of(*, application_ids: list[int]) -> dict[int, Whereabouts]:
         .values_list("application_id", "slot__office__city__province_id", "slot__starts_at")
     )
     for pk, province_id, starts_at in bookings:
-        found[pk] = Whereabouts(province_id, timezone.localtime(starts_at, OFFICE_TZ).date())
+        found[pk] = Whereabouts(
+            province_id, timezone.localtime(starts_at, OFFICE_TZ).date(), starts_at
+        )
     return found
 
 
@@ -232,14 +392,27 @@ def pipeline_state_for(
 ) -> PipelineState:
     """The model's view of one application at one prediction point.
 
-    At booking the application joins the queue as it stands; at enrolment it stands behind the
-    cards ahead of it (an indexed count, or `queue_ahead` from a sweep that read the queue
-    once); from production start the card is made (that day) and only its transit is left."""
+    At booking the application joins the queue as it will stand on its appointment day (see
+    queue_at_appointment; the model walks production from that day); at enrolment it stands
+    behind the cards ahead of it (an indexed count, or `queue_ahead` from a sweep that read
+    the queue once); from production start the card is made (that day) and only its transit
+    is left."""
     today = pipeline.today
     capacity = pipeline.capacity_by_day
     stock = pipeline.stock_on_hand
+    deliveries = tuple(pipeline.deliveries)
     if point == PredictionPoint.BOOKING:
         ahead = pipeline.queue_length
+        if whereabouts.appointment_date is not None and whereabouts.appointment_date > today:
+            joins = queue_at_appointment(
+                pipeline=pipeline, appointment=whereabouts.appointment_date
+            )
+            ahead, stock, deliveries = joins.queue_ahead, joins.stock_on_hand, joins.deliveries
+            if whereabouts.appointment_at is not None:
+                # Those booked earlier the same day enrol, and join the queue, ahead of it.
+                ahead += pipeline.booked_before(
+                    day=whereabouts.appointment_date, at=whereabouts.appointment_at
+                )
     elif point == PredictionPoint.ENROLMENT:
         if queue_ahead is None:
             position = queue_position(application=application)
@@ -258,11 +431,13 @@ def pipeline_state_for(
         queue_ahead=ahead,
         capacity_by_day=capacity,
         stock_on_hand=stock,
-        deliveries=tuple(pipeline.deliveries),
+        deliveries=deliveries,
         qc_fail_rate=pipeline.qc_fail_rate if point != PredictionPoint.PRODUCTION_START else 0.0,
         transit_days=tuple(pipeline.transit_days(whereabouts.province_id)),
         default_transit_days=float(settings.PRODUCTION_SHIPPING_WORKING_DAYS),
         appointment_date=whereabouts.appointment_date if point == PredictionPoint.BOOKING else None,
+        capacity_achieved=pipeline.capacity_achieved,
+        capacity_spread=pipeline.capacity_spread,
     )
 
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from hoviat.production.models import (
     Card,
     CardBodyLedger,
+    CardBodyOrder,
     PersonalisationRun,
     ProductionSettings,
     Shipment,
@@ -45,3 +46,10 @@ class ShipmentAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(ProductionSettings, ReadOnlyAdmin)
+
+
+@admin.register(CardBodyOrder)
+class CardBodyOrderAdmin(ReadOnlyAdmin):
+    list_display = ("supplier_ref", "quantity", "expected_on", "status", "placed_at")
+    list_filter = ("status",)
+    search_fields = ("supplier_ref",)

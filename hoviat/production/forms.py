@@ -1,4 +1,4 @@
-"""The production pages' forms: daily capacity, a card-body delivery, a run's date.
+"""The production pages' forms: daily capacity, a card-body delivery or order, a run's date.
 
 Each says in Persian what is wrong beside its field (and in the page's error summary); the
 services check the same bounds again for the API.
@@ -11,7 +11,7 @@ import re
 from django import forms
 
 from hoviat.core.errors import DomainError
-from hoviat.core.jalali import parse_date
+from hoviat.core.jalali import parse_date, parse_jalali
 from hoviat.core.text import fold_digits, persian_number
 from hoviat.production.services import MAX_CAPACITY, MAX_DELIVERY
 
@@ -62,6 +62,45 @@ class StockDeliveryForm(forms.Form):
 
     def clean_quantity(self) -> int:
         return _count(self.cleaned_data["quantity"], maximum=MAX_DELIVERY, what="تعداد")
+
+
+class CardBodyOrderForm(forms.Form):
+    """Card bodies ordered and expected on a Jalali day (the stock page, prefix "order")."""
+
+    # Labelled apart from the delivery form's «تعداد» beside it (one name, one field).
+    quantity = forms.CharField(
+        label="شمار بدنه‌های سفارش‌داده",
+        max_length=20,
+        widget=forms.TextInput(attrs=_NUMBER),
+        error_messages={"required": "شمار بدنه‌های سفارش‌داده را وارد کنید."},
+    )
+    expected_on = forms.CharField(
+        label="تاریخ تحویل پیش‌بینی‌شده",
+        max_length=20,
+        help_text="به شکل ۱۴۰۵/۰۹/۲۰",
+        widget=forms.TextInput(attrs={"class": "form-control ltr", "dir": "ltr"}),
+        error_messages={"required": "تاریخ تحویل پیش‌بینی‌شده را وارد کنید."},
+    )
+    supplier_ref = forms.CharField(
+        label="شمارهٔ سفارش تأمین‌کننده",
+        max_length=64,
+        widget=forms.TextInput(attrs={"class": "form-control", "maxlength": "64"}),
+        error_messages={
+            "required": "شمارهٔ سفارش تأمین‌کننده را وارد کنید.",
+            "max_length": "شمارهٔ سفارش حداکثر ۶۴ نویسه دارد.",
+        },
+    )
+
+    def clean_quantity(self) -> int:
+        return _count(
+            self.cleaned_data["quantity"], maximum=MAX_DELIVERY, what="شمار بدنه‌های سفارش‌داده"
+        )
+
+    def clean_expected_on(self):
+        try:
+            return parse_jalali(self.cleaned_data["expected_on"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from None
 
 
 class RunStartForm(forms.Form):

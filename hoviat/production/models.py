@@ -277,3 +277,50 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"shipment {self.pk}"
+
+
+class OrderStatus(models.TextChoices):
+    ORDERED = "ordered", "در راه"
+    ARRIVED = "arrived", "رسیده"
+    CANCELLED = "cancelled", "لغوشده"
+
+
+class CardBodyOrder(models.Model):
+    """Card bodies ordered from the supplier and expected on a day: not yet stock. Marked
+    arrived, it becomes a delivery in the ledger (`receipt`); cancelled, it is nothing."""
+
+    quantity = models.PositiveIntegerField("تعداد")
+    expected_on = models.DateField("تاریخ تحویل پیش‌بینی‌شده", db_index=True)
+    supplier_ref = models.CharField("شمارهٔ سفارش تأمین‌کننده", max_length=64)
+    status = models.CharField(
+        "وضعیت", max_length=16, choices=OrderStatus.choices, default=OrderStatus.ORDERED
+    )
+    receipt = models.OneToOneField(
+        CardBodyLedger,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order",
+    )
+    placed_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = {"arrived": {"ordered"}, "cancelled": {"ordered"}}
+
+    class Meta:
+        verbose_name = "سفارش بدنه کارت"
+        verbose_name_plural = "سفارش‌های بدنه کارت"
+        constraints = [
+            models.CheckConstraint(
+                name="card_body_order_quantity_positive", condition=Q(quantity__gt=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.supplier_ref} {self.quantity}"

@@ -23,8 +23,10 @@ from hoviat.production.conf import conf
 from hoviat.production.models import (
     Card,
     CardBodyLedger,
+    CardBodyOrder,
     CardStatus,
     LedgerKind,
+    OrderStatus,
     PersonalisationRun,
     ProductionSettings,
     RunStatus,
@@ -345,3 +347,28 @@ def application_expected_ready(*, application: Application) -> ExpectedReady | N
         return None
     eta = application_production_eta(application=application)
     return ExpectedReady(eta.date, eta.basis, eta.reason)
+
+
+# --- Card bodies on order --------------------------------------------------------------------
+
+
+def card_body_orders_open() -> QuerySet[CardBodyOrder]:
+    """Orders not yet arrived nor cancelled, the soonest expected first."""
+    return CardBodyOrder.objects.filter(status=OrderStatus.ORDERED).order_by("expected_on", "id")
+
+
+def card_body_orders_recent(*, limit: int = 50) -> list[CardBodyOrder]:
+    """The latest orders closed (arrived or cancelled), for the stock page."""
+    return list(
+        CardBodyOrder.objects.exclude(status=OrderStatus.ORDERED)
+        .select_related("closed_by")
+        .order_by("-closed_at", "-id")[:limit]
+    )
+
+
+def access_card_body_order_for(user: Any, *, order_id: int) -> CardBodyOrder:
+    """An order for production staff (they work nationally); 404 for anyone else or none."""
+    order = CardBodyOrder.objects.filter(pk=order_id).first()
+    if order is None or not is_production_staff(user):
+        raise NotFound("چنین سفارشی نیست.")
+    return order

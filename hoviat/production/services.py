@@ -21,7 +21,8 @@ from hoviat.applications.models import Application, ApplicationStatus
 from hoviat.applications.services import applications_status_change_many
 from hoviat.core.audit import audit_many, audit_record
 from hoviat.core.bulk import objects_insert
-from hoviat.core.errors import Conflict, ValidationFailed
+from hoviat.core.errors import Conflict, NotFound, ValidationFailed
+from hoviat.core.jalali import today_local
 from hoviat.core.text import persian_digits
 from hoviat.core.transitions import transition, transition_many
 from hoviat.pki import services as pki
@@ -30,9 +31,11 @@ from hoviat.production.conf import conf
 from hoviat.production.models import (
     Card,
     CardBodyLedger,
+    CardBodyOrder,
     CardStatus,
     LedgerKind,
     NumberSequence,
+    OrderStatus,
     PersonalisationRun,
     PriorityClass,
     ProductionSettings,
@@ -117,6 +120,103 @@ def stock_deliver(*, quantity: int, lot: str, actor: Any) -> CardBodyLedger:
             data={"lot": lot, "quantity": quantity},
         )
     return entry
+
+
+class OrderClosed(Conflict):
+    code = "CARD_BODY_ORDER_CLOSED"
+    default_detail = "این سفارش پیش‌تر رسیده یا لغو شده است."
+
+
+def card_body_order_place(
+    *, quantity: int, expected_on: dt.date, supplier_ref: str, actor: Any
+) -> CardBodyOrder:
+    """Record card bodies ordered from the supplier and expected on a day to come (today at
+    the earliest): planning counts them as deliveries on order until they arrive."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationFailed(
+            "تعداد بدنه‌های سفارش‌داده باید عددی صحیح و بزرگ‌تر از صفر باشد.",
+            code="ORDER_QUANTITY_INVALID",
+            extra={"field": "quantity"},
+        )
+    if quantity > MAX_DELIVERY:
+        raise ValidationFailed(
+            f"تعداد بدنه‌های سفارش‌داده حداکثر {persian_digits(MAX_DELIVERY)} است.",
+            code="ORDER_QUANTITY_INVALID",
+            extra={"field": "quantity"},
+        )
+    if not isinstance(expected_on, dt.date) or expected_on < today_local():
+        raise ValidationFailed(
+            "تاریخ تحویل پیش‌بینی‌شده گذشته است؛ تاریخ امروز یا روزی پس از آن را وارد کنید.",
+            code="ORDER_DATE_PAST",
+            extra={"field": "expected_on"},
+        )
+    supplier_ref = (supplier_ref or "").strip()
+    if not supplier_ref or len(supplier_ref) > 64:
+        raise ValidationFailed(
+            "شمارهٔ سفارش تأمین‌کننده الزامی است و حداکثر ۶۴ نویسه دارد.",
+            code="ORDER_REF_INVALID",
+            extra={"field": "supplier_ref"},
+        )
+    with transaction.atomic():
+        order = CardBodyOrder.objects.create(
+            quantity=quantity,
+            expected_on=expected_on,
+            supplier_ref=supplier_ref,
+            placed_by=actor,
+            placed_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="card_body_order.place",
+            obj=order,
+            to_state=OrderStatus.ORDERED,
+            data={
+                "quantity": quantity,
+                "expected_on": expected_on.isoformat(),
+                "supplier_ref": supplier_ref,
+            },
+        )
+    return order
+
+
+def _order_open_locked(order_id: int) -> CardBodyOrder:
+    order = CardBodyOrder.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("چنین سفارشی نیست.")
+    if order.status != OrderStatus.ORDERED:
+        raise OrderClosed()
+    return order
+
+
+def card_body_order_arrive(*, order_id: int, actor: Any) -> CardBodyOrder:
+    """The ordered card bodies arrived: a delivery in the stock ledger (lot: the supplier's
+    reference), and the order closed with it, in one transaction."""
+    with transaction.atomic():
+        order = _order_open_locked(order_id)
+        receipt = stock_deliver(quantity=order.quantity, lot=order.supplier_ref, actor=actor)
+        return transition(
+            CardBodyOrder,
+            obj=order,
+            to=OrderStatus.ARRIVED,
+            actor=actor,
+            updates={"receipt": receipt, "closed_by": actor, "closed_at": timezone.now()},
+            action="card_body_order.arrive",
+            audit_data={"receipt_id": receipt.pk, "quantity": order.quantity},
+        )
+
+
+def card_body_order_cancel(*, order_id: int, actor: Any) -> CardBodyOrder:
+    """The order will not come: no longer counted as on order."""
+    with transaction.atomic():
+        order = _order_open_locked(order_id)
+        return transition(
+            CardBodyOrder,
+            obj=order,
+            to=OrderStatus.CANCELLED,
+            actor=actor,
+            updates={"closed_by": actor, "closed_at": timezone.now()},
+            action="card_body_order.cancel",
+        )
 
 
 def capacity_set(*, daily_capacity: int, actor: Any) -> ProductionSettings:

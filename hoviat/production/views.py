@@ -75,25 +75,12 @@ def capacity(request):
     return _queue_page(request, form, status=422)
 
 
-@production_staff_required
-@require_http_methods(["GET", "POST"])
-def stock(request):
-    form = forms.StockDeliveryForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            try:
-                services.stock_deliver(
-                    quantity=form.cleaned_data["quantity"],
-                    lot=form.cleaned_data["lot"],
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                forms.add_service_error(form, exc)
-            else:
-                messages.success(request, "تحویل بدنه کارت ثبت شد.")
-                return redirect("production:stock")
-        status = 422
+def _stock_page(
+    request,
+    form: forms.StockDeliveryForm | None = None,
+    order_form: forms.CardBodyOrderForm | None = None,
+    status: int = 200,
+):
     stock_now = selectors.stock_current()
     series = selectors.stock_series()
     cover = selectors.stock_cover(stock=stock_now)
@@ -101,7 +88,13 @@ def stock(request):
         request,
         "production/stock.html",
         {
-            "form": form,
+            "form": form or forms.StockDeliveryForm(),
+            "order_form": order_form or forms.CardBodyOrderForm(prefix="order"),
+            # The error summary at the top speaks for the form that was sent.
+            "summary_form": order_form if order_form is not None else form,
+            "orders": list(selectors.card_body_orders_open()),
+            "orders_closed": selectors.card_body_orders_recent(limit=20),
+            "today": today_local(),
             "stock": stock_now,
             "days_of_cover": cover.days,
             "cover_reason": cover.reason,
@@ -116,6 +109,75 @@ def stock(request):
         },
         status=status,
     )
+
+
+@production_staff_required
+@require_http_methods(["GET", "POST"])
+def stock(request):
+    if request.method != "POST":
+        return _stock_page(request)
+    form = forms.StockDeliveryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.stock_deliver(
+                quantity=form.cleaned_data["quantity"],
+                lot=form.cleaned_data["lot"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            forms.add_service_error(form, exc)
+        else:
+            messages.success(request, "تحویل بدنه کارت ثبت شد.")
+            return redirect("production:stock")
+    return _stock_page(request, form=form, status=422)
+
+
+@production_staff_required
+@require_POST
+def order_place(request):
+    """The stock page's order form: card bodies expected on a day to come. A wrong value is
+    answered by the stock page itself, beside the field and in the error summary."""
+    form = forms.CardBodyOrderForm(request.POST, prefix="order")
+    if form.is_valid():
+        try:
+            services.card_body_order_place(
+                quantity=form.cleaned_data["quantity"],
+                expected_on=form.cleaned_data["expected_on"],
+                supplier_ref=form.cleaned_data["supplier_ref"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            forms.add_service_error(form, exc)
+        else:
+            messages.success(request, "سفارش بدنه کارت ثبت شد.")
+            return redirect("production:stock")
+    return _stock_page(request, order_form=form, status=422)
+
+
+def _order_close(request, order_id: int, close, done: str):
+    order = selectors.access_card_body_order_for(request.user, order_id=order_id)
+    try:
+        close(order_id=order.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+    return redirect("production:stock")
+
+
+@production_staff_required
+@require_POST
+def order_arrive(request, order_id: int):
+    """The order arrived: its card bodies go into stock as a delivery."""
+    return _order_close(
+        request, order_id, services.card_body_order_arrive, "رسیدن سفارش در موجودی ثبت شد."
+    )
+
+
+@production_staff_required
+@require_POST
+def order_cancel(request, order_id: int):
+    return _order_close(request, order_id, services.card_body_order_cancel, "سفارش لغو شد.")
 
 
 @production_staff_required

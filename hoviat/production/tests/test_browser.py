@@ -89,3 +89,44 @@ def test_a_wrong_delivery_is_summarised_and_each_summary_line_leads_to_its_field
             page.screenshot(
                 path=Path(folder) / f"production-stock-error-{label}.png", full_page=True
             )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_order_of_card_bodies_is_placed_then_arrives_into_the_stock(page, kaveh):
+    import datetime as dt
+    import os
+    from pathlib import Path
+
+    from hoviat.core.jalali import format_jalali, today_local
+    from tests.tour import DESKTOP, PHONE, axe_problems
+
+    page.goto("/accounts/login/?next=/production/stock/")
+    browser_sign_in(page, "kaveh", PASSWORD)
+    # A day gone by is refused beside the date, in Persian.
+    page.get_by_label("شمار بدنه‌های سفارش‌داده").fill("۵٬۰۰۰")
+    page.get_by_label("تاریخ تحویل پیش‌بینی‌شده").fill(
+        format_jalali(today_local() - dt.timedelta(days=1))
+    )
+    page.get_by_label("شمارهٔ سفارش تأمین‌کننده").fill("SUP-1405-12")
+    page.get_by_role("button", name="افزودن سفارش").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_contain_text("تاریخ تحویل پیش‌بینی‌شده گذشته است")
+    expect(page.get_by_label("تاریخ تحویل پیش‌بینی‌شده")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("تاریخ تحویل پیش‌بینی‌شده").fill(
+        format_jalali(today_local() + dt.timedelta(days=12))
+    )
+    page.get_by_role("button", name="افزودن سفارش").click()
+    orders = page.get_by_test_id("orders")
+    expect(orders).to_contain_text("SUP-1405-12")
+    expect(orders).to_contain_text("۵٬۰۰۰")
+    assert axe_problems(page) == []
+    if folder := os.environ.get("HOVIAT_SCREENSHOTS"):
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            page.screenshot(
+                path=Path(folder) / f"production-stock-orders-{label}.png", full_page=True
+            )
+    page.get_by_role("button", name="رسید سفارش SUP-1405-12").click()
+    expect(page.get_by_test_id("stock")).to_have_text("۵٬۰۰۰")
+    expect(page.get_by_test_id("orders")).to_contain_text("سفارشی در راه نیست")
