@@ -50,6 +50,18 @@ def _storable(data: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(text, parse_float=_json_float)
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _storable_json(data: dict[str, Any] | None) -> str:
+    """`_storable(data)` as JSON text. A flat dict of text keys and text, whole-number, true/
+    false or null values comes back from the database as it went in, so it is written once
+    instead of written, read back and written again (the common row of a batch)."""
+    if data and all(type(key) is str and type(value) in _PLAIN for key, value in data.items()):
+        return json.dumps(data, ensure_ascii=False)
+    return json.dumps(_storable(data), ensure_ascii=False)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -123,7 +135,7 @@ def audit_many(*, actor: Any, rows: list[dict[str, Any]]) -> int:
             row.get("from_state", ""),
             row.get("to_state", ""),
             row.get("reason", ""),
-            json.dumps(_storable(row.get("data")), ensure_ascii=False),
+            _storable_json(row.get("data")),
             "",
         )
         for row in rows

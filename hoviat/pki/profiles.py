@@ -28,6 +28,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -175,6 +176,17 @@ _SIGN_USAGE = x509.KeyUsage(
 _AUTH_EKU = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
 _SIGN_EKU = x509.ExtendedKeyUsage([DOCUMENT_SIGNING])
 _END_ENTITY = x509.BasicConstraints(ca=False, path_length=None)
+# A card certificate's first three extensions by kind, as the builder's Extension objects: one
+# add_extension per extension copied the builder and rechecked every earlier one for a
+# duplicate, seven times a certificate, twice a card.
+_CARD_HEAD = {
+    kind: [
+        x509.Extension(_END_ENTITY.oid, True, _END_ENTITY),
+        x509.Extension(usage.oid, True, usage),
+        x509.Extension(eku.oid, False, eku),
+    ]
+    for kind, usage, eku in (("auth", _AUTH_USAGE, _AUTH_EKU), ("sign", _SIGN_USAGE, _SIGN_EKU))
+}
 
 
 @dataclass(frozen=True)
@@ -245,24 +257,28 @@ class Issuer:
                 x509.NameAttribute(NameOID.COMMON_NAME, common_name),
             ]
         )
-        usage, eku = (_AUTH_USAGE, _AUTH_EKU) if kind == "auth" else (_SIGN_USAGE, _SIGN_EKU)
+        ski = x509.SubjectKeyIdentifier.from_public_key(public_key)
+        # The same extensions in the same order as add_extension one by one would give (the
+        # builder's own order), handed over as one list.
+        extensions = [
+            *_CARD_HEAD["auth" if kind == "auth" else "sign"],
+            x509.Extension(ski.oid, False, ski),
+            *self.tail,
+        ]
         return (
-            x509.CertificateBuilder()
+            x509.CertificateBuilder(issuer_name=self.certificate.subject, extensions=extensions)
             .subject_name(subject)
-            .issuer_name(self.certificate.subject)
             .public_key(public_key)
             .serial_number(serial)
             .not_valid_before(not_before)
             .not_valid_after(not_after)
-            .add_extension(_END_ENTITY, critical=True)
-            .add_extension(usage, critical=True)
-            .add_extension(eku, critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-            .add_extension(self.aki, critical=False)
-            .add_extension(self.crl_dp, critical=False)
-            .add_extension(self.aia, critical=False)
             .sign(self.key, SHA256)
         )
+
+    @cached_property
+    def tail(self) -> list[x509.Extension[x509.ExtensionType]]:
+        """The card certificates' last extensions, the issuer's own: AKI, CRL and AIA."""
+        return [x509.Extension(ext.oid, False, ext) for ext in (self.aki, self.crl_dp, self.aia)]
 
     def crl(
         self,

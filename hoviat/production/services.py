@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
 from hoviat.applications.models import Application, ApplicationStatus
@@ -481,16 +481,23 @@ def _batch_personalise(
     """One batch in one transaction: claim, personalise, QC, ledger. (made, failed)."""
     personalise, revoke = _pki()
     # A card spoiled in this run waits for the next run: no retry loop on one bad record.
+    # NOT IN a list made once, not NOT EXISTS per queued row: SQLite ran that correlated
+    # subquery through the run's cards (its run index) for every queued application, so each
+    # batch cost the queue times the cards made so far.
     queue = selectors.queue_applications().exclude(
-        Exists(Card.objects.filter(run=run, application=OuterRef("pk")))
+        pk__in=Card.objects.filter(run=run).values("application_id")
     )
     if targets:
         queue = queue.filter(tracking_code__in=targets)
+    # The batch's ids first (the sort carries only the application's own columns), then what
+    # its cards need for those ids alone: sorting the queue with every row's citizen and
+    # fingerprints joined in cost more than the batch's crypto.
+    ids = list(queue.values_list("pk", flat=True)[:size])
     # Only what a card needs, as tuples: a batch's worth of three model instances each (the
     # application, its citizen and enrolment) cost more CPU than their chips' keys.
-    apps = [
-        _Queued(*row)
-        for row in queue.values_list(
+    rows = {
+        row[0]: _Queued(*row)
+        for row in Application.objects.filter(pk__in=ids).values_list(
             "pk",
             "citizen__national_code",
             "citizen__first_name",
@@ -499,8 +506,9 @@ def _batch_personalise(
             "enrolment__face_sha256",
             "enrolment__fingerprints",
             "enrolment__office_id",
-        )[:size]
-    ]
+        )
+    }
+    apps = [rows[pk] for pk in ids if pk in rows]
     if not apps:
         return 0, 0
     # Claimed by a conditional update: the update itself says which rows it moved, so an
