@@ -130,9 +130,9 @@ class IntakeForm(forms.Form):
         max_length=20,
         help_text=(
             "کد پرونده و شناسهٔ موقت به این شماره پیامک می‌شود؛ پس از تأیید، متقاضی با همین "
-            "شماره وارد می‌شود."
+            "شماره وارد می‌شود. نمونه: ۰۹۱۵۱۲۳۴۵۶۷"
         ),
-        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "off", "placeholder": "09xxxxxxxxx"}),
+        widget=forms.TextInput(attrs={**_LTR, "autocomplete": "off"}),
         error_messages=_required("شماره همراه متقاضی را وارد کنید."),
     )
 
