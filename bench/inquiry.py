@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/inquiry.py [--cards 1000000] [--seconds 15] [--reuse] [--workers N]
         [--servers sync:2,gthread:2x4,gthread:2x8] [--connections 64,256] [--async-commit]
+        [--log-not-durable]
     .venv/bin/python bench/inquiry.py --reuse --profile 1000   # where one inquiry's CPU goes
     .venv/bin/python bench/inquiry.py --reuse --profile 1000 --lock-check 200000  # + the lock
 
@@ -298,6 +299,11 @@ def _serve(
         env["PGOPTIONS"] = "-c synchronous_commit=off"
     print(
         "  serving: HOVIAT_DEBUG=0 HOVIAT_DB_POOL=1"
+        + (
+            " HOVIAT_INQUIRY_LOG_DURABLE=0"
+            if os.environ.get("HOVIAT_INQUIRY_LOG_DURABLE") == "0"
+            else ""
+        )
         + (" PGOPTIONS='-c synchronous_commit=off'" if async_commit else "")
         + " "
         + " ".join(Path(args[0]).name if i == 0 else a for i, a in enumerate(args)),
@@ -640,6 +646,12 @@ def main() -> None:
         help="what-if: serve with synchronous_commit=off (see _serve)",
     )
     parser.add_argument(
+        "--log-not-durable",
+        action="store_true",
+        help="serve with HOVIAT_INQUIRY_LOG_DURABLE=0 (the log row commits without waiting"
+        " for its WAL flush; docs/inquiry.md)",
+    )
+    parser.add_argument(
         "--profile", type=int, metavar="N", help="profile N inquiries in-process, then stop"
     )
     parser.add_argument(
@@ -653,12 +665,15 @@ def main() -> None:
     if args.workers:
         servers = [f"sync:{args.workers}", f"gthread:{args.workers}x8"]
     connection_counts = [int(c) for c in args.connections.split(",")]
+    if args.log_not_durable:  # the servers and --profile inherit it
+        os.environ["HOVIAT_INQUIRY_LOG_DURABLE"] = "0"
 
     report: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "cards": args.cards,
         "seconds": args.seconds,
         "async_commit": args.async_commit,
+        "inquiry_log_durable": os.environ.get("HOVIAT_INQUIRY_LOG_DURABLE", "1") != "0",
     }
     if args.reuse and _card_count(args.pg_url) >= args.cards:
         print(f"reusing {args.pg_url} ({_card_count(args.pg_url):,} cards)")

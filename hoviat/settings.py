@@ -582,6 +582,11 @@ INQUIRY_CERT_MAX_BYTES = env_int("HOVIAT_INQUIRY_CERT_MAX_BYTES", 8192, minimum=
 INQUIRY_KEY_CACHE_SECONDS = env_int("HOVIAT_INQUIRY_KEY_CACHE_SECONDS", 5, minimum=0)
 # Prepared statements for the inquiry hot path on PostgreSQL (see hoviat/inquiry/db.py).
 INQUIRY_DB_PREPARE = env_bool("HOVIAT_INQUIRY_DB_PREPARE", default=not DB_PGBOUNCER)
+# Each answer's inquiry-log row committed durably (its WAL flushed to disk) before the answer
+# is sent. Off (PostgreSQL only): the row commits without waiting for the flush, so answers go
+# out sooner, but a crash of PostgreSQL or the machine can lose the log rows of answers
+# already sent in the last moment before it (docs/inquiry.md).
+INQUIRY_LOG_DURABLE = env_bool("HOVIAT_INQUIRY_LOG_DURABLE", default=True)
 
 # --- Enrolment -------------------------------------------------------------------------------
 # A citizen with no appointment here today is seen if a slot later today still has room.

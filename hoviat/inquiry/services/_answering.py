@@ -17,6 +17,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from hoviat.inquiry import selectors
+from hoviat.inquiry.conf import conf
 from hoviat.inquiry.db import hot_cursor
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.locks import holder_locked
@@ -142,26 +143,46 @@ if {f.attname for f in _LOG_FIELDS} != {
 
 
 @lru_cache(maxsize=4)
-def _log_insert_sql(vendor: str) -> str:
+def _log_insert_sql(vendor: str, async_commit: bool = False) -> str:
     q = connection.ops.quote_name
     # A concrete field always has a column; the stubs allow None for those that have none.
     columns = ", ".join(q(f.column) for f in _LOG_FIELDS)  # type: ignore[arg-type]
     marks = ", ".join(["%s"] * len(_LOG_FIELDS))
-    return f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model; values are parameters)  # nosec B608
+    insert = f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns})"
+    if not async_commit:
+        return f"{insert} VALUES ({marks})"
+    # PostgreSQL: this statement's own transaction commits without waiting for its WAL flush
+    # (set_config(..., true) is SET LOCAL as a function, as in usage.py). Each value is cast
+    # to its column's type: in a SELECT list a parameter is not typed by the column it fills.
+    casts = ", ".join(f"%s::{f.db_type(connection)}" for f in _LOG_FIELDS)
+    return (
+        f"{insert} SELECT {casts} "  # noqa: S608 (names from the model; values are parameters)  # nosec B608
+        f"FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+    )
 
 
 def _log_write(values: list[Any]) -> None:
-    """One plain INSERT into the inquiry log, no lock, no read, committed synchronously.
+    """One plain INSERT into the inquiry log, no lock, no read.
+
+    Committed synchronously unless INQUIRY_LOG_DURABLE is off: then, on PostgreSQL and
+    outside any transaction, the row commits without waiting for its WAL flush (a crash of
+    the database or the machine may lose the last moment's rows; docs/inquiry.md). Inside a
+    transaction (a test, a caller's atomic block) the statement is left plain, so it cannot
+    change how that transaction commits.
 
     Written out because the ORM's save() costs more to prepare than the insert itself. On
     PostgreSQL psycopg adapts every value as it is (uuid, aware datetime, text); elsewhere
     each value is prepared by its model field, exactly as save() would.
     """
-    if connection.vendor != "postgresql":
+    vendor = connection.vendor
+    if vendor != "postgresql":
         prepared = zip(_LOG_FIELDS, values, strict=True)
         values = [field.get_db_prep_save(value, connection) for field, value in prepared]
+        async_commit = False
+    else:
+        async_commit = not connection.in_atomic_block and not conf("INQUIRY_LOG_DURABLE")
     with hot_cursor() as cursor:
-        cursor.execute(_log_insert_sql(connection.vendor), values)
+        cursor.execute(_log_insert_sql(vendor, async_commit), values)
 
 
 def _shown(key: ApiKey, attribute: str, value: Any) -> Any:

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hoviat.inquiry.models import InquiryLog
+from hoviat.inquiry.services import subject_hash
 from hoviat.inquiry.signing import HEADER, detached_verify
 from hoviat.inquiry.tests.conftest import card_set_status
 
@@ -215,3 +216,29 @@ def test_a_refused_count_tells_nothing_about_the_card(make_partner, saras_card):
     assert refused.status_code == 429
     assert saras_card.csn not in refused.content.decode() and b"active" not in refused.content
     assert InquiryLog.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [True, False])
+def test_every_answer_is_logged_whether_or_not_the_log_is_durable(
+    bank, saras_card, settings, durable
+):
+    # Outside a test transaction, as in production: each log row commits on its own.
+    settings.INQUIRY_LOG_DURABLE = durable
+
+    with CaptureQueriesContext(connection) as queries:
+        response = ask(bank, saras_card)
+
+    row = InquiryLog.objects.get()
+    assert str(row.inquiry_id) == response.json()["inquiry_id"]
+    assert (row.partner_id, row.endpoint, row.result, row.subject_hash) == (
+        bank.partner.pk,
+        "card",
+        "valid",
+        subject_hash(SARA),
+    )
+    assert row.response_sha256 == hashlib.sha256(response.content).hexdigest()
+    (insert,) = [q["sql"] for q in queries.captured_queries if "inquiry_inquirylog" in q["sql"]]
+    # Only PostgreSQL can commit without waiting for the flush, and only when told to.
+    asks_async = "synchronous_commit" in insert
+    assert asks_async == (not durable and connection.vendor == "postgresql")
