@@ -40,7 +40,13 @@ def test_reza_receives_the_shipment_and_hands_sara_her_card(
     expect(page.get_by_test_id("holder-name")).to_have_text("سارا محمدی")
     photo = page.get_by_test_id("holder-photo")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
+    # The photo is a separate request: wait for it to load (a busy machine is slow), then
+    # check it drew a picture rather than a broken image.
+    photo.evaluate(
+        "img => img.complete ? null : new Promise(done => {"
+        " img.addEventListener('load', done); img.addEventListener('error', done); })"
+    )
+    assert photo.evaluate("img => img.naturalWidth") > 0
     expect(page.get_by_test_id("desk-form").locator("input[type=password]")).to_have_count(0)
 
     def fill_desk(simulated_person: str = "") -> None:
