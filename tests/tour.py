@@ -75,8 +75,8 @@ TOUR: tuple[Stop, ...] = (
     Stop("reports-nation", "/reports/", "admin"),
     Stop("reports-nation-charts", "/reports/charts/", "admin"),
     Stop("reports-province", "/reports/province/{province}/", "admin"),
-    Stop("planning-accuracy", "/planning/accuracy/", "maryam"),
     Stop("planning-plan", "/planning/plan/", "admin"),
+    Stop("planning-accuracy", "/planning/accuracy/", "maryam"),
     Stop("cards-policy", "/cards/policy/", "admin"),
     Stop("inquiry-log", "/inquiry/log/", "admin"),
     Stop("citizenship-cases", "/citizenship/", "hamid"),
@@ -246,6 +246,10 @@ def walk(
             response = page.goto(stop.path.format(**data))
             if response is None or not response.ok:
                 raise AssertionError(f"{stop.name}: {response and response.status}")
+            # The page itself, not a sign-in step it sent the browser to instead.
+            path = page.url.removeprefix(base_url)
+            if path.startswith(("/accounts/", "/citizen/login")) and stop.who:
+                raise AssertionError(f"{stop.name}: sent to {path} instead")
             # Scripts' own requests (charts' data, htmx) done, as far as they end.
             with contextlib.suppress(PlaywrightTimeout):
                 page.wait_for_load_state("networkidle", timeout=5_000)
