@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from hoviat.core.bulk import (
     for_update_sql,
     object_from_row,
     objects_insert,
+    prepared_cursor,
     sql_once,
 )
 from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -217,7 +218,7 @@ def _slot_sql_make() -> str:
 
 def _lock_application(application: Application) -> Application:
     """The application row, locked: the first lock of every write here (see lock order)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_application_sql",), _application_sql_make), [application.pk])
         row = cursor.fetchone()
     if row is None:
@@ -227,7 +228,7 @@ def _lock_application(application: Application) -> Application:
 
 def _seat_of(application: Application) -> Booking | None:
     """The application's held or booked booking, locked (there is at most one)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_seat_sql",), _seat_sql_make), [application.pk, *SEAT_HOLDING])
         row = cursor.fetchone()
     return None if row is None else object_from_row(Booking, row)
@@ -239,7 +240,7 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     One query reads the slot, its office and the calendar: a holiday or closure may have been
     added after the slots were made, or the office deactivated, so it is read at booking time.
     """
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_slot_sql",), _slot_sql_make), [slot_id])
         row = cursor.fetchone()
     if row is None:
@@ -289,7 +290,7 @@ def _seats_move(*, claim: int | None, release: int | None) -> None:
     for pk, delta in steps:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(sql_once(("_claim_sql",), _claim_sql_make), [pk])
                 if cursor.rowcount == 0:
                     raise SlotFull()

@@ -108,7 +108,7 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
                 f"RETURNING {quote(pk_column)}"
             )
 
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 sql_once(("insert", model, len(rows)), insert_returning),
                 [v for row in rows for v in row],
@@ -141,6 +141,52 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
 
 
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
+
+
+def prepared_cursor():
+    """A cursor for the few statements of a hot path (`sql_once`): on PostgreSQL they are
+    prepared once per connection and then only bound and executed, so the server neither
+    parses nor plans them again (about half its CPU on a booking hold) and the values travel
+    apart from the text instead of being quoted into it.
+
+    Django binds values client-side and turns prepared statements off for the whole
+    connection (for poolers in transaction mode): this cursor asks for them statement by
+    statement. It is Django's cursor wrapper all the same (errors, execute wrappers, query
+    capture). Only for fixed SQL with plain values; elsewhere `connection.cursor()`.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django's None turns preparing off altogether, even when asked for. Django's own
+        # cursors bind client-side and never prepare, whatever the threshold: only this
+        # cursor's statements are prepared, and only because it asks.
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    with connection.wrap_database_errors:
+        wrapper: Any = connection  # the cursor wrapping of connection.cursor(), on our cursor
+        return wrapper._prepare_cursor(_server_binding_cursor()(raw))
+
+
+# A threshold no statement reaches: preparing happens when a cursor asks, not by count.
+_NEVER_BY_COUNT = 2**62
+
+
+_CURSOR_CLASS: list[type] = []
+
+
+def _server_binding_cursor() -> type:
+    if not _CURSOR_CLASS:
+        from django.db.backends.postgresql import base
+
+        server_binding: Any = base.ServerBindingCursor  # defined only with psycopg 3
+
+        class PreparedCursor(server_binding):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _CURSOR_CLASS.append(PreparedCursor)
+    return _CURSOR_CLASS[0]
 
 
 _SQL: dict[tuple, str] = {}
