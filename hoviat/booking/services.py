@@ -32,6 +32,7 @@ from hoviat.core.bulk import (
     for_update_sql,
     object_from_row,
     objects_insert,
+    prepared_cursor,
     sql_once,
 )
 from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -215,9 +216,51 @@ def _slot_sql_make() -> str:
     )
 
 
+def _application_and_seat_sql_make() -> str:
+    """The application row locked, then its seat-holding booking (if any) locked, in one
+    statement: the lock order of every write here, one round trip instead of two."""
+    apps, bookings = Application._meta.db_table, Booking._meta.db_table
+    if not connection.features.has_select_for_update:
+        # SQLite locks the whole database for a writing transaction: a plain outer join.
+        return (
+            f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')} "  # noqa: S608  # nosec B608
+            f"FROM {apps} a LEFT JOIN {bookings} b "
+            "ON b.application_id = a.id AND b.status IN (%s, %s) WHERE a.id = %s"
+        )
+    # PostgreSQL locks no row on the nullable side of an outer join: the application is
+    # locked in the CTE first, then the lateral subquery locks its booking.
+    return (
+        f"WITH a AS (SELECT {columns_sql(Application)} FROM {apps} "  # noqa: S608  # nosec B608
+        "WHERE id = %s FOR UPDATE) "
+        f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')} FROM a "
+        f"LEFT JOIN LATERAL (SELECT {columns_sql(Booking)} FROM {bookings} "
+        "WHERE application_id = a.id AND status IN (%s, %s) FOR UPDATE) b ON true"
+    )
+
+
+def _lock_application_and_seat(application: Application) -> tuple[Application, Booking | None]:
+    """`_lock_application` and `_seat_of` in one query (the hold, on every citizen's click)."""
+    params: list[Any] = (
+        [application.pk, *SEAT_HOLDING]
+        if connection.features.has_select_for_update
+        else [*SEAT_HOLDING, application.pk]
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            sql_once(("_application_and_seat_sql",), _application_and_seat_sql_make), params
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Application.DoesNotExist(f"application {application.pk}")
+    width = len(Application._meta.concrete_fields)
+    app = object_from_row(Application, row[:width])
+    seat = None if row[width] is None else object_from_row(Booking, row[width:])
+    return app, seat
+
+
 def _lock_application(application: Application) -> Application:
     """The application row, locked: the first lock of every write here (see lock order)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_application_sql",), _application_sql_make), [application.pk])
         row = cursor.fetchone()
     if row is None:
@@ -227,7 +270,7 @@ def _lock_application(application: Application) -> Application:
 
 def _seat_of(application: Application) -> Booking | None:
     """The application's held or booked booking, locked (there is at most one)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_seat_sql",), _seat_sql_make), [application.pk, *SEAT_HOLDING])
         row = cursor.fetchone()
     return None if row is None else object_from_row(Booking, row)
@@ -239,7 +282,7 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     One query reads the slot, its office and the calendar: a holiday or closure may have been
     added after the slots were made, or the office deactivated, so it is read at booking time.
     """
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_slot_sql",), _slot_sql_make), [slot_id])
         row = cursor.fetchone()
     if row is None:
@@ -289,7 +332,7 @@ def _seats_move(*, claim: int | None, release: int | None) -> None:
     for pk, delta in steps:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(sql_once(("_claim_sql",), _claim_sql_make), [pk])
                 if cursor.rowcount == 0:
                     raise SlotFull()
@@ -385,7 +428,7 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
     """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid."""
     now = timezone.now()
     with transaction.atomic():
-        app = _lock_application(application)
+        app, current = _lock_application_and_seat(application)
         if app.status == ApplicationStatus.BOOKED:
             raise AlreadyBooked()
         if app.status not in BOOKABLE_STATUSES:
@@ -393,7 +436,6 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
                 f"درخواست در وضعیت «{app.get_status_display()}» نوبت نمی‌گیرد.",
                 extra={"application_status": app.status},
             )
-        current = _seat_of(app)
         if (
             current is not None
             and current.slot_id == slot_id

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import cache, partial
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import DateField, JSONField, Model
 
@@ -108,7 +109,7 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
                 f"RETURNING {quote(pk_column)}"
             )
 
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 sql_once(("insert", model, len(rows)), insert_returning),
                 [v for row in rows for v in row],
@@ -141,6 +142,61 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
 
 
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
+
+
+def prepared_cursor():
+    """A cursor for the few statements of a hot path (`sql_once`): on PostgreSQL they are
+    prepared once per connection and then only bound and executed, so the server neither
+    parses nor plans them again (about half its CPU on a booking hold) and the values travel
+    apart from the text instead of being quoted into it. As hoviat.inquiry.db does for the
+    inquiry: Django's cursor wrapper all the same (errors, execute wrappers, query capture).
+
+    Prepared statements live in the database session: behind PgBouncer in transaction mode
+    (`DB_PGBOUNCER`, PgBouncer before 1.21 does not carry them) this is a plain cursor.
+    Only for fixed SQL with plain values; elsewhere `connection.cursor()`.
+    """
+    if connection.vendor != "postgresql" or settings.DB_PGBOUNCER:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django's None turns preparing off altogether, even when asked for. Django's own
+        # cursors bind client-side and never prepare, whatever the threshold: only this
+        # cursor's statements are prepared, and only because it asks.
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
+    wrapper: Any = connection  # the cursor wrapping of connection.cursor(), on our cursor
+    with connection.wrap_database_errors:
+        return wrapper._prepare_cursor(_prepared_cursor_class()(raw))
+
+
+# A threshold no statement reaches: preparing happens when a cursor asks, not by count.
+_ONLY_WHEN_ASKED = 2**31 - 1
+
+
+class _Statement:
+    __slots__ = ("query",)
+
+    def __init__(self, sql: str) -> None:
+        self.query = sql.encode()
+
+
+@cache
+def _prepared_cursor_class() -> type:
+    # Here, not at the top: only a PostgreSQL database loads its backend (and psycopg).
+    from django.db.backends.postgresql import base
+
+    server_binding: Any = base.ServerBindingCursor  # defined only with psycopg 3
+
+    class PreparedCursor(server_binding):
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            super().execute(query, params, prepare=prepare, binary=binary)
+            if self._query is None:  # type: ignore[has-type]
+                # psycopg keeps no query for a prepared execution; Django's query log
+                # (DEBUG, CaptureQueriesContext) reads the statement from there.
+                self._query = _Statement(query)
+            return self
+
+    return PreparedCursor
 
 
 _SQL: dict[tuple, str] = {}

@@ -1,7 +1,9 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from hoviat.applications.models import Application
 from hoviat.booking.models import Booking, Slot
@@ -371,3 +373,21 @@ def test_every_seat_change_is_on_the_audit_log(office, sara):
     )
     assert states == [("", "booked"), ("booked", "moved"), ("", "booked"), ("booked", "cancelled")]
     assert Booking.objects.filter(application=application).count() == 2
+
+
+def test_a_hold_shows_each_of_its_statements_in_the_query_log(office, sara, sara_application):
+    # On PostgreSQL the hold's statements are prepared once per connection: the query log
+    # (DEBUG, CaptureQueriesContext) still names each, and the second hold reuses them.
+    slot = slot_at(office, SUNDAY, 9)
+    other = application_for(CitizenFactory())
+
+    with CaptureQueriesContext(connection) as first:
+        booking_hold(application=sara_application, slot_id=slot.pk, actor=SARA)
+    with CaptureQueriesContext(connection) as second:
+        booking_hold(application=other, slot_id=slot.pk, actor=SARA)
+
+    statements = [query["sql"] for query in second.captured_queries]
+    assert len(statements) == len(first.captured_queries)
+    assert any("UPDATE booking_slot SET taken = taken + 1" in sql for sql in statements)
+    assert any('INSERT INTO "core_auditentry"' in sql for sql in statements)
+    assert _taken(slot) == 2
