@@ -204,58 +204,73 @@ def _seat_sql_make() -> str:
     )
 
 
-def _slot_sql_make() -> str:
-    """The slot, its office, whether a holiday falls on it and whether the office is closed."""
+def _slot_columns_sql() -> str:
+    """The slot, its office, whether a holiday falls on it and whether the office is closed
+    (the columns of `_slot_from_row`, from tables `s` and `o`)."""
     return (
-        f"SELECT {columns_sql(Slot, 's')}, {columns_sql(Office, 'o')}, "  # noqa: S608  # nosec B608
+        f"{columns_sql(Slot, 's')}, {columns_sql(Office, 'o')}, "  # noqa: S608  # nosec B608
         f"EXISTS (SELECT 1 FROM {Holiday._meta.db_table} h WHERE h.date = s.date), "
         f"EXISTS (SELECT 1 FROM {OfficeClosure._meta.db_table} c "
-        "WHERE c.office_id = s.office_id AND c.date = s.date) "
-        f"FROM {Slot._meta.db_table} s JOIN {Office._meta.db_table} o ON o.id = s.office_id "
-        "WHERE s.id = %s"
+        "WHERE c.office_id = s.office_id AND c.date = s.date)"
     )
 
 
-def _application_and_seat_sql_make() -> str:
-    """The application row locked, then its seat-holding booking (if any) locked, in one
-    statement: the lock order of every write here, one round trip instead of two."""
+def _slot_sql_make() -> str:
+    return (
+        f"SELECT {_slot_columns_sql()} FROM {Slot._meta.db_table} s "  # noqa: S608  # nosec B608
+        f"JOIN {Office._meta.db_table} o ON o.id = s.office_id WHERE s.id = %s"
+    )
+
+
+def _hold_reads_sql_make() -> str:
+    """The application row locked, then its seat-holding booking (if any) locked, and the
+    slot asked for read (`_slot_sql_make`, not locked), in one statement: the lock order of
+    every write here, one round trip instead of three."""
     apps, bookings = Application._meta.db_table, Booking._meta.db_table
+    slot = (
+        f"LEFT JOIN {Slot._meta.db_table} s ON s.id = %s "
+        f"LEFT JOIN {Office._meta.db_table} o ON o.id = s.office_id"
+    )
     if not connection.features.has_select_for_update:
-        # SQLite locks the whole database for a writing transaction: a plain outer join.
+        # SQLite locks the whole database for a writing transaction: plain outer joins.
         return (
-            f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')} "  # noqa: S608  # nosec B608
-            f"FROM {apps} a LEFT JOIN {bookings} b "
-            "ON b.application_id = a.id AND b.status IN (%s, %s) WHERE a.id = %s"
+            f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')}, "  # noqa: S608  # nosec B608
+            f"{_slot_columns_sql()} FROM {apps} a LEFT JOIN {bookings} b "
+            f"ON b.application_id = a.id AND b.status IN (%s, %s) {slot} WHERE a.id = %s"
         )
     # PostgreSQL locks no row on the nullable side of an outer join: the application is
-    # locked in the CTE first, then the lateral subquery locks its booking.
+    # locked in the CTE first, then the lateral subquery locks its booking; the slot and its
+    # office are joined without a lock (the claim's conditional UPDATE takes the slot row).
     return (
         f"WITH a AS (SELECT {columns_sql(Application)} FROM {apps} "  # noqa: S608  # nosec B608
         "WHERE id = %s FOR UPDATE) "
-        f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')} FROM a "
+        f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')}, "
+        f"{_slot_columns_sql()} FROM a "
         f"LEFT JOIN LATERAL (SELECT {columns_sql(Booking)} FROM {bookings} "
-        "WHERE application_id = a.id AND status IN (%s, %s) FOR UPDATE) b ON true"
+        f"WHERE application_id = a.id AND status IN (%s, %s) FOR UPDATE) b ON true {slot}"
     )
 
 
-def _lock_application_and_seat(application: Application) -> tuple[Application, Booking | None]:
-    """`_lock_application` and `_seat_of` in one query (the hold, on every citizen's click)."""
+def _hold_reads(
+    application: Application, slot_id: int
+) -> tuple[Application, Booking | None, tuple]:
+    """`_lock_application`, `_seat_of` and the read of `_bookable_slot` in one query (the
+    hold, on every citizen's click); the slot's part of the row is for `_slot_from_row`."""
     params: list[Any] = (
-        [application.pk, *SEAT_HOLDING]
+        [application.pk, *SEAT_HOLDING, slot_id]
         if connection.features.has_select_for_update
-        else [*SEAT_HOLDING, application.pk]
+        else [*SEAT_HOLDING, slot_id, application.pk]
     )
     with prepared_cursor() as cursor:
-        cursor.execute(
-            sql_once(("_application_and_seat_sql",), _application_and_seat_sql_make), params
-        )
+        cursor.execute(sql_once(("_hold_reads_sql",), _hold_reads_sql_make), params)
         row = cursor.fetchone()
     if row is None:
         raise Application.DoesNotExist(f"application {application.pk}")
     width = len(Application._meta.concrete_fields)
     app = object_from_row(Application, row[:width])
-    seat = None if row[width] is None else object_from_row(Booking, row[width:])
-    return app, seat
+    seat_end = width + len(Booking._meta.concrete_fields)
+    seat = None if row[width] is None else object_from_row(Booking, row[width:seat_end])
+    return app, seat, row[seat_end:]
 
 
 def _lock_application(application: Application) -> Application:
@@ -285,7 +300,13 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_slot_sql",), _slot_sql_make), [slot_id])
         row = cursor.fetchone()
-    if row is None:
+    return _slot_from_row(row, now)
+
+
+def _slot_from_row(row: tuple | None, now: dt.datetime) -> Slot:
+    """`_bookable_slot` on a row of `_slot_columns_sql` already read (None or all NULL: no
+    such slot)."""
+    if row is None or row[0] is None:
         raise SlotNotFound()
     width = len(Slot._meta.concrete_fields)
     slot = object_from_row(Slot, row[:width])
@@ -428,7 +449,7 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
     """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid."""
     now = timezone.now()
     with transaction.atomic():
-        app, current = _lock_application_and_seat(application)
+        app, current, slot_row = _hold_reads(application, slot_id)
         if app.status == ApplicationStatus.BOOKED:
             raise AlreadyBooked()
         if app.status not in BOOKABLE_STATUSES:
@@ -444,8 +465,11 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             and current.hold_expires_at > now
         ):
             return current  # the same pick again (a double click): the hold stands as it was
-        slot = _bookable_slot(slot_id, now)
-        _seats_move(claim=slot.pk, release=current.slot_id if current else None)
+        slot = _slot_from_row(slot_row, now)
+        if slot.taken >= slot.capacity and (current is None or current.slot_id != slot.pk):
+            # Full as of this read: refused before any write. Only the claim below decides
+            # a seat; this spares a refusal the writes it would roll back.
+            raise SlotFull()
         if current is not None:  # before the new row: one seat-holding booking at a time
             _booking_move(
                 current, to=BookingStatus.RELEASED, actor=actor, reason="another_slot_chosen"
@@ -467,6 +491,10 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             actor=actor,
             data={"office_id": slot.office_id, "hold_expires_at": booking.hold_expires_at},
         )
+        # The seat last, so the hot slot row stays locked from this UPDATE to the COMMIT only,
+        # not over the writes above (every other hold of the slot waits on that lock). A full
+        # slot (SlotFull) rolls all of them back with it.
+        _seats_move(claim=slot.pk, release=current.slot_id if current else None)
     return booking
 
 
