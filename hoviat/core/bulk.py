@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateField, JSONField, Model
 
 M = TypeVar("M", bound=Model)
@@ -56,6 +56,9 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     """
     if not objs:
         return
+    # The connection looked up once: each `connection.x` goes through Django's per-thread
+    # proxy (about a microsecond apiece, and this runs in every booking and audit row).
+    db = connections[DEFAULT_DB_ALIAS]
     model = type(objs[0])
     meta = model._meta
     pk = meta.pk
@@ -63,8 +66,8 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
         raise TypeError(f"{meta.label} has no primary key column")
     pk_column: str = pk.column
     fields = [f for f in meta.concrete_fields if f is not pk]
-    adapt_datetime = connection.ops.adapt_datetimefield_value
-    adapt_date = connection.ops.adapt_datefield_value
+    adapt_datetime = db.ops.adapt_datetimefield_value
+    adapt_date = db.ops.adapt_datefield_value
 
     # One reader per field, chosen once: most fields are the attribute as it is.
     def reader(field) -> Callable[[Model], Any]:
@@ -97,10 +100,10 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     if not ids:
         rows_insert(model, [f.attname for f in fields], rows)
         return
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     table = quote(meta.db_table)
     names = ", ".join(quote(str(f.column)) for f in fields)
-    if connection.vendor == "postgresql" and len(rows) <= FEW:
+    if db.vendor == "postgresql" and len(rows) <= FEW:
 
         def insert_returning() -> str:
             marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
@@ -115,8 +118,8 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
                 [v for row in rows for v in row],
             )
             new_ids = [row[0] for row in cursor.fetchall()]
-    elif connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    elif db.vendor == "postgresql":
+        with db.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [table, pk_column, len(objs)],
@@ -131,14 +134,14 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
         new_ids = []
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             for row in rows:
                 cursor.execute(sql, row)
                 new_ids.append(cursor.lastrowid)
     for obj, pk_value in zip(objs, new_ids, strict=True):
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
@@ -155,17 +158,18 @@ def prepared_cursor():
     (`DB_PGBOUNCER`, PgBouncer before 1.21 does not carry them) this is a plain cursor.
     Only for fixed SQL with plain values; elsewhere `connection.cursor()`.
     """
-    if connection.vendor != "postgresql" or settings.DB_PGBOUNCER:
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]  # once: `connection.x` is a per-thread lookup each time
+    if db.vendor != "postgresql" or settings.DB_PGBOUNCER:
+        return db.cursor()
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:
         # Django's None turns preparing off altogether, even when asked for. Django's own
         # cursors bind client-side and never prepare, whatever the threshold: only this
         # cursor's statements are prepared, and only because it asks.
         raw.prepare_threshold = _ONLY_WHEN_ASKED
-    wrapper: Any = connection  # the cursor wrapping of connection.cursor(), on our cursor
-    with connection.wrap_database_errors:
+    wrapper: Any = db  # the cursor wrapping of connection.cursor(), on our cursor
+    with db.wrap_database_errors:
         return wrapper._prepare_cursor(_prepared_cursor_class()(raw))
 
 
@@ -227,14 +231,14 @@ def for_update_sql() -> str:
 _CONVERTERS: dict[tuple[type, str], list[tuple[int, list, object]]] = {}
 
 
-def _converters(model) -> list[tuple[int, list, object]]:
-    key = (model, connection.vendor)
+def _converters(model, db) -> list[tuple[int, list, object]]:
+    key = (model, db.vendor)
     found = _CONVERTERS.get(key)
     if found is None:
         found = []
         for n, field in enumerate(model._meta.concrete_fields):
             col = field.get_col(model._meta.db_table)
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
             if converters:
                 found.append((n, converters, col))
         _CONVERTERS[key] = found
@@ -244,10 +248,11 @@ def _converters(model) -> list[tuple[int, list, object]]:
 def object_from_row(model: type[M], row: Sequence) -> M:
     """A model instance from the values of `columns_sql(model)`, converted as the ORM would
     (datetimes made aware on SQLite, JSON decoded, ...)."""
+    db = connections[DEFAULT_DB_ALIAS]
     values = list(row)
-    for n, converters, col in _converters(model):
+    for n, converters, col in _converters(model, db):
         value = values[n]
         for converter in converters:
-            value = converter(value, col, connection)
+            value = converter(value, col, db)
         values[n] = value
-    return model.from_db(connection.alias, (), values)  # every field, in order: no names needed
+    return model.from_db(db.alias, (), values)  # every field, in order: no names needed
