@@ -45,6 +45,36 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
 FEW = 8
 
 
+def _reader(field, db) -> Callable[[Model], Any]:
+    """The database value of `field` from an object about to be inserted, as save() gives it;
+    chosen once per field: most fields are the attribute as it is."""
+    get: Callable[[Model], Any]
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        get = partial(field.pre_save, add=True)  # the time now, as save() gives it
+    else:
+        get = attrgetter(field.attname)  # defaults were set when the object was made
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+
+        def as_json(obj: Model) -> Any:
+            v = get(obj)
+            return None if v is None else json.dumps(v, cls=encoder)
+
+        return as_json
+    adapt_datetime = db.ops.adapt_datetimefield_value
+    adapt_date = db.ops.adapt_datefield_value
+
+    def adapted(obj: Model) -> Any:
+        v = get(obj)
+        if isinstance(v, dt.datetime):
+            return adapt_datetime(v)
+        if isinstance(v, dt.date):
+            return adapt_date(v)
+        return v
+
+    return adapted if isinstance(field, DateField) else get
+
+
 def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     """`bulk_create` for hot paths: the same rows (defaults, auto_now_add and auto_now
     included), without the ORM's per-value SQL compiling; with `ids`, each object's id set.
@@ -66,36 +96,7 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
         raise TypeError(f"{meta.label} has no primary key column")
     pk_column: str = pk.column
     fields = [f for f in meta.concrete_fields if f is not pk]
-    adapt_datetime = db.ops.adapt_datetimefield_value
-    adapt_date = db.ops.adapt_datefield_value
-
-    # One reader per field, chosen once: most fields are the attribute as it is.
-    def reader(field) -> Callable[[Model], Any]:
-        get: Callable[[Model], Any]
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            get = partial(field.pre_save, add=True)  # the time now, as save() gives it
-        else:
-            get = attrgetter(field.attname)  # defaults were set when the object was made
-        if isinstance(field, JSONField):
-            encoder = field.encoder
-
-            def as_json(obj: Model) -> Any:
-                v = get(obj)
-                return None if v is None else json.dumps(v, cls=encoder)
-
-            return as_json
-
-        def adapted(obj: Model) -> Any:
-            v = get(obj)
-            if isinstance(v, dt.datetime):
-                return adapt_datetime(v)
-            if isinstance(v, dt.date):
-                return adapt_date(v)
-            return v
-
-        return adapted if isinstance(field, DateField) else get
-
-    readers = [reader(f) for f in fields]
+    readers = [_reader(f, db) for f in fields]
     rows = [tuple(read(obj) for read in readers) for obj in objs]
     if not ids:
         rows_insert(model, [f.attname for f in fields], rows)
@@ -142,6 +143,37 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+def object_insert_with(obj: Model, key: tuple, make: Callable[[], str], params: Sequence) -> int:
+    """PostgreSQL: `obj`, its primary key already set (from the table's sequence), inserted by
+    a data-modifying WITH in front of the statement `make` builds (`sql_once(key, make)`),
+    with `params` after the row's values: two writes in one round trip. Returns the
+    statement's rowcount; the row goes in whatever the statement does, so a caller that
+    refuses on that count rolls the transaction back."""
+    db = connections[DEFAULT_DB_ALIAS]
+    model = type(obj)
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    if obj.pk is None:
+        raise ValueError(f"{meta.label}: object_insert_with needs the primary key set")
+
+    def insert_with() -> str:
+        quote = db.ops.quote_name
+        names = ", ".join(quote(str(f.column)) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        return (
+            f"WITH inserted AS (INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608  # nosec B608
+            f"VALUES ({marks})) {make()}"
+        )
+
+    values = [_reader(f, db)(obj) for f in fields]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql_once(("insert_with", model, *key), insert_with), [*values, *params])
+        count = cursor.rowcount
+    obj._state.adding = False
+    obj._state.db = db.alias
+    return count
 
 
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
