@@ -544,11 +544,23 @@ def _contention(
             else ""
         )
         print(
-            f"  CPU under contention: {python_cpu * 1000 / attempts:.1f} ms in Python + "
-            f"{server_cpu * 1000 / attempts:.1f} ms in PostgreSQL per attempt, "
+            f"  CPU under contention: {python_cpu * 1000 / attempts:.2f} ms in Python + "
+            f"{server_cpu * 1000 / attempts:.2f} ms in PostgreSQL per attempt, "
             f"{race_cpu_ms / max(booked, 1):.1f} ms per booking: {per_cpu_second:,.0f} bookings "
             f"per CPU second{against}"
         )
+        if status == "pre_registered":
+            # Two more views of the same race, per attempt rather than per booking (a refused
+            # attempt is work too): CPU per attempt against the one-connection cost, and the
+            # wall-clock rate against what the machine's cores allow at that cost (this one
+            # moves with whatever else runs here).
+            cores = os.cpu_count() or 1
+            print(
+                f"  per attempt: one-connection cost ÷ CPU per attempt under contention = "
+                f"{cost_ms * attempts / race_cpu_ms * 100:.0f}%; attempts/s ÷ ({cores} cores ÷ "
+                f"one-hold CPU) = {attempts / took / (cores * 1000 / cost_ms) * 100:.0f}% "
+                f"(load average {os.getloadavg()[0]:.1f})"
+            )
         print(
             f"  seats taken {taken} = successes {booked}: {taken == booked}; "
             f"slots over capacity: {over}; counts disagreeing with bookings: {wrong}"

@@ -2,7 +2,9 @@
 
 Lock order, the same in every transaction here, so two of them never wait on each other:
 application rows → booking rows → slot rows (by id). Audit rows are plain inserts that lock
-nothing shared (hoviat.core.audit).
+nothing shared (hoviat.core.audit). A hold claims its seat last, after every other write, so a
+hot slot row stays locked only from that UPDATE to the COMMIT; its new booking row goes in
+with that UPDATE, in the same statement (a row no other transaction can see or wait on).
 
 A hold or booking runs on every citizen's click: its reads and writes of single rows are plain
 SQL built once (hoviat.core.bulk), not ORM queries compiled on each call.
@@ -31,6 +33,7 @@ from hoviat.core.bulk import (
     columns_sql,
     for_update_sql,
     object_from_row,
+    object_insert_with,
     objects_insert,
     prepared_cursor,
     sql_once,
@@ -204,58 +207,77 @@ def _seat_sql_make() -> str:
     )
 
 
-def _slot_sql_make() -> str:
-    """The slot, its office, whether a holiday falls on it and whether the office is closed."""
+def _slot_columns_sql() -> str:
+    """The slot, its office, whether a holiday falls on it and whether the office is closed
+    (the columns of `_slot_from_row`, from tables `s` and `o`)."""
     return (
-        f"SELECT {columns_sql(Slot, 's')}, {columns_sql(Office, 'o')}, "  # noqa: S608  # nosec B608
+        f"{columns_sql(Slot, 's')}, {columns_sql(Office, 'o')}, "  # noqa: S608  # nosec B608
         f"EXISTS (SELECT 1 FROM {Holiday._meta.db_table} h WHERE h.date = s.date), "
         f"EXISTS (SELECT 1 FROM {OfficeClosure._meta.db_table} c "
-        "WHERE c.office_id = s.office_id AND c.date = s.date) "
-        f"FROM {Slot._meta.db_table} s JOIN {Office._meta.db_table} o ON o.id = s.office_id "
-        "WHERE s.id = %s"
+        "WHERE c.office_id = s.office_id AND c.date = s.date)"
     )
 
 
-def _application_and_seat_sql_make() -> str:
-    """The application row locked, then its seat-holding booking (if any) locked, in one
-    statement: the lock order of every write here, one round trip instead of two."""
+def _slot_sql_make() -> str:
+    return (
+        f"SELECT {_slot_columns_sql()} FROM {Slot._meta.db_table} s "  # noqa: S608  # nosec B608
+        f"JOIN {Office._meta.db_table} o ON o.id = s.office_id WHERE s.id = %s"
+    )
+
+
+def _hold_reads_sql_make() -> str:
+    """The application row locked, then its seat-holding booking (if any) locked, and the
+    slot asked for read (`_slot_sql_make`, not locked), in one statement: the lock order of
+    every write here, one round trip instead of three."""
     apps, bookings = Application._meta.db_table, Booking._meta.db_table
+    slot = (
+        f"LEFT JOIN {Slot._meta.db_table} s ON s.id = %s "
+        f"LEFT JOIN {Office._meta.db_table} o ON o.id = s.office_id"
+    )
     if not connection.features.has_select_for_update:
-        # SQLite locks the whole database for a writing transaction: a plain outer join.
+        # SQLite locks the whole database for a writing transaction: plain outer joins.
         return (
-            f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')} "  # noqa: S608  # nosec B608
-            f"FROM {apps} a LEFT JOIN {bookings} b "
-            "ON b.application_id = a.id AND b.status IN (%s, %s) WHERE a.id = %s"
+            f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')}, "  # noqa: S608  # nosec B608
+            f"{_slot_columns_sql()}, NULL FROM {apps} a LEFT JOIN {bookings} b "
+            f"ON b.application_id = a.id AND b.status IN (%s, %s) {slot} WHERE a.id = %s"
         )
     # PostgreSQL locks no row on the nullable side of an outer join: the application is
-    # locked in the CTE first, then the lateral subquery locks its booking.
+    # locked in the CTE first, then the lateral subquery locks its booking; the slot and its
+    # office are joined without a lock (the claim's conditional UPDATE takes the slot row).
+    # Last, an id for the new booking from its sequence, so its audit row can be written
+    # before the booking row goes in with the claim (`_seats_move`).
+    pk = Booking._meta.pk
     return (
         f"WITH a AS (SELECT {columns_sql(Application)} FROM {apps} "  # noqa: S608  # nosec B608
         "WHERE id = %s FOR UPDATE) "
-        f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')} FROM a "
-        f"LEFT JOIN LATERAL (SELECT {columns_sql(Booking)} FROM {bookings} "
-        "WHERE application_id = a.id AND status IN (%s, %s) FOR UPDATE) b ON true"
+        f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')}, "
+        f"{_slot_columns_sql()}, nextval(pg_get_serial_sequence('{bookings}', '{pk.column}')) "
+        f"FROM a LEFT JOIN LATERAL (SELECT {columns_sql(Booking)} FROM {bookings} "
+        f"WHERE application_id = a.id AND status IN (%s, %s) FOR UPDATE) b ON true {slot}"
     )
 
 
-def _lock_application_and_seat(application: Application) -> tuple[Application, Booking | None]:
-    """`_lock_application` and `_seat_of` in one query (the hold, on every citizen's click)."""
+def _hold_reads(
+    application: Application, slot_id: int
+) -> tuple[Application, Booking | None, tuple, int | None]:
+    """`_lock_application`, `_seat_of` and the read of `_bookable_slot` in one query (the
+    hold, on every citizen's click); the slot's part of the row is for `_slot_from_row`, and
+    last comes the new booking's id (PostgreSQL; None on SQLite)."""
     params: list[Any] = (
-        [application.pk, *SEAT_HOLDING]
+        [application.pk, *SEAT_HOLDING, slot_id]
         if connection.features.has_select_for_update
-        else [*SEAT_HOLDING, application.pk]
+        else [*SEAT_HOLDING, slot_id, application.pk]
     )
     with prepared_cursor() as cursor:
-        cursor.execute(
-            sql_once(("_application_and_seat_sql",), _application_and_seat_sql_make), params
-        )
+        cursor.execute(sql_once(("_hold_reads_sql",), _hold_reads_sql_make), params)
         row = cursor.fetchone()
     if row is None:
         raise Application.DoesNotExist(f"application {application.pk}")
     width = len(Application._meta.concrete_fields)
     app = object_from_row(Application, row[:width])
-    seat = None if row[width] is None else object_from_row(Booking, row[width:])
-    return app, seat
+    seat_end = width + len(Booking._meta.concrete_fields)
+    seat = None if row[width] is None else object_from_row(Booking, row[width:seat_end])
+    return app, seat, row[seat_end:-1], row[-1]
 
 
 def _lock_application(application: Application) -> Application:
@@ -285,7 +307,13 @@ def _bookable_slot(slot_id: int, now: dt.datetime) -> Slot:
     with prepared_cursor() as cursor:
         cursor.execute(sql_once(("_slot_sql",), _slot_sql_make), [slot_id])
         row = cursor.fetchone()
-    if row is None:
+    return _slot_from_row(row, now)
+
+
+def _slot_from_row(row: tuple | None, now: dt.datetime) -> Slot:
+    """`_bookable_slot` on a row of `_slot_columns_sql` already read (None or all NULL: no
+    such slot)."""
+    if row is None or row[0] is None:
         raise SlotNotFound()
     width = len(Slot._meta.concrete_fields)
     slot = object_from_row(Slot, row[:width])
@@ -317,13 +345,18 @@ def _claim_sql_make() -> str:
     return f"UPDATE {table} SET taken = taken + 1 WHERE id = %s AND taken < capacity"  # noqa: S608  # nosec B608
 
 
-def _seats_move(*, claim: int | None, release: int | None) -> None:
+def _seats_move(*, claim: int | None, release: int | None, booking: Booking | None = None) -> None:
     """Take a seat in one slot and give one back in another, in id order.
 
     Both happen in the caller's transaction, so the order cannot lose a seat; id order is
     what keeps two moves in opposite directions from deadlocking on the two rows.
+    `booking` (PostgreSQL, its id already taken from the sequence): the new booking row,
+    inserted in the claim's statement, one round trip for both; a full slot raises SlotFull
+    and the caller's transaction rolls the row back.
     """
     if claim is not None and claim == release:
+        if booking is not None:
+            raise ValueError("a booking goes in with a claim, and this move claims nothing")
         return
     steps = sorted(
         [(pk, +1) for pk in [claim] if pk is not None]
@@ -332,10 +365,14 @@ def _seats_move(*, claim: int | None, release: int | None) -> None:
     for pk, delta in steps:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
-            with prepared_cursor() as cursor:
-                cursor.execute(sql_once(("_claim_sql",), _claim_sql_make), [pk])
-                if cursor.rowcount == 0:
-                    raise SlotFull()
+            if booking is not None:
+                claimed = object_insert_with(booking, ("_claim_sql",), _claim_sql_make, [pk])
+            else:
+                with prepared_cursor() as cursor:
+                    cursor.execute(sql_once(("_claim_sql",), _claim_sql_make), [pk])
+                    claimed = cursor.rowcount
+            if claimed == 0:
+                raise SlotFull()
         else:
             _seats_give_back({pk: 1})
 
@@ -428,7 +465,7 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
     """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid."""
     now = timezone.now()
     with transaction.atomic():
-        app, current = _lock_application_and_seat(application)
+        app, current, slot_row, new_id = _hold_reads(application, slot_id)
         if app.status == ApplicationStatus.BOOKED:
             raise AlreadyBooked()
         if app.status not in BOOKABLE_STATUSES:
@@ -444,8 +481,11 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             and current.hold_expires_at > now
         ):
             return current  # the same pick again (a double click): the hold stands as it was
-        slot = _bookable_slot(slot_id, now)
-        _seats_move(claim=slot.pk, release=current.slot_id if current else None)
+        slot = _slot_from_row(slot_row, now)
+        if slot.taken >= slot.capacity and (current is None or current.slot_id != slot.pk):
+            # Full as of this read: refused before any write. Only the claim below decides
+            # a seat; this spares a refusal the writes it would roll back.
+            raise SlotFull()
         if current is not None:  # before the new row: one seat-holding booking at a time
             _booking_move(
                 current, to=BookingStatus.RELEASED, actor=actor, reason="another_slot_chosen"
@@ -459,7 +499,14 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             if paid
             else now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         )
-        objects_insert([booking])
+        release = current.slot_id if current else None
+        # PostgreSQL: the booking row goes in with the claim (its id was read above, for the
+        # audit row); SQLite, or the same slot again (no seat moves): inserted here.
+        with_claim = new_id is not None and release != slot.pk
+        if with_claim:
+            booking.pk = new_id
+        else:
+            objects_insert([booking])
         if paid:
             _book(application=app, slot=slot, actor=actor)
         _audit_created(
@@ -467,6 +514,10 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             actor=actor,
             data={"office_id": slot.office_id, "hold_expires_at": booking.hold_expires_at},
         )
+        # The seat last, so the hot slot row stays locked from this UPDATE to the COMMIT only,
+        # not over the writes above (every other hold of the slot waits on that lock). A full
+        # slot (SlotFull) rolls all of them back with it.
+        _seats_move(claim=slot.pk, release=release, booking=booking if with_claim else None)
     return booking
 
 

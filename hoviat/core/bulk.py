@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import DateField, JSONField, Model
 
 M = TypeVar("M", bound=Model)
@@ -45,6 +45,36 @@ def rows_insert(model, columns: list[str], rows: list[tuple]) -> None:
 FEW = 8
 
 
+def _reader(field, db) -> Callable[[Model], Any]:
+    """The database value of `field` from an object about to be inserted, as save() gives it;
+    chosen once per field: most fields are the attribute as it is."""
+    get: Callable[[Model], Any]
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        get = partial(field.pre_save, add=True)  # the time now, as save() gives it
+    else:
+        get = attrgetter(field.attname)  # defaults were set when the object was made
+    if isinstance(field, JSONField):
+        encoder = field.encoder
+
+        def as_json(obj: Model) -> Any:
+            v = get(obj)
+            return None if v is None else json.dumps(v, cls=encoder)
+
+        return as_json
+    adapt_datetime = db.ops.adapt_datetimefield_value
+    adapt_date = db.ops.adapt_datefield_value
+
+    def adapted(obj: Model) -> Any:
+        v = get(obj)
+        if isinstance(v, dt.datetime):
+            return adapt_datetime(v)
+        if isinstance(v, dt.date):
+            return adapt_date(v)
+        return v
+
+    return adapted if isinstance(field, DateField) else get
+
+
 def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     """`bulk_create` for hot paths: the same rows (defaults, auto_now_add and auto_now
     included), without the ORM's per-value SQL compiling; with `ids`, each object's id set.
@@ -56,6 +86,9 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
     """
     if not objs:
         return
+    # The connection looked up once: each `connection.x` goes through Django's per-thread
+    # proxy (about a microsecond apiece, and this runs in every booking and audit row).
+    db = connections[DEFAULT_DB_ALIAS]
     model = type(objs[0])
     meta = model._meta
     pk = meta.pk
@@ -63,44 +96,15 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
         raise TypeError(f"{meta.label} has no primary key column")
     pk_column: str = pk.column
     fields = [f for f in meta.concrete_fields if f is not pk]
-    adapt_datetime = connection.ops.adapt_datetimefield_value
-    adapt_date = connection.ops.adapt_datefield_value
-
-    # One reader per field, chosen once: most fields are the attribute as it is.
-    def reader(field) -> Callable[[Model], Any]:
-        get: Callable[[Model], Any]
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            get = partial(field.pre_save, add=True)  # the time now, as save() gives it
-        else:
-            get = attrgetter(field.attname)  # defaults were set when the object was made
-        if isinstance(field, JSONField):
-            encoder = field.encoder
-
-            def as_json(obj: Model) -> Any:
-                v = get(obj)
-                return None if v is None else json.dumps(v, cls=encoder)
-
-            return as_json
-
-        def adapted(obj: Model) -> Any:
-            v = get(obj)
-            if isinstance(v, dt.datetime):
-                return adapt_datetime(v)
-            if isinstance(v, dt.date):
-                return adapt_date(v)
-            return v
-
-        return adapted if isinstance(field, DateField) else get
-
-    readers = [reader(f) for f in fields]
+    readers = [_reader(f, db) for f in fields]
     rows = [tuple(read(obj) for read in readers) for obj in objs]
     if not ids:
         rows_insert(model, [f.attname for f in fields], rows)
         return
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     table = quote(meta.db_table)
     names = ", ".join(quote(str(f.column)) for f in fields)
-    if connection.vendor == "postgresql" and len(rows) <= FEW:
+    if db.vendor == "postgresql" and len(rows) <= FEW:
 
         def insert_returning() -> str:
             marks = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
@@ -115,8 +119,8 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
                 [v for row in rows for v in row],
             )
             new_ids = [row[0] for row in cursor.fetchall()]
-    elif connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    elif db.vendor == "postgresql":
+        with db.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [table, pk_column, len(objs)],
@@ -131,14 +135,45 @@ def objects_insert(objs: Sequence[Model], *, ids: bool = True) -> None:
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
         new_ids = []
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             for row in rows:
                 cursor.execute(sql, row)
                 new_ids.append(cursor.lastrowid)
     for obj, pk_value in zip(objs, new_ids, strict=True):
         setattr(obj, pk.attname, pk_value)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
+
+
+def object_insert_with(obj: Model, key: tuple, make: Callable[[], str], params: Sequence) -> int:
+    """PostgreSQL: `obj`, its primary key already set (from the table's sequence), inserted by
+    a data-modifying WITH in front of the statement `make` builds (`sql_once(key, make)`),
+    with `params` after the row's values: two writes in one round trip. Returns the
+    statement's rowcount; the row goes in whatever the statement does, so a caller that
+    refuses on that count rolls the transaction back."""
+    db = connections[DEFAULT_DB_ALIAS]
+    model = type(obj)
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    if obj.pk is None:
+        raise ValueError(f"{meta.label}: object_insert_with needs the primary key set")
+
+    def insert_with() -> str:
+        quote = db.ops.quote_name
+        names = ", ".join(quote(str(f.column)) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        return (
+            f"WITH inserted AS (INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608  # nosec B608
+            f"VALUES ({marks})) {make()}"
+        )
+
+    values = [_reader(f, db)(obj) for f in fields]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql_once(("insert_with", model, *key), insert_with), [*values, *params])
+        count = cursor.rowcount
+    obj._state.adding = False
+    obj._state.db = db.alias
+    return count
 
 
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
@@ -155,17 +190,18 @@ def prepared_cursor():
     (`DB_PGBOUNCER`, PgBouncer before 1.21 does not carry them) this is a plain cursor.
     Only for fixed SQL with plain values; elsewhere `connection.cursor()`.
     """
-    if connection.vendor != "postgresql" or settings.DB_PGBOUNCER:
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]  # once: `connection.x` is a per-thread lookup each time
+    if db.vendor != "postgresql" or settings.DB_PGBOUNCER:
+        return db.cursor()
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:
         # Django's None turns preparing off altogether, even when asked for. Django's own
         # cursors bind client-side and never prepare, whatever the threshold: only this
         # cursor's statements are prepared, and only because it asks.
         raw.prepare_threshold = _ONLY_WHEN_ASKED
-    wrapper: Any = connection  # the cursor wrapping of connection.cursor(), on our cursor
-    with connection.wrap_database_errors:
+    wrapper: Any = db  # the cursor wrapping of connection.cursor(), on our cursor
+    with db.wrap_database_errors:
         return wrapper._prepare_cursor(_prepared_cursor_class()(raw))
 
 
@@ -227,14 +263,14 @@ def for_update_sql() -> str:
 _CONVERTERS: dict[tuple[type, str], list[tuple[int, list, object]]] = {}
 
 
-def _converters(model) -> list[tuple[int, list, object]]:
-    key = (model, connection.vendor)
+def _converters(model, db) -> list[tuple[int, list, object]]:
+    key = (model, db.vendor)
     found = _CONVERTERS.get(key)
     if found is None:
         found = []
         for n, field in enumerate(model._meta.concrete_fields):
             col = field.get_col(model._meta.db_table)
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            converters = db.ops.get_db_converters(col) + col.get_db_converters(db)
             if converters:
                 found.append((n, converters, col))
         _CONVERTERS[key] = found
@@ -244,10 +280,11 @@ def _converters(model) -> list[tuple[int, list, object]]:
 def object_from_row(model: type[M], row: Sequence) -> M:
     """A model instance from the values of `columns_sql(model)`, converted as the ORM would
     (datetimes made aware on SQLite, JSON decoded, ...)."""
+    db = connections[DEFAULT_DB_ALIAS]
     values = list(row)
-    for n, converters, col in _converters(model):
+    for n, converters, col in _converters(model, db):
         value = values[n]
         for converter in converters:
-            value = converter(value, col, connection)
+            value = converter(value, col, db)
         values[n] = value
-    return model.from_db(connection.alias, (), values)  # every field, in order: no names needed
+    return model.from_db(db.alias, (), values)  # every field, in order: no names needed

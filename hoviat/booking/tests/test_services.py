@@ -246,6 +246,46 @@ def test_a_full_slot_leaves_the_earlier_hold_in_place(office, sara_application):
     assert (_taken(mine), _taken(full)) == (1, full.capacity)
 
 
+def _seat_read_stale(monkeypatch) -> None:
+    """The hold's read of the slot sees it empty: another hold takes the last seat between
+    that read and the claim, which is what decides."""
+    from hoviat.booking import services
+
+    read = services._slot_from_row
+
+    def stale(row, now):
+        slot = read(row, now)
+        slot.taken = 0
+        return slot
+
+    monkeypatch.setattr(services, "_slot_from_row", stale)
+
+
+def test_the_claim_refuses_a_slot_filled_after_it_was_read_and_every_write_goes(
+    office, sara, monkeypatch
+):
+    mine, full = slot_at(office, SUNDAY, 9), slot_at(office, SUNDAY, 11)
+    application = application_for(sara)
+    held = booking_hold(application=application, slot_id=mine.pk, actor=SARA)
+    _paid(application)
+    for _ in range(full.capacity):
+        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk, actor=SARA)
+    audit_rows, sms = AuditEntry.objects.count(), SmsMessage.objects.count()
+    _seat_read_stale(monkeypatch)
+
+    # The claim comes last in the hold: the release of the held seat, the new booking, the
+    # application's move to booked, its SMS and the audit rows were all written by then.
+    with pytest.raises(SlotFull):
+        booking_hold(application=application, slot_id=full.pk, actor=SARA)
+
+    held.refresh_from_db()
+    application.refresh_from_db()
+    assert (held.status, application.status) == ("held", "paid")
+    assert list(application.bookings.values_list("pk", flat=True)) == [held.pk]
+    assert (_taken(mine), _taken(full)) == (1, full.capacity)
+    assert (AuditEntry.objects.count(), SmsMessage.objects.count()) == (audit_rows, sms)
+
+
 def test_a_booked_application_is_told_to_reschedule(office, sara):
     application = application_for(sara, status="paid")
     booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
