@@ -3,6 +3,7 @@ body, and its one row in the inquiry log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -166,10 +167,12 @@ def _log_insert_sql(vendor: str, async_commit: bool = False) -> str:
 
 @lru_cache(maxsize=4)
 def _log_insert_many_sql(async_commit: bool) -> str:
-    """Any number of rows in one statement (PostgreSQL): one array per column, unnested."""
+    """Any number of rows in one statement (PostgreSQL), sent as one JSON array of arrays:
+    psycopg adapts one text value where ten arrays of values (or ten values a row) cost it
+    several times more CPU than the database spends taking them apart."""
     q = connection.ops.quote_name
     columns = ", ".join(q(f.column) for f in _LOG_FIELDS)  # type: ignore[arg-type]
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _LOG_FIELDS)
+    values = ", ".join(f"(row ->> {i})::{f.db_type(connection)}" for i, f in enumerate(_LOG_FIELDS))
     commit = (
         " CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
         if async_commit
@@ -177,19 +180,20 @@ def _log_insert_many_sql(async_commit: bool) -> str:
     )
     return (
         f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model; values are parameters)  # nosec B608
-        f"SELECT rows.* FROM unnest({arrays}) AS rows{commit}"
+        f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) AS rows(row){commit}"
     )
+
+
+def _log_json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
 
 def _log_rows_write(rows: list[Sequence[Any]], *, durable: bool = True) -> None:
     """Rows of the log in one statement and one transaction, on this thread's connection
     (PostgreSQL, outside any transaction): the group commit's and the write-behind's."""
+    batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
     with hot_cursor() as cursor:
-        if len(rows) == 1:
-            cursor.execute(_log_insert_sql("postgresql", not durable), rows[0])
-        else:
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            cursor.execute(_log_insert_many_sql(not durable), columns)
+        cursor.execute(_log_insert_many_sql(not durable), [batch])
 
 
 def _log_rows_write_behind(rows: list[Sequence[Any]]) -> None:
