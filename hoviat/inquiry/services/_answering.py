@@ -19,11 +19,11 @@ from django.db.models import Field
 from django.utils import timezone
 
 from hoviat.inquiry import selectors
+from hoviat.inquiry.batching import GroupCommit, WriteBehind
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.db import hot_cursor
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.locks import holder_locked
-from hoviat.inquiry.logbatch import GroupCommit, WriteBehind
 from hoviat.inquiry.models import ApiKey, InquiryLog
 from hoviat.inquiry.reasons import PURPOSES
 from hoviat.inquiry.signing import detached_signature
@@ -217,7 +217,7 @@ def _log_write(values: list[Any]) -> None:
     """Write the answer's row in the inquiry log; return once it is written.
 
     On PostgreSQL outside any transaction (a server), the row goes through the group commit
-    (logbatch.py): the rows of answers being given at the same moment share one statement and
+    (batching.py): the rows of answers being given at the same moment share one statement and
     one synchronous commit, and each answer still waits for its own row. With
     INQUIRY_LOG_DURABLE off, the answer does not wait: the row is handed to the process's log
     writer thread, which writes what has gathered every few milliseconds in one statement

@@ -1,5 +1,5 @@
 """The inquiry hot path shares work between requests: the log's group commit and write-behind
-(logbatch.py) and the per-process leases of a key's counts (usage.py)."""
+(batching.py) and the per-process leases of a key's counts (usage.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hoviat.inquiry import usage
+from hoviat.inquiry.batching import BatchFailed, GroupCommit, WriteBehind
 from hoviat.inquiry.errors import InquiryProblem
-from hoviat.inquiry.logbatch import GroupCommit, LogBatchFailed, WriteBehind
 from hoviat.inquiry.models import InquiryLog, KeyUsage
 
 # --- Group commit ----------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_those_whose_rows_another_thread_failed_to_write_are_told():
         try:
             group.add((i,))
             outcomes.append("written")
-        except (LogBatchFailed, ConnectionError) as exc:
+        except (BatchFailed, ConnectionError) as exc:
             outcomes.append(type(exc).__name__)
 
     others = [threading.Thread(target=later, args=(i,)) for i in (1, 2, 3)]
@@ -120,7 +120,23 @@ def test_those_whose_rows_another_thread_failed_to_write_are_told():
         thread.join(5)
 
     # One of the three wrote the batch and got the error itself; the others were told.
-    assert sorted(outcomes) == ["ConnectionError", "LogBatchFailed", "LogBatchFailed"]
+    assert sorted(outcomes) == ["BatchFailed", "BatchFailed", "ConnectionError"]
+
+
+def test_shared_reads_give_each_caller_its_own_row():
+    reads: list[list] = []
+
+    def read(serials):
+        time.sleep(0.005)
+        reads.append(list(serials))
+        return [f"row of {serial}" if serial % 3 else None for serial in serials]
+
+    group = GroupCommit(read)
+
+    outcomes = _in_threads(12, lambda i: group.add(i))
+
+    assert outcomes == [f"row of {i}" if i % 3 else None for i in range(12)]
+    assert len(reads) < 12
 
 
 # --- Write-behind ----------------------------------------------------------------------------
@@ -237,13 +253,31 @@ def test_near_the_daily_quota_the_leases_shrink_to_single_counts(make_partner):
 @pytest.mark.parametrize("durable", [True, False])
 def test_concurrent_answers_are_each_logged(bank, saras_card, settings, durable):
     from hoviat.inquiry.services import log_flush
-    from hoviat.inquiry.tests.test_card_inquiry import ask
+    from hoviat.inquiry.tests.test_card_inquiry import SARA, ask
 
     settings.INQUIRY_LOG_DURABLE = durable
 
     def inquiries(i: int) -> list[str]:
+        # Sara's card, then one nobody has, then Sara's card under someone else's code:
+        # read together with other threads' reads, each answer is still its own.
         try:
-            return [ask(bank, saras_card).json()["inquiry_id"] for _ in range(5)]
+            ids = []
+            for _ in range(2):
+                valid = ask(bank, saras_card).json()
+                missing = bank.post(
+                    "/inquiry/card",
+                    {
+                        "national_code": SARA,
+                        "card_serial": f"ZZ{i:08d}",
+                        "purpose": "BANK_ACCOUNT_OPENING",
+                    },
+                ).json()
+                other = ask(bank, saras_card, national_code="0084575948").json()
+                assert (valid["result"], valid["card_status"]) == ("valid", "active")
+                assert (missing["result"], missing["reason_code"]) == ("invalid", "NOT_FOUND")
+                assert (other["result"], other["reason_code"]) == ("invalid", "NOT_FOUND")
+                ids += [valid["inquiry_id"], missing["inquiry_id"], other["inquiry_id"]]
+            return ids
         finally:
             connections.close_all()
 
@@ -251,8 +285,9 @@ def test_concurrent_answers_are_each_logged(bank, saras_card, settings, durable)
     if not durable:
         log_flush()
 
+    assert [x for x in outcomes if not isinstance(x, list)] == []
     answered = sorted(i for ids in outcomes for i in ids)
-    assert len(answered) == 40
+    assert len(answered) == 48
     assert sorted(str(i) for i in InquiryLog.objects.values_list("inquiry_id", flat=True)) == (
         answered
     )

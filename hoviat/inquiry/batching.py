@@ -1,4 +1,7 @@
-"""Group commit for the inquiry log: the rows of concurrent answers go in together.
+"""Work of concurrent inquiries done together: the log's group commit and write-behind, and
+the card reads (selectors.card_row_shared).
+
+Group commit for the inquiry log: the rows of concurrent answers go in together.
 
 Every answer waits until its own row is written (and, with INQUIRY_LOG_DURABLE, flushed to
 disk) before it is sent, exactly as with one INSERT per answer. What changes is how many
@@ -27,28 +30,35 @@ logger = logging.getLogger(__name__)
 Row = Sequence[Any]
 
 
-class LogBatchFailed(RuntimeError):
-    """Raised in the threads whose rows were in a batch another thread failed to write."""
+class BatchFailed(RuntimeError):
+    """Raised in the threads whose items were in a batch another thread failed to run."""
 
 
 class _Waiting:
-    __slots__ = ("done", "error", "row")
+    __slots__ = ("done", "error", "result", "row")
 
-    def __init__(self, row: Row) -> None:
+    def __init__(self, row: Any) -> None:
         self.row = row
         self.done = False
         self.error: BaseException | None = None
+        self.result: Any = None
 
 
 class GroupCommit:
-    def __init__(self, write: Callable[[list[Row]], None]) -> None:
-        self._write = write
+    """Concurrent calls with one item each become one call of `run` with all of them.
+
+    `run(items)` may return one result per item, in order (a read), or None (a write); each
+    caller gets its own item's result. See the module's docstring for who runs when.
+    """
+
+    def __init__(self, run: Callable[[list[Any]], Sequence[Any] | None]) -> None:
+        self._run = run
         self._ready = threading.Condition(threading.Lock())
         self._pending: list[_Waiting] = []
         self._writing = False
 
-    def add(self, row: Row) -> None:
-        """Return once `row` is written; raise if its batch could not be."""
+    def add(self, row: Any) -> Any:
+        """Return once `row` is through (with its result); raise if its batch failed."""
         mine = _Waiting(row)
         with self._ready:
             self._pending.append(mine)
@@ -56,23 +66,27 @@ class GroupCommit:
                 self._ready.wait()
             if mine.done:
                 if mine.error is not None:
-                    raise LogBatchFailed("the inquiry log batch was not written") from mine.error
-                return
+                    raise BatchFailed("the batch this call was in failed") from mine.error
+                return mine.result
             self._writing = True
             batch, self._pending = self._pending, []
         error: BaseException | None = None
+        results: Sequence[Any] | None = None
         try:
-            self._write([waiting.row for waiting in batch])
+            results = self._run([waiting.row for waiting in batch])
         except BaseException as exc:
             error = exc
             raise
         finally:
             with self._ready:
-                for waiting in batch:
+                for i, waiting in enumerate(batch):
                     waiting.done = True
                     waiting.error = error
+                    if results is not None and error is None:
+                        waiting.result = results[i]
                 self._writing = False
                 self._ready.notify_all()
+        return mine.result
 
 
 class WriteBehind:
