@@ -257,23 +257,35 @@ def card_read(csn: str) -> CardRead | None:
     return _card_sql(connection.vendor, "csn"), [serial]
 
 
+# The most serials one statement reads; more are read in several. One prepared statement per
+# count, each with its own plan: `csn IN (%s, …)` with a fixed number of values gets the same
+# plan for any values, so PostgreSQL settles on it, where `= ANY(array)` would be planned
+# afresh on every execution (an array's length is only known from its value).
+CARDS_PER_READ = 8
+
+
 @cache
-def _cards_sql() -> str:
-    # _card_sql for many serials at once (PostgreSQL), each row led by its serial.
+def _cards_sql(count: int) -> str:
+    # _card_sql for `count` serials at once (PostgreSQL), each row led by its serial.
     q = connection.ops.quote_name
     card = q(Card._meta.db_table)
     one = _card_sql("postgresql", "csn")
     head, _, tail = one.partition("SELECT ")
-    tail = tail.replace(f"WHERE {card}.{q('csn')} = %s", f"WHERE {card}.{q('csn')} = ANY(%s)")
+    marks = ", ".join(["%s"] * count)
+    tail = tail.replace(f"WHERE {card}.{q('csn')} = %s", f"WHERE {card}.{q('csn')} IN ({marks})")
     return f"{head}SELECT {card}.{q('csn')}, {tail}"
 
 
 def _card_rows(serials: list[str]) -> list[tuple | None]:
+    wanted = sorted(set(serials))
+    found: dict[str, tuple] = {}
     with use_replica():
         alias = read_alias()
         with hot_cursor(alias) as cursor:
-            cursor.execute(_cards_sql(), [sorted(set(serials))])
-            found = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+            for start in range(0, len(wanted), CARDS_PER_READ):
+                part = wanted[start : start + CARDS_PER_READ]
+                cursor.execute(_cards_sql(len(part)), part)
+                found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
     return [found.get(serial) for serial in serials]
 
 
