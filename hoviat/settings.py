@@ -583,9 +583,10 @@ INQUIRY_KEY_CACHE_SECONDS = env_int("HOVIAT_INQUIRY_KEY_CACHE_SECONDS", 5, minim
 # Prepared statements for the inquiry hot path on PostgreSQL (see hoviat/inquiry/db.py).
 INQUIRY_DB_PREPARE = env_bool("HOVIAT_INQUIRY_DB_PREPARE", default=not DB_PGBOUNCER)
 # Each answer's inquiry-log row committed durably (its WAL flushed to disk) before the answer
-# is sent. Off (PostgreSQL only): the row commits without waiting for the flush, so answers go
-# out sooner, but a crash of PostgreSQL or the machine can lose the log rows of answers
-# already sent in the last moment before it (docs/inquiry.md).
+# is sent (rows of concurrent answers share one commit). Off (PostgreSQL only): the answer does
+# not wait; the web process's log writer thread writes the rows every 20 ms without waiting
+# for the flush, so a crash of the web process can lose the last 20 ms of rows and a crash of
+# PostgreSQL or the machine the last moment's (docs/inquiry.md).
 INQUIRY_LOG_DURABLE = env_bool("HOVIAT_INQUIRY_LOG_DURABLE", default=True)
 
 # --- Enrolment -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from hoviat.core.text import normalize_text
 from hoviat.delivery.selectors.policy import card_valid_until, paper_card_standing
 from hoviat.enrolment.models import Receipt
 from hoviat.enrolment.selectors import RECEIPT_STANDING_STATUSES
+from hoviat.inquiry.batching import GroupCommit
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.db import hot_cursor
 from hoviat.inquiry.errors import InquiryProblem
@@ -240,14 +241,71 @@ def _card_sql(vendor: str, where_column: str) -> str:
 CardRead = tuple[str, list]
 
 
+def card_serial(csn: str) -> str | None:
+    """The serial as the card table keeps it; None for one that cannot exist."""
+    csn = csn.strip().upper()
+    return csn if _CSN.fullmatch(csn) else None
+
+
 def card_read(csn: str) -> CardRead | None:
     """The read of the card with serial `csn` (a SELECT and its parameters: status, printed
     expiry, holder's national code), for card_row() or to ride along with the request's count
     (services.card_inquire); None for a serial that cannot exist."""
-    csn = csn.strip().upper()
-    if not _CSN.fullmatch(csn):
+    serial = card_serial(csn)
+    if serial is None:
         return None
-    return _card_sql(connection.vendor, "csn"), [csn]
+    return _card_sql(connection.vendor, "csn"), [serial]
+
+
+# The most serials one statement reads; more are read in several. One prepared statement per
+# count, each with its own plan: `csn IN (%s, …)` with a fixed number of values gets the same
+# plan for any values, so PostgreSQL settles on it, where `= ANY(array)` would be planned
+# afresh on every execution (an array's length is only known from its value).
+CARDS_PER_READ = 8
+
+
+@cache
+def _cards_sql(count: int) -> str:
+    # _card_sql for `count` serials at once (PostgreSQL), each row led by its serial.
+    q = connection.ops.quote_name
+    card = q(Card._meta.db_table)
+    one = _card_sql("postgresql", "csn")
+    head, _, tail = one.partition("SELECT ")
+    marks = ", ".join(["%s"] * count)
+    tail = tail.replace(f"WHERE {card}.{q('csn')} = %s", f"WHERE {card}.{q('csn')} IN ({marks})")
+    return f"{head}SELECT {card}.{q('csn')}, {tail}"
+
+
+def _card_rows(serials: list[str]) -> list[tuple | None]:
+    wanted = sorted(set(serials))
+    found: dict[str, tuple] = {}
+    with use_replica():
+        alias = read_alias()
+        with hot_cursor(alias) as cursor:
+            for start in range(0, len(wanted), CARDS_PER_READ):
+                part = wanted[start : start + CARDS_PER_READ]
+                cursor.execute(_cards_sql(len(part)), part)
+                found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
+    return [found.get(serial) for serial in serials]
+
+
+# Card reads of concurrent inquiries in this process, made together (batching.GroupCommit):
+# the first request thread to find none under way reads the serials of every request waiting
+# at that moment in one statement; the others take their rows from it, with no statement or
+# connection of their own. Nobody waits for a timer: alone, a read is one serial.
+_CARD_READS = GroupCommit(_card_rows)
+
+
+def card_reads_shared() -> bool:
+    """Whether card reads here go through card_row_shared(): PostgreSQL, outside any
+    transaction (inside one, a read must see that transaction's own writes)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def card_row_shared(serial: str) -> tuple | None:
+    """card_row() of card_read(serial), read together with those of concurrent inquiries
+    (on the replica when one is configured, as card_row)."""
+    return _CARD_READS.add(serial)
 
 
 def reads_from_replica() -> bool:

@@ -69,3 +69,23 @@ def test_a_real_pair_of_surrogates_is_ordinary_text():
     )
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A surrogate as raw bytes: json.loads reads bytes with "surrogatepass".
+        b'{"username": "\xed\xa0\x80", "password": "x"}',
+        # The same body in UTF-16: no backslash-u and no ED byte in sight.
+        '{"username": "\\ud800", "password": "x"}'.encode("utf-16"),
+    ],
+)
+def test_a_lone_surrogate_without_an_escape_is_caught_too(body):
+    assert_invalid(post(Client(), "/api/v1/auth/token", body))
+
+
+def test_persian_text_is_read_without_a_second_look():
+    # Persian letters in UTF-8 use no ED byte: an ordinary failed sign-in.
+    response = post(Client(), "/api/v1/auth/token", '{"username": "سارا", "password": "x"}')
+
+    assert response.status_code == 401

@@ -35,15 +35,25 @@ def card_inquire(
 ) -> SignedAnswer:
     """Is this smart card valid today (active, in validity under policy, not suspended)?
 
-    Without a replica the card is read by the counting statement itself: two round trips to
-    the database per inquiry (count and read, then log) instead of three.
+    On a server (PostgreSQL, outside a transaction) the count comes from the process's lease
+    (usage.py), the card is read together with concurrent inquiries' cards, and the log row
+    is written together with theirs (batching.py). Inside a transaction (tests, a caller's
+    atomic block), without a replica the card is read by the counting statement itself: two
+    round trips to the database per inquiry (count and read, then log) instead of three.
     """
-    read = selectors.card_read(card_serial)
-    if read is not None and not selectors.reads_from_replica():
-        row = _admit(key, "card", read=read)
-    else:
+    if selectors.card_reads_shared():
+        # A server: the count is mostly served from this process's lease (no statement),
+        # and the card is read together with those of concurrent inquiries.
         _admit(key, "card")
-        row = selectors.card_row(read) if read is not None else None
+        serial = selectors.card_serial(card_serial)
+        row = selectors.card_row_shared(serial) if serial is not None else None
+    else:
+        read = selectors.card_read(card_serial)
+        if read is not None and not selectors.reads_from_replica():
+            row = _admit(key, "card", read=read)
+        else:
+            _admit(key, "card")
+            row = selectors.card_row(read) if read is not None else None
     purpose = _purpose(purpose)
     code = parse_national_code(national_code)
     subject = subject_hash(code)

@@ -37,13 +37,14 @@ ID_PIN = "123456"  # the PINs the tests' chips get (the root conftest's `known_p
 def _fresh_process_caches():
     """The signing key, the trusted CAs and the API keys are cached per process; each test's
     database starts empty, so the caches must too."""
-    from hoviat.inquiry import cardauth, locks, selectors, signing
+    from hoviat.inquiry import cardauth, locks, selectors, signing, usage
 
     locks.forget()
     signing._forget_current()
     signing._JOSE_KEYS.clear()
     cardauth.forget_issuers()
     selectors.forget_keys()
+    usage.forget_leases()
     yield
     locks.forget()  # a lock a test set must not answer another app's tests after it
 

@@ -1,0 +1,188 @@
+"""Work of concurrent inquiries done together: the log's group commit and write-behind, and
+the card reads (selectors.card_row_shared).
+
+Group commit for the inquiry log: the rows of concurrent answers go in together.
+
+Every answer waits until its own row is written (and, with INQUIRY_LOG_DURABLE, flushed to
+disk) before it is sent, exactly as with one INSERT per answer. What changes is how many
+answers share a statement and a commit: the first request thread that finds no write under
+way takes every row waiting at that moment and writes them in one statement on its own
+database connection; the threads whose rows it took wait for it and then return (or raise
+what it raised). The rows that arrive meanwhile wait for the next writer, which is one of
+their own threads. Nobody waits for a timer: under light load a batch is one row, under
+heavy load it is as many as arrived during one write.
+
+Within a process only (each gunicorn worker has its own). WriteBehind, below, is the
+non-durable variant, where an answer does not wait for its row at all.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+Row = Sequence[Any]
+
+
+class BatchFailed(RuntimeError):
+    """Raised in the threads whose items were in a batch another thread failed to run."""
+
+
+class _Waiting:
+    __slots__ = ("done", "error", "result", "row")
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+        self.done = False
+        self.error: BaseException | None = None
+        self.result: Any = None
+
+
+class GroupCommit:
+    """Concurrent calls with one item each become one call of `run` with all of them.
+
+    `run(items)` may return one result per item, in order (a read), or None (a write); each
+    caller gets its own item's result. See the module's docstring for who runs when.
+    """
+
+    def __init__(self, run: Callable[[list[Any]], Sequence[Any] | None]) -> None:
+        self._run = run
+        self._ready = threading.Condition(threading.Lock())
+        self._pending: list[_Waiting] = []
+        self._writing = False
+
+    def add(self, row: Any) -> Any:
+        """Return once `row` is through (with its result); raise if its batch failed."""
+        mine = _Waiting(row)
+        with self._ready:
+            self._pending.append(mine)
+            while self._writing and not mine.done:
+                self._ready.wait()
+            if mine.done:
+                if mine.error is not None:
+                    raise BatchFailed("the batch this call was in failed") from mine.error
+                return mine.result
+            self._writing = True
+            batch, self._pending = self._pending, []
+        error: BaseException | None = None
+        results: Sequence[Any] | None = None
+        try:
+            results = self._run([waiting.row for waiting in batch])
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            with self._ready:
+                for i, waiting in enumerate(batch):
+                    waiting.done = True
+                    waiting.error = error
+                    if results is not None and error is None:
+                        waiting.result = results[i]
+                self._writing = False
+                self._ready.notify_all()
+        return mine.result
+
+
+class WriteBehind:
+    """Rows handed to one writer thread of the process, which writes what has gathered every
+    `interval` seconds (sooner once `batch` rows wait); the caller does not wait.
+
+    For the inquiry log when it is not durable (INQUIRY_LOG_DURABLE off): an answer is sent
+    before its row is written, so a crash of the process loses the rows handed over in the
+    last `interval` (docs/inquiry.md). A write that fails is tried again with the next rows,
+    the failed rows first, each `interval` × 2 up to 5 s; if the database stays away that long,
+    at most `max_pending` rows are kept (then the oldest are dropped and the error log says
+    how many). `flush()` writes what waits, in the caller's thread; it runs at exit too.
+    """
+
+    def __init__(
+        self,
+        write: Callable[[list[Row]], None],
+        *,
+        interval: float = 0.02,
+        batch: int = 256,
+        max_pending: int = 100_000,
+        after_write: Callable[[], None] | None = None,
+        thread: bool = True,
+    ) -> None:
+        self._write = write
+        self._thread = thread  # False: written by flush() alone
+        self._after_write = after_write
+        self.interval = interval
+        self._batch = batch
+        self._max_pending = max_pending
+        self._ready = threading.Condition(threading.Lock())
+        self._pending: list[Row] = []
+        self._writing = threading.Lock()  # one write at a time: the thread's or a flush()
+        self._owner: int | None = None  # the pid whose thread runs (a fork has none)
+        self.dropped = 0
+
+    def add(self, row: Row) -> None:
+        with self._ready:
+            if self._thread and self._owner != os.getpid():
+                self._start()
+            self._pending.append(row)
+            if len(self._pending) > self._max_pending:
+                del self._pending[0]
+                self.dropped += 1
+            if len(self._pending) >= self._batch:
+                self._ready.notify()
+
+    def flush(self) -> None:
+        """Write every row handed over so far, now, in this thread."""
+        with self._writing:
+            with self._ready:
+                rows, self._pending = self._pending, []
+            if rows:
+                self._write_rows(rows)
+
+    def _start(self) -> None:
+        self._owner = os.getpid()
+        thread = threading.Thread(target=self._run, name="inquiry-log-writer", daemon=True)
+        thread.start()
+        atexit.register(self._flush_at_exit)
+
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # at exit there is nobody to tell but the log
+            logger.exception("inquiry log: rows not written at exit")
+
+    def _write_rows(self, rows: list[Row]) -> None:
+        try:
+            self._write(rows)
+        except BaseException:
+            with self._ready:  # the failed rows go first next time
+                self._pending[:0] = rows
+                excess = len(self._pending) - self._max_pending
+                if excess > 0:
+                    del self._pending[:excess]
+                    self.dropped += excess
+            raise
+        finally:
+            if self._after_write is not None:
+                self._after_write()
+
+    def _run(self) -> None:
+        pause = self.interval
+        while True:
+            with self._ready:
+                if len(self._pending) < self._batch:
+                    self._ready.wait(pause)
+            try:
+                self.flush()
+                pause = self.interval
+            except Exception:
+                logger.exception(
+                    "inquiry log: a batch could not be written; trying again (%s rows wait, "
+                    "%s dropped so far)",
+                    len(self._pending),
+                    self.dropped,
+                )
+                pause = min(5.0, pause * 2)

@@ -1,0 +1,293 @@
+"""The inquiry hot path shares work between requests: the log's group commit and write-behind
+(batching.py) and the per-process leases of a key's counts (usage.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hoviat.inquiry import usage
+from hoviat.inquiry.batching import BatchFailed, GroupCommit, WriteBehind
+from hoviat.inquiry.errors import InquiryProblem
+from hoviat.inquiry.models import InquiryLog, KeyUsage
+
+# --- Group commit ----------------------------------------------------------------------------
+
+
+class _SlowTable:
+    """A write function that takes a while, as a commit does, and records its batches."""
+
+    def __init__(self, pause: float = 0.005, fail_when=None) -> None:
+        self.batches: list[list] = []
+        self.pause = pause
+        self.fail_when = fail_when
+        self.lock = threading.Lock()
+
+    def write(self, rows) -> None:
+        time.sleep(self.pause)
+        if self.fail_when is not None and self.fail_when(rows):
+            raise ConnectionError("the database went away")
+        with self.lock:
+            self.batches.append(list(rows))
+
+    @property
+    def rows(self) -> list:
+        return [row for batch in self.batches for row in batch]
+
+
+def _in_threads(n: int, work) -> list:
+    outcomes: list = [None] * n
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            outcomes[i] = work(i)
+        except Exception as exc:  # collected for the test to look at
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return outcomes
+
+
+def test_the_group_commit_writes_every_row_once_and_shares_statements():
+    table = _SlowTable()
+    group = GroupCommit(table.write)
+
+    def answer(i: int) -> bool:
+        group.add((i,))
+        with table.lock:  # by the time add() returns, the row is written
+            return (i,) in [row for batch in table.batches for row in batch]
+
+    outcomes = _in_threads(16, answer)
+
+    assert outcomes == [True] * 16
+    assert sorted(table.rows) == [(i,) for i in range(16)]
+    # Sixteen rows arriving together do not take sixteen writes.
+    assert len(table.batches) < 16
+
+
+def test_a_failed_batch_fails_every_answer_in_it_and_the_next_batch_goes_on():
+    table = _SlowTable(fail_when=lambda rows: (0,) in rows)
+    group = GroupCommit(table.write)
+
+    with pytest.raises(ConnectionError):
+        group.add((0,))  # alone, it is its own writer: the original error
+    group.add((1,))
+
+    assert table.rows == [(1,)]
+
+
+def test_those_whose_rows_another_thread_failed_to_write_are_told():
+    gate = threading.Event()
+
+    def write(rows) -> None:
+        if (0,) in rows:
+            gate.wait(5)  # the first writer holds on while others queue behind it
+            return
+        raise ConnectionError("the database went away")
+
+    group = GroupCommit(write)
+    first = threading.Thread(target=group.add, args=((0,),))
+    first.start()
+    time.sleep(0.05)
+    outcomes: list = []
+
+    def later(i: int) -> None:
+        try:
+            group.add((i,))
+            outcomes.append("written")
+        except (BatchFailed, ConnectionError) as exc:
+            outcomes.append(type(exc).__name__)
+
+    others = [threading.Thread(target=later, args=(i,)) for i in (1, 2, 3)]
+    for thread in others:
+        thread.start()
+    time.sleep(0.05)
+    gate.set()
+    for thread in [first, *others]:
+        thread.join(5)
+
+    # One of the three wrote the batch and got the error itself; the others were told.
+    assert sorted(outcomes) == ["BatchFailed", "BatchFailed", "ConnectionError"]
+
+
+def test_shared_reads_give_each_caller_its_own_row():
+    reads: list[list] = []
+
+    def read(serials):
+        time.sleep(0.005)
+        reads.append(list(serials))
+        return [f"row of {serial}" if serial % 3 else None for serial in serials]
+
+    group = GroupCommit(read)
+
+    outcomes = _in_threads(12, lambda i: group.add(i))
+
+    assert outcomes == [f"row of {i}" if i % 3 else None for i in range(12)]
+    assert len(reads) < 12
+
+
+# --- Write-behind ----------------------------------------------------------------------------
+
+
+def test_the_write_behind_thread_writes_what_gathers_without_being_asked():
+    table = _SlowTable(pause=0)
+    behind = WriteBehind(table.write, interval=0.01)
+
+    for i in range(5):
+        behind.add((i,))
+    deadline = time.monotonic() + 5
+    while len(table.rows) < 5 and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+    assert table.rows == [(i,) for i in range(5)]
+
+
+def test_the_write_behind_keeps_failed_rows_first_and_bounded():
+    failing = [True]
+    table = _SlowTable(pause=0, fail_when=lambda rows: failing[0])
+    behind = WriteBehind(table.write, max_pending=4, thread=False)
+    behind.add((1,))
+    behind.add((2,))
+
+    with pytest.raises(ConnectionError):
+        behind.flush()
+    for i in (3, 4, 5):
+        behind.add((i,))
+    failing[0] = False
+    behind.flush()
+
+    # The failed rows went first; past the bound of four, the oldest was dropped and counted.
+    assert table.rows == [(2,), (3,), (4,), (5,)]
+    assert behind.dropped == 1
+
+
+# --- Leases of a key's counts ----------------------------------------------------------------
+
+
+def _count(key, *, rate: int, quota: int = 1_000_000) -> bool:
+    try:
+        usage.key_usage_count(key=key, rate_per_minute=rate, daily_quota=quota)
+        return True
+    except InquiryProblem as problem:
+        assert problem.code in {"RATE_LIMITED", "QUOTA_EXCEEDED"}
+        return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_process_counts_a_keys_requests_in_leases(make_partner):
+    bank = make_partner(rate=256)  # leases of 256 / 64 = 4
+    moment = timezone.now().replace(second=1)
+
+    with time_machine.travel(moment, tick=False), CaptureQueriesContext(connection) as queries:
+        admitted = [_count(bank.key, rate=256) for _ in range(20)]
+
+    assert admitted == [True] * 20
+    updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 5  # one statement per four requests
+    row = KeyUsage.objects.get(key_id=bank.key.pk)
+    assert (row.minute_count, row.day_count) == (20, 20)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leases_never_let_a_key_past_its_limit_across_processes(make_partner, monkeypatch):
+    bank = make_partner(rate=256)
+    moment = timezone.now().replace(second=1)
+    processes = [{}, {}, {}]  # each process has its own leases
+    admitted = 0
+
+    with time_machine.travel(moment, tick=False):
+        for i in range(300):
+            monkeypatch.setattr(usage, "_LEASES", processes[i % 3])
+            admitted += _count(bank.key, rate=256)
+
+    # Never more than the limit; fewer only by what the other processes hold unused.
+    assert 256 - 3 * 3 <= admitted <= 256
+    assert KeyUsage.objects.get(key_id=bank.key.pk).minute_count <= 256
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lease_left_unused_at_the_end_of_a_minute_is_given_back_to_the_day(make_partner):
+    bank = make_partner(rate=256)
+    moment = timezone.now().replace(second=1)
+
+    with time_machine.travel(moment, tick=False):
+        assert _count(bank.key, rate=256)  # leases 4, uses 1
+    with time_machine.travel(moment + dt.timedelta(minutes=1), tick=False):
+        assert _count(bank.key, rate=256)  # gives 3 back, leases 4, uses 1
+
+    row = KeyUsage.objects.get(key_id=bank.key.pk)
+    # Two requests made; three more counted in advance for this minute.
+    assert (row.minute_count, row.day_count) == (4, 5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_near_the_daily_quota_the_leases_shrink_to_single_counts(make_partner):
+    bank = make_partner(rate=10_000, quota=130)  # leases of 130 // 64 = 2
+    moment = timezone.now().replace(hour=10, second=1)
+
+    with time_machine.travel(moment, tick=False):
+        admitted = sum(_count(bank.key, rate=10_000, quota=130) for _ in range(140))
+
+    assert admitted == 130
+    assert KeyUsage.objects.get(key_id=bank.key.pk).day_count == 130
+
+
+# --- The whole path, many requests at once (PostgreSQL) --------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [True, False])
+def test_concurrent_answers_are_each_logged(bank, saras_card, settings, durable):
+    from hoviat.inquiry.services import log_flush
+    from hoviat.inquiry.tests.test_card_inquiry import SARA, ask
+
+    settings.INQUIRY_LOG_DURABLE = durable
+
+    def inquiries(i: int) -> list[str]:
+        # Sara's card, then one nobody has, then Sara's card under someone else's code:
+        # read together with other threads' reads, each answer is still its own.
+        try:
+            ids = []
+            for _ in range(2):
+                valid = ask(bank, saras_card).json()
+                missing = bank.post(
+                    "/inquiry/card",
+                    {
+                        "national_code": SARA,
+                        "card_serial": f"ZZ{i:08d}",
+                        "purpose": "BANK_ACCOUNT_OPENING",
+                    },
+                ).json()
+                other = ask(bank, saras_card, national_code="0084575948").json()
+                assert (valid["result"], valid["card_status"]) == ("valid", "active")
+                assert (missing["result"], missing["reason_code"]) == ("invalid", "NOT_FOUND")
+                assert (other["result"], other["reason_code"]) == ("invalid", "NOT_FOUND")
+                ids += [valid["inquiry_id"], missing["inquiry_id"], other["inquiry_id"]]
+            return ids
+        finally:
+            connections.close_all()
+
+    outcomes = _in_threads(8, inquiries)
+    if not durable:
+        log_flush()
+
+    assert [x for x in outcomes if not isinstance(x, list)] == []
+    answered = sorted(i for ids in outcomes for i in ids)
+    assert len(answered) == 48
+    assert sorted(str(i) for i in InquiryLog.objects.values_list("inquiry_id", flat=True)) == (
+        answered
+    )
