@@ -1,10 +1,12 @@
-"""Counters in the database, one conditional UPDATE per request.
+"""Counters in the database, one conditional UPDATE per lease of requests.
 
 hoviat.core.ratelimit locks a bucket row and saves it (three statements in a transaction);
 inquiries are the hottest path of the system (a bank's peak is ≥1,000 a second), so here a
-request costs a single UPDATE that counts and checks together: it matches the row only while
-the limit is not reached, and the number of rows it changed is the verdict. Windows are fixed
-and aligned (the minute since the epoch, the day in Tehran), so Retry-After is exact.
+single UPDATE counts and checks together: it matches the row only while the limit is not
+reached, and the number of rows it changed is the verdict. On a server it counts a few
+requests at once for the process (a lease, key_usage_count), so most requests cost no
+statement. Windows are fixed and aligned (the minute since the epoch, the day in Tehran), so
+Retry-After is exact.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ class _Lease:
     minute: int
     day: dt.date
     left: int
-    size: int
 
 
 # (key id, key prefix) -> the lease. The prefix is part of the name so that a key made after
@@ -100,7 +101,7 @@ def _keep_lease(key: ApiKey, minute: int, day: dt.date, granted: int) -> None:
         if lease is not None and lease.minute == minute and lease.day == day:
             lease.left += granted - 1  # another thread leased too, a moment ago
         else:
-            _LEASES[name] = _Lease(minute=minute, day=day, left=granted - 1, size=granted)
+            _LEASES[name] = _Lease(minute=minute, day=day, left=granted - 1)
 
 
 @cache
@@ -174,7 +175,7 @@ def _count(params: list, read: Read | None = None) -> tuple[int, tuple | None]:
 
     One statement, one round trip: on PostgreSQL the read runs inside the counting statement.
     On PostgreSQL, outside any transaction, the count commits without waiting for its WAL
-    flush (synchronous_commit off, for this statement's transaction only). Every request of a
+    flush (synchronous_commit off, for this statement's transaction only). Every count of a
     key updates the key's one row, and the row stays locked until the commit: with a
     synchronous commit each request would wait for the previous one's disk flush, capping a
     key at one request per fsync. A crash may forget the last few counts, which a rate limit

@@ -236,9 +236,9 @@ def _log_write(values: list[Any]) -> None:
     INQUIRY_LOG_DURABLE off, the answer does not wait: the row is handed to the process's log
     writer thread, which writes what has gathered every few milliseconds in one statement
     whose commit does not wait for its WAL flush either (what a crash can lose then:
-    docs/inquiry.md). Inside a
-    transaction (a test, a caller's atomic block) the row is one plain INSERT in it, so it
-    cannot change how that transaction commits; SQLite writes one row per statement.
+    docs/inquiry.md). Inside a transaction (a test, a caller's atomic block) the row is one
+    plain INSERT in it, so it cannot change how that transaction commits; SQLite writes one
+    row per statement.
 
     Written out because the ORM's save() costs more to prepare than the insert itself. On
     PostgreSQL psycopg adapts every value as it is (uuid, aware datetime, text); elsewhere
