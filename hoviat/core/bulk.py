@@ -179,7 +179,7 @@ def object_insert_with(obj: Model, key: tuple, make: Callable[[], str], params: 
 # --- Rows of hot paths read without the ORM's per-query compiling ---------------------------
 
 
-def prepared_cursor():
+def prepared_cursor(alias: str = DEFAULT_DB_ALIAS, *, prepare: bool | None = None):
     """A cursor for the few statements of a hot path (`sql_once`): on PostgreSQL they are
     prepared once per connection and then only bound and executed, so the server neither
     parses nor plans them again (about half its CPU on a booking hold) and the values travel
@@ -187,11 +187,14 @@ def prepared_cursor():
     inquiry: Django's cursor wrapper all the same (errors, execute wrappers, query capture).
 
     Prepared statements live in the database session: behind PgBouncer in transaction mode
-    (`DB_PGBOUNCER`, PgBouncer before 1.21 does not carry them) this is a plain cursor.
-    Only for fixed SQL with plain values; elsewhere `connection.cursor()`.
+    (`DB_PGBOUNCER`, PgBouncer before 1.21 does not carry them) this is a plain cursor, as it
+    is with `prepare=False` (the inquiry's own setting, INQUIRY_DB_PREPARE). Only for fixed
+    SQL with plain values; elsewhere `connection.cursor()`.
     """
-    db = connections[DEFAULT_DB_ALIAS]  # once: `connection.x` is a per-thread lookup each time
-    if db.vendor != "postgresql" or settings.DB_PGBOUNCER:
+    db = connections[alias]  # once: `connection.x` is a per-thread lookup each time
+    if prepare is None:
+        prepare = not settings.DB_PGBOUNCER
+    if db.vendor != "postgresql" or not prepare:
         return db.cursor()
     db.ensure_connection()
     raw = db.connection
