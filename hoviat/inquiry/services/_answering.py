@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections
 from django.db.models import Field
 from django.utils import timezone
 
@@ -244,8 +244,9 @@ def _log_write(values: list[Any]) -> None:
     PostgreSQL psycopg adapts every value as it is (uuid, aware datetime, text); elsewhere
     each value is prepared by its model field, exactly as save() would.
     """
-    vendor = connection.vendor
-    if vendor == "postgresql" and not connection.in_atomic_block:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a per-thread lookup
+    vendor = db.vendor
+    if vendor == "postgresql" and not db.in_atomic_block:
         if conf("INQUIRY_LOG_DURABLE"):
             _LOG_GROUP.add(values)
         else:
@@ -253,7 +254,7 @@ def _log_write(values: list[Any]) -> None:
         return
     if vendor != "postgresql":
         prepared = zip(_LOG_FIELDS, values, strict=True)
-        values = [field.get_db_prep_save(value, connection) for field, value in prepared]
+        values = [field.get_db_prep_save(value, db) for field, value in prepared]
     with hot_cursor() as cursor:
         cursor.execute(_log_insert_sql(vendor, False), values)
 

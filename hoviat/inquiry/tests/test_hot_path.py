@@ -291,3 +291,61 @@ def test_concurrent_answers_are_each_logged(bank, saras_card, settings, durable)
     assert sorted(str(i) for i in InquiryLog.objects.values_list("inquiry_id", flat=True)) == (
         answered
     )
+
+
+# --- The shared card reads' own connection (PostgreSQL) -------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_shared_card_reads_take_no_pooled_connection_of_the_request(bank, saras_card):
+    from hoviat.inquiry import selectors
+
+    connections.close_all()
+
+    row = selectors.card_row_shared(saras_card.csn)
+
+    assert row is not None and row[0] == "active"
+    # Read on the process's reading connection: the request's own is still unopened.
+    assert connection.connection is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_reading_connection_is_replaced_and_the_read_made_again(bank, saras_card):
+    from hoviat.inquiry import db, selectors
+    from hoviat.inquiry.tests.test_card_inquiry import ask
+
+    assert selectors.card_row_shared(saras_card.csn)[0] == "active"
+    reader_pid = db._READER._connections["default"][0].info.backend_pid
+    with connection.cursor() as cursor:  # as a restart or a failover would
+        cursor.execute("SELECT pg_terminate_backend(%s)", [reader_pid])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [reader_pid])
+            if not cursor.fetchone()[0]:
+                break
+        time.sleep(0.01)
+
+    response = ask(bank, saras_card)
+
+    assert response.status_code == 200
+    assert response.json()["card_status"] == "active"
+    assert db._READER._connections["default"][0].info.backend_pid != reader_pid
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_card_read_is_an_error_not_an_answer(bank, saras_card, monkeypatch):
+    from django.db import DatabaseError
+
+    from hoviat.inquiry import selectors
+
+    # A statement the database refuses (not a lost connection): raised, not asked again.
+    monkeypatch.setattr(selectors, "_cards_sql", lambda count: "SELECT * FROM no_such_table")
+
+    with pytest.raises(DatabaseError):
+        selectors.card_row_shared(saras_card.csn)
+    monkeypatch.undo()
+    assert selectors.card_row_shared(saras_card.csn)[0] == "active"
