@@ -14,7 +14,14 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DataError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    connections,
+)
 from django.db.models import Field
 from django.utils import timezone
 
@@ -219,7 +226,13 @@ def _log_rows_write_behind(rows: list[Sequence[Any]]) -> None:
 
 _LOG_GROUP = GroupCommit(_log_rows_write)
 # The writer thread gives its connection back after each write, as a request does at its end.
-_LOG_BEHIND = WriteBehind(_log_rows_write_behind, after_write=close_old_connections)
+_LOG_BEHIND = WriteBehind(
+    _log_rows_write_behind,
+    after_write=close_old_connections,
+    # Refused for what a row holds (a constraint, a value that does not fit): asking again
+    # would be refused again, and would hold up every row after it.
+    refused=(IntegrityError, DataError),
+)
 
 
 def log_flush() -> None:
