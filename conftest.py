@@ -88,6 +88,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _inquiry_reading_connection_closed():
+    """The card inquiries' kept reading connection (hoviat/inquiry/db.py) closed after each
+    test that opened one: each test's database is its own, and a session still open would keep
+    the test database from being dropped at the end."""
+    yield
+    from hoviat.inquiry.db import reader_close
+
+    reader_close()
+
+
+@pytest.fixture(autouse=True)
 def audit_witness_dir(settings, tmp_path_factory):
     """Each test's audit checkpoints go to a witness directory of its own (the database is
     rolled back after each test; a shared witness would remember histories that are gone)."""

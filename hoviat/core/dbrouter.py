@@ -52,6 +52,14 @@ def replica_configured() -> bool:
     return REPLICA_ALIAS in connections.settings
 
 
+def replica_read_alias() -> str:
+    """The alias a read inside `use_replica()` would use here and now, without entering the
+    block (for a hot path's own cursor)."""
+    if REPLICA_ALIAS in connections.settings and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return REPLICA_ALIAS
+    return DEFAULT_DB_ALIAS
+
+
 def read_alias() -> str:
     """The alias a read made here and now would use."""
     if (

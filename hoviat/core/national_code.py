@@ -34,7 +34,13 @@ def parse_national_code(raw: str) -> str:
     Persian/Arabic digits are accepted; 8 or 9 digits are left-padded with zeros (leading zeros
     are often dropped by spreadsheets).
     """
-    code = normalize_code(raw or "")
+    # The usual case first: ten ASCII digits need no folding (a fifth of this function's CPU
+    # on the inquiry hot path went into normalising what was already normal).
+    code = (
+        raw
+        if len(raw or "") == 10 and raw.isascii() and raw.isdigit()
+        else normalize_code(raw or "")
+    )
     if not code:
         raise InvalidNationalCode("کد ملی وارد نشده است.", code="NATIONAL_CODE_MISSING")
     if not code.isascii() or not code.isdigit():

@@ -99,6 +99,11 @@ class WriteBehind:
     the failed rows first, each `interval` × 2 up to 5 s; if the database stays away that long,
     at most `max_pending` rows are kept (then the oldest are dropped and the error log says
     how many). `flush()` writes what waits, in the caller's thread; it runs at exit too.
+
+    A write the database refuses for its data (`refused`, e.g. a constraint) would be refused
+    again however often it is tried, and every row after it would wait behind it: such a batch
+    is written again row by row, and only the rows refused on their own are left out, each
+    named in the error log and counted in `refused_rows`.
     """
 
     def __init__(
@@ -110,8 +115,11 @@ class WriteBehind:
         max_pending: int = 100_000,
         after_write: Callable[[], None] | None = None,
         thread: bool = True,
+        refused: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._write = write
+        self._refused = refused
+        self.refused_rows = 0
         self._thread = thread  # False: written by flush() alone
         self._after_write = after_write
         self.interval = interval
@@ -156,18 +164,43 @@ class WriteBehind:
 
     def _write_rows(self, rows: list[Row]) -> None:
         try:
-            self._write(rows)
-        except BaseException:
-            with self._ready:  # the failed rows go first next time
-                self._pending[:0] = rows
-                excess = len(self._pending) - self._max_pending
-                if excess > 0:
-                    del self._pending[:excess]
-                    self.dropped += excess
-            raise
+            self._write_or_isolate(rows)
         finally:
             if self._after_write is not None:
                 self._after_write()
+
+    def _write_or_isolate(self, rows: list[Row]) -> None:
+        try:
+            self._write(rows)
+            return
+        except self._refused:
+            if len(rows) == 1:
+                self._left_out(rows[0])
+                return
+        except BaseException:
+            self._put_back(rows)
+            raise
+        # Refused for some row's data: each row alone, so only that row is left out.
+        for i, row in enumerate(rows):
+            try:
+                self._write([row])
+            except self._refused:
+                self._left_out(row)
+            except BaseException:
+                self._put_back(rows[i:])
+                raise
+
+    def _left_out(self, row: Row) -> None:
+        self.refused_rows += 1
+        logger.exception("inquiry log: a row the database refused was left out: %r", row)
+
+    def _put_back(self, rows: list[Row]) -> None:
+        with self._ready:  # the failed rows go first next time
+            self._pending[:0] = rows
+            excess = len(self._pending) - self._max_pending
+            if excess > 0:
+                del self._pending[:excess]
+                self.dropped += excess
 
     def _run(self) -> None:
         pause = self.interval

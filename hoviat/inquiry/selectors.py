@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from hoviat.applications.models import (
     Application,
     ApplicationStatus,
 )
-from hoviat.core.dbrouter import read_alias, use_replica
+from hoviat.core.dbrouter import read_alias, replica_read_alias, use_replica
 from hoviat.core.permissions import is_national_admin
 from hoviat.core.text import normalize_text
 from hoviat.delivery.selectors.policy import card_valid_until, paper_card_standing
@@ -34,7 +34,7 @@ from hoviat.enrolment.models import Receipt
 from hoviat.enrolment.selectors import RECEIPT_STANDING_STATUSES
 from hoviat.inquiry.batching import GroupCommit
 from hoviat.inquiry.conf import conf
-from hoviat.inquiry.db import hot_cursor
+from hoviat.inquiry.db import hot_cursor, reader_read
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.models import ApiKey, InquiryLog, Partner
 from hoviat.production.models import Card
@@ -209,9 +209,11 @@ def card_state(*, status: str, expires_on: dt.date, today: dt.date) -> CardStand
     """A card's standing from its status and printed expiry, under the validity policy."""
     if status == "active":
         # The policy is read only past the printed date: most cards cost no query for it.
-        until = (
-            expires_on if expires_on >= today else card_valid_until(expires_on=expires_on, on=today)
-        )
+        if expires_on >= today:
+            until = expires_on
+        else:
+            with use_replica():  # the validity policy, read past the printed date
+                until = card_valid_until(expires_on=expires_on, on=today)
         if until >= today:
             return CardStanding(True, "OK", status, until)
         return CardStanding(False, "CARD_EXPIRED", status, until)
@@ -277,29 +279,42 @@ def _cards_sql(count: int) -> str:
 
 
 def _card_rows(serials: list[str]) -> list[tuple | None]:
+    prepare = conf("INQUIRY_DB_PREPARE")
+    if len(serials) == 1:  # the usual batch: one serial, its row or none
+
+        def read_one(cursor) -> list[tuple | None]:
+            cursor.execute(_cards_sql(1), serials, prepare=prepare)
+            row = cursor.fetchone()
+            return [tuple(row[1:]) if row is not None else None]
+
+        return reader_read(replica_read_alias(), read_one)
     wanted = sorted(set(serials))
-    found: dict[str, tuple] = {}
-    with use_replica():
-        alias = read_alias()
-        with hot_cursor(alias) as cursor:
-            for start in range(0, len(wanted), CARDS_PER_READ):
-                part = wanted[start : start + CARDS_PER_READ]
-                cursor.execute(_cards_sql(len(part)), part)
-                found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
+
+    def read(cursor) -> dict[str, tuple]:
+        found: dict[str, tuple] = {}
+        for start in range(0, len(wanted), CARDS_PER_READ):
+            part = wanted[start : start + CARDS_PER_READ]
+            cursor.execute(_cards_sql(len(part)), part, prepare=prepare)
+            found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
+        return found
+
+    found = reader_read(replica_read_alias(), read)
     return [found.get(serial) for serial in serials]
 
 
 # Card reads of concurrent inquiries in this process, made together (batching.GroupCommit):
 # the first request thread to find none under way reads the serials of every request waiting
-# at that moment in one statement; the others take their rows from it, with no statement or
-# connection of their own. Nobody waits for a timer: alone, a read is one serial.
+# at that moment in one statement, on the process's reading connection (db.reader_read); the
+# others take their rows from it. No request thread takes a pooled connection for its card, and
+# nobody waits for a timer: alone, a read is one serial.
 _CARD_READS = GroupCommit(_card_rows)
 
 
 def card_reads_shared() -> bool:
     """Whether card reads here go through card_row_shared(): PostgreSQL, outside any
     transaction (inside one, a read must see that transaction's own writes)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a per-thread lookup
+    return db.vendor == "postgresql" and not db.in_atomic_block
 
 
 def card_row_shared(serial: str) -> tuple | None:
@@ -331,8 +346,7 @@ def card_standing_of(row: tuple | None, *, national_code: str, today: dt.date) -
     status, expires_on = row[0], row[1]
     if isinstance(expires_on, str):  # SQLite hands dates back as text
         expires_on = dt.date.fromisoformat(expires_on)
-    with use_replica():  # the validity policy, read past the printed date
-        return card_state(status=status, expires_on=expires_on, today=today)
+    return card_state(status=status, expires_on=expires_on, today=today)
 
 
 def card_standing_by_csn(*, csn: str, today: dt.date) -> tuple[CardStanding, str | None]:

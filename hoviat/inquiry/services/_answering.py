@@ -14,7 +14,14 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DataError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    connections,
+)
 from django.db.models import Field
 from django.utils import timezone
 
@@ -219,7 +226,13 @@ def _log_rows_write_behind(rows: list[Sequence[Any]]) -> None:
 
 _LOG_GROUP = GroupCommit(_log_rows_write)
 # The writer thread gives its connection back after each write, as a request does at its end.
-_LOG_BEHIND = WriteBehind(_log_rows_write_behind, after_write=close_old_connections)
+_LOG_BEHIND = WriteBehind(
+    _log_rows_write_behind,
+    after_write=close_old_connections,
+    # Refused for what a row holds (a constraint, a value that does not fit): asking again
+    # would be refused again, and would hold up every row after it.
+    refused=(IntegrityError, DataError),
+)
 
 
 def log_flush() -> None:
@@ -244,8 +257,9 @@ def _log_write(values: list[Any]) -> None:
     PostgreSQL psycopg adapts every value as it is (uuid, aware datetime, text); elsewhere
     each value is prepared by its model field, exactly as save() would.
     """
-    vendor = connection.vendor
-    if vendor == "postgresql" and not connection.in_atomic_block:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a per-thread lookup
+    vendor = db.vendor
+    if vendor == "postgresql" and not db.in_atomic_block:
         if conf("INQUIRY_LOG_DURABLE"):
             _LOG_GROUP.add(values)
         else:
@@ -253,7 +267,7 @@ def _log_write(values: list[Any]) -> None:
         return
     if vendor != "postgresql":
         prepared = zip(_LOG_FIELDS, values, strict=True)
-        values = [field.get_db_prep_save(value, connection) for field, value in prepared]
+        values = [field.get_db_prep_save(value, db) for field, value in prepared]
     with hot_cursor() as cursor:
         cursor.execute(_log_insert_sql(vendor, False), values)
 

@@ -174,6 +174,86 @@ def test_the_write_behind_keeps_failed_rows_first_and_bounded():
     assert behind.dropped == 1
 
 
+class _Refused(Exception):
+    """What the database says of a row it will never take (a constraint)."""
+
+
+class _RefusingTable(_SlowTable):
+    """Refuses any write holding a row marked "bad", whole; can also go away for a while."""
+
+    def __init__(self) -> None:
+        super().__init__(pause=0)
+        self.away_after: int | None = None  # writes allowed before the database goes away
+        self.writes = 0
+
+    def write(self, rows) -> None:
+        self.writes += 1
+        if self.away_after is not None and self.writes > self.away_after:
+            raise ConnectionError("the database went away")
+        if any(row[0] == "bad" for row in rows):
+            raise _Refused(f"refused: {rows}")
+        super().write(rows)
+
+
+def test_a_row_the_database_refuses_is_left_out_and_holds_up_no_other(caplog):
+    table = _RefusingTable()
+    behind = WriteBehind(table.write, thread=False, refused=(_Refused,))
+    for row in [(1,), ("bad",), (3,)]:
+        behind.add(row)
+
+    behind.flush()
+    behind.add((4,))
+    behind.flush()
+
+    assert table.rows == [(1,), (3,), (4,)]
+    assert behind.refused_rows == 1 and behind.dropped == 0
+    assert "refused was left out: ('bad',)" in caplog.text
+
+
+def test_rows_not_yet_written_one_by_one_wait_when_the_database_goes_away():
+    table = _RefusingTable()
+    behind = WriteBehind(table.write, thread=False, refused=(_Refused,))
+    for row in [(1,), ("bad",), (3,), (4,)]:
+        behind.add(row)
+    table.away_after = 2  # the whole batch, then row 1 alone; gone before "bad" alone
+
+    with pytest.raises(ConnectionError):
+        behind.flush()
+    table.away_after = None
+    behind.flush()
+
+    # Row 1 was written once; the rest waited and went first, "bad" still left out.
+    assert table.rows == [(1,), (3,), (4,)]
+    assert behind.refused_rows == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_log_row_the_database_refuses_does_not_stop_the_log(bank):
+    import uuid
+
+    from django.db import DataError, IntegrityError
+
+    from hoviat.inquiry.services._answering import _log_rows_write_behind
+
+    def row(inquiry_id, partner_id=bank.partner.pk) -> list:
+        return [inquiry_id, timezone.now(), partner_id, bank.key.prefix, "card",
+                "BANK_ACCOUNT_OPENING", "valid", "", "a" * 32, "b" * 64]  # fmt: skip
+
+    taken = uuid.uuid4()
+    behind = WriteBehind(_log_rows_write_behind, thread=False, refused=(IntegrityError, DataError))
+    for values in (row(taken), row(uuid.uuid4()), row(taken), row(uuid.uuid4(), partner_id=10**9)):
+        behind.add(values)
+    behind.add(row(uuid.uuid4()))
+
+    behind.flush()
+
+    # The second row with the same inquiry id and the one of a partner that does not exist are
+    # left out; the three others are in the log.
+    assert InquiryLog.objects.count() == 3
+    assert behind.refused_rows == 2
+
+
 # --- Leases of a key's counts ----------------------------------------------------------------
 
 
@@ -291,3 +371,61 @@ def test_concurrent_answers_are_each_logged(bank, saras_card, settings, durable)
     assert sorted(str(i) for i in InquiryLog.objects.values_list("inquiry_id", flat=True)) == (
         answered
     )
+
+
+# --- The shared card reads' own connection (PostgreSQL) -------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_shared_card_reads_take_no_pooled_connection_of_the_request(bank, saras_card):
+    from hoviat.inquiry import selectors
+
+    connections.close_all()
+
+    row = selectors.card_row_shared(saras_card.csn)
+
+    assert row is not None and row[0] == "active"
+    # Read on the process's reading connection: the request's own is still unopened.
+    assert connection.connection is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_reading_connection_is_replaced_and_the_read_made_again(bank, saras_card):
+    from hoviat.inquiry import db, selectors
+    from hoviat.inquiry.tests.test_card_inquiry import ask
+
+    assert selectors.card_row_shared(saras_card.csn)[0] == "active"
+    reader_pid = db._READER._connections["default"][0].info.backend_pid
+    with connection.cursor() as cursor:  # as a restart or a failover would
+        cursor.execute("SELECT pg_terminate_backend(%s)", [reader_pid])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [reader_pid])
+            if not cursor.fetchone()[0]:
+                break
+        time.sleep(0.01)
+
+    response = ask(bank, saras_card)
+
+    assert response.status_code == 200
+    assert response.json()["card_status"] == "active"
+    assert db._READER._connections["default"][0].info.backend_pid != reader_pid
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_card_read_is_an_error_not_an_answer(bank, saras_card, monkeypatch):
+    from django.db import DatabaseError
+
+    from hoviat.inquiry import selectors
+
+    # A statement the database refuses (not a lost connection): raised, not asked again.
+    monkeypatch.setattr(selectors, "_cards_sql", lambda count: "SELECT * FROM no_such_table")
+
+    with pytest.raises(DatabaseError):
+        selectors.card_row_shared(saras_card.csn)
+    monkeypatch.undo()
+    assert selectors.card_row_shared(saras_card.csn)[0] == "active"
