@@ -202,14 +202,14 @@ def prepared_cursor(alias: str = DEFAULT_DB_ALIAS, *, prepare: bool | None = Non
         # Django's None turns preparing off altogether, even when asked for. Django's own
         # cursors bind client-side and never prepare, whatever the threshold: only this
         # cursor's statements are prepared, and only because it asks.
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
+        raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
     wrapper: Any = db  # the cursor wrapping of connection.cursor(), on our cursor
     with db.wrap_database_errors:
         return wrapper._prepare_cursor(_prepared_cursor_class()(raw))
 
 
 # A threshold no statement reaches: preparing happens when a cursor asks, not by count.
-_ONLY_WHEN_ASKED = 2**31 - 1
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 
 
 class _Statement:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-from hoviat.core.bulk import prepared_cursor
+from hoviat.core.bulk import PREPARE_ONLY_WHEN_ASKED, prepared_cursor
 from hoviat.inquiry.conf import conf
 
 T = TypeVar("T")
@@ -79,7 +79,7 @@ class _Reader:
             params["autocommit"] = True
             # Statements are prepared when asked (execute(prepare=True)), never by count:
             # psycopg's None would turn preparing off even when asked.
-            params["prepare_threshold"] = 2**31 - 1
+            params["prepare_threshold"] = PREPARE_ONLY_WHEN_ASKED
             params.pop("cursor_factory", None)  # psycopg's own: server-side binding
             # Django's session settings (time zone, role) are not made here: only for reads
             # whose results do not depend on them (the card read: text and dates).
