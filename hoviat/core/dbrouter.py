@@ -62,13 +62,7 @@ def replica_read_alias() -> str:
 
 def read_alias() -> str:
     """The alias a read made here and now would use."""
-    if (
-        _replica_wanted.get()
-        and REPLICA_ALIAS in connections.settings
-        and not connections[DEFAULT_DB_ALIAS].in_atomic_block
-    ):
-        return REPLICA_ALIAS
-    return DEFAULT_DB_ALIAS
+    return replica_read_alias() if _replica_wanted.get() else DEFAULT_DB_ALIAS
 
 
 class ReplicaRouter:
