@@ -1,7 +1,8 @@
 """Booking bench on PostgreSQL: office search, slot availability, booking under contention.
 
     .venv/bin/python bench/booking.py [--offices 2000] [--days 60] [--processes 4]
-                                      [--threads 8] [--attempts 4000] [--rebuild]
+                                      [--threads 8] [--attempts 4000] [--rounds 3]
+                                      [--rebuild]
 
 Builds (once; reused while it still covers the days asked for) 2,000 offices across the 31
 provinces with 60 days of slots, then times through the real API (Django test Client, in
@@ -12,7 +13,10 @@ Then it measures what one hold costs in CPU (ours and the database's), and races
 processes × threads workers, as a server runs them, over a few hot slots: holds of
 pre-registered applications, then bookings of paid ones (booked at once, SMS queued),
 reporting bookings/s and checking that no slot ends with more seats taken than it has, nor a
-count that disagrees with its bookings; and the sweep that gives the lapsed holds back.
+count that disagrees with its bookings; and the sweep that gives the lapsed holds back. With
+--rounds N the cost and the hold race take turns N times, and the medians are reported: this
+machine's speed drifts from minute to minute, and one cost measured before one race moved
+their ratio by 20 points.
 
 Settings as in production: DEBUG off, pooled connections (HOVIAT_DB_POOL=1). The queued SMS
 rows are written and counted, but not handed to the job queue (that is a worker's job). The
@@ -464,24 +468,17 @@ def _overbooked() -> tuple[int, int]:
     return over, wrong
 
 
-def _contention(
-    *, processes: int, threads: int, attempts: int, hot_slots: int
-) -> tuple[bool, dict[str, float]]:
-    """(no overbooking and no unexpected error anywhere, bookings/s of each phase)."""
+def _clear() -> None:
+    """No bench bookings, applications or citizens, and no seat taken: each round and each
+    rerun measures the same thing. Plain SQL: the ORM's cascade would visit every table that
+    points at applications, and some of those may still be on their way (apps whose
+    migrations are not written yet)."""
     from django.db import connection
 
-    import hoviat.notifications.services as notifications
     from hoviat.applications.models import Application
     from hoviat.booking.models import Booking, Slot
-    from hoviat.core.jalali import today_local
     from hoviat.registry.models import Citizen
 
-    # The SMS outbox row is written in the booking's transaction, and so is measured; handing
-    # it to the job queue after commit is a worker's job, and here would fill var/huey.sqlite3.
-    notifications._enqueue = lambda message_id: None
-    # Start each run from no bench bookings, so a rerun measures the same thing. Plain SQL:
-    # the ORM's cascade would visit every table that points at applications, and some of
-    # those may still be on their way (apps whose migrations are not written yet).
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Booking._meta.db_table}")
         cursor.execute(
@@ -492,6 +489,24 @@ def _contention(
         cursor.execute(f"DELETE FROM {Citizen._meta.db_table} WHERE national_code LIKE '999%%'")
     Slot.objects.filter(taken__gt=0).update(taken=0)
 
+
+def _contention(
+    *, processes: int, threads: int, attempts: int, hot_slots: int, rounds: int = 1
+) -> tuple[bool, dict[str, float]]:
+    """(no overbooking and no unexpected error anywhere, bookings/s of each phase).
+
+    Holds race `rounds` times, each right after its own measure of the one-connection cost,
+    so a machine that speeds up or slows down moves both sides of a round's ratio alike; the
+    summary gives the medians. Paid bookings race once, after the last round."""
+    import hoviat.notifications.services as notifications
+    from hoviat.booking.models import Booking, Slot
+    from hoviat.core.jalali import today_local
+
+    # The SMS outbox row is written in the booking's transaction, and so is measured; handing
+    # it to the job queue after commit is a worker's job, and here would fill var/huey.sqlite3.
+    notifications._enqueue = lambda message_id: None
+    _clear()
+
     day = (
         Slot.objects.filter(date__gt=today_local())
         .order_by("date")
@@ -500,8 +515,6 @@ def _contention(
     )
     # Hot slots at offices that open that day; seats for about 85% of the attempts, so most
     # succeed while the last ones meet full slots, as in the first hours of a new month.
-    _vacuum()
-    cost_ms = _cost(after=day)
     slots = list(Slot.objects.filter(date=day).order_by("?")[:hot_slots])
     per_slot = min(32_000, max(1, int(attempts * 0.85 / hot_slots)))
     Slot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=per_slot)
@@ -509,12 +522,16 @@ def _contention(
     seats = per_slot * len(slots)
     ok = True
     rates: dict[str, float] = {}
-    for tag, status, label in (
-        (1, "pre_registered", "holds (pre-registered)"),
-        (2, "paid", "bookings (paid: booked at once, SMS queued)"),
-    ):
-        Booking.objects.filter(slot_id__in=slot_ids).delete()
-        Slot.objects.filter(pk__in=slot_ids).update(taken=0)
+    held: list[dict[str, float]] = []
+    phases = [
+        (1, "pre_registered", f"holds (pre-registered), round {n + 1} of {rounds}")
+        for n in range(rounds)
+    ]
+    phases.append((2, "paid", "bookings (paid: booked at once, SMS queued)"))
+    for tag, status, label in phases:
+        _clear()
+        _vacuum()
+        cost_ms = _cost(after=day) if status == "pre_registered" else 0.0
         application_ids = [a.pk for a in _applications(attempts, status, tag)]
         _vacuum()
         took, outcomes, latencies, python_cpu, server_cpu = _race(
@@ -549,17 +566,27 @@ def _contention(
             f"{race_cpu_ms / max(booked, 1):.1f} ms per booking: {per_cpu_second:,.0f} bookings "
             f"per CPU second{against}"
         )
+        cores = os.cpu_count() or 1
         if status == "pre_registered":
             # Two more views of the same race, per attempt rather than per booking (a refused
             # attempt is work too): CPU per attempt against the one-connection cost, and the
             # wall-clock rate against what the machine's cores allow at that cost (this one
             # moves with whatever else runs here).
-            cores = os.cpu_count() or 1
             print(
                 f"  per attempt: one-connection cost ÷ CPU per attempt under contention = "
                 f"{cost_ms * attempts / race_cpu_ms * 100:.0f}%; attempts/s ÷ ({cores} cores ÷ "
                 f"one-hold CPU) = {attempts / took / (cores * 1000 / cost_ms) * 100:.0f}% "
                 f"(load average {os.getloadavg()[0]:.1f})"
+            )
+            held.append(
+                {
+                    "rate": rate,
+                    "cost": cost_ms,
+                    "per_booking": race_cpu_ms / max(booked, 1),
+                    "of_cost": per_cpu_second * cost_ms / 10,
+                    "per_attempt": cost_ms * attempts / race_cpu_ms * 100,
+                    "of_cores": attempts / took / (cores * 1000 / cost_ms) * 100,
+                }
             )
         print(
             f"  seats taken {taken} = successes {booked}: {taken == booked}; "
@@ -570,6 +597,23 @@ def _contention(
         rates[status] = rate
         if status == "pre_registered":
             ok &= _sweep(slot_ids)
+            Booking.objects.filter(slot_id__in=slot_ids).delete()
+    if held:
+        rates["pre_registered"] = statistics.median(r["rate"] for r in held)
+
+        def middle(key: str) -> str:
+            values = sorted(r[key] for r in held)
+            spread = f" ({values[0]:.0f}–{values[-1]:.0f})" if len(values) > 1 else ""
+            return f"{statistics.median(values):.0f}%{spread}"
+
+        print(
+            f"holds, median of {len(held)} round(s): {rates['pre_registered']:,.0f} bookings/s; "
+            f"one-connection cost {statistics.median(r['cost'] for r in held):.2f} ms, "
+            f"under contention {statistics.median(r['per_booking'] for r in held):.2f} ms per "
+            f"booking; bookings per CPU second against what the one-connection cost allows "
+            f"{middle('of_cost')}; per attempt {middle('per_attempt')}; attempts/s against "
+            f"the cores {middle('of_cores')}"
+        )
     return ok, rates
 
 
@@ -678,6 +722,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="threads per process")
     parser.add_argument("--attempts", type=int, default=4000)
     parser.add_argument("--hot-slots", type=int, default=20)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="hold races, each after its own measure of the one-connection cost (medians)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild offices and slots")
     parser.add_argument("--skip-reads", action="store_true")
     args, _ = parser.parse_known_args()  # `make bench` passes every script the same options
@@ -698,6 +748,7 @@ def main() -> int:
         threads=args.threads,
         attempts=args.attempts,
         hot_slots=args.hot_slots,
+        rounds=max(1, args.rounds),
     )
     # The target is the seat race itself: holds, the way nearly every citizen books (before
     # paying). A paid citizen's booking does more in its transaction (the application's

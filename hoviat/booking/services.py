@@ -3,8 +3,10 @@
 Lock order, the same in every transaction here, so two of them never wait on each other:
 application rows → booking rows → slot rows (by id). Audit rows are plain inserts that lock
 nothing shared (hoviat.core.audit). A hold claims its seat last, after every other write, so a
-hot slot row stays locked only from that UPDATE to the COMMIT; its new booking row goes in
-with that UPDATE, in the same statement (a row no other transaction can see or wait on).
+hot slot row stays locked only from that UPDATE to the COMMIT; its new booking row and that
+row's audit row go in with that UPDATE, in the same statement, only if it took the seat (rows
+no other transaction can see or wait on). A hold refused before any write ends its
+transaction by COMMIT, not ROLLBACK (hoviat.core.bulk.atomic_refusing).
 
 A hold or booking runs on every citizen's click: its reads and writes of single rows are plain
 SQL built once (hoviat.core.bulk), not ORM queries compiled on each call.
@@ -15,30 +17,38 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from hoviat.applications.models import CHANGEABLE_STATUSES, Application, ApplicationStatus
 from hoviat.applications.services import application_status_change, applications_status_change_many
 from hoviat.booking import hooks
 from hoviat.booking.models import SEAT_HOLDING, Booking, BookingStatus, Slot
-from hoviat.core.audit import audit_record
+from hoviat.core.audit import audit_entry, audit_record
 from hoviat.core.bulk import (
+    NothingWritten,
+    atomic_refusing,
     columns_sql,
     for_update_sql,
     object_from_row,
-    object_insert_with,
     objects_insert,
+    objects_insert_if,
     prepared_cursor,
     sql_once,
 )
-from hoviat.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from hoviat.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from hoviat.core.jalali import today_local
 from hoviat.core.transitions import transition, transition_many
 from hoviat.notifications.services import sms_queue
@@ -345,18 +355,24 @@ def _claim_sql_make() -> str:
     return f"UPDATE {table} SET taken = taken + 1 WHERE id = %s AND taken < capacity"  # noqa: S608  # nosec B608
 
 
-def _seats_move(*, claim: int | None, release: int | None, booking: Booking | None = None) -> None:
+def _claim_returning_sql_make() -> str:
+    return f"{_claim_sql_make()} RETURNING 1"
+
+
+def _seats_move(
+    *, claim: int | None, release: int | None, with_claim: Sequence[Model] = ()
+) -> None:
     """Take a seat in one slot and give one back in another, in id order.
 
     Both happen in the caller's transaction, so the order cannot lose a seat; id order is
     what keeps two moves in opposite directions from deadlocking on the two rows.
-    `booking` (PostgreSQL, its id already taken from the sequence): the new booking row,
-    inserted in the claim's statement, one round trip for both; a full slot raises SlotFull
-    and the caller's transaction rolls the row back.
+    `with_claim` (PostgreSQL; the new booking, its id already taken from the sequence, and
+    its audit row): rows inserted by the claim's statement, only if it takes the seat, one
+    round trip for all. A full slot raises SlotFull, and then the claim wrote nothing.
     """
     if claim is not None and claim == release:
-        if booking is not None:
-            raise ValueError("a booking goes in with a claim, and this move claims nothing")
+        if with_claim:
+            raise ValueError("rows go in with a claim, and this move claims nothing")
         return
     steps = sorted(
         [(pk, +1) for pk in [claim] if pk is not None]
@@ -365,8 +381,10 @@ def _seats_move(*, claim: int | None, release: int | None, booking: Booking | No
     for pk, delta in steps:
         if delta > 0:
             # The claim: one conditional UPDATE; 0 rows means the slot was full.
-            if booking is not None:
-                claimed = object_insert_with(booking, ("_claim_sql",), _claim_sql_make, [pk])
+            if with_claim:
+                claimed = objects_insert_if(
+                    with_claim, ("_claim_returning_sql",), _claim_returning_sql_make, [pk]
+                )
             else:
                 with prepared_cursor() as cursor:
                     cursor.execute(sql_once(("_claim_sql",), _claim_sql_make), [pk])
@@ -392,13 +410,17 @@ def _booking_data(booking: Booking, data: dict | None = None) -> dict:
 
 def _audit_created(booking: Booking, *, actor: Any, data: dict) -> None:
     """A new booking row (held or booked) enters the log."""
-    audit_record(
-        actor=actor,
-        action=f"booking.{booking.status}",
-        obj=booking,
-        to_state=booking.status,
-        data=_booking_data(booking, data),
-    )
+    audit_record(**_created_audit_fields(booking, actor=actor, data=data))
+
+
+def _created_audit_fields(booking: Booking, *, actor: Any, data: dict) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "action": f"booking.{booking.status}",
+        "obj": booking,
+        "to_state": booking.status,
+        "data": _booking_data(booking, data),
+    }
 
 
 def _booking_move(
@@ -462,16 +484,24 @@ def _book(*, application: Application, slot: Slot, actor: Any) -> None:
 
 
 def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booking:
-    """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid."""
+    """Take a seat: held for BOOKING_HOLD_MINUTES until payment, or booked at once if paid.
+
+    A refusal found before any write (a full slot, a closed office, an application that
+    cannot book) ends the transaction by COMMIT, not ROLLBACK (`atomic_refusing`): on a surge
+    every sixth click meets a full slot, and a ROLLBACK would cost the next hold on that
+    pooled connection the parsing and planning of all its statements again.
+    """
     now = timezone.now()
-    with transaction.atomic():
+    with atomic_refusing():
         app, current, slot_row, new_id = _hold_reads(application, slot_id)
         if app.status == ApplicationStatus.BOOKED:
-            raise AlreadyBooked()
+            raise NothingWritten(AlreadyBooked())
         if app.status not in BOOKABLE_STATUSES:
-            raise InvalidTransition(
-                f"درخواست در وضعیت «{app.get_status_display()}» نوبت نمی‌گیرد.",
-                extra={"application_status": app.status},
+            raise NothingWritten(
+                InvalidTransition(
+                    f"درخواست در وضعیت «{app.get_status_display()}» نوبت نمی‌گیرد.",
+                    extra={"application_status": app.status},
+                )
             )
         if (
             current is not None
@@ -481,11 +511,14 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             and current.hold_expires_at > now
         ):
             return current  # the same pick again (a double click): the hold stands as it was
-        slot = _slot_from_row(slot_row, now)
+        try:
+            slot = _slot_from_row(slot_row, now)
+        except DomainError as refused:
+            raise NothingWritten(refused) from None
         if slot.taken >= slot.capacity and (current is None or current.slot_id != slot.pk):
             # Full as of this read: refused before any write. Only the claim below decides
             # a seat; this spares a refusal the writes it would roll back.
-            raise SlotFull()
+            raise NothingWritten(SlotFull())
         if current is not None:  # before the new row: one seat-holding booking at a time
             _booking_move(
                 current, to=BookingStatus.RELEASED, actor=actor, reason="another_slot_chosen"
@@ -500,8 +533,9 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             else now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         )
         release = current.slot_id if current else None
-        # PostgreSQL: the booking row goes in with the claim (its id was read above, for the
-        # audit row); SQLite, or the same slot again (no seat moves): inserted here.
+        # PostgreSQL: the booking row and its audit row go in with the claim, in its
+        # statement (the booking's id was read above, for the audit row); SQLite, or the same
+        # slot again (no seat moves): inserted here.
         with_claim = new_id is not None and release != slot.pk
         if with_claim:
             booking.pk = new_id
@@ -509,15 +543,26 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
             objects_insert([booking])
         if paid:
             _book(application=app, slot=slot, actor=actor)
-        _audit_created(
+        audit = _created_audit_fields(
             booking,
             actor=actor,
             data={"office_id": slot.office_id, "hold_expires_at": booking.hold_expires_at},
         )
+        if not with_claim:
+            audit_record(**audit)
         # The seat last, so the hot slot row stays locked from this UPDATE to the COMMIT only,
         # not over the writes above (every other hold of the slot waits on that lock). A full
         # slot (SlotFull) rolls all of them back with it.
-        _seats_move(claim=slot.pk, release=release, booking=booking if with_claim else None)
+        try:
+            _seats_move(
+                claim=slot.pk,
+                release=release,
+                with_claim=[booking, audit_entry(**audit)] if with_claim else (),
+            )
+        except SlotFull as full:
+            if with_claim and current is None and not paid:
+                raise NothingWritten(full) from None  # the claim's statement wrote nothing
+            raise
     return booking
 
 

@@ -76,6 +76,38 @@ def audit_record(
 ) -> AuditEntry:
     """Append one row to the log: one INSERT in the caller's transaction, no shared lock.
     The sequencer gives it its leaf number once that transaction has committed."""
+    entry = audit_entry(
+        actor=actor,
+        action=action,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data,
+    )
+    # One plain INSERT ... RETURNING: the ORM's create compiles the statement every time, and
+    # this runs in every audited write.
+    objects_insert([entry])
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The row `audit_record` appends, not yet written: for a hot path that writes it in the
+    same statement as its own change (`core.bulk.objects_insert_if`), so that the row goes in
+    exactly when the change does, in one round trip."""
     who = actor_of(actor)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -93,9 +125,6 @@ def audit_record(
         reason=reason,
         data=_storable(data),
     )
-    # One plain INSERT ... RETURNING: the ORM's create compiles the statement every time, and
-    # this runs in every audited write.
-    objects_insert([entry])
     return entry
 
 

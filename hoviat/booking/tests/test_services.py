@@ -286,6 +286,56 @@ def test_the_claim_refuses_a_slot_filled_after_it_was_read_and_every_write_goes(
     assert (AuditEntry.objects.count(), SmsMessage.objects.count()) == (audit_rows, sms)
 
 
+def test_a_first_pick_refused_at_the_claim_writes_nothing(office, sara_application, monkeypatch):
+    # A pre-registered application's first pick: on PostgreSQL its booking and audit rows go
+    # in with the claim, so a claim that finds the slot full has written nothing at all.
+    full = slot_at(office, SUNDAY, 11)
+    for _ in range(full.capacity):
+        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk, actor=SARA)
+    audit_rows = AuditEntry.objects.count()
+    _seat_read_stale(monkeypatch)
+
+    with pytest.raises(SlotFull):
+        booking_hold(application=sara_application, slot_id=full.pk, actor=SARA)
+
+    assert not sara_application.bookings.exists()
+    assert _taken(full) == full.capacity
+    assert AuditEntry.objects.count() == audit_rows
+
+
+def _prepared_on_server() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("refusal", ["read_full", "claim_full", "closed", "booked"])
+def test_a_refused_hold_keeps_the_connections_prepared_statements(
+    office, sara, monkeypatch, refusal
+):
+    # psycopg answers a ROLLBACK (to a savepoint too) by DEALLOCATE ALL; a refusal made
+    # before any write ends its block without one, so the next hold parses nothing again.
+    slot, full = slot_at(office, SUNDAY, 9), slot_at(office, SUNDAY, 11)
+    for _ in range(full.capacity):
+        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk, actor=SARA)
+    prepared = _prepared_on_server()
+    assert prepared >= 2  # the hold's reads, and its claim with its rows
+    application = application_for(
+        sara, status="booked" if refusal == "booked" else "pre_registered"
+    )
+    target = full if refusal.endswith("_full") else slot
+    if refusal == "claim_full":
+        _seat_read_stale(monkeypatch)
+    elif refusal == "closed":
+        OfficeClosure.objects.create(office=office, date=SUNDAY, reason="تعمیرات")
+
+    with pytest.raises((SlotFull, OfficeClosed, AlreadyBooked)):
+        booking_hold(application=application, slot_id=target.pk, actor=SARA)
+
+    assert _prepared_on_server() == prepared
+
+
 def test_a_booked_application_is_told_to_reschedule(office, sara):
     application = application_for(sara, status="paid")
     booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
