@@ -648,7 +648,7 @@ def _backend_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cost(*, after: dt.date, count: int = 300) -> float:
+def _cost(*, after: dt.date, count: int = 600) -> float:
     """CPU per booking on one connection, no contention: ours (Python) and the database's."""
     from django.db import connection
 
