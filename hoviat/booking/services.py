@@ -8,6 +8,12 @@ row's audit row go in with that UPDATE, in the same statement, only if it took t
 no other transaction can see or wait on). A hold refused before any write ends its
 transaction by COMMIT, not ROLLBACK (hoviat.core.bulk.atomic_refusing).
 
+A pre-registered application's first pick, the click of nearly every citizen on PostgreSQL,
+takes no transaction at all (`_first_pick`): one read without locks, then one statement that
+locks the application, takes the seat and writes the booking and its audit row, only if the
+slot still has room and the application is still pre-registered. Anything else (a move, a
+paid application, a double click, a slot that filled after the read) goes the locked way.
+
 A hold or booking runs on every citizen's click: its reads and writes of single rows are plain
 SQL built once (hoviat.core.bulk), not ORM queries compiled on each call.
 """
@@ -18,11 +24,12 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
@@ -290,6 +297,90 @@ def _hold_reads(
     return app, seat, row[seat_end:-1], row[-1]
 
 
+def _first_pick_reads_sql_make() -> str:
+    """`_hold_reads_sql_make` without a lock and outside a transaction (PostgreSQL): the
+    application, its seat-holding booking if any, the slot; and an id for a new booking only
+    when a first pick could take the seat (no sequence value spent on a refusal)."""
+    apps, bookings = Application._meta.db_table, Booking._meta.db_table
+    pk = Booking._meta.pk
+    return (
+        f"SELECT {columns_sql(Application, 'a')}, {columns_sql(Booking, 'b')}, "  # noqa: S608  # nosec B608
+        f"{_slot_columns_sql()}, CASE WHEN b.id IS NULL AND a.status = %s "
+        f"AND s.taken < s.capacity THEN "
+        f"nextval(pg_get_serial_sequence('{bookings}', '{pk.column}')) END "
+        f"FROM {apps} a LEFT JOIN LATERAL (SELECT {columns_sql(Booking)} FROM {bookings} "
+        f"WHERE application_id = a.id AND status IN (%s, %s)) b ON true "
+        f"LEFT JOIN {Slot._meta.db_table} s ON s.id = %s "
+        f"LEFT JOIN {Office._meta.db_table} o ON o.id = s.office_id WHERE a.id = %s"
+    )
+
+
+def _first_pick_claim_sql_make() -> str:
+    """The seat, taken only while the application is still pre-registered: its row is
+    locked first (the lock order of every write here), so a payment or another hold of it
+    either finished before or waits until this statement's end."""
+    return (
+        f"UPDATE {Slot._meta.db_table} SET taken = taken + 1 "  # noqa: S608  # nosec B608
+        "WHERE id = %s AND taken < capacity AND EXISTS "
+        f"(SELECT 1 FROM {Application._meta.db_table} WHERE id = %s AND status = %s "
+        "FOR UPDATE) RETURNING 1"
+    )
+
+
+def _first_pick(
+    application: Application, slot_id: int, actor: Any, now: dt.datetime
+) -> Booking | None:
+    """A pre-registered application's first hold in two statements and no transaction
+    (PostgreSQL): one read without locks, then one statement that takes the seat and writes
+    the booking and its audit row, only if the slot still has room and the application is
+    still pre-registered. The hot slot row is locked only inside that statement, never
+    across a round trip, and a full slot costs one read.
+
+    Returns the new hold; raises a refusal that the read settles (no such slot, past, office
+    closed, full); None when the locked path must decide (a move, a payment, a double click,
+    a slot that filled after the read): nothing has been written then.
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    params = [ApplicationStatus.PRE_REGISTERED, *SEAT_HOLDING, slot_id, application.pk]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql_once(("_first_pick_reads_sql",), _first_pick_reads_sql_make), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None  # no such application: the locked path says so
+    width = len(Application._meta.concrete_fields)
+    app = object_from_row(Application, row[:width])
+    if row[width] is not None or app.status != ApplicationStatus.PRE_REGISTERED:
+        return None
+    seat_end = width + len(Booking._meta.concrete_fields)
+    slot = _slot_from_row(row[seat_end:-1], now)
+    if slot.taken >= slot.capacity or row[-1] is None:
+        raise SlotFull()
+    booking = Booking(
+        pk=row[-1],
+        application=app,
+        slot=slot,
+        status=BookingStatus.HELD,
+        hold_expires_at=now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+    )
+    entry = audit_entry(
+        **_created_audit_fields(
+            booking,
+            actor=actor,
+            data={"office_id": slot.office_id, "hold_expires_at": booking.hold_expires_at},
+        )
+    )
+    claim = [slot.pk, app.pk, ApplicationStatus.PRE_REGISTERED]
+    try:
+        # Inside a caller's transaction, a savepoint: a refused insert must not end it.
+        with transaction.atomic() if db.in_atomic_block else nullcontext():
+            taken = objects_insert_if(
+                [booking, entry], ("_first_pick_claim_sql",), _first_pick_claim_sql_make, claim
+            )
+    except IntegrityError:
+        return None  # a hold of the same application went in first (a double click)
+    return booking if taken else None
+
+
 def _lock_application(application: Application) -> Application:
     """The application row, locked: the first lock of every write here (see lock order)."""
     with prepared_cursor() as cursor:
@@ -492,6 +583,13 @@ def booking_hold(*, application: Application, slot_id: int, actor: Any) -> Booki
     pooled connection the parsing and planning of all its statements again.
     """
     now = timezone.now()
+    if (
+        application.status == ApplicationStatus.PRE_REGISTERED
+        and connections[DEFAULT_DB_ALIAS].features.has_select_for_update
+    ):
+        held = _first_pick(application, slot_id, actor, now)
+        if held is not None:
+            return held
     with atomic_refusing():
         app, current, slot_row, new_id = _hold_reads(application, slot_id)
         if app.status == ApplicationStatus.BOOKED:

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 from django.db.models import Count, Q
+from django.test.utils import CaptureQueriesContext
 
 from hoviat.booking.models import SEAT_HOLDING, Booking, Slot
 from hoviat.booking.services import (
@@ -134,3 +135,86 @@ def test_holds_moves_cancels_and_sweeps_racing_never_overbook_nor_deadlock(offic
     assert sum(r["ok"] for r in results) > 0
     _consistent()
     assert audit_log_holds()
+
+
+def test_a_first_pick_is_one_read_and_one_write_outside_any_transaction(office):
+    slot = slot_at(office, SUNDAY, 9)
+    application = application_for(CitizenFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        held = booking_hold(application=application, slot_id=slot.pk, actor=ANYONE)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == 2, statements  # no BEGIN, no COMMIT: each is its own
+    assert statements[1].startswith("WITH claimed AS (UPDATE booking_slot")
+    held.refresh_from_db()
+    assert (held.status, held.application_id) == ("held", application.pk)
+    slot.refresh_from_db()
+    assert slot.taken == 1
+    assert AuditEntry.objects.filter(
+        action="booking.held", object_id=str(held.pk), to_state="held"
+    ).exists()
+    _consistent()
+    assert audit_log_holds()
+
+
+def test_a_payment_between_the_read_and_the_claim_books_through_the_locked_path(
+    office, monkeypatch
+):
+    from hoviat.applications.models import Application
+    from hoviat.booking import services
+
+    slot = slot_at(office, SUNDAY, 9)
+    application = application_for(CitizenFactory())
+    read = services._slot_from_row
+
+    def paid_meanwhile(row, now):
+        Application.objects.filter(pk=application.pk).update(status="paid")
+        return read(row, now)
+
+    monkeypatch.setattr(services, "_slot_from_row", paid_meanwhile)
+
+    booking = booking_hold(application=application, slot_id=slot.pk, actor=ANYONE)
+
+    assert booking.status == "booked"  # the claim saw "paid": nothing held, the locked path
+    application.refresh_from_db()
+    assert application.status == "booked"
+    assert list(Booking.objects.filter(application=application).values_list("status")) == [
+        ("booked",)
+    ]
+    slot.refresh_from_db()
+    assert slot.taken == 1
+    assert not AuditEntry.objects.filter(action="booking.held").exists()
+    _consistent()
+
+
+def test_a_double_click_racing_itself_holds_one_seat(office, monkeypatch):
+    from hoviat.booking import services
+
+    slot = slot_at(office, SUNDAY, 9)
+    application = application_for(CitizenFactory())
+    # Both clicks read "no hold yet" before either claims: one claim's insert meets the
+    # other's booking (the one-seat-per-application index), writes nothing, and that click
+    # is answered by the locked path, with the hold the other made.
+    both_read = threading.Barrier(2, timeout=10)
+    first_reads = iter(range(2))
+    read = services._slot_from_row
+
+    def in_step(row, now):
+        if next(first_reads, None) is not None:
+            both_read.wait()
+        return read(row, now)
+
+    monkeypatch.setattr(services, "_slot_from_row", in_step)
+
+    results = _race(
+        2, lambda i: booking_hold(application=application, slot_id=slot.pk, actor=ANYONE)
+    )
+
+    assert all(isinstance(r, Booking) for r in results), results
+    assert results[0].pk == results[1].pk  # both clicks got the one hold
+    slot.refresh_from_db()
+    assert slot.taken == 1
+    assert Booking.objects.filter(application=application).count() == 1
+    assert AuditEntry.objects.filter(action="booking.held").count() == 1
+    _consistent()
