@@ -721,11 +721,16 @@ def _changeable_seat(application: Application, *, verb: str) -> tuple[Applicatio
 def booking_reschedule(*, application: Application, slot_id: int, actor: Any) -> Booking:
     """Move the appointment (or hold) to another slot, at the same or another office."""
     now = timezone.now()
-    with transaction.atomic():
-        app, current = _changeable_seat(application, verb="تغییر داد")
-        if current.slot_id == slot_id:
-            return current  # already there: PUT is idempotent
-        slot = _bookable_slot(slot_id, now)
+    with atomic_refusing():
+        try:  # refusals before any write end the transaction without a ROLLBACK
+            app, current = _changeable_seat(application, verb="تغییر داد")
+            if current.slot_id == slot_id:
+                return current  # already there: PUT is idempotent
+            slot = _bookable_slot(slot_id, now)
+            if slot.taken >= slot.capacity:
+                raise SlotFull()  # full as of this read; the claim below decides otherwise
+        except DomainError as refused:
+            raise NothingWritten(refused) from None
         # The new seat is claimed in the same transaction as the old one is given back: if the
         # new slot is full, nothing changes and the citizen keeps the old appointment.
         _seats_move(claim=slot.pk, release=current.slot_id)

@@ -336,6 +336,22 @@ def test_a_refused_hold_keeps_the_connections_prepared_statements(
     assert _prepared_on_server() >= prepared  # none discarded
 
 
+@pytest.mark.postgres
+def test_a_move_refused_for_a_full_slot_keeps_the_connections_prepared_statements(office, sara):
+    application = application_for(sara, status="paid")
+    mine, full = slot_at(office, SUNDAY, 9), slot_at(office, SUNDAY, 11)
+    booking_hold(application=application, slot_id=mine.pk, actor=SARA)
+    for _ in range(full.capacity):
+        booking_hold(application=application_for(CitizenFactory()), slot_id=full.pk, actor=SARA)
+    prepared = _prepared_on_server()
+
+    with pytest.raises(SlotFull):
+        booking_reschedule(application=application, slot_id=full.pk, actor=SARA)
+
+    assert _prepared_on_server() >= prepared
+    assert (_taken(mine), _taken(full)) == (1, full.capacity)
+
+
 def test_a_booked_application_is_told_to_reschedule(office, sara):
     application = application_for(sara, status="paid")
     booking_hold(application=application, slot_id=slot_at(office, SUNDAY, 9).pk, actor=SARA)
