@@ -7,9 +7,13 @@ this small, the planning costs more than the execution. The cursor is hoviat.cor
 `connection.execute_wrapper`).
 
 The card reads shared by a process's request threads (selectors.card_row_shared) have a
-connection of their own instead (`reader_read`): only the thread reading for the others uses
+connection of their own instead (`reader_rows`): only the thread reading for the others uses
 it, one read at a time, so a request whose card is read that way never takes a connection
-from the pool nor gives one back (a third of what the read costs the web process).
+from the pool nor gives one back (a third of what the read costs the web process). Its
+statements go to libpq as they are (psycopg.pq: one call that waits for the answer with the
+GIL released, results in binary, turned into Python values by psycopg's own loaders): a
+cursor's execute() spends more of the web process's CPU on the way there and back than the
+read itself, about 30 µs of every inquiry's.
 
 Prepared statements live in the database session. Behind a connection pooler in transaction
 mode that does not track them (PgBouncer before 1.21), set INQUIRY_DB_PREPARE = False.
@@ -19,15 +23,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-from hoviat.core.bulk import PREPARE_ONLY_WHEN_ASKED, prepared_cursor
+from hoviat.core.bulk import prepared_cursor
 from hoviat.inquiry.conf import conf
-
-T = TypeVar("T")
 
 
 def hot_cursor(alias: str = DEFAULT_DB_ALIAS):
@@ -36,26 +39,52 @@ def hot_cursor(alias: str = DEFAULT_DB_ALIAS):
     return prepared_cursor(alias, prepare=conf("INQUIRY_DB_PREPARE"))
 
 
+class _Kept:
+    """A reading connection and what is made once for it: its prepared statements' names and
+    the transformer that turns its binary results into Python values."""
+
+    __slots__ = ("conn", "encoding", "names", "transformer")
+
+    def __init__(self, conn: Any) -> None:
+        from psycopg.adapt import Transformer
+
+        self.conn = conn
+        self.names: dict[str, bytes] = {}  # SQL -> name of its prepared statement here
+        self.transformer = Transformer(conn)
+        self.encoding = conn.info.encoding
+
+
+@lru_cache(maxsize=64)
+def _numbered(sql: str) -> bytes:
+    """`sql` with its %s placeholders as libpq's $1, $2, … (a statement of ours: no other %)."""
+    parts = sql.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError("a reader statement holds a % that is not a placeholder")
+    numbered = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+    return numbered.encode()
+
+
 class _Reader:
-    """One kept psycopg connection per database alias, used by one thread at a time."""
+    """One kept psycopg connection per database alias, used by one thread at a time (the
+    process's reading connection, and apart from it the log writer's)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._connections: dict[str, tuple[Any, Any]] = {}  # alias: (connection, cursor)
+        self._connections: dict[str, tuple[Any, _Kept]] = {}  # alias: (connection, its state)
         self._pid = os.getpid()
         # A forked child's copies of its parent's connections: kept, never used nor closed
         # (closing would end the parent's session on the socket they share).
         self._inherited: list[Any] = []
 
-    def read(self, alias: str, run: Callable[[Any], T]) -> T:
-        # `run` gets the connection's one cursor: it reads what it executed before returning.
+    def rows(self, alias: str, sql: str, params: Sequence[str], prepare: bool) -> list[tuple]:
+        values = [value.encode() for value in params]
         with self._lock:
             db = connections[alias]
             for attempt in (1, 2):
-                conn, cursor = self._connection(alias, db)
+                conn, kept = self._connection(alias, db)
                 try:
                     with db.wrap_database_errors:
-                        return run(cursor)
+                        return self._execute(kept, sql, values, prepare)
                 except DatabaseError:
                     if not (conn.closed or conn.broken):
                         raise
@@ -66,7 +95,51 @@ class _Reader:
                         raise
             raise AssertionError("unreachable")  # pragma: no cover
 
-    def _connection(self, alias: str, db: Any) -> tuple[Any, Any]:
+    def write(self, alias: str, sql: str, params: Sequence[str], prepare: bool) -> None:
+        """Run a statement that returns no rows; never asked again: a connection lost on the
+        way may have committed it (the caller decides what to do with the error)."""
+        values = [value.encode() for value in params]
+        with self._lock:
+            db = connections[alias]
+            conn, kept = self._connection(alias, db)
+            try:
+                with db.wrap_database_errors:
+                    self._execute(kept, sql, values, prepare, rows=False)
+            except DatabaseError:
+                if conn.closed or conn.broken:
+                    self._connections.pop(alias, None)
+                raise
+
+    @staticmethod
+    def _execute(
+        kept: _Kept, sql: str, values: list[bytes], prepare: bool, rows: bool = True
+    ) -> list[tuple]:
+        from psycopg import errors, pq
+
+        pgconn = kept.conn.pgconn
+        if prepare:
+            name = kept.names.get(sql)
+            if name is None:
+                name = f"hoviat_read_{len(kept.names)}".encode()
+                made = pgconn.prepare(name, _numbered(sql))
+                if made.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(made, encoding=kept.encoding)
+                kept.names[sql] = name
+            result = pgconn.exec_prepared(name, values, result_format=pq.Format.BINARY)
+        else:  # the unnamed statement: nothing kept in the session (a pooler's)
+            result = pgconn.exec_params(_numbered(sql), values, result_format=pq.Format.BINARY)
+        if result.status != (pq.ExecStatus.TUPLES_OK if rows else pq.ExecStatus.COMMAND_OK):
+            raise errors.error_from_result(result, encoding=kept.encoding)
+        if not rows:
+            return []
+        transformer = kept.transformer
+        transformer.set_pgresult(result, format=pq.Format.BINARY)
+        try:
+            return transformer.load_rows(0, result.ntuples, tuple)
+        finally:
+            transformer.set_pgresult(None)
+
+    def _connection(self, alias: str, db: Any) -> tuple[Any, _Kept]:
         if self._pid != os.getpid():  # a forked child never uses its parent's socket
             self._inherited.extend(self._connections.values())
             self._connections.clear()
@@ -77,35 +150,43 @@ class _Reader:
 
             params = db.get_connection_params()
             params["autocommit"] = True
-            # Statements are prepared when asked (execute(prepare=True)), never by count:
-            # psycopg's None would turn preparing off even when asked.
-            params["prepare_threshold"] = PREPARE_ONLY_WHEN_ASKED
-            params.pop("cursor_factory", None)  # psycopg's own: server-side binding
+            params.pop("cursor_factory", None)
             # Django's session settings (time zone, role) are not made here: only for reads
-            # whose results do not depend on them (the card read: text and dates).
+            # whose results do not depend on them (the card read: text and dates, in binary,
+            # whatever the session's DateStyle).
             with db.wrap_database_errors:
                 conn = psycopg.Connection.connect(**params)
-            # One cursor for every read: making one costs a quarter of a read's CPU.
-            kept = self._connections[alias] = (conn, conn.cursor())
+            kept = self._connections[alias] = (conn, _Kept(conn))
         return kept
 
     def close(self) -> None:
         with self._lock:
-            for conn, _cursor in self._connections.values():
+            for conn, _kept in self._connections.values():
                 conn.close()
             self._connections.clear()
 
 
 _READER = _Reader()
+# The inquiry log's writer thread (not durable: services._answering) has its own connection.
+_WRITER = _Reader()
 
 
-def reader_read(alias: str, run: Callable[[Any], T]) -> T:
-    """`run(cursor)` on the process's own reading connection to `alias` (PostgreSQL only),
-    one caller at a time: for the shared card reads, not for a request's own statements. A
-    read that finds the connection lost is made again, once, on a new connection."""
-    return _READER.read(alias, run)
+def reader_rows(alias: str, sql: str, params: Sequence[str], *, prepare: bool) -> list[tuple]:
+    """The rows of `sql` (%s placeholders; text parameters) on the process's own reading
+    connection to `alias` (PostgreSQL only), one caller at a time: for the shared card reads,
+    not for a request's own statements. Prepared once per connection when `prepare`. A read
+    that finds the connection lost is made again, once, on a new connection."""
+    return _READER.rows(alias, sql, params, prepare)
+
+
+def writer_write(alias: str, sql: str, params: Sequence[str], *, prepare: bool) -> None:
+    """Run `sql` (no rows back) on the process's own writing connection to `alias`: the
+    inquiry log's writer thread's, so that it never takes a connection from the pool."""
+    _WRITER.write(alias, sql, params, prepare)
 
 
 def reader_close() -> None:
-    """Close the reading connections (tests; a process at its end closes them anyway)."""
+    """Close the process's own connections, reading and writing (tests; a process at its
+    end closes them anyway)."""
     _READER.close()
+    _WRITER.close()

@@ -34,7 +34,7 @@ from hoviat.enrolment.models import Receipt
 from hoviat.enrolment.selectors import RECEIPT_STANDING_STATUSES
 from hoviat.inquiry.batching import GroupCommit
 from hoviat.inquiry.conf import conf
-from hoviat.inquiry.db import hot_cursor, reader_read
+from hoviat.inquiry.db import hot_cursor, reader_rows
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.models import ApiKey, InquiryLog, Partner
 from hoviat.production.models import Card
@@ -280,31 +280,22 @@ def _cards_sql(count: int) -> str:
 
 def _card_rows(serials: list[str]) -> list[tuple | None]:
     prepare = conf("INQUIRY_DB_PREPARE")
+    alias = replica_read_alias()
     if len(serials) == 1:  # the usual batch: one serial, its row or none
-
-        def read_one(cursor) -> list[tuple | None]:
-            cursor.execute(_cards_sql(1), serials, prepare=prepare)
-            row = cursor.fetchone()
-            return [tuple(row[1:]) if row is not None else None]
-
-        return reader_read(replica_read_alias(), read_one)
+        rows = reader_rows(alias, _cards_sql(1), serials, prepare=prepare)
+        return [rows[0][1:] if rows else None]
     wanted = sorted(set(serials))
-
-    def read(cursor) -> dict[str, tuple]:
-        found: dict[str, tuple] = {}
-        for start in range(0, len(wanted), CARDS_PER_READ):
-            part = wanted[start : start + CARDS_PER_READ]
-            cursor.execute(_cards_sql(len(part)), part, prepare=prepare)
-            found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
-        return found
-
-    found = reader_read(replica_read_alias(), read)
+    found: dict[str, tuple] = {}
+    for start in range(0, len(wanted), CARDS_PER_READ):
+        part = wanted[start : start + CARDS_PER_READ]
+        rows = reader_rows(alias, _cards_sql(len(part)), part, prepare=prepare)
+        found.update((row[0], row[1:]) for row in rows)
     return [found.get(serial) for serial in serials]
 
 
 # Card reads of concurrent inquiries in this process, made together (batching.GroupCommit):
 # the first request thread to find none under way reads the serials of every request waiting
-# at that moment in one statement, on the process's reading connection (db.reader_read); the
+# at that moment in one statement, on the process's reading connection (db.reader_rows); the
 # others take their rows from it. No request thread takes a pooled connection for its card, and
 # nobody waits for a timer: alone, a read is one serial.
 _CARD_READS = GroupCommit(_card_rows)

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from django.db import (
     DEFAULT_DB_ALIAS,
     DataError,
     IntegrityError,
-    close_old_connections,
     connection,
     connections,
 )
@@ -28,7 +28,7 @@ from django.utils import timezone
 from hoviat.inquiry import selectors
 from hoviat.inquiry.batching import GroupCommit, WriteBehind
 from hoviat.inquiry.conf import conf
-from hoviat.inquiry.db import hot_cursor
+from hoviat.inquiry.db import hot_cursor, writer_write
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.locks import holder_locked
 from hoviat.inquiry.models import ApiKey, InquiryLog
@@ -168,32 +168,33 @@ if {f.attname for f in _LOG_FIELDS} != {
 
 
 @lru_cache(maxsize=4)
-def _log_insert_sql(vendor: str, async_commit: bool = False) -> str:
+def _log_insert_sql(vendor: str) -> str:
     q = connection.ops.quote_name
     # A concrete field always has a column; the stubs allow None for those that have none.
     columns = ", ".join(q(f.column) for f in _LOG_FIELDS)  # type: ignore[arg-type]
     marks = ", ".join(["%s"] * len(_LOG_FIELDS))
-    insert = f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns})"
-    if not async_commit:
-        return f"{insert} VALUES ({marks})"
-    # PostgreSQL: this statement's own transaction commits without waiting for its WAL flush
-    # (set_config(..., true) is SET LOCAL as a function, as in usage.py). Each value is cast
-    # to its column's type: in a SELECT list a parameter is not typed by the column it fills.
-    casts = ", ".join(f"%s::{f.db_type(connection)}" for f in _LOG_FIELDS)
-    return (
-        f"{insert} SELECT {casts} "  # noqa: S608 (names from the model; values are parameters)  # nosec B608
-        f"FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
-    )
+    return f"INSERT INTO {q(InquiryLog._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model; values are parameters)  # nosec B608
+
+
+def _unsized(db_type: str) -> str:
+    # varchar(32) -> varchar: an explicit cast to varchar(n) cuts a longer value short without
+    # a word, where storing an unsized value in the column refuses it (value too long).
+    return re.sub(r"\(\d+\)$", "", db_type)
 
 
 @lru_cache(maxsize=4)
 def _log_insert_many_sql(async_commit: bool) -> str:
     """Any number of rows in one statement (PostgreSQL), sent as one JSON array of arrays:
     psycopg adapts one text value where ten arrays of values (or ten values a row) cost it
-    several times more CPU than the database spends taking them apart."""
+    several times more CPU than the database spends taking them apart. With `async_commit`,
+    the statement's own transaction commits without waiting for its WAL flush
+    (set_config(..., true) is SET LOCAL as a function, as in usage.py)."""
     q = connection.ops.quote_name
     columns = ", ".join(q(f.column) for f in _LOG_FIELDS)  # type: ignore[arg-type]
-    values = ", ".join(f"(row ->> {i})::{f.db_type(connection)}" for i, f in enumerate(_LOG_FIELDS))
+    values = ", ".join(
+        f"(row ->> {i})::{_unsized(f.db_type(connection))}"  # type: ignore[arg-type]
+        for i, f in enumerate(_LOG_FIELDS)
+    )
     commit = (
         " CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
         if async_commit
@@ -209,26 +210,32 @@ def _log_json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
 
-def _log_rows_write(rows: list[Sequence[Any]], *, durable: bool = True) -> None:
+def _log_rows_write(rows: list[Sequence[Any]]) -> None:
     """Rows of the log in one statement and one transaction, on this thread's connection
-    (PostgreSQL, outside any transaction): the group commit's and the write-behind's."""
+    (PostgreSQL, outside any transaction): the group commit's (durable)."""
     with hot_cursor() as cursor:
         if len(rows) == 1:  # one row: its values as they are cost a little less
-            cursor.execute(_log_insert_sql("postgresql", not durable), rows[0])
+            cursor.execute(_log_insert_sql("postgresql"), rows[0])
             return
         batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
-        cursor.execute(_log_insert_many_sql(not durable), [batch])
+        cursor.execute(_log_insert_many_sql(False), [batch])
 
 
 def _log_rows_write_behind(rows: list[Sequence[Any]]) -> None:
-    _log_rows_write(rows, durable=False)
+    """The writer thread's rows (not durable): one statement on the process's own writing
+    connection (db.writer_write), never one taken from the pool and given back each time."""
+    batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
+    writer_write(
+        DEFAULT_DB_ALIAS,
+        _log_insert_many_sql(True),
+        [batch],
+        prepare=conf("INQUIRY_DB_PREPARE"),
+    )
 
 
 _LOG_GROUP = GroupCommit(_log_rows_write)
-# The writer thread gives its connection back after each write, as a request does at its end.
 _LOG_BEHIND = WriteBehind(
     _log_rows_write_behind,
-    after_write=close_old_connections,
     # Refused for what a row holds (a constraint, a value that does not fit): asking again
     # would be refused again, and would hold up every row after it.
     refused=(IntegrityError, DataError),
@@ -269,7 +276,7 @@ def _log_write(values: list[Any]) -> None:
         prepared = zip(_LOG_FIELDS, values, strict=True)
         values = [field.get_db_prep_save(value, db) for field, value in prepared]
     with hot_cursor() as cursor:
-        cursor.execute(_log_insert_sql(vendor, False), values)
+        cursor.execute(_log_insert_sql(vendor), values)
 
 
 def _shown(key: ApiKey, attribute: str, value: Any) -> Any:

@@ -236,22 +236,67 @@ def test_a_log_row_the_database_refuses_does_not_stop_the_log(bank):
 
     from hoviat.inquiry.services._answering import _log_rows_write_behind
 
-    def row(inquiry_id, partner_id=bank.partner.pk) -> list:
-        return [inquiry_id, timezone.now(), partner_id, bank.key.prefix, "card",
+    def row(inquiry_id, partner_id=bank.partner.pk, prefix=bank.key.prefix) -> list:
+        return [inquiry_id, timezone.now(), partner_id, prefix, "card",
                 "BANK_ACCOUNT_OPENING", "valid", "", "a" * 32, "b" * 64]  # fmt: skip
 
     taken = uuid.uuid4()
     behind = WriteBehind(_log_rows_write_behind, thread=False, refused=(IntegrityError, DataError))
     for values in (row(taken), row(uuid.uuid4()), row(taken), row(uuid.uuid4(), partner_id=10**9)):
         behind.add(values)
+    behind.add(row(uuid.uuid4(), prefix="k" * 200))  # longer than the column: never cut short
     behind.add(row(uuid.uuid4()))
 
     behind.flush()
 
-    # The second row with the same inquiry id and the one of a partner that does not exist are
-    # left out; the three others are in the log.
+    # The second row with the same inquiry id, the one of a partner that does not exist and the
+    # one with a key prefix too long for its column are left out; the three others are in the
+    # log, each as it was given.
     assert InquiryLog.objects.count() == 3
-    assert behind.refused_rows == 2
+    assert behind.refused_rows == 3
+    assert set(InquiryLog.objects.values_list("key_prefix", flat=True)) == {bank.key.prefix}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_log_writer_has_its_own_connection_and_replaces_a_lost_one(bank):
+    import uuid
+
+    from django.db import DatabaseError, DataError, IntegrityError
+
+    from hoviat.inquiry import db
+    from hoviat.inquiry.services._answering import _log_rows_write_behind
+
+    def row() -> list:
+        return [uuid.uuid4(), timezone.now(), bank.partner.pk, bank.key.prefix, "card",
+                "BANK_ACCOUNT_OPENING", "valid", "", "a" * 32, "b" * 64]  # fmt: skip
+
+    behind = WriteBehind(_log_rows_write_behind, thread=False, refused=(IntegrityError, DataError))
+    connections.close_all()
+    behind.add(row())
+    behind.flush()
+    # Written on the writer's own connection: this thread's (the pool's) is still unopened.
+    assert connection.connection is None
+    writer_pid = db._WRITER._connections["default"][0].info.backend_pid
+    with connection.cursor() as cursor:  # as a restart or a failover would
+        cursor.execute("SELECT pg_terminate_backend(%s)", [writer_pid])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [writer_pid])
+            if not cursor.fetchone()[0]:
+                break
+        time.sleep(0.01)
+    behind.add(row())
+
+    # A write on a lost connection is not asked again behind the caller's back (it may have
+    # committed): the rows wait for the next write, which has a new connection.
+    with pytest.raises(DatabaseError):
+        behind.flush()
+    behind.flush()
+
+    assert InquiryLog.objects.count() == 2
+    assert db._WRITER._connections["default"][0].info.backend_pid != writer_pid
 
 
 # --- Leases of a key's counts ----------------------------------------------------------------
