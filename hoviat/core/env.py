@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -122,8 +123,6 @@ def env_date(name: str, default: dt.date) -> dt.date:
 def setting(name: str) -> Any:
     """A setting declared in hoviat/settings.py; a name that is not declared there stops the
     program instead of quietly falling back on a default kept somewhere else."""
-    from django.conf import settings
-
     try:
         return getattr(settings, name)
     except AttributeError:

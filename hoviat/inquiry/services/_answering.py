@@ -89,18 +89,28 @@ def subject_hash(national_code: str | None) -> str:
     return hmac.new(secret, national_code.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-# (second since the epoch, its local ISO 8601 text): answers given in the same second share
-# the text instead of converting the time zone each (tens of answers a second per process).
-_ANSWERED_AT: tuple[int, str] = (-1, "")
+# (second since the epoch, its local ISO 8601 text, its local date): answers given in the
+# same second share them instead of converting the time zone each (hundreds a second).
+_MOMENT: tuple[int, str, dt.date] = (-1, "", dt.date.min)
+
+
+def _moment(now: dt.datetime) -> tuple[str, dt.date]:
+    global _MOMENT
+    second = int(now.timestamp())
+    kept = _MOMENT
+    if kept[0] != second:
+        local = timezone.localtime(now)
+        kept = _MOMENT = (second, local.isoformat(timespec="seconds"), local.date())
+    return kept[1], kept[2]
 
 
 def _answered_at(now: dt.datetime) -> str:
-    global _ANSWERED_AT
-    second = int(now.timestamp())
-    kept = _ANSWERED_AT
-    if kept[0] != second:
-        kept = _ANSWERED_AT = (second, timezone.localtime(now).isoformat(timespec="seconds"))
-    return kept[1]
+    return _moment(now)[0]
+
+
+def local_date(now: dt.datetime) -> dt.date:
+    """timezone.localdate(now), shared by the answers given in the same second."""
+    return _moment(now)[1]
 
 
 def _answer(
@@ -114,9 +124,11 @@ def _answer(
     fields: dict[str, Any],
     status: int = 200,
     subject: str | None = None,
+    now: dt.datetime | None = None,
 ) -> SignedAnswer:
     inquiry_id = uuid.uuid4()
-    now = timezone.now()
+    if now is None:
+        now = timezone.now()
     body = json.dumps(
         {
             **fields,
@@ -284,13 +296,22 @@ def _shown(key: ApiKey, attribute: str, value: Any) -> Any:
 
 
 def _locked_answer(
-    *, key: ApiKey, endpoint: str, purpose: str, subject: str, fields: dict[str, Any]
+    *,
+    key: ApiKey,
+    endpoint: str,
+    purpose: str,
+    subject: str,
+    fields: dict[str, Any],
+    now: dt.datetime | None = None,
 ) -> SignedAnswer | None:
     """The holder locked this kind of inquiry: `invalid`, LOCKED_BY_HOLDER, and the log row
     says so. The lock state is the one read at this moment (locks.py: at most a second old)."""
-    if not holder_locked(subject_hash=subject, kind=endpoint, now=timezone.now()):
+    if now is None:
+        now = timezone.now()
+    if not holder_locked(subject_hash=subject, kind=endpoint, now=now):
         return None
     return _answer(
+        now=now,
         key=key,
         endpoint=endpoint,
         purpose=purpose,

@@ -18,6 +18,7 @@ from hoviat.inquiry.services._answering import (
     _locked_answer,
     _purpose,
     _shown,
+    local_date,
     subject_hash,
 )
 from hoviat.inquiry.usage import subject_count
@@ -57,18 +58,21 @@ def card_inquire(
     purpose = _purpose(purpose)
     code = parse_national_code(national_code)
     subject = subject_hash(code)
+    now = timezone.now()  # after the card read: the moment the answer speaks for
     locked = _locked_answer(
         key=key,
         endpoint="card",
         purpose=purpose,
         subject=subject,
         fields={"card_status": None, "expires_on": None},
+        now=now,
     )
     if locked is not None:
         return locked
-    standing = selectors.card_standing_of(row, national_code=code, today=timezone.localdate())
+    standing = selectors.card_standing_of(row, national_code=code, today=local_date(now))
     result = "valid" if standing.valid else "invalid"
     return _answer(
+        now=now,
         key=key,
         endpoint="card",
         purpose=purpose,
