@@ -113,7 +113,6 @@ class WriteBehind:
         interval: float = 0.02,
         batch: int = 256,
         max_pending: int = 100_000,
-        after_write: Callable[[], None] | None = None,
         thread: bool = True,
         refused: tuple[type[BaseException], ...] = (),
     ) -> None:
@@ -121,7 +120,6 @@ class WriteBehind:
         self._refused = refused
         self.refused_rows = 0
         self._thread = thread  # False: written by flush() alone
-        self._after_write = after_write
         self.interval = interval
         self._batch = batch
         self._max_pending = max_pending
@@ -163,11 +161,7 @@ class WriteBehind:
             logger.exception("inquiry log: rows not written at exit")
 
     def _write_rows(self, rows: list[Row]) -> None:
-        try:
-            self._write_or_isolate(rows)
-        finally:
-            if self._after_write is not None:
-                self._after_write()
+        self._write_or_isolate(rows)
 
     def _write_or_isolate(self, rows: list[Row]) -> None:
         try:
