@@ -22,6 +22,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,15 +45,28 @@ class _Waiting:
         self.result: Any = None
 
 
+def _let_others_run() -> None:
+    time.sleep(0)  # gives up the GIL: the threads waiting for it run until they block
+
+
 class GroupCommit:
     """Concurrent calls with one item each become one call of `run` with all of them.
 
     `run(items)` may return one result per item, in order (a read), or None (a write); each
     caller gets its own item's result. See the module's docstring for who runs when.
+
+    With `gather`, the thread that is to run a batch first lets the threads that are ready to
+    run have the GIL once, and takes its batch after that: on a busy web process, requests
+    already under way reach add() in that turn and share the statement (the card reads: 4.4
+    serials a read instead of 2.5 at 64 connections, bench/inquiry.py). It costs the thread one
+    turn of the GIL, never a timer.
     """
 
-    def __init__(self, run: Callable[[list[Any]], Sequence[Any] | None]) -> None:
+    def __init__(
+        self, run: Callable[[list[Any]], Sequence[Any] | None], *, gather: bool = False
+    ) -> None:
         self._run = run
+        self._gather = gather
         self._ready = threading.Condition(threading.Lock())
         self._pending: list[_Waiting] = []
         self._writing = False
@@ -69,6 +83,14 @@ class GroupCommit:
                     raise BatchFailed("the batch this call was in failed") from mine.error
                 return mine.result
             self._writing = True
+            if self._gather:
+                # The threads ready to run get one turn first: those that reach add() in it
+                # join this batch instead of waiting for the next one.
+                self._ready.release()
+                try:
+                    _let_others_run()
+                finally:
+                    self._ready.acquire()
             batch, self._pending = self._pending, []
         error: BaseException | None = None
         results: Sequence[Any] | None = None

@@ -296,9 +296,11 @@ def _card_rows(serials: list[str]) -> list[tuple | None]:
 # Card reads of concurrent inquiries in this process, made together (batching.GroupCommit):
 # the first request thread to find none under way reads the serials of every request waiting
 # at that moment in one statement, on the process's reading connection (db.reader_rows); the
-# others take their rows from it. No request thread takes a pooled connection for its card, and
-# nobody waits for a timer: alone, a read is one serial.
-_CARD_READS = GroupCommit(_card_rows)
+# others take their rows from it. Before it reads, the threads ready to run get one turn of the
+# GIL, so requests already under way join its read (GroupCommit's `gather`). No request thread
+# takes a pooled connection for its card, and nobody waits for a timer: alone, a read is one
+# serial.
+_CARD_READS = GroupCommit(_card_rows, gather=True)
 
 
 def card_reads_shared() -> bool:

@@ -139,6 +139,30 @@ def test_shared_reads_give_each_caller_its_own_row():
     assert len(reads) < 12
 
 
+def test_a_gathering_group_lets_threads_ready_to_run_join_the_batch(monkeypatch):
+    from hoviat.inquiry import batching
+
+    reads: list[list] = []
+    group = GroupCommit(lambda items: reads.append(list(items)) or [f"row {i}" for i in items],
+                        gather=True)  # fmt: skip
+    second: list = []
+    arrived = threading.Thread(target=lambda: second.append(group.add(2)))
+
+    def turn() -> None:  # while the first reader lets others run, a second request arrives
+        arrived.start()
+        deadline = time.monotonic() + 5
+        while not group._pending and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    monkeypatch.setattr(batching, "_let_others_run", turn)
+
+    first = group.add(1)
+    arrived.join(5)
+
+    assert (first, second) == ("row 1", ["row 2"])
+    assert reads == [[1, 2]]  # one read for both
+
+
 # --- Write-behind ----------------------------------------------------------------------------
 
 
