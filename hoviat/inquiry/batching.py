@@ -183,9 +183,6 @@ class WriteBehind:
             logger.exception("inquiry log: rows not written at exit")
 
     def _write_rows(self, rows: list[Row]) -> None:
-        self._write_or_isolate(rows)
-
-    def _write_or_isolate(self, rows: list[Row]) -> None:
         try:
             self._write(rows)
             return

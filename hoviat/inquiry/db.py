@@ -65,7 +65,7 @@ def _numbered(sql: str) -> bytes:
     return numbered.encode()
 
 
-class _Reader:
+class _OwnConnections:
     """One kept psycopg connection per database alias, used by one thread at a time (the
     process's reading connection, and apart from it the log writer's)."""
 
@@ -167,9 +167,9 @@ class _Reader:
             self._connections.clear()
 
 
-_READER = _Reader()
+_READER = _OwnConnections()
 # The inquiry log's writer thread (not durable: services._answering) has its own connection.
-_WRITER = _Reader()
+_WRITER = _OwnConnections()
 
 
 def reader_rows(alias: str, sql: str, params: Sequence[str], *, prepare: bool) -> list[tuple]:

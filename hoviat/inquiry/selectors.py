@@ -281,7 +281,7 @@ def _cards_sql(count: int) -> str:
 def _card_rows(serials: list[str]) -> list[tuple | None]:
     prepare = conf("INQUIRY_DB_PREPARE")
     alias = replica_read_alias()
-    if len(serials) == 1:  # the usual batch: one serial, its row or none
+    if len(serials) == 1:  # a read alone (a quiet process): one serial, its row or none
         rows = reader_rows(alias, _cards_sql(1), serials, prepare=prepare)
         return [rows[0][1:] if rows else None]
     wanted = sorted(set(serials))

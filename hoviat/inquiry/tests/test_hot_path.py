@@ -42,6 +42,19 @@ class _SlowTable:
         return [row for batch in self.batches for row in batch]
 
 
+def _backend_terminated(pid: int) -> None:
+    """End a database session as a restart or a failover would, and wait until it is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if not cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+
+
 def _in_threads(n: int, work) -> list:
     outcomes: list = [None] * n
     start = threading.Barrier(n)
@@ -302,15 +315,7 @@ def test_the_log_writer_has_its_own_connection_and_replaces_a_lost_one(bank):
     # Written on the writer's own connection: this thread's (the pool's) is still unopened.
     assert connection.connection is None
     writer_pid = db._WRITER._connections["default"][0].info.backend_pid
-    with connection.cursor() as cursor:  # as a restart or a failover would
-        cursor.execute("SELECT pg_terminate_backend(%s)", [writer_pid])
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [writer_pid])
-            if not cursor.fetchone()[0]:
-                break
-        time.sleep(0.01)
+    _backend_terminated(writer_pid)
     behind.add(row())
 
     # A write on a lost connection is not asked again behind the caller's back (it may have
@@ -467,15 +472,7 @@ def test_a_lost_reading_connection_is_replaced_and_the_read_made_again(bank, sar
 
     assert selectors.card_row_shared(saras_card.csn)[0] == "active"
     reader_pid = db._READER._connections["default"][0].info.backend_pid
-    with connection.cursor() as cursor:  # as a restart or a failover would
-        cursor.execute("SELECT pg_terminate_backend(%s)", [reader_pid])
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [reader_pid])
-            if not cursor.fetchone()[0]:
-                break
-        time.sleep(0.01)
+    _backend_terminated(reader_pid)
 
     response = ask(bank, saras_card)
 
