@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/inquiry.py [--cards 1000000] [--seconds 15] [--reuse] [--rounds 3]
         [--workers N] [--servers sync:2,gthread:2x4,gthread:2x8] [--connections 64,256]
-        [--async-commit] [--log-not-durable]
+        [--async-commit] [--log-not-durable] [--ab OTHER_CHECKOUT]
     .venv/bin/python bench/inquiry.py --reuse --profile 1000   # where one inquiry's CPU goes
     .venv/bin/python bench/inquiry.py --reuse --profile 1000 --lock-check 200000  # + the lock
 
@@ -20,7 +20,11 @@
    data (9 in 10 matching, 1 in 10 a wrong national code) and GET /api/v1/inquiry/ping (the
    no-op), at each connection count, for --seconds each after a short warm-up; with --rounds N
    the two take turns N times and the medians are reported (a machine shared with other work
-   speeds up and slows down during a run: taking turns moves both alike).
+   speeds up and slows down during a run: taking turns moves both alike). With --ab DIR, a
+   second server runs the checkout in DIR (a worktree of an earlier commit, say, sharing this
+   one's .venv and data), the two take turns in every round too, and the report adds this
+   checkout's CPU per inquiry over DIR's, round by round: a before-and-after whose two sides
+   ran minutes apart at most.
 Prints throughput, p50/p99, errors and the inquiry/no-op ratio per configuration, and the CPU
 each answer cost the web workers and their PostgreSQL backends (read from /proc: on a shared
 machine wall-clock throughput depends on what else runs, CPU per answer does not); writes
@@ -285,6 +289,8 @@ def _serve(
     *,
     async_commit: bool = False,
     persistent: bool = False,
+    root: Path = ROOT,
+    app_name: str = "hoviat-bench",
 ) -> subprocess.Popen:
     kind, _, size = spec.partition(":")
     args = [str(VENV_BIN / "gunicorn"), "hoviat.wsgi:application", "-b", f"127.0.0.1:{port}"]
@@ -301,6 +307,7 @@ def _serve(
         HOVIAT_DB_POOL="1",
         HOVIAT_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="hoviat.settings",
+        PGAPPNAME=app_name,  # its backends, told apart from another server's (CpuMeter)
     )
     if persistent:
         # docs/deploy.md's first way, with connections kept: each thread keeps its own open
@@ -324,7 +331,7 @@ def _serve(
         flush=True,
     )
     process = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        args, cwd=root, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -379,17 +386,19 @@ class CpuMeter:
     per request does not depend on what else runs.
     """
 
-    def __init__(self, server_pgid: int, pg_url: str) -> None:
+    def __init__(self, server_pgid: int, pg_url: str, app_name: str = "hoviat-bench") -> None:
         import psycopg
 
         self.server_pgid = server_pgid
         self.database = pg_url.rpartition("/")[2]
+        self.app_name = app_name
         self.conn = psycopg.connect(pg_url, autocommit=True)
 
     def _backends(self) -> list[int]:
         rows = self.conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [self.database],
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = %s"
+            " AND pid <> pg_backend_pid()",
+            [self.database, self.app_name],
         ).fetchall()
         return [pid for (pid,) in rows]
 
@@ -678,6 +687,12 @@ def main() -> None:
         "instead of Django's pool (HOVIAT_DB_POOL=1)",
     )
     parser.add_argument(
+        "--ab",
+        metavar="DIR",
+        help="also serve from the checkout in DIR (sharing this one's .venv and data), taking "
+        "turns with this one in every round: a before-and-after in the same minutes",
+    )
+    parser.add_argument(
         "--profile", type=int, metavar="N", help="profile N inquiries in-process, then stop"
     )
     parser.add_argument(
@@ -732,49 +747,68 @@ def main() -> None:
 
     connections.close_all()
 
+    # With --ab, each configuration is served twice, from this checkout (a) and from the
+    # other one (b), and the two take turns within every round (a first in odd rounds, b first
+    # in even ones): a before-and-after on the same machine in the same minutes.
+    sides = [("", ROOT)] if not args.ab else [("a", ROOT), ("b", Path(args.ab).resolve())]
     results = []
     for spec in servers:
-        port = _free_port()
-        log = workdir / f"gunicorn-{spec.replace(':', '-')}.log"
-        server = _serve(
-            spec,
-            port,
-            args.pg_url,
-            log,
-            async_commit=args.async_commit,
-            persistent=args.persistent_connections,
-        )
-        meter = CpuMeter(server.pid, args.pg_url)
+        served = []  # (side, port, process, meter)
         try:
-            _probe(port, key, pairs)
+            for side, root in sides:
+                port = _free_port()
+                name = f"hoviat-bench{'-' + side if side else ''}"
+                log = workdir / f"gunicorn-{spec.replace(':', '-')}{'-' + side if side else ''}.log"
+                server = _serve(
+                    spec,
+                    port,
+                    args.pg_url,
+                    log,
+                    async_commit=args.async_commit,
+                    persistent=args.persistent_connections,
+                    root=root,
+                    app_name=name,
+                )
+                served.append((side, port, server, CpuMeter(server.pid, args.pg_url, name)))
+                if side:
+                    print(f"  [{side}] {root} at {_head(root)}", flush=True)
+                _probe(port, key, pairs)
             for count in connection_counts:
-                rounds = []
+                rounds: dict[str, list] = {side: [] for side, *_ in served}
                 for number in range(1, args.rounds + 1):
-                    row = {
-                        "server": spec,
-                        "connections": count,
-                        "round": number,
-                        "load_before": os.getloadavg()[0],
-                    }
-                    for name in ("noop", "inquiry"):
-                        url = f"http://127.0.0.1:{port}"
-                        if args.warmup:
-                            _wrk(url, scripts[name], count, args.warmup)
-                        row[name] = _wrk(url, scripts[name], count, args.seconds, meter)
-                    row["ratio"] = row["inquiry"]["rps"] / row["noop"]["rps"]
-                    rounds.append(row)
-                    _print_row(row)
-                results.append(_median_row(rounds))
-                if args.rounds > 1:
-                    _print_median(results[-1])
+                    order = served if number % 2 else served[::-1]
+                    for side, port, _, meter in order:
+                        row = {
+                            "server": f"{spec} [{side}]" if side else spec,
+                            "connections": count,
+                            "round": number,
+                            "load_before": os.getloadavg()[0],
+                        }
+                        for name in ("noop", "inquiry"):
+                            url = f"http://127.0.0.1:{port}"
+                            if args.warmup:
+                                _wrk(url, scripts[name], count, args.warmup)
+                            row[name] = _wrk(url, scripts[name], count, args.seconds, meter)
+                        row["ratio"] = row["inquiry"]["rps"] / row["noop"]["rps"]
+                        rounds[side].append(row)
+                        _print_row(row)
+                for side in rounds:
+                    results.append(_median_row(rounds[side]))
+                    if args.rounds > 1:
+                        _print_median(results[-1])
+                if args.ab:
+                    report.setdefault("ab", []).append(_ab_summary(rounds["a"], rounds["b"]))
         finally:
-            meter.close()
-            _stop(server)
+            for *_, server, meter in served:
+                meter.close()
+                _stop(server)
     report["results"] = results
     # With --rounds, each configuration's figures are the medians of its rounds: the no-op
     # and the inquiry take turns, so a machine that slows down (or speeds up) during the
     # bench moves both, and no single lucky round is reported.
-    best = max(results, key=lambda r: r["inquiry_rps"])
+    best = max(  # of this checkout's (with --ab, [a]'s)
+        (r for r in results if not r["server"].endswith(" [b]")), key=lambda r: r["inquiry_rps"]
+    )
     report["best"] = {"server": best["server"], "connections": best["connections"]}
     cpu = best["inquiry_cpu_ms"]
     of = f"the median of {best['rounds']} rounds" if best["rounds"] > 1 else "one round"
@@ -788,6 +822,37 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     (OUT / "inquiry.json").write_text(json.dumps(report, indent=2))
     print(f"written {OUT / 'inquiry.json'}; server logs in {workdir}")
+
+
+def _head(root: Path) -> str:
+    found = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%h %s"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    return found[:72] or "(not a git checkout)"
+
+
+def _ab_summary(a: list[dict], b: list[dict]) -> dict:
+    """This checkout (a) against the other (b), round by round (the two ran minutes apart at
+    most, so a machine that speeds up or slows down moves both): the median of a's CPU per
+    inquiry over b's."""
+    cpu = [ra["inquiry"]["cpu_ms_per_request"] / rb["inquiry"]["cpu_ms_per_request"]
+           for ra, rb in zip(a, b, strict=True)]  # fmt: skip
+    summary = {
+        "server": a[0]["server"].removesuffix(" [a]"),
+        "connections": a[0]["connections"],
+        "rounds": len(a),
+        "a_over_b_inquiry_cpu": statistics.median(cpu),
+        "a_over_b_each": cpu,
+        "a_lower_rounds": sum(1 for x in cpu if x < 1),
+    }
+    print(
+        f"{summary['server']:>12} c={summary['connections']:<4} A/B: [a]'s CPU per inquiry is "
+        f"{summary['a_over_b_inquiry_cpu']:.1%} of [b]'s (median of {len(cpu)} rounds; lower "
+        f"in {summary['a_lower_rounds']}; each round: " + ", ".join(f"{x:.0%}" for x in cpu) + ")",
+        flush=True,
+    )
+    return summary
 
 
 def _median_row(rounds: list[dict]) -> dict:
