@@ -16,7 +16,7 @@ from typing import Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.security import APIKeyHeader
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from hoviat.core.api import Problem
 from hoviat.core.jalali import parse_date
@@ -57,12 +57,18 @@ ANSWER_FIELDS = {
 }
 
 
+class Request(BaseModel):
+    """A request body: plain JSON data, validated by pydantic alone. ninja's Schema first wraps
+    what it validates so that it can read model objects too (DjangoGetter): for CardIn that
+    made validating the body 7.6 µs instead of 1.4. The OpenAPI document is the same."""
+
+
 class Answer(Schema):
     inquiry_id: str = Field(..., description=ANSWER_FIELDS["inquiry_id"])
     answered_at: str = Field(..., description=ANSWER_FIELDS["answered_at"])
 
 
-class CardIn(Schema):
+class CardIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -114,7 +120,7 @@ class CardOut(Answer):
     reason_code: str = REASON_FIELD
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -158,7 +164,7 @@ class ReceiptOut(Answer):
     reason_code: str = REASON_FIELD
 
 
-class IdentityIn(Schema):
+class IdentityIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -196,7 +202,7 @@ class IdentityOut(Answer):
     match: bool
 
 
-class PaperCardIn(Schema):
+class PaperCardIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -232,7 +238,7 @@ class ChallengeOut(Schema):
     expires_at: str
 
 
-class VerifyIn(Schema):
+class VerifyIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
