@@ -57,7 +57,7 @@ ANSWER_FIELDS = {
 }
 
 
-class Request(BaseModel):
+class RequestBody(BaseModel):
     """A request body: plain JSON data, validated by pydantic alone. ninja's Schema first wraps
     what it validates so that it can read model objects too (DjangoGetter): for CardIn that
     made validating the body 7.6 µs instead of 1.4. The OpenAPI document is the same."""
@@ -68,7 +68,7 @@ class Answer(Schema):
     answered_at: str = Field(..., description=ANSWER_FIELDS["answered_at"])
 
 
-class CardIn(Request):
+class CardIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -120,7 +120,7 @@ class CardOut(Answer):
     reason_code: str = REASON_FIELD
 
 
-class ReceiptIn(Request):
+class ReceiptIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -164,7 +164,7 @@ class ReceiptOut(Answer):
     reason_code: str = REASON_FIELD
 
 
-class IdentityIn(Request):
+class IdentityIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -202,7 +202,7 @@ class IdentityOut(Answer):
     match: bool
 
 
-class PaperCardIn(Request):
+class PaperCardIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -238,7 +238,7 @@ class ChallengeOut(Schema):
     expires_at: str
 
 
-class VerifyIn(Request):
+class VerifyIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

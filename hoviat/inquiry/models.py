@@ -116,7 +116,7 @@ class InquiryLog(models.Model):
     inquiry_id = models.UUIDField(unique=True)
     at = models.DateTimeField(db_index=True)
     # No index of its own: the (partner, at) index below leads with it. One index fewer to
-    # update for every answer (about 2.5 µs of database CPU a row, measured with pgbench).
+    # update for every answer (inserts of 16 rows took 0.64 ms instead of 0.68 in pgbench).
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+", db_index=False)
     key_prefix = models.CharField(max_length=16)
     endpoint = models.CharField(max_length=16)
