@@ -757,7 +757,7 @@ def main() -> None:
         try:
             for side, root in sides:
                 port = _free_port()
-                name = f"hoviat-bench{'-' + side if side else ''}"
+                app = f"hoviat-bench{'-' + side if side else ''}"  # its backends' name
                 log = workdir / f"gunicorn-{spec.replace(':', '-')}{'-' + side if side else ''}.log"
                 server = _serve(
                     spec,
@@ -767,9 +767,9 @@ def main() -> None:
                     async_commit=args.async_commit,
                     persistent=args.persistent_connections,
                     root=root,
-                    app_name=name,
+                    app_name=app,
                 )
-                served.append((side, port, server, CpuMeter(server.pid, args.pg_url, name)))
+                served.append((side, port, server, CpuMeter(server.pid, args.pg_url, app)))
                 if side:
                     print(f"  [{side}] {root} at {_head(root)}", flush=True)
                 _probe(port, key, pairs)
