@@ -848,7 +848,7 @@ def _ab_summary(a: list[dict], b: list[dict]) -> dict:
     }
     print(
         f"{summary['server']:>12} c={summary['connections']:<4} A/B: [a]'s CPU per inquiry is "
-        f"{summary['a_over_b_inquiry_cpu']:.1%} of [b]'s (median of {len(cpu)} rounds; lower "
+        f"{summary['a_over_b_inquiry_cpu']:.1%} of [b]'s (median of {len(cpu)} round(s); lower "
         f"in {summary['a_lower_rounds']}; each round: " + ", ".join(f"{x:.0%}" for x in cpu) + ")",
         flush=True,
     )
