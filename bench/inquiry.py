@@ -29,6 +29,8 @@ Prints throughput, p50/p99, errors and the inquiry/no-op ratio per configuration
 each answer cost the web workers and their PostgreSQL backends (read from /proc: on a shared
 machine wall-clock throughput depends on what else runs, CPU per answer does not); writes
 JSON to bench/out/inquiry.json. The load generator shares the machine's cores with the server.
+A run in which one gunicorn worker got nearly all of wrk's connections (the other idle, the
+machine half idle) is marked as such; it stays in the medians.
 """
 
 from __future__ import annotations
@@ -412,6 +414,21 @@ class CpuMeter:
     def used(before: dict, after: dict, part: str) -> float:
         return sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items())
 
+    @staticmethod
+    def busiest_share(before: dict, after: dict) -> float:
+        """The busiest web process's share of the web CPU (NaN with fewer than two workers).
+
+        wrk opens all its connections at once and keeps them; the workers race to accept
+        them, and now and then one worker wins nearly all and the other sits idle for the
+        whole run (about one run in ten here): the machine is then half idle and the figures
+        are the server's on one core, not the code's.
+        """
+        used = [cpu - before["web"].get(pid, 0.0) for pid, cpu in after["web"].items()]
+        total = sum(used)
+        if len(used) < 3 or not total:  # the arbiter and one worker, or nothing measured
+            return float("nan")
+        return max(used) / total
+
     def close(self) -> None:
         self.conn.close()
 
@@ -451,6 +468,7 @@ def _wrk(
         "web_cpu_ms_per_request": web_cpu / max(requests, 1) * 1000,
         "db_cpu_ms_per_request": db_cpu / max(requests, 1) * 1000,
         "rps_per_2_cores": 2 * requests / server_cpu if server_cpu else float("nan"),
+        "busiest_worker_share": CpuMeter.busiest_share(before, after) if meter else float("nan"),
         "non_2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
     }
@@ -874,16 +892,30 @@ def _median_row(rounds: list[dict]) -> dict:
         "cpu_ratio": median(
             r["noop"]["cpu_ms_per_request"] / r["inquiry"]["cpu_ms_per_request"] for r in rounds
         ),
+        "uneven_rounds": sum(1 for r in rounds if _uneven(r)),
         "each": rounds,
     }
 
 
+# A run whose busiest worker used this share of the web CPU or more had one worker idle.
+UNEVEN_SHARE = 0.9
+
+
+def _uneven(row: dict) -> list[str]:
+    """The runs of a round (inquiry, no-op) in which one worker took nearly all connections."""
+    return [
+        name for name in ("inquiry", "noop") if row[name]["busiest_worker_share"] >= UNEVEN_SHARE
+    ]
+
+
 def _print_median(summary: dict) -> None:
+    uneven = summary["uneven_rounds"]
     print(
         f"{summary['server']:>12} c={summary['connections']:<4} median of {summary['rounds']} "
         f"rounds: ratio {summary['ratio']:.0%} (by CPU per answer {summary['cpu_ratio']:.0%}); "
         f"CPU per answer: inquiry {summary['inquiry_cpu_ms']:.2f} ms, "
-        f"no-op {summary['noop_cpu_ms']:.2f} ms",
+        f"no-op {summary['noop_cpu_ms']:.2f} ms"
+        + (f"; {uneven} round(s) with one worker idle, kept in the medians" if uneven else ""),
         flush=True,
     )
 
@@ -902,7 +934,12 @@ def _print_row(row: dict) -> None:
         f" (≈ {inquiry['rps_per_2_cores']:,.0f}/s on 2 free cores),"
         f" no-op {noop['cpu_ms_per_request']:.2f} ms"
         f" ({noop['web_cpu_ms_per_request']:.2f} + {noop['db_cpu_ms_per_request']:.2f})"
-        f" (≈ {noop['rps_per_2_cores']:,.0f}/s)",
+        f" (≈ {noop['rps_per_2_cores']:,.0f}/s)"
+        + "".join(
+            f"\n{'':>19}one worker idle in the {name} run: wrk's connections all went to the"
+            f" other ({row[name]['busiest_worker_share']:.0%} of the web CPU)"
+            for name in _uneven(row)
+        ),
         flush=True,
     )
 
