@@ -654,7 +654,9 @@ def _in_threads(
 ) -> Iterator[Iterator[tuple[int, bytes, bytes]]]:
     """`_recomputed` of each job in `workers` threads, each on one connection of its own for
     all its jobs, the results in job order; at most two results a thread wait ahead."""
-    # The reader drops each result once it has it (a worker has then let go of it too).
+    # The reader drops each result once it has it (a worker has then let go of it too), never
+    # before: a future taken out earlier could be one no worker has reached yet, and that
+    # worker would find it gone and die, leaving the reader waiting for it for ever.
     futures: dict[int, Future[tuple[int, bytes, bytes]]] = {n: Future() for n in range(len(jobs))}
     order = iter(range(len(jobs)))
     lock, room, stop = threading.Lock(), threading.Semaphore(2 * workers), threading.Event()
@@ -677,7 +679,8 @@ def _in_threads(
 
     def results() -> Iterator[tuple[int, bytes, bytes]]:
         for n in range(len(jobs)):
-            result = futures.pop(n).result()
+            result = futures[n].result()
+            del futures[n]
             room.release()
             yield result
 

@@ -520,6 +520,30 @@ def test_hashing_on_parallel_connections_finds_an_edit_many_chunks_in(monkeypatc
     assert (verdict.bad_leaf, verdict.bad_row, verdict.checked) == (1000, edited.pk, 1000)
 
 
+def test_parallel_hashing_never_loses_a_job_to_a_reader_ahead_of_the_workers(monkeypatch):
+    # The reader used to take each job's future out of the table before waiting for it, so a
+    # reader that got ahead of the workers took one no worker had reached yet; that worker
+    # found it gone and died, and `hoviat verify-audit` (and this suite, now and then) waited
+    # for ever. Instant jobs make the reader get ahead at once: 200 runs of 100 jobs hung in
+    # the first few. The runs go in a thread of their own, so that a hang fails the test.
+    monkeypatch.setattr(
+        audit_tree, "_recomputed", lambda first, end, stored: (end - first, b"", b"")
+    )
+    jobs = [(n, n + 1, False) for n in range(100)]
+    counts: list[int] = []
+
+    def runs() -> None:
+        for _ in range(200):
+            with audit_tree._in_threads(jobs, 2) as results:
+                counts.extend(count for count, _, _ in results)
+
+    runner = threading.Thread(target=runs, daemon=True)
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive(), "a result never came: a worker died"
+    assert counts == [1] * 100 * 200
+
+
 # --- The migration from the hash chain ------------------------------------------------------------
 
 
