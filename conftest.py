@@ -13,7 +13,7 @@ import os
 import shutil
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from hypothesis import settings as hypothesis_settings
 
 from hoviat.core.logs import personal_data_in
@@ -240,6 +240,12 @@ def browser():
         )
         yield chromium
         chromium.close()
+        # Django keeps its connections in a context variable (asgiref.local), and every test
+        # after the first browser one runs inside sync_playwright(), which gives them a context
+        # other than the session's: their connection is closed here, still inside it, or it
+        # would outlive the session and keep PostgreSQL from dropping the test database
+        # ("is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
