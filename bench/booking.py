@@ -14,9 +14,9 @@ processes × threads workers, as a server runs them, over a few hot slots: holds
 pre-registered applications, then bookings of paid ones (booked at once, SMS queued),
 reporting bookings/s and checking that no slot ends with more seats taken than it has, nor a
 count that disagrees with its bookings; and the sweep that gives the lapsed holds back. With
---rounds N the cost and the hold race take turns N times, and the medians are reported: this
-machine's speed drifts from minute to minute, and one cost measured before one race moved
-their ratio by 20 points.
+--rounds N the hold race runs N times, each between two measures of the one-connection cost
+(before and after it, averaged), and the medians are reported: this machine's speed drifts
+from second to second, and one cost measured only before a race moved their ratio by 20 points.
 
 Settings as in production: DEBUG off, pooled connections (HOVIAT_DB_POOL=1). The queued SMS
 rows are written and counted, but not handed to the job queue (that is a worker's job). The
@@ -501,9 +501,10 @@ def _contention(
 ) -> tuple[bool, dict[str, float]]:
     """(no overbooking and no unexpected error anywhere, bookings/s of each phase).
 
-    Holds race `rounds` times, each right after its own measure of the one-connection cost,
-    so a machine that speeds up or slows down moves both sides of a round's ratio alike; the
-    summary gives the medians. Paid bookings race once, after the last round."""
+    Holds race `rounds` times, each between two measures of the one-connection cost (before
+    and after, averaged), so a machine that speeds up or slows down moves both sides of a
+    round's ratio alike; the summary gives the medians. Paid bookings race once, after the
+    last round."""
     import hoviat.notifications.services as notifications
     from hoviat.booking.models import Booking, Slot
     from hoviat.core.jalali import today_local
@@ -537,12 +538,17 @@ def _contention(
     for tag, status, label in phases:
         _clear()
         _vacuum()
-        cost_ms = _cost(after=day) if status == "pre_registered" else 0.0
         application_ids = [a.pk for a in _applications(attempts, status, tag)]
         _vacuum()
+        cost_ms = _cost(after=day, when="before the race") if status == "pre_registered" else 0.0
         took, outcomes, latencies, python_cpu, server_cpu = _race(
             application_ids=application_ids, slot_ids=slot_ids, processes=processes, threads=threads
         )
+        if status == "pre_registered":
+            # The same measure right after the race, and the race against both together.
+            after_ms = _cost(after=day, when="after the race", tag=4)
+            cost_ms = (cost_ms + after_ms) / 2
+            print(f"  one-connection cost, before and after the race together: {cost_ms:.2f} ms")
         booked = outcomes.get("ok", 0)
         taken = sum(Slot.objects.filter(pk__in=slot_ids).values_list("taken", flat=True))
         over, wrong = _overbooked()
@@ -657,9 +663,15 @@ def _backend_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cost(*, after: dt.date, count: int = 600) -> float:
-    """CPU per booking on one connection, no contention: ours (Python) and the database's."""
+def _cost(*, after: dt.date, when: str, tag: int = 3, count: int = 600, batches: int = 2) -> float:
+    """CPU per booking on one connection, no contention: ours (Python) and the database's.
+
+    `batches` runs of `count` holds one after the other, their spread printed beside the
+    whole: this machine's speed drifts from second to second (one run of 600 measured
+    anywhere from 0.8 to 1.5 ms), which is why a race is measured against this taken both
+    before and after it (`tag` keeps the two sets of applications apart)."""
     from django.db import connection
+    from django.db.models import F
 
     from hoviat.booking.models import Slot
     from hoviat.booking.services import booking_hold
@@ -667,30 +679,40 @@ def _cost(*, after: dt.date, count: int = 600) -> float:
 
     # Slots of a later day than the race's, so the two never count each other's seats.
     slots = list(Slot.objects.filter(date__gt=after).order_by("date", "pk")[:10])
-    Slot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=count)
-    applications = _applications(count, "pre_registered", 3)
+    Slot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=F("taken") + count * batches)
+    applications = _applications(count * batches, "pre_registered", tag)
     actor = Actor("system", "bench", "bench")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    server_before = _backend_cpu_seconds(backend)
-    python_before, wall_before = time.process_time(), time.perf_counter()
-    for n, application in enumerate(applications):
-        booking_hold(application=application, slot_id=slots[n % len(slots)].pk, actor=actor)
-    python = (time.process_time() - python_before) / count * 1000
-    wall = (time.perf_counter() - wall_before) / count * 1000
-    server_after = _backend_cpu_seconds(backend)
-    server = (
-        (server_after - server_before) / count * 1000
-        if server_before is not None and server_after is not None
-        else 0.0
-    )
+    python = server = wall = 0.0
+    each: list[float] = []
+    for batch in range(batches):
+        server_before = _backend_cpu_seconds(backend)
+        python_before, wall_before = time.process_time(), time.perf_counter()
+        for n in range(batch * count, (batch + 1) * count):
+            booking_hold(application=applications[n], slot_id=slots[n % len(slots)].pk, actor=actor)
+        python_took = time.process_time() - python_before
+        wall += time.perf_counter() - wall_before
+        server_after = _backend_cpu_seconds(backend)
+        server_took = (
+            server_after - server_before
+            if server_before is not None and server_after is not None
+            else 0.0
+        )
+        python += python_took
+        server += server_took
+        each.append((python_took + server_took) / count * 1000)
+    holds = count * batches
+    python, server, wall = python / holds * 1000, server / holds * 1000, wall / holds * 1000
     total = python + server
+    spread = ", ".join(f"{ms:.2f}" for ms in each)
     print(
-        f"cost of one hold (one connection, no contention): {wall:.1f} ms wall; CPU "
-        f"{python:.1f} ms in Python + {server:.1f} ms in PostgreSQL = {total:.1f} ms, "
-        f"so at most ~{1000 / total:,.0f} bookings/s per free CPU core "
-        f"({os.cpu_count()} cores here, load average {os.getloadavg()[0]:.1f})"
+        f"cost of one hold {when} (one connection, no contention, {holds} holds): "
+        f"{wall:.1f} ms wall; "
+        f"CPU {python:.2f} ms in Python + {server:.2f} ms in PostgreSQL = {total:.2f} ms "
+        f"(batches of {count}: {spread}), so at most ~{1000 / total:,.0f} bookings/s per free "
+        f"CPU core ({os.cpu_count()} cores here, load average {os.getloadavg()[0]:.1f})"
     )
     return total
 
