@@ -670,6 +670,7 @@ def _cost(*, after: dt.date, when: str, tag: int = 3, count: int = 600, batches:
     whole: this machine's speed drifts from second to second (one run of 600 measured
     anywhere from 0.8 to 1.5 ms), which is why a race is measured against this taken both
     before and after it (`tag` keeps the two sets of applications apart)."""
+    from django.conf import settings
     from django.db import connection
     from django.db.models import F
 
@@ -682,24 +683,32 @@ def _cost(*, after: dt.date, when: str, tag: int = 3, count: int = 600, batches:
     Slot.objects.filter(pk__in=[s.pk for s in slots]).update(capacity=F("taken") + count * batches)
     applications = _applications(count * batches, "pre_registered", tag)
     actor = Actor("system", "bench", "bench")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
+    # With the pool, the race's threads give their connection back after each hold and take
+    # one again for the next (a request's share of the pool): so does this. The database's
+    # CPU is then that of every backend of this database (only this process's pool now).
+    pooled = "pool" in settings.DATABASES["default"].get("OPTIONS", {})
+
+    def backends() -> dict[int, float]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'"
+            )
+            pids = [pid for (pid,) in cursor.fetchall()]
+        return {pid: cpu for pid in pids if (cpu := _backend_cpu_seconds(pid)) is not None}
+
     python = server = wall = 0.0
     each: list[float] = []
     for batch in range(batches):
-        server_before = _backend_cpu_seconds(backend)
+        server_before = backends()
         python_before, wall_before = time.process_time(), time.perf_counter()
         for n in range(batch * count, (batch + 1) * count):
             booking_hold(application=applications[n], slot_id=slots[n % len(slots)].pk, actor=actor)
+            if pooled:
+                connection.close()  # back to the pool after each hold, as in the race
         python_took = time.process_time() - python_before
         wall += time.perf_counter() - wall_before
-        server_after = _backend_cpu_seconds(backend)
-        server_took = (
-            server_after - server_before
-            if server_before is not None and server_after is not None
-            else 0.0
-        )
+        server_took = sum(cpu - server_before.get(pid, 0.0) for pid, cpu in backends().items())
         python += python_took
         server += server_took
         each.append((python_took + server_took) / count * 1000)
