@@ -244,14 +244,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     # Django's own pool (psycopg_pool) in each web process: connections kept open and shared
     # by the threads; HOVIAT_DB_POOL_MAX_SIZE per process (workers × this ≤ max_connections).
-    # Few per process: its threads run Python one at a time (the GIL), and every connection
-    # more is one more PostgreSQL backend competing for the same cores (docs/deploy.md).
+    # Fewer than the threads makes a contended write cheaper and a request that holds its
+    # connection longer wait for one: measured both ways in docs/deploy.md.
     if env_bool("HOVIAT_DB_POOL", default=False):
         if DB_CONN_MAX_AGE:
             raise ImproperlyConfigured("HOVIAT_DB_POOL needs HOVIAT_DB_CONN_MAX_AGE=0 (unset)")
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env_int("HOVIAT_DB_POOL_MIN_SIZE", 1, minimum=0),
-            "max_size": env_int("HOVIAT_DB_POOL_MAX_SIZE", 3, minimum=1),
+            "max_size": env_int("HOVIAT_DB_POOL_MAX_SIZE", 10, minimum=1),
             "timeout": env_int("HOVIAT_DB_POOL_TIMEOUT", 10, minimum=1),
         }
     if DB_PGBOUNCER:
