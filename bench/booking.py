@@ -775,10 +775,13 @@ def main() -> int:
     _setup()
     from django.db import connection
 
+    pool = connection.settings_dict.get("OPTIONS", {}).get("pool")
     print(
         f"PostgreSQL {connection.cursor().connection.info.server_version}, "
         f"database {connection.settings_dict['NAME']}; {os.cpu_count()} CPU cores, "
-        f"load average {os.getloadavg()[0]:.1f} before the run"
+        f"load average {os.getloadavg()[0]:.1f} before the run; Django's pool: "
+        f"{pool.get('max_size', '?') if pool else 'off'} connections per process "
+        "(HOVIAT_DB_POOL_MAX_SIZE)"
     )
     _build(offices=args.offices, days=args.days, rebuild=args.rebuild)
     _vacuum()
