@@ -20,10 +20,11 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils.dateparse import parse_datetime
 
-from hoviat.inquiry.db import hot_cursor
+from hoviat.inquiry.conf import conf
+from hoviat.inquiry.db import hot_cursor, reader_rows
 from hoviat.inquiry.models import HolderLock, HolderLockClock
 
 # Well under the one second the issue allows: the read itself and a busy process's queue
@@ -69,11 +70,12 @@ def expire() -> None:
     _cache.next_check = 0.0
 
 
-def _sql() -> tuple[str, str]:
+def _sql(*, kinds_as_text: bool = False) -> tuple[str, str]:
     q = connection.ops.quote_name
     clock = f"SELECT {q('generation')} FROM {q(HolderLockClock._meta.db_table)} WHERE {q('id')} = 1"  # noqa: S608  # nosec B608 (names from the models)
+    kinds = f"{q('kinds')}::text" if kinds_as_text else q("kinds")
     columns = ", ".join(
-        q(c) for c in ("subject_hash", "kinds", "locked_until", "paused_until", "generation")
+        [q("subject_hash"), kinds, *(q(c) for c in ("locked_until", "paused_until", "generation"))]
     )
     changed = (
         f"SELECT {columns} FROM {q(HolderLock._meta.db_table)} "  # noqa: S608  # nosec B608
@@ -82,19 +84,33 @@ def _sql() -> tuple[str, str]:
     return clock, changed
 
 
-def _refresh() -> None:
-    clock_sql, changed_sql = _sql()
+def _rows(sql: str, params: list[int], *, own: bool) -> list[tuple]:
+    """On the inquiry reads' own connection (`own`), or on this thread's Django connection."""
+    if own:
+        return reader_rows(
+            DEFAULT_DB_ALIAS, sql, [str(p) for p in params], prepare=conf("INQUIRY_DB_PREPARE")
+        )
     with hot_cursor() as cursor:
-        cursor.execute(clock_sql)
-        row = cursor.fetchone()
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _refresh() -> None:
+    # On PostgreSQL outside a transaction, on a connection of its own, never one from Django's
+    # pool: the refresh runs under _cache.mutex, and a request waiting for that mutex may
+    # hold a pooled connection. With fewer pooled connections than threads, a refresh that
+    # waited for one would wait for ever (until the pool's timeout failed it), and the whole
+    # process with it. Inside a transaction (tests), the request's own connection, which
+    # sees that transaction's writes.
+    own = connection.vendor == "postgresql" and not connection.in_atomic_block
+    clock_sql, changed_sql = _sql(kinds_as_text=own)
+    row = next(iter(_rows(clock_sql, [], own=own)), None)
     generation = row[0] if row else 0
     if generation == _cache.generation:
         return
     since = _cache.generation if generation > _cache.generation else 0
     kinds_field = HolderLock._meta.get_field("kinds")
-    with connection.cursor() as cursor:
-        cursor.execute(changed_sql, [since])
-        rows = cursor.fetchall()
+    rows = _rows(changed_sql, [since], own=own)
     locks = dict(_cache.locks) if since else {}
     for subject, kinds, locked_until, paused_until, _generation in rows:
         kinds = kinds_field.from_db_value(kinds, None, connection)

@@ -254,3 +254,25 @@ def test_while_a_lock_comes_and_goes_each_answer_and_its_log_row_agree(make_part
     told = {answer["inquiry_id"]: answer["reason_code"] for answer in answers}
     assert {str(k): v for k, v in logged.items()} == told
     assert set(told.values()) == {"NOT_FOUND", "LOCKED_BY_HOLDER"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_copy_is_refreshed_without_a_connection_from_django(make_partner):
+    """The refresh runs under the copy's mutex, and a request waiting for that mutex may hold
+    one of Django's pooled connections: with fewer of those than threads, a refresh that
+    needed one waited until the pool's timeout, and stalled the whole process with it (seen
+    in bench/inquiry.py with HOVIAT_DB_POOL_MAX_SIZE=3). It reads on a connection of its own."""
+    from django.test.utils import CaptureQueriesContext
+
+    lock(["card"])  # committed: this test runs outside a transaction
+    locks.forget()
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as django_queries:
+        locked = locks.holder_locked(subject_hash=subject_hash(SARA), kind="card", now=now)
+        other_kind = locks.holder_locked(subject_hash=subject_hash(SARA), kind="identity", now=now)
+    assert (locked, other_kind) == (True, False)
+    assert list(django_queries) == []
+    state = locks._current()[subject_hash(SARA)]
+    assert state.kinds == frozenset({"card"})
+    assert state.locked_until is None and state.paused_until is None
