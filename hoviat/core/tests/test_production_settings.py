@@ -120,3 +120,17 @@ def test_the_benchmarks_may_generate_secrets_without_debug(server_settings, monk
     values = server_settings(HOVIAT_GENERATE_DEV_SECRETS="1")
     assert values["DEBUG"] is False
     assert values["SECRET_KEY"]
+
+
+def test_a_pool_smaller_than_the_threads_stops_start_up(server_settings, monkeypatch):
+    """A request keeps its pooled connection until it ends, and the inquiry log's group commit
+    is written by one of the requests waiting for it: with 3 connections for 8 threads,
+    bench/inquiry.py stalled for seconds at a time."""
+    common = {"DATABASE_URL": "postgres://hoviat@127.0.0.1:5432/hoviat", "HOVIAT_DB_POOL": "1"}
+    with pytest.raises(ImproperlyConfigured, match=r"HOVIAT_DB_POOL_MAX_SIZE \(3\) must be"):
+        server_settings(**common, HOVIAT_DB_POOL_MAX_SIZE="3", HOVIAT_SERVE_THREADS="8")
+    fitted = server_settings(**common, HOVIAT_DB_POOL_MAX_SIZE="3", HOVIAT_SERVE_THREADS="3")
+    assert fitted["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 3
+    monkeypatch.delenv("HOVIAT_DB_POOL_MAX_SIZE")
+    monkeypatch.delenv("HOVIAT_SERVE_THREADS")
+    assert server_settings(**common)["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 10
