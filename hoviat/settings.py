@@ -328,10 +328,10 @@ SERVE_THREADS = env_int("HOVIAT_SERVE_THREADS", 8, minimum=1)
 # A request keeps its pooled connection until it ends, and some wait for another thread that
 # may need one: the inquiry log's group commit, whose writer is one of the waiting requests.
 # With fewer pooled connections than threads, a process stalls until the pool's timeout.
-_POOL = DATABASES["default"].get("OPTIONS", {}).get("pool")
-if _POOL and _POOL["max_size"] < SERVE_THREADS:
+_pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
+if _pool and _pool["max_size"] < SERVE_THREADS:
     raise ImproperlyConfigured(
-        f"HOVIAT_DB_POOL_MAX_SIZE ({_POOL['max_size']}) must be at least HOVIAT_SERVE_THREADS "
+        f"HOVIAT_DB_POOL_MAX_SIZE ({_pool['max_size']}) must be at least HOVIAT_SERVE_THREADS "
         f"({SERVE_THREADS}): a request keeps its pooled connection until it ends, and a "
         "process with fewer connections than threads can stall (docs/deploy.md)"
     )
