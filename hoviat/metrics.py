@@ -98,9 +98,14 @@ class DomainCollector(Collector):
         self._families: list[GaugeMetricFamily] = []
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        # The queries run outside the lock: a thread never waits, holding its pooled
+        # connection, for one that may need a connection from the same pool (docs/deploy.md).
+        # Two scrapes at the same moment may both query; the later result is kept.
         with self._lock:
-            if time.monotonic() - self._at > DOMAIN_CACHE_SECONDS:
-                self._families = domain_metrics()
-                self._at = time.monotonic()
+            fresh = time.monotonic() - self._at <= DOMAIN_CACHE_SECONDS
             families = self._families
+        if not fresh:
+            families = domain_metrics()
+            with self._lock:
+                self._families, self._at = families, time.monotonic()
         yield from families

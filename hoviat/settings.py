@@ -244,13 +244,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     # Django's own pool (psycopg_pool) in each web process: connections kept open and shared
     # by the threads; HOVIAT_DB_POOL_MAX_SIZE per process (workers × this ≤ max_connections).
-    # At least HOVIAT_SERVE_THREADS (checked below, with the threads): docs/deploy.md.
+    # Two by default, fewer than HOVIAT_SERVE_THREADS: the GIL lets a process run one thread's
+    # Python at a time, and two connections let one thread's database wait overlap another's
+    # Python; threads beyond them wait for one (docs/deploy.md, connection pooling).
     if env_bool("HOVIAT_DB_POOL", default=False):
         if DB_CONN_MAX_AGE:
             raise ImproperlyConfigured("HOVIAT_DB_POOL needs HOVIAT_DB_CONN_MAX_AGE=0 (unset)")
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env_int("HOVIAT_DB_POOL_MIN_SIZE", 1, minimum=0),
-            "max_size": env_int("HOVIAT_DB_POOL_MAX_SIZE", 10, minimum=1),
+            "max_size": env_int("HOVIAT_DB_POOL_MAX_SIZE", 2, minimum=1),
             "timeout": env_int("HOVIAT_DB_POOL_TIMEOUT", 10, minimum=1),
         }
     if DB_PGBOUNCER:
@@ -325,16 +327,6 @@ SERVE_BIND = env_str("HOVIAT_SERVE_BIND", "127.0.0.1:8000")
 # 0: one worker process per usable CPU, at least two.
 SERVE_WORKERS = env_int("HOVIAT_SERVE_WORKERS", 0, minimum=0)
 SERVE_THREADS = env_int("HOVIAT_SERVE_THREADS", 8, minimum=1)
-# A request keeps its pooled connection until it ends, and some wait for another thread that
-# may need one: the inquiry log's group commit, whose writer is one of the waiting requests.
-# With fewer pooled connections than threads, a process stalls until the pool's timeout.
-_pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
-if _pool and _pool["max_size"] < SERVE_THREADS:
-    raise ImproperlyConfigured(
-        f"HOVIAT_DB_POOL_MAX_SIZE ({_pool['max_size']}) must be at least HOVIAT_SERVE_THREADS "
-        f"({SERVE_THREADS}): a request keeps its pooled connection until it ends, and a "
-        "process with fewer connections than threads can stall (docs/deploy.md)"
-    )
 SERVE_TIMEOUT = env_int("HOVIAT_SERVE_TIMEOUT", 30, minimum=5)
 # Longer than the proxy's idle timeout towards us, so gunicorn never closes first.
 SERVE_KEEP_ALIVE = env_int("HOVIAT_SERVE_KEEP_ALIVE", 75, minimum=1)

@@ -14,7 +14,9 @@ statements go to libpq as they are (psycopg.pq: one call that waits for the answ
 GIL released, results in binary, turned into Python values by psycopg's own loaders), which
 costs the web process about a sixth less CPU per read than a cursor's execute() (50 µs
 against 60 here). The inquiry log's writer thread has a connection of its own the same way
-(`writer_write`).
+(`writer_write`), and so has the log's group commit (`grouped_write`): its writer is a request
+thread that other requests wait for, and must never need a connection from the pool, which
+those waiting requests may hold.
 
 Prepared statements live in the database session. Behind a connection pooler in transaction
 mode that does not track them (PgBouncer before 1.21), set INQUIRY_DB_PREPARE = False.
@@ -168,8 +170,10 @@ class _OwnConnections:
 
 
 _READER = _OwnConnections()
-# The inquiry log's writer thread (not durable: services._answering) has its own connection.
+# The inquiry log's writer thread (not durable: services._answering) has its own connection,
+# and so has the log's group commit (durable), whose writer is one request thread at a time.
 _WRITER = _OwnConnections()
+_GROUPED = _OwnConnections()
 
 
 def reader_rows(alias: str, sql: str, params: Sequence[str], *, prepare: bool) -> list[tuple]:
@@ -186,8 +190,17 @@ def writer_write(alias: str, sql: str, params: Sequence[str], *, prepare: bool) 
     _WRITER.write(alias, sql, params, prepare)
 
 
+def grouped_write(alias: str, sql: str, params: Sequence[str], *, prepare: bool) -> None:
+    """Run `sql` (no rows back) on the process's own connection for the inquiry log's group
+    commit: autocommit, so the statement is its own transaction, committed as the database's
+    synchronous_commit says (on: durable once this returns). The group commit writes one
+    batch at a time, so its callers never wait here for each other."""
+    _GROUPED.write(alias, sql, params, prepare)
+
+
 def reader_close() -> None:
     """Close the process's own connections, reading and writing (tests; a process at its
     end closes them anyway)."""
     _READER.close()
     _WRITER.close()
+    _GROUPED.close()

@@ -122,15 +122,15 @@ def test_the_benchmarks_may_generate_secrets_without_debug(server_settings, monk
     assert values["SECRET_KEY"]
 
 
-def test_a_pool_smaller_than_the_threads_stops_start_up(server_settings, monkeypatch):
-    """A request keeps its pooled connection until it ends, and the inquiry log's group commit
-    is written by one of the requests waiting for it: with 3 connections for 8 threads,
-    bench/inquiry.py stalled for seconds at a time."""
+def test_a_pool_may_be_smaller_than_the_threads(server_settings, monkeypatch):
+    """Threads beyond the pool wait for a connection; no thread waits, holding a pooled
+    connection, for another that needs one from the pool (the inquiry log's group commit,
+    the card reads and the holder-lock copy have connections of their own: hoviat/inquiry/tests)."""
     common = {"DATABASE_URL": "postgres://hoviat@127.0.0.1:5432/hoviat", "HOVIAT_DB_POOL": "1"}
-    with pytest.raises(ImproperlyConfigured, match=r"HOVIAT_DB_POOL_MAX_SIZE \(3\) must be"):
-        server_settings(**common, HOVIAT_DB_POOL_MAX_SIZE="3", HOVIAT_SERVE_THREADS="8")
-    fitted = server_settings(**common, HOVIAT_DB_POOL_MAX_SIZE="3", HOVIAT_SERVE_THREADS="3")
-    assert fitted["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 3
-    monkeypatch.delenv("HOVIAT_DB_POOL_MAX_SIZE")
-    monkeypatch.delenv("HOVIAT_SERVE_THREADS")
-    assert server_settings(**common)["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 10
+    monkeypatch.delenv("HOVIAT_DB_POOL_MAX_SIZE", raising=False)
+    monkeypatch.delenv("HOVIAT_SERVE_THREADS", raising=False)
+    default = server_settings(**common)
+    assert default["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 2
+    assert default["SERVE_THREADS"] == 8
+    wider = server_settings(**common, HOVIAT_DB_POOL_MAX_SIZE="12", HOVIAT_SERVE_THREADS="8")
+    assert wider["DATABASES"]["default"]["OPTIONS"]["pool"]["max_size"] == 12

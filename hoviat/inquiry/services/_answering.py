@@ -28,7 +28,7 @@ from django.utils import timezone
 from hoviat.inquiry import selectors
 from hoviat.inquiry.batching import GroupCommit, WriteBehind
 from hoviat.inquiry.conf import conf
-from hoviat.inquiry.db import hot_cursor, writer_write
+from hoviat.inquiry.db import grouped_write, hot_cursor, writer_write
 from hoviat.inquiry.errors import InquiryProblem
 from hoviat.inquiry.locks import holder_locked
 from hoviat.inquiry.models import ApiKey, InquiryLog
@@ -223,14 +223,18 @@ def _log_json(value: Any) -> Any:
 
 
 def _log_rows_write(rows: list[Sequence[Any]]) -> None:
-    """Rows of the log in one statement and one transaction, on this thread's connection
-    (PostgreSQL, outside any transaction): the group commit's (durable)."""
-    with hot_cursor() as cursor:
-        if len(rows) == 1:  # one row: its values as they are cost a little less
-            cursor.execute(_log_insert_sql("postgresql"), rows[0])
-            return
-        batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
-        cursor.execute(_log_insert_many_sql(False), [batch])
+    """The group commit's rows (durable): one statement, its own transaction, committed
+    synchronously, on the process's own connection for it (db.grouped_write), never one of
+    Django's pool. The thread that writes a batch is one of the requests waiting for it, and
+    the others wait holding their pooled connections: a writer that needed one more from the
+    pool could wait for connections held by the requests waiting for it."""
+    batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
+    grouped_write(
+        DEFAULT_DB_ALIAS,
+        _log_insert_many_sql(False),
+        [batch],
+        prepare=conf("INQUIRY_DB_PREPARE"),
+    )
 
 
 def _log_rows_write_behind(rows: list[Sequence[Any]]) -> None:

@@ -328,6 +328,38 @@ def test_the_log_writer_has_its_own_connection_and_replaces_a_lost_one(bank):
     assert db._WRITER._connections["default"][0].info.backend_pid != writer_pid
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_group_commit_writes_on_its_own_connection_durably(bank):
+    """The durable log's batch is written by one of the requests waiting for it, while the
+    others wait holding their pooled connections: it must never need one from the pool too
+    (with fewer pooled connections than threads that stalled a process until the pool's
+    timeout)."""
+    import uuid
+
+    from hoviat.inquiry import db
+    from hoviat.inquiry.services._answering import _LOG_GROUP
+
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    at = timezone.now()
+
+    def row(inquiry_id) -> list:
+        return [inquiry_id, at, bank.partner.pk, bank.key.prefix, "card",
+                "BANK_ACCOUNT_OPENING", "valid", "", "a" * 32, "b" * 64]  # fmt: skip
+
+    connections.close_all()
+    _LOG_GROUP.add(row(ids[0]))
+    _LOG_GROUP.add(row(ids[1]))
+
+    # Written on the group commit's own connection: this thread's (the pool's) is unopened.
+    assert connection.connection is None
+    own = db._GROUPED._connections["default"][0]
+    assert own.execute("SHOW synchronous_commit").fetchone() == ("on",)
+    logged = InquiryLog.objects.filter(inquiry_id__in=ids)
+    assert sorted(logged.values_list("at", flat=True)) == [at, at]
+    assert logged.count() == 2
+
+
 # --- Leases of a key's counts ----------------------------------------------------------------
 
 
