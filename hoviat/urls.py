@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from hoviat.api import api
 from hoviat.applications import views as application_views
+from hoviat.core import error_pages
 from hoviat.core import views as core_views
 from hoviat.delivery import views as delivery_views
 from hoviat.enrolment import views as enrolment_views
@@ -21,6 +22,12 @@ def _partner_calls_first(urls):
     first = [p for p in patterns if str(p.pattern).startswith(("inquiry/", "auth/card/"))]
     return [*first, *(p for p in patterns if p not in first)], app_name, namespace
 
+
+# With DEBUG off: Persian pages, and problem+json under /api/ (core/error_pages.py).
+handler400 = error_pages.bad_request
+handler403 = error_pages.permission_denied
+handler404 = error_pages.page_not_found
+handler500 = error_pages.server_error
 
 admin.site.site_header = "هویت — مدیریت سامانه"
 admin.site.site_title = "هویت"

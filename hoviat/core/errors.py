@@ -73,6 +73,20 @@ class RateLimited(DomainError):
     default_detail = "تعداد درخواست‌ها بیش از حد مجاز است. کمی بعد دوباره تلاش کنید."
 
 
+class ServiceUnavailable(DomainError):
+    """The database cannot be reached, or gave no connection in time: the client may retry."""
+
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+    title = "Service unavailable"
+    default_detail = "سامانه هم‌اکنون پاسخ‌گو نیست؛ چند لحظه بعد دوباره تلاش کنید."
+
+
+# Retry-After (seconds) with a 503 for an unavailable database: long enough for the pool to
+# free a connection or a failover to finish, short enough that a person retrying loses little.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
 def problem(
     status: int,
     code: str,
