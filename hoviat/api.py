@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,7 +15,13 @@ from hoviat.booking.api import router as booking_router
 from hoviat.citizenship.api import router as citizenship_router
 from hoviat.core.api import Problem, StrictJSONParser
 from hoviat.core.api import router as core_router
-from hoviat.core.errors import DomainError, ValidationFailed, problem
+from hoviat.core.errors import (
+    UNAVAILABLE_RETRY_AFTER,
+    DomainError,
+    ServiceUnavailable,
+    ValidationFailed,
+    problem,
+)
 from hoviat.delivery.api import router as delivery_router
 from hoviat.delivery.cards_api import router as cards_router
 from hoviat.enrolment.api import router as enrolment_router
@@ -183,6 +189,16 @@ def on_request_too_big(request, exc):
             "حجم درخواست بیش از اندازهٔ مجاز است.",
             title="Content too large",
         ),
+    )
+
+
+@api.exception_handler(OperationalError)
+def on_database_unavailable(request, exc: OperationalError):
+    # The database cannot be reached, or the pool gave no connection in time (PoolTimeout):
+    # a passing state, so 503 and when to try again rather than a 500.
+    logger.exception("Database unavailable in %s %s", request.method, request.path)
+    return on_domain_error(
+        request, ServiceUnavailable(extra={"retry_after": UNAVAILABLE_RETRY_AFTER})
     )
 
 

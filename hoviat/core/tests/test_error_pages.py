@@ -182,6 +182,26 @@ def test_a_page_that_gets_no_pooled_connection_in_time_is_a_503_in_the_request_l
     assert (line["endpoint"], line["status"]) == ("home", 503)
 
 
+@pytest.mark.django_db
+def test_an_api_route_that_gets_no_pooled_connection_in_time_is_a_503_problem(
+    monkeypatch, client, caplog
+):
+    from hoviat.places import selectors
+
+    monkeypatch.setattr(selectors, "province_list", pool_timeout)
+    caplog.set_level(logging.INFO)
+    response = client.get("/api/v1/places/provinces")
+    body = assert_a_problem(response, 503, "SERVICE_UNAVAILABLE")
+    assert body["detail"] == "سامانه هم‌اکنون پاسخ‌گو نیست؛ چند لحظه بعد دوباره تلاش کنید."
+    assert response["Retry-After"] == "5"
+    # Logged with its traceback for us; the client sees no internals.
+    [logged] = [r for r in caplog.records if r.name == "hoviat.api"]
+    assert logged.exc_info is not None
+    assert "connection" not in response.content.decode()
+    [line] = request_lines(caplog)
+    assert line["status"] == 503
+
+
 def test_an_unreachable_database_under_the_api_outside_its_routes_is_a_503_problem(
     failing_urls, browser_client
 ):
