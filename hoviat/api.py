@@ -54,12 +54,14 @@ _ERROR_TITLES = {
     409: "Conflicts with the current state",
     413: "Content too large",
     422: "Invalid input",
+    503: "The database cannot answer now (SERVICE_UNAVAILABLE); ask again after Retry-After",
 }
 
 
 def _errors_every_operation_can_give(method: str, operation: dict) -> set[int]:
     """The error answers of the shared handlers below, by what an operation takes."""
-    codes = {400, 422}  # DomainError's default status; parameters or body that do not parse
+    # DomainError's default status; parameters or body that do not parse; the database down
+    codes = {400, 422, 503}
     if operation.get("security"):
         codes |= {401, 403}
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hoviat.core.errors import ServiceUnavailable
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -214,6 +216,13 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         403,
         "احراز هویت با کارت ناموفق بود؛ reason_code علت را می‌گوید.",
         "Card authentication failed; reason_code says why (CERT_*, CARD_*, SIGNATURE_INVALID).",
+    ),
+    # Raised for the whole API (hoviat/api.py, core/error_pages.py), listed here for partners.
+    ServiceUnavailable.code: (
+        ServiceUnavailable.status,
+        ServiceUnavailable.default_detail,
+        "The database cannot be reached, or no connection was free in time; ask again after "
+        "Retry-After (seconds).",
     ),
 }
 
