@@ -20,6 +20,7 @@ from hoviat.core.errors import (
     DomainError,
     ServiceUnavailable,
     ValidationFailed,
+    internal_error_problem,
     problem,
 )
 from hoviat.delivery.api import router as delivery_router
@@ -208,15 +209,7 @@ def on_database_unavailable(request, exc: OperationalError):
 def on_unexpected_error(request, exc: Exception):
     # Logged with its traceback for us; the client gets a stable code and no internals.
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    return _problem_response(
-        request,
-        problem(
-            500,
-            "INTERNAL_ERROR",
-            "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.",
-            title="Internal server error",
-        ),
-    )
+    return _problem_response(request, internal_error_problem())
 
 
 def _register_routers() -> None:

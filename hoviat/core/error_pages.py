@@ -29,6 +29,7 @@ from hoviat.core.errors import (
     AccessDenied,
     NotFound,
     ServiceUnavailable,
+    internal_error_problem,
     problem,
 )
 
@@ -116,13 +117,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
         return response
     if _is_api(request):
-        return _problem(
-            request,
-            problem(
-                500,
-                "INTERNAL_ERROR",
-                "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.",
-                title="Internal server error",
-            ),
-        )
+        return _problem(request, internal_error_problem())
     return _plain_page("500.html", 500)

@@ -108,3 +108,13 @@ def problem(
         body["instance"] = instance
     body.update(extra)
     return body
+
+
+def internal_error_problem() -> dict[str, Any]:
+    """The body of a 500: a stable code and nothing of the internals (those go to the log)."""
+    return problem(
+        500,
+        "INTERNAL_ERROR",
+        "خطای پیش‌بینی‌نشده‌ای رخ داد. لطفاً دوباره تلاش کنید.",
+        title="Internal server error",
+    )

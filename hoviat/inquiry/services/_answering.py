@@ -222,17 +222,21 @@ def _log_json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
 
+def _log_batch(rows: list[Sequence[Any]]) -> str:
+    """The rows as the one JSON parameter of _log_insert_many_sql."""
+    return json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
+
+
 def _log_rows_write(rows: list[Sequence[Any]]) -> None:
     """The group commit's rows (durable): one statement, its own transaction, committed
     synchronously, on the process's own connection for it (db.grouped_write), never one of
     Django's pool. The thread that writes a batch is one of the requests waiting for it, and
     the others wait holding their pooled connections: a writer that needed one more from the
     pool could wait for connections held by the requests waiting for it."""
-    batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
     grouped_write(
         DEFAULT_DB_ALIAS,
         _log_insert_many_sql(False),
-        [batch],
+        [_log_batch(rows)],
         prepare=conf("INQUIRY_DB_PREPARE"),
     )
 
@@ -240,11 +244,10 @@ def _log_rows_write(rows: list[Sequence[Any]]) -> None:
 def _log_rows_write_behind(rows: list[Sequence[Any]]) -> None:
     """The writer thread's rows (not durable): one statement on the process's own writing
     connection (db.writer_write), never one taken from the pool and given back each time."""
-    batch = json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
     writer_write(
         DEFAULT_DB_ALIAS,
         _log_insert_many_sql(True),
-        [batch],
+        [_log_batch(rows)],
         prepare=conf("INQUIRY_DB_PREPARE"),
     )
 
