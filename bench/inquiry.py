@@ -1,7 +1,7 @@
 """Inquiry bench: card inquiries per second and their latency, beside a no-op endpoint.
 
     .venv/bin/python bench/inquiry.py [--cards 1000000] [--seconds 15] [--reuse] [--rounds 3]
-        [--workers N] [--servers sync:2,gthread:2x4,gthread:2x8] [--connections 64,256]
+        [--workers N] [--servers 2x4,2x8] [--connections 64,256]
         [--async-commit] [--log-not-durable] [--ab OTHER_CHECKOUT]
     .venv/bin/python bench/inquiry.py --reuse --profile 1000   # where one inquiry's CPU goes
     .venv/bin/python bench/inquiry.py --reuse --profile 1000 --lock-check 200000  # + the lock
@@ -14,7 +14,8 @@
    them); their numbers have the real form (CSN prefix + 10 digits, CRN with its Damm digit).
 2. A relying party and its key, made through the inquiry app's own services, with limits
    high enough that the bench measures the inquiry, not the quota.
-3. Each server configuration is served the way production would serve it: gunicorn, DEBUG off,
+3. Each server configuration is served the way production would serve it: granian with the
+   command line of `hoviat serve` (WORKERSxTHREADS from --servers), DEBUG off,
    PostgreSQL through psycopg's connection pool (persistent connections), access log off.
 4. wrk (loopback, 2 threads) drives POST /api/v1/inquiry/card with random pairs drawn from the
    data (9 in 10 matching, 1 in 10 a wrong national code) and GET /api/v1/inquiry/ping (the
@@ -29,7 +30,7 @@ Prints throughput, p50/p99, errors and the inquiry/no-op ratio per configuration
 each answer cost the web workers and their PostgreSQL backends (read from /proc: on a shared
 machine wall-clock throughput depends on what else runs, CPU per answer does not); writes
 JSON to bench/out/inquiry.json. The load generator shares the machine's cores with the server.
-A run in which one gunicorn worker got nearly all of wrk's connections (the other idle, the
+A run in which one worker process got nearly all of wrk's connections (the other idle, the
 machine half idle) is marked as such; it stays in the medians.
 """
 
@@ -294,14 +295,15 @@ def _serve(
     root: Path = ROOT,
     app_name: str = "hoviat-bench",
 ) -> subprocess.Popen:
-    kind, _, size = spec.partition(":")
-    args = [str(VENV_BIN / "gunicorn"), "hoviat.wsgi:application", "-b", f"127.0.0.1:{port}"]
-    args += ["--backlog", "2048", "--keep-alive", "30", "--log-level", "warning"]
-    if kind == "gthread":
-        workers, _, threads = size.partition("x")
-        args += ["-k", "gthread", "-w", workers, "--threads", threads or "4"]
-    else:
-        args += ["-k", "sync", "-w", size or "2"]
+    # WORKERSxTHREADS (a "gthread:" in front, as under gunicorn, is ignored): served by
+    # granian with the command line `hoviat serve` builds, on this port.
+    from hoviat.core.management.commands.serve import serve_arguments
+
+    workers, _, threads = spec.rpartition(":")[2].partition("x")
+    args = [str(VENV_BIN / "granian")]
+    args += serve_arguments(
+        bind=f"127.0.0.1:{port}", workers=int(workers), threads=int(threads or 8)
+    )
     env = dict(os.environ)
     env.update(
         DATABASE_URL=pg_url,
@@ -339,7 +341,7 @@ def _serve(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn {spec} exited; see {log}")
+            raise SystemExit(f"the server {spec} exited; see {log}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 pass
@@ -347,7 +349,7 @@ def _serve(
         except OSError:
             time.sleep(0.2)
     _stop(process)
-    raise SystemExit(f"gunicorn {spec} did not start in 60 s; see {log}")
+    raise SystemExit(f"the server {spec} did not start in 60 s; see {log}")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -382,7 +384,7 @@ def _group_pids(pgid: int) -> list[int]:
 
 
 class CpuMeter:
-    """CPU used by the server (gunicorn's process group) and its PostgreSQL backends.
+    """CPU used by the server (granian's process group) and its PostgreSQL backends.
 
     Wall-clock throughput on a machine shared with other work says little by itself; CPU
     per request does not depend on what else runs.
@@ -679,10 +681,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--servers",
-        default="sync:2,gthread:2x4,gthread:2x8",
-        help="gunicorn configurations: sync:WORKERS or gthread:WORKERSxTHREADS, comma-separated",
+        default="2x4,2x8",
+        help="server configurations, WORKERSxTHREADS, comma-separated",
     )
-    parser.add_argument("--workers", type=int, help="shorthand for --servers sync:N,gthread:Nx8")
+    parser.add_argument("--workers", type=int, help="shorthand for --servers Nx8")
     parser.add_argument("--connections", default="64,256")
     parser.add_argument("--reuse", action="store_true", help="keep the data if it is complete")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
@@ -722,7 +724,7 @@ def main() -> None:
     args = parser.parse_args()
     servers = args.servers.split(",")
     if args.workers:
-        servers = [f"sync:{args.workers}", f"gthread:{args.workers}x8"]
+        servers = [f"{args.workers}x8"]
     connection_counts = [int(c) for c in args.connections.split(",")]
     if args.log_not_durable:  # the servers and --profile inherit it
         os.environ["HOVIAT_INQUIRY_LOG_DURABLE"] = "0"
@@ -776,7 +778,7 @@ def main() -> None:
             for side, root in sides:
                 port = _free_port()
                 app = f"hoviat-bench{'-' + side if side else ''}"  # its backends' name
-                log = workdir / f"gunicorn-{spec.replace(':', '-')}{'-' + side if side else ''}.log"
+                log = workdir / f"server-{spec.replace(':', '-')}{'-' + side if side else ''}.log"
                 server = _serve(
                     spec,
                     port,
@@ -831,7 +833,7 @@ def main() -> None:
     cpu = best["inquiry_cpu_ms"]
     of = f"the median of {best['rounds']} rounds" if best["rounds"] > 1 else "one round"
     print(
-        f"\nbest: gunicorn {best['server']} at {best['connections']} connections ({of}): "
+        f"\nbest: {best['server']} at {best['connections']} connections ({of}): "
         f"{best['inquiry_rps']:,.0f} inquiries/s, {best['ratio']:.0%} of the no-op's "
         f"throughput, {cpu:.2f} ms of web + database CPU per inquiry; targets (issue 15) "
         f"≤ 1.0 ms: {'met' if cpu <= 1.0 else 'not met'}, ≥ 50% of the no-op: "

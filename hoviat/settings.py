@@ -327,10 +327,13 @@ SERVE_BIND = env_str("HOVIAT_SERVE_BIND", "127.0.0.1:8000")
 # 0: one worker process per usable CPU, at least two.
 SERVE_WORKERS = env_int("HOVIAT_SERVE_WORKERS", 0, minimum=0)
 SERVE_THREADS = env_int("HOVIAT_SERVE_THREADS", 8, minimum=1)
-SERVE_TIMEOUT = env_int("HOVIAT_SERVE_TIMEOUT", 30, minimum=5)
-# Longer than the proxy's idle timeout towards us, so gunicorn never closes first.
-SERVE_KEEP_ALIVE = env_int("HOVIAT_SERVE_KEEP_ALIVE", 75, minimum=1)
-SERVE_MAX_REQUESTS = env_int("HOVIAT_SERVE_MAX_REQUESTS", 20_000, minimum=0)
+# How long a stopping (TERM) or replaced (HUP) worker may finish its requests before it is killed.
+SERVE_TIMEOUT = env_int("HOVIAT_SERVE_TIMEOUT", 30, minimum=5, maximum=1800)
+# Seconds an idle kept-alive connection waits for its next request: longer than the proxy's idle
+# timeout towards us, so the proxy closes first (granian allows at most 60).
+SERVE_KEEP_ALIVE = env_int("HOVIAT_SERVE_KEEP_ALIVE", 60, minimum=1, maximum=60)
+# A worker grown past this many MiB is replaced gracefully; 0: never.
+SERVE_MAX_RSS_MB = env_int("HOVIAT_SERVE_MAX_RSS_MB", 1024, minimum=0)
 # Emptied at each start: the workers' metric files (prometheus_client multiprocess mode).
 SERVE_METRICS_DIR = env_str("HOVIAT_SERVE_METRICS_DIR", str(VAR_DIR / "metrics"))
 WORKER_THREADS = env_int("HOVIAT_WORKER_THREADS", 2, minimum=1)

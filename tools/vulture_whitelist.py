@@ -29,6 +29,5 @@ _.process_exception  # Django's middleware interface (core.logs.RequestLogMiddle
 _._enqueued  # huey signal handlers, registered by decorator (core.logs.jobs_observe)
 _._executing
 _._finished
-_.child_exit  # gunicorn's server hook (hoviat/gunicorn_conf.py)
 _.DomainCollector  # settings.METRICS_COLLECTORS: a dotted path
 _._get_key  # django-ninja's APIKeyHeader hook, overridden in inquiry/api.py (the key from META)

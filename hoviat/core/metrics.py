@@ -1,10 +1,11 @@
 """Prometheus metrics: the request instruments and the `/metrics` answer.
 
 Requests are counted per endpoint, the route's name (never the raw path, whose national codes
-and tracking numbers would make one series per citizen). Under gunicorn, `hoviat serve` sets
+and tracking numbers would make one series per citizen). Under granian, `hoviat serve` sets
 PROMETHEUS_MULTIPROC_DIR before any worker starts: each process writes its counts to its own
 memory-mapped files there and a scrape, answered by whichever worker, adds them all up
-(prometheus_client's multiprocess mode; the gunicorn config marks dead workers' files).
+(prometheus_client's multiprocess mode). A replaced worker's counters stay in the totals; no
+gauge is kept per process (the domain's are read at scrape time), so none goes stale.
 
 The domain's gauges (applications by status, production queue, stock, SMS outbox, audit
 rows, inquiries) are not kept in the processes: they are read from the database at scrape time

@@ -12,14 +12,14 @@ what it raised). The rows that arrive meanwhile wait for the next writer, which 
 their own threads. Nobody waits for a timer: under light load a batch is one row, under
 heavy load it is as many as arrived during one write.
 
-Within a process only (each gunicorn worker has its own). WriteBehind, below, is the
+Within a process only (each web worker has its own). WriteBehind, below, is the
 non-durable variant, where an answer does not wait for its row at all.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
+import multiprocessing.util
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -177,7 +177,10 @@ class WriteBehind:
         self._owner = os.getpid()
         thread = threading.Thread(target=self._run, name="inquiry-log-writer", daemon=True)
         thread.start()
-        atexit.register(self._flush_at_exit)
+        # At exit, whether this is the main process (multiprocessing runs its finalizers from
+        # atexit) or a worker a server forked with multiprocessing (granian's): such a child
+        # leaves through os._exit(), which skips atexit, after running these finalizers.
+        multiprocessing.util.Finalize(None, self._flush_at_exit, exitpriority=10)
 
     def _flush_at_exit(self) -> None:
         try:

@@ -1,4 +1,4 @@
-"""`hoviat serve` for real: gunicorn with two workers on a throw-away PostgreSQL cluster.
+"""`hoviat serve` for real: granian with two workers on a throw-away PostgreSQL cluster.
 
 One cluster (initdb in a temporary folder, its own port, run as `postgres` when we are root),
 migrated by `hoviat migrate`, served by `hoviat serve` (production settings, DEBUG off). Then:
@@ -148,7 +148,7 @@ def served():
                 time.sleep(0.3)
         else:
             pytest.fail("hoviat serve did not answer: " + (var / "serve.log").read_text())
-        yield base, cluster
+        yield base, cluster, var
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -165,12 +165,12 @@ def _count(text: str, endpoint: str) -> float:
 
 
 def test_served_probes_metrics_and_readiness_when_postgres_stops(served):
-    base, cluster = served
+    base, cluster, var = served
     assert get(f"{base}/healthz") == (200, b'{"status": "ok"}')
     status, body = get(f"{base}/readyz")
     assert (status, json.loads(body)) == (200, {"status": "ok"})
 
-    # Each request on a new connection: gunicorn hands them to whichever worker accepts; the
+    # Each request on a new connection, which the kernel gives to either worker's socket; the
     # scrape (answered by one of them) counts them all.
     for _ in range(40):
         status, _body = get(f"{base}/api/v1/inquiry/ping")
@@ -178,6 +178,9 @@ def test_served_probes_metrics_and_readiness_when_postgres_stops(served):
     status, text = get(f"{base}/metrics")
     assert status == 200
     assert _count(text.decode(), "api:inquiry_ping") == 40
+    # Both workers answered some: each keeps its counts in files named by its process id.
+    counted_by = {path.stem.rpartition("_")[2] for path in (var / "metrics").glob("counter_*.db")}
+    assert len(counted_by) == 2, counted_by
     assert "hoviat_applications" in text.decode()  # the domain's gauges, from the database
 
     cluster.stop()

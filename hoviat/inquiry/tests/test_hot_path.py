@@ -192,6 +192,31 @@ def test_the_write_behind_thread_writes_what_gathers_without_being_asked():
     assert table.rows == [(i,) for i in range(5)]
 
 
+def test_a_forked_worker_writes_its_waiting_rows_when_it_stops(tmp_path):
+    # granian's workers are multiprocessing children, which leave through os._exit(): what
+    # atexit would run is skipped there, so the rows still waiting must be written anyway.
+    import multiprocessing
+
+    written = tmp_path / "rows"
+
+    def write(rows):
+        with written.open("a") as file:
+            file.writelines(f"{row[0]}\n" for row in rows)
+
+    behind = WriteBehind(write, interval=60)  # the thread alone would not write them in time
+
+    def worker():
+        for i in range(3):
+            behind.add((i,))
+
+    child = multiprocessing.get_context("fork").Process(target=worker)
+    child.start()
+    child.join(30)
+
+    assert child.exitcode == 0
+    assert written.read_text().split() == ["0", "1", "2"]
+
+
 def test_the_write_behind_keeps_failed_rows_first_and_bounded():
     failing = [True]
     table = _SlowTable(pause=0, fail_when=lambda rows: failing[0])
