@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from typing import Any
@@ -29,6 +28,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from hoviat.core.national_code import check_digit
+from hoviat.core.random_ids import random_bytes
 
 # Not after a Latin letter: a card serial (IR + ten digits) is neither a code nor a mobile.
 _NATIONAL_CODE = re.compile(r"(?<![\dA-Za-z])\d{10}(?!\d)")
@@ -48,7 +48,7 @@ _HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "ghijklmnopqrstuv")
 def new_request_id() -> str:
     """32 letters (128 random bits): never a run of digits that reads like a national code or
     a mobile number in a log line."""
-    return os.urandom(16).hex().translate(_HEX_TO_LETTERS)
+    return random_bytes(16).hex().translate(_HEX_TO_LETTERS)
 
 
 def _is_national_code(digits: str) -> bool:
