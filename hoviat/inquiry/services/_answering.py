@@ -128,11 +128,11 @@ def _answer(
     subject: str | None = None,
     now: dt.datetime | None = None,
 ) -> SignedAnswer:
-    # Time-ordered (the log's unique index takes new ids at its end) and drawn without a
-    # system call: core/random_ids.py.
-    inquiry_id = time_ordered_uuid()
     if now is None:
         now = timezone.now()
+    # Time-ordered, carrying the answer's millisecond (the log's unique index takes new ids
+    # at its end), and drawn without a system call: core/random_ids.py.
+    inquiry_id = time_ordered_uuid(now_ms=int(now.timestamp() * 1000))
     body = json.dumps(
         {
             **fields,

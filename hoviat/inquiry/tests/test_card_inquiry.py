@@ -171,6 +171,13 @@ def test_each_inquiry_is_logged_with_partner_purpose_and_result_but_no_national_
     assert SARA not in stored and saras_card.csn not in stored
 
 
+def test_an_inquiry_id_is_a_version_7_uuid_of_the_answers_millisecond(bank, saras_card):
+    ask(bank, saras_card)
+    row = InquiryLog.objects.get()
+    assert row.inquiry_id.version == 7
+    assert row.inquiry_id.int >> 80 == int(row.at.timestamp() * 1000)
+
+
 def test_a_card_inquiry_costs_a_count_a_read_and_a_log_row(bank, saras_card):
     # The signing key and the API key are read once per process (the key again after a few
     # seconds), not per inquiry.
