@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from operator import mul
+
 from hoviat.core.errors import ValidationFailed
 from hoviat.core.text import normalize_code
+
+_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+# Σ 48·w: what the weighted sum of the digits' ASCII values counts beyond the digits' own.
+_ZEROS = ord("0") * sum(_WEIGHTS)
 
 
 def check_digit(first_nine: str) -> int:
     """The check digit for nine digits: s = Σ d_i·(11−i); r = s mod 11; r if r < 2 else 11 − r."""
-    total = sum(int(digit) * (10 - index) for index, digit in enumerate(first_nine))
+    if len(first_nine) == 9 and first_nine.isascii() and first_nine.isdigit():
+        # The usual case, on every inquiry: the digits' ASCII values, summed in C (map and
+        # operator.mul), for a third of what a generator of int() calls costs.
+        total = sum(map(mul, first_nine.encode(), _WEIGHTS)) - _ZEROS
+    else:  # any other decimal digits (Persian ones in a log line, say): one int() each
+        total = sum(int(digit) * (10 - index) for index, digit in enumerate(first_nine))
     remainder = total % 11
     return remainder if remainder < 2 else 11 - remainder
 

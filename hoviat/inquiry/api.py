@@ -11,14 +11,14 @@ log and signs nothing, so `card inquiry − ping` is the cost of the inquiry its
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict
 
-from hoviat.core.api import Problem
+from hoviat.core.api import JSONBody, Problem
 from hoviat.core.jalali import parse_date
 from hoviat.inquiry import selectors, services
 from hoviat.inquiry.reasons import PURPOSES, REASONS
@@ -308,7 +308,7 @@ def _extra(summary_fa: str = "", *, signed: bool = True, errors=(401, 403, 422, 
     summary="Card inquiry: is this smart card valid today?",
     openapi_extra=_extra("استعلام کارت هوشمند"),
 )
-def inquiry_card(request, payload: CardIn):
+def inquiry_card(request, payload: Annotated[CardIn, JSONBody(...)]):
     return _signed(
         services.card_inquire(
             key=request.auth,
@@ -325,7 +325,7 @@ def inquiry_card(request, payload: CardIn):
     summary="Receipt inquiry: does this enrolment receipt stand in for the card?",
     openapi_extra=_extra("استعلام رسید ثبت‌نام"),
 )
-def inquiry_receipt(request, payload: ReceiptIn):
+def inquiry_receipt(request, payload: Annotated[ReceiptIn, JSONBody(...)]):
     return _signed(
         services.receipt_inquire(
             key=request.auth,
@@ -343,7 +343,7 @@ def inquiry_receipt(request, payload: ReceiptIn):
     summary="Identity match: yes or no, never the data",
     openapi_extra=_extra("تطبیق هویت"),
 )
-def inquiry_identity(request, payload: IdentityIn):
+def inquiry_identity(request, payload: Annotated[IdentityIn, JSONBody(...)]):
     return _signed(
         services.identity_inquire(
             key=request.auth,
@@ -362,7 +362,7 @@ def inquiry_identity(request, payload: IdentityIn):
     summary="Old paper card inquiry, under the cut-off policy",
     openapi_extra=_extra("استعلام کارت ملی قدیمی"),
 )
-def inquiry_paper_card(request, payload: PaperCardIn):
+def inquiry_paper_card(request, payload: Annotated[PaperCardIn, JSONBody(...)]):
     return _signed(
         services.paper_card_inquire(
             key=request.auth,
@@ -400,7 +400,7 @@ VERIFY_EXTRA["responses"][403]["headers"] = SIGNATURE_HEADER
     "`code` = `reason_code` and `authenticated: false`.",
     openapi_extra=VERIFY_EXTRA,
 )
-def auth_card_verify(request, payload: VerifyIn):
+def auth_card_verify(request, payload: Annotated[VerifyIn, JSONBody(...)]):
     return _signed(
         services.card_authenticate(
             key=request.auth,

@@ -15,6 +15,7 @@ receipt-signing keys.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from functools import lru_cache
@@ -22,7 +23,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from joserfc import jws
@@ -152,7 +153,10 @@ def _signer(key: InquirySigningKey) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
     return cached
 
 
-_ES256 = ec.ECDSA(hashes.SHA256())  # made once: a tenth of a signature's CPU otherwise
+# ECDSA over a SHA-256 digest made by hashlib: the same signature as ECDSA(SHA256()) over the
+# input, less the setting up of a hash inside `cryptography` each time (2 µs of 27). Made once:
+# a tenth of a signature's CPU otherwise.
+_ES256_PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
 
 
 def detached_signature(body: bytes) -> str:
@@ -164,7 +168,8 @@ def detached_signature(body: bytes) -> str:
     the hot path joserfc's generality cost more than the signature itself.
     """
     prefix, private = _signer(_signing_key())
-    der = private.sign(prefix + b64url(body).encode(), _ES256)
+    digest = hashlib.sha256(prefix + b64url(body).encode()).digest()
+    der = private.sign(digest, _ES256_PREHASHED)
     r, s = decode_dss_signature(der)
     raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     return f"{prefix.decode()}.{b64url(raw)}"

@@ -204,3 +204,15 @@ def test_a_bad_code_is_a_422_validation_problem_with_persian_detail():
     assert problem["status"] == 422
     assert problem["code"] == "NATIONAL_CODE_CHECKSUM"
     assert "کد ملی" in problem["detail"]
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_the_check_digit_of_ascii_digits_is_the_weighted_sum_rule(first_nine):
+    remainder = weighted_sum(first_nine) % 11
+    assert check_digit(first_nine) == (remainder if remainder < 2 else 11 - remainder)
+
+
+def test_persian_digits_get_the_same_check_digit_as_ascii_ones():
+    # A log line may spell a code in Persian digits (core/logs.py looks for codes in any).
+    persian = "049937089".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert check_digit(persian) == check_digit("049937089") == 9

@@ -115,6 +115,11 @@ def local_date(now: dt.datetime) -> dt.date:
     return _moment(now)[1]
 
 
+# An answer's body: compact UTF-8 JSON. One encoder for every answer (json.dumps with options
+# makes a new one each call).
+_BODY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _answer(
     *,
     key: ApiKey,
@@ -133,15 +138,12 @@ def _answer(
     # Time-ordered, carrying the answer's millisecond (the log's unique index takes new ids
     # at its end), and drawn without a system call: core/random_ids.py.
     inquiry_id = time_ordered_uuid(now_ms=int(now.timestamp() * 1000))
-    body = json.dumps(
+    body = _BODY_JSON.encode(
         {
             **fields,
             "inquiry_id": str(inquiry_id),
             "answered_at": _answered_at(now),
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
+        }
     ).encode()
     # Signed before it is logged: a row is only written for an answer that can be sent.
     signature = detached_signature(body)
