@@ -22,6 +22,7 @@ import logging
 import multiprocessing.util
 import os
 import threading
+from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,13 +36,16 @@ class BatchFailed(RuntimeError):
 
 
 class _Waiting:
-    __slots__ = ("done", "error", "result", "row")
+    __slots__ = ("done", "error", "result", "row", "wake")
 
     def __init__(self, row: Any) -> None:
         self.row = row
         self.done = False
         self.error: BaseException | None = None
         self.result: Any = None
+        # While its thread sleeps: a lock it waits on, released to wake it (when its row is
+        # through, or when it is to run the next batch).
+        self.wake: Any = None
 
 
 def _let_others_run() -> None:
@@ -63,6 +67,12 @@ class GroupCommit:
     already under way reach add() in that turn and share the statement (the card reads: 5.2
     serials a read instead of 2.5 at 64 connections, bench/inquiry.py). It costs the thread one
     turn of the GIL, never a timer.
+
+    Each waiting thread sleeps on a lock of its own, and only the threads that have something
+    to do are woken: those whose items a batch took, when it is through, and the first of
+    those that came meanwhile, to run the next batch. (With one condition variable for all,
+    every batch woke every waiting thread, most of them only to wait again: each wake-up is a
+    system call and a hand-over of the GIL.)
     """
 
     def __init__(
@@ -70,48 +80,90 @@ class GroupCommit:
     ) -> None:
         self._run = run
         self._gather = gather
-        self._ready = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._pending: list[_Waiting] = []
-        self._writing = False
+        self._writing = False  # a thread runs a batch, or has been chosen to run the next
 
     def add(self, row: Any) -> Any:
         """Return once `row` is through (with its result); raise if its batch failed."""
         mine = _Waiting(row)
-        with self._ready:
+        with self._lock:
             self._pending.append(mine)
-            while self._writing and not mine.done:
-                self._ready.wait()
+            if self._writing:
+                wake = mine.wake = _allocate_lock()
+                wake.acquire()
+            else:
+                wake = None
+                self._writing = True
+        if wake is not None:
+            try:
+                wake.acquire()  # until released by the thread that ran a batch
+            except BaseException:  # interrupted asleep (KeyboardInterrupt, in the main thread)
+                self._leave(mine)
+                raise
             if mine.done:
                 if mine.error is not None:
                     raise BatchFailed("the batch this call was in failed") from mine.error
                 return mine.result
-            self._writing = True
-            if self._gather:
-                # The threads ready to run get one turn first: those that reach add() in it
-                # join this batch instead of waiting for the next one.
-                self._ready.release()
-                try:
-                    _let_others_run()
-                finally:
-                    self._ready.acquire()
-            batch, self._pending = self._pending, []
+        # This thread runs the next batch, its own row in it.
+        batch: list[_Waiting] = []
         error: BaseException | None = None
         results: Sequence[Any] | None = None
         try:
+            if self._gather:
+                # The threads ready to run get one turn first: those that reach add() in it
+                # join this batch instead of waiting for the next one.
+                _let_others_run()
+            with self._lock:
+                batch, self._pending = self._pending, []
             results = self._run([waiting.row for waiting in batch])
         except BaseException as exc:
             error = exc
             raise
         finally:
-            with self._ready:
-                for i, waiting in enumerate(batch):
-                    waiting.done = True
-                    waiting.error = error
-                    if results is not None and error is None:
-                        waiting.result = results[i]
-                self._writing = False
-                self._ready.notify_all()
+            self._through(batch, results, error, mine)
         return mine.result
+
+    def _through(
+        self,
+        batch: list[_Waiting],
+        results: Sequence[Any] | None,
+        error: BaseException | None,
+        runner: _Waiting,
+    ) -> None:
+        """Hand each item of `batch` its outcome and wake its thread, and choose the thread
+        to run the next batch: the first of those that came meanwhile, if any. The locks are
+        released under the group's lock, so that _leave() sees every choice made."""
+        with self._lock:
+            if not batch and runner in self._pending:  # failed before it took its batch
+                self._pending.remove(runner)
+            for i, waiting in enumerate(batch):
+                waiting.done = True
+                waiting.error = error
+                if results is not None and error is None:
+                    waiting.result = results[i]
+                if waiting is not runner and waiting.wake is not None:
+                    waiting.wake.release()
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        # Under the group's lock: the first waiting thread runs the next batch; none, none.
+        if self._pending:
+            self._pending[0].wake.release()
+        else:
+            self._writing = False
+
+    def _leave(self, mine: _Waiting) -> None:
+        # A thread stops waiting without its outcome: its item is dropped if no batch took
+        # it yet and, if it had been chosen to run the next batch, the choice passes on.
+        with self._lock:
+            if mine.done:
+                return
+            chosen = not mine.wake.locked()
+            if mine in self._pending:
+                self._pending.remove(mine)
+            if chosen:
+                self._pass_on()
 
 
 class WriteBehind:

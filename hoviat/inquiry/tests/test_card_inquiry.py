@@ -262,3 +262,15 @@ def test_every_answer_is_logged_whether_or_not_the_log_is_durable(
         subject_hash(SARA),
     )
     assert row.response_sha256 == hashlib.sha256(response.content).hexdigest()
+
+
+def test_the_subject_hash_is_the_keyed_hmac_the_log_has_always_kept(settings):
+    # Rows and holders' locks written by earlier versions must still be found by it.
+    import hmac
+
+    secret = hashlib.sha256(b"hoviat-inquiry-subject:" + settings.SECRET_KEY.encode()).digest()
+    expected = hmac.new(secret, SARA.encode(), hashlib.sha256).hexdigest()[:32]
+
+    assert subject_hash(SARA) == subject_hash(SARA) == expected
+    assert subject_hash("0499370880") != expected
+    assert subject_hash("") == subject_hash(None) == ""

@@ -176,6 +176,148 @@ def test_a_gathering_group_lets_threads_ready_to_run_join_the_batch(monkeypatch)
     assert reads == [[1, 2]]  # one read for both
 
 
+class _CountedLock:
+    """A waiting thread's lock (batching._allocate_lock), counting how often it is released."""
+
+    made: list[_CountedLock] = []
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.releases = 0
+        _CountedLock.made.append(self)
+
+    def acquire(self, *args):
+        return self._lock.acquire(*args)
+
+    def release(self) -> None:
+        self.releases += 1
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+
+def _first_batch_held(group_run):
+    """A run function whose first batch waits for `release`, and the batches it was given."""
+    batches: list[list] = []
+    started, release = threading.Event(), threading.Event()
+
+    def run(items):
+        batches.append(list(items))
+        if len(batches) == 1:
+            started.set()
+            release.wait(5)
+        return group_run(items)
+
+    return run, batches, started, release
+
+
+def test_only_the_threads_with_something_to_do_are_woken(monkeypatch):
+    from hoviat.inquiry import batching
+
+    _CountedLock.made = []
+    monkeypatch.setattr(batching, "_allocate_lock", _CountedLock)
+    run, batches, started, release = _first_batch_held(lambda items: [i * 10 for i in items])
+    group = GroupCommit(run)
+    outcomes: dict[int, int] = {}
+
+    def ask(i: int) -> None:
+        outcomes[i] = group.add(i)
+
+    first = threading.Thread(target=ask, args=(0,))
+    first.start()
+    assert started.wait(5)
+    later = [threading.Thread(target=ask, args=(i,)) for i in (1, 2, 3)]
+    for thread in later:  # they come while the first batch runs, and wait for the next
+        thread.start()
+    deadline = time.monotonic() + 5
+    while len(group._pending) < 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for thread in [first, *later]:
+        thread.join(5)
+
+    assert outcomes == {0: 0, 1: 10, 2: 20, 3: 30}
+    assert batches[0] == [0] and sorted(batches[1]) == [1, 2, 3]
+    # Three threads slept; each was woken once: the first of them to run the second batch,
+    # the other two when it was through. None was woken by the first batch only to sleep again.
+    assert len(_CountedLock.made) == 3
+    assert [lock.releases for lock in _CountedLock.made] == [1, 1, 1]
+
+
+def test_a_thread_that_stops_waiting_hands_on_the_next_batch(monkeypatch):
+    from hoviat.inquiry import batching
+
+    class Interrupted(BaseException):
+        pass
+
+    interrupted: list = []
+
+    class InterruptedLock(_CountedLock):
+        # The first thread to sleep is interrupted once it has been chosen to run: its
+        # lock's second acquire() (the first one locks it before it sleeps).
+        acquires = 0
+
+        def acquire(self, *args):
+            got = self._lock.acquire(*args)
+            self.acquires += 1
+            if self.acquires == 2 and not interrupted and self is _CountedLock.made[0]:
+                interrupted.append(self)
+                self._lock.release()  # as if the wait ended without taking the lock
+                raise Interrupted
+            return got
+
+    _CountedLock.made = []
+    monkeypatch.setattr(batching, "_allocate_lock", InterruptedLock)
+    run, batches, started, release = _first_batch_held(lambda items: [f"row {i}" for i in items])
+    group = GroupCommit(run)
+    outcomes: dict[int, object] = {}
+
+    def ask(i: int) -> None:
+        try:
+            outcomes[i] = group.add(i)
+        except Interrupted:
+            outcomes[i] = "interrupted"
+
+    first = threading.Thread(target=ask, args=(0,))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=ask, args=(1,))
+    second.start()
+    while len(group._pending) < 1:
+        time.sleep(0.001)
+    third = threading.Thread(target=ask, args=(2,))
+    third.start()
+    while len(group._pending) < 2:
+        time.sleep(0.001)
+    release.set()
+    for thread in (first, second, third):
+        thread.join(5)
+
+    # The second was chosen to run the next batch and was interrupted: its item is dropped,
+    # the third runs the batch instead, and nobody waits for ever.
+    assert outcomes == {0: "row 0", 1: "interrupted", 2: "row 2"}
+    assert batches == [[0], [2]]
+    assert not group._writing and not group._pending
+
+
+def test_a_batch_that_fails_before_it_starts_hands_on_the_next(monkeypatch):
+    from hoviat.inquiry import batching
+
+    group = GroupCommit(lambda items: [f"row {i}" for i in items], gather=True)
+
+    def fails() -> None:
+        raise RuntimeError("interrupted before the batch")
+
+    monkeypatch.setattr(batching, "_let_others_run", fails)
+    with pytest.raises(RuntimeError):
+        group.add(1)
+    monkeypatch.setattr(batching, "_let_others_run", lambda: None)
+
+    assert not group._writing and not group._pending
+    assert group.add(2) == "row 2"
+
+
 # --- Write-behind ----------------------------------------------------------------------------
 
 
