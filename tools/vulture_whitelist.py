@@ -13,6 +13,7 @@ _.StaffSessionMiddleware  # settings.MIDDLEWARE names it
 _.SecondFactorMiddleware
 _.RequestSizeLimitMiddleware
 _.parse_body  # ninja's Parser interface (core.api.StrictJSONParser)
+_._param_source  # ninja asks a parameter class where it reads from (core.api.JSONBody)
 _.SimulatorMatcher  # the default DELIVERY_FINGERPRINT_MATCHER (a dotted path)
 _.ConsoleBackend  # notifications.backends.BACKENDS: dotted paths chosen by SMS_BACKEND
 _.FileBackend
