@@ -1,5 +1,5 @@
 """Work of concurrent inquiries done together: the log's group commit and write-behind, and
-the card reads (selectors.card_row_shared).
+the card inquiries' answers (services.inquiries._CARD_ANSWERS).
 
 Group commit for the inquiry log: the rows of concurrent answers go in together.
 
@@ -214,6 +214,19 @@ class WriteBehind:
             if len(self._pending) > self._max_pending:
                 del self._pending[0]
                 self.dropped += 1
+            if len(self._pending) >= self._batch:
+                self._ready.notify()
+
+    def add_many(self, rows: Sequence[Row]) -> None:
+        """add() for each of `rows`, under one taking of the lock."""
+        with self._ready:
+            if self._thread and self._owner != os.getpid():
+                self._start()
+            self._pending.extend(rows)
+            excess = len(self._pending) - self._max_pending
+            if excess > 0:
+                del self._pending[:excess]
+                self.dropped += excess
             if len(self._pending) >= self._batch:
                 self._ready.notify()
 

@@ -6,10 +6,10 @@ this small, the planning costs more than the execution. The cursor is hoviat.cor
 (Django's wrapper all the same: logged under DEBUG, counted by CaptureQueriesContext, seen by
 `connection.execute_wrapper`).
 
-The card reads shared by a process's request threads (selectors.card_row_shared) have a
-connection of their own instead (`reader_rows`): only the thread reading for the others uses
-it, one read at a time, so a request whose card is read that way never takes a connection
-from the pool nor gives one back (a third of what the read costs the web process). Its
+The card reads shared by a process's request threads (selectors.card_rows, for the card
+inquiries answered together) have a connection of their own instead (`reader_rows`): only
+the thread reading for the others uses it, one read at a time, so a request whose card is
+read that way never takes a connection from the pool nor gives one back (a third of what the read costs the web process). Its
 statements go to libpq as they are (psycopg.pq: one call that waits for the answer with the
 GIL released, results in binary, turned into Python values by psycopg's own loaders), which
 costs the web process about a sixth less CPU per read than a cursor's execute() (50 µs

@@ -32,7 +32,6 @@ from hoviat.core.text import normalize_text
 from hoviat.delivery.selectors.policy import card_valid_until, paper_card_standing
 from hoviat.enrolment.models import Receipt
 from hoviat.enrolment.selectors import RECEIPT_STANDING_STATUSES
-from hoviat.inquiry.batching import GroupCommit
 from hoviat.inquiry.conf import conf
 from hoviat.inquiry.db import hot_cursor, reader_rows
 from hoviat.inquiry.errors import InquiryProblem
@@ -278,7 +277,10 @@ def _cards_sql(count: int) -> str:
     return f"{head}SELECT {card}.{q('csn')}, {tail}"
 
 
-def _card_rows(serials: list[str]) -> list[tuple | None]:
+def card_rows(serials: list[str]) -> list[tuple | None]:
+    """card_row() for each of `serials` (card_serial()s), in as few statements as may be
+    (PostgreSQL, outside a transaction: card_reads_shared()), on the process's reading
+    connection (db.reader_rows), never one of the request's."""
     prepare = conf("INQUIRY_DB_PREPARE")
     alias = replica_read_alias()
     if len(serials) == 1:  # a read alone (a quiet process): one serial, its row or none
@@ -293,27 +295,12 @@ def _card_rows(serials: list[str]) -> list[tuple | None]:
     return [found.get(serial) for serial in serials]
 
 
-# Card reads of concurrent inquiries in this process, made together (batching.GroupCommit):
-# the first request thread to find none under way reads the serials of every request waiting
-# at that moment in one statement, on the process's reading connection (db.reader_rows); the
-# others take their rows from it. Before it reads, the threads ready to run get one turn of the
-# GIL, so requests already under way join its read (GroupCommit's `gather`). No request thread
-# takes a pooled connection for its card, and nobody waits for a timer: alone, a read is one
-# serial.
-_CARD_READS = GroupCommit(_card_rows, gather=True)
-
-
 def card_reads_shared() -> bool:
-    """Whether card reads here go through card_row_shared(): PostgreSQL, outside any
-    transaction (inside one, a read must see that transaction's own writes)."""
+    """Whether card reads here go through card_rows() together with those of concurrent
+    inquiries (services.card_inquire): PostgreSQL, outside any transaction (inside one, a
+    read must see that transaction's own writes)."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a per-thread lookup
     return db.vendor == "postgresql" and not db.in_atomic_block
-
-
-def card_row_shared(serial: str) -> tuple | None:
-    """card_row() of card_read(serial), read together with those of concurrent inquiries
-    (on the replica when one is configured, as card_row)."""
-    return _CARD_READS.add(serial)
 
 
 def reads_from_replica() -> bool:

@@ -124,7 +124,14 @@ def local_date(now: dt.datetime) -> dt.date:
 _BODY_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _answer(
+def _answer(**kwargs: Any) -> SignedAnswer:
+    """The signed answer, once its row is in the inquiry log (_answer_row, _log_write)."""
+    answer, row = _answer_row(**kwargs)
+    _log_write(row)
+    return answer
+
+
+def _answer_row(
     *,
     key: ApiKey,
     endpoint: str,
@@ -136,7 +143,9 @@ def _answer(
     status: int = 200,
     subject: str | None = None,
     now: dt.datetime | None = None,
-) -> SignedAnswer:
+) -> tuple[SignedAnswer, list[Any]]:
+    """The signed answer and its row for the inquiry log, not yet written: the caller writes
+    it (_log_write, or _log_write_many for several answers) before the answer is sent."""
     if now is None:
         now = timezone.now()
     # Time-ordered, carrying the answer's millisecond (the log's unique index takes new ids
@@ -151,7 +160,8 @@ def _answer(
     ).encode()
     # Signed before it is logged: a row is only written for an answer that can be sent.
     signature = detached_signature(body)
-    _log_write(
+    return (
+        SignedAnswer(body=body, signature=signature, status=status),
         [
             inquiry_id,
             now,
@@ -163,9 +173,8 @@ def _answer(
             "" if reason_code == "OK" else reason_code,
             subject_hash(national_code) if subject is None else subject,
             hashlib.sha256(body).hexdigest(),
-        ]
+        ],
     )
-    return SignedAnswer(body=body, signature=signature, status=status)
 
 
 # In this order, the values _answer passes to _log_write.
@@ -237,8 +246,9 @@ def _log_batch(rows: list[Sequence[Any]]) -> str:
     return json.dumps(rows, default=_log_json, ensure_ascii=False, separators=(",", ":"))
 
 
-def _log_rows_write(rows: list[Sequence[Any]]) -> None:
-    """The group commit's rows (durable): one statement, its own transaction, committed
+def _log_rows_write(row_lists: list[list[Sequence[Any]]]) -> None:
+    """The group commit's rows (durable; each caller's item is a list of rows, one answer's
+    or a batch of answers'): one statement, its own transaction, committed
     synchronously, on the process's own connection for it (db.grouped_write), never one of
     Django's pool. The thread that writes a batch is one of the requests waiting for it, and
     the others wait holding their pooled connections: a writer that needed one more from the
@@ -246,7 +256,7 @@ def _log_rows_write(rows: list[Sequence[Any]]) -> None:
     grouped_write(
         DEFAULT_DB_ALIAS,
         _log_insert_many_sql(False),
-        [_log_batch(rows)],
+        [_log_batch([row for rows in row_lists for row in rows])],
         prepare=conf("INQUIRY_DB_PREPARE"),
     )
 
@@ -276,6 +286,23 @@ def log_flush() -> None:
     _LOG_BEHIND.flush()
 
 
+def _log_write_many(rows: list[list[Any]]) -> None:
+    """Write the rows of several answers in the inquiry log, as _log_write writes one: on
+    PostgreSQL outside a transaction, in one item of the group commit (durable) or handed to
+    the log writer thread at once; elsewhere one INSERT each."""
+    if not rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql" and not db.in_atomic_block:
+        if conf("INQUIRY_LOG_DURABLE"):
+            _LOG_GROUP.add(rows)
+        else:
+            _LOG_BEHIND.add_many(rows)
+        return
+    for row in rows:
+        _log_write(row)
+
+
 def _log_write(values: list[Any]) -> None:
     """Write the answer's row in the inquiry log; return once it is written.
 
@@ -297,7 +324,7 @@ def _log_write(values: list[Any]) -> None:
     vendor = db.vendor
     if vendor == "postgresql" and not db.in_atomic_block:
         if conf("INQUIRY_LOG_DURABLE"):
-            _LOG_GROUP.add(values)
+            _LOG_GROUP.add([values])
         else:
             _LOG_BEHIND.add(values)
         return
@@ -312,7 +339,18 @@ def _shown(key: ApiKey, attribute: str, value: Any) -> Any:
     return value if selectors.shows(key, attribute) else None
 
 
-def _locked_answer(
+def _locked_answer(**kwargs: Any) -> SignedAnswer | None:
+    """The holder locked this kind of inquiry: `invalid`, LOCKED_BY_HOLDER, and the log row
+    says so (_locked_answer_row, its row written)."""
+    locked = _locked_answer_row(**kwargs)
+    if locked is None:
+        return None
+    answer, row = locked
+    _log_write(row)
+    return answer
+
+
+def _locked_answer_row(
     *,
     key: ApiKey,
     endpoint: str,
@@ -320,14 +358,14 @@ def _locked_answer(
     subject: str,
     fields: dict[str, Any],
     now: dt.datetime | None = None,
-) -> SignedAnswer | None:
-    """The holder locked this kind of inquiry: `invalid`, LOCKED_BY_HOLDER, and the log row
-    says so. The lock state is the one read at this moment (locks.py: at most a second old)."""
+) -> tuple[SignedAnswer, list[Any]] | None:
+    """_answer_row's answer and row when the holder locked this kind of inquiry. The lock
+    state is the one read at this moment (locks.py: at most a second old)."""
     if now is None:
         now = timezone.now()
     if not holder_locked(subject_hash=subject, kind=endpoint, now=now):
         return None
-    return _answer(
+    return _answer_row(
         now=now,
         key=key,
         endpoint=endpoint,

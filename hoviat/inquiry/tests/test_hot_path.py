@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
+from unittest import mock
 
 import pytest
 import time_machine
@@ -515,8 +517,8 @@ def test_the_group_commit_writes_on_its_own_connection_durably(bank):
                 "BANK_ACCOUNT_OPENING", "valid", "", "a" * 32, "b" * 64]  # fmt: skip
 
     connections.close_all()
-    _LOG_GROUP.add(row(ids[0]))
-    _LOG_GROUP.add(row(ids[1]))
+    _LOG_GROUP.add([row(ids[0])])
+    _LOG_GROUP.add([row(ids[1])])
 
     # Written on the group commit's own connection: this thread's (the pool's) is unopened.
     assert connection.connection is None
@@ -646,6 +648,120 @@ def test_concurrent_answers_are_each_logged(bank, saras_card, settings, durable)
     )
 
 
+# --- Card answers made together (PostgreSQL) ------------------------------------------------
+
+SARA_CODE = "0499370899"  # the holder of saras_card (test_card_inquiry.SARA)
+
+
+def _ask_card(bank, card, national_code: str):
+    return bank.post(
+        "/inquiry/card",
+        {
+            "national_code": national_code,
+            "card_serial": card.csn,
+            "purpose": "BANK_ACCOUNT_OPENING",
+        },
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_answers_made_in_one_batch_are_each_signed_over_their_own_body(bank, saras_card):
+    from hoviat.inquiry import signing
+    from hoviat.inquiry.services import inquiries
+
+    batches: list[int] = []
+    real = inquiries._card_answers
+
+    def counted(asks):
+        batches.append(len(asks))
+        return real(asks)
+
+    codes = [SARA_CODE, "0084575948"] * 6
+
+    def inquiry(i: int) -> tuple[bytes, str]:
+        try:
+            response = _ask_card(bank, saras_card, codes[i])
+            return response.content, response[signing.HEADER]
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(inquiries._CARD_ANSWERS, "_run", counted):
+        outcomes = _in_threads(12, inquiry)
+
+    jwks = signing.signing_keys_document()
+    answers = [json.loads(body) for body, _ in outcomes]
+    for body, signature in outcomes:
+        signing.detached_verify(body, signature, jwks)  # raises unless it verifies
+    assert [a["result"] for a in answers] == ["valid", "invalid"] * 6
+    assert len({a["inquiry_id"] for a in answers}) == 12
+    assert sum(batches) == 12
+    assert InquiryLog.objects.count() == 12
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_that_fails_in_a_batch_fails_alone(bank, saras_card, monkeypatch):
+    """Made by whichever thread runs the batch, an answer's error is raised in the thread of
+    the inquiry it belongs to; the others in the batch are answered and logged."""
+    from hoviat.inquiry.services import _answering, inquiries
+
+    real = inquiries._card_answer_row
+
+    def failing(asked, row):
+        if asked.national_code == "0084575948":
+            raise RuntimeError("this answer could not be made")
+        return real(asked, row)
+
+    monkeypatch.setattr(inquiries, "_card_answer_row", failing)
+    asks = [
+        inquiries._CardAsk(saras_card.csn, bank.key, "BANK_ACCOUNT_OPENING", code)
+        for code in (SARA_CODE, "0084575948", SARA_CODE)
+    ]
+
+    outcomes = inquiries._card_answers(asks)
+    _answering.log_flush()
+
+    assert [type(o).__name__ for o in outcomes] == ["SignedAnswer", "RuntimeError", "SignedAnswer"]
+    assert InquiryLog.objects.count() == 2
+    # Through the whole path, the error is the inquiry's own, not the batch's.
+    with pytest.raises(RuntimeError, match="could not be made"):
+        inquiries.card_inquire(
+            key=bank.key,
+            national_code="0084575948",
+            card_serial=saras_card.csn,
+            purpose="BANK_ACCOUNT_OPENING",
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_batch_whose_log_rows_cannot_be_written_sends_no_answer(
+    bank, saras_card, settings, monkeypatch, durable
+):
+    from django.db import OperationalError
+
+    from hoviat.inquiry.services import _answering, inquiries
+
+    settings.INQUIRY_LOG_DURABLE = durable
+
+    def refused(rows) -> None:
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(inquiries, "_log_write_many", refused)
+
+    with pytest.raises(OperationalError):
+        inquiries.card_inquire(
+            key=bank.key,
+            national_code=SARA_CODE,
+            card_serial=saras_card.csn,
+            purpose="BANK_ACCOUNT_OPENING",
+        )
+    _answering.log_flush()
+    assert InquiryLog.objects.count() == 0
+
+
 # --- The shared card reads' own connection (PostgreSQL) -------------------------------------
 
 
@@ -656,7 +772,7 @@ def test_shared_card_reads_take_no_pooled_connection_of_the_request(bank, saras_
 
     connections.close_all()
 
-    row = selectors.card_row_shared(saras_card.csn)
+    [row] = selectors.card_rows([saras_card.csn])
 
     assert row is not None and row[0] == "active"
     # Read on the process's reading connection: the request's own is still unopened.
@@ -669,7 +785,7 @@ def test_a_lost_reading_connection_is_replaced_and_the_read_made_again(bank, sar
     from hoviat.inquiry import db, selectors
     from hoviat.inquiry.tests.test_card_inquiry import ask
 
-    assert selectors.card_row_shared(saras_card.csn)[0] == "active"
+    assert selectors.card_rows([saras_card.csn])[0][0] == "active"
     reader_pid = db._READER._connections["default"][0].info.backend_pid
     _backend_terminated(reader_pid)
 
@@ -691,6 +807,6 @@ def test_a_failing_card_read_is_an_error_not_an_answer(bank, saras_card, monkeyp
     monkeypatch.setattr(selectors, "_cards_sql", lambda count: "SELECT * FROM no_such_table")
 
     with pytest.raises(DatabaseError):
-        selectors.card_row_shared(saras_card.csn)
+        selectors.card_rows([saras_card.csn])
     monkeypatch.undo()
-    assert selectors.card_row_shared(saras_card.csn)[0] == "active"
+    assert selectors.card_rows([saras_card.csn])[0][0] == "active"
