@@ -9,14 +9,14 @@ this small, the planning costs more than the execution. The cursor is hoviat.cor
 The card reads shared by a process's request threads (selectors.card_rows, for the card
 inquiries answered together) have a connection of their own instead (`reader_rows`): only
 the thread reading for the others uses it, one read at a time, so a request whose card is
-read that way never takes a connection from the pool nor gives one back (a third of what the read costs the web process). Its
-statements go to libpq as they are (psycopg.pq: one call that waits for the answer with the
-GIL released, results in binary, turned into Python values by psycopg's own loaders), which
-costs the web process about a sixth less CPU per read than a cursor's execute() (50 µs
-against 60 here). The inquiry log's writer thread has a connection of its own the same way
-(`writer_write`), and so has the log's group commit (`grouped_write`): its writer is a request
-thread that other requests wait for, and must never need a connection from the pool, which
-those waiting requests may hold.
+read that way never takes a connection from the pool nor gives one back (a third of what the
+read costs the web process). Its statements go to libpq as they are (psycopg.pq: one call
+that waits for the answer with the GIL released, results in binary, turned into Python
+values by psycopg's own loaders), which costs the web process about a sixth less CPU per
+read than a cursor's execute() (50 µs against 60 here). The inquiry log's writer thread has
+a connection of its own the same way (`writer_write`), and so has the log's group commit
+(`grouped_write`): its writer is a request thread that other requests wait for, and must
+never need a connection from the pool, which those waiting requests may hold.
 
 Prepared statements live in the database session. Behind a connection pooler in transaction
 mode that does not track them (PgBouncer before 1.21), set INQUIRY_DB_PREPARE = False.
