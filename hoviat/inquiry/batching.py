@@ -207,18 +207,11 @@ class WriteBehind:
         self.dropped = 0
 
     def add(self, row: Row) -> None:
-        with self._ready:
-            if self._thread and self._owner != os.getpid():
-                self._start()
-            self._pending.append(row)
-            if len(self._pending) > self._max_pending:
-                del self._pending[0]
-                self.dropped += 1
-            if len(self._pending) >= self._batch:
-                self._ready.notify()
+        self.add_many((row,))
 
     def add_many(self, rows: Sequence[Row]) -> None:
-        """add() for each of `rows`, under one taking of the lock."""
+        """Hand `rows` over to be written (under one taking of the lock); past `max_pending`
+        waiting rows, the oldest are dropped."""
         with self._ready:
             if self._thread and self._owner != os.getpid():
                 self._start()

@@ -286,33 +286,21 @@ def log_flush() -> None:
     _LOG_BEHIND.flush()
 
 
-def _log_write_many(rows: list[list[Any]]) -> None:
-    """Write the rows of several answers in the inquiry log, as _log_write writes one: on
-    PostgreSQL outside a transaction, in one item of the group commit (durable) or handed to
-    the log writer thread at once; elsewhere one INSERT each."""
-    if not rows:
-        return
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor == "postgresql" and not db.in_atomic_block:
-        if conf("INQUIRY_LOG_DURABLE"):
-            _LOG_GROUP.add(rows)
-        else:
-            _LOG_BEHIND.add_many(rows)
-        return
-    for row in rows:
-        _log_write(row)
-
-
 def _log_write(values: list[Any]) -> None:
-    """Write the answer's row in the inquiry log; return once it is written.
+    """Write one answer's row in the inquiry log (_log_write_many)."""
+    _log_write_many([values])
 
-    On PostgreSQL outside any transaction (a server), the row goes through the group commit
-    (batching.py): the rows of answers being given at the same moment share one statement and
-    one synchronous commit, and each answer still waits for its own row. With
-    INQUIRY_LOG_DURABLE off, the answer does not wait: the row is handed to the process's log
-    writer thread, which writes what has gathered every few milliseconds in one statement
+
+def _log_write_many(rows: list[list[Any]]) -> None:
+    """Write the rows of answers in the inquiry log; return once they are written.
+
+    On PostgreSQL outside any transaction (a server), the rows go through the group commit
+    (batching.py) as one item: the rows of answers being given at the same moment share one
+    statement and one synchronous commit, and each answer still waits for its own row. With
+    INQUIRY_LOG_DURABLE off, the answer does not wait: the rows are handed to the process's
+    log writer thread, which writes what has gathered every few milliseconds in one statement
     whose commit does not wait for its WAL flush either (what a crash can lose then:
-    docs/inquiry.md). Inside a transaction (a test, a caller's atomic block) the row is one
+    docs/inquiry.md). Inside a transaction (a test, a caller's atomic block) each row is one
     plain INSERT in it, so it cannot change how that transaction commits; SQLite writes one
     row per statement.
 
@@ -320,19 +308,22 @@ def _log_write(values: list[Any]) -> None:
     PostgreSQL psycopg adapts every value as it is (uuid, aware datetime, text); elsewhere
     each value is prepared by its model field, exactly as save() would.
     """
+    if not rows:
+        return
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a per-thread lookup
     vendor = db.vendor
     if vendor == "postgresql" and not db.in_atomic_block:
         if conf("INQUIRY_LOG_DURABLE"):
-            _LOG_GROUP.add([values])
+            _LOG_GROUP.add(rows)
         else:
-            _LOG_BEHIND.add(values)
+            _LOG_BEHIND.add_many(rows)
         return
-    if vendor != "postgresql":
-        prepared = zip(_LOG_FIELDS, values, strict=True)
-        values = [field.get_db_prep_save(value, db) for field, value in prepared]
     with hot_cursor() as cursor:
-        cursor.execute(_log_insert_sql(vendor), values)
+        for values in rows:
+            if vendor != "postgresql":
+                prepared = zip(_LOG_FIELDS, values, strict=True)
+                values = [field.get_db_prep_save(value, db) for field, value in prepared]
+            cursor.execute(_log_insert_sql(vendor), values)
 
 
 def _shown(key: ApiKey, attribute: str, value: Any) -> Any:

@@ -120,7 +120,7 @@ def _answer_and_log(asked: _CardAsk, row: tuple | None) -> SignedAnswer:
 
 
 def _card_answers(asks: list[_CardAsk]) -> list[SignedAnswer | Exception]:
-    """The answers of a batch of card inquiries: their cards read in one statement
+    """The answers of a batch of card inquiries: their cards read together
     (selectors.card_rows), each answer made and signed, and all their log rows written
     together (durable: committed before any of them is sent). An answer that fails is that
     inquiry's error alone, handed to its own thread; a read or log write that fails fails
@@ -146,7 +146,7 @@ def _card_answers(asks: list[_CardAsk]) -> list[SignedAnswer | Exception]:
 # connection (db.reader_rows), then makes, signs and logs each of their answers; the other
 # threads wake with their answer made. One thread doing the batch's work back to back costs
 # less than each thread doing its own after waking: its code and the signing key's tables
-# are warm, and there is no hand-over of the GIL per answer (bench/inquiry.py --ab: 14% less
+# are warm, and there is no hand-over of the GIL per answer (bench/inquiry.py --ab: 13% less
 # CPU per inquiry). Before it reads, the threads ready to run get one turn of the GIL, so
 # requests already under way join the batch (GroupCommit's `gather`). No request thread takes
 # a pooled connection for its card, and nobody waits for a timer: alone, a batch is one
