@@ -403,7 +403,9 @@ def _witness_sync(path: Path) -> int:
         known = {int(p.name) for p in (path / _CHECKPOINTS).iterdir() if p.name.isdigit()}
         for checkpoint in AuditCheckpoint.objects.filter(size__gt=max(known, default=-1)):
             _write_atomic(path / _CHECKPOINTS / f"{checkpoint.size:020d}", checkpoint.note)
-            _write_atomic(path / "checkpoint", checkpoint.note)
+        # The newest copy after the notes, and again if a crash came between the two.
+        if last is None or (last.size, last.root.hex()) != (newest.size, newest.root):
+            _write_atomic(path / "checkpoint", newest.note)
         return gained
 
 
@@ -601,6 +603,26 @@ def _witness_checkpoints(path: Path) -> list[_Witnessed]:
     return found
 
 
+def _witness_newest_is_newest(path: Path, witnessed: list[_Witnessed]) -> None:
+    """The witness's `checkpoint` file (the copy a process checks at start and outside
+    witnesses may read) verifies and is the newest of `checkpoints/`; raises AuditLogError."""
+    newest = _witness_newest(path)
+    if newest is None:
+        if witnessed:
+            raise AuditLogError(
+                f"{path / 'checkpoint'} is missing (the newest checkpoint in "
+                f"{path / _CHECKPOINTS} is of {witnessed[-1].size} leaves)"
+            )
+        return
+    last = witnessed[-1] if witnessed else None
+    if last is None or (newest.size, newest.root) != (last.size, last.root):
+        raise AuditLogError(
+            f"checkpoint {path / 'checkpoint'} ({newest.size} leaves) is not the newest "
+            f"checkpoint in {path / _CHECKPOINTS}"
+            + (f" ({last.size} leaves)" if last is not None else " (there is none)")
+        )
+
+
 def _chunks(start: int, end: int) -> Iterator[tuple[int, int]]:
     for first in range(start, end, _VERIFY_CHUNK):
         yield first, min(first + _VERIFY_CHUNK, end)
@@ -713,6 +735,7 @@ def audit_verify(*, workers: int = 2) -> AuditVerdict:
     checkpoint; read-only. On PostgreSQL `workers` connections hash leaves in parallel."""
     path = _witness_dir()
     witnessed = _witness_checkpoints(path)
+    _witness_newest_is_newest(path, witnessed)
     w_size = _witness_size(path)
     w_hashes = (path / _HASHES).read_bytes() if w_size else b""
     w_rows = (path / _ROWS).read_bytes() if w_size else b""

@@ -234,6 +234,39 @@ def test_a_checkpoint_file_that_does_not_verify_is_named(audit_witness_dir):
         audit_verify()
 
 
+def test_the_newest_checkpoint_file_is_held_by_verify_audit_too(audit_witness_dir):
+    # `checkpoint` is the copy a process checks at start and outside witnesses may read:
+    # verify-audit holds it against the signatures and against checkpoints/ as well.
+    newest = audit_witness_dir / "checkpoint"
+    record_some(2)
+    audit_checkpoint()
+    second = newest.read_text()
+    record_some(1, start=3)
+    audit_checkpoint()
+    third = newest.read_text()
+    assert audit_log_verifies()
+
+    newest.write_text(third.replace("\n3\n", "\n4\n"))  # edited: its signature fails
+    with pytest.raises(AuditLogError, match=r"checkpoint .*checkpoint does not verify"):
+        audit_verify()
+
+    newest.write_text(second)  # an older checkpoint, correctly signed
+    with pytest.raises(AuditLogError, match=r"\(2 leaves\) is not the newest checkpoint"):
+        audit_verify()
+    # As after a crash between the witness's two writes: the next sequencing mends it.
+    audit_checkpoint()
+    assert newest.read_text() == third
+    assert audit_log_verifies()
+
+    newest.unlink()
+    with pytest.raises(
+        AuditLogError, match=r"checkpoint is missing \(the newest .* is of 3 leaves\)"
+    ):
+        audit_verify()
+    with pytest.raises(CommandError, match="is missing"):
+        call_command("verify_audit", stdout=StringIO())
+
+
 def test_the_witness_catches_up_after_a_crash_between_commit_and_witness(audit_witness_dir):
     record_some(4)
     audit_checkpoint()
