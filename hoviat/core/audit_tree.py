@@ -239,7 +239,12 @@ def _witness_dir(*, create: bool = False) -> Path:
     path = Path(settings.AUDIT_WITNESS_DIR)
     if not path.is_dir():
         if create and settings.AUDIT_WITNESS_DIR_CREATE:
-            path.mkdir(parents=True, exist_ok=True)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise AuditLogError(
+                    f"the audit witness directory {path} cannot be created: {error.strerror}"
+                ) from None
         else:
             raise AuditLogError(
                 f"the audit witness directory {path} does not exist "
@@ -247,7 +252,10 @@ def _witness_dir(*, create: bool = False) -> Path:
             )
     if create and not os.access(path, os.W_OK | os.X_OK):
         raise AuditLogError(f"the audit witness directory {path} is not writable")
-    (path / _CHECKPOINTS).mkdir(exist_ok=True)
+    try:
+        (path / _CHECKPOINTS).mkdir(exist_ok=True)
+    except OSError as error:
+        raise AuditLogError(f"{path / _CHECKPOINTS} cannot be created: {error.strerror}") from None
     return path
 
 

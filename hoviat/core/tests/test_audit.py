@@ -211,6 +211,17 @@ def test_a_witness_directory_that_is_not_writable_is_a_clear_error(monkeypatch):
     assert not AuditCheckpoint.objects.exists()
 
 
+def test_a_witness_directory_that_cannot_be_created_is_a_clear_error(settings, tmp_path):
+    # Under a file, not a folder: refused even to root, whom no mode stops.
+    (tmp_path / "a-file").write_text("")
+    settings.AUDIT_WITNESS_DIR = tmp_path / "a-file" / "witness"
+    settings.AUDIT_WITNESS_DIR_CREATE = True
+    record_some(1)
+    with pytest.raises(AuditLogError, match="cannot be created: Not a directory"):
+        audit_checkpoint()
+    assert not AuditCheckpoint.objects.exists()
+
+
 def test_a_signing_key_changed_without_a_rotation_refuses_to_sign(settings):
     record_some(2)
     audit_checkpoint()
