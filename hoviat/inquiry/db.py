@@ -198,6 +198,25 @@ def grouped_write(alias: str, sql: str, params: Sequence[str], *, prepare: bool)
     _GROUPED.write(alias, sql, params, prepare)
 
 
+def pooled_give_back() -> None:
+    """Give back to their pools the pooled connections this thread holds (outside any
+    transaction), before it waits for another thread's work: the card batches
+    (services.card_inquire). The thread running a batch may need one from the pool (the
+    answer-signing key when its cache expires, the validity policy for a card past its
+    printed date); were the only ones held by the threads waiting for it, it would wait for
+    them until the pool's timeout failed the whole batch (10 s, then 503s: seen under
+    bench/inquiry.py with 2 pooled connections and 8 threads a process). Without a pool,
+    nothing: each thread's connection is its own, and closing it would cost a reconnection."""
+    for alias in connections.settings:
+        db = connections[alias]
+        if (
+            db.connection is not None
+            and db.settings_dict["OPTIONS"].get("pool")
+            and not db.in_atomic_block
+        ):
+            db.close()
+
+
 def reader_close() -> None:
     """Close the process's own connections, reading and writing (tests; a process at its
     end closes them anyway)."""

@@ -12,6 +12,7 @@ from hoviat.core.national_code import parse_national_code
 from hoviat.inquiry import selectors
 from hoviat.inquiry.batching import GroupCommit
 from hoviat.inquiry.conf import conf
+from hoviat.inquiry.db import pooled_give_back
 from hoviat.inquiry.models import ApiKey
 from hoviat.inquiry.services._answering import (
     SignedAnswer,
@@ -56,6 +57,7 @@ def card_inquire(
         asked = _CardAsk(serial or "", key, _purpose(purpose), parse_national_code(national_code))
         if serial is None:  # a serial that cannot exist: NOT_FOUND, nothing to read
             return _answer_and_log(asked, None)
+        pooled_give_back()  # the batch's thread may need one: never held by those it serves
         outcome = _CARD_ANSWERS.add(asked)
         if isinstance(outcome, Exception):
             raise outcome  # this answer's own failure, met in the thread that made it

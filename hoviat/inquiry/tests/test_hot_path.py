@@ -734,6 +734,86 @@ def test_an_answer_that_fails_in_a_batch_fails_alone(bank, saras_card, monkeypat
         )
 
 
+@pytest.fixture
+def pool_of_one():
+    """Django's pool on the default database, as HOVIAT_DB_POOL makes it, of one connection
+    and a 3-second timeout: every thread of the test shares it."""
+    connections.close_all()
+    options = connection.settings_dict["OPTIONS"]
+    options["pool"] = {"min_size": 0, "max_size": 1, "timeout": 3}
+    try:
+        yield
+    finally:
+        connections.close_all()
+        connection.close_pool()
+        del options["pool"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_waiting_for_a_batch_holds_no_pooled_connection(bank, saras_card, pool_of_one):
+    """The thread running a card batch may need a pooled connection (here, the signing key
+    when its cache runs out). A request waiting for that batch gave back the one it held
+    before it waited, so the batch does not wait for it until the pool's timeout fails every
+    answer in it (seen under bench/inquiry.py: 8 answers of 503 after 10 s)."""
+    from hoviat.inquiry import signing
+    from hoviat.inquiry.services import inquiries
+
+    def ask() -> object:
+        try:
+            return inquiries.card_inquire(
+                key=bank.key,
+                national_code=SARA_CODE,
+                card_serial=saras_card.csn,
+                purpose="BANK_ACCOUNT_OPENING",
+            )
+        finally:
+            connections.close_all()
+
+    ask()  # the lease, the signing key and the card's statement, ready
+    entered, go = threading.Event(), threading.Event()
+    real = inquiries._card_answers
+
+    def first_waits(asks):
+        if not entered.is_set():
+            entered.set()
+            assert go.wait(10)
+        return real(asks)
+
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, holding: bool) -> None:
+        try:
+            if holding:  # this request has used the database, as most do before they ask
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                assert connection.connection is not None
+            outcomes[name] = ask()
+        except Exception as exc:  # collected for the test to look at
+            outcomes[name] = exc
+
+    with mock.patch.object(inquiries._CARD_ANSWERS, "_run", first_waits):
+        running = threading.Thread(target=run, args=("running", False))
+        running.start()
+        assert entered.wait(10)
+        waiting = threading.Thread(target=run, args=("waiting", True))
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while not inquiries._CARD_ANSWERS._pending and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(inquiries._CARD_ANSWERS._pending) == 1  # it waits for the batch under way
+        signing._CURRENT[:] = [float("-inf"), None]  # the batch's thread must read the key
+        go.set()
+        for thread in (running, waiting):
+            thread.join(30)
+
+    assert {name: type(o).__name__ for name, o in outcomes.items()} == {
+        "running": "SignedAnswer",
+        "waiting": "SignedAnswer",
+    }
+    assert InquiryLog.objects.count() == 3
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("durable", [True, False])
