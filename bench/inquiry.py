@@ -774,6 +774,7 @@ def main() -> None:
     results = []
     for spec in servers:
         served = []  # (side, port, process, meter)
+        logs: dict[str, _LogErrors] = {}  # side -> its server's log
         try:
             for side, root in sides:
                 port = _free_port()
@@ -790,6 +791,7 @@ def main() -> None:
                     app_name=app,
                 )
                 served.append((side, port, server, CpuMeter(server.pid, args.pg_url, app)))
+                logs[side] = _LogErrors(log)
                 if side:
                     print(f"  [{side}] {root} at {_head(root)}", flush=True)
                 _probe(port, key, pairs)
@@ -810,6 +812,9 @@ def main() -> None:
                                 _wrk(url, scripts[name], count, args.warmup)
                             row[name] = _wrk(url, scripts[name], count, args.seconds, meter)
                         row["ratio"] = row["inquiry"]["rps"] / row["noop"]["rps"]
+                        # Warm-ups included: an answer that failed after wrk gave up on it
+                        # (its timeout, or the end of a warm-up) is in the server's log alone.
+                        row["server_errors"] = logs[side].new()
                         rounds[side].append(row)
                         _print_row(row)
                 for side in rounds:
@@ -839,9 +844,32 @@ def main() -> None:
         f"≤ 1.0 ms: {'met' if cpu <= 1.0 else 'not met'}, ≥ 50% of the no-op: "
         f"{'met' if best['ratio'] >= 0.5 else 'not met'}"
     )
+    errors = sum(r["server_errors"] for r in results)
+    report["server_errors"] = errors
+    if errors:
+        print(f"ERRORS: the servers logged {errors} error(s) during the runs: see their logs")
     OUT.mkdir(exist_ok=True)
     (OUT / "inquiry.json").write_text(json.dumps(report, indent=2))
     print(f"written {OUT / 'inquiry.json'}; server logs in {workdir}")
+
+
+class _LogErrors:
+    """Counts the error lines a server's log gained since the last look (structlog's JSON
+    lines, `"level": "error"`): a failed answer wrk never saw is still counted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def new(self) -> int:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                gained = handle.read()
+        except FileNotFoundError:
+            return 0
+        self.offset += len(gained)
+        return gained.count(b'"level": "error"')
 
 
 def _head(root: Path) -> str:
@@ -895,6 +923,7 @@ def _median_row(rounds: list[dict]) -> dict:
             r["noop"]["cpu_ms_per_request"] / r["inquiry"]["cpu_ms_per_request"] for r in rounds
         ),
         "uneven_rounds": sum(1 for r in rounds if _uneven(r)),
+        "server_errors": sum(r.get("server_errors", 0) for r in rounds),
         "each": rounds,
     }
 
@@ -937,6 +966,12 @@ def _print_row(row: dict) -> None:
         f" no-op {noop['cpu_ms_per_request']:.2f} ms"
         f" ({noop['web_cpu_ms_per_request']:.2f} + {noop['db_cpu_ms_per_request']:.2f})"
         f" (≈ {noop['rps_per_2_cores']:,.0f}/s)"
+        + (
+            f"\n{'':>19}errors in the server's log since the last round: "
+            f"{row['server_errors']} (warm-ups included; the log is named at the end)"
+            if row.get("server_errors")
+            else ""
+        )
         + "".join(
             f"\n{'':>19}one worker idle in the {name} run: wrk's connections all went to the"
             f" other ({row[name]['busiest_worker_share']:.0%} of the web CPU)"
