@@ -611,23 +611,25 @@ def _witness_checkpoints(path: Path) -> list[_Witnessed]:
     return found
 
 
-def _witness_newest_is_newest(path: Path, witnessed: list[_Witnessed]) -> None:
+def _witness_newest_held(
+    path: Path, newest: Checkpoint | None, witnessed: list[_Witnessed]
+) -> None:
     """The witness's `checkpoint` file (the copy a process checks at start and outside
-    witnesses may read) verifies and is the newest of `checkpoints/`; raises AuditLogError."""
-    newest = _witness_newest(path)
+    witnesses may read; `newest`, verified as it was read) is one of `checkpoints/`
+    (`witnessed`, listed after it: the sequencer writes a note there before its copy, so a
+    sequencing under way meanwhile cannot make this fail). Raises AuditLogError."""
     if newest is None:
         if witnessed:
             raise AuditLogError(
                 f"{path / 'checkpoint'} is missing (the newest checkpoint in "
-                f"{path / _CHECKPOINTS} is of {witnessed[-1].size} leaves)"
+                f"{path / _CHECKPOINTS} is of {witnessed[-1].size} leaves; the next "
+                "`hoviat audit checkpoint` writes it again)"
             )
         return
-    last = witnessed[-1] if witnessed else None
-    if last is None or (newest.size, newest.root) != (last.size, last.root):
+    if not any((w.size, w.root) == (newest.size, newest.root) for w in witnessed):
         raise AuditLogError(
-            f"checkpoint {path / 'checkpoint'} ({newest.size} leaves) is not the newest "
-            f"checkpoint in {path / _CHECKPOINTS}"
-            + (f" ({last.size} leaves)" if last is not None else " (there is none)")
+            f"checkpoint {path / 'checkpoint'} ({newest.size} leaves) is none of the "
+            f"checkpoints in {path / _CHECKPOINTS}: a different history"
         )
 
 
@@ -742,8 +744,9 @@ def audit_verify(*, workers: int = 2) -> AuditVerdict:
     """Recompute every leaf from its row and hold the tree against the witness and every
     checkpoint; read-only. On PostgreSQL `workers` connections hash leaves in parallel."""
     path = _witness_dir()
+    newest = _witness_newest(path)  # before the list: see _witness_newest_held
     witnessed = _witness_checkpoints(path)
-    _witness_newest_is_newest(path, witnessed)
+    _witness_newest_held(path, newest, witnessed)
     w_size = _witness_size(path)
     w_hashes = (path / _HASHES).read_bytes() if w_size else b""
     w_rows = (path / _ROWS).read_bytes() if w_size else b""

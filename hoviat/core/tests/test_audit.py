@@ -27,7 +27,7 @@ from hoviat.core.audit_tree import (
     audit_verify,
 )
 from hoviat.core.models import AuditCheckpoint, AuditEntry, AuditNode, AuditTree
-from hoviat.core.signed_note import Signer, checkpoint_parse, note_open
+from hoviat.core.signed_note import Checkpoint, Signer, checkpoint_parse, note_open
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +245,7 @@ def test_a_checkpoint_file_that_does_not_verify_is_named(audit_witness_dir):
         audit_verify()
 
 
-def test_the_newest_checkpoint_file_is_held_by_verify_audit_too(audit_witness_dir):
+def test_the_newest_checkpoint_file_is_held_by_verify_audit_too(settings, audit_witness_dir):
     # `checkpoint` is the copy a process checks at start and outside witnesses may read:
     # verify-audit holds it against the signatures and against checkpoints/ as well.
     newest = audit_witness_dir / "checkpoint"
@@ -261,21 +261,29 @@ def test_the_newest_checkpoint_file_is_held_by_verify_audit_too(audit_witness_di
     with pytest.raises(AuditLogError, match=r"checkpoint .*checkpoint does not verify"):
         audit_verify()
 
-    newest.write_text(second)  # an older checkpoint, correctly signed
-    with pytest.raises(AuditLogError, match=r"\(2 leaves\) is not the newest checkpoint"):
+    # Signed with the log's own key, but of a history the witness never held.
+    other = Checkpoint(settings.AUDIT_LOG_ORIGIN, 3, bytes(32))
+    newest.write_text(audit_tree.audit_signer().sign(other.text()))
+    with pytest.raises(AuditLogError, match=r"\(3 leaves\) is none of the checkpoints"):
         audit_verify()
-    # As after a crash between the witness's two writes: the next sequencing mends it.
+
+    # An older one of its own, as after a crash between the witness's two writes (a note,
+    # then its copy): it verifies, and the next sequencing mends it.
+    newest.write_text(second)
+    assert audit_log_verifies()
     audit_checkpoint()
     assert newest.read_text() == third
-    assert audit_log_verifies()
 
     newest.unlink()
     with pytest.raises(
-        AuditLogError, match=r"checkpoint is missing \(the newest .* is of 3 leaves\)"
+        AuditLogError, match=r"checkpoint is missing \(the newest .* is of 3 leaves"
     ):
         audit_verify()
     with pytest.raises(CommandError, match="is missing"):
         call_command("verify_audit", stdout=StringIO())
+    audit_checkpoint()
+    assert newest.read_text() == third
+    assert audit_log_verifies()
 
 
 def test_the_witness_catches_up_after_a_crash_between_commit_and_witness(audit_witness_dir):
